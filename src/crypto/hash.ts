@@ -1,0 +1,23 @@
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { concatBytes, utf8 } from './bytes.js';
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return nobleSha256(data);
+}
+
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return hmac(nobleSha256, key, data);
+}
+
+/**
+ * The preimage of a domain-separated digest: tag and chain id are length-prefixed so that
+ * no message under one tag can be read as a message under another tag or chain.
+ * Signers sign sha256(taggedMessage(...)).
+ */
+export function taggedMessage(tag: string, chainId: string, body: Uint8Array): Uint8Array {
+  const t = utf8(tag);
+  const c = utf8(chainId);
+  const len = (n: number) => Uint8Array.of(n >>> 8, n & 0xff);
+  return concatBytes(len(t.length), t, len(c.length), c, body);
+}

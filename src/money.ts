@@ -1,0 +1,76 @@
+// Money is bigint millisatoshi everywhere. Parsing is strict: anything that is not an exact,
+// non-negative whole number of msat (or sat) is an error, never a rounding or a NaN.
+import { InputError } from './crypto/bytes.js';
+
+export type Msat = bigint;
+
+/** Largest amount any field may hold: it must fit a signed 64-bit integer on the wire and in storage. */
+export const MAX_MSAT: Msat = (1n << 63n) - 1n;
+
+export class AmountError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AmountError';
+  }
+}
+
+const AMOUNT_RE = /^(\d+)(msat|sat)?$/;
+
+/**
+ * Parse `1500msat`, `10sat`, or a bare integer (read as sat, as lncli does).
+ * Rejects negatives, fractions, exponents, whitespace inside, and values past 2^63 - 1 msat.
+ */
+export function parseAmount(input: string, what = 'amount'): Msat {
+  if (typeof input !== 'string') throw new AmountError(`${what}: expected a string`);
+  const text = input.trim();
+  const m = AMOUNT_RE.exec(text);
+  if (!m) {
+    throw new AmountError(`${what}: '${input}' is not an amount (use e.g. 1500msat, 10sat, or 10 for sat)`);
+  }
+  const digits = m[1]!;
+  if (digits.length > 20) throw new AmountError(`${what}: '${input}' is too large (max ${MAX_MSAT} msat)`);
+  const unit = m[2] ?? 'sat';
+  const value = BigInt(digits) * (unit === 'sat' ? 1000n : 1n);
+  if (value > MAX_MSAT) throw new AmountError(`${what}: '${input}' is too large (max ${MAX_MSAT} msat)`);
+  return value;
+}
+
+/** Parse an msat amount that came over JSON (decimal string, never a float). */
+export function msatFromJson(value: unknown, what = 'amount'): Msat {
+  if (typeof value === 'bigint') return checkMsat(value, what);
+  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
+    throw new AmountError(`${what}: expected a decimal msat string`);
+  }
+  return checkMsat(BigInt(value), what);
+}
+
+export function checkMsat(value: Msat, what = 'amount'): Msat {
+  if (typeof value !== 'bigint') throw new AmountError(`${what}: expected a bigint`);
+  if (value < 0n) throw new AmountError(`${what}: negative`);
+  if (value > MAX_MSAT) throw new AmountError(`${what}: past ${MAX_MSAT} msat`);
+  return value;
+}
+
+export function addMsat(a: Msat, b: Msat): Msat {
+  return checkMsat(checkMsat(a, 'addend') + checkMsat(b, 'addend'), 'sum');
+}
+
+export function subMsat(a: Msat, b: Msat): Msat {
+  checkMsat(a, 'minuend');
+  checkMsat(b, 'subtrahend');
+  if (b > a) throw new AmountError(`insufficient: ${a} msat < ${b} msat`);
+  return a - b;
+}
+
+/** `12345678msat` as `12345.678 sat`; whole sats without the fraction. */
+export function formatMsat(value: Msat): string {
+  const sat = value / 1000n;
+  const rem = value % 1000n;
+  if (rem === 0n) return `${sat} sat`;
+  return `${sat}.${rem.toString().padStart(3, '0').replace(/0+$/, '')} sat`;
+}
+
+/** Both units, for display where exactness matters. */
+export function formatMsatFull(value: Msat): string {
+  return `${value} msat (${formatMsat(value)})`;
+}

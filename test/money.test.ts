@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { addMsat, formatMsat, MAX_MSAT, msatFromJson, parseAmount, subMsat } from '../src/money.js';
+
+describe('parseAmount', () => {
+  it.each([
+    ['1500msat', 1500n],
+    ['10sat', 10_000n],
+    ['10', 10_000n],
+    ['0', 0n],
+    [' 7msat ', 7n],
+    ['9223372036854775807msat', MAX_MSAT],
+  ])('%s -> %s msat', (input, expected) => {
+    expect(parseAmount(input)).toBe(expected);
+  });
+
+  it.each(['-5', '1.5msat', 'abc', '', '10 sat', '1e3', '0x10', '9223372036854775808msat', '9223372036854776sat', '99999999999999999999999'])(
+    'rejects %j with a clear error',
+    (input) => {
+      expect(() => parseAmount(input)).toThrow(/amount|too large/);
+    },
+  );
+});
+
+describe('arithmetic', () => {
+  it('refuses to go negative or past the max', () => {
+    expect(() => subMsat(1n, 2n)).toThrow(/insufficient/);
+    expect(() => addMsat(MAX_MSAT, 1n)).toThrow(/past/);
+    expect(() => msatFromJson('-1')).toThrow();
+    expect(() => msatFromJson(1.5)).toThrow();
+    expect(msatFromJson('42')).toBe(42n);
+  });
+
+  it('formats both whole and fractional sats', () => {
+    expect(formatMsat(10_000n)).toBe('10 sat');
+    expect(formatMsat(1500n)).toBe('1.5 sat');
+    expect(formatMsat(1n)).toBe('0.001 sat');
+  });
+
+  it('round-trips any msat value through its msat string (property)', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: MAX_MSAT }), (v) => parseAmount(`${v}msat`) === v));
+  });
+});
