@@ -1,0 +1,115 @@
+// Ledger data types: accounts, channel records, transactions, blocks.
+import type { PublicKey, Signature } from '../crypto/keys.js';
+import type { Side, SignedState } from '../channel/state.js';
+import type { Msat } from '../money.js';
+
+export interface Account {
+  balance: Msat;
+  /** Number of signed transactions applied from this account: the next one must carry this nonce. */
+  nonce: number;
+}
+
+export type ChannelStatus = 'open' | 'closing' | 'closed';
+
+export interface LedgerChannel {
+  channelId: Uint8Array;
+  a: PublicKey; // opener
+  b: PublicKey;
+  capacity: Msat;
+  /** Capacity less the fees already charged to the channel's funds: what payouts will share. */
+  locked: Msat;
+  /** Fees charged to each side's payout (the opener pays open/close fees, as in Lightning). */
+  feesA: Msat;
+  feesB: Msat;
+  status: ChannelStatus;
+  openedHeight: number;
+  /** The state under adjudication (set by a unilateral close, replaced by disputes). */
+  latest?: SignedState;
+  submittedBy?: Side;
+  /** The side whose stale state was replaced by a dispute: it forfeits its balance. */
+  penalized?: Side;
+  deadlineHeight?: number;
+  /** Deepest hash-chain depth shown for each hash-chain lock id. */
+  reveals: Record<number, number>;
+  closedHeight?: number;
+  payoutA?: Msat;
+  payoutB?: Msat;
+}
+
+export interface Supply {
+  minted: Msat;
+  fees: Msat;
+}
+
+interface Signed {
+  from: PublicKey;
+  nonce: number;
+}
+
+export type TxBody =
+  | { kind: 'faucet'; to: PublicKey; amount: Msat; salt: Uint8Array }
+  | ({ kind: 'transfer'; to: PublicKey; amount: Msat } & Signed)
+  | ({ kind: 'open'; channelId: Uint8Array; peer: PublicKey; capacity: Msat; state: SignedState } & Signed)
+  | ({ kind: 'close'; channelId: Uint8Array; state: SignedState } & Signed)
+  | ({ kind: 'forceClose'; channelId: Uint8Array; state: SignedState } & Signed)
+  | ({ kind: 'dispute'; channelId: Uint8Array; state: SignedState } & Signed)
+  | ({ kind: 'reveal'; channelId: Uint8Array; lockId: number; preimage: Uint8Array; depth: number } & Signed)
+  | ({ kind: 'settle'; channelId: Uint8Array } & Signed)
+  | ({ kind: 'preimage'; preimage: Uint8Array } & Signed);
+
+export type TxKind = TxBody['kind'];
+export type SignedTxBody = Exclude<TxBody, { kind: 'faucet' }>;
+
+/** A transaction as submitted: a faucet mint carries no signature; everything else is signed by `from`. */
+export type Tx = TxBody & { sig?: Signature };
+
+export interface BlockHeader {
+  height: number;
+  prevHash: Uint8Array;
+  time: number; // ms since epoch, as given by the block producer
+  txRoot: Uint8Array;
+  hash: Uint8Array;
+}
+
+export interface Block {
+  header: BlockHeader;
+  txids: Uint8Array[];
+}
+
+export type LedgerEvent =
+  | { kind: 'channelOpened'; channelId: Uint8Array; capacity: Msat }
+  | { kind: 'channelClosing'; channelId: Uint8Array; seq: bigint; by: Side; deadlineHeight: number }
+  | { kind: 'channelDisputed'; channelId: Uint8Array; seq: bigint; penalized: Side }
+  | { kind: 'chainRevealed'; channelId: Uint8Array; lockId: number; depth: number }
+  | { kind: 'channelClosed'; channelId: Uint8Array; payoutA: Msat; payoutB: Msat; cooperative: boolean };
+
+export interface LedgerParams {
+  chainId: string;
+  /** Flat fee every signed transaction pays. */
+  fee: Msat;
+  disputeBlocks: number;
+  faucet: boolean;
+}
+
+/** Typed rejection reasons: a client can act on the code, a person reads the message. */
+export type TxErrorCode =
+  | 'MALFORMED'
+  | 'BAD_SIGNATURE'
+  | 'BAD_NONCE'
+  | 'INSUFFICIENT_FUNDS'
+  | 'FAUCET_DISABLED'
+  | 'UNKNOWN_CHANNEL'
+  | 'CHANNEL_EXISTS'
+  | 'WRONG_STATUS'
+  | 'NOT_A_PARTY'
+  | 'BAD_STATE'
+  | 'STALE_STATE'
+  | 'WINDOW_CLOSED'
+  | 'WINDOW_OPEN'
+  | 'BAD_PREIMAGE'
+  | 'ALREADY_REGISTERED';
+
+export interface TxError {
+  code: TxErrorCode;
+  message: string;
+}

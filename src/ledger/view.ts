@@ -1,0 +1,93 @@
+// The read side of ledger state that rules see, and an overlay that stacks a block's changes on top
+// of committed state. Rules read through the view and return writes; only the overlay applies them.
+import { toHex } from '../crypto/bytes.js';
+import type { Account, LedgerChannel, Supply } from './types.js';
+
+export interface LedgerView {
+  account(id: Uint8Array): Account;
+  channel(id: Uint8Array): LedgerChannel | undefined;
+  /** Height at which sha256(preimage) == hash was registered, if it was. */
+  preimageHeight(hash: Uint8Array): number | undefined;
+  supply(): Supply;
+}
+
+export type Write =
+  | { kind: 'account'; id: Uint8Array; value: Account }
+  | { kind: 'channel'; value: LedgerChannel }
+  | { kind: 'preimage'; hash: Uint8Array; height: number }
+  | { kind: 'supply'; value: Supply };
+
+export const ZERO_ACCOUNT: Account = Object.freeze({ balance: 0n, nonce: 0 }) as Account;
+
+/** Plain in-memory ledger state (what the store loads at start and keeps current). */
+export class MemoryState implements LedgerView {
+  readonly accounts = new Map<string, Account>();
+  readonly channels = new Map<string, LedgerChannel>();
+  readonly preimages = new Map<string, number>();
+  private totals: Supply = { minted: 0n, fees: 0n };
+
+  account(id: Uint8Array): Account {
+    return this.accounts.get(toHex(id)) ?? ZERO_ACCOUNT;
+  }
+  channel(id: Uint8Array): LedgerChannel | undefined {
+    return this.channels.get(toHex(id));
+  }
+  preimageHeight(hash: Uint8Array): number | undefined {
+    return this.preimages.get(toHex(hash));
+  }
+  supply(): Supply {
+    return this.totals;
+  }
+
+  apply(writes: readonly Write[]): void {
+    for (const w of writes) {
+      switch (w.kind) {
+        case 'account': this.accounts.set(toHex(w.id), w.value); break;
+        case 'channel': this.channels.set(toHex(w.value.channelId), w.value); break;
+        case 'preimage': this.preimages.set(toHex(w.hash), w.height); break;
+        case 'supply': this.totals = w.value; break;
+      }
+    }
+  }
+}
+
+/** Uncommitted changes over a base view; `writes` lists the net changes in order, for one atomic batch. */
+export class Overlay implements LedgerView {
+  private readonly accounts = new Map<string, Account>();
+  private readonly channels = new Map<string, LedgerChannel>();
+  private readonly preimages = new Map<string, number>();
+  private totals: Supply | undefined;
+  private readonly log: Write[] = [];
+
+  constructor(private readonly base: LedgerView) {}
+
+  account(id: Uint8Array): Account {
+    return this.accounts.get(toHex(id)) ?? this.base.account(id);
+  }
+  channel(id: Uint8Array): LedgerChannel | undefined {
+    return this.channels.get(toHex(id)) ?? this.base.channel(id);
+  }
+  preimageHeight(hash: Uint8Array): number | undefined {
+    return this.preimages.get(toHex(hash)) ?? this.base.preimageHeight(hash);
+  }
+  supply(): Supply {
+    return this.totals ?? this.base.supply();
+  }
+
+  apply(writes: readonly Write[]): void {
+    for (const w of writes) {
+      this.log.push(w);
+      switch (w.kind) {
+        case 'account': this.accounts.set(toHex(w.id), w.value); break;
+        case 'channel': this.channels.set(toHex(w.value.channelId), w.value); break;
+        case 'preimage': this.preimages.set(toHex(w.hash), w.height); break;
+        case 'supply': this.totals = w.value; break;
+      }
+    }
+  }
+
+  /** All writes in order; applying them to the base gives this overlay's view. */
+  writes(): Write[] {
+    return [...this.log];
+  }
+}
