@@ -1,0 +1,337 @@
+// The ledger client used by nodes and the CLI: typed calls over the WebSocket JSON-RPC API, with
+// reconnects (backoff) that restore subscriptions. Submitting the same signed transaction twice is
+// harmless (same txid; the nonce makes a replay invalid), so callers may retry after a lost connection.
+import WebSocket from 'ws';
+import { toHex } from '../crypto/bytes.js';
+import type { Msat } from '../money.js';
+import { msatFromJson } from '../money.js';
+import type { Json, JsonObject } from '../util/json-fields.js';
+import { accountFromJson, channelFromJson, eventFromJson } from './records-json.js';
+import { DEFAULT_LEDGER_PORT, MAX_REQUEST_BYTES } from './server.js';
+import { txToJson } from './tx-codec.js';
+import type { Account, LedgerChannel, LedgerEvent, Tx } from './types.js';
+
+export const DEFAULT_LEDGER_URL = `ws://127.0.0.1:${DEFAULT_LEDGER_PORT}`;
+
+export class LedgerRpcError extends Error {
+  constructor(readonly code: number, message: string, readonly reason?: string) {
+    super(message);
+    this.name = 'LedgerRpcError';
+  }
+}
+
+export class LedgerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerUnavailableError';
+  }
+}
+
+export interface LedgerInfo {
+  chainId: string;
+  height: number;
+  tipHash: string;
+  fee: Msat;
+  disputeBlocks: number;
+  faucet: boolean;
+  blockTimeMs: number;
+  mempool: number;
+  supply: { minted: Msat; fees: Msat };
+}
+
+export interface TxStatus {
+  txid: string;
+  status: 'pending' | 'confirmed';
+  height?: number;
+  events?: LedgerEvent[];
+}
+
+export interface ChannelNotice {
+  txid: string;
+  height: number;
+  event: LedgerEvent;
+}
+
+export interface LedgerClientOptions {
+  url?: string;
+  requestTimeoutMs?: number;
+  /** How long connect() keeps trying before it gives up. */
+  connectTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Sub {
+  params: JsonObject;
+  onEvent(params: Record<string, unknown>): void;
+  serverId?: string;
+}
+
+export class LedgerClient {
+  readonly url: string;
+  private ws: WebSocket | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly subs = new Set<Sub>();
+  private readonly byServerId = new Map<string, Sub>();
+  private closed = false;
+  private backoffMs = 100;
+  private connected: Promise<void>;
+  private markConnected!: () => void;
+  private readonly requestTimeoutMs: number;
+
+  private constructor(opts: LedgerClientOptions) {
+    this.url = opts.url ?? DEFAULT_LEDGER_URL;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.connected = new Promise((r) => (this.markConnected = r));
+  }
+
+  /** Connect, retrying until connectTimeoutMs (default 5 s) passes. */
+  static async connect(opts: LedgerClientOptions = {}): Promise<LedgerClient> {
+    const c = new LedgerClient(opts);
+    const deadline = Date.now() + (opts.connectTimeoutMs ?? 5000);
+    for (;;) {
+      try {
+        await c.open();
+        return c;
+      } catch (e) {
+        if (Date.now() >= deadline) {
+          c.closed = true;
+          throw new LedgerUnavailableError(`cannot reach the ledger at ${c.url} (${(e as Error).message}); is \`sluice ledger start\` running?`);
+        }
+        await sleep(150);
+      }
+    }
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+      let opened = false;
+      ws.once('open', () => {
+        opened = true;
+        this.ws = ws;
+        this.backoffMs = 100;
+        this.markConnected();
+        void this.resubscribe();
+        resolve();
+      });
+      ws.on('message', (data) => this.onMessage(data.toString()));
+      ws.once('error', (err) => {
+        if (!opened) reject(err);
+      });
+      ws.once('close', () => {
+        if (!opened) return;
+        this.ws = undefined;
+        this.connected = new Promise((r) => (this.markConnected = r));
+        for (const [id, p] of this.pending) {
+          clearTimeout(p.timer);
+          p.reject(new LedgerUnavailableError('ledger connection lost'));
+          this.pending.delete(id);
+        }
+        this.byServerId.clear();
+        if (!this.closed) void this.reconnectLoop();
+      });
+    });
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    while (!this.closed && !this.ws) {
+      await sleep(this.backoffMs);
+      this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+      if (this.closed) return;
+      try {
+        await this.open();
+      } catch {
+        // keep trying
+      }
+    }
+  }
+
+  private async resubscribe(): Promise<void> {
+    for (const sub of this.subs) {
+      try {
+        const r = (await this.request('subscribe', sub.params)) as { subscription: string };
+        sub.serverId = r.subscription;
+        this.byServerId.set(r.subscription, sub);
+      } catch {
+        // the next reconnect tries again
+      }
+    }
+  }
+
+  private onMessage(text: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (msg['method'] === 'event') {
+      const params = msg['params'] as Record<string, unknown>;
+      this.byServerId.get(String(params['subscription']))?.onEvent(params);
+      return;
+    }
+    const p = this.pending.get(Number(msg['id']));
+    if (!p) return;
+    this.pending.delete(Number(msg['id']));
+    clearTimeout(p.timer);
+    const err = msg['error'] as { code: number; message: string; data?: { code?: string } } | undefined;
+    if (err) p.reject(new LedgerRpcError(err.code, err.message, err.data?.code));
+    else p.resolve(msg['result']);
+  }
+
+  async request(method: string, params: JsonObject = {}): Promise<unknown> {
+    if (this.closed) throw new LedgerUnavailableError('ledger client is closed');
+    if (!this.ws) await waitFor(this.connected, this.requestTimeoutMs);
+    if (!this.ws) throw new LedgerUnavailableError(`ledger at ${this.url} is unreachable`);
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    if (body.length > MAX_REQUEST_BYTES) throw new LedgerRpcError(-32600, `request of ${body.length} bytes is over the ledger's limit`);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new LedgerUnavailableError(`ledger did not answer ${method} within ${this.requestTimeoutMs} ms`));
+      }, this.requestTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.ws!.send(body);
+    });
+  }
+
+  async info(): Promise<LedgerInfo> {
+    const r = (await this.request('info')) as Record<string, unknown>;
+    const supply = r['supply'] as Record<string, unknown>;
+    return {
+      chainId: String(r['chainId']),
+      height: Number(r['height']),
+      tipHash: String(r['tipHash']),
+      fee: msatFromJson(r['fee']),
+      disputeBlocks: Number(r['disputeBlocks']),
+      faucet: r['faucet'] === true,
+      blockTimeMs: Number(r['blockTimeMs']),
+      mempool: Number(r['mempool']),
+      supply: { minted: msatFromJson(supply['minted']), fees: msatFromJson(supply['fees']) },
+    };
+  }
+
+  async account(address: Uint8Array): Promise<Account> {
+    return accountFromJson(await this.request('getAccount', { address: toHex(address) }));
+  }
+
+  async channel(channelId: Uint8Array): Promise<LedgerChannel | undefined> {
+    try {
+      return channelFromJson(await this.request('getChannel', { channelId: toHex(channelId) }));
+    } catch (e) {
+      if (e instanceof LedgerRpcError && e.code === -32001) return undefined;
+      throw e;
+    }
+  }
+
+  async submit(tx: Tx): Promise<string> {
+    const r = (await this.request('submitTx', { tx: txToJson(tx) })) as { txid: string };
+    return r.txid;
+  }
+
+  async faucet(address: Uint8Array, amount: Msat): Promise<string> {
+    const r = (await this.request('faucet', { address: toHex(address), amount: amount.toString() })) as { txid: string };
+    return r.txid;
+  }
+
+  async mine(blocks = 1): Promise<{ height: number }> {
+    return (await this.request('mine', { blocks })) as { height: number };
+  }
+
+  async tx(txid: string): Promise<TxStatus | undefined> {
+    try {
+      const r = (await this.request('getTx', { txid })) as Record<string, unknown>;
+      const out: TxStatus = { txid, status: r['status'] === 'confirmed' ? 'confirmed' : 'pending' };
+      if (typeof r['height'] === 'number') out.height = r['height'];
+      if (Array.isArray(r['events'])) out.events = r['events'].map(eventFromJson);
+      return out;
+    } catch (e) {
+      if (e instanceof LedgerRpcError && e.code === -32001) return undefined;
+      throw e;
+    }
+  }
+
+  async audit(): Promise<{ ok: boolean; minted: Msat; balances: Msat; locked: Msat; fees: Msat }> {
+    const r = (await this.request('audit')) as Record<string, unknown>;
+    return { ok: r['ok'] === true, minted: msatFromJson(r['minted']), balances: msatFromJson(r['balances']), locked: msatFromJson(r['locked']), fees: msatFromJson(r['fees']) };
+  }
+
+  /** Called for every new block; returns an unsubscribe function. */
+  subscribeBlocks(onBlock: (b: { height: number; hash: string }) => void): Promise<() => Promise<void>> {
+    return this.subscribe({ topic: 'blocks' }, (p) => {
+      const b = p['block'] as Record<string, unknown>;
+      onBlock({ height: Number(b['height']), hash: String(b['hash']) });
+    });
+  }
+
+  subscribeChannel(channelId: Uint8Array, onNotice: (n: ChannelNotice) => void): Promise<() => Promise<void>> {
+    return this.subscribe({ topic: 'channel', channelId: toHex(channelId) }, (p) => {
+      onNotice({ txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) });
+    });
+  }
+
+  private async subscribe(params: JsonObject, onEvent: (p: Record<string, unknown>) => void): Promise<() => Promise<void>> {
+    const sub: Sub = { params, onEvent };
+    this.subs.add(sub);
+    const r = (await this.request('subscribe', params)) as { subscription: string };
+    sub.serverId = r.subscription;
+    this.byServerId.set(r.subscription, sub);
+    return async () => {
+      this.subs.delete(sub);
+      if (sub.serverId) {
+        this.byServerId.delete(sub.serverId);
+        await this.request('unsubscribe', { subscription: sub.serverId }).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Wait until a transaction is in a block (checked on each new block). */
+  async waitForTx(txid: string, timeoutMs = 30_000): Promise<TxStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.tx(txid);
+      if (s?.status === 'confirmed') return s;
+      if (!s) throw new LedgerRpcError(-32001, `transaction ${txid} is unknown to the ledger (rejected at block time?)`);
+      if (Date.now() > deadline) throw new LedgerUnavailableError(`transaction ${txid} not confirmed within ${timeoutMs} ms`);
+      await sleep(50);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const ws = this.ws;
+    this.ws = undefined;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new LedgerUnavailableError('ledger client is closed'));
+    }
+    this.pending.clear();
+    if (ws) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close();
+        setTimeout(resolve, 500).unref();
+      });
+    }
+  }
+}
+
+export type { Json };
+
+/** Wait for `p` but no longer than `ms`, without leaving a timer behind. */
+async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

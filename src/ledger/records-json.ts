@@ -1,0 +1,141 @@
+// JSON forms of ledger records, for the store and the API. Amounts are decimal msat strings.
+import { toHex } from '../crypto/bytes.js';
+import { signedStateFromJson, signedStateToJson } from '../channel/state-json.js';
+import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
+import type { Account, Block, LedgerChannel, LedgerEvent, Supply } from './types.js';
+
+export function accountToJson(a: Account): JsonObject {
+  return { balance: a.balance.toString(), nonce: a.nonce };
+}
+
+export function accountFromJson(v: unknown): Account {
+  const o = asObject(v, 'account');
+  return { balance: msatField(o, 'balance'), nonce: uintField(o, 'nonce') };
+}
+
+export function supplyToJson(s: Supply): JsonObject {
+  return { minted: s.minted.toString(), fees: s.fees.toString() };
+}
+
+export function supplyFromJson(v: unknown): Supply {
+  const o = asObject(v, 'supply');
+  return { minted: msatField(o, 'minted'), fees: msatField(o, 'fees') };
+}
+
+export function channelToJson(c: LedgerChannel): JsonObject {
+  const out: JsonObject = {
+    channelId: toHex(c.channelId),
+    a: toHex(c.a),
+    b: toHex(c.b),
+    capacity: c.capacity.toString(),
+    locked: c.locked.toString(),
+    feesA: c.feesA.toString(),
+    feesB: c.feesB.toString(),
+    status: c.status,
+    openedHeight: c.openedHeight,
+    reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, v])),
+  };
+  if (c.latest) out['latest'] = signedStateToJson(c.latest);
+  if (c.submittedBy) out['submittedBy'] = c.submittedBy;
+  if (c.penalized) out['penalized'] = c.penalized;
+  if (c.deadlineHeight !== undefined) out['deadlineHeight'] = c.deadlineHeight;
+  if (c.closedHeight !== undefined) out['closedHeight'] = c.closedHeight;
+  if (c.payoutA !== undefined) out['payoutA'] = c.payoutA.toString();
+  if (c.payoutB !== undefined) out['payoutB'] = c.payoutB.toString();
+  return out;
+}
+
+const side = (v: unknown) => (v === 'A' || v === 'B' ? v : undefined);
+
+export function channelFromJson(v: unknown): LedgerChannel {
+  const o = asObject(v, 'channel');
+  const status = str(o, 'status');
+  if (status !== 'open' && status !== 'closing' && status !== 'closed') throw new Error(`bad channel status ${status}`);
+  const reveals: Record<number, number> = {};
+  for (const [k, d] of Object.entries(asObject(o['reveals'] ?? {}, 'reveals'))) reveals[Number(k)] = Number(d);
+  const c: LedgerChannel = {
+    channelId: hexField(o, 'channelId', 32),
+    a: pubkeyField(o, 'a'),
+    b: pubkeyField(o, 'b'),
+    capacity: msatField(o, 'capacity'),
+    locked: msatField(o, 'locked'),
+    feesA: msatField(o, 'feesA'),
+    feesB: msatField(o, 'feesB'),
+    status,
+    openedHeight: uintField(o, 'openedHeight'),
+    reveals,
+  };
+  if (o['latest'] !== undefined) c.latest = signedStateFromJson(o['latest'], 'latest');
+  const sb = side(o['submittedBy']);
+  if (sb) c.submittedBy = sb;
+  const pen = side(o['penalized']);
+  if (pen) c.penalized = pen;
+  if (o['deadlineHeight'] !== undefined) c.deadlineHeight = uintField(o, 'deadlineHeight');
+  if (o['closedHeight'] !== undefined) c.closedHeight = uintField(o, 'closedHeight');
+  if (o['payoutA'] !== undefined) c.payoutA = msatField(o, 'payoutA');
+  if (o['payoutB'] !== undefined) c.payoutB = msatField(o, 'payoutB');
+  return c;
+}
+
+export function blockToJson(b: Block): JsonObject {
+  const h = b.header;
+  return {
+    height: h.height,
+    hash: toHex(h.hash),
+    prevHash: toHex(h.prevHash),
+    time: h.time,
+    txRoot: toHex(h.txRoot),
+    txids: b.txids.map(toHex),
+  };
+}
+
+export function blockFromJson(v: unknown): Block {
+  const o = asObject(v, 'block');
+  const txids = o['txids'];
+  if (!Array.isArray(txids)) throw new Error('block.txids: expected an array');
+  return {
+    header: {
+      height: uintField(o, 'height'),
+      hash: hexField(o, 'hash', 32),
+      prevHash: hexField(o, 'prevHash', 32),
+      time: uintField(o, 'time'),
+      txRoot: hexField(o, 'txRoot', 32),
+    },
+    txids: txids.map((t, i) => hexField({ t }, 't', 32, `txids[${i}]`)),
+  };
+}
+
+export function eventToJson(e: LedgerEvent): JsonObject {
+  switch (e.kind) {
+    case 'channelOpened':
+      return { kind: e.kind, channelId: toHex(e.channelId), capacity: e.capacity.toString() };
+    case 'channelClosing':
+      return { kind: e.kind, channelId: toHex(e.channelId), seq: e.seq.toString(), by: e.by, deadlineHeight: e.deadlineHeight };
+    case 'channelDisputed':
+      return { kind: e.kind, channelId: toHex(e.channelId), seq: e.seq.toString(), penalized: e.penalized };
+    case 'chainRevealed':
+      return { kind: e.kind, channelId: toHex(e.channelId), lockId: e.lockId, depth: e.depth };
+    case 'channelClosed':
+      return { kind: e.kind, channelId: toHex(e.channelId), payoutA: e.payoutA.toString(), payoutB: e.payoutB.toString(), cooperative: e.cooperative };
+  }
+}
+
+export function eventFromJson(v: unknown): LedgerEvent {
+  const o = asObject(v, 'event');
+  const kind = str(o, 'kind');
+  const channelId = hexField(o, 'channelId', 32);
+  const seq = () => BigInt(str(o, 'seq'));
+  const sideOf = (k: string) => {
+    const s = side(o[k]);
+    if (!s) throw new Error(`event.${k}: expected A or B`);
+    return s;
+  };
+  switch (kind) {
+    case 'channelOpened': return { kind, channelId, capacity: msatField(o, 'capacity') };
+    case 'channelClosing': return { kind, channelId, seq: seq(), by: sideOf('by'), deadlineHeight: uintField(o, 'deadlineHeight') };
+    case 'channelDisputed': return { kind, channelId, seq: seq(), penalized: sideOf('penalized') };
+    case 'chainRevealed': return { kind, channelId, lockId: uintField(o, 'lockId'), depth: uintField(o, 'depth') };
+    case 'channelClosed': return { kind, channelId, payoutA: msatField(o, 'payoutA'), payoutB: msatField(o, 'payoutB'), cooperative: o['cooperative'] === true };
+    default: throw new Error(`unknown ledger event kind ${kind}`);
+  }
+}

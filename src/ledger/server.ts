@@ -1,0 +1,223 @@
+// The ledger's WebSocket JSON-RPC 2.0 API: requests plus subscriptions to blocks and to one channel's
+// events. Bound to 127.0.0.1 by default. Every bad request gets a JSON-RPC error and changes nothing.
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
+import { InputError, toHex } from '../crypto/bytes.js';
+import type { Logger } from '../util/log.js';
+import { asObject, hexField, msatField, pubkeyField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
+import { accountToJson, blockToJson, channelToJson, eventToJson, supplyToJson } from './records-json.js';
+import { txFromJson } from './tx-codec.js';
+import { randomBytes } from 'node:crypto';
+import type { Chain, MinedBlock } from './chain.js';
+
+export const DEFAULT_LEDGER_PORT = 9700;
+export const MAX_REQUEST_BYTES = 256 * 1024;
+const MAX_SUBSCRIPTIONS = 256;
+const MAX_MINE_PER_CALL = 1000;
+
+/** JSON-RPC error codes: the standard ones, then ours (-32000 range). */
+export const RpcCode = {
+  PARSE: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL: -32603,
+  TX_REJECTED: -32000,
+  NOT_FOUND: -32001,
+  DISABLED: -32002,
+} as const;
+
+export class RpcError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: Json) {
+    super(message);
+  }
+}
+
+interface Subscription {
+  topic: 'blocks' | 'channel';
+  channelId?: string;
+}
+
+interface Conn {
+  ws: WebSocket;
+  subs: Map<string, Subscription>;
+}
+
+export interface LedgerServerOptions {
+  chain: Chain;
+  host?: string;
+  port?: number;
+  log: Logger;
+  blockTimeMs: number;
+}
+
+export interface LedgerServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startLedgerServer(opts: LedgerServerOptions): Promise<LedgerServer> {
+  const { chain, log } = opts;
+  const host = opts.host ?? '127.0.0.1';
+  const conns = new Set<Conn>();
+  const wss = new WebSocketServer({ host, port: opts.port ?? DEFAULT_LEDGER_PORT, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+
+  const methods: Record<string, (params: Record<string, unknown>, conn: Conn) => Json | Promise<Json>> = {
+    info: () => ({
+      chainId: chain.params.chainId,
+      height: chain.tip.header.height,
+      tipHash: toHex(chain.tip.header.hash),
+      fee: chain.params.fee.toString(),
+      disputeBlocks: chain.params.disputeBlocks,
+      faucet: chain.params.faucet,
+      blockTimeMs: opts.blockTimeMs,
+      mempool: chain.mempoolSize,
+      supply: supplyToJson(chain.state.supply()),
+    }),
+    getAccount: (p) => accountToJson(chain.state.account(pubkeyField(p, 'address'))),
+    getChannel: (p) => {
+      const ch = chain.state.channel(hexField(p, 'channelId', 32));
+      if (!ch) throw new RpcError(RpcCode.NOT_FOUND, 'no such channel');
+      return channelToJson(ch);
+    },
+    getBlock: async (p) => {
+      const height = uintField(p, 'height');
+      const b = height <= chain.tip.header.height ? await chain.blockAt(height) : undefined;
+      if (!b) throw new RpcError(RpcCode.NOT_FOUND, `no block at height ${height}`);
+      return blockToJson(b);
+    },
+    getTx: async (p): Promise<JsonObject> => {
+      const txid = toHex(hexField(p, 'txid', 32));
+      if (chain.isPending(txid)) return { txid, status: 'pending' };
+      const t = await chain.txRecord(txid);
+      if (!t) throw new RpcError(RpcCode.NOT_FOUND, 'unknown transaction');
+      return { txid, status: 'confirmed', height: t.height, index: t.index, tx: t.tx, events: t.events };
+    },
+    submitTx: (p) => {
+      let tx;
+      try {
+        tx = txFromJson(p['tx']);
+      } catch (e) {
+        if (e instanceof InputError) throw new RpcError(RpcCode.TX_REJECTED, e.message, { code: 'MALFORMED' });
+        throw e;
+      }
+      const r = chain.submit(tx);
+      if (!r.ok) throw new RpcError(RpcCode.TX_REJECTED, r.error.message, { code: r.error.code });
+      log.debug({ txid: r.txid, kind: tx.kind }, 'tx accepted');
+      return { txid: r.txid, status: 'pending' };
+    },
+    faucet: (p) => {
+      if (!chain.params.faucet) throw new RpcError(RpcCode.DISABLED, 'the faucet is off on this ledger (start it with --faucet)');
+      const r = chain.submit({ kind: 'faucet', to: pubkeyField(p, 'address'), amount: msatField(p, 'amount'), salt: randomBytes(16) });
+      if (!r.ok) throw new RpcError(RpcCode.TX_REJECTED, r.error.message, { code: r.error.code });
+      return { txid: r.txid, status: 'pending' };
+    },
+    mine: async (p) => {
+      if (!chain.params.faucet) throw new RpcError(RpcCode.DISABLED, 'mining on demand is a simnet feature (start the ledger with --faucet)');
+      const n = p['blocks'] === undefined ? 1 : uintField(p, 'blocks', MAX_MINE_PER_CALL);
+      let last = chain.tip;
+      for (let i = 0; i < n; i++) last = (await chain.mine(Date.now())).block;
+      return { height: last.header.height, hash: toHex(last.header.hash) };
+    },
+    audit: () => {
+      const a = chain.audit();
+      return { ok: a.ok, minted: a.minted.toString(), balances: a.balances.toString(), locked: a.locked.toString(), fees: a.fees.toString(), negativeAccounts: a.negativeAccounts };
+    },
+    subscribe: (p, conn) => {
+      if (conn.subs.size >= MAX_SUBSCRIPTIONS) throw new RpcError(RpcCode.INVALID_PARAMS, 'too many subscriptions on this connection');
+      const topic = str(p, 'topic');
+      const id = randomBytes(8).toString('hex');
+      if (topic === 'blocks') conn.subs.set(id, { topic });
+      else if (topic === 'channel') conn.subs.set(id, { topic, channelId: toHex(hexField(p, 'channelId', 32)) });
+      else throw new RpcError(RpcCode.INVALID_PARAMS, 'topic: expected "blocks" or "channel"');
+      return { subscription: id };
+    },
+    unsubscribe: (p, conn) => ({ removed: conn.subs.delete(str(p, 'subscription')) }),
+  };
+
+  async function handle(conn: Conn, raw: string): Promise<JsonObject | null> {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(raw);
+    } catch {
+      return errorReply(null, RpcCode.PARSE, 'parse error: not valid JSON');
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return errorReply(null, RpcCode.INVALID_REQUEST, 'invalid request: expected one JSON-RPC object');
+    const req = msg as Record<string, unknown>;
+    const id = typeof req['id'] === 'string' || typeof req['id'] === 'number' ? (req['id'] as Json) : null;
+    if (req['jsonrpc'] !== '2.0' || typeof req['method'] !== 'string') return errorReply(id, RpcCode.INVALID_REQUEST, 'invalid request: needs jsonrpc "2.0" and a method');
+    const method = methods[req['method']];
+    if (!Object.hasOwn(methods, req['method']) || !method) return errorReply(id, RpcCode.METHOD_NOT_FOUND, `unknown method '${req['method']}'`);
+    try {
+      const params = req['params'] === undefined ? {} : asObject(req['params'], 'params');
+      const result = await method(params, conn);
+      return { jsonrpc: '2.0', id, result };
+    } catch (e) {
+      if (e instanceof RpcError) return errorReply(id, e.code, e.message, e.data);
+      if (e instanceof InputError) return errorReply(id, RpcCode.INVALID_PARAMS, e.message);
+      log.error({ err: e, method: req['method'] }, 'request failed');
+      return errorReply(id, RpcCode.INTERNAL, 'internal error');
+    }
+  }
+
+  wss.on('connection', (ws) => {
+    const conn: Conn = { ws, subs: new Map() };
+    conns.add(conn);
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
+      void handle(conn, text).then((reply) => {
+        if (reply && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+      });
+    });
+    ws.on('close', () => conns.delete(conn));
+    ws.on('error', (err) => log.debug({ err: err.message }, 'ledger client connection error'));
+  });
+
+  const unsubscribe = chain.onBlock((m) => publish(conns, m));
+
+  const port = (wss.address() as AddressInfo).port;
+  log.info({ url: `ws://${host}:${port}` }, 'ledger API listening');
+  return {
+    port,
+    url: `ws://${host}:${port}`,
+    close: async () => {
+      unsubscribe();
+      for (const c of conns) c.ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function errorReply(id: Json, code: number, message: string, data?: Json): JsonObject {
+  const error: JsonObject = { code, message };
+  if (data !== undefined) error['data'] = data;
+  return { jsonrpc: '2.0', id, error };
+}
+
+function publish(conns: Set<Conn>, m: MinedBlock): void {
+  const blockJson = blockToJson(m.block);
+  const height = m.block.header.height;
+  for (const conn of conns) {
+    if (conn.ws.readyState !== conn.ws.OPEN) continue;
+    for (const [subscription, sub] of conn.subs) {
+      if (sub.topic === 'blocks') {
+        notify(conn, { subscription, block: blockJson });
+        continue;
+      }
+      for (const a of m.applied) {
+        for (const e of a.events) {
+          if (toHex(e.channelId) === sub.channelId) notify(conn, { subscription, txid: a.txid, height, event: eventToJson(e) });
+        }
+      }
+    }
+  }
+}
+
+function notify(conn: Conn, params: JsonObject): void {
+  conn.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'event', params }));
+}
