@@ -35,9 +35,11 @@ export function faucetTx(to: Uint8Array, amount: bigint): Tx {
   return { kind: 'faucet', to, amount, salt: randomBytes(16) };
 }
 
+type DistOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** Sign a body for `who`, filling in from/nonce. */
-export function signed<T extends SignedTxBody>(who: Party, nonce: number, body: Omit<T, 'from' | 'nonce'>, chainId = CHAIN): Tx {
-  return signTx(chainId, { ...body, from: who.pk, nonce } as unknown as T, who.sk);
+export function signed(who: Party, nonce: number, body: DistOmit<SignedTxBody, 'from' | 'nonce'>, chainId = CHAIN): Tx {
+  return signTx(chainId, { ...body, from: who.pk, nonce } as SignedTxBody, who.sk) as Tx;
 }
 
 /** Apply and commit, throwing on rejection (for setting up a scenario). */
