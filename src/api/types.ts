@@ -1,0 +1,97 @@
+// The node's control surface as an interface: the HTTP API serves it, the SDK embeds it, and the CLI
+// reaches it through the HTTP client. Amounts are bigint msat; ids are hex strings.
+
+export type ChannelStatus =
+  | 'opening' // state 0 signed by both, open transaction not yet in a block
+  | 'open'
+  | 'closing' // closing state agreed, or a unilateral close in its dispute window
+  | 'closed';
+
+export interface NodeInfo {
+  nodeId: string;
+  alias: string;
+  peerUrl: string; // ws://host:port where peers connect
+  ledgerUrl: string;
+  chainId: string;
+  height: number;
+  channels: { opening: number; open: number; closing: number; closed: number };
+  peers: { connected: number; known: number };
+}
+
+export interface ChannelView {
+  channelId: string;
+  peerId: string;
+  /** 'A' if this node opened the channel. */
+  side: 'A' | 'B';
+  status: ChannelStatus;
+  capacity: bigint;
+  localBalance: bigint;
+  remoteBalance: bigint;
+  /** Sequence number of the latest state both sides signed. */
+  seq: bigint;
+  /** Updates in flight or queued (not yet in a both-signed state). */
+  pendingUpdates: number;
+  /** Set while closing: the ledger height after which it can be settled. */
+  settleHeight?: number;
+  /** What the ledger paid out at close, when known. */
+  payout?: { local: bigint; remote: bigint };
+}
+
+export interface PeerView {
+  nodeId: string;
+  address?: string; // host:port we dial, if we know one
+  connected: boolean;
+  channels: number;
+}
+
+export interface WalletView {
+  address: string; // the node id: the node's ledger account
+  balance: bigint; // on the ledger
+  nonce: number;
+  inChannels: bigint; // sum of local balances in open channels
+}
+
+export interface PaymentResult {
+  paymentId: string;
+  channelId: string;
+  peerId: string;
+  amount: bigint;
+  /** The both-signed state that carries the payment. */
+  seq: bigint;
+}
+
+export type NodeEvent =
+  | { type: 'peer'; nodeId: string; connected: boolean }
+  | { type: 'channel'; channel: ChannelView }
+  | { type: 'payment'; direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }
+  | { type: 'ledger'; height: number };
+
+export interface NodeApi {
+  info(): Promise<NodeInfo>;
+  wallet(): Promise<WalletView>;
+  /** Simnet only: asks the ledger's faucet for funds to this node's account; resolves once in a block. */
+  faucet(amount: bigint): Promise<{ txid: string; balance: bigint }>;
+  /** `target` is NODEID@HOST:PORT. */
+  connectPeer(target: string): Promise<PeerView>;
+  listPeers(): Promise<PeerView[]>;
+  /** Resolves once the open transaction is in a block and the channel is usable. */
+  openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView>;
+  listChannels(): Promise<ChannelView[]>;
+  /** Cooperative close by default; `force` closes unilaterally with the latest both-signed state. */
+  closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }>;
+  /** Direct payment to a channel peer; resolves when a both-signed state carries it. */
+  pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult>;
+  onEvent(listener: (e: NodeEvent) => void): () => void;
+}
+
+/** What an API caller must know about a failure: an HTTP status, a stable code, a message for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
