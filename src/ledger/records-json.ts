@@ -112,7 +112,9 @@ export function eventToJson(e: LedgerEvent): JsonObject {
     case 'channelClosing':
       return { kind: e.kind, channelId: toHex(e.channelId), seq: e.seq.toString(), by: e.by, deadlineHeight: e.deadlineHeight };
     case 'channelDisputed':
-      return { kind: e.kind, channelId: toHex(e.channelId), seq: e.seq.toString(), penalized: e.penalized };
+      return e.penalized
+        ? { kind: e.kind, channelId: toHex(e.channelId), seq: e.seq.toString(), penalized: e.penalized }
+        : { kind: e.kind, channelId: toHex(e.channelId), seq: e.seq.toString() };
     case 'chainRevealed':
       return { kind: e.kind, channelId: toHex(e.channelId), lockId: e.lockId, depth: e.depth };
     case 'channelClosed':
@@ -133,7 +135,10 @@ export function eventFromJson(v: unknown): LedgerEvent {
   switch (kind) {
     case 'channelOpened': return { kind, channelId, capacity: msatField(o, 'capacity') };
     case 'channelClosing': return { kind, channelId, seq: seq(), by: sideOf('by'), deadlineHeight: uintField(o, 'deadlineHeight') };
-    case 'channelDisputed': return { kind, channelId, seq: seq(), penalized: sideOf('penalized') };
+    case 'channelDisputed': {
+      const pen = side(o['penalized']);
+      return pen ? { kind, channelId, seq: seq(), penalized: pen } : { kind, channelId, seq: seq() };
+    }
     case 'chainRevealed': return { kind, channelId, lockId: uintField(o, 'lockId'), depth: uintField(o, 'depth') };
     case 'channelClosed': return { kind, channelId, payoutA: msatField(o, 'payoutA'), payoutB: msatField(o, 'payoutB'), cooperative: o['cooperative'] === true };
     default: throw new Error(`unknown ledger event kind ${kind}`);

@@ -207,7 +207,11 @@ function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): Appl
   if (tx.state.state.seq <= ch.latest!.state.seq) {
     return reject('STALE_STATE', `seq ${tx.state.state.seq} is not newer than the submitted seq ${ch.latest!.state.seq}`);
   }
-  // The side that submitted the outdated state forfeits its balance and pays for the dispute.
+  // The side that submitted the outdated state pays for the dispute. It forfeits its balance only if
+  // the newer state is at least two updates ahead: a proposer whose update was never acknowledged
+  // cannot know whether its peer holds the state one ahead (its own signature is on it), so closing
+  // one behind is an honest mistake; two behind means it had signed a later, complete state.
+  const forfeits = tx.state.state.seq >= ch.latest!.state.seq + 2n;
   const charged = chargeChannel(ch, ctx.fee, stale);
   if (!('channelId' in charged)) return charged;
   const newState = tx.state.state;
@@ -219,11 +223,15 @@ function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): Appl
       reveals[Number(id)] = depth;
     }
   }
-  const next: LedgerChannel = { ...charged, latest: tx.state, submittedBy: otherSide(stale), penalized: stale, reveals };
+  const next: LedgerChannel = { ...charged, latest: tx.state, submittedBy: otherSide(stale), reveals };
+  if (forfeits) next.penalized = stale;
+  else delete next.penalized;
+  const event: LedgerEvent = { kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq };
+  if (forfeits) event.penalized = stale;
   return {
     ok: true,
     writes: [...found.edits.writes(), { kind: 'channel', value: next }, feeWrite(view, ctx.fee)],
-    events: [{ kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq, penalized: stale }],
+    events: [event],
   };
 }
 

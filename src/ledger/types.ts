@@ -79,7 +79,7 @@ export interface Block {
 export type LedgerEvent =
   | { kind: 'channelOpened'; channelId: Uint8Array; capacity: Msat }
   | { kind: 'channelClosing'; channelId: Uint8Array; seq: bigint; by: Side; deadlineHeight: number }
-  | { kind: 'channelDisputed'; channelId: Uint8Array; seq: bigint; penalized: Side }
+  | { kind: 'channelDisputed'; channelId: Uint8Array; seq: bigint; penalized?: Side }
   | { kind: 'chainRevealed'; channelId: Uint8Array; lockId: number; depth: number }
   | { kind: 'channelClosed'; channelId: Uint8Array; payoutA: Msat; payoutB: Msat; cooperative: boolean };
 

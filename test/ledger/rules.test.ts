@@ -192,6 +192,20 @@ describe('unilateral close, dispute and settle', () => {
     expect(bal(w, w.b)).toBe(CAP - 3n * FEE);
   });
 
+  it('replaces a state one behind without a penalty (an unacknowledged update is not cheating)', () => {
+    const w = world();
+    w.nonce.set(w.a, 1);
+    closing(w, w.a, 4n, 900_000_000n, 100_000_000n);
+    const next = bothSign(state(w.id, 5n, 800_000_000n, 200_000_000n), w.a, w.b);
+    const ev = accept(w, signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: next }), ctx(8));
+    expect(ev[0]).toMatchObject({ kind: 'channelDisputed' });
+    expect((ev[0] as { penalized?: string }).penalized).toBeUndefined();
+    accept(w, signed(w.b, 1, { kind: 'settle', channelId: w.id }), ctx(15));
+    expect(bal(w, w.b)).toBe(200_000_000n);
+    // A paid open, close and settle; the stale submitter also paid the dispute fee
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 800_000_000n - 3n * FEE);
+  });
+
   const table: [string, (w: World) => Tx, number, TxErrorCode][] = [
     ['dispute with an older state', (w) => signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 1n, CAP, 0n), w.a, w.b) }), 8, 'STALE_STATE'],
     ['dispute with the same seq', (w) => signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 5n, CAP, 0n), w.a, w.b) }), 8, 'STALE_STATE'],
