@@ -1,5 +1,6 @@
 // The `sluice` command line.
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './demo-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { describeError } from './output.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerLedgerCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 
