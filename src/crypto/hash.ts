@@ -21,3 +21,10 @@ export function taggedMessage(tag: string, chainId: string, body: Uint8Array): U
   const len = (n: number) => Uint8Array.of(n >>> 8, n & 0xff);
   return concatBytes(len(t.length), t, len(c.length), c, body);
 }
+
+/** sha256 applied `depth` times (PayWord hash chains: the root is hashChain(seed, n)). */
+export function hashChain(x: Uint8Array, depth: number): Uint8Array {
+  let h = x;
+  for (let i = 0; i < depth; i++) h = nobleSha256(h);
+  return h;
+}

@@ -3,7 +3,7 @@
 //
 // Guards first, then the changes: a rejected transaction returns before anything is written.
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/hash.js';
+import { hashChain, sha256 } from '../crypto/hash.js';
 import { checkSignedState, lockAmount, otherSide, type Side, type SignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 import { verifyTxSig } from './tx-codec.js';
@@ -235,12 +235,7 @@ function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): Appl
   };
 }
 
-/** sha256 applied `depth` times. */
-export function hashChain(x: Uint8Array, depth: number): Uint8Array {
-  let h = x;
-  for (let i = 0; i < depth; i++) h = sha256(h);
-  return h;
-}
+export { hashChain };
 
 function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext): ApplyResult {
   const found = channelFor(view, tx, 'closing');

@@ -1,0 +1,119 @@
+// Two channel state machines wired through an in-memory "network" of message queues, for reducer tests.
+// Runs effects the way the shell does, minus I/O: persist is recorded, sends are queued for the peer.
+import { randomBytes } from 'node:crypto';
+import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
+import { signState, type ChannelState } from '../../src/channel/state.js';
+import { step, type Channel, type ChannelEffect, type ChannelEvent, type StepContext, type ChannelError } from '../../src/channel/machine.js';
+import { acceptOpen, proposeOpen } from '../../src/channel/open.js';
+import type { ChannelMessage } from '../../src/wire/channel.js';
+
+export const CHAIN = 'sluice-test';
+
+export interface Side {
+  name: 'A' | 'B';
+  sk: Uint8Array;
+  pk: Uint8Array;
+  ch: Channel;
+  ctx: StepContext;
+  inbox: ChannelMessage[]; // messages on their way to this side
+  persisted: Channel[]; // snapshots at each persist
+  effects: ChannelEffect[];
+  errors: ChannelError[];
+}
+
+function makeCtx(sk: Uint8Array): StepContext {
+  return { chainId: CHAIN, height: 10, sign: (s: ChannelState) => signState(CHAIN, s, sk) };
+}
+
+export interface Pair {
+  a: Side;
+  b: Side;
+  other(s: Side): Side;
+  /** Apply an event to one side and run its effects. Returns the error, if any. */
+  apply(s: Side, ev: ChannelEvent): ChannelError | undefined;
+  /** Deliver the oldest message waiting for `to`. */
+  deliver(to: Side): boolean;
+  /** Deliver everything until both inboxes are empty. */
+  flush(limit?: number): void;
+  /** Lose every message in flight and tell both sides. */
+  disconnect(): void;
+  reconnect(): void;
+}
+
+export function openPair(opts: { capacity?: bigint; push?: bigint } = {}): Pair {
+  const capacity = opts.capacity ?? 1_000_000_000n;
+  const push = opts.push ?? 0n;
+  const skA = randomSecretKey();
+  const skB = randomSecretKey();
+  const pkA = publicKeyOf(skA);
+  const pkB = publicKeyOf(skB);
+  const id = randomBytes(32);
+  const opened = proposeOpen({ channelId: id, localNodeId: pkA, remoteNodeId: pkB, capacity, push }, makeCtx(skA));
+  const openMsg = opened.effects.find((e) => e.type === 'send')!;
+  if (openMsg.type !== 'send' || openMsg.message.kind !== 'openChannel') throw new Error('no openChannel');
+  const acc = acceptOpen(openMsg.message, { localNodeId: pkB, remoteNodeId: pkA }, makeCtx(skB));
+  if (typeof acc === 'string') throw new Error(acc);
+  const mk = (name: 'A' | 'B', sk: Uint8Array, pk: Uint8Array, ch: Channel): Side => ({ name, sk, pk, ch, ctx: makeCtx(sk), inbox: [], persisted: [], effects: [], errors: [] });
+  const a = mk('A', skA, pkA, opened.channel);
+  const b = mk('B', skB, pkB, acc.channel);
+  let linked = true;
+  const pair: Pair = {
+    a, b,
+    other: (s) => (s === a ? b : a),
+    apply(s, ev) {
+      const r = step(s.ch, ev, s.ctx);
+      if (!r.ok) {
+        s.errors.push(r.error);
+        return r.error;
+      }
+      s.ch = r.channel;
+      for (const e of r.effects) {
+        s.effects.push(e);
+        if (e.type === 'persist') s.persisted.push({ ...s.ch, queue: [] });
+        if (e.type === 'send' && linked) pair.other(s).inbox.push(e.message);
+      }
+      return undefined;
+    },
+    deliver(to) {
+      const m = to.inbox.shift();
+      if (!m) return false;
+      if (m.kind === 'openChannel') throw new Error('unexpected openChannel');
+      pair.apply(to, { type: 'message', message: m });
+      return true;
+    },
+    flush(limit = 10_000) {
+      for (let i = 0; i < limit; i++) {
+        if (!pair.deliver(a) && !pair.deliver(b)) return;
+      }
+      throw new Error('messages kept flowing');
+    },
+    disconnect() {
+      linked = false;
+      a.inbox.length = 0;
+      b.inbox.length = 0;
+      pair.apply(a, { type: 'disconnected' });
+      pair.apply(b, { type: 'disconnected' });
+    },
+    reconnect() {
+      linked = true;
+      pair.apply(a, { type: 'connected' });
+      pair.apply(b, { type: 'connected' });
+    },
+  };
+  pair.apply(a, { type: 'message', message: { kind: 'acceptChannel', channelId: id, sigB: acc.channel.signed.sigB } });
+  pair.apply(a, { type: 'ledgerOpened' });
+  pair.apply(b, { type: 'ledgerOpened' });
+  return pair;
+}
+
+export function settledRefs(s: Side): string[] {
+  return s.effects.flatMap((e) => (e.type === 'settled' ? e.refs : []));
+}
+
+export function rejectedRefs(s: Side): string[] {
+  return s.effects.flatMap((e) => (e.type === 'rejected' ? e.refs : []));
+}
+
+export function receivedTotal(s: Side): bigint {
+  return s.effects.reduce((sum, e) => (e.type === 'received' ? sum + e.amount : sum), 0n);
+}
