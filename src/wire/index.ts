@@ -1,6 +1,7 @@
 // The wire layer's public surface: BOLT 1 framing, TLV, BigSize, features and message codecs.
 export * from './assert-never.js';
 export * from './bigsize.js';
+export * from './channel.js';
 export * from './codec.js';
 export * from './error.js';
 export * from './features.js';

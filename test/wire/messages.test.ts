@@ -131,7 +131,7 @@ describe('extension rule and unknown types', () => {
 
   it.each([
     ['8001 00', 0x8001, true],
-    ['8000', 0x8000, false],
+    ['fffe', 0xfffe, false],
     ['0020 0102', 32, false], // open_channel: a channel message sluice does not speak
     ['ffff', 0xffff, true],
   ])('%s is unknown (odd: %s)', (hex, type, odd) => {
@@ -202,7 +202,8 @@ describe('helpers', () => {
           return 'pong';
         case 'pong':
           return 'alive';
-        case 'unknown':
+        case 'openChannel': case 'acceptChannel': case 'updateState': case 'ackState': case 'reestablish': return 'channel';
+      case 'unknown':
           return m.odd ? 'ignore' : 'disconnect';
         default:
           return assertNever(m, 'message');
