@@ -77,6 +77,11 @@ export class Chain {
     return { ok: true, txid };
   }
 
+  /** The nonce the sender's next transaction needs, counting those in the mempool. */
+  pendingNonce(id: Uint8Array): number {
+    return this.pending.account(id).nonce;
+  }
+
   isPending(txid: string): boolean {
     return this.mempoolIds.has(txid);
   }

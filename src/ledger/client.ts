@@ -222,6 +222,12 @@ export class LedgerClient {
     return accountFromJson(await this.request('getAccount', { address: toHex(address) }));
   }
 
+  /** The nonce the account's next transaction must carry, counting pending ones. */
+  async nextNonce(address: Uint8Array): Promise<number> {
+    const r = (await this.request('getAccount', { address: toHex(address) })) as Record<string, unknown>;
+    return Number(r['pendingNonce'] ?? r['nonce']);
+  }
+
   async channel(channelId: Uint8Array): Promise<LedgerChannel | undefined> {
     try {
       return channelFromJson(await this.request('getChannel', { channelId: toHex(channelId) }));

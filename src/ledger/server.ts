@@ -79,7 +79,11 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       mempool: chain.mempoolSize,
       supply: supplyToJson(chain.state.supply()),
     }),
-    getAccount: (p) => accountToJson(chain.state.account(pubkeyField(p, 'address'))),
+    getAccount: (p) => {
+      const id = pubkeyField(p, 'address');
+      // pendingNonce counts transactions waiting in the mempool: the nonce a sender's next one needs
+      return { ...accountToJson(chain.state.account(id)), pendingNonce: chain.pendingNonce(id) };
+    },
     getChannel: (p) => {
       const ch = chain.state.channel(hexField(p, 'channelId', 32));
       if (!ch) throw new RpcError(RpcCode.NOT_FOUND, 'no such channel');

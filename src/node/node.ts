@@ -1,0 +1,319 @@
+// A sluice node: identity, store, peers, channels, watcher and wallet wired together, serving the
+// NodeApi that the HTTP control API, the SDK and the tests use.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toHex } from '../crypto/bytes.js';
+import { parsePublicKey } from '../crypto/keys.js';
+import { chainHash } from '../channel/open.js';
+import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
+import { localBalance, remoteBalance } from '../channel/machine.js';
+import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import type { MemoryNetwork } from '../transport/memory.js';
+import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type PaymentResult, type PeerView, type WalletView } from '../api/types.js';
+import { createLogger, type Logger } from '../util/log.js';
+import { ChannelManager } from './channels.js';
+import { loadOrCreateIdentity, type Identity } from './identity.js';
+import { PeerManager } from './peers.js';
+import { NodeStore } from './store.js';
+import { Watcher } from './watcher.js';
+import { Wallet } from './wallet.js';
+
+export const DEFAULT_PEER_PORT = 9735;
+const PAY_TIMEOUT_MS = 60_000;
+const OPEN_TIMEOUT_MS = 60_000;
+
+export interface NodeOptions {
+  dataDir: string;
+  ledgerUrl?: string;
+  alias?: string;
+  /** Peer WebSocket listener; port 0 picks one. Omit `listen` to not listen (with `network`). */
+  listen?: { host: string; port: number };
+  network?: MemoryNetwork;
+  log?: Logger;
+}
+
+function viewStatus(s: MachineStatus): ChannelStatus {
+  switch (s) {
+    case 'proposed':
+    case 'opening':
+      return 'opening';
+    case 'open':
+      return 'open';
+    case 'closing':
+    case 'forceClosing':
+      return 'closing';
+    case 'closed':
+    case 'failed':
+      return 'closed';
+  }
+}
+
+export function channelView(ch: Channel): ChannelView {
+  const v: ChannelView = {
+    channelId: toHex(ch.channelId),
+    peerId: toHex(ch.remoteNodeId),
+    side: ch.local,
+    status: viewStatus(ch.status),
+    capacity: ch.capacity,
+    localBalance: localBalance(ch),
+    remoteBalance: remoteBalance(ch),
+    seq: ch.signed.state.seq,
+    pendingUpdates: (ch.proposal ? 1 : 0) + ch.queue.length,
+  };
+  if (ch.settleHeight !== undefined && ch.status === 'forceClosing') v.settleHeight = ch.settleHeight;
+  if (ch.payout) v.payout = ch.payout;
+  return v;
+}
+
+export class SluiceNode implements NodeApi {
+  private readonly listeners = new Set<(e: NodeEvent) => void>();
+  private height = 0;
+  private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
+
+  private constructor(
+    readonly identity: Identity,
+    readonly alias: string,
+    readonly ledger: LedgerClient,
+    readonly chainId: string,
+    private readonly store: NodeStore,
+    readonly peers: PeerManager,
+    readonly channels: ChannelManager,
+    private readonly watcher: Watcher,
+    private readonly account: Wallet,
+    readonly log: Logger,
+  ) {}
+
+  static async start(opts: NodeOptions): Promise<SluiceNode> {
+    const log = opts.log ?? createLogger({ name: 'node' });
+    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    const identity = await loadOrCreateIdentity(opts.dataDir);
+    const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
+    const info = await ledger.info();
+    const store = new NodeStore(join(opts.dataDir, 'db'));
+    await store.open();
+    const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
+    // The pieces refer to each other through the node; `self` is filled in below.
+    let self!: SluiceNode;
+    const peers = new PeerManager({
+      secretKey: identity.secretKey,
+      nodeId: identity.nodeId,
+      chainHash: chainHash(info.chainId),
+      log,
+      listen: opts.listen,
+      network: opts.network,
+      onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
+      onPeerError: (peer, channelId, text) => self.log.warn({ peer: peer.slice(0, 16), channel: channelId ? toHex(channelId).slice(0, 16) : 'all', text }, 'error from peer'),
+      onConnected: (peer) => self.onPeerConnected(peer),
+      onDisconnected: (peer) => self.onPeerDisconnected(peer),
+    });
+    const channels = new ChannelManager({
+      store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
+      height: () => self.height,
+      onChange: (ch, e) => self.onChannelChange(ch, e),
+    });
+    const watcher = new Watcher({
+      ledger, log,
+      channels: () => channels.list(),
+      dispatch: (id, ev) => channels.dispatch(id, ev),
+      onHeight: (h) => {
+        self.height = h;
+        self.emit({ type: 'ledger', height: h });
+      },
+    });
+    self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log);
+    self.height = info.height;
+    await channels.load();
+    await peers.start();
+    await watcher.start();
+    // Redial the peers we have live channels with.
+    const known = new Map((await store.loadPeers()).map((p) => [p.nodeId, p.address]));
+    for (const ch of channels.list()) {
+      if (ch.status === 'closed' || ch.status === 'failed') continue;
+      const peer = toHex(ch.remoteNodeId);
+      peers.keep(peer, known.get(peer));
+    }
+    log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
+    return self;
+  }
+
+  get nodeId(): string {
+    return toHex(this.identity.nodeId);
+  }
+
+  get peerPort(): number | undefined {
+    return this.peers.port;
+  }
+
+  private emit(e: NodeEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  onEvent(listener: (e: NodeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private onPeerConnected(peer: string): void {
+    this.emit({ type: 'peer', nodeId: peer, connected: true });
+    for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'connected' });
+  }
+
+  private onPeerDisconnected(peer: string): void {
+    this.emit({ type: 'peer', nodeId: peer, connected: false });
+    for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'disconnected' });
+  }
+
+  private onChannelChange(ch: Channel, e: ChannelEffect): void {
+    const id = toHex(ch.channelId);
+    if (e.type === 'statusChanged') {
+      if (e.status === 'opening') void this.watcher.watch(ch);
+      for (const w of [...this.statusWaiters]) {
+        if (w.id === id && w.want.includes(ch.status)) {
+          this.statusWaiters.delete(w);
+          w.resolve(ch);
+        }
+      }
+    }
+    if (e.type === 'received' && e.amount > 0n) {
+      this.emit({ type: 'payment', direction: 'received', channelId: id, peerId: toHex(ch.remoteNodeId), amount: e.amount, seq: e.seq });
+    }
+    this.emit({ type: 'channel', channel: channelView(ch) });
+  }
+
+  private waitForStatus(id: string, want: MachineStatus[], timeoutMs: number): Promise<Channel> {
+    const now = this.channels.channels.get(id);
+    if (now && want.includes(now.status)) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const w = { id, want, resolve: (c: Channel) => { clearTimeout(t); resolve(c); } };
+      const t = setTimeout(() => {
+        this.statusWaiters.delete(w);
+        reject(new ApiError(503, 'TIMEOUT', `channel ${id} did not become ${want.join(' or ')} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.statusWaiters.add(w);
+    });
+  }
+
+  async info(): Promise<NodeInfo> {
+    const counts = { opening: 0, open: 0, closing: 0, closed: 0 };
+    for (const ch of this.channels.list()) counts[viewStatus(ch.status)]++;
+    const peers = this.peers.list();
+    return {
+      nodeId: this.nodeId,
+      alias: this.alias,
+      peerUrl: this.peerPort !== undefined ? `ws://127.0.0.1:${this.peerPort}` : '(in-memory)',
+      ledgerUrl: this.ledger.url,
+      chainId: this.chainId,
+      height: this.height,
+      channels: counts,
+      peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
+    };
+  }
+
+  async wallet(): Promise<WalletView> {
+    const acct = await this.ledger.account(this.identity.nodeId);
+    const inChannels = this.channels.list().filter((c) => c.status === 'open').reduce((s, c) => s + localBalance(c), 0n);
+    return { address: this.nodeId, balance: acct.balance, nonce: acct.nonce, inChannels };
+  }
+
+  async faucet(amount: bigint): Promise<{ txid: string; balance: bigint }> {
+    const txid = await this.ledger.faucet(this.identity.nodeId, amount);
+    await this.ledger.waitForTx(txid);
+    return { txid, balance: (await this.ledger.account(this.identity.nodeId)).balance };
+  }
+
+  async connectPeer(target: string): Promise<PeerView> {
+    const m = /^([0-9a-fA-F]{66})@(.+:\d+)$/.exec(target.trim());
+    if (!m) throw new ApiError(400, 'BAD_TARGET', `peer must be NODEID@HOST:PORT, got '${target}'`);
+    const nodeId = toHex(parsePublicKey(m[1]!, 'node id'));
+    if (nodeId === this.nodeId) throw new ApiError(400, 'BAD_TARGET', 'that is this node');
+    try {
+      await this.peers.connect(nodeId, m[2]!);
+    } catch (e) {
+      throw new ApiError(503, 'PEER_UNREACHABLE', (e as Error).message);
+    }
+    await this.store.savePeer({ nodeId, address: m[2]! });
+    return (await this.listPeers()).find((p) => p.nodeId === nodeId)!;
+  }
+
+  /** Connect to a node in the same in-memory network (tests, embedded demo). */
+  async connectInMemory(nodeId: string): Promise<void> {
+    await this.peers.connect(nodeId, undefined);
+  }
+
+  async listPeers(): Promise<PeerView[]> {
+    return this.peers.list().map((p) => ({ ...p, channels: this.channels.withPeer(p.nodeId).filter((c) => c.status !== 'closed' && c.status !== 'failed').length }));
+  }
+
+  async openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView> {
+    const peerId = opts.peerId.toLowerCase();
+    if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
+    if (opts.capacity <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'capacity must be positive');
+    if (opts.push > opts.capacity) throw new ApiError(400, 'BAD_AMOUNT', 'push cannot exceed the capacity');
+    const acct = await this.ledger.account(this.identity.nodeId);
+    const info = await this.ledger.info();
+    if (acct.balance < opts.capacity + info.fee) {
+      throw new ApiError(409, 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
+    }
+    const ch = await this.channels.open(peerId, opts.capacity, opts.push);
+    const id = toHex(ch.channelId);
+    const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
+    if (done.status === 'failed') throw new ApiError(409, 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
+    return channelView(done);
+  }
+
+  async listChannels(): Promise<ChannelView[]> {
+    return this.channels.list().map(channelView);
+  }
+
+  private channelById(channelId: string): Channel {
+    const ch = this.channels.channels.get(channelId.toLowerCase());
+    if (!ch) throw new ApiError(404, 'UNKNOWN_CHANNEL', `no channel ${channelId}`);
+    return ch;
+  }
+
+  async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }> {
+    const ch = this.channelById(opts.channelId);
+    const id = toHex(ch.channelId);
+    if (opts.force) {
+      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new ApiError(409, 'WRONG_STATUS', `channel is already ${ch.status}`);
+      await this.channels.dispatch(id, { type: 'forceClose' });
+      return channelView(this.channels.channels.get(id)!);
+    }
+    if (ch.status !== 'open') throw new ApiError(409, 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
+    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new ApiError(409, 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
+    await this.channels.dispatch(id, { type: 'closeCooperatively' });
+    const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
+    return channelView(done);
+  }
+
+  async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
+    const peerId = opts.peerId.toLowerCase();
+    if (opts.amount <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'amount must be positive');
+    if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
+    const ch = this.channels.payable(peerId, opts.amount);
+    if (!ch) throw new ApiError(409, 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
+    const id = toHex(ch.channelId);
+    const { ref, settled } = this.channels.submitOps(id, [{ op: 'pay', amount: opts.amount }]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ApiError(503, 'PENDING', `payment ${ref} not acknowledged within ${PAY_TIMEOUT_MS / 1000} s; it may still complete`)), PAY_TIMEOUT_MS);
+    });
+    try {
+      const s = await Promise.race([settled, timeout]);
+      this.emit({ type: 'payment', direction: 'sent', channelId: id, peerId, amount: opts.amount, seq: s.seq });
+      return { paymentId: ref, channelId: id, peerId, amount: opts.amount, seq: s.seq };
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(409, 'PAYMENT_REJECTED', (e as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher.stop();
+    await this.peers.stop();
+    await this.ledger.close();
+    await this.store.close();
+  }
+}

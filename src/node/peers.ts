@@ -1,0 +1,275 @@
+// Peer sessions: BOLT 8 transport underneath, BOLT 1 on top (init first, ping/pong, error/warning,
+// the odd/even rule for unknown messages), and channel messages handed up to the channel manager.
+// Peers with channels are redialed with backoff when the connection drops.
+import { toHex } from '../crypto/bytes.js';
+import { parsePublicKey } from '../crypto/keys.js';
+import { connectPeer, listenPeers, type PeerListener } from '../transport/ws.js';
+import type { MemoryNetwork } from '../transport/memory.js';
+import type { PeerSession } from '../transport/session.js';
+import { ALL_CHANNELS, describeErrorData } from '../wire/error.js';
+import { FeatureVector, unknownRequiredBits } from '../wire/features.js';
+import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
+import { pongFor } from '../wire/ping.js';
+import type { ChannelMessage } from '../wire/channel.js';
+import type { Logger } from '../util/log.js';
+import { InputError, equalBytes, utf8 } from '../crypto/bytes.js';
+
+export const INIT_TIMEOUT_MS = 5000;
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 30_000;
+
+export interface PeerManagerOptions {
+  secretKey: Uint8Array;
+  nodeId: Uint8Array;
+  chainHash: Uint8Array;
+  log: Logger;
+  /** Listen for peers on a real WebSocket port… */
+  listen?: { host: string; port: number };
+  /** …or join an in-process network (tests, the embedded demo). */
+  network?: MemoryNetwork;
+  onChannelMessage(peerId: string, message: ChannelMessage): void;
+  onPeerError(peerId: string, channelId: Uint8Array | undefined, text: string): void;
+  onConnected(peerId: string): void;
+  onDisconnected(peerId: string): void;
+}
+
+interface Peer {
+  nodeId: string;
+  address?: string;
+  session?: PeerSession;
+  ready: boolean; // init exchanged
+  wanted: boolean; // keep redialing
+  backoffMs: number;
+  timer?: NodeJS.Timeout;
+  readyWaiters: { resolve: () => void; reject: (e: Error) => void }[];
+}
+
+export class PeerManager {
+  private readonly peers = new Map<string, Peer>();
+  private listener?: PeerListener;
+  private memoryListener?: { close(): void };
+  private stopped = false;
+
+  constructor(private readonly opts: PeerManagerOptions) {}
+
+  get port(): number | undefined {
+    return this.listener?.port;
+  }
+
+  async start(): Promise<void> {
+    const onSession = (s: PeerSession) => this.adopt(s);
+    if (this.opts.network) this.memoryListener = this.opts.network.listen({ localSecretKey: this.opts.secretKey, onSession });
+    if (this.opts.listen) {
+      this.listener = await listenPeers({ ...this.opts.listen, localSecretKey: this.opts.secretKey, onSession,
+        onHandshakeFailure: (f) => this.opts.log.debug({ remote: f.remoteAddress, reason: f.reason }, 'inbound handshake failed') });
+    }
+  }
+
+  private peer(nodeId: string): Peer {
+    let p = this.peers.get(nodeId);
+    if (!p) {
+      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [] };
+      this.peers.set(nodeId, p);
+    }
+    return p;
+  }
+
+  isConnected(nodeId: string): boolean {
+    return this.peers.get(nodeId)?.ready === true;
+  }
+
+  list(): { nodeId: string; address?: string; connected: boolean }[] {
+    return [...this.peers.values()].map((p) => ({ nodeId: p.nodeId, address: p.address, connected: p.ready }));
+  }
+
+  /** Remember where a peer is and keep a connection to it (redialing with backoff). */
+  keep(nodeId: string, address: string | undefined): void {
+    const p = this.peer(nodeId);
+    if (address) p.address = address;
+    p.wanted = true;
+    if (!p.session && !p.timer) this.dial(p);
+  }
+
+  /** Connect now and resolve once init has been exchanged. */
+  async connect(nodeId: string, address: string | undefined): Promise<void> {
+    const p = this.peer(nodeId);
+    if (address) p.address = address;
+    if (p.ready) return;
+    const ready = new Promise<void>((resolve, reject) => p.readyWaiters.push({ resolve, reject }));
+    if (!p.session) {
+      if (p.timer) clearTimeout(p.timer);
+      p.timer = undefined;
+      this.dial(p);
+    }
+    return ready;
+  }
+
+  private dial(p: Peer): void {
+    if (this.stopped) return;
+    const remoteNodeId = parsePublicKey(p.nodeId, 'node id');
+    const attempt = this.opts.network && !p.address
+      ? this.opts.network.connect({ localSecretKey: this.opts.secretKey, remoteNodeId })
+      : p.address
+        ? connectPeer({ url: `ws://${p.address}`, localSecretKey: this.opts.secretKey, remoteNodeId })
+        : Promise.reject(new Error('no address known for this peer'));
+    attempt.then(
+      (s) => this.adopt(s),
+      (e: unknown) => {
+        const msg = (e as Error).message;
+        this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`cannot connect to ${p.nodeId}@${p.address ?? '?'}: ${msg}`));
+        this.scheduleRedial(p);
+      },
+    );
+  }
+
+  private scheduleRedial(p: Peer): void {
+    if (!p.wanted || this.stopped || p.timer || p.session) return;
+    const delay = p.backoffMs;
+    p.backoffMs = Math.min(p.backoffMs * 2, RECONNECT_MAX_MS);
+    p.timer = setTimeout(() => {
+      p.timer = undefined;
+      if (!p.session) this.dial(p);
+    }, delay);
+  }
+
+  /** A transport session is up (dialed or accepted): run BOLT 1 on it. */
+  private adopt(s: PeerSession): void {
+    const nodeId = toHex(s.remoteNodeId);
+    const p = this.peer(nodeId);
+    if (this.stopped) {
+      s.close('shutting down');
+      return;
+    }
+    if (p.session && !p.session.closed) {
+      // Both sides dialed at once: keep the newest session.
+      const old = p.session;
+      p.session = undefined;
+      old.close('replaced by a newer connection');
+    }
+    p.session = s;
+    p.ready = false;
+    const log = this.opts.log.child({ peer: nodeId.slice(0, 16) });
+    const initTimer = setTimeout(() => {
+      if (!p.ready && p.session === s) s.close('no init within 5 s');
+    }, INIT_TIMEOUT_MS);
+    // BOLT 1: send init right away, without waiting for the peer's.
+    this.sendOn(s, { kind: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.EMPTY, tlvs: { networks: [this.opts.chainHash] }, unknownTlvs: [] });
+    s.onMessage((bytes) => {
+      const d = decodeMessage(bytes);
+      if (!d.ok) {
+        log.warn({ err: d.error.message }, 'undecodable message; disconnecting');
+        this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`bad message: ${d.error.message}`.slice(0, 200)) });
+        s.close(`bad message: ${d.error.message}`);
+        return;
+      }
+      const m = d.value;
+      if (!p.ready && m.kind !== 'init') {
+        s.close('first message was not init');
+        return;
+      }
+      switch (m.kind) {
+        case 'init': {
+          if (p.ready) return; // a second init is ignored
+          const nets = m.tlvs.networks;
+          if (nets && nets.length > 0 && !nets.some((n) => equalBytes(n, this.opts.chainHash))) {
+            this.sendOn(s, { kind: 'error', channelId: ALL_CHANNELS, data: utf8('no common chain') });
+            s.close('peer is on another chain');
+            return;
+          }
+          const unknown = unknownRequiredBits(m.features.or(m.globalFeatures), []);
+          if (unknown.length > 0) {
+            s.close(`peer requires unknown features ${unknown.join(',')}`);
+            return;
+          }
+          clearTimeout(initTimer);
+          p.ready = true;
+          p.backoffMs = RECONNECT_MIN_MS;
+          log.info('peer connected');
+          for (const w of p.readyWaiters.splice(0)) w.resolve();
+          this.opts.onConnected(nodeId);
+          return;
+        }
+        case 'ping': {
+          const pong = pongFor(m);
+          if (pong) this.sendOn(s, pong);
+          return;
+        }
+        case 'pong':
+          return;
+        case 'warning':
+          log.warn({ text: describeErrorData(m.data) }, 'peer warning');
+          return;
+        case 'error': {
+          const text = describeErrorData(m.data);
+          log.warn({ text }, 'peer error');
+          const all = equalBytes(m.channelId, ALL_CHANNELS);
+          this.opts.onPeerError(nodeId, all ? undefined : m.channelId, text);
+          if (all) s.close(`peer error: ${text}`);
+          return;
+        }
+        case 'unknown':
+          if (!m.odd) s.close(`unknown even message type ${m.type}`);
+          return;
+        case 'openChannel':
+        case 'acceptChannel':
+        case 'updateState':
+        case 'ackState':
+        case 'reestablish':
+          this.opts.onChannelMessage(nodeId, m);
+          return;
+        default: {
+          const never: never = m;
+          return never;
+        }
+      }
+    });
+    s.onClose((c) => {
+      clearTimeout(initTimer);
+      if (p.session !== s) return; // a replaced session
+      const wasReady = p.ready;
+      p.session = undefined;
+      p.ready = false;
+      log.info({ origin: c.origin, reason: c.reason }, 'peer disconnected');
+      for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`connection to ${nodeId} closed: ${c.reason}`));
+      if (wasReady) this.opts.onDisconnected(nodeId);
+      this.scheduleRedial(p);
+    });
+  }
+
+  private sendOn(s: PeerSession, m: Message): void {
+    try {
+      s.send(encodeMessage(m));
+    } catch (e) {
+      if (e instanceof InputError) this.opts.log.error({ err: e.message, kind: m.kind }, 'message too large to send');
+      else throw e;
+    }
+  }
+
+  /** Send to a connected peer; false if it is not connected (the channel protocol recovers on reconnect). */
+  send(nodeId: string, m: Message): boolean {
+    const p = this.peers.get(nodeId);
+    if (!p?.session || !p.ready) return false;
+    this.sendOn(p.session, m);
+    return true;
+  }
+
+  /** Tell a peer about a problem with a channel (or all channels) and optionally hang up. */
+  sendError(nodeId: string, channelId: Uint8Array | undefined, text: string, kind: 'warning' | 'error' = 'warning'): void {
+    this.send(nodeId, { kind, channelId: channelId ?? ALL_CHANNELS, data: utf8(text.slice(0, 500)) });
+  }
+
+  disconnect(nodeId: string, reason: string): void {
+    this.peers.get(nodeId)?.session?.close(reason);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.peers.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.session?.close('shutting down');
+    }
+    this.memoryListener?.close();
+    await this.listener?.close();
+  }
+}

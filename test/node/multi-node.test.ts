@@ -1,0 +1,67 @@
+// Several whole nodes in one process over the in-memory transport, with a real ledger and LevelDB.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FEE, testNet, type TestNet } from '../helpers/network.js';
+
+let net: TestNet | undefined;
+afterEach(async () => {
+  await net?.stop();
+  net = undefined;
+});
+
+async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('two nodes in one process', () => {
+  it('open, pay both ways, close cooperatively: ledger balances exactly as expected', async () => {
+    net = await testNet();
+    const alice = await net.node('alice');
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
+    expect(ch.status).toBe('open');
+    await until(async () => (await bob.listChannels())[0]?.status === 'open');
+
+    const payments = [];
+    for (let i = 0; i < 100; i++) payments.push(alice.pay({ peerId: bob.nodeId, amount: 1_000_000n }));
+    await Promise.all(payments);
+    const back = [];
+    for (let i = 0; i < 40; i++) back.push(bob.pay({ peerId: alice.nodeId, amount: 500_000n }));
+    await Promise.all(back);
+
+    const [a] = await alice.listChannels();
+    const [b] = await bob.listChannels();
+    expect(a!.localBalance).toBe(1_000_000_000n - 100_000_000n + 20_000_000n);
+    expect(b!.localBalance).toBe(80_000_000n);
+    expect(a!.seq).toBe(b!.seq);
+    // batching: 140 payments took far fewer than 140 updates
+    expect(a!.seq).toBeLessThan(60n);
+
+    await alice.closeChannel({ channelId: a!.channelId, force: false });
+    await until(async () => (await bob.listChannels())[0]?.status === 'closed');
+    const aw = await alice.wallet();
+    const bw = await bob.wallet();
+    // alice: funded 2e9, paid open fee + capacity, got back her channel balance less the close fee
+    expect(aw.balance).toBe(2_000_000_000n - 1_000_000_000n - FEE + (920_000_000n - FEE));
+    expect(bw.balance).toBe(80_000_000n);
+    expect((await net.ledger.chain.audit()).ok).toBe(true);
+  });
+
+  it('refuses to pay more than the channel can carry and keeps going', async () => {
+    net = await testNet();
+    const alice = await net.node('alice');
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    await alice.openChannel({ peerId: bob.nodeId, capacity: 100_000_000n, push: 0n });
+    await expect(alice.pay({ peerId: bob.nodeId, amount: 100_000_000n })).rejects.toThrow(/no open channel/);
+    await expect(bob.pay({ peerId: alice.nodeId, amount: 1n })).rejects.toThrow(/no open channel/);
+    const ok = await alice.pay({ peerId: bob.nodeId, amount: 5_000n });
+    expect(ok.seq).toBe(1n);
+  });
+});
