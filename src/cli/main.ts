@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './demo-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
+import { registerNodeCommands } from './node-commands.js';
+import { registerNodeStartCommand } from './node-start.js';
 import { describeError } from './output.js';
 
 export function buildProgram(): Command {
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerLedgerCommands(program);
+  registerNodeCommands(program);
+  registerNodeStartCommand(program);
   registerDemoCommand(program);
   return program;
 }

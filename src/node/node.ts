@@ -7,7 +7,7 @@ import { parsePublicKey } from '../crypto/keys.js';
 import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { localBalance, remoteBalance } from '../channel/machine.js';
-import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type PaymentResult, type PeerView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
@@ -63,6 +63,17 @@ export function channelView(ch: Channel): ChannelView {
   if (ch.settleHeight !== undefined && ch.status === 'forceClosing') v.settleHeight = ch.settleHeight;
   if (ch.payout) v.payout = ch.payout;
   return v;
+}
+
+/** Ledger failures as API errors: refusals are the caller's to fix (422), an unreachable ledger is 503. */
+async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof LedgerRpcError) throw new ApiError(422, e.reason ?? 'LEDGER_REFUSED', `ledger: ${e.message}`);
+    if (e instanceof LedgerUnavailableError) throw new ApiError(503, 'LEDGER_UNAVAILABLE', e.message);
+    throw e;
+  }
 }
 
 export class SluiceNode implements NodeApi {
@@ -210,15 +221,17 @@ export class SluiceNode implements NodeApi {
   }
 
   async wallet(): Promise<WalletView> {
-    const acct = await this.ledger.account(this.identity.nodeId);
+    const acct = await ledgerCall(() => this.ledger.account(this.identity.nodeId));
     const inChannels = this.channels.list().filter((c) => c.status === 'open').reduce((s, c) => s + localBalance(c), 0n);
     return { address: this.nodeId, balance: acct.balance, nonce: acct.nonce, inChannels };
   }
 
   async faucet(amount: bigint): Promise<{ txid: string; balance: bigint }> {
-    const txid = await this.ledger.faucet(this.identity.nodeId, amount);
-    await this.ledger.waitForTx(txid);
-    return { txid, balance: (await this.ledger.account(this.identity.nodeId)).balance };
+    return ledgerCall(async () => {
+      const txid = await this.ledger.faucet(this.identity.nodeId, amount);
+      await this.ledger.waitForTx(txid);
+      return { txid, balance: (await this.ledger.account(this.identity.nodeId)).balance };
+    });
   }
 
   async connectPeer(target: string): Promise<PeerView> {
@@ -249,8 +262,7 @@ export class SluiceNode implements NodeApi {
     if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     if (opts.capacity <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'capacity must be positive');
     if (opts.push > opts.capacity) throw new ApiError(400, 'BAD_AMOUNT', 'push cannot exceed the capacity');
-    const acct = await this.ledger.account(this.identity.nodeId);
-    const info = await this.ledger.info();
+    const [acct, info] = await ledgerCall(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
     if (acct.balance < opts.capacity + info.fee) {
       throw new ApiError(409, 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }

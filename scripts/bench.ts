@@ -1,0 +1,172 @@
+// `npm run bench`: what sluice does on this machine, beside what the machine can do at most.
+// Prints, in one run: the cost of one sign, one verify (OpenSSL and pure JS), one synced LevelDB write
+// (the limits), then durable signed updates/s, payments/s and payment latency between two node
+// processes on one channel. A benchmark, not a test: figures vary with the machine's load.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Level } from 'level';
+import { publicKeyOf, randomSecretKey, signMessage, verifyDigest, verifyMessage } from '../src/crypto/keys.js';
+import { sha256 } from '../src/crypto/hash.js';
+import { stateMessage, type ChannelState } from '../src/channel/state.js';
+import { ApiClient } from '../src/api/client.js';
+
+const results: Record<string, number | string> = {};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/** ops/s: the median of `runs` runs of `n` calls. */
+function rate(n: number, fn: (i: number) => void, runs = 5): number {
+  const rs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) fn(i);
+    rs.push(n / ((performance.now() - t) / 1000));
+  }
+  return median(rs);
+}
+
+function line(label: string, value: string): void {
+  process.stdout.write(`  ${label.padEnd(44)} ${value}\n`);
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+
+async function machineLimits(): Promise<void> {
+  process.stdout.write('machine limits (single core, medians of 5 runs)\n');
+  const sk = randomSecretKey();
+  const pk = publicKeyOf(sk);
+  const state: ChannelState = { channelId: randomBytes(32), seq: 42n, balanceA: 123_456_789n, balanceB: 987_654n, locks: [], closing: false };
+  const msg = stateMessage('bench', state);
+  const sig = signMessage(sk, msg);
+  const digest = sha256(msg);
+  rate(200, () => signMessage(sk, msg), 1); // warm up
+  results['signPerSec'] = rate(500, () => signMessage(sk, msg));
+  results['verifyOpensslPerSec'] = rate(500, () => verifyMessage(sig, msg, pk));
+  results['verifyNoblePerSec'] = rate(200, () => verifyDigest(sig, digest, pk));
+  results['sha256PerSec'] = rate(50_000, () => sha256(digest));
+  line('sign (noble, RFC 6979, low-S)', `${fmt(results['signPerSec'] as number)} /s`);
+  line('verify (OpenSSL via node:crypto, low-S checked)', `${fmt(results['verifyOpensslPerSec'] as number)} /s`);
+  line('verify (noble, pure JS)', `${fmt(results['verifyNoblePerSec'] as number)} /s`);
+  line('sha256 of 32 bytes', `${fmt(results['sha256PerSec'] as number)} /s`);
+
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  const db = new Level<string, string>(join(dir, 'db'));
+  await db.open();
+  const value = 'x'.repeat(600); // about one stored channel record
+  const lat: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t = performance.now();
+    await db.batch([{ type: 'put', key: `k${i % 10}`, value }], { sync: true });
+    lat.push(performance.now() - t);
+  }
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+  results['syncedWriteMsP50'] = median(lat);
+  results['syncedWritesPerSec'] = 1000 / median(lat);
+  line('synced LevelDB batch write (600 B), p50', `${(results['syncedWriteMsP50'] as number).toFixed(3)} ms  (${fmt(results['syncedWritesPerSec'] as number)} /s one at a time)`);
+}
+
+const BIN = new URL('../bin/sluice.js', import.meta.url).pathname;
+
+function start(args: string[]): { proc: ChildProcess; wait(re: RegExp): Promise<RegExpMatchArray> } {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    proc,
+    wait: (re) => new Promise((resolve, reject) => {
+      const t = setInterval(() => {
+        const m = out.match(re);
+        if (m) { clearInterval(t); resolve(m); }
+        if (proc.exitCode !== null) { clearInterval(t); reject(new Error(`exited: ${out}`)); }
+      }, 20);
+    }),
+  };
+}
+
+async function twoNodes(): Promise<void> {
+  process.stdout.write('\ntwo node processes, one channel, payments through the control API\n');
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  const procs: ChildProcess[] = [];
+  try {
+    const ledger = start(['ledger', 'start', '--data-dir', join(dir, 'ledger'), '--port', '0', '--block-time', '100ms', '--faucet', '--log-level', 'warn']);
+    procs.push(ledger.proc);
+    const ledgerUrl = (await ledger.wait(/listening on (ws:\/\/\S+)/))[1]!;
+    const nodes = [];
+    for (const name of ['a', 'b']) {
+      const d = join(dir, name);
+      const n = start(['node', 'start', '--data-dir', d, '--port', '0', '--api-port', '0', '--ledger', ledgerUrl, '--log-level', 'warn']);
+      procs.push(n.proc);
+      const m = await n.wait(/peers connect to (\S+)/);
+      const api = new ApiClient({ url: (await readFile(join(d, 'api-url'), 'utf8')).trim(), token: (await readFile(join(d, 'api-token'), 'utf8')).trim() });
+      nodes.push({ target: m[1]!, api, id: m[1]!.split('@')[0]! });
+    }
+    const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
+    await a.api.faucet(5_000_000_000_000n);
+    await a.api.connectPeer(b.target);
+    const ch = await a.api.openChannel({ peerId: b.id, capacity: 4_000_000_000_000n });
+
+    // latency: one payment at a time, each a full round trip with two synced writes
+    const lat: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now();
+      await a.api.pay({ peerId: b.id, amount: 1000n });
+      lat.push(performance.now() - t);
+    }
+    results['latencyMsP50'] = median(lat);
+    results['latencyMsP99'] = pct(lat, 99);
+    line('payment latency, one at a time: p50', `${median(lat).toFixed(2)} ms`);
+    line('payment latency, one at a time: p99', `${pct(lat, 99).toFixed(2)} ms`);
+    results['updatesPerSecSequential'] = 1000 / median(lat);
+
+    // throughput: many payments in flight, batched into updates
+    const seq0 = (await a.api.listChannels()).find((c) => c.channelId === ch.channelId)!.seq;
+    const total = 20_000;
+    const window = 400;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: window }, async () => {
+      while (next < total) {
+        next++;
+        await a.api.pay({ peerId: b.id, amount: 1000n });
+      }
+    }));
+    const secs = (performance.now() - t0) / 1000;
+    const seq1 = (await a.api.listChannels()).find((c) => c.channelId === ch.channelId)!.seq;
+    results['paymentsPerSec'] = total / secs;
+    results['updatesPerSec'] = Number(seq1 - seq0) / secs;
+    results['paymentsPerUpdate'] = total / Number(seq1 - seq0);
+    line(`payments/s (${total}, ${window} in flight)`, `${fmt(total / secs)} /s`);
+    line('durable signed updates/s during that run', `${fmt(Number(seq1 - seq0) / secs)} /s  (${(total / Number(seq1 - seq0)).toFixed(1)} payments per update)`);
+    const [bch] = await b.api.listChannels();
+    if (bch!.localBalance !== 1000n * BigInt(total + 300)) throw new Error(`payee balance ${bch!.localBalance} != expected`);
+    line('payee balance check', 'exact');
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await machineLimits();
+await twoNodes();
+const signs = results['signPerSec'] as number;
+const verifies = results['verifyOpensslPerSec'] as number;
+process.stdout.write('\nratios\n');
+// Each update costs each side one sign and one verify, and two synced writes in sequence on its path.
+const cryptoBound = 1 / (1 / signs + 1 / verifies);
+line('updates/s vs one core signing+verifying', `${((results['updatesPerSec'] as number) / cryptoBound * 100).toFixed(1)}% of ${fmt(cryptoBound)} /s`);
+line('sequential updates/s vs synced writes/s', `${((results['updatesPerSecSequential'] as number) / (results['syncedWritesPerSec'] as number) * 100).toFixed(1)}% of ${fmt(results['syncedWritesPerSec'] as number)} /s`);
+process.stdout.write('\n' + JSON.stringify(results) + '\n');

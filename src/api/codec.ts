@@ -1,0 +1,237 @@
+// JSON forms of the API's view types, one codec per type, used by the server (encode) and the client
+// (decode). bigint amounts and sequence numbers travel as decimal strings so no precision is lost to
+// JSON numbers; counts and heights are plain numbers. Decoders are strict and name the bad field.
+import { InputError } from '../crypto/bytes.js';
+import { assertNever } from '../wire/assert-never.js';
+import { asObject, boolField, msatField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
+import type { ChannelStatus, ChannelView, NodeEvent, NodeInfo, PaymentResult, PeerView, WalletView } from './types.js';
+
+export interface Codec<T> {
+  encode(v: T): Json;
+  decode(v: unknown, what?: string): T;
+}
+
+export interface FaucetResult {
+  txid: string;
+  balance: bigint;
+}
+
+export type CloseResult = ChannelView & { txid?: string };
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** A u64 (state sequence numbers) as a decimal string. */
+function u64Field(o: Record<string, unknown>, key: string, what = key): bigint {
+  const v = o[key];
+  if (typeof v !== 'string' || !/^\d{1,20}$/.test(v) || BigInt(v) > U64_MAX) {
+    throw new InputError(`${what}: expected a decimal string of a 64-bit unsigned integer`);
+  }
+  return BigInt(v);
+}
+
+function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[], what = key): T {
+  const v = o[key];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new InputError(`${what}: expected one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+const has = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
+
+export const nodeInfoCodec: Codec<NodeInfo> = {
+  encode: (i) => ({
+    nodeId: i.nodeId,
+    alias: i.alias,
+    peerUrl: i.peerUrl,
+    ledgerUrl: i.ledgerUrl,
+    chainId: i.chainId,
+    height: i.height,
+    channels: { ...i.channels },
+    peers: { ...i.peers },
+  }),
+  decode(v, what = 'info') {
+    const o = asObject(v, what);
+    const ch = asObject(o['channels'], `${what}.channels`);
+    const pe = asObject(o['peers'], `${what}.peers`);
+    return {
+      nodeId: str(o, 'nodeId'),
+      alias: str(o, 'alias'),
+      peerUrl: str(o, 'peerUrl'),
+      ledgerUrl: str(o, 'ledgerUrl'),
+      chainId: str(o, 'chainId'),
+      height: uintField(o, 'height'),
+      channels: {
+        opening: uintField(ch, 'opening'),
+        open: uintField(ch, 'open'),
+        closing: uintField(ch, 'closing'),
+        closed: uintField(ch, 'closed'),
+      },
+      peers: { connected: uintField(pe, 'connected'), known: uintField(pe, 'known') },
+    };
+  },
+};
+
+const STATUSES: readonly ChannelStatus[] = ['opening', 'open', 'closing', 'closed'];
+
+export const channelViewCodec: Codec<ChannelView> = {
+  encode(c) {
+    const out: JsonObject = {
+      channelId: c.channelId,
+      peerId: c.peerId,
+      side: c.side,
+      status: c.status,
+      capacity: c.capacity.toString(),
+      localBalance: c.localBalance.toString(),
+      remoteBalance: c.remoteBalance.toString(),
+      seq: c.seq.toString(),
+      pendingUpdates: c.pendingUpdates,
+    };
+    if (c.settleHeight !== undefined) out['settleHeight'] = c.settleHeight;
+    if (c.payout) out['payout'] = { local: c.payout.local.toString(), remote: c.payout.remote.toString() };
+    return out;
+  },
+  decode(v, what = 'channel') {
+    const o = asObject(v, what);
+    const c: ChannelView = {
+      channelId: str(o, 'channelId'),
+      peerId: str(o, 'peerId'),
+      side: oneOf(o, 'side', ['A', 'B'] as const),
+      status: oneOf(o, 'status', STATUSES),
+      capacity: msatField(o, 'capacity'),
+      localBalance: msatField(o, 'localBalance'),
+      remoteBalance: msatField(o, 'remoteBalance'),
+      seq: u64Field(o, 'seq'),
+      pendingUpdates: uintField(o, 'pendingUpdates'),
+    };
+    if (has(o, 'settleHeight')) c.settleHeight = uintField(o, 'settleHeight');
+    if (has(o, 'payout')) {
+      const p = asObject(o['payout'], `${what}.payout`);
+      c.payout = { local: msatField(p, 'local', 'payout.local'), remote: msatField(p, 'remote', 'payout.remote') };
+    }
+    return c;
+  },
+};
+
+export const closeResultCodec: Codec<CloseResult> = {
+  encode(c) {
+    const out = channelViewCodec.encode(c) as JsonObject;
+    if (c.txid !== undefined) out['txid'] = c.txid;
+    return out;
+  },
+  decode(v, what = 'channel') {
+    const c: CloseResult = channelViewCodec.decode(v, what);
+    const o = asObject(v, what);
+    if (has(o, 'txid')) c.txid = str(o, 'txid');
+    return c;
+  },
+};
+
+export const peerViewCodec: Codec<PeerView> = {
+  encode(p) {
+    const out: JsonObject = { nodeId: p.nodeId, connected: p.connected, channels: p.channels };
+    if (p.address !== undefined) out['address'] = p.address;
+    return out;
+  },
+  decode(v, what = 'peer') {
+    const o = asObject(v, what);
+    const p: PeerView = { nodeId: str(o, 'nodeId'), connected: boolField(o, 'connected'), channels: uintField(o, 'channels') };
+    if (has(o, 'address')) p.address = str(o, 'address');
+    return p;
+  },
+};
+
+export const walletViewCodec: Codec<WalletView> = {
+  encode: (w) => ({ address: w.address, balance: w.balance.toString(), nonce: w.nonce, inChannels: w.inChannels.toString() }),
+  decode(v, what = 'wallet') {
+    const o = asObject(v, what);
+    return { address: str(o, 'address'), balance: msatField(o, 'balance'), nonce: uintField(o, 'nonce'), inChannels: msatField(o, 'inChannels') };
+  },
+};
+
+export const faucetResultCodec: Codec<FaucetResult> = {
+  encode: (r) => ({ txid: r.txid, balance: r.balance.toString() }),
+  decode(v, what = 'faucet') {
+    const o = asObject(v, what);
+    return { txid: str(o, 'txid'), balance: msatField(o, 'balance') };
+  },
+};
+
+export const paymentResultCodec: Codec<PaymentResult> = {
+  encode: (p) => ({
+    paymentId: p.paymentId,
+    channelId: p.channelId,
+    peerId: p.peerId,
+    amount: p.amount.toString(),
+    seq: p.seq.toString(),
+  }),
+  decode(v, what = 'payment') {
+    const o = asObject(v, what);
+    return {
+      paymentId: str(o, 'paymentId'),
+      channelId: str(o, 'channelId'),
+      peerId: str(o, 'peerId'),
+      amount: msatField(o, 'amount'),
+      seq: u64Field(o, 'seq'),
+    };
+  },
+};
+
+export function listCodec<T>(item: Codec<T>, what: string): Codec<T[]> {
+  return {
+    encode: (items) => items.map((i) => item.encode(i)),
+    decode(v) {
+      if (!Array.isArray(v)) throw new InputError(`${what}: expected an array`);
+      return v.map((i, n) => item.decode(i, `${what}[${n}]`));
+    },
+  };
+}
+
+export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['peer', 'channel', 'payment', 'ledger'];
+
+export const nodeEventCodec: Codec<NodeEvent> = {
+  encode(e): Json {
+    switch (e.type) {
+      case 'peer':
+        return { type: e.type, nodeId: e.nodeId, connected: e.connected };
+      case 'channel':
+        return { type: e.type, channel: channelViewCodec.encode(e.channel) };
+      case 'payment':
+        return {
+          type: e.type,
+          direction: e.direction,
+          channelId: e.channelId,
+          peerId: e.peerId,
+          amount: e.amount.toString(),
+          seq: e.seq.toString(),
+        };
+      case 'ledger':
+        return { type: e.type, height: e.height };
+      default:
+        return assertNever(e, 'node event');
+    }
+  },
+  decode(v, what = 'event') {
+    const o = asObject(v, what);
+    const type = oneOf(o, 'type', NODE_EVENT_TYPES, `${what}.type`);
+    switch (type) {
+      case 'peer':
+        return { type, nodeId: str(o, 'nodeId'), connected: boolField(o, 'connected') };
+      case 'channel':
+        return { type, channel: channelViewCodec.decode(o['channel'], `${what}.channel`) };
+      case 'payment':
+        return {
+          type,
+          direction: oneOf(o, 'direction', ['sent', 'received'] as const),
+          channelId: str(o, 'channelId'),
+          peerId: str(o, 'peerId'),
+          amount: msatField(o, 'amount'),
+          seq: u64Field(o, 'seq'),
+        };
+      case 'ledger':
+        return { type, height: uintField(o, 'height') };
+      default:
+        return assertNever(type, 'node event type');
+    }
+  },
+};

@@ -1,0 +1,206 @@
+// The node's control API over HTTP on node:http, with the event feed as a WebSocket.
+//
+// | method | path                      | body (JSON)                                   | answer                      |
+// |--------|---------------------------|-----------------------------------------------|-----------------------------|
+// | GET    | /v1/info                  |                                               | NodeInfo                    |
+// | GET    | /v1/wallet                |                                               | WalletView                  |
+// | POST   | /v1/wallet/faucet         | { amount }                                    | { txid, balance }           |
+// | POST   | /v1/peers                 | { target: "NODEID@HOST:PORT" }                | PeerView                    |
+// | GET    | /v1/peers                 |                                               | PeerView[]                  |
+// | POST   | /v1/channels              | { peerId, capacity, push? }                   | ChannelView                 |
+// | GET    | /v1/channels              |                                               | ChannelView[]               |
+// | POST   | /v1/channels/:id/close    | { force? } (or no body)                       | ChannelView & { txid? }     |
+// | POST   | /v1/payments              | { peerId, amount }                            | PaymentResult               |
+// | GET    | /v1/events                | WebSocket upgrade                             | NodeEvent JSON text frames  |
+//
+// - Every request, the WebSocket upgrade included, needs `Authorization: Bearer <token>`; without it
+//   the answer is 401 and nothing else is looked at (not even whether the route exists).
+// - Amounts and sequence numbers are exact decimal msat strings ("1500000") both ways; node ids are
+//   66 hex characters, channel ids 64, answered in lowercase. `push` defaults to "0", `force` to false.
+// - Errors are `{ "error": { "code", "message" } }`: 400 BAD_JSON | BAD_REQUEST (the message names the
+//   field), 401 UNAUTHORIZED, 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE (bodies are
+//   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
+//   status and code, and 500 INTERNAL for anything else (details only in the node's log).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InputError } from '../crypto/bytes.js';
+import type { Json } from '../util/json-fields.js';
+import type { Logger } from '../util/log.js';
+import * as c from './codec.js';
+import { createEventFeed } from './event-feed.js';
+import { parseChannelId } from './fields.js';
+import { HttpError, UNAUTHORIZED, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
+import * as r from './requests.js';
+import { ApiError, type NodeApi } from './types.js';
+
+export const DEFAULT_API_PORT = 9736;
+export const EVENTS_PATH = '/v1/events';
+
+interface Route<Req> {
+  method: 'GET' | 'POST';
+  path: RegExp;
+  /** Turn path captures and body into the call's input; an InputError here is the caller's 400. */
+  parse(params: string[], body: unknown): Req;
+  run(api: NodeApi, req: Req): Promise<Json>;
+}
+
+// Erases each route's input type so the table can hold them together; parse and run still agree.
+const route = <Req>(rt: Route<Req>) => rt as Route<unknown>;
+const noInput = () => undefined;
+
+const ROUTES: Route<unknown>[] = [
+  route({ method: 'GET', path: /^\/v1\/info$/, parse: noInput, run: async (api) => c.nodeInfoCodec.encode(await api.info()) }),
+  route({ method: 'GET', path: /^\/v1\/wallet$/, parse: noInput, run: async (api) => c.walletViewCodec.encode(await api.wallet()) }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/wallet\/faucet$/,
+    parse: (_p, body) => r.faucetRequestCodec.decode(body),
+    run: async (api, q) => c.faucetResultCodec.encode(await api.faucet(q.amount)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/peers$/,
+    parse: (_p, body) => r.connectRequestCodec.decode(body),
+    run: async (api, q) => c.peerViewCodec.encode(await api.connectPeer(q.target)),
+  }),
+  route({
+    method: 'GET',
+    path: /^\/v1\/peers$/,
+    parse: noInput,
+    run: async (api) => (await api.listPeers()).map((p) => c.peerViewCodec.encode(p)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/channels$/,
+    parse: (_p, body) => r.openRequestCodec.decode(body),
+    run: async (api, q) => c.channelViewCodec.encode(await api.openChannel(q)),
+  }),
+  route({
+    method: 'GET',
+    path: /^\/v1\/channels$/,
+    parse: noInput,
+    run: async (api) => (await api.listChannels()).map((ch) => c.channelViewCodec.encode(ch)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/channels\/([^/]+)\/close$/,
+    parse: ([id], body) => ({ channelId: parseChannelId(id, 'channelId'), ...r.closeRequestCodec.decode(body) }),
+    run: async (api, q) => c.closeResultCodec.encode(await api.closeChannel(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/payments$/,
+    parse: (_p, body) => r.payRequestCodec.decode(body),
+    run: async (api, q) => c.paymentResultCodec.encode(await api.pay(q)),
+  }),
+];
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0] ?? '/';
+}
+
+function match(method: string, path: string): { route: Route<unknown>; params: string[] } {
+  const onPath = ROUTES.filter((rt) => rt.path.test(path));
+  const hit = onPath.find((rt) => rt.method === method);
+  if (hit) return { route: hit, params: (hit.path.exec(path) ?? []).slice(1) };
+  if (path === EVENTS_PATH) throw new HttpError(426, 'UPGRADE_REQUIRED', `${EVENTS_PATH} is a WebSocket; send an upgrade request`);
+  if (onPath.length === 0) throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
+  const allow = onPath.map((rt) => rt.method).join(', ');
+  throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${path} takes ${allow}, not ${method}`, { allow });
+}
+
+export interface ApiServerOptions {
+  api: NodeApi;
+  host?: string;
+  port?: number;
+  token: string;
+  log: Logger;
+}
+
+export interface ApiServer {
+  port: number;
+  /** e.g. `http://127.0.0.1:9736`: what the node writes to `<dataDir>/api-url`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { api, token, log } = opts;
+  const host = opts.host ?? '127.0.0.1';
+  if (token.length < 32) throw new Error('API token: too short to be a secret');
+  const feed = createEventFeed({ api, log });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const method = req.method ?? 'GET';
+    const path = pathOf(req);
+    try {
+      if (!isAuthorized(req.headers.authorization, token)) throw UNAUTHORIZED;
+      const { route: rt, params } = match(method, path);
+      const body = rt.method === 'POST' ? await readJsonBody(req) : undefined;
+      let input: unknown;
+      try {
+        input = rt.parse(params, body);
+      } catch (e) {
+        if (e instanceof InputError) throw new HttpError(400, 'BAD_REQUEST', e.message);
+        throw e;
+      }
+      sendJson(res, 200, await rt.run(api, input));
+    } catch (e) {
+      sendError(res, toHttpError(e, log, method, path));
+    }
+    // Method, path and status only: headers (the token) and bodies (amounts, ids) stay out of logs.
+    log.debug({ method, path, status: res.statusCode, ms: Date.now() - started }, 'api request');
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
+    if (!isAuthorized(req.headers.authorization, token)) return refuseUpgrade(socket, UNAUTHORIZED);
+    if (pathOf(req) !== EVENTS_PATH) return refuseUpgrade(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${pathOf(req)}`));
+    if (req.method !== 'GET') return refuseUpgrade(socket, new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET'));
+    feed.upgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? DEFAULT_API_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'api server error'));
+  const port = (server.address() as AddressInfo).port;
+  // The URL is for clients on this machine: a wildcard bind is reached through loopback.
+  const dialHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`;
+  if (!isLoopback(host)) log.warn({ host }, 'control API listens beyond this machine over plain HTTP; the token travels in clear');
+  log.info({ url }, 'control API listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url,
+    close() {
+      closing ??= (async () => {
+        await feed.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections(); // idle keep-alive sockets and calls still in progress
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+function toHttpError(e: unknown, log: Logger, method: string, path: string): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof ApiError) return new HttpError(e.status, e.code, e.message);
+  log.error({ err: e, method, path }, 'api request failed');
+  return new HttpError(500, 'INTERNAL', 'internal error; see the node log');
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

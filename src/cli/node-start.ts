@@ -1,0 +1,46 @@
+// `sluice node start`: a node with its peer listener and its control API, until Ctrl-C.
+import type { Command } from 'commander';
+import { startApiServer, DEFAULT_API_PORT } from '../api/server.js';
+import { loadOrCreateToken } from '../api/token.js';
+import { removeApiUrl, writeApiUrl } from '../api/url-file.js';
+import { DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import { DEFAULT_PEER_PORT, SluiceNode } from '../node/node.js';
+import { createLogger } from '../util/log.js';
+import { parsePort, waitForSignal } from './ledger-commands.js';
+import { defaultNodeDir } from './paths.js';
+
+export function registerNodeStartCommand(program: Command): void {
+  const node = program.commands.find((c) => c.name() === 'node') ?? program.command('node').description('run a sluice node');
+  node
+    .command('start')
+    .description('start a node: peers connect on --port, the CLI and apps on --api-port (runs until Ctrl-C)')
+    .option('--data-dir <dir>', 'where the node keeps its key, token and LevelDB store', defaultNodeDir())
+    .option('--host <host>', 'address to listen on for peers and the API', '127.0.0.1')
+    .option('--port <port>', 'peer WebSocket port (BOLT 8 over WebSocket)', String(DEFAULT_PEER_PORT))
+    .option('--api-port <port>', 'control API port (HTTP + WebSocket events, token required)', String(DEFAULT_API_PORT))
+    .option('--ledger <url>', 'ledger API address', DEFAULT_LEDGER_URL)
+    .option('--alias <name>', 'a name for this node in `sluice info`')
+    .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
+    .option('--log-json', 'log JSON lines', false)
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const dataDir = String(o['dataDir']);
+      const host = String(o['host']);
+      const log = createLogger({ name: 'node', level: String(o['logLevel']), json: o['logJson'] === true });
+      const node = await SluiceNode.start({
+        dataDir,
+        ledgerUrl: String(o['ledger']),
+        alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,
+        listen: { host, port: parsePort(String(o['port'])) },
+        log,
+      });
+      const token = await loadOrCreateToken(dataDir);
+      const api = await startApiServer({ api: node, host, port: parsePort(String(o['apiPort'])), token, log });
+      await writeApiUrl(dataDir, api.url);
+      process.stdout.write(`node ${node.nodeId}\n  peers connect to ${node.nodeId}@${host}:${node.peerPort}\n  control API on ${api.url} (token in ${dataDir}/api-token)\n`);
+      await waitForSignal();
+      log.info('stopping');
+      await removeApiUrl(dataDir);
+      await api.close();
+      await node.stop();
+    });
+}

@@ -1,0 +1,126 @@
+// An in-memory NodeApi for API and CLI tests: records every call, answers with fixed views, and
+// can be told to fail the next call with any error.
+import { randomBytes } from 'node:crypto';
+import { toHex } from '../../src/crypto/bytes.js';
+import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
+import type { ChannelView, NodeApi, NodeEvent, NodeInfo, PaymentResult, PeerView, WalletView } from '../../src/api/types.js';
+
+export const nodeId = () => toHex(publicKeyOf(randomSecretKey()));
+export const channelId = () => toHex(randomBytes(32));
+
+/** Past 2^53, so a trip through a JSON number would be caught. */
+export const BIG = 9_007_199_254_740_993_123n;
+
+export interface Call {
+  method: keyof NodeApi;
+  args: unknown[];
+}
+
+export class FakeApi implements NodeApi {
+  readonly calls: Call[] = [];
+  readonly self = nodeId();
+  readonly peer = nodeId();
+  readonly channel: ChannelView;
+  private failNext: unknown;
+  private readonly listeners = new Set<(e: NodeEvent) => void>();
+
+  constructor() {
+    this.channel = {
+      channelId: channelId(),
+      peerId: this.peer,
+      side: 'A',
+      status: 'open',
+      capacity: BIG,
+      localBalance: BIG - 1_000n,
+      remoteBalance: 1_000n,
+      seq: 18_446_744_073_709_551_615n,
+      pendingUpdates: 0,
+    };
+  }
+
+  /** The next call throws `e` instead of answering. */
+  failWith(e: unknown): void {
+    this.failNext = e;
+  }
+
+  emit(e: NodeEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  private record(method: keyof NodeApi, ...args: unknown[]): void {
+    this.calls.push({ method, args });
+    const e = this.failNext;
+    if (e !== undefined) {
+      this.failNext = undefined;
+      throw e;
+    }
+  }
+
+  async info(): Promise<NodeInfo> {
+    this.record('info');
+    return {
+      nodeId: this.self,
+      alias: 'fake',
+      peerUrl: 'ws://127.0.0.1:9735',
+      ledgerUrl: 'ws://127.0.0.1:9700',
+      chainId: 'sluice-test',
+      height: 42,
+      channels: { opening: 0, open: 1, closing: 0, closed: 2 },
+      peers: { connected: 1, known: 2 },
+    };
+  }
+
+  async wallet(): Promise<WalletView> {
+    this.record('wallet');
+    return { address: this.self, balance: BIG, nonce: 7, inChannels: 1_500n };
+  }
+
+  async faucet(amount: bigint): Promise<{ txid: string; balance: bigint }> {
+    this.record('faucet', amount);
+    return { txid: 'ab'.repeat(32), balance: amount + 1n };
+  }
+
+  async connectPeer(target: string): Promise<PeerView> {
+    this.record('connectPeer', target);
+    const [id, address] = target.split('@');
+    return { nodeId: id!, address: address!, connected: true, channels: 0 };
+  }
+
+  async listPeers(): Promise<PeerView[]> {
+    this.record('listPeers');
+    return [
+      { nodeId: this.peer, address: '127.0.0.1:9735', connected: true, channels: 1 },
+      { nodeId: nodeId(), connected: false, channels: 0 },
+    ];
+  }
+
+  async openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView> {
+    this.record('openChannel', opts);
+    return { ...this.channel, peerId: opts.peerId, capacity: opts.capacity, localBalance: opts.capacity - opts.push, remoteBalance: opts.push, seq: 0n };
+  }
+
+  async listChannels(): Promise<ChannelView[]> {
+    this.record('listChannels');
+    const closed: ChannelView = { ...this.channel, channelId: channelId(), status: 'closed', settleHeight: 40, payout: { local: BIG, remote: 0n } };
+    return [this.channel, closed];
+  }
+
+  async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }> {
+    this.record('closeChannel', opts);
+    return { ...this.channel, channelId: opts.channelId, status: 'closing', settleHeight: 52, txid: 'cd'.repeat(32) };
+  }
+
+  async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
+    this.record('pay', opts);
+    return { paymentId: 'ef'.repeat(16), channelId: this.channel.channelId, peerId: opts.peerId, amount: opts.amount, seq: 19n };
+  }
+
+  onEvent(listener: (e: NodeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
