@@ -14,7 +14,7 @@ import type { PublicKey, Signature } from '../crypto/keys.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { AckStateMessage, ChannelMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
 import { assertNever } from '../wire/assert-never.js';
-import { applyOps, type ChannelLimits } from './ops.js';
+import { applyOps, extendOps, type ChannelLimits } from './ops.js';
 import { balanceOf, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
 
 export type ChannelStatus = 'proposed' | 'opening' | 'open' | 'closing' | 'forceClosing' | 'closed' | 'failed';
@@ -180,7 +180,7 @@ function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[]): StepR
   for (const entry of ch.queue) {
     if (ops.length + entry.ops.length > MAX_OPS_PER_PROPOSAL) break;
     taken++;
-    const trial = applyOps(base, [...ops, ...entry.ops], ch.local, ch.capacity, ch.limits);
+    const trial = extendOps(base, state, entry.ops, ch.local, ch.capacity, ch.limits);
     if (!trial.ok) {
       out.push({ type: 'rejected', refs: entry.refs, reason: trial.reason });
       continue;

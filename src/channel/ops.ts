@@ -120,8 +120,18 @@ function applyOne(s: ChannelState, op: ChannelOp, p: Side): ChannelState | strin
  * invariant and the limits (reserve, locks, in-flight value).
  */
 export function applyOps(base: ChannelState, ops: readonly ChannelOp[], p: Side, capacity: bigint, limits: ChannelLimits): OpsResult {
+  return extendOps(base, base, ops, p, capacity, limits);
+}
+
+/**
+ * Like applyOps, but continuing from `running` (the result of earlier ops on `base` in the same update),
+ * so a proposer can add queued entries one at a time without re-applying what it already took.
+ */
+export function extendOps(
+  base: ChannelState, running: ChannelState, ops: readonly ChannelOp[], p: Side, capacity: bigint, limits: ChannelLimits,
+): OpsResult {
   if (base.closing) return { ok: false, index: 0, reason: 'the channel is closing' };
-  let s: ChannelState = base;
+  let s: ChannelState = running;
   for (let i = 0; i < ops.length; i++) {
     const next = applyOne(s, ops[i]!, p);
     if (typeof next === 'string') return { ok: false, index: i, reason: next };
