@@ -3,16 +3,22 @@
 // `persist` durably before it runs any effect after it — that is how no signature is ever sent for a
 // state that is not stored.
 //
-// Update protocol (one round trip, many operations per update):
-//   proposer: builds seq n+1 from its queued ops, persists it as its proposal, signs, sends updateState
-//   receiver: re-derives n+1 from the ops, checks it, persists it fully signed, sends ackState
-//   proposer: checks the ack, persists the fully signed state
-// Simultaneous proposals of the same seq: the proposal of the lower node id wins; the other side puts its
-// ops back at the head of its queue and proposes them again on top (so nothing is lost or applied twice).
+// Roles: the side with the lower node id is the leader, the other the follower. Leader's update (one
+// round trip, as the frame describes):
+//   leader:   builds seq n+1 from its queued ops, persists it as its proposal, signs, sends updateState
+//   follower: re-derives n+1 from the ops, checks it, persists it fully signed, signs, sends ackState
+//   leader:   checks the ack, persists the fully signed state
+// Follower's update (one and a half round trips): the follower sends its ops unsigned; the leader
+// derives and signs the state, persists its signature, sends ackState; the follower persists the fully
+// signed state and sends its signature in commitState; the leader persists the full state.
+// Why: when both propose seq n+1 at once, the leader's proposal wins and the follower re-proposes its
+// ops on top. Because the follower never signs before the leader, the losing proposal carries no
+// signature, so no second both-signable state at the same seq can exist (with proposer-signs-first on
+// both sides, the winner could complete the loser's signed state and close with it).
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { PublicKey, Signature } from '../crypto/keys.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
-import type { AckStateMessage, ChannelMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
+import type { AckStateMessage, ChannelMessage, CommitStateMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
 import { assertNever } from '../wire/assert-never.js';
 import { applyOps, extendOps, type ChannelLimits } from './ops.js';
 import { balanceOf, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
@@ -29,8 +35,19 @@ export interface Proposal {
   state: ChannelState;
   ops: ChannelOp[];
   refs: string[];
+  /** The leader signs its proposals; the follower's stay unsigned until the leader has signed. */
+  sig?: Signature;
+}
+
+/** Leader only: a follower's state we signed and acked, waiting for the follower's commitState. */
+export interface Countersigned {
+  state: ChannelState;
+  ops: ChannelOp[];
   sig: Signature;
 }
+
+/** Sent in place of a signature in a follower's (unsigned) updateState. */
+export const NO_SIGNATURE = new Uint8Array(64);
 
 export interface Channel {
   channelId: Uint8Array;
@@ -43,6 +60,9 @@ export interface Channel {
   /** Latest state both sides signed. For 'proposed', state 0 with only our signature (the other is empty). */
   signed: SignedState;
   proposal?: Proposal;
+  countersigned?: Countersigned;
+  /** Which side proposed the latest both-signed state (decides what to resend after a reconnect). */
+  latestBy?: Side;
   /** Not persisted: operations the user asked for that are not yet in a proposal. */
   queue: QueuedOps[];
   /** Next lock id to allocate (in this side's space: A even, B odd). */
@@ -94,7 +114,7 @@ export type ChannelEvent =
   | { type: 'localOps'; ops: ChannelOp[]; ref: string }
   | { type: 'connected' }
   | { type: 'disconnected' }
-  | { type: 'message'; message: UpdateStateMessage | AckStateMessage | ReestablishMessage | { kind: 'acceptChannel'; channelId: Uint8Array; sigB: Uint8Array } }
+  | { type: 'message'; message: UpdateStateMessage | AckStateMessage | CommitStateMessage | ReestablishMessage | { kind: 'acceptChannel'; channelId: Uint8Array; sigB: Uint8Array } }
   | { type: 'closeCooperatively' }
   | { type: 'forceClose' }
   | { type: 'openFailed'; reason: string }
@@ -129,10 +149,12 @@ function withSigs(state: ChannelState, local: Side, mine: Signature, theirs: Sig
   return local === 'A' ? { state, sigA: mine, sigB: theirs } : { state, sigA: theirs, sigB: mine };
 }
 
-/** True if our proposal wins a same-seq race: the lower node id's proposal wins. */
-export function localWinsRace(ch: Channel): boolean {
+/** The leader (lower node id) signs first and wins same-seq races. */
+export function isLeader(ch: Channel): boolean {
   return toHex(ch.localNodeId) < toHex(ch.remoteNodeId);
 }
+
+export const localWinsRace = isLeader;
 
 export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResult {
   switch (ev.type) {
@@ -166,7 +188,7 @@ function onLocalOps(ch: Channel, ops: ChannelOp[], ref: string, ctx: StepContext
  * balance ran out) are rejected one queue entry at a time; the rest go into one update.
  */
 function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[]): StepResult {
-  if (ch.proposal || !ch.connected || ch.queue.length === 0) return done(ch, effects);
+  if (ch.proposal || ch.countersigned || !ch.connected || ch.queue.length === 0) return done(ch, effects);
   if (ch.status !== 'open') {
     const refs = ch.queue.flatMap((q) => q.refs);
     return done({ ...ch, queue: [] }, [...effects, { type: 'rejected', refs, reason: `channel is ${ch.status}` }]);
@@ -178,6 +200,11 @@ function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[]): StepR
   const out = [...effects];
   let taken = 0;
   for (const entry of ch.queue) {
+    if (entry.ops.length > MAX_OPS_PER_PROPOSAL) {
+      taken++;
+      out.push({ type: 'rejected', refs: entry.refs, reason: `more than ${MAX_OPS_PER_PROPOSAL} operations in one request` });
+      continue;
+    }
     if (ops.length + entry.ops.length > MAX_OPS_PER_PROPOSAL) break;
     taken++;
     const trial = extendOps(base, state, entry.ops, ch.local, ch.capacity, ch.limits);
@@ -191,12 +218,12 @@ function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[]): StepR
   }
   const queue = ch.queue.slice(taken);
   if (ops.length === 0) return propose({ ...ch, queue }, ctx, out);
-  const sig = ctx.sign(state);
-  const proposal: Proposal = { state, ops, refs, sig };
+  const proposal: Proposal = { state, ops, refs };
+  if (isLeader(ch)) proposal.sig = ctx.sign(state);
   return done({ ...ch, queue, proposal }, [
     ...out,
     { type: 'persist' },
-    { type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: state.seq, ops, sig } },
+    { type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: state.seq, ops, sig: proposal.sig ?? NO_SIGNATURE } },
   ]);
 }
 
@@ -215,6 +242,7 @@ function onMessage(ch: Channel, m: Extract<ChannelEvent, { type: 'message' }>['m
     case 'acceptChannel': return onAccept(ch, m.sigB, ctx);
     case 'updateState': return onUpdate(ch, m, ctx);
     case 'ackState': return onAck(ch, m, ctx);
+    case 'commitState': return onCommit(ch, m, ctx);
     case 'reestablish': return onReestablish(ch, m, ctx);
     default: return assertNever(m);
   }
@@ -229,31 +257,55 @@ function onAccept(ch: Channel, sigB: Signature, ctx: StepContext): StepResult {
 
 function onUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): StepResult {
   const current = ch.signed.state.seq;
+  const leader = isLeader(ch);
   if (m.seq <= current) {
-    // A retransmission of a state we already hold: answer it again with our signature (idempotent).
-    if (m.seq === current && ch.status !== 'proposed') {
+    // A retransmission of a state we already hold fully: a follower answers it again (idempotent).
+    if (m.seq === current && !leader && ch.latestBy === remoteSide(ch)) {
       return done(ch, [{ type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: current, sig: localSig(ch.signed, ch.local) } }]);
     }
     return err('ignore', `update for old seq ${m.seq}`);
   }
   if (m.seq > current + 1n) return err('disconnect', `update seq ${m.seq} skips ahead of our seq ${current}`);
+  if (ch.status === 'opening') return err('ignore', 'update before we saw the channel open; the peer resends after our reestablish');
   if (ch.status !== 'open') return err('warn', `cannot accept updates: channel is ${ch.status}`);
+  return leader ? onFollowerUpdate(ch, m, ctx) : onLeaderUpdate(ch, m, ctx);
+}
 
+/** We lead: the follower's ops arrive unsigned; we sign first and wait for its commitState. */
+function onFollowerUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): StepResult {
+  if (ch.proposal) return err('ignore', 'simultaneous proposal: ours wins, the peer will re-propose');
+  if (ch.countersigned) {
+    if (ch.countersigned.state.seq !== m.seq) return err('disconnect', 'a new proposal before committing the last one');
+    // Our ack was lost: send the same signature again.
+    return done(ch, [{ type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: m.seq, sig: ch.countersigned.sig } }]);
+  }
+  const r = applyOps(ch.signed.state, m.ops, remoteSide(ch), ch.capacity, ch.limits);
+  if (!r.ok) return err('fail', `peer's update is invalid: ${r.reason}`);
+  const sig = ctx.sign(r.state);
+  return done({ ...ch, countersigned: { state: r.state, ops: m.ops, sig } }, [
+    { type: 'persist' },
+    { type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: r.state.seq, sig } },
+  ]);
+}
+
+/** We follow: the leader's update is signed; a pending proposal of ours lost the race. */
+function onLeaderUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): StepResult {
   let me = ch;
   if (ch.proposal) {
-    // Both proposed seq n+1. The lower node id's proposal wins.
-    if (localWinsRace(ch)) return err('ignore', 'simultaneous proposal: ours wins, the peer will re-propose');
+    // Both proposed seq n+1; the leader's wins. Ours was never signed, so it simply goes back in line.
     me = { ...ch, proposal: undefined, queue: [{ ops: ch.proposal.ops, refs: ch.proposal.refs }, ...ch.queue] };
   }
   const r = applyOps(me.signed.state, m.ops, remoteSide(me), me.capacity, me.limits);
   if (!r.ok) return err('fail', `peer's update is invalid: ${r.reason}`);
   if (!verifyStateSig(ctx.chainId, r.state, m.sig, me.remoteNodeId)) return err('fail', "peer's update has a bad signature");
   const mySig = ctx.sign(r.state);
-  const signed = withSigs(r.state, me.local, mySig, m.sig);
   const received = balanceOf(r.state, me.local) - balanceOf(me.signed.state, me.local);
-  const next: Channel = { ...me, signed };
-  const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: r.state.seq, sig: mySig } }];
-  effects.push({ type: 'received', ops: m.ops, amount: received, seq: r.state.seq });
+  const next: Channel = { ...me, signed: withSigs(r.state, me.local, mySig, m.sig), latestBy: remoteSide(me) };
+  const effects: ChannelEffect[] = [
+    { type: 'persist' },
+    { type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: r.state.seq, sig: mySig } },
+    { type: 'received', ops: m.ops, amount: received, seq: r.state.seq },
+  ];
   if (r.state.closing) return closingAgreed(next, effects);
   return propose(next, ctx, effects);
 }
@@ -265,9 +317,28 @@ function onAck(ch: Channel, m: AckStateMessage, ctx: StepContext): StepResult {
     return err('disconnect', `ack for seq ${m.seq} that we did not propose`);
   }
   if (!verifyStateSig(ctx.chainId, p.state, m.sig, ch.remoteNodeId)) return err('fail', "peer's ack has a bad signature");
-  const next: Channel = { ...ch, signed: withSigs(p.state, ch.local, p.sig, m.sig), proposal: undefined };
-  const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'settled', refs: p.refs, seq: p.state.seq }];
+  // The leader signed when proposing; the follower signs now, after the leader, and commits.
+  const mySig = p.sig ?? ctx.sign(p.state);
+  const next: Channel = { ...ch, signed: withSigs(p.state, ch.local, mySig, m.sig), proposal: undefined, latestBy: ch.local };
+  const effects: ChannelEffect[] = [{ type: 'persist' }];
+  if (!p.sig) effects.push({ type: 'send', message: { kind: 'commitState', channelId: ch.channelId, seq: p.state.seq, sig: mySig } });
+  effects.push({ type: 'settled', refs: p.refs, seq: p.state.seq });
   if (p.state.closing) return closingAgreed(next, effects);
+  return propose(next, ctx, effects);
+}
+
+/** We lead: the follower's signature completes the state we countersigned. */
+function onCommit(ch: Channel, m: CommitStateMessage, ctx: StepContext): StepResult {
+  const c = ch.countersigned;
+  if (!c || m.seq !== c.state.seq) {
+    if (m.seq <= ch.signed.state.seq) return err('ignore', `commit for old seq ${m.seq}`);
+    return err('disconnect', `commit for seq ${m.seq} that we did not sign`);
+  }
+  if (!verifyStateSig(ctx.chainId, c.state, m.sig, ch.remoteNodeId)) return err('fail', "peer's commit has a bad signature");
+  const received = balanceOf(c.state, ch.local) - balanceOf(ch.signed.state, ch.local);
+  const next: Channel = { ...ch, signed: withSigs(c.state, ch.local, c.sig, m.sig), countersigned: undefined, latestBy: remoteSide(ch) };
+  const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'received', ops: c.ops, amount: received, seq: c.state.seq }];
+  if (c.state.closing) return closingAgreed(next, effects);
   return propose(next, ctx, effects);
 }
 
@@ -287,17 +358,20 @@ function onReestablish(ch: Channel, m: ReestablishMessage, ctx: StepContext): St
   const theirs = m.signedSeq;
   const effects: ChannelEffect[] = [];
   if (theirs === ours - 1n) {
-    // Our last ack never reached them: send it again.
-    effects.push({ type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: ours, sig: localSig(ch.signed, ch.local) } });
+    // Our last signature for our latest state never reached them: an ack if they proposed it (or we
+    // lead), a commit if we follow and proposed it.
+    const sig = localSig(ch.signed, ch.local);
+    const kind = !isLeader(ch) && ch.latestBy === ch.local ? 'commitState' : 'ackState';
+    effects.push({ type: 'send', message: { kind, channelId: ch.channelId, seq: ours, sig } });
   } else if (theirs === ours + 1n) {
-    // They acked our proposal but the ack was lost; they will resend it.
+    // They hold the full next state (our proposal or our countersigned one); they resend the missing signature.
     return done(ch);
   } else if (theirs !== ours) {
-    return err('fail', `peer is at seq ${theirs}, we are at ${ours}: states lost, closing with our latest`);
+    return err('fail', `peer is at seq ${theirs}, we are at ${ours}: states lost`);
   }
   if (ch.proposal && ch.status === 'open') {
     const p = ch.proposal;
-    effects.push({ type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: p.state.seq, ops: p.ops, sig: p.sig } });
+    effects.push({ type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: p.state.seq, ops: p.ops, sig: p.sig ?? NO_SIGNATURE } });
     return done(ch, effects);
   }
   if (ch.status === 'closing' && theirs === ours) {
@@ -309,7 +383,9 @@ function onReestablish(ch: Channel, m: ReestablishMessage, ctx: StepContext): St
 
 function onCloseCooperatively(ch: Channel, ctx: StepContext): StepResult {
   if (ch.status !== 'open') return err('warn', `channel is ${ch.status}`);
-  if (ch.signed.state.locks.length > 0 || ch.proposal?.state.locks.length) return err('warn', 'cannot close cooperatively while locks are open');
+  if (ch.signed.state.locks.length > 0 || ch.proposal?.state.locks.length || ch.countersigned?.state.locks.length) {
+    return err('warn', 'cannot close cooperatively while locks are open');
+  }
   return propose({ ...ch, queue: [...ch.queue, { ops: [{ op: 'close' }], refs: [] }] }, ctx, []);
 }
 
@@ -331,7 +407,10 @@ function onOpenFailed(ch: Channel, reason: string): StepResult {
 
 function onLedgerOpened(ch: Channel, ctx: StepContext): StepResult {
   if (ch.status !== 'opening') return done(ch);
-  return propose({ ...ch, status: 'open' }, ctx, [{ type: 'persist' }, { type: 'statusChanged', status: 'open' }]);
+  const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'statusChanged', status: 'open' }];
+  // The peer may have seen the open first and proposed already; our reestablish makes it resend.
+  if (ch.connected) effects.push({ type: 'send', message: { kind: 'reestablish', channelId: ch.channelId, signedSeq: ch.signed.state.seq } });
+  return propose({ ...ch, status: 'open' }, ctx, effects);
 }
 
 function onLedgerClosing(ch: Channel, seq: bigint, by: Side, deadlineHeight: number): StepResult {

@@ -31,8 +31,14 @@ export function channelToRecord(ch: Channel): JsonObject {
     nextLockId: ch.nextLockId,
   };
   if (ch.proposal) {
-    r['proposal'] = { state: toHex(encodeState(ch.proposal.state)), ops: toHex(encodeOps(ch.proposal.ops)), refs: ch.proposal.refs, sig: toHex(ch.proposal.sig) };
+    const p: JsonObject = { state: toHex(encodeState(ch.proposal.state)), ops: toHex(encodeOps(ch.proposal.ops)), refs: ch.proposal.refs };
+    if (ch.proposal.sig) p['sig'] = toHex(ch.proposal.sig);
+    r['proposal'] = p;
   }
+  if (ch.countersigned) {
+    r['countersigned'] = { state: toHex(encodeState(ch.countersigned.state)), ops: toHex(encodeOps(ch.countersigned.ops)), sig: toHex(ch.countersigned.sig) };
+  }
+  if (ch.latestBy) r['latestBy'] = ch.latestBy;
   if (ch.settleHeight !== undefined) r['settleHeight'] = ch.settleHeight;
   if (ch.closingSeq !== undefined) r['closingSeq'] = ch.closingSeq.toString();
   if (ch.disputed) r['disputed'] = true;
@@ -64,8 +70,17 @@ export function channelFromRecord(v: unknown): Channel {
     const st = decodeState(fromHex(String(p['state'])));
     const ops = decodeOps(fromHex(String(p['ops'])));
     if (!st.ok || !ops.ok) throw new Error('stored proposal does not decode');
-    ch.proposal = { state: st.value, ops: ops.value, refs: (p['refs'] as string[]) ?? [], sig: fromHex(String(p['sig']), 'sig', 64) };
+    ch.proposal = { state: st.value, ops: ops.value, refs: (p['refs'] as string[]) ?? [] };
+    if (p['sig'] !== undefined) ch.proposal.sig = fromHex(String(p['sig']), 'sig', 64);
   }
+  const c = o['countersigned'] as Record<string, unknown> | undefined;
+  if (c) {
+    const st = decodeState(fromHex(String(c['state'])));
+    const ops = decodeOps(fromHex(String(c['ops'])));
+    if (!st.ok || !ops.ok) throw new Error('stored countersigned state does not decode');
+    ch.countersigned = { state: st.value, ops: ops.value, sig: fromHex(String(c['sig']), 'sig', 64) };
+  }
+  if (o['latestBy'] === 'A' || o['latestBy'] === 'B') ch.latestBy = o['latestBy'];
   if (o['settleHeight'] !== undefined) ch.settleHeight = Number(o['settleHeight']);
   if (o['closingSeq'] !== undefined) ch.closingSeq = BigInt(String(o['closingSeq']));
   if (o['disputed']) ch.disputed = true;

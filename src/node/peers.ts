@@ -216,6 +216,7 @@ export class PeerManager {
         case 'updateState':
         case 'ackState':
         case 'reestablish':
+        case 'commitState':
           this.opts.onChannelMessage(nodeId, m);
           return;
         default: {

@@ -38,6 +38,7 @@ export const ACCEPT_CHANNEL_TYPE = EXPERIMENTAL_TYPE_START + 2; // 32770
 export const UPDATE_STATE_TYPE = EXPERIMENTAL_TYPE_START + 4; // 32772
 export const ACK_STATE_TYPE = EXPERIMENTAL_TYPE_START + 6; // 32774
 export const REESTABLISH_TYPE = EXPERIMENTAL_TYPE_START + 8; // 32776
+export const COMMIT_STATE_TYPE = EXPERIMENTAL_TYPE_START + 10; // 32778
 
 /** Compact secp256k1 signatures (r || s). */
 export const SIGNATURE_LENGTH = 64;
@@ -73,13 +74,24 @@ export interface AckStateMessage {
   sig: Uint8Array;
 }
 
+/**
+ * The follower's signature on a state it proposed unsigned and the leader already signed (see
+ * docs/protocol.md): the third message of a follower's update.
+ */
+export interface CommitStateMessage {
+  kind: 'commitState';
+  channelId: Uint8Array;
+  seq: bigint;
+  sig: Uint8Array;
+}
+
 export interface ReestablishMessage {
   kind: 'reestablish';
   channelId: Uint8Array;
   signedSeq: bigint;
 }
 
-export type ChannelMessage = OpenChannelMessage | AcceptChannelMessage | UpdateStateMessage | AckStateMessage | ReestablishMessage;
+export type ChannelMessage = OpenChannelMessage | AcceptChannelMessage | UpdateStateMessage | AckStateMessage | ReestablishMessage | CommitStateMessage;
 
 // ---- the ops section, and how many ops one update may carry ----
 
@@ -268,4 +280,20 @@ export const reestablishCodec: MessageCodec<ReestablishMessage> = channelCodec<R
   },
 });
 
-export const CHANNEL_CODECS = [openChannelCodec, acceptChannelCodec, updateStateCodec, ackStateCodec, reestablishCodec] as const;
+/** 32778 commitState: 32 channelId, u64 seq, 64 sig, tlvs */
+export const commitStateCodec: MessageCodec<CommitStateMessage> = channelCodec<CommitStateMessage>({
+  type: COMMIT_STATE_TYPE,
+  kind: 'commitState',
+  write(w, m) {
+    w.bytes(fixed(m.channelId, CHANNEL_ID_LENGTH, 'commitState channelId'))
+      .u64(m.seq)
+      .bytes(fixed(m.sig, SIGNATURE_LENGTH, 'commitState sig'));
+  },
+  read(r) {
+    const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
+    const seq = r.u64('seq');
+    return ok({ kind: 'commitState', channelId, seq, sig: r.bytes(SIGNATURE_LENGTH, 'sig') });
+  },
+});
+
+export const CHANNEL_CODECS = [openChannelCodec, acceptChannelCodec, updateStateCodec, ackStateCodec, reestablishCodec, commitStateCodec] as const;

@@ -44,8 +44,8 @@ describe('opening', () => {
 });
 
 describe('updates', () => {
-  it('one round trip settles a payment on both sides', () => {
-    const p = openPair();
+  it.each(['A', 'B'] as const)('one update settles a payment on both sides (leader %s)', (leader) => {
+    const p = openPair({ leader });
     p.apply(p.a, pay(1000n, 'p1'));
     expect(p.a.ch.proposal?.state.seq).toBe(1n);
     p.flush();
@@ -98,8 +98,8 @@ describe('updates', () => {
     expect(localBalance(p.a.ch)).toBe(CAP / 100n);
   });
 
-  it('resolves simultaneous proposals: the lower node id wins, the other re-proposes, nothing lost', () => {
-    const p = openPair({ push: 100_000_000n });
+  it.each(['A', 'B'] as const)('resolves simultaneous proposals (leader %s): the leader wins, the other re-proposes, nothing lost', (leader) => {
+    const p = openPair({ push: 100_000_000n, leader });
     p.apply(p.a, pay(700n, 'fromA'));
     p.apply(p.b, pay(300n, 'fromB'));
     // both updates for seq 1 cross on the wire
@@ -139,7 +139,7 @@ describe('updates', () => {
       return { kind: 'updateState' as const, channelId: p.a.ch.channelId, seq: 1n, ops, sig: signState(CHAIN, st, p.b.sk) };
     }, 'fail'],
   ])('refuses %s without changing state', (_n, make, action) => {
-    const p = openPair();
+    const p = openPair({ leader: 'A' });
     const msg = make(p);
     const target = msg.ops.length && p.b.inbox.length === 0 && p.a.ch.proposal ? p.b : p.a;
     const before = target.ch.signed;
@@ -149,17 +149,46 @@ describe('updates', () => {
     expect(target.ch.signed).toBe(before);
   });
 
-  it('reestablish after a lost ack: the receiver resends it, the proposer settles once', () => {
-    const p = openPair();
+  it.each(['A', 'B'] as const)('reestablish after a lost ack (leader %s): the missing signature is resent, settled once', (leader) => {
+    const p = openPair({ leader });
     p.apply(p.a, pay(1000n, 'p1'));
-    p.deliver(p.b); // B acks, ack is lost
+    p.deliver(p.b); // B answers with its ack; the ack is lost
     p.disconnect();
     expect(p.a.ch.signed.state.seq).toBe(0n);
-    expect(p.b.ch.signed.state.seq).toBe(1n);
+    // a follower holds the full state once it acks; a leader only has its countersignature until the commit
+    expect(p.b.ch.signed.state.seq).toBe(leader === 'A' ? 1n : 0n);
     p.reconnect();
     p.flush();
+    expect(p.a.ch.signed.state.seq).toBe(1n);
     expect(p.a.ch.signed.state).toEqual(p.b.ch.signed.state);
     expect(settledRefs(p.a)).toEqual(['p1']);
+    expect(receivedTotal(p.b)).toBe(1000n);
+  });
+
+  it('reestablish after a lost commit: the follower resends it', () => {
+    const p = openPair({ leader: 'B' });
+    p.apply(p.a, pay(1000n, 'p1'));
+    p.deliver(p.b); // B (leader) countersigns and acks
+    p.deliver(p.a); // A commits; the commit is lost
+    p.disconnect();
+    expect(p.a.ch.signed.state.seq).toBe(1n);
+    expect(p.b.ch.signed.state.seq).toBe(0n);
+    p.reconnect();
+    p.flush();
+    expect(p.b.ch.signed.state).toEqual(p.a.ch.signed.state);
+    expect(receivedTotal(p.b)).toBe(1000n);
+  });
+
+  it("a follower's losing proposal carries no signature (no second state at the same seq)", () => {
+    const p = openPair({ leader: 'A', push: 100_000_000n });
+    p.apply(p.a, pay(700n, 'fromA'));
+    p.apply(p.b, pay(300n, 'fromB'));
+    const fromFollower = p.a.inbox[0]!;
+    expect(fromFollower.kind).toBe('updateState');
+    if (fromFollower.kind === 'updateState') expect(fromFollower.sig.every((x) => x === 0)).toBe(true);
+    p.flush();
+    expect(p.a.ch.signed.state).toEqual(p.b.ch.signed.state);
+    expect(settledRefs(p.b)).toEqual(['fromB']);
   });
 
   it('reestablish after a lost update: the proposer resends it', () => {
@@ -273,6 +302,9 @@ describe('random interleavings (property)', () => {
         expect(sa.balanceA).toBe(CAP - 300_000_000n - fromA + fromB);
         expect(receivedTotal(p.b)).toBe(fromA);
         expect(receivedTotal(p.a)).toBe(fromB);
+        // the safety property behind the leader/follower rule: nobody ever signs two states at one seq
+        expect(p.a.conflicts).toEqual([]);
+        expect(p.b.conflicts).toEqual([]);
         expect(p.a.errors.filter((e) => e.action === 'fail')).toEqual([]);
         expect(p.b.errors.filter((e) => e.action === 'fail')).toEqual([]);
       }),

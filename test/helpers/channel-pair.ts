@@ -2,7 +2,8 @@
 // Runs effects the way the shell does, minus I/O: persist is recorded, sends are queued for the peer.
 import { randomBytes } from 'node:crypto';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
-import { signState, type ChannelState } from '../../src/channel/state.js';
+import { toHex } from '../../src/crypto/bytes.js';
+import { encodeState, signState, type ChannelState } from '../../src/channel/state.js';
 import { step, type Channel, type ChannelEffect, type ChannelEvent, type StepContext, type ChannelError } from '../../src/channel/machine.js';
 import { acceptOpen, proposeOpen } from '../../src/channel/open.js';
 import type { ChannelMessage } from '../../src/wire/channel.js';
@@ -19,10 +20,13 @@ export interface Side {
   persisted: Channel[]; // snapshots at each persist
   effects: ChannelEffect[];
   errors: ChannelError[];
+  /** Every state this side signed, by seq: two different states at one seq would be a double-spend risk. */
+  signedBySeq: Map<bigint, string>;
+  conflicts: bigint[];
 }
 
-function makeCtx(sk: Uint8Array): StepContext {
-  return { chainId: CHAIN, height: 10, sign: (s: ChannelState) => signState(CHAIN, s, sk) };
+function makeCtx(sk: Uint8Array, record?: (s: ChannelState) => void): StepContext {
+  return { chainId: CHAIN, height: 10, sign: (s: ChannelState) => { record?.(s); return signState(CHAIN, s, sk); } };
 }
 
 export interface Pair {
@@ -40,11 +44,14 @@ export interface Pair {
   reconnect(): void;
 }
 
-export function openPair(opts: { capacity?: bigint; push?: bigint } = {}): Pair {
+/** `leader`: which side gets the lower node id (signs first, wins races); random if not given. */
+export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' | 'B' } = {}): Pair {
   const capacity = opts.capacity ?? 1_000_000_000n;
   const push = opts.push ?? 0n;
-  const skA = randomSecretKey();
-  const skB = randomSecretKey();
+  let skA = randomSecretKey();
+  let skB = randomSecretKey();
+  const aLeads = toHex(publicKeyOf(skA)) < toHex(publicKeyOf(skB));
+  if (opts.leader && (opts.leader === 'A') !== aLeads) [skA, skB] = [skB, skA];
   const pkA = publicKeyOf(skA);
   const pkB = publicKeyOf(skB);
   const id = randomBytes(32);
@@ -53,7 +60,16 @@ export function openPair(opts: { capacity?: bigint; push?: bigint } = {}): Pair 
   if (openMsg.type !== 'send' || openMsg.message.kind !== 'openChannel') throw new Error('no openChannel');
   const acc = acceptOpen(openMsg.message, { localNodeId: pkB, remoteNodeId: pkA }, makeCtx(skB));
   if (typeof acc === 'string') throw new Error(acc);
-  const mk = (name: 'A' | 'B', sk: Uint8Array, pk: Uint8Array, ch: Channel): Side => ({ name, sk, pk, ch, ctx: makeCtx(sk), inbox: [], persisted: [], effects: [], errors: [] });
+  const mk = (name: 'A' | 'B', sk: Uint8Array, pk: Uint8Array, ch: Channel): Side => {
+    const side: Side = { name, sk, pk, ch, ctx: makeCtx(sk), inbox: [], persisted: [], effects: [], errors: [], signedBySeq: new Map(), conflicts: [] };
+    side.ctx = makeCtx(sk, (st) => {
+      const enc = toHex(encodeState(st));
+      const prev = side.signedBySeq.get(st.seq);
+      if (prev !== undefined && prev !== enc) side.conflicts.push(st.seq);
+      side.signedBySeq.set(st.seq, enc);
+    });
+    return side;
+  };
   const a = mk('A', skA, pkA, opened.channel);
   const b = mk('B', skB, pkB, acc.channel);
   let linked = true;
@@ -103,6 +119,7 @@ export function openPair(opts: { capacity?: bigint; push?: bigint } = {}): Pair 
   pair.apply(a, { type: 'message', message: { kind: 'acceptChannel', channelId: id, sigB: acc.channel.signed.sigB } });
   pair.apply(a, { type: 'ledgerOpened' });
   pair.apply(b, { type: 'ledgerOpened' });
+  pair.flush(); // the reestablish each side sends when it sees the open
   return pair;
 }
 

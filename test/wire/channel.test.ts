@@ -105,6 +105,7 @@ describe('channel message golden vectors', () => {
       ['updateState', 32772],
       ['ackState', 32774],
       ['reestablish', 32776],
+      ['commitState', 32778],
     ]);
     expect(messageType('updateState')).toBe(32772);
   });

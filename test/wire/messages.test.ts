@@ -202,7 +202,7 @@ describe('helpers', () => {
           return 'pong';
         case 'pong':
           return 'alive';
-        case 'openChannel': case 'acceptChannel': case 'updateState': case 'ackState': case 'reestablish': return 'channel';
+        case 'openChannel': case 'acceptChannel': case 'updateState': case 'ackState': case 'reestablish': case 'commitState': return 'channel';
       case 'unknown':
           return m.odd ? 'ignore' : 'disconnect';
         default:
