@@ -366,8 +366,12 @@ function onReestablish(ch: Channel, m: ReestablishMessage, ctx: StepContext): St
   } else if (theirs === ours + 1n) {
     // They hold the full next state (our proposal or our countersigned one); they resend the missing signature.
     return done(ch);
+  } else if (theirs > ours) {
+    // We lost states (a restored backup?). Closing with what we have would be a stale close and forfeit
+    // our balance; the peer, which is ahead, must close with the latest.
+    return err('disconnect', `peer is at seq ${theirs}, we are at ${ours}: our states are behind; the peer must close the channel`);
   } else if (theirs !== ours) {
-    return err('fail', `peer is at seq ${theirs}, we are at ${ours}: states lost`);
+    return err('fail', `peer is at seq ${theirs}, we are at ${ours}: the peer lost states`);
   }
   if (ch.proposal && ch.status === 'open') {
     const p = ch.proposal;

@@ -92,8 +92,14 @@ export class ChannelManager {
           this.o.peers.disconnect(peer, message);
         }
         if (action === 'fail') {
-          this.o.peers.sendError(peer, ch.channelId, message, 'warning');
+          // Fail the channel (BOLT 1 `error` for it), hang up, and close on the ledger with our latest
+          // both-signed state: a peer that breaks the protocol gets no further updates from us.
+          this.o.peers.sendError(peer, ch.channelId, message, 'error');
           this.o.peers.disconnect(peer, message);
+          if (ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing') {
+            const closed = step(ch, { type: 'forceClose' }, this.ctx);
+            if (closed.ok) await this.runEffects(id, closed.channel, closed.effects);
+          }
         }
         return;
       }

@@ -18,7 +18,9 @@ export function eventsFromLedgerRecord(ch: Channel, lc: LedgerChannel | undefine
       return ch.status === 'opening' ? [{ type: 'ledgerOpened' }] : [];
     case 'closing': {
       const seq = lc.latest!.state.seq;
-      if (ch.status === 'forceClosing' && ch.closingSeq === seq && ch.settleHeight === lc.deadlineHeight) return [];
+      // Already handled, unless a stale close from the peer still stands undisputed (a failed submission).
+      const undisputed = lc.submittedBy !== ch.local && seq < ch.signed.state.seq && !ch.disputed;
+      if (ch.status === 'forceClosing' && ch.closingSeq === seq && ch.settleHeight === lc.deadlineHeight && !undisputed) return [];
       if (ch.status === 'opening') return [{ type: 'ledgerOpened' }, { type: 'ledgerClosing', seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! }];
       return [{ type: 'ledgerClosing', seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! }];
     }
