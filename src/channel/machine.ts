@@ -112,6 +112,8 @@ export type StepResult = { ok: true; channel: Channel; effects: ChannelEffect[] 
 
 export type ChannelEvent =
   | { type: 'localOps'; ops: ChannelOp[]; ref: string }
+  /** Many requests at once (the shell gathers what arrived while the channel was busy). */
+  | { type: 'localBatch'; entries: QueuedOps[] }
   | { type: 'connected' }
   | { type: 'disconnected' }
   | { type: 'message'; message: UpdateStateMessage | AckStateMessage | CommitStateMessage | ReestablishMessage | { kind: 'acceptChannel'; channelId: Uint8Array; sigB: Uint8Array } }
@@ -158,7 +160,8 @@ export const localWinsRace = isLeader;
 
 export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResult {
   switch (ev.type) {
-    case 'localOps': return onLocalOps(ch, ev.ops, ev.ref, ctx);
+    case 'localOps': return onLocalOps(ch, [{ ops: ev.ops, refs: [ev.ref] }], ctx);
+    case 'localBatch': return onLocalOps(ch, ev.entries, ctx);
     case 'connected': return onConnected(ch);
     case 'disconnected': return done({ ...ch, connected: false });
     case 'message': return onMessage(ch, ev.message, ctx);
@@ -175,12 +178,13 @@ export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResul
   }
 }
 
-function onLocalOps(ch: Channel, ops: ChannelOp[], ref: string, ctx: StepContext): StepResult {
-  if (ch.status !== 'open') return done(ch, [{ type: 'rejected', refs: [ref], reason: `channel is ${ch.status}, not open` }]);
-  if (ops.some((o) => o.op === 'close') || ch.queue.some((q) => q.ops.some((o) => o.op === 'close'))) {
-    return done(ch, [{ type: 'rejected', refs: [ref], reason: 'the channel is being closed' }]);
+function onLocalOps(ch: Channel, entries: QueuedOps[], ctx: StepContext): StepResult {
+  const refs = entries.flatMap((e) => e.refs);
+  if (ch.status !== 'open') return done(ch, [{ type: 'rejected', refs, reason: `channel is ${ch.status}, not open` }]);
+  if (entries.some((e) => e.ops.some((o) => o.op === 'close')) || ch.queue.some((q) => q.ops.some((o) => o.op === 'close'))) {
+    return done(ch, [{ type: 'rejected', refs, reason: 'the channel is being closed' }]);
   }
-  return propose({ ...ch, queue: [...ch.queue, { ops, refs: [ref] }] }, ctx, []);
+  return propose({ ...ch, queue: ch.queue.concat(entries) }, ctx, []);
 }
 
 /**

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import { acceptOpen, proposeOpen } from '../channel/open.js';
-import { localBalance, remoteBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type StepContext } from '../channel/machine.js';
+import { localBalance, remoteBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
 import { signState, type ChannelState } from '../channel/state.js';
 import { LedgerRpcError } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
@@ -40,6 +40,7 @@ export class ChannelManager {
   readonly channels = new Map<string, Channel>();
   private readonly serial = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, Waiter>();
+  private readonly incoming = new Map<string, QueuedOps[]>();
   private readonly ctx: StepContext;
 
   constructor(private readonly o: ChannelManagerOptions) {
@@ -75,36 +76,38 @@ export class ChannelManager {
     return run;
   }
 
-  /** Feed one event to a channel and run its effects. */
+  /** Feed one event to a channel (after what is already queued for it) and run its effects. */
   dispatch(id: string, ev: ChannelEvent): Promise<void> {
-    return this.serialize(id, async () => {
-      const ch = this.channels.get(id);
-      if (!ch) return;
-      const r = step(ch, ev, this.ctx);
-      if (!r.ok) {
-        const { action, message } = r.error;
-        const peer = toHex(ch.remoteNodeId);
-        if (action === 'ignore') this.o.log.debug({ channel: id.slice(0, 16), message }, 'ignored');
-        else this.o.log.warn({ channel: id.slice(0, 16), action, message }, 'channel event refused');
-        if (action === 'warn') this.o.peers.sendError(peer, ch.channelId, message);
-        if (action === 'disconnect') {
-          this.o.peers.sendError(peer, ch.channelId, message);
-          this.o.peers.disconnect(peer, message);
-        }
-        if (action === 'fail') {
-          // Fail the channel (BOLT 1 `error` for it), hang up, and close on the ledger with our latest
-          // both-signed state: a peer that breaks the protocol gets no further updates from us.
-          this.o.peers.sendError(peer, ch.channelId, message, 'error');
-          this.o.peers.disconnect(peer, message);
-          if (ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing') {
-            const closed = step(ch, { type: 'forceClose' }, this.ctx);
-            if (closed.ok) await this.runEffects(id, closed.channel, closed.effects);
-          }
-        }
-        return;
+    return this.serialize(id, () => this.step(id, ev));
+  }
+
+  private async step(id: string, ev: ChannelEvent): Promise<void> {
+    const ch = this.channels.get(id);
+    if (!ch) return;
+    const r = step(ch, ev, this.ctx);
+    if (!r.ok) {
+      const { action, message } = r.error;
+      const peer = toHex(ch.remoteNodeId);
+      if (action === 'ignore') this.o.log.debug({ channel: id.slice(0, 16), message }, 'ignored');
+      else this.o.log.warn({ channel: id.slice(0, 16), action, message }, 'channel event refused');
+      if (action === 'warn') this.o.peers.sendError(peer, ch.channelId, message);
+      if (action === 'disconnect') {
+        this.o.peers.sendError(peer, ch.channelId, message);
+        this.o.peers.disconnect(peer, message);
       }
-      await this.runEffects(id, r.channel, r.effects);
-    });
+      if (action === 'fail') {
+        // Fail the channel (BOLT 1 `error` for it), hang up, and close on the ledger with our latest
+        // both-signed state: a peer that breaks the protocol gets no further updates from us.
+        this.o.peers.sendError(peer, ch.channelId, message, 'error');
+        this.o.peers.disconnect(peer, message);
+        if (ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing') {
+          const closed = step(ch, { type: 'forceClose' }, this.ctx);
+          if (closed.ok) await this.runEffects(id, closed.channel, closed.effects);
+        }
+      }
+      return;
+    }
+    await this.runEffects(id, r.channel, r.effects);
   }
 
   private async runEffects(id: string, ch: Channel, effects: ChannelEffect[]): Promise<void> {
@@ -199,11 +202,24 @@ export class ChannelManager {
     void this.dispatch(id, { type: 'message', message: m });
   }
 
-  /** Queue operations on a channel; resolves when a both-signed state carries them. */
+  /**
+   * Queue operations on a channel; resolves when a both-signed state carries them. Requests that arrive
+   * while the channel is busy are gathered and handed to the state machine in one event.
+   */
   submitOps(id: string, ops: ChannelOp[]): { ref: string; settled: Promise<Settlement> } {
     const ref = toHex(randomBytes(16));
     const settled = new Promise<Settlement>((resolve, reject) => this.waiters.set(ref, { resolve, reject }));
-    void this.dispatch(id, { type: 'localOps', ops, ref });
+    let pending = this.incoming.get(id);
+    if (!pending) {
+      pending = [];
+      this.incoming.set(id, pending);
+      void this.serialize(id, async () => {
+        const entries = this.incoming.get(id) ?? [];
+        this.incoming.delete(id);
+        await this.step(id, { type: 'localBatch', entries });
+      });
+    }
+    pending.push({ ops, refs: [ref] });
     return { ref, settled };
   }
 
