@@ -6,7 +6,7 @@ import { toHex } from '../crypto/bytes.js';
 import { acceptOpen, proposeOpen } from '../channel/open.js';
 import { localBalance, remoteBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
 import { signState, type ChannelState } from '../channel/state.js';
-import { LedgerRpcError } from '../ledger/client.js';
+import { LedgerRpcError, LedgerUnavailableError } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { Logger } from '../util/log.js';
@@ -149,14 +149,20 @@ export class ChannelManager {
     return w;
   }
 
-  private async submit(id: string, ch: Channel, kind: 'open' | 'close' | 'forceClose' | 'dispute' | 'settle', state: Channel['signed'] | undefined): Promise<void> {
+  private async submit(id: string, ch: Channel, kind: 'open' | 'close' | 'forceClose' | 'dispute' | 'settle', state: Channel['signed'] | undefined, attempt = 0): Promise<void> {
     try {
       const txid = await this.o.wallet.channelTx(kind, ch.channelId, { state, peer: ch.remoteNodeId, capacity: ch.capacity });
       this.o.log.info({ channel: id.slice(0, 16), tx: kind, txid }, 'submitted to the ledger');
     } catch (e) {
+      if (e instanceof LedgerUnavailableError && attempt < 10) {
+        // The ledger is away: try again (a resubmission the ledger already has is refused harmlessly).
+        setTimeout(() => void this.submit(id, ch, kind, state, attempt + 1), 1000 * (attempt + 1)).unref();
+        return;
+      }
       const reason = e instanceof LedgerRpcError ? `${e.reason ?? e.code}: ${e.message}` : (e as Error).message;
-      const benign = kind === 'close' && e instanceof LedgerRpcError && e.reason === 'WRONG_STATUS';
-      if (!benign) this.o.log.warn({ channel: id.slice(0, 16), tx: kind, reason }, 'ledger refused a channel transaction');
+      const benign = e instanceof LedgerRpcError && ((kind === 'close' && e.reason === 'WRONG_STATUS') || (kind === 'open' && e.reason === 'CHANNEL_EXISTS'));
+      if (benign) return;
+      this.o.log.warn({ channel: id.slice(0, 16), tx: kind, reason }, 'ledger refused a channel transaction');
       await this.dispatch(id, { type: 'submitFailed', tx: kind, reason });
     }
   }

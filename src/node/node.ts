@@ -113,7 +113,7 @@ export class SluiceNode implements NodeApi {
       listen: opts.listen,
       network: opts.network,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
-      onPeerError: (peer, channelId, text) => self.log.warn({ peer: peer.slice(0, 16), channel: channelId ? toHex(channelId).slice(0, 16) : 'all', text }, 'error from peer'),
+      onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),
       onConnected: (peer) => self.onPeerConnected(peer),
       onDisconnected: (peer) => self.onPeerDisconnected(peer),
     });
@@ -162,6 +162,16 @@ export class SluiceNode implements NodeApi {
   onEvent(listener: (e: NodeEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private onPeerError(peer: string, channelId: Uint8Array | undefined, text: string): void {
+    this.log.warn({ peer: peer.slice(0, 16), channel: channelId ? toHex(channelId).slice(0, 16) : 'all', text }, 'error from peer');
+    if (!channelId) return;
+    const ch = this.channels.channels.get(toHex(channelId));
+    // A refused open: nothing was locked, so the proposal just ends.
+    if (ch && toHex(ch.remoteNodeId) === peer && ch.status === 'proposed') {
+      void this.channels.dispatch(toHex(channelId), { type: 'openFailed', reason: `peer refused: ${text}` });
+    }
   }
 
   private onPeerConnected(peer: string): void {

@@ -65,3 +65,17 @@ describe('two nodes in one process', () => {
     expect(ok.seq).toBe(1n);
   });
 });
+
+describe('opening refused', () => {
+  it('ends the proposal with the peer’s reason instead of waiting', async () => {
+    net = await testNet();
+    const alice = await net.node('alice');
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    // under bob's minimum capacity
+    await expect(alice.openChannel({ peerId: bob.nodeId, capacity: 1_000n, push: 0n })).rejects.toThrow(/refused.*minimum/);
+    expect((await alice.listChannels())[0]?.status).toBe('closed');
+    expect(await bob.listChannels()).toEqual([]);
+  });
+});
