@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import * as c from './codec.js';
 import { EVENTS_PATH } from './server.js';
 import * as r from './requests.js';
-import type { ChannelView, NodeApi, NodeEvent, NodeInfo, PaymentResult, PeerView, WalletView } from './types.js';
+import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, StreamView, WalletView } from './types.js';
 
 /**
  * `status` is the HTTP status, or 0 when no answer came. `code` is the server's error code, or one
@@ -82,6 +82,16 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
     this.call('POST', `/v1/channels/${encodeURIComponent(o.channelId)}/close`, r.closeRequestCodec.encode({ force: o.force ?? false }), c.closeResultCodec);
   pay = (o: { peerId: string; amount: bigint }): Promise<PaymentResult> =>
     this.call('POST', '/v1/payments', r.payRequestCodec.encode(o), c.paymentResultCodec);
+  openStream = (req: OpenStreamRequest): Promise<StreamView> =>
+    this.call('POST', '/v1/streams', r.openStreamRequestCodec.encode(req), c.streamViewCodec);
+  listStreams = (): Promise<StreamView[]> => this.call('GET', '/v1/streams', undefined, c.listCodec(c.streamViewCodec, 'streams'));
+  controlStream = (o: { streamId: string; action: r.StreamAction }): Promise<StreamView> =>
+    this.call(
+      'POST',
+      `/v1/streams/${encodeURIComponent(o.streamId)}/${encodeURIComponent(o.action)}`,
+      r.controlStreamRequestCodec.encode({}),
+      c.streamViewCodec,
+    );
 
   private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
@@ -120,8 +130,8 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   }
 
   /**
-   * Follow the node's events. `onEvent` runs for each one; event types this client does not know
-   * (from a newer node) are skipped. Close with `close()`; `done` says how the feed ended.
+   * Follow the node's events. `onEvent` runs for each one; event types (and stream event kinds) this
+   * client does not know (from a newer node) are skipped. Close with `close()`; `done` says how the feed ended.
    */
   events(onEvent: (e: NodeEvent) => void): EventFeedHandle {
     const ws = new WebSocket(this.url.replace(/^http/, 'ws') + EVENTS_PATH, {
@@ -162,8 +172,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       } catch {
         return fail(new ApiClientError(0, 'BAD_RESPONSE', 'the node sent an event that is not JSON'));
       }
-      const type = (parsed as { type?: unknown } | null)?.type;
-      if (!(c.NODE_EVENT_TYPES as readonly unknown[]).includes(type)) return;
+      if (!c.isKnownEvent(parsed)) return;
       let event: NodeEvent;
       try {
         event = c.nodeEventCodec.decode(parsed);

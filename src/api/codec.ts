@@ -4,7 +4,18 @@
 import { InputError } from '../crypto/bytes.js';
 import { assertNever } from '../wire/assert-never.js';
 import { asObject, boolField, msatField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
-import type { ChannelStatus, ChannelView, NodeEvent, NodeInfo, PaymentResult, PeerView, WalletView } from './types.js';
+import type {
+  ChannelStatus,
+  ChannelView,
+  NodeEvent,
+  NodeInfo,
+  PaymentResult,
+  PeerView,
+  StreamEventKind,
+  StreamStatus,
+  StreamView,
+  WalletView,
+} from './types.js';
 
 export interface Codec<T> {
   encode(v: T): Json;
@@ -38,6 +49,13 @@ function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowe
 }
 
 const has = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
+
+/** A finite, non-negative JSON number that need not be whole (a rate per millisecond). */
+function nonNegativeNumber(o: Record<string, unknown>, key: string, what = key): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError(`${what}: expected a non-negative number`);
+  return v;
+}
 
 export const nodeInfoCodec: Codec<NodeInfo> = {
   encode: (i) => ({
@@ -177,6 +195,61 @@ export const paymentResultCodec: Codec<PaymentResult> = {
   },
 };
 
+export const STREAM_STATUSES: readonly StreamStatus[] = ['opening', 'active', 'paused', 'stopped', 'finished', 'rejected'];
+/** Statuses a stream never leaves. */
+export const FINAL_STREAM_STATUSES: readonly StreamStatus[] = ['stopped', 'finished', 'rejected'];
+export const STREAM_EVENT_KINDS: readonly StreamEventKind[] = ['opened', 'tick', 'late', 'onTime', 'paused', 'resumed', 'stopped', 'finished'];
+
+export const streamViewCodec: Codec<StreamView> = {
+  encode(s) {
+    const out: JsonObject = {
+      streamId: s.streamId,
+      peerId: s.peerId,
+      channelId: s.channelId,
+      role: s.role,
+      mode: s.mode,
+      status: s.status,
+      rate: s.rate,
+      rateAmount: s.rateAmount.toString(),
+      ratePerMs: s.ratePerMs,
+      tickMs: s.tickMs,
+    };
+    if (s.max !== undefined) out['max'] = s.max.toString();
+    if (s.durationMs !== undefined) out['durationMs'] = s.durationMs;
+    out['ticks'] = s.ticks;
+    out['paid'] = s.paid.toString();
+    out['startedAt'] = s.startedAt;
+    if (s.remaining !== undefined) out['remaining'] = s.remaining.toString();
+    if (s.late !== undefined) out['late'] = s.late;
+    if (s.reason !== undefined) out['reason'] = s.reason;
+    return out;
+  },
+  decode(v, what = 'stream') {
+    const o = asObject(v, what);
+    const s: StreamView = {
+      streamId: str(o, 'streamId'),
+      peerId: str(o, 'peerId'),
+      channelId: str(o, 'channelId'),
+      role: oneOf(o, 'role', ['payer', 'payee'] as const),
+      mode: oneOf(o, 'mode', ['signed', 'hashchain'] as const),
+      status: oneOf(o, 'status', STREAM_STATUSES),
+      rate: str(o, 'rate'),
+      rateAmount: msatField(o, 'rateAmount'),
+      ratePerMs: nonNegativeNumber(o, 'ratePerMs'),
+      tickMs: uintField(o, 'tickMs'),
+      ticks: uintField(o, 'ticks'),
+      paid: msatField(o, 'paid'),
+      startedAt: uintField(o, 'startedAt'),
+    };
+    if (has(o, 'max')) s.max = msatField(o, 'max');
+    if (has(o, 'durationMs')) s.durationMs = uintField(o, 'durationMs');
+    if (has(o, 'remaining')) s.remaining = msatField(o, 'remaining');
+    if (has(o, 'late')) s.late = boolField(o, 'late');
+    if (has(o, 'reason')) s.reason = str(o, 'reason');
+    return s;
+  },
+};
+
 export function listCodec<T>(item: Codec<T>, what: string): Codec<T[]> {
   return {
     encode: (items) => items.map((i) => item.encode(i)),
@@ -187,11 +260,24 @@ export function listCodec<T>(item: Codec<T>, what: string): Codec<T[]> {
   };
 }
 
-export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['peer', 'channel', 'payment', 'ledger'];
+export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['stream', 'peer', 'channel', 'payment', 'ledger'];
+
+/**
+ * Whether this client knows the event well enough to decode it: its type, and for a stream event its
+ * kind. What a newer node adds is skipped by a client rather than failing its feed.
+ */
+export function isKnownEvent(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (!(NODE_EVENT_TYPES as readonly unknown[]).includes(o['type'])) return false;
+  return o['type'] !== 'stream' || (STREAM_EVENT_KINDS as readonly unknown[]).includes(o['event']);
+}
 
 export const nodeEventCodec: Codec<NodeEvent> = {
   encode(e): Json {
     switch (e.type) {
+      case 'stream':
+        return { type: e.type, event: e.event, stream: streamViewCodec.encode(e.stream) };
       case 'peer':
         return { type: e.type, nodeId: e.nodeId, connected: e.connected };
       case 'channel':
@@ -215,6 +301,8 @@ export const nodeEventCodec: Codec<NodeEvent> = {
     const o = asObject(v, what);
     const type = oneOf(o, 'type', NODE_EVENT_TYPES, `${what}.type`);
     switch (type) {
+      case 'stream':
+        return { type, event: oneOf(o, 'event', STREAM_EVENT_KINDS, `${what}.event`), stream: streamViewCodec.decode(o['stream'], `${what}.stream`) };
       case 'peer':
         return { type, nodeId: str(o, 'nodeId'), connected: boolField(o, 'connected') };
       case 'channel':

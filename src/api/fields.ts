@@ -5,6 +5,7 @@ import { InputError } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
 
 const CHANNEL_ID_RE = /^[0-9a-fA-F]{64}$/;
+const STREAM_ID_RE = /^[0-9a-fA-F]{32}$/;
 // host is a DNS name, an IPv4 address, or a bracketed IPv6 address; the port is required.
 const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\d{1,5})$/;
 
@@ -20,6 +21,14 @@ export function parseNodeId(text: unknown, what = 'nodeId'): string {
 export function parseChannelId(text: unknown, what = 'channelId'): string {
   if (typeof text !== 'string' || !CHANNEL_ID_RE.test(text)) {
     throw new InputError(`${what}: expected 64 hex characters`);
+  }
+  return text.toLowerCase();
+}
+
+/** A stream id: 32 hex characters. */
+export function parseStreamId(text: unknown, what = 'streamId'): string {
+  if (typeof text !== 'string' || !STREAM_ID_RE.test(text)) {
+    throw new InputError(`${what}: expected 32 hex characters`);
   }
   return text.toLowerCase();
 }

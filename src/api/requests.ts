@@ -1,11 +1,14 @@
 // Request bodies of the control API. Amounts are exact decimal msat strings ("1500000"), not the
 // human forms `parseAmount` reads ("10sat"): the API is for programs, the CLI converts what people
-// type. Unknown fields are rejected so that a misspelt option (`"forse": true`) is an error rather
-// than silently ignored on a call that moves money.
+// type. The one human form is a stream's `rate` ("10msat/s"): pricing rules are the node's, so it is
+// passed on as typed (bounded here in length and to printable ASCII). Unknown fields are rejected so
+// that a misspelt option (`"forse": true`) is an error rather than silently ignored on a call that
+// moves money.
 import { InputError } from '../crypto/bytes.js';
-import { asObject, boolField, msatField, type Json } from '../util/json-fields.js';
+import { asObject, boolField, msatField, uintField, type Json, type JsonObject } from '../util/json-fields.js';
 import type { Codec } from './codec.js';
 import { parseNodeId, parsePeerTarget } from './fields.js';
+import type { OpenStreamRequest } from './types.js';
 
 export interface FaucetRequest {
   amount: bigint;
@@ -26,10 +29,20 @@ export interface PayRequest {
   amount: bigint;
 }
 
+export type StreamAction = 'pause' | 'resume' | 'stop';
+export const STREAM_ACTIONS: readonly StreamAction[] = ['pause', 'resume', 'stop'];
+export const STREAM_MODES: readonly NonNullable<OpenStreamRequest['mode']>[] = ['signed', 'hashchain'];
+export const STREAM_BILLINGS: readonly NonNullable<OpenStreamRequest['billing']>[] = ['prorata', 'interval'];
+/** A stream's duration is capped as `parseDuration` caps it: one year. */
+export const MAX_STREAM_DURATION_MS = 365 * 24 * 3_600_000;
+const MAX_RATE_CHARS = 64;
+
 function body(v: unknown, allowed: readonly string[]): Record<string, unknown> {
   const o = asObject(v, 'body');
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new InputError(`${k}: unknown field (expected ${allowed.join(', ')})`);
+    if (!allowed.includes(k)) {
+      throw new InputError(`${k}: unknown field (${allowed.length ? `expected ${allowed.join(', ')}` : 'this call takes no fields'})`);
+    }
   }
   return o;
 }
@@ -75,5 +88,61 @@ export const payRequestCodec: Codec<PayRequest> = {
   decode(v) {
     const o = body(v, ['peerId', 'amount']);
     return { peerId: parseNodeId(o['peerId'], 'peerId'), amount: positiveMsat(o, 'amount') };
+  },
+};
+
+function optionalOneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new InputError(`${key}: expected one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+/** The rate as a person typed it ("10msat/s", "2 sat/min"): the node parses it; here only its shape is bounded. */
+function rateField(o: Record<string, unknown>): string {
+  const v = o['rate'];
+  const usage = 'rate: expected a rate such as "10msat/s" or "2sat/min"';
+  if (typeof v !== 'string') throw new InputError(usage);
+  const text = v.trim();
+  if (text === '') throw new InputError(usage);
+  if (text.length > MAX_RATE_CHARS) throw new InputError(`rate: longer than ${MAX_RATE_CHARS} characters`);
+  if (!/^[\x20-\x7e]+$/.test(text)) throw new InputError(`${usage} (printable ASCII only)`);
+  return text;
+}
+
+export const openStreamRequestCodec: Codec<OpenStreamRequest> = {
+  encode(r) {
+    const out: JsonObject = { peerId: r.peerId, rate: r.rate };
+    if (r.max !== undefined) out['max'] = r.max.toString();
+    if (r.durationMs !== undefined) out['durationMs'] = r.durationMs;
+    if (r.mode !== undefined) out['mode'] = r.mode;
+    if (r.billing !== undefined) out['billing'] = r.billing;
+    return out;
+  },
+  decode(v) {
+    const o = body(v, ['peerId', 'rate', 'max', 'durationMs', 'mode', 'billing']);
+    const req: OpenStreamRequest = { peerId: parseNodeId(o['peerId'], 'peerId'), rate: rateField(o) };
+    if (o['max'] !== undefined) req.max = positiveMsat(o, 'max');
+    if (o['durationMs'] !== undefined) {
+      const ms = uintField(o, 'durationMs', MAX_STREAM_DURATION_MS);
+      if (ms === 0) throw new InputError('durationMs: must be more than 0');
+      req.durationMs = ms;
+    }
+    const mode = optionalOneOf(o, 'mode', STREAM_MODES);
+    if (mode !== undefined) req.mode = mode;
+    const billing = optionalOneOf(o, 'billing', STREAM_BILLINGS);
+    if (billing !== undefined) req.billing = billing;
+    return req;
+  },
+};
+
+/** pause, resume and stop take no options: the body is empty or `{}`. */
+export const controlStreamRequestCodec: Codec<Record<string, never>> = {
+  encode: (): Json => ({}),
+  decode(v) {
+    body(v, []);
+    return {};
   },
 };

@@ -11,12 +11,23 @@
 // | GET    | /v1/channels              |                                               | ChannelView[]               |
 // | POST   | /v1/channels/:id/close    | { force? } (or no body)                       | ChannelView & { txid? }     |
 // | POST   | /v1/payments              | { peerId, amount }                            | PaymentResult               |
+// | POST   | /v1/streams               | { peerId, rate, max?, durationMs?, mode?,     | StreamView                  |
+// |        |                           |   billing? }                                  |                             |
+// | GET    | /v1/streams               |                                               | StreamView[]                |
+// | POST   | /v1/streams/:id/pause     | {} (or no body)                               | StreamView                  |
+// | POST   | /v1/streams/:id/resume    | {} (or no body)                               | StreamView                  |
+// | POST   | /v1/streams/:id/stop      | {} (or no body)                               | StreamView                  |
 // | GET    | /v1/events                | WebSocket upgrade                             | NodeEvent JSON text frames  |
 //
 // - Every request, the WebSocket upgrade included, needs `Authorization: Bearer <token>`; without it
 //   the answer is 401 and nothing else is looked at (not even whether the route exists).
 // - Amounts and sequence numbers are exact decimal msat strings ("1500000") both ways; node ids are
-//   66 hex characters, channel ids 64, answered in lowercase. `push` defaults to "0", `force` to false.
+//   66 hex characters, channel ids 64, stream ids 32, answered in lowercase. `push` defaults to "0",
+//   `force` to false.
+// - Streams: `rate` is the price as a person writes it ("10msat/s", "2sat/min"), parsed by the node;
+//   `max` is a cap in msat, `durationMs` a whole number of milliseconds (at most a year), `mode` is
+//   signed | hashchain and `billing` prorata | interval (the node's defaults when left out). Stream
+//   events come over /v1/events as { type: "stream", event, stream: StreamView }.
 // - Errors are `{ "error": { "code", "message" } }`: 400 BAD_JSON | BAD_REQUEST (the message names the
 //   field), 401 UNAUTHORIZED, 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE (bodies are
 //   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
@@ -28,7 +39,7 @@ import type { Json } from '../util/json-fields.js';
 import type { Logger } from '../util/log.js';
 import * as c from './codec.js';
 import { createEventFeed } from './event-feed.js';
-import { parseChannelId } from './fields.js';
+import { parseChannelId, parseStreamId } from './fields.js';
 import { HttpError, UNAUTHORIZED, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
@@ -92,6 +103,28 @@ const ROUTES: Route<unknown>[] = [
     path: /^\/v1\/payments$/,
     parse: (_p, body) => r.payRequestCodec.decode(body),
     run: async (api, q) => c.paymentResultCodec.encode(await api.pay(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/streams$/,
+    parse: (_p, body) => r.openStreamRequestCodec.decode(body),
+    run: async (api, q) => c.streamViewCodec.encode(await api.openStream(q)),
+  }),
+  route({
+    method: 'GET',
+    path: /^\/v1\/streams$/,
+    parse: noInput,
+    run: async (api) => (await api.listStreams()).map((s) => c.streamViewCodec.encode(s)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/streams\/([^/]+)\/(pause|resume|stop)$/,
+    parse: ([id, action], body) => {
+      const streamId = parseStreamId(id, 'streamId');
+      r.controlStreamRequestCodec.decode(body);
+      return { streamId, action: action as r.StreamAction };
+    },
+    run: async (api, q) => c.streamViewCodec.encode(await api.controlStream(q)),
   }),
 ];
 

@@ -60,7 +60,51 @@ export interface PaymentResult {
   seq: bigint;
 }
 
+export type StreamStatus = 'opening' | 'active' | 'paused' | 'stopped' | 'finished' | 'rejected';
+
+/** A stream as either side sees it. Amounts are msat. */
+export interface StreamView {
+  streamId: string;
+  peerId: string;
+  channelId: string;
+  role: 'payer' | 'payee';
+  mode: 'signed' | 'hashchain';
+  status: StreamStatus;
+  /** The agreed price, for people: e.g. "10 msat/s", "2 sat/min". */
+  rate: string;
+  rateAmount: bigint;
+  ratePerMs: number;
+  /** How often a tick is paid (1000 for per-second pro-rata billing). */
+  tickMs: number;
+  max?: bigint;
+  durationMs?: number;
+  ticks: number;
+  paid: bigint;
+  /** ms since the epoch. */
+  startedAt: number;
+  /** What the cap still allows, when there is one. */
+  remaining?: bigint;
+  /** Payee: no tick for longer than a tick plus the grace period. */
+  late?: boolean;
+  /** Why it stopped or was refused. */
+  reason?: string;
+}
+
+export interface OpenStreamRequest {
+  peerId: string;
+  /** e.g. "10msat/s", "2sat/min". */
+  rate: string;
+  max?: bigint;
+  durationMs?: number;
+  mode?: 'signed' | 'hashchain';
+  /** 'prorata' (default): a per-minute price is billed each second; 'interval': once per interval. */
+  billing?: 'prorata' | 'interval';
+}
+
+export type StreamEventKind = 'opened' | 'tick' | 'late' | 'onTime' | 'paused' | 'resumed' | 'stopped' | 'finished';
+
 export type NodeEvent =
+  | { type: 'stream'; event: StreamEventKind; stream: StreamView }
   | { type: 'peer'; nodeId: string; connected: boolean }
   | { type: 'channel'; channel: ChannelView }
   | { type: 'payment'; direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }
@@ -81,6 +125,11 @@ export interface NodeApi {
   closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }>;
   /** Direct payment to a channel peer; resolves when a both-signed state carries it. */
   pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult>;
+  /** Start paying a peer a rate over an open channel; resolves once the peer accepted the terms. */
+  openStream(req: OpenStreamRequest): Promise<StreamView>;
+  listStreams(): Promise<StreamView[]>;
+  /** Either side may stop; pause and resume are the payer's. */
+  controlStream(opts: { streamId: string; action: 'pause' | 'resume' | 'stop' }): Promise<StreamView>;
   onEvent(listener: (e: NodeEvent) => void): () => void;
 }
 

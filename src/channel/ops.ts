@@ -3,7 +3,7 @@
 // to sign is exactly what the operations say — a peer can never slip in a balance it was not given.
 //
 // Direction rules (P = proposer, R = receiver):
-//   pay               P -> R
+//   pay, streamPay    P -> R
 //   addHtlc           lock from P
 //   fulfillHtlc       lock from R, P shows the preimage, P gets the amount
 //   failHtlc          lock from R, P gives it back to R
@@ -46,7 +46,10 @@ function applyOne(s: ChannelState, op: ChannelOp, p: Side): ChannelState | strin
   let locks = s.locks;
   if (s.closing) return 'the state is already closing';
   switch (op.op) {
-    case 'pay': {
+    case 'pay':
+    case 'streamPay': {
+      // a stream payment moves money exactly like a payment; the stream id and tick count are the
+      // payee's to meter, not the channel's to check
       if (op.amount <= 0n) return 'payment amount must be positive';
       if (bal[p] < op.amount) return `insufficient balance: ${bal[p]} msat < ${op.amount} msat`;
       bal[p] -= op.amount;

@@ -1,4 +1,4 @@
-// `sluice info | wallet | peer | channel | pay | events`: talk to a running node through its control
+// `sluice info | wallet | peer | channel | pay | stream | events`: talk to a running node through its control
 // API. Arguments are checked here, before anything is sent, so a typo fails fast even when no node
 // runs; amounts are read the human way (`10sat`, `1500msat`, `10` = 10 sat) and sent as exact msat.
 import type { Command } from 'commander';
@@ -9,6 +9,7 @@ import { waitForSignal } from './ledger-commands.js';
 import { connectToNode, withConnectionOptions, type ConnectionOptions } from './node-connection.js';
 import { channelLine, eventLine, infoLines, paymentLine, peerLine, walletLines } from './node-format.js';
 import { jsonReplacer, print } from './output.js';
+import { registerStreamCommands } from './stream-commands.js';
 
 const AMOUNT_HELP = 'amount: 1500msat, 10sat, or a bare number of sat';
 const NODE_ID_HELP = 'node id (66 hex characters)';
@@ -37,6 +38,8 @@ export function registerNodeCommands(program: Command): void {
     const p = await (await connectToNode(o)).pay({ peerId, amount });
     print(o, p, () => paymentLine(p));
   });
+
+  registerStreamCommands(program);
 
   withConnectionOptions(
     program.command('events').description("follow the node's events, one line each, until Ctrl-C"),

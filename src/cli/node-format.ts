@@ -1,6 +1,6 @@
 // Human-readable lines for the node commands: short, one thing per line, full ids (people copy
 // them into the next command), amounts in sat with msat precision when there is any.
-import type { ChannelView, NodeEvent, NodeInfo, PaymentResult, PeerView, WalletView } from '../api/types.js';
+import type { ChannelView, NodeEvent, NodeInfo, PaymentResult, PeerView, StreamEventKind, StreamView, WalletView } from '../api/types.js';
 import { formatMsat, formatMsatFull } from '../money.js';
 import { assertNever } from '../wire/assert-never.js';
 
@@ -49,8 +49,81 @@ export function paymentLine(p: PaymentResult): string {
   return `paid ${formatMsat(p.amount)} to ${p.peerId} (channel ${p.channelId}, state ${p.seq})`;
 }
 
+/**
+ * Text that came from the node or its peer (a stream's rate, the reason it stopped) on one line
+ * without control characters, so it cannot move the cursor or recolour the terminal.
+ */
+export function safeText(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, max);
+}
+
+/** A node id cut to what tells peers apart in a table: `02a1b2c3d4e5…`. */
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** Wall-clock time as m:ss, or h:mm:ss past an hour. */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** What the cap still allows: an amount, or "no cap". */
+export function remainingText(s: StreamView): string {
+  return s.remaining !== undefined ? formatMsat(s.remaining) : 'no cap';
+}
+
+/** One stream for `sluice stream list`: id, role, peer, mode, status, rate, ticks, paid, remaining. */
+export function streamLine(s: StreamView): string {
+  const parts = [
+    s.streamId,
+    s.role.padEnd(5),
+    `peer ${shortId(s.peerId)}`,
+    s.mode.padEnd(9),
+    s.status.padEnd(8),
+    safeText(s.rate, 40),
+    `ticks ${s.ticks}`,
+    `paid ${formatMsat(s.paid)}`,
+    `remaining ${remainingText(s)}`,
+  ];
+  if (s.late) parts.push('LATE');
+  if (s.reason !== undefined) parts.push(`(${safeText(s.reason)})`);
+  return parts.join('  ');
+}
+
+const STREAM_EVENT_WORDS: Record<StreamEventKind, string> = {
+  opened: 'opened',
+  tick: 'tick',
+  late: 'late',
+  onTime: 'on time again',
+  paused: 'paused',
+  resumed: 'resumed',
+  stopped: 'stopped',
+  finished: 'finished',
+};
+
+export function streamEventLine(kind: StreamEventKind, s: StreamView): string {
+  const dir = s.role === 'payer' ? `to ${s.peerId}` : `from ${s.peerId}`;
+  const parts = [
+    `stream ${s.streamId} ${STREAM_EVENT_WORDS[kind] ?? safeText(String(kind), 20)}`,
+    `${s.role} ${dir}`,
+    safeText(s.rate, 40),
+    `ticks ${s.ticks}`,
+    `paid ${formatMsat(s.paid)}`,
+  ];
+  if (s.remaining !== undefined) parts.push(`remaining ${formatMsat(s.remaining)}`);
+  if (s.reason !== undefined) parts.push(`(${safeText(s.reason)})`);
+  return parts.join('  ');
+}
+
 export function eventLine(e: NodeEvent): string {
   switch (e.type) {
+    case 'stream':
+      return streamEventLine(e.event, e.stream);
     case 'peer':
       return `peer ${e.nodeId} ${e.connected ? 'connected' : 'disconnected'}`;
     case 'channel':

@@ -10,7 +10,7 @@ import { LedgerRpcError, LedgerUnavailableError } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { Logger } from '../util/log.js';
-import type { NodeStore } from './store.js';
+import type { AttachedWrite, NodeStore } from './store.js';
 import type { PeerManager } from './peers.js';
 import type { Wallet } from './wallet.js';
 
@@ -34,6 +34,8 @@ export interface ChannelManagerOptions {
   height(): number;
   /** Something about a channel changed (status, balances, a payment). */
   onChange(ch: Channel, effect: ChannelEffect): void;
+  /** Records to store in the same atomic batch as this channel state (stream ticks it carries). */
+  attachToPersist?(ch: Channel): AttachedWrite[];
 }
 
 export class ChannelManager {
@@ -65,6 +67,11 @@ export class ChannelManager {
 
   withPeer(peerId: string): Channel[] {
     return this.list().filter((c) => toHex(c.remoteNodeId) === peerId);
+  }
+
+  /** Run `fn` after everything already queued for this channel (messages, updates, persists). */
+  afterPending(id: string, fn: () => Promise<void>): Promise<void> {
+    return this.serialize(id, fn);
   }
 
   /** Run `fn` after everything already queued for this channel. */
@@ -116,7 +123,7 @@ export class ChannelManager {
     for (const e of effects) {
       switch (e.type) {
         case 'persist':
-          await this.o.store.saveChannel(ch);
+          await this.o.store.saveChannel(ch, this.o.attachToPersist?.(ch) ?? []);
           break;
         case 'send':
           this.o.peers.send(peer, e.message);

@@ -9,7 +9,7 @@ import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../
 import { localBalance, remoteBalance } from '../channel/machine.js';
 import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
-import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type PaymentResult, type PeerView, type WalletView } from '../api/types.js';
+import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
@@ -17,6 +17,7 @@ import { PeerManager } from './peers.js';
 import { NodeStore } from './store.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
+import { StreamManager, type StreamPolicy } from './streams.js';
 
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
@@ -30,6 +31,8 @@ export interface NodeOptions {
   listen?: { host: string; port: number };
   network?: MemoryNetwork;
   log?: Logger;
+  /** Stream prices, spending limits and metering. */
+  streams?: StreamPolicy;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -92,6 +95,7 @@ export class SluiceNode implements NodeApi {
     private readonly watcher: Watcher,
     private readonly account: Wallet,
     readonly log: Logger,
+    readonly streams: StreamManager,
   ) {}
 
   static async start(opts: NodeOptions): Promise<SluiceNode> {
@@ -113,6 +117,7 @@ export class SluiceNode implements NodeApi {
       listen: opts.listen,
       network: opts.network,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
+      onStreamMessage: (peer, m) => self.streams.onMessage(peer, m),
       onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),
       onConnected: (peer) => self.onPeerConnected(peer),
       onDisconnected: (peer) => self.onPeerDisconnected(peer),
@@ -121,7 +126,9 @@ export class SluiceNode implements NodeApi {
       store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
+      attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
+    const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
     const watcher = new Watcher({
       ledger, log,
       channels: () => channels.list(),
@@ -131,9 +138,10 @@ export class SluiceNode implements NodeApi {
         self.emit({ type: 'ledger', height: h });
       },
     });
-    self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log);
+    self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log, streams);
     self.height = info.height;
     await channels.load();
+    await streams.load();
     await peers.start();
     await watcher.start();
     // Redial the peers we have live channels with.
@@ -143,6 +151,7 @@ export class SluiceNode implements NodeApi {
       const peer = toHex(ch.remoteNodeId);
       peers.keep(peer, known.get(peer));
     }
+    streams.start();
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
     return self;
   }
@@ -195,10 +204,45 @@ export class SluiceNode implements NodeApi {
         }
       }
     }
+    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.revealOnLedger(ch);
+    if (e.type === 'received') this.streams.onReceivedOps(ch, e.ops);
     if (e.type === 'received' && e.amount > 0n) {
       this.emit({ type: 'payment', direction: 'received', channelId: id, peerId: toHex(ch.remoteNodeId), amount: e.amount, seq: e.seq });
     }
     this.emit({ type: 'channel', channel: channelView(ch) });
+  }
+
+  /** A closing channel with hash-chain budgets paying us: show the deepest preimages to the ledger. */
+  private async revealOnLedger(ch: Channel): Promise<void> {
+    if (this.streams.revealsFor(ch).length === 0) return;
+    // Reveals are accepted while the ledger adjudicates the close: wait until it does.
+    for (let i = 0; i < 600; i++) {
+      const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
+      if (lc?.status === 'closing') break;
+      if (lc?.status === 'closed') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
+    for (const r of this.streams.revealsFor(latest)) {
+      try {
+        const txid = await this.account.submit({ kind: 'reveal', channelId: ch.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth });
+        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txid }, 'revealed hash-chain ticks to the ledger');
+      } catch (e) {
+        this.log.warn({ channel: toHex(ch.channelId).slice(0, 16), err: (e as Error).message }, 'hash-chain reveal refused');
+      }
+    }
+  }
+
+  openStream(req: OpenStreamRequest): Promise<StreamView> {
+    return this.streams.openStream(req);
+  }
+
+  async listStreams(): Promise<StreamView[]> {
+    return this.streams.list();
+  }
+
+  controlStream(opts: { streamId: string; action: 'pause' | 'resume' | 'stop' }): Promise<StreamView> {
+    return this.streams.control(opts.streamId, opts.action);
   }
 
   private waitForStatus(id: string, want: MachineStatus[], timeoutMs: number): Promise<Channel> {
@@ -333,6 +377,7 @@ export class SluiceNode implements NodeApi {
   }
 
   async stop(): Promise<void> {
+    this.streams.stop();
     await this.watcher.stop();
     await this.peers.stop();
     await this.ledger.close();

@@ -11,6 +11,7 @@ import { FeatureVector, unknownRequiredBits } from '../wire/features.js';
 import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
 import { pongFor } from '../wire/ping.js';
 import type { ChannelMessage } from '../wire/channel.js';
+import type { StreamMessage } from '../wire/stream.js';
 import type { Logger } from '../util/log.js';
 import { InputError, equalBytes, utf8 } from '../crypto/bytes.js';
 
@@ -28,6 +29,7 @@ export interface PeerManagerOptions {
   /** …or join an in-process network (tests, the embedded demo). */
   network?: MemoryNetwork;
   onChannelMessage(peerId: string, message: ChannelMessage): void;
+  onStreamMessage(peerId: string, message: StreamMessage): void;
   onPeerError(peerId: string, channelId: Uint8Array | undefined, text: string): void;
   onConnected(peerId: string): void;
   onDisconnected(peerId: string): void;
@@ -218,6 +220,13 @@ export class PeerManager {
         case 'reestablish':
         case 'commitState':
           this.opts.onChannelMessage(nodeId, m);
+          return;
+        case 'streamOpen':
+        case 'streamAccept':
+        case 'streamReject':
+        case 'streamTick':
+        case 'streamControl':
+          this.opts.onStreamMessage(nodeId, m);
           return;
         default: {
           const never: never = m;

@@ -12,15 +12,24 @@ export interface PeerRecord {
   address?: string;
 }
 
+/** A record written in the same atomic batch as a channel state (e.g. the stream ticks it pays). */
+export interface AttachedWrite {
+  kind: 'stream';
+  key: string;
+  value: JsonObject;
+}
+
 export class NodeStore {
   private readonly db: Level<string, JsonObject>;
   private readonly channels;
   private readonly peers;
+  private readonly streams;
 
   constructor(path: string) {
     this.db = new Level<string, JsonObject>(path, { valueEncoding: 'json' });
     this.channels = this.db.sublevel<string, JsonObject>('channels', { valueEncoding: 'json' });
     this.peers = this.db.sublevel<string, JsonObject>('peers', { valueEncoding: 'json' });
+    this.streams = this.db.sublevel<string, JsonObject>('streams', { valueEncoding: 'json' });
   }
 
   async open(): Promise<void> {
@@ -32,8 +41,22 @@ export class NodeStore {
   }
 
   /** Durable before it returns: the caller may then send what this state commits to. */
-  async saveChannel(ch: Channel): Promise<void> {
-    await this.db.batch([{ type: 'put', sublevel: this.channels, key: toHex(ch.channelId), value: channelToRecord(ch) }], { sync: true });
+  async saveChannel(ch: Channel, attached: readonly AttachedWrite[] = []): Promise<void> {
+    const ops = [
+      { type: 'put' as const, sublevel: this.channels, key: toHex(ch.channelId), value: channelToRecord(ch) },
+      ...attached.map((w) => ({ type: 'put' as const, sublevel: this.streams, key: w.key, value: w.value })),
+    ];
+    await this.db.batch(ops, { sync: true });
+  }
+
+  async saveStream(key: string, value: JsonObject): Promise<void> {
+    await this.db.batch([{ type: 'put', sublevel: this.streams, key, value }], { sync: true });
+  }
+
+  async loadStreams(): Promise<JsonObject[]> {
+    const out: JsonObject[] = [];
+    for await (const v of this.streams.values()) out.push(v);
+    return out;
   }
 
   async loadChannels(): Promise<Channel[]> {

@@ -10,6 +10,7 @@
 //   6    claimHashchain    u32 id, u32 depth, 32 preimage
 //   7    releaseHashchain  u32 id
 //   8    close             (no fields)
+//   9    streamPay         16 streamId, u64 amount (msat), u32 ticks
 //
 // The wire checks shape only: known tag, exact lengths, amounts <= MAX_MSAT. Whether an op makes
 // sense (a pay of 0, an unknown HTLC id, a depth past maxUnits) is for the channel layer to judge.
@@ -22,6 +23,9 @@ import { fail, ok, type WireResult } from './result.js';
 /** Payment hashes, preimages and hash-chain roots are sha256 sized. */
 export const OP_HASH_LENGTH = 32;
 
+/** A stream id (stream.ts messages, streamPay op): 16 bytes. */
+export const STREAM_ID_LENGTH = 16;
+
 export type ChannelOp =
   | { op: 'pay'; amount: bigint } // tag 1: u64 amount (msat)
   | { op: 'addHtlc'; id: number; amount: bigint; paymentHash: Uint8Array; expiryHeight: number } // tag 2: u32 id, u64 amount, 32 hash, u32 expiry
@@ -30,7 +34,8 @@ export type ChannelOp =
   | { op: 'addHashchain'; id: number; root: Uint8Array; unit: bigint; maxUnits: number } // tag 5: u32 id, 32 root, u64 unit, u32 maxUnits
   | { op: 'claimHashchain'; id: number; depth: number; preimage: Uint8Array } // tag 6: u32 id, u32 depth, 32 preimage
   | { op: 'releaseHashchain'; id: number } // tag 7: u32 id
-  | { op: 'close' }; // tag 8: no fields
+  | { op: 'close' } // tag 8: no fields
+  | { op: 'streamPay'; streamId: Uint8Array; amount: bigint; ticks: number }; // tag 9: 16 streamId, u64 amount, u32 ticks
 
 export type ChannelOpKind = ChannelOp['op'];
 
@@ -44,6 +49,7 @@ export const CHANNEL_OP_TAGS = {
   claimHashchain: 6,
   releaseHashchain: 7,
   close: 8,
+  streamPay: 9,
 } as const satisfies Record<ChannelOpKind, number>;
 
 /** An msat amount about to be written as u64: past MAX_MSAT is a caller bug (InputError). */
@@ -54,6 +60,11 @@ export function amount(value: bigint, what: string): bigint {
 
 function hash(value: Uint8Array, what: string): Uint8Array {
   assertBytes(value, what, OP_HASH_LENGTH);
+  return value;
+}
+
+function streamIdBytes(value: Uint8Array, what: string): Uint8Array {
+  assertBytes(value, what, STREAM_ID_LENGTH);
   return value;
 }
 
@@ -89,6 +100,11 @@ export function writeOp(w: ByteWriter, op: ChannelOp, what = 'op'): void {
       w.u32(op.id);
       return;
     case 'close':
+      return;
+    case 'streamPay':
+      w.bytes(streamIdBytes(op.streamId, `${what} streamPay streamId`))
+        .u64(amount(op.amount, `${what} streamPay amount`))
+        .u32(op.ticks);
       return;
     default:
       return assertNever(op, 'channel op');
@@ -141,6 +157,13 @@ export function readOp(r: ByteReader, what = 'op'): WireResult<ChannelOp> {
       return ok({ op: 'releaseHashchain', id: r.u32(`${what} releaseHashchain id`) });
     case CHANNEL_OP_TAGS.close:
       return ok({ op: 'close' });
+    case CHANNEL_OP_TAGS.streamPay: {
+      const streamId = r.bytes(STREAM_ID_LENGTH, `${what} streamPay streamId`);
+      const value = r.u64(`${what} streamPay amount`);
+      const ticks = r.u32(`${what} streamPay ticks`);
+      if (value > MAX_MSAT) return tooLarge(`${what} streamPay amount`, value);
+      return ok({ op: 'streamPay', streamId, amount: value, ticks });
+    }
     default:
       return fail('bad_field', `${what}: unknown op tag ${tag}`);
   }
@@ -157,6 +180,7 @@ const OP_SAMPLES: { readonly [K in ChannelOpKind]: Extract<ChannelOp, { op: K }>
   claimHashchain: { op: 'claimHashchain', id: 0, depth: 0, preimage: new Uint8Array(OP_HASH_LENGTH) },
   releaseHashchain: { op: 'releaseHashchain', id: 0 },
   close: { op: 'close' },
+  streamPay: { op: 'streamPay', streamId: new Uint8Array(STREAM_ID_LENGTH), amount: 0n, ticks: 0 },
 };
 
 /** Encoded size of each op kind, tag included (pay 9, addHtlc 49, …, close 1). */

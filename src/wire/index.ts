@@ -9,5 +9,6 @@ export * from './init.js';
 export * from './message.js';
 export * from './ping.js';
 export * from './result.js';
+export * from './stream.js';
 export * from './tlv.js';
 export * from './truncated-int.js';

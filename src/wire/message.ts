@@ -19,12 +19,13 @@ import { MAX_MESSAGE_SIZE, type MessageCodec } from './codec.js';
 import { ERROR_CODECS } from './error.js';
 import { INIT_CODECS } from './init.js';
 import { PING_CODECS } from './ping.js';
+import { STREAM_CODECS } from './stream.js';
 import { fail, ok, type WireResult } from './result.js';
 
 export { EXPERIMENTAL_TYPE_START, MAX_MESSAGE_SIZE } from './codec.js';
 
 /** Every message sluice understands. One entry per message family. */
-export const MESSAGE_CODECS = [...INIT_CODECS, ...ERROR_CODECS, ...PING_CODECS, ...CHANNEL_CODECS] as const;
+export const MESSAGE_CODECS = [...INIT_CODECS, ...ERROR_CODECS, ...PING_CODECS, ...CHANNEL_CODECS, ...STREAM_CODECS] as const;
 
 type MessageOf<C> = C extends MessageCodec<infer M> ? M : never;
 

@@ -8,7 +8,7 @@ import { ApiClient, ApiClientError } from '../../src/api/client.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ApiError, type NodeEvent } from '../../src/api/types.js';
 import { silentLogger } from '../../src/util/log.js';
-import { BIG, FakeApi, channelId, nodeId } from './fake-api.js';
+import { BIG, FakeApi, channelId, nodeId, streamId } from './fake-api.js';
 
 const TOKEN = randomBytes(32).toString('hex');
 let api: FakeApi;
@@ -76,6 +76,45 @@ describe('round trips', () => {
   });
 });
 
+describe('streams', () => {
+  it('listStreams decodes every field, exact bigints, absent optionals left out', async () => {
+    const [ours, theirs] = await client.listStreams();
+    expect(ours).toEqual(api.stream);
+    expect(ours!.max).toBe(BIG);
+    expect(ours!.remaining).toBe(BIG - 30n);
+    expect(theirs).toStrictEqual((await api.listStreams())[1]);
+    expect(theirs!.paid).toBe(BIG);
+    expect(theirs!.ratePerMs).toBe(2_000 / 60_000);
+    expect(Object.keys(theirs!)).not.toContain('max');
+  });
+
+  it('openStream sends exact bigints and only the options given', async () => {
+    const peerId = nodeId();
+    const s = await client.openStream({ peerId, rate: '10msat/s', max: BIG, durationMs: 90_000, mode: 'hashchain', billing: 'prorata' });
+    expect(s).toMatchObject({ streamId: api.stream.streamId, peerId, mode: 'hashchain', max: BIG, remaining: BIG, durationMs: 90_000, paid: 0n });
+    await client.openStream({ peerId, rate: '1sat/min' });
+    expect(api.calls.map((c) => c.args[0])).toStrictEqual([
+      { peerId, rate: '10msat/s', max: BIG, durationMs: 90_000, mode: 'hashchain', billing: 'prorata' },
+      { peerId, rate: '1sat/min' },
+    ]);
+  });
+
+  it('controlStream', async () => {
+    const id = streamId();
+    expect(await client.controlStream({ streamId: id, action: 'pause' })).toMatchObject({ streamId: id, status: 'paused', paid: 30n });
+    expect(await client.controlStream({ streamId: id, action: 'resume' })).toMatchObject({ status: 'active' });
+    expect(await client.controlStream({ streamId: id, action: 'stop' })).toMatchObject({ status: 'stopped', reason: 'stopped by the payer' });
+    expect(api.calls.map((c) => c.args[0])).toEqual(['pause', 'resume', 'stop'].map((action) => ({ streamId: id, action })));
+  });
+
+  it('a bad stream id is a 400 naming the field', async () => {
+    const e = await rejection(client.controlStream({ streamId: 'nope', action: 'stop' }));
+    expect([e.status, e.code]).toEqual([400, 'BAD_REQUEST']);
+    expect(e.message).toMatch(/^streamId: expected 32 hex characters/);
+    expect(api.calls).toEqual([]);
+  });
+});
+
 describe('errors', () => {
   it('an ApiError arrives as ApiClientError with status, code and message', async () => {
     api.failWith(new ApiError(422, 'INSUFFICIENT_FUNDS', 'local balance 10 sat is less than 20 sat'));
@@ -116,6 +155,18 @@ describe('errors', () => {
 });
 
 describe('events', () => {
+  it('a malformed stream event ends the feed with BAD_RESPONSE', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    wss.on('connection', (ws) => ws.send(JSON.stringify({ type: 'stream', event: 'tick', stream: { streamId: 'x', paid: 5 } })));
+    const url = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const feed = new ApiClient({ url, token: TOKEN }).events(() => undefined);
+    const e = await feed.done;
+    expect(e?.code).toBe('BAD_RESPONSE');
+    expect(e?.message).toMatch(/malformed event/);
+    await new Promise((r) => wss.close(r));
+  });
+
   it('delivers decoded events and ends quietly on close()', async () => {
     const got: NodeEvent[] = [];
     const feed = client.events((e) => got.push(e));
@@ -125,6 +176,22 @@ describe('events', () => {
     expect(got[0]).toEqual({ type: 'payment', direction: 'sent', channelId: api.channel.channelId, peerId: api.peer, amount: BIG, seq: 2n });
     feed.close();
     expect(await feed.done).toBeUndefined();
+  });
+
+  it('decodes stream events with exact bigints', async () => {
+    const got: NodeEvent[] = [];
+    const feed = client.events((e) => got.push(e));
+    await feed.ready;
+    const tick = { ...api.stream, ticks: 4, paid: BIG, remaining: 0n, late: true };
+    const finished = { ...api.stream, status: 'finished' as const, reason: 'max reached' };
+    delete finished.durationMs;
+    api.emit({ type: 'stream', event: 'tick', stream: tick });
+    api.emit({ type: 'stream', event: 'finished', stream: finished });
+    await vi.waitFor(() => expect(got).toHaveLength(2));
+    expect(got[0]).toEqual({ type: 'stream', event: 'tick', stream: tick });
+    expect(got[1]).toStrictEqual({ type: 'stream', event: 'finished', stream: finished });
+    feed.close();
+    await feed.done;
   });
 
   it('reports the node going away', async () => {
@@ -148,11 +215,12 @@ describe('events', () => {
     expect((await rejection(feed.ready)).code).toBe('UNREACHABLE');
   });
 
-  it('skips event types it does not know (a newer node) but keeps following', async () => {
+  it('skips event types and stream event kinds it does not know (a newer node) but keeps following', async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((r) => wss.once('listening', r));
     wss.on('connection', (ws) => {
-      ws.send(JSON.stringify({ type: 'stream', id: 'x' }));
+      ws.send(JSON.stringify({ type: 'gossip', id: 'x' }));
+      ws.send(JSON.stringify({ type: 'stream', event: 'migrated', stream: { streamId: 'x' } }));
       ws.send(JSON.stringify({ type: 'ledger', height: 9 }));
     });
     const got: NodeEvent[] = [];

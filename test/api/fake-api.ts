@@ -3,10 +3,21 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
-import type { ChannelView, NodeApi, NodeEvent, NodeInfo, PaymentResult, PeerView, WalletView } from '../../src/api/types.js';
+import type {
+  ChannelView,
+  NodeApi,
+  NodeEvent,
+  NodeInfo,
+  OpenStreamRequest,
+  PaymentResult,
+  PeerView,
+  StreamView,
+  WalletView,
+} from '../../src/api/types.js';
 
 export const nodeId = () => toHex(publicKeyOf(randomSecretKey()));
 export const channelId = () => toHex(randomBytes(32));
+export const streamId = () => toHex(randomBytes(16));
 
 /** Past 2^53, so a trip through a JSON number would be caught. */
 export const BIG = 9_007_199_254_740_993_123n;
@@ -21,6 +32,8 @@ export class FakeApi implements NodeApi {
   readonly self = nodeId();
   readonly peer = nodeId();
   readonly channel: ChannelView;
+  /** An active stream this node pays, with every optional field set. */
+  readonly stream: StreamView;
   private failNext: unknown;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
 
@@ -35,6 +48,25 @@ export class FakeApi implements NodeApi {
       remoteBalance: 1_000n,
       seq: 18_446_744_073_709_551_615n,
       pendingUpdates: 0,
+    };
+    this.stream = {
+      streamId: streamId(),
+      peerId: this.peer,
+      channelId: this.channel.channelId,
+      role: 'payer',
+      mode: 'signed',
+      status: 'active',
+      rate: '10 msat/s',
+      rateAmount: 10n,
+      ratePerMs: 0.01,
+      tickMs: 1000,
+      max: BIG,
+      durationMs: 3_600_000,
+      ticks: 3,
+      paid: 30n,
+      startedAt: Date.now() - 3_000,
+      remaining: BIG - 30n,
+      late: false,
     };
   }
 
@@ -117,6 +149,50 @@ export class FakeApi implements NodeApi {
   async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
     this.record('pay', opts);
     return { paymentId: 'ef'.repeat(16), channelId: this.channel.channelId, peerId: opts.peerId, amount: opts.amount, seq: 19n };
+  }
+
+  async openStream(req: OpenStreamRequest): Promise<StreamView> {
+    this.record('openStream', req);
+    const s: StreamView = { ...this.stream, peerId: req.peerId, mode: req.mode ?? 'signed', ticks: 0, paid: 0n, startedAt: Date.now() };
+    delete s.max;
+    delete s.remaining;
+    delete s.durationMs;
+    if (req.max !== undefined) {
+      s.max = req.max;
+      s.remaining = req.max;
+    }
+    if (req.durationMs !== undefined) s.durationMs = req.durationMs;
+    return s;
+  }
+
+  async listStreams(): Promise<StreamView[]> {
+    this.record('listStreams');
+    // A finished stream this node was paid, with none of the optional fields but the reason.
+    const paidToUs: StreamView = {
+      streamId: 'AB'.repeat(16).toLowerCase(),
+      peerId: this.peer,
+      channelId: this.channel.channelId,
+      role: 'payee',
+      mode: 'hashchain',
+      status: 'finished',
+      rate: '2 sat/min',
+      rateAmount: 2_000n,
+      ratePerMs: 2_000 / 60_000,
+      tickMs: 1000,
+      ticks: 60,
+      paid: BIG,
+      startedAt: 1_700_000_000_000,
+      reason: 'duration reached',
+    };
+    return [this.stream, paidToUs];
+  }
+
+  async controlStream(opts: { streamId: string; action: 'pause' | 'resume' | 'stop' }): Promise<StreamView> {
+    this.record('controlStream', opts);
+    const status = opts.action === 'pause' ? 'paused' : opts.action === 'resume' ? 'active' : 'stopped';
+    const s: StreamView = { ...this.stream, streamId: opts.streamId, status };
+    if (opts.action === 'stop') s.reason = 'stopped by the payer';
+    return s;
   }
 
   onEvent(listener: (e: NodeEvent) => void): () => void {

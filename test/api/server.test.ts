@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ApiError } from '../../src/api/types.js';
 import { createLogger } from '../../src/util/log.js';
-import { BIG, FakeApi, channelId, nodeId } from './fake-api.js';
+import { BIG, FakeApi, channelId, nodeId, streamId } from './fake-api.js';
 
 const TOKEN = randomBytes(32).toString('hex');
 let api: FakeApi;
@@ -53,6 +53,11 @@ const ROUTES: [string, string, unknown?][] = [
   ['GET', '/v1/channels'],
   ['POST', `/v1/channels/${channelId()}/close`, {}],
   ['POST', '/v1/payments', { peerId: nodeId(), amount: '1' }],
+  ['POST', '/v1/streams', { peerId: nodeId(), rate: '10msat/s' }],
+  ['GET', '/v1/streams'],
+  ['POST', `/v1/streams/${streamId()}/pause`],
+  ['POST', `/v1/streams/${streamId()}/resume`],
+  ['POST', `/v1/streams/${streamId()}/stop`, {}],
   ['GET', '/v1/nowhere'],
 ];
 
@@ -181,6 +186,117 @@ describe('routes', () => {
   });
 });
 
+describe('stream routes', () => {
+  it('POST /v1/streams with every option, amounts as exact decimal strings', async () => {
+    const peerId = nodeId();
+    const r = await call('POST', '/v1/streams', {
+      peerId: peerId.toUpperCase(),
+      rate: ' 10msat/s ',
+      max: BIG.toString(),
+      durationMs: 60_000,
+      mode: 'hashchain',
+      billing: 'interval',
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      streamId: api.stream.streamId,
+      peerId,
+      channelId: api.channel.channelId,
+      role: 'payer',
+      mode: 'hashchain',
+      status: 'active',
+      rate: '10 msat/s',
+      rateAmount: '10',
+      ratePerMs: 0.01,
+      tickMs: 1000,
+      max: BIG.toString(),
+      durationMs: 60_000,
+      ticks: 0,
+      paid: '0',
+      startedAt: expect.any(Number),
+      remaining: BIG.toString(),
+      late: false,
+    });
+    expect(api.calls).toEqual([
+      { method: 'openStream', args: [{ peerId, rate: '10msat/s', max: BIG, durationMs: 60_000, mode: 'hashchain', billing: 'interval' }] },
+    ]);
+  });
+
+  it('POST /v1/streams with only peerId and rate passes no options and omits absent fields', async () => {
+    const peerId = nodeId();
+    const r = await call('POST', '/v1/streams', { peerId, rate: '2sat/min' });
+    expect(r.status).toBe(200);
+    expect(r.body).not.toHaveProperty('max');
+    expect(r.body).not.toHaveProperty('remaining');
+    expect(r.body).not.toHaveProperty('durationMs');
+    expect(r.body).not.toHaveProperty('reason');
+    expect(api.calls[0]!.args[0]).toStrictEqual({ peerId, rate: '2sat/min' });
+  });
+
+  it('GET /v1/streams', async () => {
+    const r = await call('GET', '/v1/streams');
+    expect(r.status).toBe(200);
+    expect(r.body).toHaveLength(2);
+    expect(r.body[0]).toMatchObject({
+      streamId: api.stream.streamId,
+      max: BIG.toString(),
+      paid: '30',
+      remaining: (BIG - 30n).toString(),
+      late: false,
+      startedAt: api.stream.startedAt,
+    });
+    expect(r.body[1]).toEqual({
+      streamId: 'ab'.repeat(16),
+      peerId: api.peer,
+      channelId: api.channel.channelId,
+      role: 'payee',
+      mode: 'hashchain',
+      status: 'finished',
+      rate: '2 sat/min',
+      rateAmount: '2000',
+      ratePerMs: 2_000 / 60_000,
+      tickMs: 1000,
+      ticks: 60,
+      paid: BIG.toString(),
+      startedAt: 1_700_000_000_000,
+      reason: 'duration reached',
+    });
+  });
+
+  it.each([
+    ['pause', 'paused'],
+    ['resume', 'active'],
+    ['stop', 'stopped'],
+  ] as const)('POST /v1/streams/:id/%s', async (action, status) => {
+    const id = streamId();
+    const r = await call('POST', `/v1/streams/${id.toUpperCase()}/${action}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ streamId: id, status, paid: '30' });
+    await call('POST', `/v1/streams/${id}/${action}`, {});
+    expect(api.calls).toEqual([
+      { method: 'controlStream', args: [{ streamId: id, action }] },
+      { method: 'controlStream', args: [{ streamId: id, action }] },
+    ]);
+  });
+
+  it('an unknown stream action is 404, GET of an action 405, DELETE of /v1/streams 405', async () => {
+    expect((await call('POST', `/v1/streams/${streamId()}/explode`, {})).status).toBe(404);
+    expect((await call('POST', `/v1/streams/${streamId()}`, {})).status).toBe(404);
+    const r = await call('GET', `/v1/streams/${streamId()}/stop`);
+    expect(r.status).toBe(405);
+    expect(r.headers.get('allow')).toBe('POST');
+    expect((await call('DELETE', '/v1/streams')).headers.get('allow')).toBe('POST, GET');
+    expect(api.calls).toEqual([]);
+  });
+
+  it('a refusal from the node keeps its status and code', async () => {
+    api.failWith(new ApiError(422, 'BAD_RATE', "rate: '10 bananas/s' is not a rate"));
+    const r = await call('POST', '/v1/streams', { peerId: nodeId(), rate: '10 bananas/s' });
+    expect(r.status).toBe(422);
+    expect(r.body).toEqual({ error: { code: 'BAD_RATE', message: "rate: '10 bananas/s' is not a rate" } });
+  });
+});
+
 describe('bad input', () => {
   const id = nodeId();
   const cases: [string, string, unknown, RegExp][] = [
@@ -206,6 +322,30 @@ describe('bad input', () => {
     [`/v1/channels/${'ab'.repeat(32)}/close`, 'force a string', { force: 'yes' }, /^force: /],
     ['/v1/payments', 'missing peerId', { amount: '1' }, /^peerId: /],
     ['/v1/payments', 'amount null', { peerId: id, amount: null }, /^amount: /],
+    ['/v1/streams', 'missing peerId', { rate: '10msat/s' }, /^peerId: /],
+    ['/v1/streams', 'short peerId', { peerId: id.slice(2), rate: '10msat/s' }, /^peerId: /],
+    ['/v1/streams', 'missing rate', { peerId: id }, /^rate: /],
+    ['/v1/streams', 'rate a number', { peerId: id, rate: 10 }, /^rate: /],
+    ['/v1/streams', 'rate empty', { peerId: id, rate: '  ' }, /^rate: /],
+    ['/v1/streams', 'rate too long', { peerId: id, rate: '1'.repeat(65) + 'msat/s' }, /^rate: longer than 64/],
+    ['/v1/streams', 'rate with control characters', { peerId: id, rate: '10msat/s\u001b[2J' }, /^rate: /],
+    ['/v1/streams', 'max human', { peerId: id, rate: '1msat/s', max: '10sat' }, /^max: /],
+    ['/v1/streams', 'max a number', { peerId: id, rate: '1msat/s', max: 1000 }, /^max: /],
+    ['/v1/streams', 'max zero', { peerId: id, rate: '1msat/s', max: '0' }, /^max: must be more than 0/],
+    ['/v1/streams', 'max null', { peerId: id, rate: '1msat/s', max: null }, /^max: /],
+    ['/v1/streams', 'durationMs a string', { peerId: id, rate: '1msat/s', durationMs: '60s' }, /^durationMs: /],
+    ['/v1/streams', 'durationMs a fraction', { peerId: id, rate: '1msat/s', durationMs: 1.5 }, /^durationMs: /],
+    ['/v1/streams', 'durationMs zero', { peerId: id, rate: '1msat/s', durationMs: 0 }, /^durationMs: must be more than 0/],
+    ['/v1/streams', 'durationMs negative', { peerId: id, rate: '1msat/s', durationMs: -1 }, /^durationMs: /],
+    ['/v1/streams', 'durationMs past a year', { peerId: id, rate: '1msat/s', durationMs: 366 * 86_400_000 }, /^durationMs: /],
+    ['/v1/streams', 'unknown mode', { peerId: id, rate: '1msat/s', mode: 'trust' }, /^mode: expected one of signed, hashchain/],
+    ['/v1/streams', 'unknown billing', { peerId: id, rate: '1msat/s', billing: 'monthly' }, /^billing: expected one of prorata, interval/],
+    ['/v1/streams', 'unknown field', { peerId: id, rate: '1msat/s', maximum: '5' }, /^maximum: unknown field/],
+    ['/v1/streams', 'not an object', 'go', /^body: /],
+    [`/v1/streams/${'ab'.repeat(15)}/stop`, 'short stream id', {}, /^streamId: expected 32 hex characters/],
+    [`/v1/streams/${'zz'.repeat(16)}/pause`, 'stream id not hex', {}, /^streamId: /],
+    [`/v1/streams/${'ab'.repeat(32)}/resume`, 'a channel id for a stream id', {}, /^streamId: /],
+    [`/v1/streams/${'ab'.repeat(16)}/stop`, 'a body with fields', { force: true }, /^force: unknown field \(this call takes no fields\)/],
   ];
 
   it.each(cases)('%s: %s -> 400 naming the field', async (path, _name, body, message) => {
@@ -301,6 +441,19 @@ describe('event feed', () => {
     expect(events[3]).toEqual({ type: 'peer', nodeId: api.peer, connected: false });
     ws.close();
     await vi.waitFor(() => expect(api.listenerCount).toBe(0));
+  });
+
+  it('carries stream events with the stream view encoded', async () => {
+    const { ws, events } = await open();
+    api.emit({ type: 'stream', event: 'tick', stream: { ...api.stream, ticks: 4, paid: BIG } });
+    const finished = { ...api.stream, status: 'finished' as const, reason: 'max reached' };
+    delete finished.remaining;
+    api.emit({ type: 'stream', event: 'finished', stream: finished });
+    await vi.waitFor(() => expect(events).toHaveLength(2));
+    expect(events[0]).toMatchObject({ type: 'stream', event: 'tick', stream: { streamId: api.stream.streamId, ticks: 4, paid: BIG.toString() } });
+    expect(events[1]).toMatchObject({ type: 'stream', event: 'finished', stream: { status: 'finished', reason: 'max reached' } });
+    expect((events[1] as { stream: object }).stream).not.toHaveProperty('remaining');
+    ws.close();
   });
 
   it('server close ends the feed with 1001', async () => {

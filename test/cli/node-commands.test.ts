@@ -1,4 +1,4 @@
-// The node commands end to end: the built CLI (`node bin/sluice.js`, needs `npm run build`) against an
+// The node commands (stream commands included) end to end: the built CLI (`node bin/sluice.js`, needs `npm run build`) against an
 // in-process API server with a fake node, found through --api/--token or through --data-dir files.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { loadOrCreateToken } from '../../src/api/token.js';
 import { ApiError } from '../../src/api/types.js';
 import { writeApiUrl } from '../../src/api/url-file.js';
 import { silentLogger } from '../../src/util/log.js';
-import { BIG, FakeApi, channelId, nodeId } from '../api/fake-api.js';
+import { BIG, FakeApi, channelId, nodeId, streamId } from '../api/fake-api.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/sluice.js');
@@ -61,7 +61,7 @@ function expectOneLineError(r: Run, pattern: RegExp): void {
 function assertBuilt(): void {
   const built = join(ROOT, 'dist/cli/node-commands.js');
   if (!existsSync(built)) throw new Error('dist/ is missing the node commands: run `npm run build` first');
-  const sources = [...readdirSync(join(ROOT, 'src/api')).map((f) => `src/api/${f}`), 'src/cli/node-commands.ts', 'src/cli/node-connection.ts', 'src/cli/node-format.ts'];
+  const sources = [...readdirSync(join(ROOT, 'src/api')).map((f) => `src/api/${f}`), 'src/cli/node-commands.ts', 'src/cli/node-connection.ts', 'src/cli/node-format.ts', 'src/cli/stream-commands.ts'];
   const newest = Math.max(...sources.map((f) => statSync(join(ROOT, f)).mtimeMs));
   if (statSync(built).mtimeMs < newest) throw new Error('dist/ is older than src/api or src/cli: run `npm run build` first');
 }
@@ -173,6 +173,184 @@ describe('acting', () => {
   });
 });
 
+describe('streams', () => {
+  it('stream start reads human amounts and durations and sends exact msat and ms', async () => {
+    const id = nodeId();
+    const r = await sluice(['stream', 'start', id, '--rate', '10msat/s', '--max', '5sat', '--duration', '2min', '--mode', 'hashchain', '--billing', 'interval', ...at()]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      `stream ${api.stream.streamId} active: paying 10 msat/s to ${id}
+` + `channel ${api.channel.channelId}, hashchain, a tick every 1s, max 5 sat, for 2min
+`,
+    );
+    expect(api.calls).toEqual([
+      { method: 'openStream', args: [{ peerId: id, rate: '10msat/s', max: 5_000n, durationMs: 120_000, mode: 'hashchain', billing: 'interval' }] },
+    ]);
+  });
+
+  it('stream start --json sends only the options given', async () => {
+    const id = nodeId();
+    const r = await sluice(['stream', 'start', id, '--rate', '2sat/min', '--json', ...at()]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ streamId: api.stream.streamId, peerId: id, role: 'payer', status: 'active', paid: '0', rateAmount: '10' });
+    expect(json).not.toHaveProperty('max');
+    expect(api.calls[0]!.args[0]).toStrictEqual({ peerId: id, rate: '2sat/min' });
+  });
+
+  it('stream list: one line per stream; --json keeps exact amounts', async () => {
+    const r = await sluice(['stream', 'list', ...at()]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    const short = api.peer.slice(0, 12);
+    expect(lines[0]).toMatch(new RegExp(`^${api.stream.streamId}\\s+payer\\s+peer ${short}…\\s+signed\\s+active\\s+10 msat/s\\s+ticks 3\\s+paid 0\\.03 sat\\s+remaining \\d`));
+    expect(lines[1]).toMatch(new RegExp(`^${'ab'.repeat(16)}\\s+payee\\s+peer ${short}…\\s+hashchain\\s+finished\\s+2 sat/min\\s+ticks 60\\s+paid ${BIG / 1000n}\\.\\d+ sat\\s+remaining no cap\\s+\\(duration reached\\)$`));
+    const json = JSON.parse((await sluice(['stream', 'list', '--json', ...at()])).stdout);
+    expect(json[0]).toMatchObject({ max: BIG.toString(), remaining: (BIG - 30n).toString(), paid: '30' });
+    expect(json[1].paid).toBe(BIG.toString());
+    expect(json[1]).not.toHaveProperty('remaining');
+  });
+
+  it('stream pause, resume and stop', async () => {
+    const id = streamId();
+    const paused = await sluice(['stream', 'pause', id.toUpperCase(), ...at()]);
+    expect(paused.stdout).toMatch(new RegExp(`^stream ${id} paused: 3 ticks, paid 0\\.03 sat, \\d+(\\.\\d+)? sat left of the cap\n$`));
+    expect((await sluice(['stream', 'resume', id, ...at()])).stdout).toMatch(new RegExp(`^stream ${id} active: `));
+    const stop = await sluice(['stream', 'stop', id, ...at()]);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/ \(stopped by the payer\)\n$/);
+    const json = JSON.parse((await sluice(['stream', 'stop', id, '--json', ...at()])).stdout);
+    expect(json).toMatchObject({ streamId: id, status: 'stopped', paid: '30', max: BIG.toString() });
+    expect(api.calls.map((c) => c.args[0])).toEqual(['pause', 'resume', 'stop', 'stop'].map((action) => ({ streamId: id, action })));
+  });
+
+  it('bad input fails before anything is sent', async () => {
+    const id = nodeId();
+    expectOneLineError(await sluice(['stream', 'start', 'abc', '--rate', '1msat/s', ...at()]), /node id: expected 66 hex characters, got 3/);
+    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '1.5sat', ...at()]), /--max: '1\.5sat' is not an amount/);
+    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '0', ...at()]), /--max: must be more than 0/);
+    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--duration', 'forever', ...at()]), /--duration: 'forever' is not a duration/);
+    expectOneLineError(await sluice(['stream', 'stop', 'xyz', ...at()]), /stream id: expected 32 hex characters/);
+    const noRate = await sluice(['stream', 'start', id, ...at()]);
+    expect(noRate.code).not.toBe(0);
+    expect(noRate.stderr).toMatch(/required option '--rate <rate>'/);
+    const badMode = await sluice(['stream', 'start', id, '--rate', '1msat/s', '--mode', 'trust', ...at()]);
+    expect(badMode.code).not.toBe(0);
+    expect(badMode.stderr).toMatch(/Allowed choices are signed, hashchain/);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('the node refusing the rate', async () => {
+    api.failWith(new ApiError(422, 'BAD_RATE', "rate: '10 bananas/s' is not a rate"));
+    expectOneLineError(await sluice(['stream', 'start', nodeId(), '--rate', '10 bananas/s', ...at()]), /^sluice: rate: '10 bananas\/s' is not a rate\n$/);
+  });
+});
+
+describe('stream start --follow', () => {
+  function start(args: string[]) {
+    const child = spawn(process.execPath, [BIN, 'stream', 'start', nodeId(), '--rate', '10msat/s', '--follow', ...args, ...at()], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home },
+    });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { child, out, exited };
+  }
+
+  /** Wait until the CLI both follows the feed and has asked for the stream. */
+  async function opened(): Promise<void> {
+    await vi.waitFor(
+      () => {
+        expect(api.calls.map((c) => c.method)).toContain('openStream');
+        expect(api.listenerCount).toBe(1);
+      },
+      { timeout: 5000 },
+    );
+  }
+
+  /** The opened stream (no cap: the start commands give no --max) as it moves on. */
+  const view = (patch: Partial<typeof api.stream>) => ({ ...api.stream, max: undefined, remaining: undefined, ticks: 0, paid: 0n, startedAt: Date.now(), ...patch });
+
+  it('without a terminal prints plain lines and exits 0 when the stream finishes', async () => {
+    const f = start([]);
+    await opened();
+    // Sent as soon as the node has the call, maybe before the CLI has its answer: kept until it does.
+    api.emit({ type: 'stream', event: 'tick', stream: view({ ticks: 1, paid: 10n }) });
+    api.emit({ type: 'stream', event: 'tick', stream: view({ streamId: streamId(), ticks: 7, paid: 70n }) }); // another stream
+    await vi.waitFor(() => expect(f.out.stdout).toContain('ticks 1  paid 0.01 sat'), { timeout: 5000 });
+    api.emit({ type: 'stream', event: 'paused', stream: view({ ticks: 1, paid: 10n, status: 'paused' }) });
+    api.emit({ type: 'stream', event: 'finished', stream: view({ ticks: 2, paid: 20n, status: 'finished', reason: 'duration reached' }) });
+    expect(await f.exited).toBe(0);
+    const lines = f.out.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^stream ${api.stream.streamId} active: paying 10 msat/s to [0-9a-f]{66}$`));
+    expect(lines.slice(2)).toEqual([
+      expect.stringMatching(/^0:0\d  ticks 1  paid 0\.01 sat  rate 10 msat\/s  remaining no cap$/),
+      expect.stringMatching(/^paused  0:0\d  ticks 1  paid 0\.01 sat  .*  paused$/),
+      expect.stringMatching(/^finished  0:0\d  ticks 2  paid 0\.02 sat  .*  finished$/),
+      expect.stringMatching(new RegExp(`^stream ${api.stream.streamId} finished: paid 20 msat \\(0\\.02 sat\\) in 2 ticks over 0:0\\d \\(duration reached\\)$`)),
+    ]);
+    expect(f.out.stdout).not.toContain('\r');
+    expect(f.out.stdout).not.toContain('ticks 7');
+    expect(f.out.stderr).toBe('');
+    await vi.waitFor(() => expect(api.listenerCount).toBe(0));
+  });
+
+  it('--json prints the stream, then one JSON event per line', async () => {
+    const f = start(['--json']);
+    await opened();
+    api.emit({ type: 'stream', event: 'tick', stream: view({ ticks: 1, paid: BIG }) });
+    api.emit({ type: 'stream', event: 'stopped', stream: view({ ticks: 1, paid: BIG, status: 'stopped', reason: 'stopped by the payee' }) });
+    expect(await f.exited).toBe(0);
+    const lines = f.out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ streamId: api.stream.streamId, status: 'active', paid: '0' });
+    expect(lines[1]).toMatchObject({ type: 'stream', event: 'tick', stream: { paid: BIG.toString() } });
+    expect(lines[2]).toMatchObject({ type: 'stream', event: 'stopped', stream: { status: 'stopped', reason: 'stopped by the payee' } });
+    expect(f.out.stderr).toBe('');
+    await vi.waitFor(() => expect(api.listenerCount).toBe(0));
+  });
+
+  it('Ctrl-C stops following, not the stream', async () => {
+    const f = start([]);
+    await opened();
+    api.emit({ type: 'stream', event: 'tick', stream: view({ ticks: 1, paid: 10n }) });
+    await vi.waitFor(() => expect(f.out.stdout).toContain('ticks 1'), { timeout: 5000 });
+    f.child.kill('SIGINT');
+    expect(await f.exited).toBe(0);
+    expect(f.out.stderr).toBe(`stopped following; stream ${api.stream.streamId} goes on (\`sluice stream stop ${api.stream.streamId}\` ends it)\n`);
+    expect(api.calls.map((c) => c.method)).toEqual(['openStream']);
+    await vi.waitFor(() => expect(api.listenerCount).toBe(0));
+  });
+
+  it('a refused open ends with one line and does not linger on the feed', async () => {
+    api.failWith(new ApiError(409, 'NO_CHANNEL', 'no open channel with that peer'));
+    const f = start([]);
+    expect(await f.exited).toBe(1);
+    expect(f.out.stderr).toBe('sluice: no open channel with that peer\n');
+    expect(f.out.stdout).toBe('');
+    await vi.waitFor(() => expect(api.listenerCount).toBe(0));
+  });
+});
+
+describe('events show streams', () => {
+  it('sluice events prints a stream event line', async () => {
+    const child = spawn(process.execPath, [BIN, 'events', ...at()], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await vi.waitFor(() => expect(api.listenerCount).toBe(1), { timeout: 5000 });
+    api.emit({ type: 'stream', event: 'tick', stream: { ...api.stream, ticks: 4, paid: 40n } });
+    await vi.waitFor(() => expect(stdout).toContain('\n'), { timeout: 5000 });
+    expect(stdout).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} stream ${api.stream.streamId} tick  payer to ${api.peer}  10 msat/s  ticks 4  paid 0\\.04 sat  remaining `));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('errors are one line on stderr and a non-zero exit', () => {
   it('a bad amount, before anything is sent', async () => {
     expectOneLineError(await sluice(['pay', nodeId(), '1.5sat', ...at()]), /amount: '1.5sat' is not an amount/);
@@ -224,6 +402,11 @@ describe('help', () => {
     [['channel', 'close'], /--force/],
     [['pay'], /<nodeid>/],
     [['events'], /until Ctrl-C/],
+    [['stream', 'start'], /--rate <rate>[\s\S]*--max <amount>[\s\S]*--duration <duration>[\s\S]*hashchain[\s\S]*interval[\s\S]*--follow/],
+    [['stream', 'list'], /one line each/],
+    [['stream', 'pause'], /<id>/],
+    [['stream', 'resume'], /<id>/],
+    [['stream', 'stop'], /payer or payee/],
   ])('sluice %s --help', { concurrent: true }, async (cmd, pattern) => {
     const r = await sluice([...cmd, '--help']);
     expect(r.code).toBe(0);

@@ -45,6 +45,11 @@ const OP_GOLDEN: [string, string, ChannelOp][] = [
   ['claimHashchain', `06 00000009 0000012c ${rep('88', 32)}`, { op: 'claimHashchain', id: 9, depth: 300, preimage: h(rep('88', 32)) }],
   ['releaseHashchain', '07 00000009', { op: 'releaseHashchain', id: 9 }],
   ['close', '08', { op: 'close' }],
+  [
+    'streamPay',
+    `09 ${rep('a1', 16)} 00000000000003e8 0000003c`,
+    { op: 'streamPay', streamId: h(rep('a1', 16)), amount: 1000n, ticks: 60 },
+  ],
 ];
 
 // [name, hex, message]: decode(hex) == message and encode(message) == hex
@@ -95,7 +100,7 @@ describe('channel message golden vectors', () => {
   it('covers every op tag', () => {
     const tags = new Set(OP_GOLDEN.map(([, opHex]) => h(opHex)[0]));
     expect([...tags].sort()).toEqual(Object.values(CHANNEL_OP_TAGS).sort());
-    expect(Object.values(CHANNEL_OP_TAGS).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(Object.values(CHANNEL_OP_TAGS).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('uses the experimental (even) types', () => {
@@ -144,9 +149,9 @@ describe('invalid channel messages', () => {
 
   it.each([
     [updateWith('0001 00'), 'bad_field', 'op tag 0'],
-    [updateWith('0001 09'), 'bad_field', 'op tag 9'],
+    [updateWith('0001 0a'), 'bad_field', 'op tag 10'],
     [updateWith('0001 ff'), 'bad_field', 'op tag 255'],
-    [updateWith('0002 08 09'), 'bad_field', 'a bad tag after a good op'],
+    [updateWith('0002 08 0a'), 'bad_field', 'a bad tag after a good op'],
     [updateWith('0001 01 8000000000000000'), 'bad_field', 'pay of 2^63'],
     [updateWith('0001 01 ffffffffffffffff'), 'bad_field', 'pay of 2^64-1'],
     [updateWith(`0001 02 00000001 8000000000000000 ${rep('00', 32)} 00000001`), 'bad_field', 'addHtlc amount of 2^63'],
@@ -168,8 +173,8 @@ describe('invalid channel messages', () => {
   });
 
   it('tags the error with the message type and names the field', () => {
-    const r = decodeMessage(h(updateWith('0001 09')));
-    expect(r.ok ? undefined : r.error).toMatchObject({ kind: 'bad_field', messageType: 32772, message: expect.stringMatching(/ops\[0\].*tag 9/) });
+    const r = decodeMessage(h(updateWith('0001 0a')));
+    expect(r.ok ? undefined : r.error).toMatchObject({ kind: 'bad_field', messageType: 32772, message: expect.stringMatching(/ops\[0\].*tag 10/) });
   });
 
   it.each(GOLDEN)('every proper prefix of %s is truncated', (_name, hex) => {
@@ -212,6 +217,7 @@ describe('how many ops fit one update', () => {
       claimHashchain: 41,
       releaseHashchain: 5,
       close: 1,
+      streamPay: 29,
     });
     expect(MAX_OP_SIZE).toBe(49);
     expect(MAX_OPS_PER_UPDATE).toBe(1335);

@@ -1,0 +1,276 @@
+// Stream messages, in BOLT 1's experimental range right after the channel family (which ends at
+// 32778). All even, like the channel messages: a peer that does not speak sluice streams must
+// disconnect rather than silently drop one. Integers are big-endian; the field order of each
+// message is repeated on its codec below.
+//
+//   32780 streamOpen     32 channelId, 16 streamId, u8 mode, u64 rateAmount (msat), u32 ratePerMs,
+//                        u32 tickMs, u64 max (0 = none), u64 durationMs (0 = none), u32 hashchainLockId
+//   32782 streamAccept   16 streamId
+//   32784 streamReject   16 streamId, u16 len, len bytes reason (UTF-8, at most 500 bytes)
+//   32786 streamTick     16 streamId, u32 depth, 32 preimage (a hash-chain tick: sha256^depth(preimage) == root)
+//   32788 streamControl  16 streamId, u8 action, u16 len, len bytes reason (UTF-8, at most 500 bytes)
+//
+//   mode:   1 signed, 2 hashchain          action: 1 pause, 2 resume, 3 stop
+//
+// Every message ends with a TLV stream (the rest of the payload), with the channel messages' rule:
+// no record type is defined yet, so an unknown odd record is accepted and dropped and an unknown
+// even one fails the message; we always send an empty stream.
+//
+// Only the shape is checked here (lengths, mode and action bytes, rateAmount <= MAX_MSAT, reasons
+// that are UTF-8 and short enough). Whether a stream makes sense (a known streamId, a zero rate, a
+// hashchainLockId that names a lock, a tick's depth or preimage) is the stream layer's to judge.
+
+import { assertBytes, ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
+import { MAX_MSAT } from '../money.js';
+import { amount, OP_HASH_LENGTH, STREAM_ID_LENGTH } from './channel-ops.js';
+import { EXPERIMENTAL_TYPE_START, readFields, type MessageCodec } from './codec.js';
+import { CHANNEL_ID_LENGTH } from './error.js';
+import { fail, ok, type WireResult } from './result.js';
+import { decodeTlvStream } from './tlv.js';
+
+export { STREAM_ID_LENGTH } from './channel-ops.js';
+
+export const STREAM_OPEN_TYPE = EXPERIMENTAL_TYPE_START + 12; // 32780
+export const STREAM_ACCEPT_TYPE = EXPERIMENTAL_TYPE_START + 14; // 32782
+export const STREAM_REJECT_TYPE = EXPERIMENTAL_TYPE_START + 16; // 32784
+export const STREAM_TICK_TYPE = EXPERIMENTAL_TYPE_START + 18; // 32786
+export const STREAM_CONTROL_TYPE = EXPERIMENTAL_TYPE_START + 20; // 32788
+
+/** The longest reason (streamReject, streamControl), in UTF-8 bytes. */
+export const MAX_STREAM_REASON_LENGTH = 500;
+
+export type StreamModeByte = 'signed' | 'hashchain'; // u8 1 | 2
+export type StreamControlAction = 'pause' | 'resume' | 'stop'; // u8 1 | 2 | 3
+
+/** The u8 of each stream mode on the wire. */
+export const STREAM_MODE_BYTES = {
+  signed: 1,
+  hashchain: 2,
+} as const satisfies Record<StreamModeByte, number>;
+
+/** The u8 of each streamControl action on the wire. */
+export const STREAM_ACTION_BYTES = {
+  pause: 1,
+  resume: 2,
+  stop: 3,
+} as const satisfies Record<StreamControlAction, number>;
+
+export interface StreamOpenMessage {
+  kind: 'streamOpen';
+  channelId: Uint8Array; // 32 bytes
+  streamId: Uint8Array; // 16 bytes
+  mode: StreamModeByte;
+  rateAmount: bigint; // msat
+  ratePerMs: number; // u32
+  tickMs: number; // u32
+  max: bigint; // u64, 0 = none
+  durationMs: bigint; // u64, 0 = none
+  hashchainLockId: number; // u32, 0 unless hashchain
+}
+
+export interface StreamAcceptMessage {
+  kind: 'streamAccept';
+  streamId: Uint8Array;
+}
+
+export interface StreamRejectMessage {
+  kind: 'streamReject';
+  streamId: Uint8Array;
+  reason: string; // u16 len + UTF-8, at most 500 bytes
+}
+
+/** A hash-chain tick: reveals x with sha256^depth(x) == root. */
+export interface StreamTickMessage {
+  kind: 'streamTick';
+  streamId: Uint8Array;
+  depth: number; // u32
+  preimage: Uint8Array; // 32 bytes
+}
+
+export interface StreamControlMessage {
+  kind: 'streamControl';
+  streamId: Uint8Array;
+  action: StreamControlAction;
+  reason: string; // u16 len + UTF-8, at most 500 bytes
+}
+
+export type StreamMessage = StreamOpenMessage | StreamAcceptMessage | StreamRejectMessage | StreamTickMessage | StreamControlMessage;
+
+// ---- field helpers ----
+
+function fixed(value: Uint8Array, length: number, what: string): Uint8Array {
+  assertBytes(value, what, length);
+  return value;
+}
+
+/** The key of `table` whose value is `byte`, if any. */
+function byValue<K extends string>(table: Readonly<Record<K, number>>, byte: number): K | undefined {
+  for (const key of Object.keys(table) as K[]) if (table[key] === byte) return key;
+  return undefined;
+}
+
+/** A string has no lone surrogates, so its UTF-8 encoding decodes back to the same string. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Append a reason as u16 length + UTF-8. Throws InputError on a non-string, a lone surrogate or > 500 bytes. */
+function writeReason(w: ByteWriter, reason: string, what: string): void {
+  if (typeof reason !== 'string') throw new InputError(`${what}: expected a string`);
+  if (LONE_SURROGATE.test(reason)) throw new InputError(`${what}: not well-formed UTF-16 (a lone surrogate)`);
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length > MAX_STREAM_REASON_LENGTH) {
+    throw new InputError(`${what}: ${bytes.length} bytes is over the ${MAX_STREAM_REASON_LENGTH}-byte limit`);
+  }
+  w.varBytes(bytes);
+}
+
+// fatal: bad UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, so bytes round-trip.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Read a u16-length UTF-8 reason. A short read throws ShortReadError (see readFields). */
+function readReason(r: ByteReader, what: string): WireResult<string> {
+  const length = r.u16(`${what} length`);
+  if (length > MAX_STREAM_REASON_LENGTH) {
+    return fail('bad_field', `${what}: ${length} bytes is over the ${MAX_STREAM_REASON_LENGTH}-byte limit`);
+  }
+  const bytes = r.bytes(length, what);
+  try {
+    return ok(UTF8.decode(bytes));
+  } catch {
+    return fail('bad_field', `${what}: not valid UTF-8`);
+  }
+}
+
+/** The TLV stream that ends every stream message: no known types yet. */
+const NO_TLV_TYPES: ReadonlySet<bigint> = new Set();
+
+/**
+ * A stream message codec from its fixed fields: `write` appends them (the TLV stream, empty, adds
+ * nothing), `read` reads them, and the rest of the payload must be a valid TLV stream.
+ */
+function streamCodec<M extends StreamMessage>(spec: {
+  type: number;
+  kind: M['kind'];
+  write(w: ByteWriter, msg: M): void;
+  read(r: ByteReader): WireResult<M>;
+}): MessageCodec<M> {
+  return {
+    type: spec.type,
+    kind: spec.kind,
+    encodePayload(msg) {
+      const w = new ByteWriter();
+      spec.write(w, msg);
+      return w.finish();
+    },
+    decodePayload(payload) {
+      return readFields(payload, spec.kind, (r) => {
+        const msg = spec.read(r);
+        if (!msg.ok) return fail(msg.error.kind, `${spec.kind}: ${msg.error.message}`);
+        const tlvs = decodeTlvStream(r.rest(), { knownTypes: NO_TLV_TYPES });
+        if (!tlvs.ok) return fail(tlvs.error.kind, `${spec.kind} tlvs: ${tlvs.error.message}`);
+        return msg;
+      });
+    },
+  };
+}
+
+// ---- the codecs ----
+
+/**
+ * 32780 streamOpen: 32 channelId, 16 streamId, u8 mode, u64 rateAmount, u32 ratePerMs, u32 tickMs,
+ * u64 max, u64 durationMs, u32 hashchainLockId, tlvs
+ */
+export const streamOpenCodec: MessageCodec<StreamOpenMessage> = streamCodec<StreamOpenMessage>({
+  type: STREAM_OPEN_TYPE,
+  kind: 'streamOpen',
+  write(w, m) {
+    w.bytes(fixed(m.channelId, CHANNEL_ID_LENGTH, 'streamOpen channelId'))
+      .bytes(fixed(m.streamId, STREAM_ID_LENGTH, 'streamOpen streamId'))
+      .u8(STREAM_MODE_BYTES[m.mode]) // a mode outside the table is undefined here, which u8 refuses
+      .u64(amount(m.rateAmount, 'streamOpen rateAmount'))
+      .u32(m.ratePerMs)
+      .u32(m.tickMs)
+      .u64(m.max)
+      .u64(m.durationMs)
+      .u32(m.hashchainLockId);
+  },
+  read(r) {
+    const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
+    const streamId = r.bytes(STREAM_ID_LENGTH, 'streamId');
+    const modeByte = r.u8('mode');
+    const rateAmount = r.u64('rateAmount');
+    const ratePerMs = r.u32('ratePerMs');
+    const tickMs = r.u32('tickMs');
+    const max = r.u64('max');
+    const durationMs = r.u64('durationMs');
+    const hashchainLockId = r.u32('hashchainLockId');
+    const mode = byValue(STREAM_MODE_BYTES, modeByte);
+    if (mode === undefined) return fail('bad_field', `unknown mode ${modeByte}`);
+    if (rateAmount > MAX_MSAT) return fail('bad_field', `rateAmount: ${rateAmount} msat is past ${MAX_MSAT}`);
+    return ok({ kind: 'streamOpen', channelId, streamId, mode, rateAmount, ratePerMs, tickMs, max, durationMs, hashchainLockId });
+  },
+});
+
+/** 32782 streamAccept: 16 streamId, tlvs */
+export const streamAcceptCodec: MessageCodec<StreamAcceptMessage> = streamCodec<StreamAcceptMessage>({
+  type: STREAM_ACCEPT_TYPE,
+  kind: 'streamAccept',
+  write(w, m) {
+    w.bytes(fixed(m.streamId, STREAM_ID_LENGTH, 'streamAccept streamId'));
+  },
+  read(r) {
+    return ok({ kind: 'streamAccept', streamId: r.bytes(STREAM_ID_LENGTH, 'streamId') });
+  },
+});
+
+/** 32784 streamReject: 16 streamId, u16 len, len bytes reason (UTF-8, <= 500), tlvs */
+export const streamRejectCodec: MessageCodec<StreamRejectMessage> = streamCodec<StreamRejectMessage>({
+  type: STREAM_REJECT_TYPE,
+  kind: 'streamReject',
+  write(w, m) {
+    w.bytes(fixed(m.streamId, STREAM_ID_LENGTH, 'streamReject streamId'));
+    writeReason(w, m.reason, 'streamReject reason');
+  },
+  read(r) {
+    const streamId = r.bytes(STREAM_ID_LENGTH, 'streamId');
+    const reason = readReason(r, 'reason');
+    if (!reason.ok) return reason;
+    return ok({ kind: 'streamReject', streamId, reason: reason.value });
+  },
+});
+
+/** 32786 streamTick: 16 streamId, u32 depth, 32 preimage, tlvs */
+export const streamTickCodec: MessageCodec<StreamTickMessage> = streamCodec<StreamTickMessage>({
+  type: STREAM_TICK_TYPE,
+  kind: 'streamTick',
+  write(w, m) {
+    w.bytes(fixed(m.streamId, STREAM_ID_LENGTH, 'streamTick streamId'))
+      .u32(m.depth)
+      .bytes(fixed(m.preimage, OP_HASH_LENGTH, 'streamTick preimage'));
+  },
+  read(r) {
+    const streamId = r.bytes(STREAM_ID_LENGTH, 'streamId');
+    const depth = r.u32('depth');
+    return ok({ kind: 'streamTick', streamId, depth, preimage: r.bytes(OP_HASH_LENGTH, 'preimage') });
+  },
+});
+
+/** 32788 streamControl: 16 streamId, u8 action, u16 len, len bytes reason (UTF-8, <= 500), tlvs */
+export const streamControlCodec: MessageCodec<StreamControlMessage> = streamCodec<StreamControlMessage>({
+  type: STREAM_CONTROL_TYPE,
+  kind: 'streamControl',
+  write(w, m) {
+    w.bytes(fixed(m.streamId, STREAM_ID_LENGTH, 'streamControl streamId')).u8(STREAM_ACTION_BYTES[m.action]); // unknown action: undefined, refused by u8
+    writeReason(w, m.reason, 'streamControl reason');
+  },
+  read(r) {
+    const streamId = r.bytes(STREAM_ID_LENGTH, 'streamId');
+    const actionByte = r.u8('action');
+    const action = byValue(STREAM_ACTION_BYTES, actionByte);
+    if (action === undefined) return fail('bad_field', `unknown action ${actionByte}`);
+    const reason = readReason(r, 'reason');
+    if (!reason.ok) return reason;
+    return ok({ kind: 'streamControl', streamId, action, reason: reason.value });
+  },
+});
+
+export const STREAM_CODECS = [streamOpenCodec, streamAcceptCodec, streamRejectCodec, streamTickCodec, streamControlCodec] as const;
