@@ -204,8 +204,67 @@ async function embedded(): Promise<void> {
   }
 }
 
+/** Many concurrent streams on one channel between two embedded nodes: ticks/s, lateness, memory. */
+async function streams(): Promise<void> {
+  process.stdout.write('\nstreams on one channel (two embedded nodes, real LevelDB)\n');
+  const { startLedger } = await import('../src/ledger/service.js');
+  const { Sluice } = await import('../src/sdk.js');
+  const { MemoryNetwork } = await import('../src/transport/memory.js');
+  const { silentLogger } = await import('../src/util/log.js');
+  const runs: { mode: 'signed' | 'hashchain'; streams: number; rate: string; seconds: number }[] = [
+    { mode: 'signed', streams: 500, rate: '1sat/s', seconds: 6 },
+    { mode: 'signed', streams: 2000, rate: '1sat/s', seconds: 6 },
+    { mode: 'signed', streams: 5000, rate: '1sat/s', seconds: 6 },
+    { mode: 'hashchain', streams: 25, rate: '1msat/10ms', seconds: 6 },
+  ];
+  for (const run of runs) {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+    const ledger = await startLedger({ dataDir: join(dir, 'ledger'), port: 0, blockTimeMs: 100, faucet: true, log: silentLogger() });
+    const network = new MemoryNetwork();
+    const payer = await Sluice.start({ dataDir: join(dir, 'a'), ledgerUrl: ledger.url, network, listen: false });
+    const payee = await Sluice.start({ dataDir: join(dir, 'b'), ledgerUrl: ledger.url, network, listen: false });
+    try {
+      await payer.faucet('5000000000sat');
+      await payer.connect(payee.nodeId);
+      await payer.openChannel(payee.nodeId, '4000000000sat');
+      let ticks = 0;
+      payee.on('tick', () => ticks++);
+      const rssBefore = process.memoryUsage().rss;
+      const handles = await Promise.all(Array.from({ length: run.streams }, () =>
+        payer.openStream({ peerId: payee.nodeId, rate: run.rate, mode: run.mode, duration: run.mode === 'hashchain' ? '1min' : undefined })));
+      payer.node.streams.lateness.length = 0;
+      const seen0 = await paidOnPayee();
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, run.seconds * 1000));
+      const secs = (performance.now() - t0) / 1000;
+      const seen1 = await paidOnPayee();
+      const rss = process.memoryUsage().rss;
+      const late = payer.node.streams.lateness;
+      const tickUnit = run.mode === 'signed' ? 1000n : 1n; // msat per tick at these rates
+      const tickRate = Number((seen1 - seen0) / tickUnit) / secs;
+      const key = `${run.mode}${run.streams}`;
+      results[`streams_${key}_ticksPerSec`] = tickRate;
+      results[`streams_${key}_latenessP99Ms`] = pct(late, 99);
+      results[`streams_${key}_rssMB`] = rss / 1e6;
+      line(`${run.mode}: ${run.streams} streams at ${run.rate}`, `${fmt(tickRate)} ticks/s metered by the payee, tick lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms, RSS ${(rss / 1e6).toFixed(0)} MB (+${((rss - rssBefore) / 1e6).toFixed(0)} MB)`);
+      await Promise.all(handles.map((h) => h.stop().catch(() => undefined)));
+      void ticks;
+
+      async function paidOnPayee(): Promise<bigint> {
+        return (await payee.streams()).reduce((sum, v) => sum + v.paid, 0n);
+      }
+    } finally {
+      await payer.stop();
+      await payee.stop();
+      await ledger.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 await machineLimits();
 await embedded();
+await streams();
 await twoNodes();
 const signs = results['signPerSec'] as number;
 const verifies = results['verifyOpensslPerSec'] as number;

@@ -205,6 +205,9 @@ export class SluiceNode implements NodeApi {
       }
     }
     if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.revealOnLedger(ch);
+    if (e.type === 'statusChanged' && (e.status === 'closing' || e.status === 'forceClosing' || e.status === 'closed' || e.status === 'failed')) {
+      void this.streams.onChannelEnded(ch);
+    }
     if (e.type === 'received') this.streams.onReceivedOps(ch, e.ops);
     if (e.type === 'received' && e.amount > 0n) {
       this.emit({ type: 'payment', direction: 'received', channelId: id, peerId: toHex(ch.remoteNodeId), amount: e.amount, seq: e.seq });
@@ -377,7 +380,7 @@ export class SluiceNode implements NodeApi {
   }
 
   async stop(): Promise<void> {
-    this.streams.stop();
+    await this.streams.stop();
     await this.watcher.stop();
     await this.peers.stop();
     await this.ledger.close();

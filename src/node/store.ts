@@ -53,6 +53,12 @@ export class NodeStore {
     await this.db.batch([{ type: 'put', sublevel: this.streams, key, value }], { sync: true });
   }
 
+  /** Many stream records in one synced batch. */
+  async saveStreams(entries: readonly { key: string; value: JsonObject }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.batch(entries.map((e) => ({ type: 'put' as const, sublevel: this.streams, key: e.key, value: e.value })), { sync: true });
+  }
+
   async loadStreams(): Promise<JsonObject[]> {
     const out: JsonObject[] = [];
     for await (const v of this.streams.values()) out.push(v);

@@ -13,7 +13,7 @@ import type { HashchainLock } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
 import {
-  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, hashchainUnits, makeTerms, maxTicks, observedRate,
+  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, meterTickTo, hashchainUnits, makeTerms, maxTicks, observedRate,
   owedAfter, parseRate, pausePayer, recordTicks, resumePayer, startMeter, startPayer, stopPayer, ticksDue, verifyReveal,
   type PayeeMeter, type PayerStream, type SpendingLimits, type StreamTerms,
 } from '../stream/index.js';
@@ -87,7 +87,9 @@ export class StreamManager {
   private readonly tickRefs = new Map<string, SignedTickRef>();
   private readonly committedRefs = new Set<string>();
   private readonly claiming = new Set<string>();
-  private readonly lastPersist = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+  private flushing = false;
+  private lastFlush = 0;
   private spend = new SpendLedger();
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
@@ -105,8 +107,13 @@ export class StreamManager {
         continue;
       }
       const r = fromStored<StreamRecord>(v);
-      // a stream that was running when the node stopped resumes offline: its clock restarts on reconnect
-      if (r.payer && r.payer.status === 'active') r.payer = goOffline(r.payer, this.now());
+      // A stream that was running when the node stopped resumes offline, its clock restarting on reconnect.
+      // We do not know when the node went down, so its running time is taken to end at the last paid
+      // tick: the downtime is never billed (at most part of one tick is not).
+      if (r.payer && (r.payer.status === 'active' || r.payer.status === 'paused')) {
+        const { resumedAt: _r, ...rest } = r.payer;
+        r.payer = { ...rest, activeMs: r.payer.ticksPaid * r.terms.tickMs, offline: true };
+      }
       this.records.set(r.id, r);
       if (r.seed && r.units) this.chains.set(r.id, HashChainSecret.create(fromHex(r.seed), r.units));
     }
@@ -116,8 +123,10 @@ export class StreamManager {
     this.timer = setInterval(() => this.loop(), TICK_LOOP_MS);
   }
 
-  stop(): void {
+  /** Stop ticking and store what progress is not yet stored. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.flush().catch(() => undefined);
   }
 
   list(): StreamView[] {
@@ -144,11 +153,40 @@ export class StreamManager {
     this.o.emit({ type: 'stream', event: kind, stream: this.view(r) });
   }
 
+  /**
+   * Store a record now (status changes), or mark it for the next batched flush (meter progress): one
+   * synced write per record per tick would cost thousands of fsyncs a second with thousands of streams.
+   */
   private async persist(r: StreamRecord, force = true): Promise<void> {
-    const now = this.now();
-    if (!force && now - (this.lastPersist.get(r.id) ?? 0) < PERSIST_EVERY_MS) return;
-    this.lastPersist.set(r.id, now);
+    if (r.role === 'payer' && r.terms.mode === 'signed') {
+      // Its ticks are stored with the channel states that carry them (attachToPersist); any other write
+      // goes through the channel's queue so it can never land after, and undo, a newer one.
+      if (!force) return;
+      await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, toStored(r)));
+      return;
+    }
+    if (!force) {
+      this.dirty.add(r.id);
+      return;
+    }
+    this.dirty.delete(r.id);
     await this.o.store.saveStream(r.id, toStored(r));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.dirty.size === 0 || this.flushing) return;
+    this.flushing = true;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    try {
+      const entries = ids.flatMap((id) => {
+        const r = this.records.get(id);
+        return r ? [{ key: id, value: toStored(r) }] : [];
+      });
+      await this.o.store.saveStreams(entries);
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private record(id: string): StreamRecord {
@@ -274,6 +312,10 @@ export class StreamManager {
 
   private loop(): void {
     const now = this.now();
+    if (now - this.lastFlush >= PERSIST_EVERY_MS) {
+      this.lastFlush = now;
+      void this.flush().catch((e: unknown) => this.o.log.error({ err: e }, 'storing stream progress failed'));
+    }
     for (const r of this.records.values()) {
       try {
         if (r.role === 'payer' && r.payer && (r.status === 'active')) this.tickPayer(r, now);
@@ -474,21 +516,28 @@ export class StreamManager {
       if (op.op !== 'streamPay') continue;
       const r = this.records.get(toHex(op.streamId));
       if (!r || r.role !== 'payee' || !r.meter || r.channelId !== toHex(ch.channelId)) continue;
-      const m = r.meter;
-      // Absolute totals: the payer says how many ticks it has paid for in all; we never count a tick twice
-      // and never record more than the terms owe for them.
-      const cap = maxTicks(r.terms);
-      if (op.ticks <= m.ticks || (cap !== undefined && op.ticks > cap)) {
-        this.o.log.warn({ stream: r.id, ticks: op.ticks, seen: m.ticks }, 'stream payment with an unexpected tick count');
+      // Absolute totals: the op says how many ticks it pays for in all; the meter checks that the amount is
+      // exactly what the terms owe for the new ticks and never counts a tick twice.
+      const res = meterTickTo(r.meter, op.amount, op.ticks, now);
+      if ('error' in res) {
+        this.o.log.warn({ stream: r.id, reason: res.error.reason, message: res.error.message }, 'stream payment does not match the terms');
+        if (res.error.reason === 'underpaid') void this.stopAsPayee(r, `underpaid: ${res.error.message}`);
         continue;
       }
-      const owed = owedAfter(r.terms, op.ticks) - m.paid;
-      if (op.amount > owed) this.o.log.warn({ stream: r.id }, 'stream overpaid');
-      r.meter = { ...m, ticks: op.ticks, paid: m.paid + op.amount, lastTickAt: now, late: false };
+      r.meter = res.meter;
       this.event('tick', r);
-      if (cap !== undefined && op.ticks >= cap) void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
+      if (res.meter.status === 'finished') void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
       else void this.persist(r, false);
     }
+  }
+
+  private async stopAsPayee(r: StreamRecord, reason: string): Promise<void> {
+    this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason });
+    await this.payeeEnded(r, 'stopped', reason);
+  }
+
+  private localSideOf(r: StreamRecord): 'A' | 'B' | undefined {
+    return this.o.channels.channels.get(r.channelId)?.local;
   }
 
   private hashchainLock(r: StreamRecord): HashchainLock | undefined {
@@ -502,11 +551,15 @@ export class StreamManager {
     if (!r || r.role !== 'payee' || r.peerId !== peerId || r.terms.mode !== 'hashchain' || r.status !== 'active') return;
     const lock = this.hashchainLock(r);
     if (!lock) return; // the budget is not locked in a signed state yet: nothing to check against
+    if (lock.unit !== r.unit || lock.from === this.localSideOf(r)) {
+      this.o.log.warn({ stream: id }, 'the locked hash chain does not match the agreed terms');
+      return;
+    }
     const claimed = r.claimedDepth ?? 0;
     const prev = r.revealedDepth ?? 0;
     const v = verifyReveal({
       root: lock.root, maxUnits: lock.maxUnits, prevDepth: prev - claimed, prevValue: prev > claimed && r.revealedValue ? fromHex(r.revealedValue) : undefined,
-      depth: depth - claimed, value,
+      depth: depth - claimed, value, maxStep: lock.maxUnits,
     });
     if (!v.ok) {
       if (v.reason !== 'not-deeper') this.o.log.warn({ stream: id, reason: v.reason }, 'bad hash-chain tick');
@@ -514,7 +567,7 @@ export class StreamManager {
     }
     r.revealedDepth = depth;
     r.revealedValue = toHex(value);
-    r.meter = { ...r.meter!, ticks: depth, paid: r.unit! * BigInt(depth), lastTickAt: this.now(), late: false };
+    r.meter = { ...r.meter!, ticks: depth, paid: r.unit! * BigInt(depth), lastTickAt: this.now() };
     this.event('tick', r);
     await this.persist(r, false);
     // Not awaited: this runs in the channel's queue, and a claim needs that queue to move on.
@@ -573,6 +626,19 @@ export class StreamManager {
     if (action === 'resume' && r.meter) r.meter = { ...r.meter, lastTickAt: this.now(), late: false };
     await this.persist(r);
     this.event(action === 'pause' ? 'paused' : 'resumed', r);
+  }
+
+  /** The channel is closing or closed: its streams end (a payee's reveals stay for the ledger). */
+  async onChannelEnded(ch: Channel): Promise<void> {
+    const id = toHex(ch.channelId);
+    for (const r of this.records.values()) {
+      if (r.channelId !== id || r.status === 'stopped' || r.status === 'finished' || r.status === 'rejected') continue;
+      r.status = 'stopped';
+      r.reason = 'the channel is closing';
+      if (r.payer) r.payer = stopPayer(r.payer, this.now());
+      await this.persist(r);
+      this.event('stopped', r);
+    }
   }
 
   /** For a channel closing on the ledger: the hash-chain reveals we can claim there. */
