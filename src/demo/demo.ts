@@ -53,6 +53,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     const stream = await alice.openStream({ peerId: bob.nodeId, rate: o.rate, duration: o.durationMs, mode: o.mode });
     const started = Date.now();
     let lastLine = 0;
+    let lastTicks = -1;
     const render = (ticks: number, paid: bigint, final = false) => {
       const elapsed = Date.now() - started;
       const frac = Math.min(1, elapsed / o.durationMs);
@@ -61,8 +62,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         const filled = Math.round(frac * width);
         out.write(`\r   [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatDuration(elapsed).padEnd(8)} ${String(ticks).padStart(4)} ticks  bob received ${formatMsat(paid)}   `);
         if (final) out.write('\n');
-      } else if (final || elapsed - lastLine >= 900) {
+      } else if ((final && ticks !== lastTicks) || (!final && elapsed - lastLine >= 900)) {
         lastLine = elapsed;
+        lastTicks = ticks;
         say(`   ${formatDuration(elapsed).padEnd(8)} ${ticks} ticks, bob received ${formatMsat(paid)}`);
       }
     };

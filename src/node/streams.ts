@@ -13,7 +13,7 @@ import type { HashchainLock } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
 import {
-  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, meterTickTo, hashchainUnits, makeTerms, maxTicks, observedRate,
+  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, meterTickTo, hashchainUnits, makeTerms, observedRate,
   owedAfter, parseRate, pausePayer, recordTicks, resumePayer, startMeter, startPayer, stopPayer, ticksDue, verifyReveal,
   type PayeeMeter, type PayerStream, type SpendingLimits, type StreamTerms,
 } from '../stream/index.js';

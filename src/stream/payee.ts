@@ -1,7 +1,7 @@
 // The payee's meter: accepts a payment only if it is exactly what the terms say for the ticks it
 // claims, so a payer can neither underpay a tick nor claim ticks past the end of the stream. Totals
 // are absolute (ticks, paid == owedAfter(ticks)), like the payer's, so the two sides agree to the msat.
-import { checkAmount, checkCount, checkId, checkTime } from './check.js';
+import { checkAmount, checkId, checkTime } from './check.js';
 import { checkTerms, maxTicks, owedAfter, type StreamStatus, type StreamTerms } from './terms.js';
 
 export interface PayeeMeter {

@@ -15,14 +15,14 @@
 // Only the shape is checked here (lengths, op tags, amounts <= MAX_MSAT, op count); signatures,
 // sequence numbers and balances are the channel layer's to judge.
 
-import { assertBytes, ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
+import { ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
 import { MAX_MSAT } from '../money.js';
 import { CHANNEL_ID_LENGTH } from './error.js';
 import { CHAIN_HASH_LENGTH } from './init.js';
 import { EXPERIMENTAL_TYPE_START, MAX_MESSAGE_SIZE, readFields, type MessageCodec } from './codec.js';
 import { amount, MAX_OP_SIZE, readOp, writeOp, type ChannelOp } from './channel-ops.js';
 import { fail, ok, type WireResult } from './result.js';
-import { decodeTlvStream } from './tlv.js';
+import { fixed, tlvTailedCodec } from './tlv-tailed.js';
 
 export {
   CHANNEL_OP_SIZES,
@@ -147,10 +147,6 @@ export function decodeOps(bytes: Uint8Array): WireResult<ChannelOp[]> {
 
 // ---- field helpers shared by the codecs ----
 
-function fixed(value: Uint8Array, length: number, what: string): Uint8Array {
-  assertBytes(value, what, length);
-  return value;
-}
 
 /** The first amount past MAX_MSAT, as a failure. */
 function checkAmounts(what: string, amounts: Record<string, bigint>): WireResult<void> {
@@ -160,43 +156,11 @@ function checkAmounts(what: string, amounts: Record<string, bigint>): WireResult
   return ok(undefined);
 }
 
-/** The TLV stream that ends every channel message: no known types yet. */
-const NO_TLV_TYPES: ReadonlySet<bigint> = new Set();
-
-/**
- * A channel message codec from its fixed fields: `write` appends them (the TLV stream, empty, adds
- * nothing), `read` reads them, and the rest of the payload must be a valid TLV stream.
- */
-function channelCodec<M extends ChannelMessage>(spec: {
-  type: number;
-  kind: M['kind'];
-  write(w: ByteWriter, msg: M): void;
-  read(r: ByteReader): WireResult<M>;
-}): MessageCodec<M> {
-  return {
-    type: spec.type,
-    kind: spec.kind,
-    encodePayload(msg) {
-      const w = new ByteWriter();
-      spec.write(w, msg);
-      return w.finish();
-    },
-    decodePayload(payload) {
-      return readFields(payload, spec.kind, (r) => {
-        const msg = spec.read(r);
-        if (!msg.ok) return fail(msg.error.kind, `${spec.kind}: ${msg.error.message}`);
-        const tlvs = decodeTlvStream(r.rest(), { knownTypes: NO_TLV_TYPES });
-        if (!tlvs.ok) return fail(tlvs.error.kind, `${spec.kind} tlvs: ${tlvs.error.message}`);
-        return msg;
-      });
-    },
-  };
-}
 
 // ---- the codecs ----
 
 /** 32768 openChannel: 32 channelId, 32 chainHash, u64 capacity, u64 push, u64 reserve, 64 sigA, tlvs */
-export const openChannelCodec: MessageCodec<OpenChannelMessage> = channelCodec<OpenChannelMessage>({
+export const openChannelCodec: MessageCodec<OpenChannelMessage> = tlvTailedCodec<OpenChannelMessage>({
   type: OPEN_CHANNEL_TYPE,
   kind: 'openChannel',
   write(w, m) {
@@ -221,7 +185,7 @@ export const openChannelCodec: MessageCodec<OpenChannelMessage> = channelCodec<O
 });
 
 /** 32770 acceptChannel: 32 channelId, 64 sigB, tlvs */
-export const acceptChannelCodec: MessageCodec<AcceptChannelMessage> = channelCodec<AcceptChannelMessage>({
+export const acceptChannelCodec: MessageCodec<AcceptChannelMessage> = tlvTailedCodec<AcceptChannelMessage>({
   type: ACCEPT_CHANNEL_TYPE,
   kind: 'acceptChannel',
   write(w, m) {
@@ -234,7 +198,7 @@ export const acceptChannelCodec: MessageCodec<AcceptChannelMessage> = channelCod
 });
 
 /** 32772 updateState: 32 channelId, u64 seq, u16 count, count ops (u8 tag + fields), 64 sig, tlvs */
-export const updateStateCodec: MessageCodec<UpdateStateMessage> = channelCodec<UpdateStateMessage>({
+export const updateStateCodec: MessageCodec<UpdateStateMessage> = tlvTailedCodec<UpdateStateMessage>({
   type: UPDATE_STATE_TYPE,
   kind: 'updateState',
   write(w, m) {
@@ -252,7 +216,7 @@ export const updateStateCodec: MessageCodec<UpdateStateMessage> = channelCodec<U
 });
 
 /** 32774 ackState: 32 channelId, u64 seq, 64 sig, tlvs */
-export const ackStateCodec: MessageCodec<AckStateMessage> = channelCodec<AckStateMessage>({
+export const ackStateCodec: MessageCodec<AckStateMessage> = tlvTailedCodec<AckStateMessage>({
   type: ACK_STATE_TYPE,
   kind: 'ackState',
   write(w, m) {
@@ -268,7 +232,7 @@ export const ackStateCodec: MessageCodec<AckStateMessage> = channelCodec<AckStat
 });
 
 /** 32776 reestablish: 32 channelId, u64 signedSeq, tlvs */
-export const reestablishCodec: MessageCodec<ReestablishMessage> = channelCodec<ReestablishMessage>({
+export const reestablishCodec: MessageCodec<ReestablishMessage> = tlvTailedCodec<ReestablishMessage>({
   type: REESTABLISH_TYPE,
   kind: 'reestablish',
   write(w, m) {
@@ -281,7 +245,7 @@ export const reestablishCodec: MessageCodec<ReestablishMessage> = channelCodec<R
 });
 
 /** 32778 commitState: 32 channelId, u64 seq, 64 sig, tlvs */
-export const commitStateCodec: MessageCodec<CommitStateMessage> = channelCodec<CommitStateMessage>({
+export const commitStateCodec: MessageCodec<CommitStateMessage> = tlvTailedCodec<CommitStateMessage>({
   type: COMMIT_STATE_TYPE,
   kind: 'commitState',
   write(w, m) {

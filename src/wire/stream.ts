@@ -20,13 +20,13 @@
 // that are UTF-8 and short enough). Whether a stream makes sense (a known streamId, a zero rate, a
 // hashchainLockId that names a lock, a tick's depth or preimage) is the stream layer's to judge.
 
-import { assertBytes, ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
+import { ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
 import { MAX_MSAT } from '../money.js';
 import { amount, OP_HASH_LENGTH, STREAM_ID_LENGTH } from './channel-ops.js';
-import { EXPERIMENTAL_TYPE_START, readFields, type MessageCodec } from './codec.js';
+import { EXPERIMENTAL_TYPE_START, type MessageCodec } from './codec.js';
 import { CHANNEL_ID_LENGTH } from './error.js';
 import { fail, ok, type WireResult } from './result.js';
-import { decodeTlvStream } from './tlv.js';
+import { fixed, tlvTailedCodec } from './tlv-tailed.js';
 
 export { STREAM_ID_LENGTH } from './channel-ops.js';
 
@@ -98,10 +98,6 @@ export type StreamMessage = StreamOpenMessage | StreamAcceptMessage | StreamReje
 
 // ---- field helpers ----
 
-function fixed(value: Uint8Array, length: number, what: string): Uint8Array {
-  assertBytes(value, what, length);
-  return value;
-}
 
 /** The key of `table` whose value is `byte`, if any. */
 function byValue<K extends string>(table: Readonly<Record<K, number>>, byte: number): K | undefined {
@@ -140,38 +136,6 @@ function readReason(r: ByteReader, what: string): WireResult<string> {
   }
 }
 
-/** The TLV stream that ends every stream message: no known types yet. */
-const NO_TLV_TYPES: ReadonlySet<bigint> = new Set();
-
-/**
- * A stream message codec from its fixed fields: `write` appends them (the TLV stream, empty, adds
- * nothing), `read` reads them, and the rest of the payload must be a valid TLV stream.
- */
-function streamCodec<M extends StreamMessage>(spec: {
-  type: number;
-  kind: M['kind'];
-  write(w: ByteWriter, msg: M): void;
-  read(r: ByteReader): WireResult<M>;
-}): MessageCodec<M> {
-  return {
-    type: spec.type,
-    kind: spec.kind,
-    encodePayload(msg) {
-      const w = new ByteWriter();
-      spec.write(w, msg);
-      return w.finish();
-    },
-    decodePayload(payload) {
-      return readFields(payload, spec.kind, (r) => {
-        const msg = spec.read(r);
-        if (!msg.ok) return fail(msg.error.kind, `${spec.kind}: ${msg.error.message}`);
-        const tlvs = decodeTlvStream(r.rest(), { knownTypes: NO_TLV_TYPES });
-        if (!tlvs.ok) return fail(tlvs.error.kind, `${spec.kind} tlvs: ${tlvs.error.message}`);
-        return msg;
-      });
-    },
-  };
-}
 
 // ---- the codecs ----
 
@@ -179,7 +143,7 @@ function streamCodec<M extends StreamMessage>(spec: {
  * 32780 streamOpen: 32 channelId, 16 streamId, u8 mode, u64 rateAmount, u32 ratePerMs, u32 tickMs,
  * u64 max, u64 durationMs, u32 hashchainLockId, tlvs
  */
-export const streamOpenCodec: MessageCodec<StreamOpenMessage> = streamCodec<StreamOpenMessage>({
+export const streamOpenCodec: MessageCodec<StreamOpenMessage> = tlvTailedCodec<StreamOpenMessage>({
   type: STREAM_OPEN_TYPE,
   kind: 'streamOpen',
   write(w, m) {
@@ -211,7 +175,7 @@ export const streamOpenCodec: MessageCodec<StreamOpenMessage> = streamCodec<Stre
 });
 
 /** 32782 streamAccept: 16 streamId, tlvs */
-export const streamAcceptCodec: MessageCodec<StreamAcceptMessage> = streamCodec<StreamAcceptMessage>({
+export const streamAcceptCodec: MessageCodec<StreamAcceptMessage> = tlvTailedCodec<StreamAcceptMessage>({
   type: STREAM_ACCEPT_TYPE,
   kind: 'streamAccept',
   write(w, m) {
@@ -223,7 +187,7 @@ export const streamAcceptCodec: MessageCodec<StreamAcceptMessage> = streamCodec<
 });
 
 /** 32784 streamReject: 16 streamId, u16 len, len bytes reason (UTF-8, <= 500), tlvs */
-export const streamRejectCodec: MessageCodec<StreamRejectMessage> = streamCodec<StreamRejectMessage>({
+export const streamRejectCodec: MessageCodec<StreamRejectMessage> = tlvTailedCodec<StreamRejectMessage>({
   type: STREAM_REJECT_TYPE,
   kind: 'streamReject',
   write(w, m) {
@@ -239,7 +203,7 @@ export const streamRejectCodec: MessageCodec<StreamRejectMessage> = streamCodec<
 });
 
 /** 32786 streamTick: 16 streamId, u32 depth, 32 preimage, tlvs */
-export const streamTickCodec: MessageCodec<StreamTickMessage> = streamCodec<StreamTickMessage>({
+export const streamTickCodec: MessageCodec<StreamTickMessage> = tlvTailedCodec<StreamTickMessage>({
   type: STREAM_TICK_TYPE,
   kind: 'streamTick',
   write(w, m) {
@@ -255,7 +219,7 @@ export const streamTickCodec: MessageCodec<StreamTickMessage> = streamCodec<Stre
 });
 
 /** 32788 streamControl: 16 streamId, u8 action, u16 len, len bytes reason (UTF-8, <= 500), tlvs */
-export const streamControlCodec: MessageCodec<StreamControlMessage> = streamCodec<StreamControlMessage>({
+export const streamControlCodec: MessageCodec<StreamControlMessage> = tlvTailedCodec<StreamControlMessage>({
   type: STREAM_CONTROL_TYPE,
   kind: 'streamControl',
   write(w, m) {
