@@ -6,6 +6,10 @@ import { removeApiUrl, writeApiUrl } from '../api/url-file.js';
 import { DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import { DEFAULT_PEER_PORT, SluiceNode } from '../node/node.js';
 import { createLogger } from '../util/log.js';
+import { parseDuration } from '../util/duration.js';
+import { parseAmount } from '../money.js';
+import { parseRate } from '../stream/rate.js';
+import type { StreamPolicy } from '../node/streams.js';
 import { parsePort, waitForSignal } from './ledger-commands.js';
 import { defaultNodeDir } from './paths.js';
 
@@ -20,13 +24,27 @@ export function registerNodeStartCommand(program: Command): void {
     .option('--api-port <port>', 'control API port (HTTP + WebSocket events, token required)', String(DEFAULT_API_PORT))
     .option('--ledger <url>', 'ledger API address', DEFAULT_LEDGER_URL)
     .option('--alias <name>', 'a name for this node in `sluice info`')
+    .option('--min-stream-rate <rate>', 'refuse incoming streams paying less than this (e.g. 10msat/s)')
+    .option('--max-spend-per-day <amount>', 'streams may pay at most this much in any 24 hours, over all peers')
+    .option('--max-spend-total <amount>', 'streams may pay at most this much in total, over all peers')
+    .option('--max-spend-per-peer-day <amount>', 'streams may pay one peer at most this much in any 24 hours')
+    .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
     .option('--log-json', 'log JSON lines', false)
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const dataDir = String(o['dataDir']);
       const host = String(o['host']);
       const log = createLogger({ name: 'node', level: String(o['logLevel']), json: o['logJson'] === true });
+      const amountOpt = (k: string, what: string) => (typeof o[k] === 'string' ? parseAmount(o[k] as string, what) : undefined);
+      const minRate = typeof o['minStreamRate'] === 'string' ? parseRate(o['minStreamRate'], '--min-stream-rate') : undefined;
+      const streams: StreamPolicy = {
+        graceMs: parseDuration(String(o['lateGrace']), '--late-grace'),
+        nodeLimits: { perDay: amountOpt('maxSpendPerDay', '--max-spend-per-day'), total: amountOpt('maxSpendTotal', '--max-spend-total') },
+        peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day') },
+      };
+      if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
       const node = await SluiceNode.start({
+        streams,
         dataDir,
         ledgerUrl: String(o['ledger']),
         alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { startLedger, type LedgerService } from '../../src/ledger/service.js';
 import { SluiceNode } from '../../src/node/node.js';
+import type { StreamPolicy } from '../../src/node/streams.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { silentLogger } from '../../src/util/log.js';
 import { tempDir } from './tmp.js';
@@ -13,7 +14,7 @@ export interface TestNet {
   network: MemoryNetwork;
   dir: string;
   nodes: SluiceNode[];
-  node(name: string): Promise<SluiceNode>;
+  node(name: string, streams?: StreamPolicy): Promise<SluiceNode>;
   stop(): Promise<void>;
 }
 
@@ -24,8 +25,8 @@ export async function testNet(opts: { blockTimeMs?: number; disputeBlocks?: numb
   const nodes: SluiceNode[] = [];
   return {
     ledger, network, dir: tmp.dir, nodes,
-    async node(name) {
-      const n = await SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, network, alias: name, log: silentLogger() });
+    async node(name, streams) {
+      const n = await SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, network, alias: name, log: silentLogger(), streams });
       nodes.push(n);
       return n;
     },

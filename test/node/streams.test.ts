@@ -86,3 +86,22 @@ describe('a vanished payer', () => {
     expect(w.balance).toBe(revealed.paid - 1000n);
   });
 });
+
+describe('spending limits', () => {
+  it('pause a stream when the node-wide total is reached, and nothing past it is paid', async () => {
+    net = await testNet({ disputeBlocks: 40 });
+    const alice = await net.node('alice', { nodeLimits: { total: 55n } });
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
+    await until(async () => (await bob.listChannels())[0]?.status === 'open');
+    await alice.openStream({ peerId: bob.nodeId, rate: '10msat/100ms', mode: 'signed' });
+    const paused = await until(async () => (await alice.listStreams()).find((s) => s.status === 'paused'));
+    expect(paused.reason).toMatch(/spending limit/);
+    expect(paused.paid).toBe(50n);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await alice.listStreams())[0]!.paid).toBe(50n);
+    await until(async () => (await bob.listChannels())[0]!.localBalance === 50n);
+  });
+});
