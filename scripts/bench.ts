@@ -232,6 +232,8 @@ async function streams(): Promise<void> {
       const rssBefore = process.memoryUsage().rss;
       const handles = await Promise.all(Array.from({ length: run.streams }, () =>
         payer.openStream({ peerId: payee.nodeId, rate: run.rate, mode: run.mode, duration: run.mode === 'hashchain' ? '1min' : undefined })));
+      // let the backlog from opening them all clear, then measure the steady state
+      await new Promise((r) => setTimeout(r, 2000));
       payer.node.streams.lateness.length = 0;
       const seen0 = await paidOnPayee();
       const t0 = performance.now();

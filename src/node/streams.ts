@@ -337,6 +337,9 @@ export class StreamManager {
     }
     p = r.payer = goOnline(p, now);
     const queued = this.queuedTicks.get(r.id) ?? 0;
+    // One payment per stream in flight (signed mode): when updates fall behind, the ticks that come due
+    // meanwhile go into the next payment instead of piling up as separate operations.
+    if (queued > 0 && r.terms.mode === 'signed') return;
     const due = ticksDue(p, now) - queued;
     if (due <= 0) return;
     const lateBy = now - (p.resumedAt! + (p.ticksPaid + queued + 1) * r.terms.tickMs - (p.activeMs - 0));
