@@ -21,6 +21,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import type { AckStateMessage, ChannelMessage, CommitStateMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
 import { assertNever } from '../wire/assert-never.js';
 import { applyOps, extendOps, type ChannelLimits } from './ops.js';
+import { chainHash } from './open.js';
 import { balanceOf, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
 
 export type ChannelStatus = 'proposed' | 'opening' | 'open' | 'closing' | 'forceClosing' | 'closed' | 'failed';
@@ -162,7 +163,7 @@ export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResul
   switch (ev.type) {
     case 'localOps': return onLocalOps(ch, [{ ops: ev.ops, refs: [ev.ref] }], ctx);
     case 'localBatch': return onLocalOps(ch, ev.entries, ctx);
-    case 'connected': return onConnected(ch);
+    case 'connected': return onConnected(ch, ctx);
     case 'disconnected': return done({ ...ch, connected: false });
     case 'message': return onMessage(ch, ev.message, ctx);
     case 'closeCooperatively': return onCloseCooperatively(ch, ctx);
@@ -234,9 +235,18 @@ function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[]): StepR
 /** Big enough to batch thousands of payments per round trip, small enough to fit one wire message. */
 export const MAX_OPS_PER_PROPOSAL = 1000;
 
-function onConnected(ch: Channel): StepResult {
+function onConnected(ch: Channel, ctx0: StepContext): StepResult {
   const next = { ...ch, connected: true };
-  if (ch.status === 'proposed' || ch.status === 'closed' || ch.status === 'failed') return done(next);
+  if (ch.status === 'proposed') {
+    // Our open (or the peer's acceptance) may have been lost with the last connection: ask again. The
+    // peer answers a repeat of an open it already accepted with the same acceptance.
+    const s0 = ch.signed.state;
+    return done(next, [{ type: 'send', message: {
+      kind: 'openChannel', channelId: ch.channelId, chainHash: chainHash(ctx0.chainId), capacity: ch.capacity,
+      push: s0.balanceB, reserve: ch.limits.reserve, sigA: ch.signed.sigA,
+    } }]);
+  }
+  if (ch.status === 'closed' || ch.status === 'failed') return done(next);
   return done(next, [{ type: 'send', message: { kind: 'reestablish', channelId: ch.channelId, signedSeq: ch.signed.state.seq } }]);
 }
 
@@ -253,7 +263,8 @@ function onMessage(ch: Channel, m: Extract<ChannelEvent, { type: 'message' }>['m
 }
 
 function onAccept(ch: Channel, sigB: Signature, ctx: StepContext): StepResult {
-  if (ch.status !== 'proposed' || ch.local !== 'A') return err('warn', 'unexpected acceptChannel');
+  if (ch.local !== 'A') return err('warn', 'unexpected acceptChannel');
+  if (ch.status !== 'proposed') return err('ignore', 'acceptChannel repeated'); // we asked again after a reconnect
   if (!verifyStateSig(ctx.chainId, ch.signed.state, sigB, ch.remoteNodeId)) return err('fail', 'acceptChannel: bad signature on state 0');
   const next: Channel = { ...ch, status: 'opening', signed: { ...ch.signed, sigB } };
   return done(next, [{ type: 'persist' }, { type: 'statusChanged', status: 'opening' }, { type: 'submit', tx: 'open', state: next.signed }]);

@@ -187,8 +187,16 @@ export class ChannelManager {
   /** A peer proposes a channel: accept (persist, countersign) or refuse with an error message. */
   async onOpenChannel(peerId: string, m: OpenChannelMessage): Promise<void> {
     const id = toHex(m.channelId);
-    if (this.channels.has(id)) {
-      this.o.peers.sendError(peerId, m.channelId, 'channel id already in use', 'error');
+    const known = this.channels.get(id);
+    if (known) {
+      // A repeat of an open we accepted (our acceptance was lost): the same answer again.
+      const same = toHex(known.remoteNodeId) === peerId && known.local === 'B' && known.capacity === m.capacity
+        && known.signed.state.balanceB === m.push && toHex(known.signed.sigA) === toHex(m.sigA);
+      if (same && known.status !== 'failed' && known.status !== 'closed') {
+        this.o.peers.send(peerId, { kind: 'acceptChannel', channelId: m.channelId, sigB: known.signed.sigB });
+      } else {
+        this.o.peers.sendError(peerId, m.channelId, 'channel id already in use', 'error');
+      }
       return;
     }
     const remoteNodeId = Uint8Array.from(Buffer.from(peerId, 'hex'));

@@ -33,6 +33,8 @@ export interface NodeOptions {
   log?: Logger;
   /** Stream prices, spending limits and metering. */
   streams?: StreamPolicy;
+  /** How often peers are pinged (tests shorten it). */
+  pingIntervalMs?: number;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -116,6 +118,7 @@ export class SluiceNode implements NodeApi {
       log,
       listen: opts.listen,
       network: opts.network,
+      pingIntervalMs: opts.pingIntervalMs,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
       onStreamMessage: (peer, m) => self.streams.onMessage(peer, m),
       onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),

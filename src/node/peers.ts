@@ -9,13 +9,15 @@ import type { PeerSession } from '../transport/session.js';
 import { ALL_CHANNELS, describeErrorData } from '../wire/error.js';
 import { FeatureVector, unknownRequiredBits } from '../wire/features.js';
 import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
-import { pongFor } from '../wire/ping.js';
+import { makePing, pongFor } from '../wire/ping.js';
 import type { ChannelMessage } from '../wire/channel.js';
 import type { StreamMessage } from '../wire/stream.js';
 import type { Logger } from '../util/log.js';
 import { InputError, equalBytes, utf8 } from '../crypto/bytes.js';
 
 export const INIT_TIMEOUT_MS = 5000;
+/** Liveness: a ping to each peer this often; a peer silent for three intervals is dropped (and redialed). */
+export const PING_INTERVAL_MS = 30_000;
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 30_000;
 
@@ -33,6 +35,7 @@ export interface PeerManagerOptions {
   onPeerError(peerId: string, channelId: Uint8Array | undefined, text: string): void;
   onConnected(peerId: string): void;
   onDisconnected(peerId: string): void;
+  pingIntervalMs?: number;
 }
 
 interface Peer {
@@ -40,6 +43,7 @@ interface Peer {
   address?: string;
   session?: PeerSession;
   ready: boolean; // init exchanged
+  lastHeard: number;
   wanted: boolean; // keep redialing
   backoffMs: number;
   timer?: NodeJS.Timeout;
@@ -51,14 +55,34 @@ export class PeerManager {
   private listener?: PeerListener;
   private memoryListener?: { close(): void };
   private stopped = false;
+  private pinger?: NodeJS.Timeout;
 
   constructor(private readonly opts: PeerManagerOptions) {}
+
+  private get pingMs(): number {
+    return this.opts.pingIntervalMs ?? PING_INTERVAL_MS;
+  }
+
+  /** Ping every connected peer; drop the ones that have said nothing for three intervals. */
+  private checkLiveness(): void {
+    const now = Date.now();
+    for (const p of this.peers.values()) {
+      if (!p.session || !p.ready) continue;
+      if (now - p.lastHeard > 3 * this.pingMs) {
+        p.session.close('peer unresponsive');
+        continue;
+      }
+      this.sendOn(p.session, makePing({ numPongBytes: 4 }));
+    }
+  }
 
   get port(): number | undefined {
     return this.listener?.port;
   }
 
   async start(): Promise<void> {
+    this.pinger = setInterval(() => this.checkLiveness(), this.pingMs);
+    this.pinger.unref();
     const onSession = (s: PeerSession) => this.adopt(s);
     if (this.opts.network) this.memoryListener = this.opts.network.listen({ localSecretKey: this.opts.secretKey, onSession });
     if (this.opts.listen) {
@@ -70,7 +94,7 @@ export class PeerManager {
   private peer(nodeId: string): Peer {
     let p = this.peers.get(nodeId);
     if (!p) {
-      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [] };
+      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [], lastHeard: Date.now() };
       this.peers.set(nodeId, p);
     }
     return p;
@@ -157,7 +181,9 @@ export class PeerManager {
     }, INIT_TIMEOUT_MS);
     // BOLT 1: send init right away, without waiting for the peer's.
     this.sendOn(s, { kind: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.EMPTY, tlvs: { networks: [this.opts.chainHash] }, unknownTlvs: [] });
+    p.lastHeard = Date.now();
     s.onMessage((bytes) => {
+      p.lastHeard = Date.now();
       const d = decodeMessage(bytes);
       if (!d.ok) {
         log.warn({ err: d.error.message }, 'undecodable message; disconnecting');
@@ -275,6 +301,7 @@ export class PeerManager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.pinger) clearInterval(this.pinger);
     for (const p of this.peers.values()) {
       if (p.timer) clearTimeout(p.timer);
       p.session?.close('shutting down');

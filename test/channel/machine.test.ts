@@ -43,6 +43,22 @@ describe('opening', () => {
   });
 });
 
+describe('opening across a reconnect', () => {
+  it('asks again with the same signed open when the connection comes back', () => {
+    const sk = randomSecretKey();
+    const peer = randomSecretKey();
+    const ctx = { chainId: CHAIN, height: 1, sign: (s: Parameters<typeof signState>[1]) => signState(CHAIN, s, sk) };
+    const o = proposeOpen({ channelId: new Uint8Array(32).fill(3), localNodeId: publicKeyOf(sk), remoteNodeId: publicKeyOf(peer), capacity: CAP, push: 7n }, ctx);
+    const first = o.effects.find((e) => e.type === 'send')!;
+    const down = step(o.channel, { type: 'disconnected' }, ctx);
+    if (!down.ok) throw new Error('x');
+    const up = step(down.channel, { type: 'connected' }, ctx);
+    if (!up.ok) throw new Error('x');
+    const again = up.effects.find((e) => e.type === 'send');
+    expect(again).toEqual(first);
+  });
+});
+
 describe('updates', () => {
   it.each(['A', 'B'] as const)('one update settles a payment on both sides (leader %s)', (leader) => {
     const p = openPair({ leader });
