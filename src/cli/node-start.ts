@@ -28,6 +28,7 @@ export function registerNodeStartCommand(program: Command): void {
     .option('--max-spend-per-day <amount>', 'streams may pay at most this much in any 24 hours, over all peers')
     .option('--max-spend-total <amount>', 'streams may pay at most this much in total, over all peers')
     .option('--max-spend-per-peer-day <amount>', 'streams may pay one peer at most this much in any 24 hours')
+    .option('--max-spend-per-peer-total <amount>', 'streams may pay one peer at most this much in total')
     .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
     .option('--log-json', 'log JSON lines', false)
@@ -40,7 +41,7 @@ export function registerNodeStartCommand(program: Command): void {
       const streams: StreamPolicy = {
         graceMs: parseDuration(String(o['lateGrace']), '--late-grace'),
         nodeLimits: { perDay: amountOpt('maxSpendPerDay', '--max-spend-per-day'), total: amountOpt('maxSpendTotal', '--max-spend-total') },
-        peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day') },
+        peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
       };
       if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
       const node = await SluiceNode.start({
