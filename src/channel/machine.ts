@@ -73,8 +73,9 @@ export interface Channel {
   settleHeight?: number;
   /** Seq of the state the ledger is adjudicating, if a unilateral close was seen. */
   closingSeq?: bigint;
-  disputed?: boolean;
-  settleSubmitted?: boolean;
+  /** Heights at which we last submitted a dispute / a settle: resubmitted if the ledger still needs it a few blocks later. */
+  disputedAt?: number;
+  settleAt?: number;
   payout?: { local: bigint; remote: bigint };
   failure?: string;
 }
@@ -170,7 +171,7 @@ export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResul
     case 'forceClose': return onForceClose(ch);
     case 'openFailed': return onOpenFailed(ch, ev.reason);
     case 'ledgerOpened': return onLedgerOpened(ch, ctx);
-    case 'ledgerClosing': return onLedgerClosing(ch, ev.seq, ev.by, ev.deadlineHeight);
+    case 'ledgerClosing': return onLedgerClosing(ch, ev.seq, ev.deadlineHeight, ctx);
     case 'ledgerDisputed': return done({ ...ch, closingSeq: ev.seq });
     case 'ledgerClosed': return onLedgerClosed(ch, ev.payoutA, ev.payoutB);
     case 'block': return onBlock(ch, ev.height);
@@ -411,7 +412,9 @@ function onCloseCooperatively(ch: Channel, ctx: StepContext): StepResult {
 function onForceClose(ch: Channel): StepResult {
   if (ch.status === 'closed' || ch.status === 'forceClosing') return err('warn', `channel is already ${ch.status}`);
   if (ch.status === 'proposed') return err('warn', 'the channel was never opened');
-  const refs = [...(ch.proposal?.refs ?? []), ...ch.queue.flatMap((q) => q.refs)];
+  // A proposal in flight may still be completed by the peer (and reach the ledger in a dispute): its
+  // requests stay open until the ledger closes the channel; only never-proposed ones are refused now.
+  const refs = ch.queue.flatMap((q) => q.refs);
   const next: Channel = { ...ch, status: 'forceClosing', queue: [] };
   const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'statusChanged', status: 'forceClosing' }];
   if (refs.length) effects.push({ type: 'rejected', refs, reason: 'the channel is being force-closed' });
@@ -432,40 +435,51 @@ function onLedgerOpened(ch: Channel, ctx: StepContext): StepResult {
   return propose({ ...ch, status: 'open' }, ctx, effects);
 }
 
-function onLedgerClosing(ch: Channel, seq: bigint, by: Side, deadlineHeight: number): StepResult {
+/** A submission the ledger has not acted on after this many blocks is sent again. */
+export const RESUBMIT_AFTER_BLOCKS = 3;
+
+function onLedgerClosing(ch: Channel, seq: bigint, deadlineHeight: number, ctx: StepContext): StepResult {
+  const changed = ch.status !== 'forceClosing' || ch.closingSeq !== seq || ch.settleHeight !== deadlineHeight;
   const next: Channel = { ...ch, status: 'forceClosing', closingSeq: seq, settleHeight: deadlineHeight, queue: [] };
-  const effects: ChannelEffect[] = [{ type: 'persist' }];
+  const effects: ChannelEffect[] = [];
   if (ch.status !== 'forceClosing') effects.push({ type: 'statusChanged', status: 'forceClosing' });
-  const refs = [...(ch.proposal?.refs ?? []), ...ch.queue.flatMap((q) => q.refs)];
+  // Queued requests never reached a state; a proposal in flight may still be completed by the peer and
+  // reach the ledger in a dispute, so its requests stay open until the ledger closes the channel.
+  const refs = ch.queue.flatMap((q) => q.refs);
   if (refs.length) effects.push({ type: 'rejected', refs, reason: 'the channel is being closed on the ledger' });
-  // The watcher's job: a stale state from the other side is answered with our newer one.
-  if (by !== ch.local && seq < ch.signed.state.seq && !ch.disputed) {
-    next.disputed = true;
+  // The watcher's job: a state older than ours under adjudication (whoever closed with it) is answered
+  // with our newer one, and answered again if the ledger has not taken it a few blocks later.
+  const retry = ch.disputedAt === undefined || ctx.height >= ch.disputedAt + RESUBMIT_AFTER_BLOCKS;
+  if (seq < ch.signed.state.seq && retry) {
+    next.disputedAt = ctx.height;
     effects.push({ type: 'submit', tx: 'dispute', state: ch.signed });
+  } else if (!changed) {
+    return done(ch);
   }
-  return done(next, effects);
+  return done(next, [{ type: 'persist' }, ...effects]);
 }
 
 function onLedgerClosed(ch: Channel, payoutA: bigint, payoutB: bigint): StepResult {
   const payout = ch.local === 'A' ? { local: payoutA, remote: payoutB } : { local: payoutB, remote: payoutA };
   const refs = [...(ch.proposal?.refs ?? []), ...ch.queue.flatMap((q) => q.refs)];
   const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'statusChanged', status: 'closed' }];
-  if (refs.length) effects.push({ type: 'rejected', refs, reason: 'the channel closed' });
+  if (refs.length) effects.push({ type: 'rejected', refs, reason: 'the channel closed before this was confirmed in a signed state; the settlement on the ledger is what counts' });
   return done({ ...ch, status: 'closed', payout, queue: [], proposal: undefined }, effects);
 }
 
 function onBlock(ch: Channel, height: number): StepResult {
-  if (ch.status === 'forceClosing' && ch.settleHeight !== undefined && height >= ch.settleHeight && !ch.settleSubmitted) {
-    return done({ ...ch, settleSubmitted: true }, [{ type: 'persist' }, { type: 'submit', tx: 'settle' }]);
-  }
-  return done(ch);
+  if (ch.status !== 'forceClosing' || ch.settleHeight === undefined || height < ch.settleHeight) return done(ch);
+  // Settle once the window is over; again if the channel is still not closed a few blocks later (a lost
+  // or dropped transaction, a restart): the ledger refuses a second settle harmlessly.
+  if (ch.settleAt !== undefined && height < ch.settleAt + RESUBMIT_AFTER_BLOCKS) return done(ch);
+  return done({ ...ch, settleAt: height }, [{ type: 'persist' }, { type: 'submit', tx: 'settle' }]);
 }
 
 function onSubmitFailed(ch: Channel, tx: LedgerTxKind, reason: string): StepResult {
   switch (tx) {
     case 'open': return onOpenFailed(ch, reason);
-    case 'settle': return done({ ...ch, settleSubmitted: false }, [{ type: 'persist' }]); // retried at the next block
-    case 'dispute': return done({ ...ch, disputed: false }, [{ type: 'persist' }]);
+    case 'settle': return done({ ...ch, settleAt: undefined }, [{ type: 'persist' }]); // retried at the next block
+    case 'dispute': return done({ ...ch, disputedAt: undefined }, [{ type: 'persist' }]); // retried at the next reconcile
     case 'close':
     case 'forceClose':
       return done(ch); // the other side's close, or ours, already landed; the ledger event will say which

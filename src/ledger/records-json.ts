@@ -38,6 +38,7 @@ export function channelToJson(c: LedgerChannel): JsonObject {
   if (c.latest) out['latest'] = signedStateToJson(c.latest);
   if (c.submittedBy) out['submittedBy'] = c.submittedBy;
   if (c.penalized) out['penalized'] = c.penalized;
+  if (c.closedSeq !== undefined) out['closedSeq'] = c.closedSeq.toString();
   if (c.deadlineHeight !== undefined) out['deadlineHeight'] = c.deadlineHeight;
   if (c.closedHeight !== undefined) out['closedHeight'] = c.closedHeight;
   if (c.payoutA !== undefined) out['payoutA'] = c.payoutA.toString();
@@ -71,6 +72,7 @@ export function channelFromJson(v: unknown): LedgerChannel {
   const pen = side(o['penalized']);
   if (pen) c.penalized = pen;
   if (o['deadlineHeight'] !== undefined) c.deadlineHeight = uintField(o, 'deadlineHeight');
+  if (typeof o['closedSeq'] === 'string' && /^\d{1,20}$/.test(o['closedSeq'])) c.closedSeq = BigInt(o['closedSeq']);
   if (o['closedHeight'] !== undefined) c.closedHeight = uintField(o, 'closedHeight');
   if (o['payoutA'] !== undefined) c.payoutA = msatField(o, 'payoutA');
   if (o['payoutB'] !== undefined) c.payoutB = msatField(o, 'payoutB');

@@ -187,7 +187,7 @@ function applyForceClose(view: LedgerView, tx: Of<'forceClose'>, ctx: TxContext)
   const charged = chargeChannel(found.ch, ctx.fee, 'A');
   if (!('channelId' in charged)) return charged;
   const deadlineHeight = ctx.height + ctx.disputeBlocks;
-  const ch: LedgerChannel = { ...charged, status: 'closing', latest: tx.state, submittedBy: by, deadlineHeight };
+  const ch: LedgerChannel = { ...charged, status: 'closing', latest: tx.state, submittedBy: by, closedSeq: tx.state.state.seq, deadlineHeight };
   return {
     ok: true,
     writes: [...found.edits.writes(), { kind: 'channel', value: ch }, feeWrite(view, ctx.fee)],
@@ -200,21 +200,24 @@ function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): Appl
   if (!('ch' in found)) return found;
   const { ch } = found;
   if (ctx.height >= ch.deadlineHeight!) return reject('WINDOW_CLOSED', `the dispute window ended at height ${ch.deadlineHeight}`);
-  const stale = ch.submittedBy!;
-  if (sideOf(ch, tx.from) === stale) return reject('NOT_A_PARTY', 'the side that submitted the state under dispute cannot dispute it');
   const bad = checkState(ch, tx.state, ctx);
   if (bad) return bad;
+  // Anyone holding a newer both-signed state may submit it (a party, or a watchtower for one): the
+  // newest state in the window wins. Who submitted the newer state does not change who closed.
   if (tx.state.state.seq <= ch.latest!.state.seq) {
     return reject('STALE_STATE', `seq ${tx.state.state.seq} is not newer than the submitted seq ${ch.latest!.state.seq}`);
   }
-  // The side that submitted the outdated state pays for the dispute. It forfeits its balance only if
-  // the newer state is at least two updates ahead: a proposer whose update was never acknowledged
-  // cannot know whether its peer holds the state one ahead (its own signature is on it), so closing
-  // one behind is an honest mistake; two behind means it had signed a later, complete state.
-  const forfeits = tx.state.state.seq >= ch.latest!.state.seq + 2n;
-  const charged = chargeChannel(ch, ctx.fee, stale);
+  const closer = ch.submittedBy!;
+  const closedSeq = ch.closedSeq ?? ch.latest!.state.seq;
+  // The closing side pays for disputes of its close. It forfeits its balance once the state under
+  // adjudication is two or more updates past the one it closed with: the signer of an update that was
+  // never completed cannot know whether its peer holds the state one ahead, so closing one behind is an
+  // honest mistake, but nobody signs n+2 without holding a complete n+1. Once earned, the penalty stays:
+  // seq only grows.
+  const charged = chargeChannel(ch, ctx.fee, closer);
   if (!('channelId' in charged)) return charged;
   const newState = tx.state.state;
+  const forfeits = newState.seq >= closedSeq + 2n;
   const reveals: Record<number, number> = {};
   for (const [id, depth] of Object.entries(ch.reveals)) {
     const before = ch.latest!.state.locks.find((l) => l.id === Number(id));
@@ -223,11 +226,10 @@ function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): Appl
       reveals[Number(id)] = depth;
     }
   }
-  const next: LedgerChannel = { ...charged, latest: tx.state, submittedBy: otherSide(stale), reveals };
-  if (forfeits) next.penalized = stale;
-  else delete next.penalized;
+  const next: LedgerChannel = { ...charged, latest: tx.state, reveals };
+  if (forfeits) next.penalized = closer;
   const event: LedgerEvent = { kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq };
-  if (forfeits) event.penalized = stale;
+  if (forfeits) event.penalized = closer;
   return {
     ok: true,
     writes: [...found.edits.writes(), { kind: 'channel', value: next }, feeWrite(view, ctx.fee)],
@@ -252,13 +254,24 @@ function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext): ApplyR
   if (!equalBytes(hashChain(tx.preimage, tx.depth), lock.root)) {
     return reject('BAD_PREIMAGE', `sha256^${tx.depth}(preimage) is not the lock's root`);
   }
-  // The receiver, who gains from the reveal, pays for it.
-  const charged = chargeChannel(ch, ctx.fee, otherSide(lock.from));
-  if (!('channelId' in charged)) return charged;
-  const next: LedgerChannel = { ...charged, reveals: { ...ch.reveals, [tx.lockId]: tx.depth } };
+  // The submitter pays for its reveal: a party from its side of the channel, anyone else from its
+  // account (so nobody can burn another side's payout with reveals).
+  const side = sideOf(ch, tx.from);
+  let base: LedgerChannel = ch;
+  let edits = found.edits;
+  if (side) {
+    const charged = chargeChannel(ch, ctx.fee, side);
+    if (!('channelId' in charged)) return charged;
+    base = charged;
+  } else {
+    const paid = debitSender(view, tx, 0n, ctx);
+    if (!(paid instanceof AccountEdits)) return paid;
+    edits = paid;
+  }
+  const next: LedgerChannel = { ...base, reveals: { ...ch.reveals, [tx.lockId]: tx.depth } };
   return {
     ok: true,
-    writes: [...found.edits.writes(), { kind: 'channel', value: next }, feeWrite(view, ctx.fee)],
+    writes: [...edits.writes(), { kind: 'channel', value: next }, feeWrite(view, ctx.fee)],
     events: [{ kind: 'chainRevealed', channelId: ch.channelId, lockId: tx.lockId, depth: tx.depth }],
   };
 }

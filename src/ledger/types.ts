@@ -25,8 +25,11 @@ export interface LedgerChannel {
   openedHeight: number;
   /** The state under adjudication (set by a unilateral close, replaced by disputes). */
   latest?: SignedState;
+  /** The side that closed unilaterally (fixed for the whole window, whoever disputes after). */
   submittedBy?: Side;
-  /** The side whose stale state was replaced by a dispute: it forfeits its balance. */
+  /** The seq of the state it closed with. */
+  closedSeq?: bigint;
+  /** The closing side, once the state under adjudication is two or more updates past its own: it forfeits its balance. */
   penalized?: Side;
   deadlineHeight?: number;
   /** Deepest hash-chain depth shown for each hash-chain lock id. */

@@ -41,8 +41,8 @@ export function channelToRecord(ch: Channel): JsonObject {
   if (ch.latestBy) r['latestBy'] = ch.latestBy;
   if (ch.settleHeight !== undefined) r['settleHeight'] = ch.settleHeight;
   if (ch.closingSeq !== undefined) r['closingSeq'] = ch.closingSeq.toString();
-  if (ch.disputed) r['disputed'] = true;
-  if (ch.settleSubmitted) r['settleSubmitted'] = true;
+  if (ch.disputedAt !== undefined) r['disputedAt'] = ch.disputedAt;
+  if (ch.settleAt !== undefined) r['settleAt'] = ch.settleAt;
   if (ch.payout) r['payout'] = { local: ch.payout.local.toString(), remote: ch.payout.remote.toString() };
   if (ch.failure) r['failure'] = ch.failure;
   return r;
@@ -83,8 +83,8 @@ export function channelFromRecord(v: unknown): Channel {
   if (o['latestBy'] === 'A' || o['latestBy'] === 'B') ch.latestBy = o['latestBy'];
   if (o['settleHeight'] !== undefined) ch.settleHeight = Number(o['settleHeight']);
   if (o['closingSeq'] !== undefined) ch.closingSeq = BigInt(String(o['closingSeq']));
-  if (o['disputed']) ch.disputed = true;
-  if (o['settleSubmitted']) ch.settleSubmitted = true;
+  if (typeof o['disputedAt'] === 'number') ch.disputedAt = o['disputedAt'];
+  if (typeof o['settleAt'] === 'number') ch.settleAt = o['settleAt'];
   const pay = o['payout'] as Record<string, unknown> | undefined;
   if (pay) ch.payout = { local: BigInt(String(pay['local'])), remote: BigInt(String(pay['remote'])) };
   if (o['failure']) ch.failure = String(o['failure']);

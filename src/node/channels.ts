@@ -118,12 +118,15 @@ export class ChannelManager {
   }
 
   private async runEffects(id: string, ch: Channel, effects: ChannelEffect[]): Promise<void> {
-    this.channels.set(id, ch);
+    // The new state becomes the channel's only once it is stored: if the write fails, the channel stays
+    // as it was and nothing after the failed persist (no signature) goes out.
+    if (!effects.some((e) => e.type === 'persist')) this.channels.set(id, ch);
     const peer = toHex(ch.remoteNodeId);
     for (const e of effects) {
       switch (e.type) {
         case 'persist':
           await this.o.store.saveChannel(ch, this.o.attachToPersist?.(ch) ?? []);
+          this.channels.set(id, ch);
           break;
         case 'send':
           this.o.peers.send(peer, e.message);

@@ -222,14 +222,16 @@ export class SluiceNode implements NodeApi {
   private async revealOnLedger(ch: Channel): Promise<void> {
     if (this.streams.revealsFor(ch).length === 0) return;
     // Reveals are accepted while the ledger adjudicates the close: wait until it does.
-    for (let i = 0; i < 600; i++) {
+    let adjudicated: Channel['signed']['state']['locks'] | undefined;
+    for (let i = 0; i < 600 && !adjudicated; i++) {
       const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
-      if (lc?.status === 'closing') break;
       if (lc?.status === 'closed') return;
-      await new Promise((r) => setTimeout(r, 50));
+      if (lc?.status === 'closing') adjudicated = lc.latest!.state.locks;
+      else await new Promise((r) => setTimeout(r, 50));
     }
+    if (!adjudicated) return;
     const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
-    for (const r of this.streams.revealsFor(latest)) {
+    for (const r of this.streams.revealsFor(latest, adjudicated)) {
       try {
         const txid = await this.account.submit({ kind: 'reveal', channelId: ch.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth });
         this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txid }, 'revealed hash-chain ticks to the ledger');

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import { localBalance } from '../channel/machine.js';
 import type { Channel } from '../channel/machine.js';
-import type { HashchainLock } from '../channel/state.js';
+import type { HashchainLock, Lock } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
 import {
@@ -86,7 +86,9 @@ export class StreamManager {
   private readonly queuedTicks = new Map<string, number>();
   private readonly tickRefs = new Map<string, SignedTickRef>();
   private readonly committedRefs = new Set<string>();
-  private readonly claiming = new Set<string>();
+  private readonly claiming = new Map<string, Promise<void>>();
+  /** Payee meters loaded after a restart may lag the channel (their progress is stored once a second). */
+  private readonly recovered = new Set<string>();
   private readonly dirty = new Set<string>();
   private flushing = false;
   private lastFlush = 0;
@@ -115,6 +117,7 @@ export class StreamManager {
         r.payer = { ...rest, activeMs: r.payer.ticksPaid * r.terms.tickMs, offline: true };
       }
       this.records.set(r.id, r);
+      if (r.role === 'payee' && r.terms.mode === 'signed') this.recovered.add(r.id);
       if (r.seed && r.units) this.chains.set(r.id, HashChainSecret.create(fromHex(r.seed), r.units));
     }
   }
@@ -521,7 +524,14 @@ export class StreamManager {
       if (!r || r.role !== 'payee' || !r.meter || r.channelId !== toHex(ch.channelId)) continue;
       // Absolute totals: the op says how many ticks it pays for in all; the meter checks that the amount is
       // exactly what the terms owe for the new ticks and never counts a tick twice.
-      const res = meterTickTo(r.meter, op.amount, op.ticks, now);
+      let res = meterTickTo(r.meter, op.amount, op.ticks, now);
+      if ('error' in res && res.error.reason === 'underpaid' && this.recovered.has(r.id)) {
+        // Our meter came back from disk behind the channel, which holds every payment: catch up to the
+        // payer's total once instead of calling this payment short.
+        res = { meter: { ...r.meter, ticks: op.ticks, paid: owedAfter(r.terms, op.ticks), lastTickAt: now } };
+        this.o.log.info({ stream: r.id, ticks: op.ticks }, 'stream meter caught up with the channel after a restart');
+      }
+      this.recovered.delete(r.id);
       if ('error' in res) {
         this.o.log.warn({ stream: r.id, reason: res.error.reason, message: res.error.message }, 'stream payment does not match the terms');
         if (res.error.reason === 'underpaid') void this.stopAsPayee(r, `underpaid: ${res.error.message}`);
@@ -529,7 +539,7 @@ export class StreamManager {
       }
       r.meter = res.meter;
       this.event('tick', r);
-      if (res.meter.status === 'finished') void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
+      if (r.meter.status === 'finished') void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
       else void this.persist(r, false);
     }
   }
@@ -541,6 +551,11 @@ export class StreamManager {
 
   private localSideOf(r: StreamRecord): 'A' | 'B' | undefined {
     return this.o.channels.channels.get(r.channelId)?.local;
+  }
+
+  /** Ticks already claimed into a signed balance: what the lock in our latest state no longer holds. */
+  private claimedDepth(r: StreamRecord, lock: HashchainLock | undefined): number {
+    return lock ? r.units! - lock.maxUnits : r.units!;
   }
 
   private hashchainLock(r: StreamRecord): HashchainLock | undefined {
@@ -558,8 +573,8 @@ export class StreamManager {
       this.o.log.warn({ stream: id }, 'the locked hash chain does not match the agreed terms');
       return;
     }
-    const claimed = r.claimedDepth ?? 0;
-    const prev = r.revealedDepth ?? 0;
+    const claimed = this.claimedDepth(r, lock);
+    const prev = Math.max(r.revealedDepth ?? 0, claimed);
     const v = verifyReveal({
       root: lock.root, maxUnits: lock.maxUnits, prevDepth: prev - claimed, prevValue: prev > claimed && r.revealedValue ? fromHex(r.revealedValue) : undefined,
       depth: depth - claimed, value, maxStep: lock.maxUnits,
@@ -578,22 +593,26 @@ export class StreamManager {
     else if (depth - claimed >= (this.o.policy.checkpointTicks ?? 60)) void this.checkpoint(r);
   }
 
-  /** Turn revealed ticks into a signed balance: claim them from the lock. */
-  private async checkpoint(r: StreamRecord): Promise<void> {
-    const claimed = r.claimedDepth ?? 0;
-    const depth = r.revealedDepth ?? 0;
-    if (depth <= claimed || this.claiming.has(r.id) || !r.revealedValue) return;
-    this.claiming.add(r.id);
-    try {
+  /** Turn revealed ticks into a signed balance: claim them from the lock. Resolves once it is signed. */
+  private checkpoint(r: StreamRecord): Promise<void> {
+    const inFlight = this.claiming.get(r.id);
+    if (inFlight) return inFlight;
+    const run = (async () => {
+      const lock = this.hashchainLock(r);
+      const claimed = this.claimedDepth(r, lock);
+      const depth = r.revealedDepth ?? 0;
+      if (!lock || depth <= claimed || !r.revealedValue) return;
       const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'claimHashchain', id: r.lockId!, depth: depth - claimed, preimage: fromHex(r.revealedValue) }]);
-      await settled;
-      r.claimedDepth = depth;
-      await this.persist(r);
-    } catch (e) {
-      this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'hash-chain checkpoint failed');
-    } finally {
-      this.claiming.delete(r.id);
-    }
+      try {
+        await settled;
+        r.claimedDepth = depth;
+        await this.persist(r);
+      } catch (e) {
+        this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'hash-chain checkpoint failed');
+      }
+    })().finally(() => this.claiming.delete(r.id));
+    this.claiming.set(r.id, run);
+    return run;
   }
 
   private async payeeEnded(r: StreamRecord, status: 'stopped' | 'finished', reason: string): Promise<void> {
@@ -608,11 +627,18 @@ export class StreamManager {
   /** Hash-chain payee at the end: claim what was revealed and give back the rest of the budget. */
   private async finishPayee(r: StreamRecord): Promise<void> {
     if (r.terms.mode !== 'hashchain') return;
+    // Wait for a claim already in flight, then claim whatever was revealed since; give the remainder
+    // back only when everything revealed is in a signed balance.
+    await this.claiming.get(r.id);
     await this.checkpoint(r);
-    if (this.hashchainLock(r)) {
-      const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: r.lockId! }]);
-      await settled.catch((e: unknown) => this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
+    const lock = this.hashchainLock(r);
+    if (!lock) return;
+    if ((r.revealedDepth ?? 0) > this.claimedDepth(r, lock)) {
+      this.o.log.warn({ stream: r.id }, 'revealed ticks are not claimed yet; keeping the budget locked');
+      return;
     }
+    const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: r.lockId! }]);
+    await settled.catch((e: unknown) => this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
   }
 
   private async onControl(peerId: string, id: string, action: 'pause' | 'resume' | 'stop', reason: string): Promise<void> {
@@ -644,14 +670,18 @@ export class StreamManager {
     }
   }
 
-  /** For a channel closing on the ledger: the hash-chain reveals we can claim there. */
-  revealsFor(ch: Channel): { lockId: number; depth: number; preimage: Uint8Array }[] {
+  /**
+   * For a channel closing on the ledger: the hash-chain reveals we can claim there, measured against the
+   * locks of the state the ledger adjudicates (`locks`), which may be older than our latest.
+   */
+  revealsFor(ch: Channel, locks: readonly Lock[] = ch.signed.state.locks): { lockId: number; depth: number; preimage: Uint8Array }[] {
     const out: { lockId: number; depth: number; preimage: Uint8Array }[] = [];
     for (const r of this.records.values()) {
       if (r.role !== 'payee' || r.channelId !== toHex(ch.channelId) || r.terms.mode !== 'hashchain' || !r.revealedValue) continue;
-      const lock = ch.signed.state.locks.find((l) => l.id === r.lockId);
-      const depth = (r.revealedDepth ?? 0) - (r.claimedDepth ?? 0);
-      if (lock?.kind === 'hashchain' && depth > 0) out.push({ lockId: r.lockId!, depth, preimage: fromHex(r.revealedValue) });
+      const lock = locks.find((l) => l.id === r.lockId);
+      if (lock?.kind !== 'hashchain') continue;
+      const depth = (r.revealedDepth ?? 0) - (r.units! - lock.maxUnits);
+      if (depth > 0) out.push({ lockId: r.lockId!, depth, preimage: fromHex(r.revealedValue) });
     }
     return out;
   }

@@ -2,42 +2,42 @@
 // events (opened, closing, disputed, closed). Events can be missed while the ledger connection is down,
 // so channels in a transition are also reconciled against the ledger's record on every block, and all
 // live channels every few blocks and at start.
-import { toHex } from '../crypto/bytes.js';
+import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Channel, ChannelEvent } from '../channel/machine.js';
 import type { LedgerClient } from '../ledger/client.js';
-import type { LedgerChannel, LedgerEvent } from '../ledger/types.js';
+import type { LedgerChannel } from '../ledger/types.js';
 import type { Logger } from '../util/log.js';
 
 const FULL_RECONCILE_EVERY = 5;
 
+/** Is the ledger's channel under this id really ours: the same two parties, in order, and capacity? */
+export function ledgerRecordMatches(ch: Channel, lc: LedgerChannel): boolean {
+  const [a, b] = ch.local === 'A' ? [ch.localNodeId, ch.remoteNodeId] : [ch.remoteNodeId, ch.localNodeId];
+  return equalBytes(lc.a, a) && equalBytes(lc.b, b) && lc.capacity === ch.capacity;
+}
+
 /** What the ledger's record of a channel means for our state machine. */
 export function eventsFromLedgerRecord(ch: Channel, lc: LedgerChannel | undefined): ChannelEvent[] {
   if (!lc) return [];
+  if (!ledgerRecordMatches(ch, lc)) {
+    // Someone else's channel under our id (a front-run open, or a peer that never funded ours): it
+    // locks none of our money, so our channel never opened.
+    return ch.status === 'opening' || ch.status === 'proposed'
+      ? [{ type: 'openFailed', reason: 'the ledger channel with this id is not ours (other parties or capacity)' }]
+      : [];
+  }
   switch (lc.status) {
     case 'open':
       return ch.status === 'opening' ? [{ type: 'ledgerOpened' }] : [];
     case 'closing': {
-      const seq = lc.latest!.state.seq;
-      // Already handled, unless a stale close from the peer still stands undisputed (a failed submission).
-      const undisputed = lc.submittedBy !== ch.local && seq < ch.signed.state.seq && !ch.disputed;
-      if (ch.status === 'forceClosing' && ch.closingSeq === seq && ch.settleHeight === lc.deadlineHeight && !undisputed) return [];
-      if (ch.status === 'opening') return [{ type: 'ledgerOpened' }, { type: 'ledgerClosing', seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! }];
-      return [{ type: 'ledgerClosing', seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! }];
+      const closing: ChannelEvent = { type: 'ledgerClosing', seq: lc.latest!.state.seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! };
+      return ch.status === 'opening' ? [{ type: 'ledgerOpened' }, closing] : [closing];
     }
     case 'closed':
       return ch.status === 'closed' ? [] : [{ type: 'ledgerClosed', payoutA: lc.payoutA ?? 0n, payoutB: lc.payoutB ?? 0n }];
   }
 }
 
-export function eventFromLedgerEvent(e: LedgerEvent): ChannelEvent | undefined {
-  switch (e.kind) {
-    case 'channelOpened': return { type: 'ledgerOpened' };
-    case 'channelClosing': return { type: 'ledgerClosing', seq: e.seq, by: e.by, deadlineHeight: e.deadlineHeight };
-    case 'channelDisputed': return { type: 'ledgerDisputed', seq: e.seq };
-    case 'channelClosed': return { type: 'ledgerClosed', payoutA: e.payoutA, payoutB: e.payoutB };
-    case 'chainRevealed': return undefined;
-  }
-}
 
 export interface WatcherOptions {
   ledger: LedgerClient;
@@ -66,10 +66,9 @@ export class Watcher {
   async watch(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);
     if (this.subscribed.has(id) || ch.status === 'closed' || ch.status === 'failed') return;
-    const unsub = await this.o.ledger.subscribeChannel(ch.channelId, (n) => {
-      const ev = eventFromLedgerEvent(n.event);
-      if (ev) void this.o.dispatch(id, ev);
-    });
+    // An event only says something happened: what it means is read from the ledger's record, which is
+    // checked to be ours (a channel opened by others under our id must not count as our funding).
+    const unsub = await this.o.ledger.subscribeChannel(ch.channelId, () => void this.reconcileOne(id));
     this.subscribed.set(id, unsub);
   }
 
@@ -80,6 +79,17 @@ export class Watcher {
       if (ch.status === 'forceClosing') await this.o.dispatch(toHex(ch.channelId), { type: 'block', height });
     }
     await this.reconcile(this.blocksSeen % FULL_RECONCILE_EVERY === 0);
+  }
+
+  private async reconcileOne(id: string): Promise<void> {
+    const ch = this.o.channels().find((c) => toHex(c.channelId) === id);
+    if (!ch) return;
+    try {
+      const lc = await this.o.ledger.channel(ch.channelId);
+      for (const ev of eventsFromLedgerRecord(ch, lc)) await this.o.dispatch(id, ev);
+    } catch (e) {
+      this.o.log.debug({ err: (e as Error).message }, 'reading the ledger failed; the next block retries');
+    }
   }
 
   private async reconcile(all: boolean): Promise<void> {

@@ -256,6 +256,32 @@ describe('closing', () => {
     expect(p.b.effects.filter((e) => e.type === 'submit' && e.tx === 'settle')).toHaveLength(1);
   });
 
+  it('resubmits a dispute and a settle the ledger has not acted on a few blocks later', () => {
+    const p = openPair();
+    for (let i = 0; i < 3; i++) {
+      p.apply(p.a, pay(1000n, `p${i}`));
+      p.flush();
+    }
+    const disputes = () => p.b.effects.filter((e) => e.type === 'submit' && e.tx === 'dispute').length;
+    const settles = () => p.b.effects.filter((e) => e.type === 'submit' && e.tx === 'settle').length;
+    p.b.ctx.height = 20;
+    p.apply(p.b, { type: 'ledgerClosing', seq: 1n, by: 'A', deadlineHeight: 30 });
+    expect(disputes()).toBe(1);
+    p.b.ctx.height = 21; // the ledger still shows the stale state: too soon to resend
+    p.apply(p.b, { type: 'ledgerClosing', seq: 1n, by: 'A', deadlineHeight: 30 });
+    expect(disputes()).toBe(1);
+    p.b.ctx.height = 23;
+    p.apply(p.b, { type: 'ledgerClosing', seq: 1n, by: 'A', deadlineHeight: 30 });
+    expect(disputes()).toBe(2);
+    p.apply(p.b, { type: 'ledgerClosing', seq: 3n, by: 'A', deadlineHeight: 30 }); // taken: nothing more
+    expect(disputes()).toBe(2);
+    p.apply(p.b, { type: 'block', height: 30 });
+    p.apply(p.b, { type: 'block', height: 32 });
+    expect(settles()).toBe(1);
+    p.apply(p.b, { type: 'block', height: 33 }); // still not closed three blocks later
+    expect(settles()).toBe(2);
+  });
+
   it('does not dispute its own close or a current state', () => {
     const p = openPair();
     p.apply(p.a, pay(1000n, 'p'));

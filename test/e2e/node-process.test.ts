@@ -44,6 +44,8 @@ describe('nodes as processes', () => {
     const apiB = await b.api();
     // bob starts with nothing: he can spend once he holds more than his 1% reserve
     await Promise.all(Array.from({ length: 300 }, () => apiA.pay({ peerId: b.id, amount: 100_000n })));
+    // if bob leads, he holds the full state once alice's commit arrives, a moment after her payments return
+    await until(async () => BigInt((await channelOf(b)).localBalance) === 1000n + 300n * 100_000n, 10_000, 'bob to hold the payments');
     const tasks: Promise<unknown>[] = [];
     for (let i = 0; i < 400; i++) tasks.push(apiA.pay({ peerId: b.id, amount: 2_000n }));
     for (let i = 0; i < 300; i++) tasks.push(apiB.pay({ peerId: a.id, amount: 1_000n }));

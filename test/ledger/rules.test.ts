@@ -206,11 +206,35 @@ describe('unilateral close, dispute and settle', () => {
     expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 800_000_000n - 3n * FEE);
   });
 
+  it('lets a watchtower dispute without locking out the honest side, and the newest state wins', () => {
+    const w = world();
+    w.nonce.set(w.a, 1);
+    closing(w, w.a, 3n, 900_000_000n, 100_000_000n);
+    // anyone with a newer state may submit it; here an outsider with seq 6
+    accept(w, signed(w.eve, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 6n, 800_000_000n, 200_000_000n), w.a, w.b) }), ctx(6));
+    // bob's own, newer still, is not refused
+    accept(w, signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 10n, 500_000_000n, 500_000_000n), w.a, w.b) }), ctx(7));
+    const ch = w.st.channel(w.id)!;
+    expect(ch.latest!.state.seq).toBe(10n);
+    expect(ch.submittedBy).toBe('A');
+    expect(ch.penalized).toBe('A');
+    expect(ch.feesA).toBe(3n * FEE); // the close and both disputes: the closing side pays them
+  });
+
+  it('keeps the penalty once earned, even if the closer later shows an even newer state', () => {
+    const w = world();
+    w.nonce.set(w.a, 1);
+    closing(w, w.a, 3n, 900_000_000n, 100_000_000n);
+    accept(w, signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 10n, 500_000_000n, 500_000_000n), w.a, w.b) }), ctx(6));
+    accept(w, signed(w.a, 2, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 11n, 499_000_000n, 501_000_000n), w.a, w.b) }), ctx(7));
+    expect(w.st.channel(w.id)!.penalized).toBe('A');
+    expect(w.st.channel(w.id)!.feesB).toBe(0n);
+  });
+
   const table: [string, (w: World) => Tx, number, TxErrorCode][] = [
     ['dispute with an older state', (w) => signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 1n, CAP, 0n), w.a, w.b) }), 8, 'STALE_STATE'],
     ['dispute with the same seq', (w) => signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 5n, CAP, 0n), w.a, w.b) }), 8, 'STALE_STATE'],
     ['dispute after the window', (w) => signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 9n, CAP, 0n), w.a, w.b) }), 15, 'WINDOW_CLOSED'],
-    ['dispute by the submitter', (w) => signed(w.a, 2, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 9n, CAP, 0n), w.a, w.b) }), 8, 'NOT_A_PARTY'],
     ['dispute with a forged state', (w) => signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 9n, 0n, CAP), w.eve, w.b) }), 8, 'BAD_SIGNATURE'],
     ['second unilateral close', (w) => signed(w.b, 0, { kind: 'forceClose', channelId: w.id, state: bothSign(state(w.id, 9n, CAP, 0n), w.a, w.b) }), 8, 'WRONG_STATUS'],
     ['cooperative close while closing', (w) => signed(w.b, 0, { kind: 'close', channelId: w.id, state: bothSign(state(w.id, 9n, CAP, 0n, { closing: true }), w.a, w.b) }), 8, 'WRONG_STATUS'],
@@ -268,10 +292,15 @@ describe('locks at settlement', () => {
     expectReject(w, signed(w.b, 2, { kind: 'reveal', channelId: w.id, lockId: 8, preimage: at(40), depth: 40 }), ctx(7, { fee: 100n }), 'BAD_STATE');
     accept(w, signed(w.b, 2, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(42), depth: 42 }), ctx(7, { fee: 100n }));
     expectReject(w, signed(w.b, 3, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(50), depth: 50 }), ctx(15, { fee: 100n }), 'WINDOW_CLOSED');
+    // an outsider's reveal is paid from its own account, not from the channel
+    const eveBefore = bal(w, w.eve);
+    expectReject(w, signed(w.eve, 0, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(42), depth: 42 }), ctx(8, { fee: 100n }), 'STALE_STATE');
+    accept(w, signed(w.eve, 0, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(43), depth: 43 }), ctx(8, { fee: 100n }));
+    expect(bal(w, w.eve)).toBe(eveBefore - 100n);
     accept(w, signed(w.b, 3, { kind: 'settle', channelId: w.id }), ctx(15, { fee: 100n }));
-    // 42 ticks of 1000 msat, less the two reveal fees the payee paid from its side
-    expect(bal(w, w.b)).toBe(42_000n - 2n * 100n);
-    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + (CAP - 42_000n) - 2n * 100n);
+    // 43 ticks of 1000 msat, less the two reveal fees the payee paid from its side
+    expect(bal(w, w.b)).toBe(43_000n - 2n * 100n);
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + (CAP - 43_000n) - 2n * 100n);
     expect(audit(w.st).ok).toBe(true);
   });
 });

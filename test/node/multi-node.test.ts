@@ -30,9 +30,13 @@ describe('two nodes in one process', () => {
     const payments = [];
     for (let i = 0; i < 100; i++) payments.push(alice.pay({ peerId: bob.nodeId, amount: 1_000_000n }));
     await Promise.all(payments);
+    // a follower's payment is final for the payer once the leader acked; the leader holds the full
+    // state a moment later, when the follower's commit arrives
+    await until(async () => (await bob.listChannels())[0]!.localBalance === 100_000_000n);
     const back = [];
     for (let i = 0; i < 40; i++) back.push(bob.pay({ peerId: alice.nodeId, amount: 500_000n }));
     await Promise.all(back);
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 920_000_000n && (await bob.listChannels())[0]!.seq === (await alice.listChannels())[0]!.seq);
 
     const [a] = await alice.listChannels();
     const [b] = await bob.listChannels();
@@ -77,5 +81,24 @@ describe('opening refused', () => {
     await expect(alice.openChannel({ peerId: bob.nodeId, capacity: 1_000n, push: 0n })).rejects.toThrow(/refused.*minimum/);
     expect((await alice.listChannels())[0]?.status).toBe('closed');
     expect(await bob.listChannels()).toEqual([]);
+  });
+});
+
+describe('funding checks', () => {
+  it('does not count a channel as open when the ledger channel under its id belongs to others', async () => {
+    const { eventsFromLedgerRecord } = await import('../../src/node/watcher.js');
+    net = await testNet();
+    const alice = await net.node('alice');
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    await alice.openChannel({ peerId: bob.nodeId, capacity: 100_000_000n, push: 0n });
+    const ch = bob.channels.list()[0]!;
+    const lc = (await bob.ledger.channel(ch.channelId))!;
+    // the real record matches; the same record with other parties or another capacity does not
+    expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, lc)).toEqual([{ type: 'ledgerOpened' }]);
+    expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, { ...lc, capacity: 10n })[0]).toMatchObject({ type: 'openFailed' });
+    expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, { ...lc, a: lc.b, b: lc.a })[0]).toMatchObject({ type: 'openFailed' });
+    expect(eventsFromLedgerRecord({ ...ch, status: 'open' }, { ...lc, capacity: 10n, status: 'closing' })).toEqual([]);
   });
 });
