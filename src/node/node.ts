@@ -307,6 +307,8 @@ export class SluiceNode implements NodeApi {
       throw new ApiError(503, 'PEER_UNREACHABLE', (e as Error).message);
     }
     await this.store.savePeer({ nodeId, address: m[2]! });
+    // A peer we dialed by address is redialed (with backoff) whenever the connection drops.
+    this.peers.keep(nodeId, m[2]!);
     return (await this.listPeers()).find((p) => p.nodeId === nodeId)!;
   }
 

@@ -40,3 +40,37 @@ describe('peer liveness', () => {
     expect(at - t0).toBeLessThan(10_000); // loose: only that it is dropped, not how fast
   });
 });
+
+describe('redialing', () => {
+  it('redials a peer connected by address after it restarts on the same port', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const tmp = await tempDir();
+    cleanups.push(tmp.cleanup);
+    const ledger = await startLedger({ dataDir: join(tmp.dir, 'l'), port: 0, blockTimeMs: 0, chainId: 'sluice-test', log: silentLogger() });
+    cleanups.push(() => ledger.stop());
+    const start = (name: string, p: number) =>
+      SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, listen: { host: '127.0.0.1', port: p }, log: silentLogger() });
+    const alice = await start('alice', 0);
+    cleanups.push(() => alice.stop());
+    let bob = await start('bob', port);
+    await alice.connectPeer(`${bob.nodeId}@127.0.0.1:${port}`);
+    await bob.stop();
+    const connected = async () => (await alice.listPeers()).find((p) => p.nodeId === bob.nodeId)?.connected === true;
+    for (let i = 0; i < 50 && (await connected()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await connected()).toBe(false);
+    bob = await start('bob', port);
+    cleanups.push(() => bob.stop());
+    let ok = false;
+    for (let i = 0; i < 200 && !ok; i++) {
+      ok = await connected();
+      if (!ok) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ok).toBe(true);
+  });
+});
