@@ -188,6 +188,7 @@ export class SluiceNode implements NodeApi {
 
   private onPeerConnected(peer: string): void {
     this.emit({ type: 'peer', nodeId: peer, connected: true });
+    this.streams.onPeerConnected(peer);
     for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'connected' });
   }
 

@@ -38,6 +38,8 @@ export interface StreamRecord {
   status: StreamStatus;
   startedAt: number;
   reason?: string;
+  /** When it stopped or finished (ms): a peer that was away then is told again when it reconnects. */
+  endedAt?: number;
   payer?: PayerStream;
   /** Payer, hash-chain mode: the chain's seed (a secret; never logged or shown). */
   seed?: string;
@@ -305,7 +307,10 @@ export class StreamManager {
       if (action === 'stop') r.payer = stopPayer(r.payer, now);
     }
     r.status = action === 'pause' ? 'paused' : action === 'resume' ? 'active' : 'stopped';
-    if (action === 'stop') r.reason = 'stopped by this node';
+    if (action === 'stop') {
+      r.reason = 'stopped by this node';
+      r.endedAt = now;
+    }
     this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action, reason: action === 'stop' ? 'stopped by the peer' : '' });
     await this.persist(r);
     if (action === 'stop' && r.role === 'payee') await this.finishPayee(r);
@@ -425,6 +430,7 @@ export class StreamManager {
     if (r.status === 'stopped' || r.status === 'finished') return;
     r.status = status;
     r.reason = reason;
+    r.endedAt = this.now();
     if (r.payer && r.payer.status !== 'finished') r.payer = stopPayer(r.payer, this.now());
     await this.persist(r);
     this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason });
@@ -619,6 +625,7 @@ export class StreamManager {
     if (r.status === 'stopped' || r.status === 'finished') return;
     r.status = status;
     r.reason = reason;
+    r.endedAt = this.now();
     await this.persist(r);
     await this.finishPayee(r);
     this.event(status, r);
@@ -655,6 +662,23 @@ export class StreamManager {
     if (action === 'resume' && r.meter) r.meter = { ...r.meter, lastTickAt: this.now(), late: false };
     await this.persist(r);
     this.event(action === 'pause' ? 'paused' : 'resumed', r);
+  }
+
+  /**
+   * A peer is back: repeat what it may have missed while away — that a stream is paused, or that it
+   * ended in the last hour. Both are harmless to receive twice.
+   */
+  onPeerConnected(peerId: string): void {
+    const now = this.now();
+    for (const r of this.records.values()) {
+      if (r.peerId !== peerId) continue;
+      const streamId = fromHex(r.id);
+      if (r.status === 'paused' && r.role === 'payer') {
+        this.o.peers.send(peerId, { kind: 'streamControl', streamId, action: 'pause', reason: r.reason ?? '' });
+      } else if ((r.status === 'stopped' || r.status === 'finished') && r.endedAt !== undefined && now - r.endedAt < 3_600_000) {
+        this.o.peers.send(peerId, { kind: 'streamControl', streamId, action: 'stop', reason: r.reason ?? 'stopped' });
+      }
+    }
   }
 
   /** The channel is closing or closed: its streams end (a payee's reveals stay for the ledger). */

@@ -105,3 +105,18 @@ describe('spending limits', () => {
     await until(async () => (await bob.listChannels())[0]!.localBalance === 50n);
   });
 });
+
+describe('a peer that was away', () => {
+  it('is told on reconnect that the stream was paused meanwhile', async () => {
+    const { alice, bob } = await pair();
+    await alice.openStream({ peerId: bob.nodeId, rate: '10msat/100ms', mode: 'signed' });
+    await until(async () => ((await bob.listStreams())[0]?.ticks ?? 0) >= 3);
+    alice.peers.disconnect(bob.nodeId, 'test: cable pulled');
+    await until(async () => !(await alice.listPeers()).find((p) => p.nodeId === bob.nodeId)?.connected);
+    const [s] = await alice.listStreams();
+    await alice.controlStream({ streamId: s!.streamId, action: 'pause' }); // the message cannot arrive
+    expect((await bob.listStreams())[0]!.status).toBe('active');
+    await alice.connectInMemory(bob.nodeId);
+    await until(async () => (await bob.listStreams())[0]!.status === 'paused');
+  });
+});
