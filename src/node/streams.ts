@@ -544,6 +544,7 @@ export class StreamManager {
         continue;
       }
       r.meter = res.meter;
+      if (r.status === 'paused') r.status = 'active'; // ticks again: the payer resumed (we may have missed its word)
       this.event('tick', r);
       if (r.meter.status === 'finished') void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
       else void this.persist(r, false);
@@ -572,7 +573,8 @@ export class StreamManager {
 
   private async onReveal(peerId: string, id: string, depth: number, value: Uint8Array): Promise<void> {
     const r = this.records.get(id);
-    if (!r || r.role !== 'payee' || r.peerId !== peerId || r.terms.mode !== 'hashchain' || r.status !== 'active') return;
+    if (!r || r.role !== 'payee' || r.peerId !== peerId || r.terms.mode !== 'hashchain') return;
+    if (r.status !== 'active' && r.status !== 'paused') return;
     const lock = this.hashchainLock(r);
     if (!lock) return; // the budget is not locked in a signed state yet: nothing to check against
     if (lock.unit !== r.unit || lock.from === this.localSideOf(r)) {
@@ -591,6 +593,7 @@ export class StreamManager {
     }
     r.revealedDepth = depth;
     r.revealedValue = toHex(value);
+    if (r.status === 'paused') r.status = 'active'; // ticks again: the payer resumed
     r.meter = { ...r.meter!, ticks: depth, paid: r.unit! * BigInt(depth), lastTickAt: this.now() };
     this.event('tick', r);
     await this.persist(r, false);
