@@ -32,8 +32,9 @@ try {
   const done = new Promise<void>((resolve) => sensor.on('stopped', () => resolve()));
   await dashboard.openStream({ peerId: sensor.nodeId, rate: '5sat/s', max: '50sat' });
   await done;
-  const [ch] = await dashboard.channels();
-  console.log(`10 readings bought for ${ch!.remoteBalance} msat, no ledger transaction per reading`);
+  // the sensor's side of the channel: what it earned (the payer's view catches up a moment later)
+  const [ch] = await sensor.channels();
+  console.log(`10 readings sold for ${ch!.localBalance} msat, no ledger transaction per reading`);
 } finally {
   await dashboard.stop();
   await sensor.stop();
