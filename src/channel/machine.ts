@@ -158,8 +158,6 @@ export function isLeader(ch: Channel): boolean {
   return toHex(ch.localNodeId) < toHex(ch.remoteNodeId);
 }
 
-export const localWinsRace = isLeader;
-
 export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResult {
   switch (ev.type) {
     case 'localOps': return onLocalOps(ch, [{ ops: ev.ops, refs: [ev.ref] }], ctx);

@@ -12,12 +12,11 @@
 //   releaseHashchain  lock from R, P gives the unclaimed remainder back to R
 //   close             marks the state closing; needs no locks; nothing may follow it
 import { equalBytes } from '../crypto/bytes.js';
-import { hashChain, sha256 } from '../crypto/hash.js';
+import { MAX_HASH_CHAIN_LENGTH, hashChain, sha256 } from '../crypto/hash.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { assertNever } from '../wire/assert-never.js';
 import { MAX_LOCKS, balanceOf, checkInvariant, lockAmount, otherSide, type ChannelState, type Lock, type Side } from './state.js';
 
-export const MAX_HASHCHAIN_UNITS = 1_000_000;
 
 /** What a node accepts from its peer (and holds itself to). */
 export interface ChannelLimits {
@@ -63,8 +62,8 @@ function applyOne(s: ChannelState, op: ChannelOp, p: Side): ChannelState | strin
       const lock: Lock = op.op === 'addHtlc'
         ? { kind: 'htlc', id: op.id, from: p, amount: op.amount, paymentHash: op.paymentHash, expiryHeight: op.expiryHeight }
         : { kind: 'hashchain', id: op.id, from: p, root: op.root, unit: op.unit, maxUnits: op.maxUnits };
-      if (lock.kind === 'hashchain' && (op.op !== 'addHashchain' || op.maxUnits < 1 || op.maxUnits > MAX_HASHCHAIN_UNITS || op.unit <= 0n)) {
-        return `hash-chain lock needs 1..${MAX_HASHCHAIN_UNITS} units of a positive amount`;
+      if (lock.kind === 'hashchain' && (op.op !== 'addHashchain' || op.maxUnits < 1 || op.maxUnits > MAX_HASH_CHAIN_LENGTH || op.unit <= 0n)) {
+        return `hash-chain lock needs 1..${MAX_HASH_CHAIN_LENGTH} units of a positive amount`;
       }
       const amount = lockAmount(lock);
       if (amount <= 0n) return 'lock amount must be positive';

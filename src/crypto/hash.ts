@@ -22,6 +22,12 @@ export function taggedMessage(tag: string, chainId: string, body: Uint8Array): U
   return concatBytes(len(t.length), t, len(c.length), c, body);
 }
 
+/**
+ * The longest hash chain anyone here builds or checks: checking a depth costs one sha256 per unit, so
+ * the channel, the ledger and the stream core all refuse budgets past it.
+ */
+export const MAX_HASH_CHAIN_LENGTH = 1_000_000;
+
 /** sha256 applied `depth` times (PayWord hash chains: the root is hashChain(seed, n)). */
 export function hashChain(x: Uint8Array, depth: number): Uint8Array {
   let h = x;

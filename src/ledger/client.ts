@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { toHex } from '../crypto/bytes.js';
 import type { Msat } from '../money.js';
 import { msatFromJson } from '../money.js';
-import type { Json, JsonObject } from '../util/json-fields.js';
+import type { JsonObject } from '../util/json-fields.js';
 import { accountFromJson, channelFromJson, eventFromJson } from './records-json.js';
 import { DEFAULT_LEDGER_PORT, MAX_REQUEST_BYTES } from './server.js';
 import { txToJson } from './tx-codec.js';
@@ -329,7 +329,6 @@ export class LedgerClient {
   }
 }
 
-export type { Json };
 
 /** Wait for `p` but no longer than `ms`, without leaving a timer behind. */
 async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {

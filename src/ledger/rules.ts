@@ -3,7 +3,7 @@
 //
 // Guards first, then the changes: a rejected transaction returns before anything is written.
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import { hashChain, sha256 } from '../crypto/hash.js';
+import { MAX_HASH_CHAIN_LENGTH, hashChain, sha256 } from '../crypto/hash.js';
 import { checkSignedState, lockAmount, otherSide, type Side, type SignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 import { verifyTxSig } from './tx-codec.js';
@@ -21,8 +21,6 @@ export type ApplyResult =
   | { ok: true; writes: Write[]; events: LedgerEvent[] }
   | { ok: false; error: TxError };
 
-/** Hash-chain depths past this are refused: checking a reveal costs one sha256 per unit. */
-export const MAX_HASHCHAIN_UNITS = 1_000_000;
 
 /** Faucet mints at most this much per transaction (100 BTC), so a typo cannot mint 2^63. */
 export const MAX_FAUCET_MSAT: Msat = 10_000_000_000_000n;
@@ -237,7 +235,6 @@ function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): Appl
   };
 }
 
-export { hashChain };
 
 function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext): ApplyResult {
   const found = channelFor(view, tx, 'closing');
@@ -246,8 +243,8 @@ function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext): ApplyR
   if (ctx.height >= ch.deadlineHeight!) return reject('WINDOW_CLOSED', `reveals are accepted until height ${ch.deadlineHeight}`);
   const lock = ch.latest!.state.locks.find((l) => l.id === tx.lockId);
   if (!lock || lock.kind !== 'hashchain') return reject('BAD_STATE', `no hash-chain lock ${tx.lockId} in the state under adjudication`);
-  if (tx.depth < 1 || tx.depth > lock.maxUnits || tx.depth > MAX_HASHCHAIN_UNITS) {
-    return reject('BAD_PREIMAGE', `depth must be 1..${Math.min(lock.maxUnits, MAX_HASHCHAIN_UNITS)}`);
+  if (tx.depth < 1 || tx.depth > lock.maxUnits || tx.depth > MAX_HASH_CHAIN_LENGTH) {
+    return reject('BAD_PREIMAGE', `depth must be 1..${Math.min(lock.maxUnits, MAX_HASH_CHAIN_LENGTH)}`);
   }
   const shown = ch.reveals[tx.lockId] ?? 0;
   if (tx.depth <= shown) return reject('STALE_STATE', `depth ${shown} was already shown for lock ${tx.lockId}`);

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import { acceptOpen, proposeOpen } from '../channel/open.js';
-import { localBalance, remoteBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
+import { localBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
 import { signState, type ChannelState } from '../channel/state.js';
 import { LedgerRpcError, LedgerUnavailableError } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
@@ -255,7 +255,5 @@ export class ChannelManager {
       .find((c) => localBalance(c) - c.limits.reserve >= amount);
   }
 
-  summary(ch: Channel): { local: bigint; remote: bigint } {
-    return { local: localBalance(ch), remote: remoteBalance(ch) };
-  }
+
 }

@@ -13,7 +13,7 @@ import type { HashchainLock, Lock } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
 import {
-  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, meterTickTo, hashchainUnits, makeTerms, observedRate,
+  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, meterTickTo, hashchainUnits, makeTerms,
   owedAfter, parseRate, pausePayer, recordTicks, resumePayer, startMeter, startPayer, stopPayer, ticksDue, verifyReveal,
   type PayeeMeter, type PayerStream, type SpendingLimits, type StreamTerms,
 } from '../stream/index.js';
@@ -47,10 +47,9 @@ export interface StreamRecord {
   units?: number;
   unit?: bigint;
   meter?: PayeeMeter;
-  /** Payee, hash-chain mode: deepest reveal (absolute depth from the first root) and what is claimed. */
+  /** Payee, hash-chain mode: deepest reveal (absolute depth from the first root); what is claimed is read from the lock. */
   revealedDepth?: number;
   revealedValue?: string;
-  claimedDepth?: number;
 }
 
 export interface StreamPolicy {
@@ -350,7 +349,8 @@ export class StreamManager {
     if (queued > 0 && r.terms.mode === 'signed') return;
     const due = ticksDue(p, now) - queued;
     if (due <= 0) return;
-    const lateBy = now - (p.resumedAt! + (p.ticksPaid + queued + 1) * r.terms.tickMs - (p.activeMs - 0));
+    // tick k fell due when the running time reached k * tickMs: resumedAt + (k * tickMs - activeMs)
+    const lateBy = now - (p.resumedAt! + (p.ticksPaid + queued + 1) * r.terms.tickMs - p.activeMs);
     if (Number.isFinite(lateBy)) this.lateness.push(Math.max(0, lateBy));
     if (this.lateness.length > 100_000) this.lateness.splice(0, 50_000);
     const before = p.ticksPaid + queued;
@@ -513,7 +513,6 @@ export class StreamManager {
       r.units = hc.units;
       r.unit = hc.unit;
       r.revealedDepth = 0;
-      r.claimedDepth = 0;
     }
     this.records.set(id, r);
     await this.persist(r);
@@ -614,8 +613,6 @@ export class StreamManager {
       const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'claimHashchain', id: r.lockId!, depth: depth - claimed, preimage: fromHex(r.revealedValue) }]);
       try {
         await settled;
-        r.claimedDepth = depth;
-        await this.persist(r);
       } catch (e) {
         this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'hash-chain checkpoint failed');
       }
@@ -713,8 +710,5 @@ export class StreamManager {
     return out;
   }
 
-  observedRate(id: string): bigint {
-    const r = this.record(id);
-    return r.meter ? observedRate(r.meter, this.now()) : 0n;
-  }
+
 }

@@ -23,7 +23,9 @@ export interface StreamTerms {
 }
 
 /** Bounds the payee's hash-chain lock (the channel accepts at most 1,000,000 units per lock). */
-export const MAX_CHAIN_UNITS = 1_000_000;
+/** Re-exported under the stream core's name: the one limit lives beside hashChain. */
+export { MAX_HASH_CHAIN_LENGTH as MAX_CHAIN_UNITS } from '../crypto/hash.js';
+import { MAX_HASH_CHAIN_LENGTH as MAX_CHAIN_UNITS } from '../crypto/hash.js';
 
 export interface TermsOptions {
   rate: Rate;

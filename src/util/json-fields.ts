@@ -1,6 +1,6 @@
 // Strict readers for fields of untrusted JSON objects. Each throws InputError naming the field,
 // so a decoder can turn any bad request into one clear message.
-import { InputError, fromHex, toHex } from '../crypto/bytes.js';
+import { InputError, fromHex } from '../crypto/bytes.js';
 import { isValidPublicKey } from '../crypto/keys.js';
 import { msatFromJson, type Msat } from '../money.js';
 
@@ -62,4 +62,3 @@ export function canonicalJson(v: Json): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`).join(',')}}`;
 }
 
-export const hex = toHex;

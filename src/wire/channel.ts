@@ -215,21 +215,26 @@ export const updateStateCodec: MessageCodec<UpdateStateMessage> = tlvTailedCodec
   },
 });
 
+/** ackState and commitState share one shape: 32 channelId, u64 seq, 64 sig, tlvs. */
+function seqSigCodec<M extends AckStateMessage | CommitStateMessage>(type: number, kind: M['kind']): MessageCodec<M> {
+  return tlvTailedCodec<M>({
+    type,
+    kind,
+    write(w, m) {
+      w.bytes(fixed(m.channelId, CHANNEL_ID_LENGTH, `${kind} channelId`))
+        .u64(m.seq)
+        .bytes(fixed(m.sig, SIGNATURE_LENGTH, `${kind} sig`));
+    },
+    read(r) {
+      const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
+      const seq = r.u64('seq');
+      return ok({ kind, channelId, seq, sig: r.bytes(SIGNATURE_LENGTH, 'sig') } as M);
+    },
+  });
+}
+
 /** 32774 ackState: 32 channelId, u64 seq, 64 sig, tlvs */
-export const ackStateCodec: MessageCodec<AckStateMessage> = tlvTailedCodec<AckStateMessage>({
-  type: ACK_STATE_TYPE,
-  kind: 'ackState',
-  write(w, m) {
-    w.bytes(fixed(m.channelId, CHANNEL_ID_LENGTH, 'ackState channelId'))
-      .u64(m.seq)
-      .bytes(fixed(m.sig, SIGNATURE_LENGTH, 'ackState sig'));
-  },
-  read(r) {
-    const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
-    const seq = r.u64('seq');
-    return ok({ kind: 'ackState', channelId, seq, sig: r.bytes(SIGNATURE_LENGTH, 'sig') });
-  },
-});
+export const ackStateCodec: MessageCodec<AckStateMessage> = seqSigCodec<AckStateMessage>(ACK_STATE_TYPE, 'ackState');
 
 /** 32776 reestablish: 32 channelId, u64 signedSeq, tlvs */
 export const reestablishCodec: MessageCodec<ReestablishMessage> = tlvTailedCodec<ReestablishMessage>({
@@ -245,19 +250,6 @@ export const reestablishCodec: MessageCodec<ReestablishMessage> = tlvTailedCodec
 });
 
 /** 32778 commitState: 32 channelId, u64 seq, 64 sig, tlvs */
-export const commitStateCodec: MessageCodec<CommitStateMessage> = tlvTailedCodec<CommitStateMessage>({
-  type: COMMIT_STATE_TYPE,
-  kind: 'commitState',
-  write(w, m) {
-    w.bytes(fixed(m.channelId, CHANNEL_ID_LENGTH, 'commitState channelId'))
-      .u64(m.seq)
-      .bytes(fixed(m.sig, SIGNATURE_LENGTH, 'commitState sig'));
-  },
-  read(r) {
-    const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
-    const seq = r.u64('seq');
-    return ok({ kind: 'commitState', channelId, seq, sig: r.bytes(SIGNATURE_LENGTH, 'sig') });
-  },
-});
+export const commitStateCodec: MessageCodec<CommitStateMessage> = seqSigCodec<CommitStateMessage>(COMMIT_STATE_TYPE, 'commitState');
 
 export const CHANNEL_CODECS = [openChannelCodec, acceptChannelCodec, updateStateCodec, ackStateCodec, reestablishCodec, commitStateCodec] as const;

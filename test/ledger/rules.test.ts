@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../src/crypto/hash.js';
-import { applyTx, hashChain, type TxContext } from '../../src/ledger/rules.js';
+import { applyTx, type TxContext } from '../../src/ledger/rules.js';
+import { hashChain } from '../../src/crypto/hash.js';
 import { audit } from '../../src/ledger/audit.js';
 import { MemoryState } from '../../src/ledger/view.js';
 import type { Tx, TxErrorCode } from '../../src/ledger/types.js';
