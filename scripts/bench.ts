@@ -2,7 +2,7 @@
 // Prints, in one run: the cost of one sign, one verify (OpenSSL and pure JS), one synced LevelDB write
 // (the limits), then durable signed updates/s, payments/s and payment latency between two node
 // processes on one channel. A benchmark, not a test: figures vary with the machine's load.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,8 @@ import { publicKeyOf, randomSecretKey, signMessage, verifyDigest, verifyMessage 
 import { sha256 } from '../src/crypto/hash.js';
 import { stateMessage, type ChannelState } from '../src/channel/state.js';
 import { ApiClient } from '../src/api/client.js';
+import { readApiUrl } from '../src/api/url-file.js';
+import { readToken } from '../src/api/token.js';
 
 const results: Record<string, number | string> = {};
 
@@ -110,7 +112,7 @@ async function twoNodes(): Promise<void> {
       const n = start(['node', 'start', '--data-dir', d, '--port', '0', '--api-port', '0', '--ledger', ledgerUrl, '--log-level', 'warn']);
       procs.push(n.proc);
       const m = await n.wait(/peers connect to (\S+)/);
-      const api = new ApiClient({ url: (await readFile(join(d, 'api-url'), 'utf8')).trim(), token: (await readFile(join(d, 'api-token'), 'utf8')).trim() });
+      const api = new ApiClient({ url: await readApiUrl(d), token: await readToken(d) });
       nodes.push({ target: m[1]!, api, id: m[1]!.split('@')[0]! });
     }
     const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
@@ -227,8 +229,6 @@ async function streams(): Promise<void> {
       await payer.faucet('5000000000sat');
       await payer.connect(payee.nodeId);
       await payer.openChannel(payee.nodeId, '4000000000sat');
-      let ticks = 0;
-      payee.on('tick', () => ticks++);
       const rssBefore = process.memoryUsage().rss;
       const handles = await Promise.all(Array.from({ length: run.streams }, () =>
         payer.openStream({ peerId: payee.nodeId, rate: run.rate, mode: run.mode, duration: run.mode === 'hashchain' ? '1min' : undefined })));
@@ -250,7 +250,6 @@ async function streams(): Promise<void> {
       results[`streams_${key}_rssMB`] = rss / 1e6;
       line(`${run.mode}: ${run.streams} streams at ${run.rate}`, `${fmt(tickRate)} ticks/s metered by the payee, tick lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms, RSS ${(rss / 1e6).toFixed(0)} MB (+${((rss - rssBefore) / 1e6).toFixed(0)} MB)`);
       await Promise.all(handles.map((h) => h.stop().catch(() => undefined)));
-      void ticks;
 
       async function paidOnPayee(): Promise<bigint> {
         return (await payee.streams()).reduce((sum, v) => sum + v.paid, 0n);

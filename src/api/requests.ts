@@ -30,7 +30,6 @@ export interface PayRequest {
 }
 
 export type StreamAction = 'pause' | 'resume' | 'stop';
-export const STREAM_ACTIONS: readonly StreamAction[] = ['pause', 'resume', 'stop'];
 export const STREAM_MODES: readonly NonNullable<OpenStreamRequest['mode']>[] = ['signed', 'hashchain'];
 export const STREAM_BILLINGS: readonly NonNullable<OpenStreamRequest['billing']>[] = ['prorata', 'interval'];
 /** A stream's duration is capped as `parseDuration` caps it: one year. */

@@ -4,11 +4,17 @@ import type { ChannelView, NodeEvent, NodeInfo, PaymentResult, PeerView, StreamE
 import { formatMsat, formatMsatFull } from '../money.js';
 import { assertNever } from '../wire/assert-never.js';
 
+/** NODEID@HOST:PORT, as `sluice peer connect` takes it, when the node listens on a WebSocket URL. */
+function connectTarget(i: NodeInfo): string {
+  const m = /^wss?:\/\/([^/]+)/.exec(i.peerUrl);
+  return m ? `${i.nodeId}@${m[1]}` : i.peerUrl;
+}
+
 export function infoLines(i: NodeInfo): string {
   const ch = i.channels;
   return [
     `node:     ${i.nodeId}${i.alias ? ` (${i.alias})` : ''}`,
-    `peers at: ${i.peerUrl}`,
+    `peers at: ${connectTarget(i)}`,
     `ledger:   ${i.ledgerUrl} (chain ${i.chainId}, height ${i.height})`,
     `channels: ${ch.open} open, ${ch.opening} opening, ${ch.closing} closing, ${ch.closed} closed`,
     `peers:    ${i.peers.connected} connected, ${i.peers.known} known`,

@@ -226,10 +226,6 @@ export class StreamFollower {
     if (isFinal(opened)) this.finish();
   }
 
-  get streamId(): string {
-    return this.current.streamId;
-  }
-
   /** A stream event from the feed; those of other streams are ignored. */
   event(kind: StreamEventKind, s: StreamView): void {
     if (this.done || s.streamId !== this.current.streamId) return;

@@ -11,6 +11,7 @@ import type {
   Account, LedgerChannel, LedgerEvent, LedgerParams, SignedTxBody, Tx, TxError, TxErrorCode,
 } from './types.js';
 import { Overlay, type LedgerView, type Write } from './view.js';
+import { assertNever } from '../wire/assert-never.js';
 
 export interface TxContext extends LedgerParams {
   /** Height of the block this transaction goes into. */
@@ -68,13 +69,10 @@ export function applyTx(view: LedgerView, tx: Tx, ctx: TxContext): ApplyResult {
     case 'reveal': return applyReveal(view, tx, ctx);
     case 'settle': return applySettle(view, tx, ctx);
     case 'preimage': return applyPreimage(view, tx, ctx);
-    default: return assertNever(tx);
+    default: return assertNever(tx, 'transaction');
   }
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled transaction ${JSON.stringify(x)}`);
-}
 
 type Of<K extends SignedTxBody['kind']> = Extract<SignedTxBody, { kind: K }>;
 

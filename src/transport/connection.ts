@@ -23,10 +23,6 @@ export class LinkConnection {
     private readonly hooks: ConnectionHooks,
   ) {}
 
-  get established(): boolean {
-    return this.session !== null;
-  }
-
   /** Bytes that arrived from the carrier. */
   receive(bytes: Uint8Array): void {
     if (this.finished || this.session?.closed) return;

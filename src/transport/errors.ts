@@ -1,6 +1,7 @@
 // Typed transport failures. Every one of them means the same thing to the caller: the peer (or
 // the bytes in flight) broke BOLT 8, so the connection is dropped. They are values, not
 // exceptions, so a hostile byte stream can never throw out of the decoder.
+import { assertNever } from '../wire/assert-never.js';
 
 export type HandshakeAct = 1 | 2 | 3;
 
@@ -43,10 +44,7 @@ export function describeTransportError(error: TransportError): string {
     case 'bad-body-tag':
       return 'bad MAC on message body';
     default:
-      return assertNever(error);
+      return assertNever(error, 'transport error');
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled transport error: ${JSON.stringify(value)}`);
-}

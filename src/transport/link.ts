@@ -8,6 +8,7 @@ import { ByteQueue } from './byte-queue.js';
 import { ciphersFor, type MessageEncryptor } from './cipher.js';
 import { Deframer } from './deframer.js';
 import type { Result, TransportError } from './errors.js';
+import { assertNever } from '../wire/assert-never.js';
 import {
   ACT_ONE_LENGTH,
   ACT_THREE_LENGTH,
@@ -123,7 +124,7 @@ export class NoiseLink {
       case 'failed':
         throw new Error(`handshakeStep in stage ${phase.stage}`);
       default:
-        return assertNever(phase);
+        return assertNever(phase, 'link phase');
     }
   }
 
@@ -151,6 +152,3 @@ export class NoiseLink {
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled link phase: ${JSON.stringify(value)}`);
-}

@@ -15,10 +15,11 @@
 // The wire checks shape only: known tag, exact lengths, amounts <= MAX_MSAT. Whether an op makes
 // sense (a pay of 0, an unknown HTLC id, a depth past maxUnits) is for the channel layer to judge.
 
-import { assertBytes, ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
+import { ByteWriter, InputError, type ByteReader } from '../crypto/bytes.js';
 import { MAX_MSAT } from '../money.js';
 import { assertNever } from './assert-never.js';
 import { fail, ok, type WireResult } from './result.js';
+import { fixed } from './tlv-tailed.js';
 
 /** Payment hashes, preimages and hash-chain roots are sha256 sized. */
 export const OP_HASH_LENGTH = 32;
@@ -58,15 +59,8 @@ export function amount(value: bigint, what: string): bigint {
   return value; // ByteWriter.u64 refuses non-bigints and negatives
 }
 
-function hash(value: Uint8Array, what: string): Uint8Array {
-  assertBytes(value, what, OP_HASH_LENGTH);
-  return value;
-}
-
-function streamIdBytes(value: Uint8Array, what: string): Uint8Array {
-  assertBytes(value, what, STREAM_ID_LENGTH);
-  return value;
-}
+const hash = (value: Uint8Array, what: string) => fixed(value, OP_HASH_LENGTH, what);
+const streamIdBytes = (value: Uint8Array, what: string) => fixed(value, STREAM_ID_LENGTH, what);
 
 /** Append one op (tag and fields). Throws InputError on a malformed op (a caller bug). */
 export function writeOp(w: ByteWriter, op: ChannelOp, what = 'op'): void {
