@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fromHex } from '../../src/crypto/bytes.js';
 
-export const VECTORS_URL = new URL('../../../shared/vectors/bolt08-transport.txt', import.meta.url);
+export const VECTORS_URL = new URL('../vectors/bolt08-transport.txt', import.meta.url);
 
 export interface VectorLine {
   /** The "# Act One"-style header the line falls under, or '' before the first one. */
