@@ -220,9 +220,16 @@ export class StreamManager {
     }
     const ch = this.o.channels.payable(peerId, budget);
     if (!ch) throw new ApiError(409, 'NO_ROUTE', `no open channel with ${peerId} can fund ${budget} msat`);
-    if (!this.allowed(peerId, terms.mode === 'hashchain' ? budget : owedAfter(terms, 1), now)) {
+    // Hash chains: the whole budget is held against the limits now, before anything is awaited, so
+    // concurrent opens cannot all pass one limit; the hold is given back if the stream never locks it.
+    // Signed streams are held tick by tick (tickPayer); here they need only room for one tick.
+    const held = terms.mode === 'hashchain' ? budget : 0n;
+    if (held > 0n ? !this.reserve(peerId, held, now) : !this.allowed(peerId, owedAfter(terms, 1), now)) {
       throw new ApiError(409, 'SPENDING_LIMIT', 'this stream would pass a spending limit');
     }
+    const releaseHold = (): void => {
+      if (held > 0n) this.releaseSpend(peerId, held, now);
+    };
     const r: StreamRecord = { id, role: 'payer', peerId, channelId: toHex(ch.channelId), terms, status: 'opening', startedAt: now };
     if (chain) {
       const seed = randomBytes(32);
@@ -234,7 +241,12 @@ export class StreamManager {
       r.lockId = this.freeLockId(ch);
     }
     this.records.set(id, r);
-    await this.persist(r);
+    try {
+      await this.persist(r);
+    } catch (e) {
+      releaseHold();
+      throw e;
+    }
     const accepted = new Promise<void>((resolve, reject) => this.opening.set(id, { resolve, reject }));
     this.o.peers.send(peerId, {
       kind: 'streamOpen', channelId: ch.channelId, streamId: fromHex(id), mode: terms.mode, rateAmount: terms.rate.amount,
@@ -245,6 +257,7 @@ export class StreamManager {
     try {
       await Promise.race([accepted, new Promise((_, rej) => (timer = setTimeout(() => rej(new ApiError(503, 'TIMEOUT', 'the peer did not answer the stream request')), OPEN_TIMEOUT_MS)))]);
     } catch (e) {
+      releaseHold();
       r.status = 'rejected';
       r.reason = (e as Error).message;
       await this.persist(r);
@@ -260,13 +273,13 @@ export class StreamManager {
       try {
         await settled;
       } catch (e) {
+        releaseHold();
         r.status = 'stopped';
         r.reason = `could not lock the budget: ${(e as Error).message}`;
         await this.persist(r);
         this.o.peers.send(peerId, { kind: 'streamControl', streamId: fromHex(id), action: 'stop', reason: r.reason });
         throw new ApiError(409, 'LOCK_FAILED', r.reason);
       }
-      this.spendNow(peerId, budget, this.now());
     }
     r.status = 'active';
     r.payer = startPayer(id, terms, this.now());
@@ -289,9 +302,20 @@ export class StreamManager {
     return (!p.nodeLimits || this.spend.allowed('node', amount, now, p.nodeLimits)) && (!p.peerLimits || this.spend.allowed(peerId, amount, now, p.peerLimits));
   }
 
-  private spendNow(peerId: string, amount: bigint, now: number): void {
-    this.spend.record('node', amount, now);
-    this.spend.record(peerId, amount, now);
+  /** Hold `amount` against the node's and the peer's limits; false (nothing held) if either refuses. */
+  private reserve(peerId: string, amount: bigint, now: number): boolean {
+    const p = this.o.policy;
+    if (!this.spend.reserve([{ key: 'node', limits: p.nodeLimits }, { key: peerId, limits: p.peerLimits }], amount, now)) return false;
+    this.saveSpend();
+    return true;
+  }
+
+  private releaseSpend(peerId: string, amount: bigint, at: number): void {
+    this.spend.release('node', amount, at).release(peerId, amount, at);
+    this.saveSpend();
+  }
+
+  private saveSpend(): void {
     void this.o.store.saveStream('~spend', { kind: 'spend', ledger: this.spend.toJSON() as never });
   }
 
@@ -363,7 +387,11 @@ export class StreamManager {
       return;
     }
     const amount = owedAfter(r.terms, after) - owedAfter(r.terms, before);
-    if (!this.allowed(r.peerId, amount, now)) {
+    if (localBalance(ch) - ch.limits.reserve < amount) {
+      void this.endPayer(r, 'the channel has no more to pay with');
+      return;
+    }
+    if (!this.reserve(r.peerId, amount, now)) {
       r.payer = pausePayer(p, now);
       r.status = 'paused';
       r.reason = 'a spending limit is reached';
@@ -372,11 +400,6 @@ export class StreamManager {
       this.event('paused', r);
       return;
     }
-    if (localBalance(ch) - ch.limits.reserve < amount) {
-      void this.endPayer(r, 'the channel has no more to pay with');
-      return;
-    }
-    this.spendNow(r.peerId, amount, now);
     this.queuedTicks.set(r.id, queued + due);
     const { ref, settled } = this.o.channels.submitOps(r.channelId, [{ op: 'streamPay', streamId: fromHex(r.id), amount, ticks: after }]);
     this.tickRefs.set(ref, { id: r.id, count: due });
@@ -388,6 +411,7 @@ export class StreamManager {
       },
       (e: unknown) => {
         this.tickRefs.delete(ref);
+        this.releaseSpend(r.peerId, amount, now); // the hold is cancelled: this payment did not happen
         if (this.committedRefs.delete(ref)) {
           // counted when proposed, but the update was refused: take it back
           const q = r.payer!;

@@ -85,6 +85,37 @@ export class SpendLedger {
     return this;
   }
 
+  /**
+   * Check and count in one step (a hold, in ILP STREAM's terms): the spend is counted under every key
+   * only if each key's limits allow it, so concurrent callers can never both pass one limit. A hold
+   * that does not turn into a payment is given back with release().
+   */
+  reserve(keys: readonly { key: string; limits?: SpendingLimits }[], amount: bigint, now: number): boolean {
+    for (const k of keys) if (k.limits && !this.allowed(k.key, amount, now, k.limits)) return false;
+    for (const k of keys) this.record(k.key, amount, now);
+    return true;
+  }
+
+  /**
+   * Give back a spend recorded at `at` that did not happen (a reservation whose stream was refused).
+   * Takes it from the hour it was recorded in and from the total, never below zero.
+   */
+  release(key: string, amount: bigint, at: number): this {
+    checkId(key, 'key');
+    checkAmount(amount, 'amount');
+    const entry = this.keys.get(key);
+    if (!entry) return this;
+    const hour = Math.floor(checkTime(at, 'at') / HOUR_MS);
+    const less = (v: bigint) => (v > amount ? v - amount : 0n);
+    entry.total = less(entry.total);
+    const inHour = entry.hours.get(hour);
+    if (inHour !== undefined) {
+      if (less(inHour) === 0n) entry.hours.delete(hour);
+      else entry.hours.set(hour, less(inHour));
+    }
+    return this;
+  }
+
   toJSON(): SpendLedgerJson {
     return {
       version: 1,
