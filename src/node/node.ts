@@ -95,7 +95,8 @@ export class SluiceNode implements NodeApi {
     readonly peers: PeerManager,
     readonly channels: ChannelManager,
     private readonly watcher: Watcher,
-    private readonly account: Wallet,
+    /** The node's ledger account (its transactions). */
+    readonly account: Wallet,
     readonly log: Logger,
     readonly streams: StreamManager,
   ) {}
@@ -131,7 +132,9 @@ export class SluiceNode implements NodeApi {
       onChange: (ch, e) => self.onChannelChange(ch, e),
       attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
-    const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
+    const streams = new StreamManager({
+      store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
+    });
     const watcher = new Watcher({
       ledger, log,
       channels: () => channels.list(),
@@ -208,7 +211,7 @@ export class SluiceNode implements NodeApi {
         }
       }
     }
-    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.revealOnLedger(ch);
+    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.streams.revealOnLedger(ch);
     if (e.type === 'statusChanged' && (e.status === 'closing' || e.status === 'forceClosing' || e.status === 'closed' || e.status === 'failed')) {
       void this.streams.onChannelEnded(ch);
     }
@@ -217,29 +220,6 @@ export class SluiceNode implements NodeApi {
       this.emit({ type: 'payment', direction: 'received', channelId: id, peerId: toHex(ch.remoteNodeId), amount: e.amount, seq: e.seq });
     }
     this.emit({ type: 'channel', channel: channelView(ch) });
-  }
-
-  /** A closing channel with hash-chain budgets paying us: show the deepest preimages to the ledger. */
-  private async revealOnLedger(ch: Channel): Promise<void> {
-    if (this.streams.revealsFor(ch).length === 0) return;
-    // Reveals are accepted while the ledger adjudicates the close: wait until it does.
-    let adjudicated: Channel['signed']['state']['locks'] | undefined;
-    for (let i = 0; i < 600 && !adjudicated; i++) {
-      const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
-      if (lc?.status === 'closed') return;
-      if (lc?.status === 'closing') adjudicated = lc.latest!.state.locks;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!adjudicated) return;
-    const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
-    for (const r of this.streams.revealsFor(latest, adjudicated)) {
-      try {
-        const txid = await this.account.submit({ kind: 'reveal', channelId: ch.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth });
-        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txid }, 'revealed hash-chain ticks to the ledger');
-      } catch (e) {
-        this.log.warn({ channel: toHex(ch.channelId).slice(0, 16), err: (e as Error).message }, 'hash-chain reveal refused');
-      }
-    }
   }
 
   openStream(req: OpenStreamRequest): Promise<StreamView> {

@@ -18,16 +18,22 @@ import {
   type PayeeMeter, type PayerStream, type SpendingLimits, type StreamTerms,
 } from '../stream/index.js';
 import { ApiError, type NodeEvent, type OpenStreamRequest, type StreamEventKind, type StreamStatus, type StreamView } from '../api/types.js';
+import type { LedgerClient } from '../ledger/client.js';
 import type { Logger } from '../util/log.js';
 import type { ChannelManager } from './channels.js';
 import type { PeerManager } from './peers.js';
 import type { AttachedWrite, NodeStore } from './store.js';
 import { fromStored, toStored } from './stream-record.js';
+import { revealWhileClosing } from './streams-reveals.js';
 import type { Wallet } from './wallet.js';
 
 export const TICK_LOOP_MS = 100;
 const OPEN_TIMEOUT_MS = 15_000;
 const PERSIST_EVERY_MS = 1000;
+/** Payee streams a channel peer may have running at once. */
+export const DEFAULT_MAX_STREAMS_PER_CHANNEL = 64;
+/** A payee stream with no payment for this long after it opened is dropped. */
+export const DEFAULT_IDLE_EXPIRY_MS = 60_000;
 
 export interface StreamRecord {
   id: string;
@@ -50,6 +56,8 @@ export interface StreamRecord {
   /** Payee, hash-chain mode: deepest reveal (absolute depth from the first root); what is claimed is read from the lock. */
   revealedDepth?: number;
   revealedValue?: string;
+  /** Payee, signed mode: the channel seq of the last payment the meter counted (a decimal string). */
+  countedSeq?: string;
 }
 
 export interface StreamPolicy {
@@ -62,6 +70,10 @@ export interface StreamPolicy {
   graceMs?: number;
   /** Payee, hash-chain mode: turn revealed ticks into a signed balance every this many ticks. */
   checkpointTicks?: number;
+  /** Payee: streams a peer may run at once on one channel (default 64). */
+  maxStreamsPerChannel?: number;
+  /** Payee: drop a stream never paid this long after it opened (default 60 s). */
+  idleExpiryMs?: number;
 }
 
 export interface StreamManagerOptions {
@@ -72,6 +84,9 @@ export interface StreamManagerOptions {
   log: Logger;
   policy: StreamPolicy;
   emit(e: NodeEvent): void;
+  /** For reveals while a channel closes on the ledger. */
+  ledger: Pick<LedgerClient, 'channel'>;
+  height(): number;
   now?: () => number;
 }
 
@@ -464,6 +479,14 @@ export class StreamManager {
   // ---- payee ----
 
   private watchPayee(r: StreamRecord, now: number): void {
+    if (r.meter!.paid === 0n && !r.revealedDepth && now - r.startedAt > (this.o.policy.idleExpiryMs ?? DEFAULT_IDLE_EXPIRY_MS)) {
+      // Never paid: it holds nothing of value, so it goes entirely (a peer cannot fill the store with them).
+      this.records.delete(r.id);
+      this.dirty.delete(r.id);
+      void this.o.store.deleteStream(r.id).catch((e: unknown) => this.o.log.warn({ err: e, stream: r.id }, 'dropping an idle stream failed'));
+      this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason: 'never paid' });
+      return;
+    }
     const c = checkLate(r.meter!, now, this.o.policy.graceMs ?? 2000);
     r.meter = c.meter;
     if (c.becameLate) this.event('late', r);
@@ -511,7 +534,8 @@ export class StreamManager {
       this.o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason });
     };
     if (this.records.has(id)) return refuse('stream id in use');
-    const ch = this.o.channels.channels.get(toHex(m.channelId));
+    const r0ChannelId = toHex(m.channelId);
+    const ch = this.o.channels.channels.get(r0ChannelId);
     if (!ch || toHex(ch.remoteNodeId) !== peerId || ch.status !== 'open') return refuse('no open channel with you by that id');
     let terms: StreamTerms;
     try {
@@ -526,6 +550,17 @@ export class StreamManager {
       return refuse(`bad terms: ${(e as Error).message}`);
     }
     if (terms.tickMs !== m.tickMs) return refuse('tick interval does not match the billing');
+    const live = [...this.records.values()].filter((x) => x.role === 'payee' && x.channelId === r0ChannelId && (x.status === 'active' || x.status === 'paused'));
+    const cap = this.o.policy.maxStreamsPerChannel ?? DEFAULT_MAX_STREAMS_PER_CHANNEL;
+    if (live.length >= cap) return refuse(`at most ${cap} streams per channel`);
+    if (terms.mode === 'hashchain') {
+      // A lock backs at most one stream: it must be new (not yet in the channel) and named by no other
+      // stream, or the same reveals would be metered twice.
+      const lockId = m.hashchainLockId;
+      const inChannel = [...ch.signed.state.locks, ...(ch.proposal?.state.locks ?? [])].some((l) => l.id === lockId);
+      const named = [...this.records.values()].some((x) => x.role === 'payee' && x.channelId === r0ChannelId && x.lockId === lockId);
+      if (lockId === 0 || inChannel || named) return refuse('that lock id is in use');
+    }
     const perSec = (terms.rate.amount * 1000n) / BigInt(terms.rate.perMs);
     const min = this.o.policy.minRatePerSec;
     if (min !== undefined && perSec < min) return refuse(`rate below this node's price of ${min} msat/s`);
@@ -553,14 +588,15 @@ export class StreamManager {
       if (!r || r.role !== 'payee' || !r.meter || r.channelId !== toHex(ch.channelId)) continue;
       // Absolute totals: the op says how many ticks it pays for in all; the meter checks that the amount is
       // exactly what the terms owe for the new ticks and never counts a tick twice.
-      let res = meterTickTo(r.meter, op.amount, op.ticks, now);
-      if ('error' in res && res.error.reason === 'underpaid' && this.recovered.has(r.id)) {
-        // Our meter came back from disk behind the channel, which holds every payment: catch up to the
-        // payer's total once instead of calling this payment short.
-        res = { meter: { ...r.meter, ticks: op.ticks, paid: owedAfter(r.terms, op.ticks), lastTickAt: now } };
-        this.o.log.info({ stream: r.id, ticks: op.ticks }, 'stream meter caught up with the channel after a restart');
+      // The meter may have come back from disk behind the channel (its progress is stored once a
+      // second): states signed since it was stored may have paid it. Only then may one payment be short.
+      const gap = this.recovered.has(r.id) && (r.countedSeq === undefined || ch.signed.state.seq - 1n > BigInt(r.countedSeq));
+      const res = meterTickTo(r.meter, op.amount, op.ticks, now, { gap });
+      if (gap && !('error' in res) && res.meter.paid < owedAfter(r.terms, op.ticks)) {
+        this.o.log.info({ stream: r.id, ticks: op.ticks }, 'stream payments made while the meter was not stored are not counted by it');
       }
       this.recovered.delete(r.id);
+      r.countedSeq = ch.signed.state.seq.toString();
       if ('error' in res) {
         this.o.log.warn({ stream: r.id, reason: res.error.reason, message: res.error.message }, 'stream payment does not match the terms');
         if (res.error.reason === 'underpaid') void this.stopAsPayee(r, `underpaid: ${res.error.message}`);
@@ -718,14 +754,25 @@ export class StreamManager {
     }
   }
 
+  /** A channel closing unilaterally: show our hash-chain reveals to the ledger until the close ends. */
+  async revealOnLedger(ch: Channel): Promise<void> {
+    const id = toHex(ch.channelId);
+    if (![...this.records.values()].some((r) => r.role === 'payee' && r.channelId === id && r.revealedValue)) return;
+    await revealWhileClosing({
+      channelId: ch.channelId, ledger: this.o.ledger, wallet: this.o.wallet, log: this.o.log, height: this.o.height,
+      revealsFor: (locks) => this.revealsFor(id, locks),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    });
+  }
+
   /**
-   * For a channel closing on the ledger: the hash-chain reveals we can claim there, measured against the
-   * locks of the state the ledger adjudicates (`locks`), which may be older than our latest.
+   * The hash-chain reveals we can claim against `locks` (the state the ledger adjudicates, which may be
+   * older or newer than the one we claimed in): the same preimage, its depth measured from that root.
    */
-  revealsFor(ch: Channel, locks: readonly Lock[] = ch.signed.state.locks): { lockId: number; depth: number; preimage: Uint8Array }[] {
+  revealsFor(channelId: string, locks: readonly Lock[]): { lockId: number; depth: number; preimage: Uint8Array }[] {
     const out: { lockId: number; depth: number; preimage: Uint8Array }[] = [];
     for (const r of this.records.values()) {
-      if (r.role !== 'payee' || r.channelId !== toHex(ch.channelId) || r.terms.mode !== 'hashchain' || !r.revealedValue) continue;
+      if (r.role !== 'payee' || r.channelId !== channelId || r.terms.mode !== 'hashchain' || !r.revealedValue) continue;
       const lock = locks.find((l) => l.id === r.lockId);
       if (lock?.kind !== 'hashchain') continue;
       const depth = (r.revealedDepth ?? 0) - (r.units! - lock.maxUnits);
