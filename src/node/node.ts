@@ -130,7 +130,6 @@ export class SluiceNode implements NodeApi {
       store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
-      attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
