@@ -7,6 +7,7 @@ import type { HashchainLock, Lock } from '../channel/state.js';
 import { toHex } from '../crypto/bytes.js';
 import { allClaimed, revealAgainst } from '../stream/chain.js';
 import { admitPayee } from '../stream/open.js';
+import { paymentGap } from '../stream/payee-step.js';
 import type { PayeeRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
@@ -46,7 +47,7 @@ export class StreamPayee {
       if (!r || r.role !== 'payee' || r.channelId !== toHex(ch.channelId)) continue;
       // The meter may have come back from disk behind the channel (its progress is stored once a
       // second): states signed since it was stored may have paid it. Only then may one payment be short.
-      const gap = records.recovered.has(r.id) && (r.countedSeq === undefined || seq - 1n > BigInt(r.countedSeq));
+      const gap = records.recovered.has(r.id) && paymentGap(r, seq);
       records.recovered.delete(r.id);
       void this.s.run(r.id, { type: 'paid', amount: op.amount, ticks: op.ticks, seq, gap, now: clock.now() })
         .catch((e: unknown) => o.log.warn({ err: e, stream: r.id }, 'stream payment failed'));

@@ -22,6 +22,17 @@ function end(r: PayeeRecord, status: 'stopped' | 'finished', reason: string, now
   return done(next, effects);
 }
 
+/**
+ * After a restart the meter may be behind the channel (progress is stored once a second): a payment may
+ * be short only if states were signed between the last one it counted and this one (seq).
+ */
+export function paymentGap(r: PayeeRecord, seq: bigint): boolean {
+  return r.countedSeq === undefined || seq - 1n > BigInt(r.countedSeq);
+}
+
+/** Progress is stored in the next batch; a status change (paused -> active) at once. */
+const progress = (before: PayeeRecord): StreamEffect => ({ type: 'persist', when: before.status === 'active' ? 'batched' : 'now' });
+
 const running = (r: PayeeRecord): boolean => r.status === 'active' || r.status === 'paused';
 
 export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): StreamStepResult {
@@ -97,7 +108,7 @@ function paid(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'paid' }>): Strea
   const next: PayeeRecord = { ...r, status: 'active', ticks: m.ticks, paid: m.paid, lastTickAt: ev.now, countedSeq: ev.seq.toString() };
   const effects: StreamEffect[] = [{ type: 'emit', event: 'tick' }];
   if (m.status === 'finished') return end(next, 'finished', FINISHED_REASON, ev.now, effects);
-  return done(next, [...effects, { type: 'persist', when: 'batched' }]);
+  return done(next, [...effects, progress(r)]);
 }
 
 function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ctx: StreamContext): StreamStepResult {
@@ -119,7 +130,7 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
     ...r, status: 'active', ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,
     chain: { ...chain, revealedDepth: ev.depth, revealedValue: toHex(ev.value) },
   };
-  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick' }, { type: 'persist', when: 'batched' }];
+  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick' }, progress(r)];
   if (ev.depth >= chain.units) return end(next, 'finished', FINISHED_REASON, ev.now, effects);
   if (ev.depth - claimed >= ctx.checkpointTicks) effects.push({ type: 'claim' });
   return done(next, effects);
