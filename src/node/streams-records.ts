@@ -54,7 +54,7 @@ export class StreamRecords {
         paidTicks.set(String(v['stream']), Number(v['ticks']));
         continue;
       }
-      const r = fromStored<StreamRecord>(v);
+      const r = fromLegacy(fromStored<StreamRecord & Legacy>(v));
       this.all.set(r.id, r);
       if (r.role === 'payee' && !r.chain) this.recovered.add(r.id);
     }
@@ -163,6 +163,34 @@ export class StreamRecords {
     void this.o.store.saveStream(SPEND_KEY, { kind: 'spend', ledger: this.spend.toJSON() as never })
       .catch((e: unknown) => this.o.log.error({ err: e }, 'storing the spending ledger failed'));
   }
+}
+
+/** The record shape before the stream machine (one object per side inside the record, two statuses). */
+interface Legacy {
+  payer?: { activeMs: number; ticksPaid: number };
+  meter?: { ticks: number; paid: bigint; lastTickAt?: number; resumedAt?: number; late: boolean };
+  seed?: string;
+  lockId?: number;
+  units?: number;
+  unit?: bigint;
+  revealedDepth?: number;
+  revealedValue?: string;
+}
+
+function fromLegacy(v: StreamRecord & Legacy): StreamRecord {
+  const { payer, meter, seed, lockId, units, unit, revealedDepth, revealedValue, ...r } = v;
+  if (!payer && !meter && seed === undefined && lockId === undefined) return r as StreamRecord;
+  const chainOf = <T>(make: () => T): T | undefined => (r.terms.mode === 'hashchain' && units !== undefined && unit !== undefined && lockId !== undefined ? make() : undefined);
+  if (r.role === 'payer') {
+    const chain = chainOf(() => ({ seed: seed!, units: units!, unit: unit!, lockId: lockId! }));
+    return { ...r, activeMs: payer?.activeMs ?? 0, ticksPaid: payer?.ticksPaid ?? 0, ...(chain ? { chain } : {}) } as PayerRecord;
+  }
+  const chain = chainOf(() => ({ lockId: lockId!, units: units!, unit: unit!, revealedDepth: revealedDepth ?? 0, ...(revealedValue ? { revealedValue } : {}) }));
+  const m = meter ?? { ticks: 0, paid: 0n, late: false };
+  const out = { ...r, ticks: m.ticks, paid: m.paid, late: m.late, ...(chain ? { chain } : {}) } as PayeeRecord;
+  if (m.lastTickAt !== undefined) out.lastTickAt = m.lastTickAt;
+  if (m.resumedAt !== undefined) out.resumedAt = m.resumedAt;
+  return out;
 }
 
 /** A record as loaded: running payers resume offline, their clock ending at the last paid tick. */
