@@ -51,7 +51,7 @@ export const NODE_ERROR_STATUS = {
   invalid: 400,
   notFound: 404,
   conflict: 409,
-  refused: 409,
+  refused: 422,
   unavailable: 503,
 } as const satisfies Record<NodeErrorKind, number>;
 

@@ -166,7 +166,7 @@ export class StreamManager implements StreamShell {
           else this.records.saveLater(s);
           break;
         case 'emit':
-          this.o.emit({ type: 'stream', event: e.event, stream: streamView(this.records.get(s.id) ?? s) });
+          this.o.emit({ type: 'stream', event: e.event, stream: streamView(e.at ?? this.records.get(s.id) ?? s) });
           break;
         case 'claim':
           void this.payee.checkpoint(s.id);

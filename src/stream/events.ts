@@ -50,7 +50,8 @@ export type StreamEffect =
   | { type: 'hold'; amount: bigint }
   | { type: 'release'; amount: bigint; at: number }
   | { type: 'persist'; when: 'now' | 'batched' }
-  | { type: 'emit'; event: StreamEventKind }
+  /** `at`: the stream as the event shows it, when that is not the record the step returns (a last tick, then the end). */
+  | { type: 'emit'; event: StreamEventKind; at?: StreamRecord }
   | { type: 'claim' }
   | { type: 'settleChain' }
   | { type: 'drop' };

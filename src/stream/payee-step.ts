@@ -106,7 +106,7 @@ function paid(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'paid' }>): Strea
   const m = res.meter;
   // A payment after a pause means the payer resumed (we may have missed its word).
   const next: PayeeRecord = { ...r, status: 'active', ticks: m.ticks, paid: m.paid, lastTickAt: ev.now, countedSeq: ev.seq.toString() };
-  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick' }];
+  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }];
   if (m.status === 'finished') return end(next, 'finished', FINISHED_REASON, ev.now, effects);
   return done(next, [...effects, progress(r)]);
 }
@@ -130,7 +130,7 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
     ...r, status: 'active', ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,
     chain: { ...chain, revealedDepth: ev.depth, revealedValue: toHex(ev.value) },
   };
-  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick' }, progress(r)];
+  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }, progress(r)];
   if (ev.depth >= chain.units) return end(next, 'finished', FINISHED_REASON, ev.now, effects);
   if (ev.depth - claimed >= ctx.checkpointTicks) effects.push({ type: 'claim' });
   return done(next, effects);

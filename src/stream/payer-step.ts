@@ -68,7 +68,7 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
       const { held: _h, ...rest } = r;
       const clock = recordTicksTo(payerClock(r), ev.ticks, ev.now);
       const next = withClock(rest, clock);
-      const effects: StreamEffect[] = [{ type: 'emit', event: 'tick' }];
+      const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }];
       if (clock.status === 'finished' && r.status === 'active') return end(next, 'finished', FINISHED_REASON, ev.now, effects);
       return done(next, [...effects, { type: 'persist', when: 'batched' }]);
     }
@@ -122,7 +122,7 @@ function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: S
     const next = withClock(online, paid);
     const effects: StreamEffect[] = [
       { type: 'send', message: { kind: 'streamTick', streamId: fromHex(r.id), depth, preimage: ctx.chain.preimageAt(depth) } },
-      { type: 'emit', event: 'tick' },
+      { type: 'emit', event: 'tick', at: next },
     ];
     if (paid.status === 'finished') return end(next, 'finished', FINISHED_REASON, now, effects);
     return done(next, [...effects, { type: 'persist', when: 'batched' }]);

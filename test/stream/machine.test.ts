@@ -120,6 +120,13 @@ describe('payer rules', () => {
     expect(kinds(r)).toEqual(effects);
   });
 
+  it('the last tick is shown as it was, before the end that follows it', () => {
+    const r = ok(step(payer(signed, 'active', { held: { ticks: 10, amount: 100n, at: T0 } }), { type: 'committed', ticks: 10, now: T0 + 1100 }, ctx));
+    const [tick] = r.effects;
+    expect(tick).toMatchObject({ type: 'emit', event: 'tick', at: { status: 'active', ticksPaid: 10 } });
+    expect(r.stream.status).toBe('finished');
+  });
+
   it('holds exactly what the terms owe for the ticks due, as absolute totals', () => {
     const r = ok(step(payer(signed, 'active', { ticksPaid: 2, activeMs: 0 }), { type: 'tick', now: T0 + 550, reachable: true, spendable: 1000n }, ctx));
     expect(r.effects).toEqual([{ type: 'hold', amount: 30n }, { type: 'pay', amount: 30n, ticks: 5 }]);
