@@ -10,7 +10,7 @@ import { toHex } from '../crypto/bytes.js';
 import type { LedgerClient } from '../ledger/client.js';
 import { HashChainSecret, type SpendingLimits } from '../stream/index.js';
 import { step, type StreamEffect, type StreamEvent } from '../stream/machine.js';
-import type { StreamRecord } from '../stream/record.js';
+import { isEnded, type StreamRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
 import { assertNever } from '../wire/assert-never.js';
@@ -113,7 +113,8 @@ export class StreamManager implements StreamShell {
   }
 
   chainOf(r: StreamRecord): HashChainSecret | undefined {
-    if (r.role !== 'payer' || !r.chain) return undefined;
+    // An ended stream reveals nothing more: its chain (up to a million hashes) is never rebuilt.
+    if (r.role !== 'payer' || !r.chain || isEnded(r.status)) return undefined;
     let c = this.chains.get(r.id);
     if (!c) {
       c = HashChainSecret.create(fromHex(r.chain.seed), r.chain.units);
