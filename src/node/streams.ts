@@ -13,7 +13,7 @@ import { step, type StreamEffect, type StreamEvent } from '../stream/machine.js'
 import { isEnded, type StreamRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
-import { assertNever } from '../wire/assert-never.js';
+import { assertNever } from '../util/errors.js';
 import type { NodeEvent, OpenStreamRequest, StreamView } from '../api/types.js';
 import type { Logger } from '../util/log.js';
 import type { ChannelManager } from './channels.js';

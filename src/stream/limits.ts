@@ -1,7 +1,7 @@
 // Spending limits a payer node holds itself to across all its streams: per rolling day and lifetime,
 // for the whole node ('node') and for each peer (its id). Time comes in as an argument; the ledger
 // is plain data that round-trips through JSON so the shell can persist it next to the streams.
-import { InputError } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { msatFromJson } from '../money.js';
 import { checkAmount, checkId, checkTime, satAdd } from './check.js';
 

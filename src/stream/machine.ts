@@ -12,7 +12,7 @@
 //   claim       payee, hash-chain mode: turn revealed ticks into a signed balance (a checkpoint)
 //   settleChain payee, hash-chain mode, at the end: claim what was revealed, give back the rest
 //   drop        forget the record entirely (a never-paid stream that expired)
-import { assertNever } from '../wire/assert-never.js';
+import { assertNever } from '../util/errors.js';
 import type { StreamContext, StreamEvent, StreamStepResult } from './events.js';
 import type { StreamRecord } from './record.js';
 import { stepPayer } from './payer-step.js';

@@ -4,7 +4,7 @@
 // has revealed (absolute, from the first root), and from that what to claim in the channel or show the
 // ledger against whichever lock state is adjudicated (chain.ts).
 import { fromHex, toHex } from '../crypto/bytes.js';
-import { assertNever } from '../wire/assert-never.js';
+import { assertNever } from '../util/errors.js';
 import { claimedDepth } from './chain.js';
 import { done, refuse, REPEAT_END_MS, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
 import { verifyReveal } from './hashchain.js';

@@ -3,7 +3,7 @@
 // state carrying it is signed, or cancelled (the spend given back) when it is refused. While a payment
 // is held, ticks that come due wait and go into the next one, so one stream has one payment in flight.
 import { fromHex } from '../crypto/bytes.js';
-import { assertNever } from '../wire/assert-never.js';
+import { assertNever } from '../util/errors.js';
 import type { StreamControlAction } from '../wire/stream.js';
 import { done, refuse, REPEAT_END_MS, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
 import { goOffline, goOnline, pausePayer, recordTicksTo, resumePayer, stopPayer, ticksDue } from './payer.js';
