@@ -17,6 +17,7 @@ import { PeerManager } from './peers.js';
 import { NodeStore } from './store.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
+import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
 
@@ -36,6 +37,8 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** The streams' clock and scheduler (tests drive a ManualClock). */
+  clock?: Clock;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -134,6 +137,7 @@ export class SluiceNode implements NodeApi {
     });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
+      ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const watcher = new Watcher({
       ledger, log,

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/crypto/bytes.js';
+import { ManualClock, type Clock } from '../../src/node/clock.js';
 import type { SluiceNode } from '../../src/node/node.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
 import type { StreamMessage } from '../../src/wire/stream.js';
@@ -15,10 +16,10 @@ afterEach(async () => {
   net = undefined;
 });
 
-async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy): Promise<{ alice: SluiceNode; bob: SluiceNode; channelId: string }> {
+async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy, bobClock?: Clock): Promise<{ alice: SluiceNode; bob: SluiceNode; channelId: string }> {
   net = await testNet({ disputeBlocks: 40 });
   const alice = await net.node('alice', alicePolicy);
-  const bob = await net.node('bob', bobPolicy);
+  const bob = await net.node('bob', bobPolicy, bobClock);
   await alice.faucet(2_000_000_000n);
   await alice.connectInMemory(bob.nodeId);
   const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
@@ -147,11 +148,15 @@ describe('issue 8, attack 5: unlimited payee streams', () => {
     expect((await bob.listStreams()).filter((s) => s.status === 'active')).toHaveLength(4);
   });
 
-  it('expires a payee stream that is never paid, and frees its place', async () => {
-    const { alice, bob, channelId } = await pair({ maxStreamsPerChannel: 1, idleExpiryMs: 300 });
+  it('expires a payee stream that is never paid (by its default, on a clock the test drives), and frees its place', async () => {
+    const clock = new ManualClock(Date.now());
+    const { alice, bob, channelId } = await pair({ maxStreamsPerChannel: 1 }, undefined, clock);
     const sent = tap(bob);
     alice.peers.send(bob.nodeId, rawOpen(channelId, randomBytes(16), { rateAmount: 10n, ratePerMs: 100 }));
     await until(async () => (await bob.listStreams()).length === 1, 15_000, 'the stream is open');
+    clock.advance(59_000); // the loop runs 590 times on the way
+    expect(await bob.listStreams()).toHaveLength(1); // not yet: 60 s by default
+    clock.advance(2_000);
     await until(async () => (await bob.listStreams()).length === 0, 15_000, 'the idle stream to expire');
     alice.peers.send(bob.nodeId, rawOpen(channelId, randomBytes(16), { rateAmount: 10n, ratePerMs: 100 }));
     await until(async () => sent.filter((m) => m.kind === 'streamAccept').length === 2, 15_000, 'a second accept');
