@@ -69,21 +69,27 @@ export function bech32Decode(input: string, maxLength: number): Bech32Result {
   return { ok: true, hrp, words: all.slice(0, all.length - CHECKSUM_WORDS) };
 }
 
-/** 8-bit bytes to 5-bit words, the last word padded with zero bits. */
-export function bytesToWords(bytes: Uint8Array): Uint8Array {
+/** Regroup a big-endian bit string from `from`-bit to `to`-bit units; `pad` keeps a last partial unit. */
+function regroup(values: Uint8Array, from: number, to: number, pad: boolean): Uint8Array {
   const out: number[] = [];
+  const mask = (1 << to) - 1;
   let acc = 0;
   let bits = 0;
-  for (const b of bytes) {
-    acc = ((acc << 8) | b) & 0xfff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out.push((acc >>> bits) & 31);
+  for (const v of values) {
+    acc = ((acc << from) | v) & 0xfff; // never more than from + to - 1 bits are pending
+    bits += from;
+    while (bits >= to) {
+      bits -= to;
+      out.push((acc >>> bits) & mask);
     }
   }
-  if (bits > 0) out.push((acc << (5 - bits)) & 31);
+  if (pad && bits > 0) out.push((acc << (to - bits)) & mask);
   return Uint8Array.from(out);
+}
+
+/** 8-bit bytes to 5-bit words, the last word padded with zero bits. */
+export function bytesToWords(bytes: Uint8Array): Uint8Array {
+  return regroup(bytes, 8, 5, true);
 }
 
 /**
@@ -91,19 +97,7 @@ export function bytesToWords(bytes: Uint8Array): Uint8Array {
  * padding and dropped; with it they are kept in a last byte filled with zero bits (what BOLT 11 signs).
  */
 export function wordsToBytes(words: Uint8Array, pad = false): Uint8Array {
-  const out: number[] = [];
-  let acc = 0;
-  let bits = 0;
-  for (const w of words) {
-    acc = ((acc << 5) | w) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((acc >>> bits) & 0xff);
-    }
-  }
-  if (pad && bits > 0) out.push((acc << (8 - bits)) & 0xff);
-  return Uint8Array.from(out);
+  return regroup(words, 5, 8, pad);
 }
 
 /** A big-endian unsigned integer from words (timestamps, expiries, lengths). */

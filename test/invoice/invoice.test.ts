@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toHex } from '../../src/crypto/bytes.js';
+import { decoded } from './decoded.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { publicKeyOf } from '../../src/crypto/keys.js';
 import { formatHrp, parseHrp } from '../../src/invoice/amount.js';
 import { bech32Decode, bech32Encode, bytesToWords, wordsToBytes } from '../../src/invoice/bech32.js';
 import {
-  createInvoice, decodeInvoice, invoiceExpiresAt, isInvoiceExpired, MAX_INVOICE_LENGTH, type Invoice,
+  createInvoice, decodeInvoice, invoiceExpiresAt, isInvoiceExpired, MAX_INVOICE_LENGTH,
 } from '../../src/invoice/invoice.js';
 
 const nodeKey = new Uint8Array(32).fill(0x42);
@@ -19,12 +20,6 @@ const base = {
   minFinalCltvExpiryDelta: 12,
   nodeSecretKey: nodeKey,
 };
-
-function decoded(s: string): Invoice {
-  const r = decodeInvoice(s);
-  if (!r.ok) throw new Error(`${r.error}: ${r.message}`);
-  return r.invoice;
-}
 
 describe('sluice invoices', () => {
   it('are lnsb, signed by the node key, with s, c, x and features 8 and 14', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/crypto/bytes.js';
+import { decoded } from './decoded.js';
 import { publicKeyOf } from '../../src/crypto/keys.js';
 import { decodeInvoice, signInvoice, type Invoice, type InvoiceErrorKind } from '../../src/invoice/invoice.js';
 
@@ -16,12 +17,6 @@ const key = fromHex(vectors.signing_private_key);
 
 const HALF_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n >> 1n;
 const isHighS = (inv: Invoice) => BigInt(`0x${toHex(inv.signature.subarray(32))}`) > HALF_N;
-
-function decoded(s: string): Invoice {
-  const r = decodeInvoice(s);
-  if (!r.ok) throw new Error(`${r.error}: ${r.message}`);
-  return r.invoice;
-}
 
 describe('BOLT 11 valid examples (bolt11-invoices.json)', () => {
   it('the given key is the payee', () => {
