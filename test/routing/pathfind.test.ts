@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChannelGraph, forwardingFee, type ChannelPolicy, type NodeId } from '../../src/routing/graph.js';
+import { ChannelGraph, type ChannelPolicy, type NodeId } from '../../src/routing/graph.js';
 import { findRoute, type Route } from '../../src/routing/pathfind.js';
 import { LiquidityScorer } from '../../src/routing/scorer.js';
 import { TEMPORARY_CHANNEL_FAILURE } from '../../src/onion/failure-codes.js';
 
 const node = (i: number): NodeId => `02${i.toString(16).padStart(64, '0')}`;
 const scid = (i: number) => i.toString(16).padStart(16, '0');
+/** BOLT 7 "HTLC Fees", written out here rather than imported, so the tests check the code's arithmetic. */
+const feeFor = (p: ChannelPolicy, amountMsat: bigint) => p.feeBaseMsat + (amountMsat * p.feePpm) / 1_000_000n;
 const policy = (p: Partial<ChannelPolicy> = {}): ChannelPolicy => ({
   feeBaseMsat: 1000n, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1n, htlcMaximumMsat: 10n ** 12n, ...p,
 });
@@ -43,7 +45,7 @@ function assertRouteValid(g: ChannelGraph, route: Route, o: { source: NodeId; ta
     if (next) {
       // the node at the end of this hop forwards `next` under its own policy for next's channel
       const out = g.edge(next.shortChannelId, next.from)!.policy;
-      expect(hop.amountMsat).toBe(next.amountMsat + forwardingFee(out, next.amountMsat));
+      expect(hop.amountMsat).toBe(next.amountMsat + feeFor(out, next.amountMsat));
       expect(hop.cltvExpiry).toBe(next.cltvExpiry + out.cltvExpiryDelta);
     }
   }
@@ -62,7 +64,7 @@ function cheapestFee(g: ChannelGraph, source: NodeId, target: NodeId, amountMsat
         if (best === undefined || amt - amountMsat < best) best = amt - amountMsat;
         continue;
       }
-      walk(e.from, amt + forwardingFee(e.policy, amt), new Set([...seen, e.from]));
+      walk(e.from, amt + feeFor(e.policy, amt), new Set([...seen, e.from]));
     }
   };
   walk(target, amountMsat, new Set([target]));
@@ -150,10 +152,19 @@ describe('findRoute (cases)', () => {
   it('respects the fee limit, the expiry limit, the hop limit and exclusions', () => {
     const g = graphOf(specs);
     expect(findRoute({ graph: g, ...base, maxFeeMsat: 109n }).ok).toBe(false);
+    // the route expires at 512 = 480 + 32: exactly at the limit is allowed (the payer adds no delta of its own)
+    expect(findRoute({ graph: g, ...base, maxCltvExpiryDelta: 32 }).ok).toBe(true);
     expect(findRoute({ graph: g, ...base, maxCltvExpiryDelta: 31 }).ok).toBe(false);
+    expect(findRoute({ graph: g, ...base, maxFeeMsat: 110n }).ok).toBe(true);
     expect(findRoute({ graph: g, ...base, maxHops: 1 }).ok).toBe(false);
     const r = findRoute({ graph: g, ...base, excludeEdges: new Set([`${scid(1)}/${node(1)}`]) });
     expect(r.ok && r.route.hops.map((h) => h.to)).toEqual([node(2), node(3)]);
+  });
+
+  it('rounds the proportional fee down', () => {
+    const r = findRoute({ graph: graphOf(specs), ...base, amountMsat: 1_009_999n });
+    // 1_009_999 * 100 / 10^6 = 100.9999: the hop charges 10 + 100
+    expect(r.ok && r.route.feeMsat).toBe(110n);
   });
 
   it('uses invoice route hints as extra edges', () => {
@@ -161,7 +172,7 @@ describe('findRoute (cases)', () => {
     const hint = { shortChannelId: scid(99), from: node(3), to: node(9), capacityMsat: 10n ** 7n, policy: policy({ feeBaseMsat: 1n, feePpm: 0n }) };
     const r = findRoute({ graph: g, ...base, target: node(9), extraEdges: [hint] });
     expect(r.ok && r.route.hops.map((h) => h.to)).toEqual([node(1), node(3), node(9)]);
-    expect(r.ok && r.route.feeMsat).toBe(1n + forwardingFee(policy({ feeBaseMsat: 10n }), 1_000_001n));
+    expect(r.ok && r.route.feeMsat).toBe(1n + feeFor(policy({ feeBaseMsat: 10n }), 1_000_001n));
   });
 });
 
