@@ -8,6 +8,7 @@ import { localBalance, type Channel } from '../channel/machine.js';
 import { hashchainUnits, makeTerms, nextTickAt, owedAfter, parseRate, type StreamTerms } from '../stream/index.js';
 import type { StreamEffect, StreamEvent } from '../stream/machine.js';
 import { openMessage, openPayer } from '../stream/open.js';
+import { payerTickIdle } from '../stream/payer-step.js';
 import { payerClock, type PayerRecord, type StreamRecord } from '../stream/record.js';
 import type { OpenStreamRequest, StreamView } from '../api/types.js';
 import { NodeError } from './errors.js';
@@ -56,9 +57,10 @@ export class StreamPayer {
     }
     const refusal = await this.answer(r);
     if (refusal !== undefined) {
-      await this.s.run(id, { type: 'rejected', reason: refusal, now: clock.now() });
-      throw new NodeError(refusal === TIMEOUT ? 'unavailable' : 'refused', refusal === TIMEOUT ? 'TIMEOUT' : 'STREAM_REJECTED',
-        refusal === TIMEOUT ? 'the peer did not answer the stream request' : `the peer refused the stream: ${refusal}`);
+      const timedOut = refusal === TIMEOUT;
+      const reason = timedOut ? 'the peer did not answer the stream request' : refusal;
+      await this.s.run(id, { type: 'rejected', reason, now: clock.now() });
+      throw timedOut ? new NodeError('unavailable', 'TIMEOUT', reason) : new NodeError('refused', 'STREAM_REJECTED', `the peer refused the stream: ${refusal}`);
     }
     const opened = this.untilOpen(id);
     await this.s.run(id, { type: 'accepted', now: clock.now() });
@@ -103,6 +105,7 @@ export class StreamPayer {
     const { o, records } = this.s;
     const ch = o.channels.channels.get(r.channelId);
     const reachable = !!ch && ch.status === 'open' && o.peers.isConnected(r.peerId);
+    if (payerTickIdle(r, now, reachable)) return undefined;
     const spendable = ch ? localBalance(ch) - ch.limits.reserve : 0n;
     const ev: StreamEvent = { type: 'tick', now, reachable, spendable };
     const allowance = records.allowance(r.peerId, now);

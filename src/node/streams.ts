@@ -9,7 +9,7 @@ import type { Channel } from '../channel/machine.js';
 import { toHex } from '../crypto/bytes.js';
 import type { LedgerClient } from '../ledger/client.js';
 import { HashChainSecret, type SpendingLimits } from '../stream/index.js';
-import { step, type StreamEffect, type StreamEvent } from '../stream/machine.js';
+import { step, type StreamContext, type StreamEffect, type StreamEvent } from '../stream/machine.js';
 import { isEnded, type StreamRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
@@ -89,6 +89,8 @@ export class StreamManager implements StreamShell {
 
   constructor(readonly o: StreamManagerOptions) {
     this.clock = o.clock ?? systemClock;
+    const p = o.policy;
+    this.policyContext = { graceMs: p.graceMs ?? 2000, checkpointTicks: p.checkpointTicks ?? 60, idleExpiryMs: p.idleExpiryMs ?? DEFAULT_IDLE_EXPIRY_MS };
     this.records = new StreamRecords({ store: o.store, channels: o.channels, log: o.log, nodeLimits: o.policy.nodeLimits, peerLimits: o.policy.peerLimits });
     this.payer = new StreamPayer(this, this.lateness);
     this.payee = new StreamPayee(this);
@@ -123,26 +125,34 @@ export class StreamManager implements StreamShell {
     return c;
   }
 
-  private context(r: StreamRecord) {
-    const p = this.o.policy;
+  private readonly policyContext: StreamContext;
+
+  private context(r: StreamRecord): StreamContext {
     const chain = this.chainOf(r);
-    return {
-      graceMs: p.graceMs ?? 2000, checkpointTicks: p.checkpointTicks ?? 60, idleExpiryMs: p.idleExpiryMs ?? DEFAULT_IDLE_EXPIRY_MS,
-      ...(chain ? { chain } : {}),
-    };
+    return chain ? { ...this.policyContext, chain } : this.policyContext;
   }
 
   async run(id: string, ev: StreamEvent): Promise<void> {
     const r = this.records.get(id);
     if (!r) throw new NodeError('notFound', 'UNKNOWN_STREAM', `no stream ${id}`);
+    const effects = this.stepNow(r, ev);
+    if (effects) await this.apply(this.records.get(r.id) ?? r, effects, ev.now);
+  }
+
+  /**
+   * Step and take the new record at once (so events are applied in the order they come); the effects
+   * are returned for the caller to run, or undefined when there are none.
+   */
+  private stepNow(r: StreamRecord, ev: StreamEvent): readonly StreamEffect[] | undefined {
     const res = step(r, ev, this.context(r));
     if (!res.ok) {
       const { kind, code, message } = res.error;
       if (kind === 'conflict') throw new NodeError('conflict', code, message);
       if (kind === 'warn') this.o.log.warn({ stream: r.id, code, message, event: ev.type }, 'stream event refused');
-      return;
+      return undefined;
     }
-    await this.apply(res.stream, res.effects, ev.now);
+    this.records.set(res.stream);
+    return res.effects.length > 0 ? res.effects : undefined;
   }
 
   async apply(s: StreamRecord, effects: readonly StreamEffect[], now: number): Promise<void> {
@@ -200,7 +210,18 @@ export class StreamManager implements StreamShell {
       this.lastFlush = now;
       void this.records.flush().catch((e: unknown) => this.o.log.error({ err: e }, 'storing stream progress failed'));
     }
-    this.each((r) => r.status === 'active', (r) => (r.role === 'payer' ? this.payer.tickEvent(r, now) : { type: 'tick', now, reachable: true, spendable: 0n }));
+    // Synchronous for the (usual) tick that changes nothing: no promise per stream per pass.
+    for (const r of this.records.all.values()) {
+      if (r.status !== 'active') continue;
+      const ev: StreamEvent | undefined = r.role === 'payer' ? this.payer.tickEvent(r, now) : { type: 'tick', now, reachable: true, spendable: 0n };
+      if (!ev) continue;
+      try {
+        const effects = this.stepNow(r, ev);
+        if (effects) void this.apply(this.records.get(r.id) ?? r, effects, now).catch((e: unknown) => this.o.log.error({ err: e, stream: r.id }, 'stream tick failed'));
+      } catch (e) {
+        this.o.log.error({ err: e, stream: r.id }, 'stream tick failed');
+      }
+    }
   }
 
   // ---- the node's API ----

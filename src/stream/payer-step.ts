@@ -6,7 +6,7 @@ import { fromHex } from '../crypto/bytes.js';
 import { assertNever } from '../util/errors.js';
 import type { StreamControlAction } from '../wire/stream.js';
 import { done, refuse, REPEAT_END_MS, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
-import { goOffline, goOnline, pausePayer, recordTicksTo, resumePayer, stopPayer, ticksDue } from './payer.js';
+import { goOffline, goOnline, nextTickAt, pausePayer, recordTicksTo, resumePayer, stopPayer, ticksDue } from './payer.js';
 import { isEnded, payerClock, withClock, type PayerRecord } from './record.js';
 import { owedAfter } from './terms.js';
 
@@ -89,8 +89,9 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
       return end(r, 'stopped', ev.reason || 'stopped by the peer', ev.now);
     case 'channelEnded': {
       if (isEnded(r.status)) return done(r);
-      const next: PayerRecord = { ...withClock(r, stopPayer(payerClock(r), ev.now)), status: 'stopped', reason: 'the channel is closing', endedAt: ev.now };
-      return done(next, [{ type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
+      const { r: freed, effects } = releaseBudget(r); // a budget that was never locked
+      const next: PayerRecord = { ...withClock(freed, stopPayer(payerClock(freed), ev.now)), status: 'stopped', reason: 'the channel is closing', endedAt: ev.now };
+      return done(next, [...effects, { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
     }
     case 'peerConnected':
       // Repeat what the peer may have missed while away; both are harmless to receive twice.
@@ -102,6 +103,18 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
     default:
       return assertNever(ev, 'stream event');
   }
+}
+
+/**
+ * The scheduler's tick would change nothing (so the shell may skip it): the peer's reachability is as the
+ * clock has it, and no tick is due or a payment is already held.
+ */
+export function payerTickIdle(r: PayerRecord, now: number, reachable: boolean): boolean {
+  if (r.status !== 'active') return true;
+  if (reachable === !!r.offline) return false;
+  if (!reachable || r.held) return true;
+  const next = nextTickAt(payerClock(r));
+  return next === undefined || next > now;
 }
 
 function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: StreamContext): StreamStepResult {

@@ -6,6 +6,7 @@ import { HashChainSecret } from '../../src/stream/hashchain.js';
 import { step, type ChainLock, type StreamContext, type StreamEvent } from '../../src/stream/machine.js';
 import { admitPayee, openMessage, openPayer, type AdmitContext } from '../../src/stream/open.js';
 import { paymentGap } from '../../src/stream/payee-step.js';
+import { payerTickIdle } from '../../src/stream/payer-step.js';
 import { isEnded, type PayeeRecord, type PayerRecord, type StreamRecord, type StreamStatus } from '../../src/stream/record.js';
 import { makeTerms, type StreamTerms } from '../../src/stream/terms.js';
 
@@ -111,6 +112,7 @@ describe('payer rules', () => {
     ['stop', payer(signed, 'active'), { type: 'control', action: 'stop', now: T0 + 400 }, 'stopped', ['send:streamControl', 'persist:now', 'emit:stopped']],
     ['the peer stops it', payer(signed, 'active'), { type: 'peerControl', action: 'stop', reason: 'bye', now: T0 + 400 }, 'stopped', ['persist:now', 'send:streamControl', 'emit:stopped']],
     ['the channel ends', payer(signed, 'paused'), { type: 'channelEnded', now: T0 + 400 }, 'stopped', ['persist:now', 'emit:stopped']],
+    ['the channel ends before the budget is locked: its hold released', payer(chained, 'opening'), { type: 'channelEnded', now: T0 + 400 }, 'stopped', ['release', 'persist:now', 'emit:stopped']],
     ['reconnect while paused: repeat the pause', payer(signed, 'paused'), { type: 'peerConnected', now: T0 + 400 }, 'paused', ['send:streamControl']],
     ['reconnect soon after the end: repeat the stop', payer(signed, 'stopped', { endedAt: T0 }), { type: 'peerConnected', now: T0 + 400 }, 'stopped', ['send:streamControl']],
     ['reconnect long after the end: nothing', payer(signed, 'stopped', { endedAt: T0 }), { type: 'peerConnected', now: T0 + 3_600_000 }, 'stopped', []],
@@ -125,6 +127,22 @@ describe('payer rules', () => {
     const [tick] = r.effects;
     expect(tick).toMatchObject({ type: 'emit', event: 'tick', at: { status: 'active', ticksPaid: 10 } });
     expect(r.stream.status).toBe('finished');
+  });
+
+  it.each([
+    ['nothing due yet', payer(signed, 'active'), T0 + 50, true, true],
+    ['a tick due', payer(signed, 'active'), T0 + 100, true, false],
+    ['a tick due but a payment held', payer(signed, 'active', { held: { ticks: 1, amount: 10n, at: T0 } }), T0 + 500, true, true],
+    ['the peer just went away', payer(signed, 'active'), T0 + 50, false, false],
+    ['still away', payer(signed, 'active', { offline: true, resumedAt: undefined }), T0 + 500, false, true],
+    ['back', payer(signed, 'active', { offline: true, resumedAt: undefined }), T0 + 500, true, false],
+    ['paused', payer(signed, 'paused'), T0 + 500, true, true],
+  ] as [string, PayerRecord, number, boolean, boolean][])('a tick the shell may skip is one that changes nothing: %s', (_n, r, now, reachable, idle) => {
+    expect(payerTickIdle(r, now, reachable)).toBe(idle);
+    if (!idle) return;
+    const res = ok(step(r, { type: 'tick', now, reachable, spendable: 1000n }, ctx));
+    expect(res.effects).toEqual([]);
+    expect(res.stream).toEqual(r);
   });
 
   it('holds exactly what the terms owe for the ticks due, as absolute totals', () => {
