@@ -79,12 +79,13 @@ export function payerTicks(r: PayerRecord): number {
   return r.held ? Math.max(r.ticksPaid, r.held.ticks) : r.ticksPaid;
 }
 
+/** What the view shows as paid: a payer counts its payment in flight (it is stored with its proposal, as on disk). */
 export function paidOf(r: StreamRecord): bigint {
-  return r.role === 'payer' ? owedAfter(r.terms, r.ticksPaid) : r.paid;
+  return r.role === 'payer' ? owedAfter(r.terms, payerTicks(r)) : r.paid;
 }
 
 export function ticksOf(r: StreamRecord): number {
-  return r.role === 'payer' ? r.ticksPaid : r.ticks;
+  return r.role === 'payer' ? payerTicks(r) : r.ticks;
 }
 
 /** The record as the payer schedule (payer.ts) sees it. */
