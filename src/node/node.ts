@@ -201,6 +201,7 @@ export class SluiceNode implements NodeApi {
 
   private onPeerDisconnected(peer: string): void {
     this.emit({ type: 'peer', nodeId: peer, connected: false });
+    this.streams.onPeerDisconnected(peer);
     for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'disconnected' });
   }
 

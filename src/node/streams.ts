@@ -11,6 +11,7 @@ import type { LedgerClient } from '../ledger/client.js';
 import { HashChainSecret, type SpendingLimits } from '../stream/index.js';
 import { step, type StreamContext, type StreamEffect, type StreamEvent } from '../stream/machine.js';
 import { isEnded, type StreamRecord } from '../stream/record.js';
+import { wakeAt } from '../stream/wake.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
 import { assertNever } from '../util/errors.js';
@@ -24,11 +25,14 @@ import type { NodeStore } from './store.js';
 import { StreamPayee } from './streams-payee.js';
 import { StreamPayer } from './streams-payer.js';
 import { StreamRecords, streamView } from './streams-records.js';
+import { DueQueue } from './streams-schedule.js';
 import type { Wallet } from './wallet.js';
 import { fromHex } from '../crypto/bytes.js';
 
 export const TICK_LOOP_MS = 100;
 const PERSIST_EVERY_MS = 1000;
+/** Every this often, every running stream's place in the due-queue is worked out again (a safety net). */
+const SWEEP_EVERY_MS = 5000;
 /** Payee streams a channel peer may have running at once. */
 export const DEFAULT_MAX_STREAMS_PER_CHANNEL = 64;
 /** A payee stream with no payment for this long after it opened is dropped. */
@@ -82,8 +86,10 @@ export class StreamManager implements StreamShell {
   private readonly payer: StreamPayer;
   private readonly payee: StreamPayee;
   private readonly chains = new Map<string, HashChainSecret>();
+  private readonly queue = new DueQueue();
   private stopLoop?: () => void;
   private lastFlush = 0;
+  private lastSweep = 0;
   /** Measured lateness of payer ticks (ms after they fell due), for the benchmark. */
   readonly lateness: number[] = [];
 
@@ -98,6 +104,18 @@ export class StreamManager implements StreamShell {
 
   async load(): Promise<void> {
     await this.records.load(this.clock.now());
+    for (const r of this.records.all.values()) this.schedule(r);
+  }
+
+  /** Put the stream in the due-queue at the time its next tick can change something (never, if none can). */
+  private schedule(r: StreamRecord): void {
+    this.queue.set(r.id, wakeAt(r, this.policyContext, this.clock.now()));
+  }
+
+  /** Tick these streams at the next pass (their peer came or went). */
+  private wakeNow(match: (r: StreamRecord) => boolean): void {
+    const now = this.clock.now();
+    for (const r of this.records.all.values()) if (r.status === 'active' && match(r)) this.queue.set(r.id, now);
   }
 
   start(): void {
@@ -152,11 +170,13 @@ export class StreamManager implements StreamShell {
       return undefined;
     }
     this.records.set(res.stream);
+    this.schedule(res.stream);
     return res.effects.length > 0 ? res.effects : undefined;
   }
 
   async apply(s: StreamRecord, effects: readonly StreamEffect[], now: number): Promise<void> {
     this.records.set(s);
+    this.schedule(s);
     for (const e of effects) {
       switch (e.type) {
         case 'send':
@@ -187,6 +207,7 @@ export class StreamManager implements StreamShell {
           break;
         case 'drop':
           this.chains.delete(s.id);
+          this.queue.set(s.id, undefined);
           await this.records.drop(s.id);
           break;
         default:
@@ -210,11 +231,23 @@ export class StreamManager implements StreamShell {
       this.lastFlush = now;
       void this.records.flush().catch((e: unknown) => this.o.log.error({ err: e }, 'storing stream progress failed'));
     }
-    // Synchronous for the (usual) tick that changes nothing: no promise per stream per pass.
-    for (const r of this.records.all.values()) {
-      if (r.status !== 'active') continue;
+    if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.lastSweep = now;
+      for (const r of this.records.all.values()) {
+        const back = r.role === 'payer' && r.status === 'active' && r.offline && this.o.peers.isConnected(r.peerId);
+        if (back) this.queue.set(r.id, now);
+        else this.schedule(r);
+      }
+    }
+    // Only the streams due; synchronous for a tick that changes nothing (no promise per stream).
+    for (const id of this.queue.take(now)) {
+      const r = this.records.get(id);
+      if (r?.status !== 'active') continue;
       const ev: StreamEvent | undefined = r.role === 'payer' ? this.payer.tickEvent(r, now) : { type: 'tick', now, reachable: true, spendable: 0n };
-      if (!ev) continue;
+      if (!ev) {
+        this.schedule(r);
+        continue;
+      }
       try {
         const effects = this.stepNow(r, ev);
         if (effects) void this.apply(this.records.get(r.id) ?? r, effects, now).catch((e: unknown) => this.o.log.error({ err: e, stream: r.id }, 'stream tick failed'));
@@ -280,6 +313,12 @@ export class StreamManager implements StreamShell {
   onPeerConnected(peerId: string): void {
     const now = this.clock.now();
     this.each((r) => r.peerId === peerId, () => ({ type: 'peerConnected', now }));
+    this.wakeNow((r) => r.peerId === peerId); // a payer's clock runs again
+  }
+
+  /** A peer went away: its payers' clocks stop at the next pass, so the time away is never billed. */
+  onPeerDisconnected(peerId: string): void {
+    this.wakeNow((r) => r.role === 'payer' && r.peerId === peerId);
   }
 
   /** The channel is closing or closed: its streams end (a payee's reveals stay for the ledger). */

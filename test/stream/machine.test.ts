@@ -7,6 +7,7 @@ import { step, type ChainLock, type StreamContext, type StreamEvent } from '../.
 import { admitPayee, openMessage, openPayer, type AdmitContext } from '../../src/stream/open.js';
 import { paymentGap } from '../../src/stream/payee-step.js';
 import { payerTickIdle } from '../../src/stream/payer-step.js';
+import { wakeAt } from '../../src/stream/wake.js';
 import { isEnded, type PayeeRecord, type PayerRecord, type StreamRecord, type StreamStatus } from '../../src/stream/record.js';
 import { makeTerms, type StreamTerms } from '../../src/stream/terms.js';
 
@@ -214,6 +215,37 @@ describe('payee rules', () => {
     expect(paymentGap(payee(signed, 'active', { countedSeq: '7' }), 8n)).toBe(false);
     expect(paymentGap(payee(signed, 'active', { countedSeq: '7' }), 9n)).toBe(true);
     expect(paymentGap(payee(signed, 'active'), 1n)).toBe(true);
+  });
+});
+
+describe('when a stream next needs a tick', () => {
+  const tickAt = (r: StreamRecord, now: number) => step(r, { type: 'tick', now, reachable: true, spendable: 1000n }, ctx);
+  it.each([
+    ['a payer: its next tick', payer(signed, 'active', { ticksPaid: 2 }), T0 + 300],
+    ['a payer with a payment held: none (its outcome wakes it)', payer(signed, 'active', { held: { ticks: 1, amount: 10n, at: T0 } }), undefined],
+    ['a payer offline: none (the peer coming back wakes it)', payer(signed, 'active', { offline: true, resumedAt: undefined }), undefined],
+    ['a payee never paid: its late deadline first', payee(signed, 'active'), T0 + 100 + 500 + 1],
+    ['a payee: late a tick and the grace after its last payment', payee(signed, 'active', { paid: 10n, ticks: 1, lastTickAt: T0 + 1000 }), T0 + 1000 + 100 + 500 + 1],
+    ['a payee already late: none until a payment', payee(signed, 'active', { paid: 10n, ticks: 1, late: true }), undefined],
+    ['a paused payee: none', payee(signed, 'paused'), undefined],
+  ] as [string, StreamRecord, number | undefined][])('%s', (_n, r, at) => {
+    const now = T0 + 2000;
+    expect(wakeAt(r, ctx, r.role === 'payee' && !r.late ? T0 : now)).toBe(at);
+    // nothing changes before that time
+    if (at !== undefined && r.role === 'payer') {
+      const early = ok(tickAt(r, at - 1));
+      expect(early.effects).toEqual([]);
+      expect(ok(tickAt(r, at)).effects.length).toBeGreaterThan(0);
+    }
+    if (at !== undefined && r.role === 'payee') {
+      expect(ok(tickAt(r, at - 1)).effects).toEqual([]);
+      expect(ok(tickAt(r, at)).effects).toContainEqual({ type: 'emit', event: 'late' });
+    }
+  });
+  it('a late payee just paid is woken at once, to be on time again', () => {
+    const r = payee(signed, 'active', { paid: 10n, ticks: 1, late: true, lastTickAt: T0 + 1000 });
+    expect(wakeAt(r, ctx, T0 + 1001)).toBe(T0 + 1001);
+    expect(ok(tickAt(r, T0 + 1001)).effects).toEqual([{ type: 'emit', event: 'onTime' }]);
   });
 });
 
