@@ -1,0 +1,123 @@
+// The dashboard on the control port: its page and files at `/`, the login link's landing at `/login`,
+// and who may call the API. The CLI and apps authenticate with the bearer token; a browser with the
+// session cookie it got from a login link, and only from the dashboard's own pages (dashboard-guard).
+//
+// | method | path                  | who                   | answer                                      |
+// |--------|-----------------------|-----------------------|---------------------------------------------|
+// | GET    | /, /assets/*          | anyone on this host   | the compiled page (no data in it)           |
+// | GET    | /login?code=CODE      | anyone with a code    | 303 to / with the session cookie; 401 page  |
+// | POST   | /logout               | a session             | 204, the session ended                      |
+// | POST   | /v1/dashboard/login   | the bearer token only | { code, expiresAt, path }: one login code   |
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../util/log.js';
+import { CLEAR_SESSION_COOKIE, DashboardAuth, LOGIN_CODE_TTL_MS, sessionCookie } from './dashboard-auth.js';
+import { DASHBOARD_HEADER, PAGE_HEADERS, allowedHosts, checkHost, checkSameOrigin } from './dashboard-guard.js';
+import { loadWebFiles, type WebFiles } from './dashboard-static.js';
+import { HttpError, UNAUTHORIZED, isAuthorized, sendError, sendJson } from './http.js';
+
+export const LOGIN_CODE_PATH = '/v1/dashboard/login';
+
+export interface DashboardOptions {
+  token: string;
+  /** The address the server binds, for the Host check. */
+  bindHost: string;
+  log: Logger;
+  auth?: DashboardAuth;
+  /** The compiled front end; loaded from web/dist when left out. */
+  web?: WebFiles;
+}
+
+export interface Dashboard {
+  /** The port is known once the server listens; the Host check needs it. */
+  listening(port: number): void;
+  /** Answers the dashboard's own paths and returns true; false leaves the request to the API. */
+  serve(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** For the API and its event feed: undefined when the bearer token or a same-origin session allows the request. */
+  authorize(req: IncomingMessage, opts: { upgrade: boolean }): HttpError | undefined;
+}
+
+export function createDashboard(opts: DashboardOptions): Dashboard {
+  const auth = opts.auth ?? new DashboardAuth();
+  const web = opts.web ?? loadWebFiles();
+  if (web.missing) opts.log.warn(web.missing);
+  let hosts = new Set<string>();
+
+  function page(res: ServerResponse, status: number, title: string, text: string): void {
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+    res.writeHead(status, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(html) });
+    res.end(html);
+  }
+
+  function serveFile(res: ServerResponse, path: string, method: string): void {
+    const file = web.files.get(path === '/' ? '/index.html' : path);
+    if (!file) {
+      if (web.missing && path === '/') return page(res, 503, 'Dashboard not built', web.missing.replace(/`/g, ''));
+      return page(res, 404, 'Not found', 'No such file in the dashboard.');
+    }
+    res.writeHead(200, {
+      ...PAGE_HEADERS,
+      'content-type': file.type,
+      'content-length': file.body.length,
+      'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
+    });
+    res.end(method === 'HEAD' ? undefined : file.body);
+  }
+
+  function login(req: IncomingMessage, res: ServerResponse): void {
+    const code = new URL(req.url ?? '/', 'http://x').searchParams.get('code') ?? '';
+    const granted = auth.redeem(code);
+    if (!granted) {
+      opts.log.info('dashboard login refused: unknown, used or expired code');
+      return page(res, 401, 'Login link not valid', 'This login link has expired or was already used. Run sluice dashboard for a new one.');
+    }
+    opts.log.info('dashboard login');
+    res.writeHead(303, { ...PAGE_HEADERS, location: '/', 'set-cookie': sessionCookie(granted.session, granted.maxAgeMs), 'cache-control': 'no-store', 'content-length': 0 });
+    res.end();
+  }
+
+  return {
+    listening(port) {
+      hosts = allowedHosts(port, opts.bindHost);
+    },
+
+    serve(req, res, path) {
+      const method = req.method ?? 'GET';
+      const isPage = path === '/' || path === '/login' || path === '/logout' || /^\/(assets\/[\w.-]+|[\w-]+\.(svg|ico|png))$/.test(path);
+      if (path === LOGIN_CODE_PATH) {
+        // Only the token may mint codes: a session cannot extend itself past its expiry.
+        if (!isAuthorized(req.headers.authorization, opts.token)) sendError(res, UNAUTHORIZED);
+        else if (method !== 'POST') sendError(res, new HttpError(405, 'METHOD_NOT_ALLOWED', `${path} takes POST`, { allow: 'POST' }));
+        else sendJson(res, 200, { ...auth.issueLoginCode(), ttlMs: LOGIN_CODE_TTL_MS, path: '/login?code=' });
+        return true;
+      }
+      if (!isPage) return false;
+      const refused = path === '/logout' ? checkSameOrigin(req.headers, hosts, { changes: true }) : checkHost(req.headers, hosts);
+      if (refused) {
+        page(res, refused.status, 'Refused', refused.message);
+        return true;
+      }
+      if (path === '/logout') {
+        if (method !== 'POST') return page(res, 405, 'Use POST', 'Log out with the button on the dashboard.'), true;
+        auth.endSession(req.headers.cookie);
+        res.writeHead(204, { ...PAGE_HEADERS, 'set-cookie': CLEAR_SESSION_COOKIE, 'cache-control': 'no-store' });
+        res.end();
+        return true;
+      }
+      if (method !== 'GET' && method !== 'HEAD') return page(res, 405, 'Use GET', 'The dashboard pages are read with GET.'), true;
+      if (path === '/login') login(req, res);
+      else serveFile(res, path, method);
+      return true;
+    },
+
+    authorize(req, { upgrade }) {
+      if (isAuthorized(req.headers.authorization, opts.token)) return undefined;
+      if (!auth.hasSession(req.headers.cookie)) return UNAUTHORIZED;
+      const method = req.method ?? 'GET';
+      const refused = checkSameOrigin(req.headers, hosts, { changes: upgrade || method !== 'GET' });
+      if (refused) return refused;
+      // A browser WebSocket cannot set headers; its Origin was required above instead.
+      if (!upgrade && req.headers[DASHBOARD_HEADER] !== '1') return new HttpError(403, 'CROSS_ORIGIN', `refused: a dashboard request carries ${DASHBOARD_HEADER}: 1`);
+      return undefined;
+    },
+  };
+}
