@@ -7,11 +7,10 @@
 //   event feed's WebSocket, must carry it. Pages on 127.0.0.1 at another port are same-site, so
 //   SameSite=Strict alone would let their requests carry the cookie: Origin is what stops them.
 // - Sec-Fetch-Site, when present, must be same-origin (or none: an address typed or pasted).
-// - A header a cross-origin page cannot send without a CORS preflight (which the node never approves).
+// - The session key in a header (dashboard-auth.ts), which a cross-origin page could not send without a
+//   CORS preflight (which the node never approves) even if it knew the key.
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError } from './http.js';
-
-export const DASHBOARD_HEADER = 'x-sluice-dashboard';
 
 /** Script, style, images, fetch and WebSocket from the node only; no frames, no inline script. */
 export const CONTENT_SECURITY_POLICY = [

@@ -5,17 +5,18 @@
 // | method | path                  | who                   | answer                                      |
 // |--------|-----------------------|-----------------------|---------------------------------------------|
 // | GET    | /, /assets/*          | anyone on this host   | the compiled page (no data in it)           |
-// | GET    | /login?code=CODE      | anyone with a code    | 303 to / with the session cookie; 401 page  |
+// | GET    | /login?code=CODE      | anyone with a code    | 303 to /#key=KEY with the session cookie    |
 // | POST   | /logout               | a session             | 204, the session ended                      |
 // | POST   | /v1/dashboard/login   | the bearer token only | { code, expiresAt, path }: one login code   |
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../util/log.js';
-import { CLEAR_SESSION_COOKIE, DashboardAuth, LOGIN_CODE_TTL_MS, sessionCookie } from './dashboard-auth.js';
-import { DASHBOARD_HEADER, PAGE_HEADERS, allowedHosts, checkHost, checkSameOrigin } from './dashboard-guard.js';
+import { DashboardAuth, LOGIN_CODE_TTL_MS, clearSessionCookie, readCookie, sessionCookie, sessionCookieName } from './dashboard-auth.js';
+import { DASHBOARD_HEADER, FEED_PROTOCOL, KEY_FRAGMENT, LOGIN_CODE_PATH } from './dashboard-protocol.js';
+import { PAGE_HEADERS, allowedHosts, checkHost, checkSameOrigin } from './dashboard-guard.js';
 import { loadWebFiles, type WebFiles } from './dashboard-static.js';
 import { HttpError, UNAUTHORIZED, isAuthorized, sendError, sendJson } from './http.js';
 
-export const LOGIN_CODE_PATH = '/v1/dashboard/login';
+export { LOGIN_CODE_PATH };
 
 export interface DashboardOptions {
   token: string;
@@ -41,6 +42,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const web = opts.web ?? loadWebFiles();
   if (web.missing) opts.log.warn(web.missing);
   let hosts = new Set<string>();
+  let cookieName = sessionCookieName(0);
+  const sessionOf = (req: IncomingMessage) => readCookie(req.headers.cookie, cookieName);
 
   function page(res: ServerResponse, status: number, title: string, text: string): void {
     const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
@@ -71,13 +74,22 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       return page(res, 401, 'Login link not valid', 'This login link has expired or was already used. Run sluice dashboard for a new one.');
     }
     opts.log.info('dashboard login');
-    res.writeHead(303, { ...PAGE_HEADERS, location: '/', 'set-cookie': sessionCookie(granted.session, granted.maxAgeMs), 'cache-control': 'no-store', 'content-length': 0 });
+    // The key rides in the fragment, which the browser never sends to a server; the page moves it to
+    // localStorage and takes it out of the address bar.
+    res.writeHead(303, {
+      ...PAGE_HEADERS,
+      location: `/#${KEY_FRAGMENT}=${granted.key}`,
+      'set-cookie': sessionCookie(cookieName, granted.session, granted.maxAgeMs),
+      'cache-control': 'no-store',
+      'content-length': 0,
+    });
     res.end();
   }
 
   return {
     listening(port) {
       hosts = allowedHosts(port, opts.bindHost);
+      cookieName = sessionCookieName(port);
     },
 
     serve(req, res, path) {
@@ -98,8 +110,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       }
       if (path === '/logout') {
         if (method !== 'POST') return page(res, 405, 'Use POST', 'Log out with the button on the dashboard.'), true;
-        auth.endSession(req.headers.cookie);
-        res.writeHead(204, { ...PAGE_HEADERS, 'set-cookie': CLEAR_SESSION_COOKIE, 'cache-control': 'no-store' });
+        auth.end(sessionOf(req));
+        res.writeHead(204, { ...PAGE_HEADERS, 'set-cookie': clearSessionCookie(cookieName), 'cache-control': 'no-store' });
         res.end();
         return true;
       }
@@ -111,13 +123,25 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
     authorize(req, { upgrade }) {
       if (isAuthorized(req.headers.authorization, opts.token)) return undefined;
-      if (!auth.hasSession(req.headers.cookie)) return UNAUTHORIZED;
+      const session = sessionOf(req);
+      if (!auth.known(session)) return UNAUTHORIZED;
       const method = req.method ?? 'GET';
       const refused = checkSameOrigin(req.headers, hosts, { changes: upgrade || method !== 'GET' });
       if (refused) return refused;
-      // A browser WebSocket cannot set headers; its Origin was required above instead.
-      if (!upgrade && req.headers[DASHBOARD_HEADER] !== '1') return new HttpError(403, 'CROSS_ORIGIN', `refused: a dashboard request carries ${DASHBOARD_HEADER}: 1`);
+      // A browser WebSocket cannot set headers: the page offers its key as a subprotocol instead.
+      const key = upgrade ? feedKey(req.headers['sec-websocket-protocol']) : headerText(req.headers[DASHBOARD_HEADER]);
+      if (!auth.check(session, key)) return new HttpError(403, 'CROSS_ORIGIN', `refused: a dashboard request carries its session key (${DASHBOARD_HEADER})`);
       return undefined;
     },
   };
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** `sluice-dashboard, KEY` -> KEY. */
+function feedKey(header: string | string[] | undefined): string | undefined {
+  const parts = (headerText(header) ?? '').split(',').map((p) => p.trim());
+  return parts.length === 2 && parts[0] === FEED_PROTOCOL ? parts[1] : undefined;
 }
