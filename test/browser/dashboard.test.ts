@@ -73,6 +73,7 @@ afterAll(async () => {
 
 describe('dashboard in Chromium', () => {
   it('without a login, the page says how to get one; the login link works once and never carries the token', async () => {
+    expect(alice.proc!.output()).toContain(`dashboard at ${dashboardUrl(alice)}/ (run \`sluice dashboard --data-dir ${alice.dir}\``);
     const page = await browser.newPage();
     await page.goto(dashboardUrl(alice));
     await expect(page.getByTestId('login-needed').textContent()).resolves.toContain('sluice dashboard');
