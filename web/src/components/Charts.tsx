@@ -27,8 +27,8 @@ export function LiveChart({ series, width }: { series: Series; width: number }) 
         {
           width,
           height: 220,
-          scales: { x: { time: true }, rate: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max)] }, sat: { auto: true } },
-          axes: [{}, { scale: 'rate', label: 'per second' }, { scale: 'sat', side: 1, label: 'sat', grid: { show: false } }],
+          scales: { x: { time: true }, rate: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max) * 1.25] }, sat: { auto: true } },
+          axes: [{}, { scale: 'rate', label: 'per second' }, { scale: 'sat', side: 1, label: 'sat', size: 80, grid: { show: false } }],
           series: [
             {},
             { label: 'payments/s', scale: 'rate', stroke: '#0b6e6e', width: 2 },
@@ -57,7 +57,7 @@ export function Sparkline({ values }: { values: number[] }) {
           height: 28,
           legend: { show: false },
           cursor: { show: false },
-          scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+          scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.25] } },
           axes: [{ show: false }, { show: false }],
           series: [{}, { stroke: '#c2410c', fill: 'rgba(194,65,12,0.15)', width: 1.5 }],
         },
