@@ -16,7 +16,7 @@ const browser = await launchChromium(profile);
 try {
   const m = await demo.waitFor(/^ {3}alice +(http:\/\/\S+)$/m, 60_000);
   const bob = (await demo.waitFor(/^ {2}bob +([0-9a-f]{66})$/m)).at(1)!;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage();
   await page.goto(m[1]!);
   await page.getByTestId('node-id').waitFor();
   await demo.waitFor(/ 8 ticks, bob received/, 60_000);
