@@ -46,7 +46,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const sessionOf = (req: IncomingMessage) => readCookie(req.headers.cookie, cookieName);
 
   function page(res: ServerResponse, status: number, title: string, text: string): void {
-    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`;
     res.writeHead(status, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(html) });
     res.end(html);
   }
@@ -86,6 +86,29 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     res.end();
   }
 
+  function mintCode(req: IncomingMessage, res: ServerResponse): void {
+    // Only the token may mint codes: a session cannot extend itself past its expiry.
+    if (!isAuthorized(req.headers.authorization, opts.token)) return sendError(res, UNAUTHORIZED);
+    if (req.method !== 'POST') return sendError(res, new HttpError(405, 'METHOD_NOT_ALLOWED', `${LOGIN_CODE_PATH} takes POST`, { allow: 'POST' }));
+    sendJson(res, 200, { ...auth.issueLoginCode(), ttlMs: LOGIN_CODE_TTL_MS, path: '/login?code=' });
+  }
+
+  function answerPage(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const method = req.method ?? 'GET';
+    const refused = path === '/logout' ? checkSameOrigin(req.headers, hosts, { changes: true }) : checkHost(req.headers, hosts);
+    if (refused) return page(res, refused.status, 'Refused', refused.message);
+    if (path === '/logout') {
+      if (method !== 'POST') return page(res, 405, 'Use POST', 'Log out with the button on the dashboard.');
+      auth.end(sessionOf(req));
+      res.writeHead(204, { ...PAGE_HEADERS, 'set-cookie': clearSessionCookie(cookieName), 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
+    if (method !== 'GET' && method !== 'HEAD') return page(res, 405, 'Use GET', 'The dashboard pages are read with GET.');
+    if (path === '/login') login(req, res);
+    else serveFile(res, path, method);
+  }
+
   return {
     listening(port) {
       hosts = allowedHosts(port, opts.bindHost);
@@ -93,31 +116,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     },
 
     serve(req, res, path) {
-      const method = req.method ?? 'GET';
-      const isPage = path === '/' || path === '/login' || path === '/logout' || /^\/(assets\/[\w.-]+|[\w-]+\.(svg|ico|png))$/.test(path);
-      if (path === LOGIN_CODE_PATH) {
-        // Only the token may mint codes: a session cannot extend itself past its expiry.
-        if (!isAuthorized(req.headers.authorization, opts.token)) sendError(res, UNAUTHORIZED);
-        else if (method !== 'POST') sendError(res, new HttpError(405, 'METHOD_NOT_ALLOWED', `${path} takes POST`, { allow: 'POST' }));
-        else sendJson(res, 200, { ...auth.issueLoginCode(), ttlMs: LOGIN_CODE_TTL_MS, path: '/login?code=' });
-        return true;
-      }
-      if (!isPage) return false;
-      const refused = path === '/logout' ? checkSameOrigin(req.headers, hosts, { changes: true }) : checkHost(req.headers, hosts);
-      if (refused) {
-        page(res, refused.status, 'Refused', refused.message);
-        return true;
-      }
-      if (path === '/logout') {
-        if (method !== 'POST') return page(res, 405, 'Use POST', 'Log out with the button on the dashboard.'), true;
-        auth.end(sessionOf(req));
-        res.writeHead(204, { ...PAGE_HEADERS, 'set-cookie': clearSessionCookie(cookieName), 'cache-control': 'no-store' });
-        res.end();
-        return true;
-      }
-      if (method !== 'GET' && method !== 'HEAD') return page(res, 405, 'Use GET', 'The dashboard pages are read with GET.'), true;
-      if (path === '/login') login(req, res);
-      else serveFile(res, path, method);
+      if (path === LOGIN_CODE_PATH) mintCode(req, res);
+      else if (isPagePath(path)) answerPage(req, res, path);
+      else return false;
       return true;
     },
 
@@ -144,4 +145,14 @@ function headerText(v: string | string[] | undefined): string | undefined {
 function feedKey(header: string | string[] | undefined): string | undefined {
   const parts = (headerText(header) ?? '').split(',').map((p) => p.trim());
   return parts.length === 2 && parts[0] === FEED_PROTOCOL ? parts[1] : undefined;
+}
+
+/** The page, its files and the login: paths the dashboard answers without the API's token. */
+function isPagePath(path: string): boolean {
+  return path === '/' || path === '/login' || path === '/logout' || /^\/(assets\/[\w.-]+|[\w-]+\.(svg|ico|png))$/.test(path);
+}
+
+/** Refusal messages quote the Host and Origin the request sent. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -203,6 +203,9 @@ describe('the page and its files', () => {
 
   it('answer only to this machine’s names (DNS rebinding)', async () => {
     expect((await send({ path: '/', headers: { host: 'rebind.test' } })).status).toBe(421);
+    const quoted = await send({ path: '/', headers: { host: '<img src=x>' } });
+    expect(quoted.body).toContain('&#60;img src=x&#62;'); // the refusal quotes the Host, escaped
+    expect(quoted.body).not.toContain('<img');
     expect((await send({ path: '/', headers: { host: `localhost:${server.port}` } })).status).toBe(200);
   });
 
