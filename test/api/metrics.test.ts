@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiClient } from '../../src/api/client.js';
-import { cluster, freePort, until, type Cluster, type NodeProc } from '../helpers/cluster.js';
+import { channelPair, cluster, freePort, until, type Cluster, type NodeProc } from '../helpers/cluster.js';
 
 const SLOW = 120_000;
 let c: Cluster;
@@ -52,13 +52,7 @@ function getWithHost(port: number, path: string, host: string): Promise<number> 
 beforeAll(async () => {
   c = await cluster({ blockTime: '100ms' });
   metricsPort = await freePort();
-  alice = await c.node('alice', ['--metrics-port', String(metricsPort)]);
-  bob = await c.node('bob');
-  aliceApi = await alice.api();
-  bobApi = await bob.api();
-  await aliceApi.faucet(2_000_000_000n);
-  await aliceApi.connectPeer(bob.target);
-  await aliceApi.openChannel({ peerId: bob.id, capacity: 1_000_000_000n, push: 0n });
+  ({ alice, bob, aliceApi, bobApi } = await channelPair(c, { aliceArgs: ['--metrics-port', String(metricsPort)] }));
   for (const amount of [1_000n, 2_000n, 3_000n]) await aliceApi.pay({ peerId: bob.id, amount });
   await aliceApi.openStream({ peerId: bob.id, rate: '5sat/s', durationMs: 3_000 });
   await until(async () => {

@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { ApiClient } from '../../src/api/client.js';
-import { cluster, freePort, until, type Cluster, type NodeProc } from '../helpers/cluster.js';
+import { channelPair, cluster, freePort, until, type Cluster, type NodeProc } from '../helpers/cluster.js';
 import { launchChromium, screenshot } from './chromium.js';
 
 const SLOW = 180_000;
@@ -47,13 +47,7 @@ async function shownPaid(page: Page, role: 'payer' | 'payee'): Promise<bigint> {
 
 beforeAll(async () => {
   c = await cluster({ blockTime: '100ms' });
-  alice = await c.node('alice');
-  bob = await c.node('bob');
-  aliceApi = await alice.api();
-  bobApi = await bob.api();
-  await aliceApi.faucet(2_000_000_000n);
-  await aliceApi.connectPeer(bob.target);
-  await aliceApi.openChannel({ peerId: bob.id, capacity: 1_000_000_000n, push: 0n });
+  ({ alice, bob, aliceApi, bobApi } = await channelPair(c));
   browser = await launchChromium(join(c.root, 'chromium-profile'), { hostRules: 'MAP rebind.test 127.0.0.1' });
   // A page on another origin (same machine, another port): what a malicious site could do.
   evil = createServer((_req, res) => {

@@ -104,6 +104,18 @@ export async function cluster(opts: { blockTime?: string; disputeBlocks?: number
   return c;
 }
 
+/** alice and bob as real processes, alice funded with 2,000,000 sat and a 1,000,000 sat channel to bob. */
+export async function channelPair(c: Cluster, opts: { aliceArgs?: string[] } = {}) {
+  const alice = await c.node('alice', opts.aliceArgs);
+  const bob = await c.node('bob');
+  const aliceApi = await alice.api();
+  const bobApi = await bob.api();
+  await aliceApi.faucet(2_000_000_000n);
+  await aliceApi.connectPeer(bob.target);
+  await aliceApi.openChannel({ peerId: bob.id, capacity: 1_000_000_000n, push: 0n });
+  return { alice, bob, aliceApi, bobApi };
+}
+
 export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;

@@ -71,6 +71,15 @@ function PeerSelect({ peers, value, onChange }: { peers: PeerView[]; value: stri
 
 const msat = (text: string, what: string) => parseAmount(text, what).toString();
 
+function Field(props: { label: string; name: string; value: string; set: (v: string) => void; placeholder?: string; required?: boolean }) {
+  return (
+    <label>
+      {props.label}
+      <input name={props.name} value={props.value} onInput={(e) => props.set(e.currentTarget.value)} placeholder={props.placeholder} required={props.required} />
+    </label>
+  );
+}
+
 export function ConnectForm() {
   const a = useAction();
   const [target, setTarget] = useState('');
@@ -79,10 +88,7 @@ export function ConnectForm() {
       const p = await call<{ nodeId: string }>('POST', '/v1/peers', { target: target.trim() });
       return `connected to ${short(p.nodeId)}`;
     })}>
-      <label>
-        node id @ host:port
-        <input name="target" value={target} onInput={(e) => setTarget(e.currentTarget.value)} placeholder="02ab…@127.0.0.1:9735" required />
-      </label>
+      <Field label="node id @ host:port" name="target" value={target} set={setTarget} placeholder="02ab…@127.0.0.1:9735" required />
     </Form>
   );
 }
@@ -95,10 +101,7 @@ export function FaucetForm() {
       const r = await call<{ balance: string }>('POST', '/v1/wallet/faucet', { amount: msat(amount, 'amount') });
       return `ledger balance now ${formatMsat(BigInt(r.balance))}`;
     })}>
-      <label>
-        amount
-        <input name="amount" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} required />
-      </label>
+      <Field label="amount" name="amount" value={amount} set={setAmount} required />
     </Form>
   );
 }
@@ -114,14 +117,8 @@ export function OpenChannelForm({ peers }: { peers: PeerView[] }) {
       return `channel ${short(ch.channelId)} open`;
     })}>
       <PeerSelect peers={peers} value={peer} onChange={setPeer} />
-      <label>
-        capacity
-        <input name="capacity" value={capacity} onInput={(e) => setCapacity(e.currentTarget.value)} required />
-      </label>
-      <label>
-        push to peer
-        <input name="push" value={push} onInput={(e) => setPush(e.currentTarget.value)} />
-      </label>
+      <Field label="capacity" name="capacity" value={capacity} set={setCapacity} required />
+      <Field label="push to peer" name="push" value={push} set={setPush} />
     </Form>
   );
 }
@@ -136,10 +133,7 @@ export function PayForm({ peers }: { peers: PeerView[] }) {
       return `paid ${formatMsat(BigInt(p.amount))} (state ${p.seq})`;
     })}>
       <PeerSelect peers={peers} value={peer} onChange={setPeer} />
-      <label>
-        amount
-        <input name="amount" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} required />
-      </label>
+      <Field label="amount" name="amount" value={amount} set={setAmount} required />
       <p class="muted">Paying an invoice needs routing, which this node does not have yet.</p>
     </Form>
   );
@@ -161,18 +155,9 @@ export function StreamForm({ peers }: { peers: PeerView[] }) {
       return `stream ${short(s.streamId)} at ${s.rate}`;
     })}>
       <PeerSelect peers={peers} value={peer} onChange={setPeer} />
-      <label>
-        rate
-        <input name="rate" value={rate} onInput={(e) => setRate(e.currentTarget.value)} placeholder="10sat/s, 2sat/min" required />
-      </label>
-      <label>
-        budget (optional)
-        <input name="max" value={max} onInput={(e) => setMax(e.currentTarget.value)} placeholder="e.g. 5000sat" />
-      </label>
-      <label>
-        duration (optional)
-        <input name="duration" value={duration} onInput={(e) => setDuration(e.currentTarget.value)} placeholder="e.g. 30s, 5m" />
-      </label>
+      <Field label="rate" name="rate" value={rate} set={setRate} placeholder="10sat/s, 2sat/min" required />
+      <Field label="budget (optional)" name="max" value={max} set={setMax} placeholder="e.g. 5000sat" />
+      <Field label="duration (optional)" name="duration" value={duration} set={setDuration} placeholder="e.g. 30s, 5m" />
       <label>
         mode
         <select name="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as 'signed' | 'hashchain')}>

@@ -6,6 +6,17 @@ import type { PaymentRow } from '../store';
 import { Outcome, useAction } from './Actions';
 import { Sparkline } from './Charts';
 
+/** A table head; a column named with a leading '*' is drawn wide. */
+function Head({ cols }: { cols: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c, i) => (c.startsWith('*') ? <th key={i} class="wide">{c.slice(1)}</th> : <th key={i}>{c}</th>))}
+      </tr>
+    </thead>
+  );
+}
+
 export function Channels(props: { channels: ChannelView[]; streams: StreamView[]; paymentsByChannel: Map<string, number> }) {
   const a = useAction();
   if (props.channels.length === 0) return <p class="muted">No channels yet: connect a peer, then open one.</p>;
@@ -18,19 +29,7 @@ export function Channels(props: { channels: ChannelView[]; streams: StreamView[]
   return (
     <div>
       <table class="rows" data-testid="channels">
-        <thead>
-          <tr>
-            <th>channel</th>
-            <th>peer</th>
-            <th>state</th>
-            <th class="wide">local / remote</th>
-            <th>capacity</th>
-            <th>seq</th>
-            <th>payments</th>
-            <th>streams</th>
-            <th />
-          </tr>
-        </thead>
+        <Head cols={['channel', 'peer', 'state', '*local / remote', 'capacity', 'seq', 'payments', 'streams', '']} />
         <tbody>
           {props.channels.map((ch) => {
             const streams = props.streams.filter((s) => s.channelId === ch.channelId && (s.status === 'active' || s.status === 'paused' || s.status === 'opening')).length;
@@ -92,21 +91,7 @@ export function Streams(props: { streams: StreamView[]; sparks: Map<string, numb
   return (
     <div>
       <table class="rows" data-testid="streams">
-        <thead>
-          <tr>
-            <th>stream</th>
-            <th>role</th>
-            <th>peer</th>
-            <th>status</th>
-            <th>rate</th>
-            <th>ticks</th>
-            <th>paid</th>
-            <th>budget left</th>
-            <th>lateness</th>
-            <th>ticks/s</th>
-            <th />
-          </tr>
-        </thead>
+        <Head cols={['stream', 'role', 'peer', 'status', 'rate', 'ticks', 'paid', 'budget left', 'lateness', 'ticks/s', '']} />
         <tbody>
           {rows.map((s) => (
             <tr key={s.streamId} data-stream={s.streamId} data-role={s.role} data-status={s.status}>
@@ -143,16 +128,7 @@ export function Payments({ payments }: { payments: PaymentRow[] }) {
   if (payments.length === 0) return <p class="muted">No payments since this page opened.</p>;
   return (
     <table class="rows" data-testid="payments">
-      <thead>
-        <tr>
-          <th>time</th>
-          <th>direction</th>
-          <th>amount</th>
-          <th>peer</th>
-          <th>channel</th>
-          <th>state</th>
-        </tr>
-      </thead>
+      <Head cols={['time', 'direction', 'amount', 'peer', 'channel', 'state']} />
       <tbody>
         {payments.map((p, i) => (
           <tr key={`${p.channelId}-${p.seq}-${i}`}>
