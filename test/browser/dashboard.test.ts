@@ -95,6 +95,17 @@ describe('dashboard in Chromium', () => {
   it('shows the channel, starts a stream from the form, and the payee watches it tick up', async () => {
     const a = await openDashboard(alice);
     const b = await openDashboard(bob);
+    // the node's address as a QR code, drawn (a canvas with pixels, not left blank)
+    const qr = a.locator('canvas.qr');
+    expect(await qr.getAttribute('data-qr')).toBe(alice.target);
+    const dark = await qr.evaluate((el) => {
+      const c = el as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) n++;
+      return n;
+    });
+    expect(dark).toBeGreaterThan(100);
     const row = a.locator('[data-testid=channels] tr[data-channel]');
     await row.waitFor();
     await expect(row.textContent()).resolves.toContain('open');
