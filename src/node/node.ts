@@ -15,6 +15,7 @@ import { ChannelManager } from './channels.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
 import { NodeStore } from './store.js';
+import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
 import type { Clock } from './clock.js';
@@ -39,6 +40,8 @@ export interface NodeOptions {
   pingIntervalMs?: number;
   /** The streams' clock and scheduler (tests drive a ManualClock). */
   clock?: Clock;
+  /** Told how long each durable store write took (the metrics' store latency). */
+  onStoreWrite?: (ms: number) => void;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -111,7 +114,7 @@ export class SluiceNode implements NodeApi {
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
-    const store = new NodeStore(join(opts.dataDir, 'db'));
+    const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
     await store.open();
     const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
     // The pieces refer to each other through the node; `self` is filled in below.
