@@ -41,7 +41,7 @@ export type Admission = { ok: true; stream: PayeeRecord; effects: StreamEffect[]
 export function admitPayee(m: StreamOpenMessage, ctx: AdmitContext): Admission {
   const no = (reason: string): Admission => ({ ok: false, reason });
   if (ctx.idInUse) return no('stream id in use');
-  if (!ctx.channelOpen) return no('no open channel with you by that id');
+  // The terms and the price first: they need no state, and their refusal is the same whatever the channel.
   let terms: StreamTerms;
   try {
     terms = makeTerms({
@@ -57,6 +57,7 @@ export function admitPayee(m: StreamOpenMessage, ctx: AdmitContext): Admission {
   if (terms.tickMs !== m.tickMs) return no('tick interval does not match the billing');
   const perSec = (terms.rate.amount * 1000n) / BigInt(terms.rate.perMs);
   if (ctx.minRatePerSec !== undefined && perSec < ctx.minRatePerSec) return no(`rate below this node's price of ${ctx.minRatePerSec} msat/s`);
+  if (!ctx.channelOpen) return no('no open channel with you by that id');
   if (ctx.liveStreams >= ctx.maxStreams) return no(`at most ${ctx.maxStreams} streams per channel`);
   const id = toHex(m.streamId);
   const stream: PayeeRecord = {
