@@ -30,9 +30,6 @@ export function paymentGap(r: PayeeRecord, seq: bigint): boolean {
   return r.countedSeq === undefined || seq - 1n > BigInt(r.countedSeq);
 }
 
-/** Progress is stored in the next batch; a status change (paused -> active) at once. */
-const progress = (before: PayeeRecord): StreamEffect => ({ type: 'persist', when: before.status === 'active' ? 'batched' : 'now' });
-
 const running = (r: PayeeRecord): boolean => r.status === 'active' || r.status === 'paused';
 
 export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): StreamStepResult {
@@ -59,9 +56,12 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
       switch (ev.action) {
         case 'stop':
           return end(r, 'stopped', ev.reason || 'stopped by the payer', ev.now);
+        // A pause or resume repeated on reconnect changes nothing when it is already so.
         case 'pause':
+          if (r.status === 'paused') return done(r);
           return done({ ...r, status: 'paused' }, [{ type: 'persist', when: 'now' }, { type: 'emit', event: 'paused' }]);
         case 'resume':
+          if (r.status === 'active') return done(r);
           // Paused time is not billed, so lateness counts from the resume.
           return done({ ...r, status: 'active', lastTickAt: ev.now, late: false }, [{ type: 'persist', when: 'now' }, { type: 'emit', event: 'resumed' }]);
         default:
@@ -104,11 +104,12 @@ function paid(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'paid' }>): Strea
     return refuse(reason === 'stale' ? 'ignore' : 'warn', reason, message);
   }
   const m = res.meter;
-  // A payment after a pause means the payer resumed (we may have missed its word).
-  const next: PayeeRecord = { ...r, status: 'active', ticks: m.ticks, paid: m.paid, lastTickAt: ev.now, countedSeq: ev.seq.toString() };
+  // A payment while paused is counted but does not resume the stream: it may have been in flight when the
+  // payer paused (a follower's update completes after its pause). The payer repeats its resume on reconnect.
+  const next: PayeeRecord = { ...r, ticks: m.ticks, paid: m.paid, lastTickAt: ev.now, countedSeq: ev.seq.toString() };
   const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }];
   if (m.status === 'finished') return end(next, 'finished', FINISHED_REASON, ev.now, effects);
-  return done(next, [...effects, progress(r)]);
+  return done(next, [...effects, { type: 'persist', when: 'batched' }]);
 }
 
 function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ctx: StreamContext): StreamStepResult {
@@ -127,10 +128,10 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
   });
   if (!v.ok) return refuse(v.reason === 'not-deeper' ? 'ignore' : 'warn', v.reason, 'bad hash-chain tick');
   const next: PayeeRecord = {
-    ...r, status: 'active', ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,
+    ...r, ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,
     chain: { ...chain, revealedDepth: ev.depth, revealedValue: toHex(ev.value) },
   };
-  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }, progress(r)];
+  const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }, { type: 'persist', when: 'batched' }];
   if (ev.depth >= chain.units) return end(next, 'finished', FINISHED_REASON, ev.now, effects);
   if (ev.depth - claimed >= ctx.checkpointTicks) effects.push({ type: 'claim' });
   return done(next, effects);

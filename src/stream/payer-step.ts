@@ -96,6 +96,7 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'peerConnected':
       // Repeat what the peer may have missed while away; both are harmless to receive twice.
       if (r.status === 'paused') return done(r, [control(r, 'pause', r.reason ?? '')]);
+      if (r.status === 'active') return done(r, [control(r, 'resume', '')]); // a resume it may have missed
       if ((r.status === 'stopped' || r.status === 'finished') && r.endedAt !== undefined && ev.now - r.endedAt < REPEAT_END_MS) {
         return done(r, [control(r, 'stop', r.reason ?? 'stopped')]);
       }

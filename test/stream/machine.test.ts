@@ -115,6 +115,7 @@ describe('payer rules', () => {
     ['the channel ends', payer(signed, 'paused'), { type: 'channelEnded', now: T0 + 400 }, 'stopped', ['persist:now', 'emit:stopped']],
     ['the channel ends before the budget is locked: its hold released', payer(chained, 'opening'), { type: 'channelEnded', now: T0 + 400 }, 'stopped', ['release', 'persist:now', 'emit:stopped']],
     ['reconnect while paused: repeat the pause', payer(signed, 'paused'), { type: 'peerConnected', now: T0 + 400 }, 'paused', ['send:streamControl']],
+    ['reconnect while running: repeat the resume', payer(signed, 'active'), { type: 'peerConnected', now: T0 + 400 }, 'active', ['send:streamControl']],
     ['reconnect soon after the end: repeat the stop', payer(signed, 'stopped', { endedAt: T0 }), { type: 'peerConnected', now: T0 + 400 }, 'stopped', ['send:streamControl']],
     ['reconnect long after the end: nothing', payer(signed, 'stopped', { endedAt: T0 }), { type: 'peerConnected', now: T0 + 3_600_000 }, 'stopped', []],
   ] as [string, StreamRecord, StreamEvent, StreamStatus, string[]][])('%s', (_n, before, ev, status, effects) => {
@@ -171,7 +172,7 @@ describe('payee rules', () => {
   const reveal = (depth: number, l: ChainLock | null = lock(), value = secret.preimageAt(depth)): StreamEvent => ({ type: 'reveal', depth, value, localSide: 'B', now: T0 + 500, ...(l ? { lock: l } : {}) });
   it.each([
     ['a payment of exactly what is owed', payee(signed, 'active'), { type: 'paid', amount: 30n, ticks: 3, seq: 4n, gap: false, now: T0 + 400 }, 'active', 30n, ['emit:tick', 'persist:batched']],
-    ['a payment after a pause: the payer resumed', payee(signed, 'paused'), { type: 'paid', amount: 30n, ticks: 3, seq: 4n, gap: false, now: T0 + 400 }, 'active', 30n, ['emit:tick', 'persist:now']],
+    ['a payment while paused counts, and does not resume it (it may have been in flight at the pause)', payee(signed, 'paused'), { type: 'paid', amount: 30n, ticks: 3, seq: 4n, gap: false, now: T0 + 400 }, 'paused', 30n, ['emit:tick', 'persist:batched']],
     ['the last payment: finished', payee(signed, 'active', { ticks: 9, paid: 90n }), { type: 'paid', amount: 10n, ticks: 10, seq: 4n, gap: false, now: T0 + 400 }, 'finished', 100n, ['emit:tick', 'persist:now', 'emit:finished']],
     ['underpaid: stop it', payee(signed, 'active'), { type: 'paid', amount: 29n, ticks: 3, seq: 4n, gap: false, now: T0 + 400 }, 'stopped', 0n, ['send:streamControl', 'persist:now', 'emit:stopped']],
     ['short after a gap: only its amount counts', payee(signed, 'active', { ticks: 2, paid: 20n }), { type: 'paid', amount: 1n, ticks: 9, seq: 9n, gap: true, now: T0 + 400 }, 'active', 21n, ['emit:tick', 'persist:batched']],
@@ -182,6 +183,8 @@ describe('payee rules', () => {
     ['stop by this node', payee(chained, 'active'), { type: 'control', action: 'stop', now: T0 + 400 }, 'stopped', 0n, ['send:streamControl', 'persist:now', 'settleChain', 'emit:stopped']],
     ['the payer pauses', payee(signed, 'active'), { type: 'peerControl', action: 'pause', reason: '', now: T0 + 400 }, 'paused', 0n, ['persist:now', 'emit:paused']],
     ['the payer resumes', payee(signed, 'paused'), { type: 'peerControl', action: 'resume', reason: '', now: T0 + 400 }, 'active', 0n, ['persist:now', 'emit:resumed']],
+    ['a resume repeated on reconnect: nothing', payee(signed, 'active'), { type: 'peerControl', action: 'resume', reason: '', now: T0 + 400 }, 'active', 0n, []],
+    ['a pause repeated on reconnect: nothing', payee(signed, 'paused'), { type: 'peerControl', action: 'pause', reason: '', now: T0 + 400 }, 'paused', 0n, []],
     ['the channel ends: no settling in the channel', payee(chained, 'active'), { type: 'channelEnded', now: T0 + 400 }, 'stopped', 0n, ['persist:now', 'emit:stopped']],
     ['late', payee(signed, 'active'), { type: 'tick', now: T0 + 700, reachable: true, spendable: 0n }, 'active', 0n, ['emit:late']],
     ['never paid for too long: dropped', payee(signed, 'active'), { type: 'tick', now: T0 + 60_001, reachable: true, spendable: 0n }, 'active', 0n, ['send:streamControl', 'drop']],
