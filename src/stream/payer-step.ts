@@ -141,14 +141,30 @@ function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: S
     if (paid.status === 'finished') return end(next, 'finished', FINISHED_REASON, now, effects);
     return done(next, [...effects, { type: 'persist', when: 'batched' }]);
   }
-  const amount = owedAfter(r.terms, after) - owedAfter(r.terms, online.ticksPaid);
-  if (ev.spendable < amount) return end(online, 'stopped', 'the channel has no more to pay with', now);
-  if (ev.allowance !== undefined && amount > ev.allowance) {
+  const paid = online.ticksPaid;
+  const cost = (ticks: number) => owedAfter(r.terms, ticks) - owedAfter(r.terms, paid);
+  if (ev.spendable < cost(after)) return end(online, 'stopped', 'the channel has no more to pay with', now);
+  // Past a spending limit: pay the ticks that still fit, and pause once not even one does.
+  const to = ev.allowance === undefined ? after : mostTicksWithin(paid, after, ev.allowance, cost);
+  if (to === paid) {
     const reason = 'a spending limit is reached';
     const next: PayerRecord = { ...withClock(online, pausePayer(clock, now)), status: 'paused', reason };
     return done(next, [{ type: 'persist', when: 'now' }, control(next, 'pause', reason), { type: 'emit', event: 'paused' }]);
   }
-  return done({ ...online, held: { ticks: after, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: after }]);
+  const amount = cost(to);
+  return done({ ...online, held: { ticks: to, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: to }]);
+}
+
+/** The largest total in [from, to] whose cost fits `budget` (the cost only grows with the total). */
+function mostTicksWithin(from: number, to: number, budget: bigint, cost: (ticks: number) => bigint): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = lo + Math.ceil((hi - lo) / 2);
+    if (cost(mid) <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function userControl(r: PayerRecord, action: StreamControlAction, now: number): StreamStepResult {

@@ -102,7 +102,7 @@ describe('payer rules', () => {
     ['tick while a payment is held: wait', payer(signed, 'active', { held: { ticks: 1, amount: 10n, at: T0 } }), { type: 'tick', now: T0 + 350, reachable: true, spendable: 1000n }, 'active', []],
     ['tick unreachable: the clock stops, nothing paid', payer(signed, 'active'), { type: 'tick', now: T0 + 350, reachable: false, spendable: 1000n }, 'active', []],
     ['tick past the channel balance: stop', payer(signed, 'active'), { type: 'tick', now: T0 + 350, reachable: true, spendable: 5n }, 'stopped', ['persist:now', 'send:streamControl', 'emit:stopped']],
-    ['tick past the spending limit: pause', payer(signed, 'active'), { type: 'tick', now: T0 + 350, reachable: true, spendable: 1000n, allowance: 20n }, 'paused', ['persist:now', 'send:streamControl', 'emit:paused']],
+    ['tick with not one tick within the spending limit: pause', payer(signed, 'active'), { type: 'tick', now: T0 + 350, reachable: true, spendable: 1000n, allowance: 9n }, 'paused', ['persist:now', 'send:streamControl', 'emit:paused']],
     ['tick (hash chain): reveal the depth due', payer(chained, 'active'), { type: 'tick', now: T0 + 350, reachable: true, spendable: 0n }, 'active', ['send:streamTick', 'emit:tick', 'persist:batched']],
     ['committed: the hold is paid', payer(signed, 'active', { held: { ticks: 3, amount: 30n, at: T0 } }), { type: 'committed', ticks: 3, now: T0 + 400 }, 'active', ['emit:tick', 'persist:batched']],
     ['committed to the cap: finished', payer(signed, 'active', { held: { ticks: 10, amount: 100n, at: T0 } }), { type: 'committed', ticks: 10, now: T0 + 1100 }, 'finished', ['emit:tick', 'persist:now', 'send:streamControl', 'emit:finished']],
@@ -145,6 +145,11 @@ describe('payer rules', () => {
     const res = ok(step(r, { type: 'tick', now, reachable, spendable: 1000n }, ctx));
     expect(res.effects).toEqual([]);
     expect(res.stream).toEqual(r);
+  });
+
+  it('with 3 ticks due and room for 2 under the limit, pays the 2 (then pauses at the next tick)', () => {
+    const r = ok(step(payer(signed, 'active'), { type: 'tick', now: T0 + 350, reachable: true, spendable: 1000n, allowance: 25n }, ctx));
+    expect(r.effects).toEqual([{ type: 'hold', amount: 20n }, { type: 'pay', amount: 20n, ticks: 2 }]);
   });
 
   it('holds exactly what the terms owe for the ticks due, as absolute totals', () => {
