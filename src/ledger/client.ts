@@ -172,8 +172,13 @@ export class LedgerClient {
       return;
     }
     if (msg['method'] === 'event') {
-      const params = msg['params'] as Record<string, unknown>;
-      this.byServerId.get(String(params['subscription']))?.onEvent(params);
+      const params = msg['params'] as Record<string, unknown> | undefined;
+      try {
+        // A notice we cannot read (or a listener that throws) must not throw out of the socket handler.
+        if (params) this.byServerId.get(String(params['subscription']))?.onEvent(params);
+      } catch {
+        // dropped: watchers reconcile against the ledger's records and do not rely on every notice
+      }
       return;
     }
     const p = this.pending.get(Number(msg['id']));
@@ -278,9 +283,15 @@ export class LedgerClient {
   }
 
   subscribeChannel(channelId: Uint8Array, onNotice: (n: ChannelNotice) => void): Promise<() => Promise<void>> {
-    return this.subscribe({ topic: 'channel', channelId: toHex(channelId) }, (p) => {
-      onNotice({ txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) });
-    });
+    return this.subscribe({ topic: 'channel', channelId: toHex(channelId) }, channelNotice(onNotice));
+  }
+
+  /**
+   * Events of every channel `party` is a party to: one subscription for all of a node's channels,
+   * however many. On one connection a block's events come before its block notice.
+   */
+  subscribeParty(party: Uint8Array, onNotice: (n: ChannelNotice) => void): Promise<() => Promise<void>> {
+    return this.subscribe({ topic: 'party', party: toHex(party) }, channelNotice(onNotice));
   }
 
   private async subscribe(params: JsonObject, onEvent: (p: Record<string, unknown>) => void): Promise<() => Promise<void>> {
@@ -329,6 +340,10 @@ export class LedgerClient {
   }
 }
 
+
+function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
+  return (p) => onNotice({ txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) });
+}
 
 /** Wait for `p` but no longer than `ms`, without leaving a timer behind. */
 async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {

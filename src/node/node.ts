@@ -134,8 +134,9 @@ export class SluiceNode implements NodeApi {
     });
     const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
     const watcher = new Watcher({
-      ledger, log,
+      ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
+      channel: (id) => channels.channels.get(id),
       dispatch: (id, ev) => channels.dispatch(id, ev),
       onHeight: (h) => {
         self.height = h;

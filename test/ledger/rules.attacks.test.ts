@@ -46,7 +46,7 @@ describe('fees burn the victim\'s payout (issue 7, item 2)', () => {
     expect(bal(w, w.b)).toBe(B_FUNDS - FEE + toB);
     // every dispute fee came from A's own account
     expect(bal(w, w.a)).toBe(A_START + BigInt(k) * FEE - CAP - FEE - FEE - BigInt(k) * FEE + (CAP - toB));
-  });
+  }, 60_000);
 
   it('dispute spam: a closer whose account runs dry is refused, not paid for by the channel', () => {
     const w = world();
@@ -91,7 +91,7 @@ describe('fees burn the victim\'s payout (issue 7, item 2)', () => {
     expect(w.st.channel(w.id)!.payoutB).toBe(1000n * UNIT);
     expect(bal(w, w.a)).toBe(A_START - CAP - FEE - FEE + (CAP - 1000n * UNIT));
     expect(bal(w, w.b)).toBe(B_FUNDS + 1000n * FEE - 1001n * FEE + 1000n * UNIT);
-  });
+  }, 60_000);
 
   it('a reveal from an account that cannot pay its fee is refused, whoever holds the preimage', () => {
     const w = world();
