@@ -98,11 +98,15 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   const host = opts.host ?? '127.0.0.1';
   const limits: LedgerLimits = { ...DEFAULT_LEDGER_LIMITS, ...opts.limits };
   const conns = new Set<Conn>();
-  const http = createServer((_req, res) => {
+  // Unfinished handshakes are checked a few times per timeout (Node's default is every 30 s).
+  const http = createServer({ connectionsCheckingInterval: Math.max(50, Math.floor(limits.handshakeTimeoutMs / 4)) }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('the sluice ledger speaks JSON-RPC over WebSocket\n');
   });
   // net.Server drops sockets past maxConnections as they arrive: handshakes in progress count too.
   http.maxConnections = limits.maxConnections;
+  // A socket idle before its upgrade is closed (ws clears this timeout on the sockets it takes over);
+  // one that trickles its headers is closed by headersTimeout.
+  http.timeout = limits.handshakeTimeoutMs;
   http.headersTimeout = limits.handshakeTimeoutMs;
   http.requestTimeout = limits.handshakeTimeoutMs;
   const wss = new WebSocketServer({ server: http, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });

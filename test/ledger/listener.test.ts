@@ -3,6 +3,7 @@
 // connections, unfinished requests and subscriptions (item 6). Work is counted (hashes), never timed.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { startLedger, type LedgerService } from '../../src/ledger/service.js';
 import { LedgerClient, type ChannelNotice } from '../../src/ledger/client.js';
@@ -154,6 +155,22 @@ describe('ledger listener caps (issue 7, item 6)', () => {
     const again = await rawConn(svc!.url);
     again.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
     await until(() => again.replies.length === 1, 'a reply on the new connection');
+  });
+
+  it('counts unfinished handshakes against the cap and closes them after the handshake timeout', async () => {
+    await start({ maxConnections: 3, handshakeTimeoutMs: 300 });
+    // two sockets that connect and never send the upgrade request (+ the client = 3)
+    const ended: Promise<void>[] = [];
+    await Promise.all([0, 1].map(() => new Promise<void>((resolve) => {
+      const s = connect(svc!.port, '127.0.0.1', () => resolve());
+      ended.push(new Promise<void>((r) => s.on('close', () => r())));
+      s.on('error', () => undefined);
+    })));
+    await expect(rawConn(svc!.url)).rejects.toThrow(); // no room while they hang
+    await Promise.all(ended); // the server gave up on them
+    const ok = await rawConn(svc!.url);
+    ok.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
+    await until(() => ok.replies.length === 1, 'a reply once the silent sockets are gone');
   });
 
   it('bounds unfinished requests per connection: a client that pipelines thousands is slowed, not buffered without bound, and all are answered', async () => {
