@@ -158,7 +158,7 @@ describe('ledger listener caps (issue 7, item 6)', () => {
   });
 
   it('counts unfinished handshakes against the cap and closes them after the handshake timeout', async () => {
-    await start({ maxConnections: 3, handshakeTimeoutMs: 300 });
+    await start({ maxConnections: 3, handshakeTimeoutMs: 1000 });
     // two sockets that connect and never send the upgrade request (+ the client = 3)
     const ended: Promise<void>[] = [];
     await Promise.all([0, 1].map(() => new Promise<void>((resolve) => {
