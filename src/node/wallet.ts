@@ -70,7 +70,10 @@ export class Wallet {
     const why = body.kind === 'dispute'
       ? 'cannot afford a dispute: a stale close will settle unopposed unless the node\'s ledger account is funded before the window ends'
       : `cannot afford the ledger fee of a ${body.kind}`;
-    this.o.log.warn({ channel, tx: body.kind, ledger: e.message }, `${why} (fund the node's ledger account: sluice wallet faucet, or a transfer to ${toHex(this.address)})`);
+    const fix = `fund the node's ledger account: sluice wallet faucet, or a transfer to ${toHex(this.address)}`;
+    // Both sides send a cooperative close and one landing is enough: not being able to pay for ours is no alarm.
+    if (body.kind === 'close') this.o.log.info({ channel, tx: body.kind }, `${why}; the peer's close settles it (${fix})`);
+    else this.o.log.warn({ channel, tx: body.kind, ledger: e.message }, `${why} (${fix})`);
     return new FeeUnaffordableError(body.kind, e.code, `${why}: ${e.message}`);
   }
 

@@ -53,7 +53,7 @@ export function eventsFromLedgerRecord(ch: Channel, lc: LedgerChannel | undefine
 }
 
 /** The part of the ledger client the watcher uses (a port: tests give it a fake or a wrapper). */
-export type WatcherLedger = Pick<LedgerClient, 'info' | 'subscribeBlocks' | 'subscribeParty' | 'channel'>;
+export type WatcherLedger = Pick<LedgerClient, 'info' | 'subscribeBlocks' | 'subscribeParty' | 'channel' | 'account'>;
 
 export interface WatcherOptions {
   ledger: WatcherLedger;
@@ -81,6 +81,8 @@ export class Watcher {
   private sweepCursor = 0;
   private stopped = false;
   private loggedFailing = 0;
+  private fee: bigint | undefined;
+  private warnedUnfunded = false;
 
   constructor(private readonly o: WatcherOptions) {}
 
@@ -88,9 +90,32 @@ export class Watcher {
     const info = await this.o.ledger.info();
     this.o.onHeight(info.height);
     this.lastHeight = info.height;
-    this.unsubscribe.push(await this.o.ledger.subscribeParty(this.o.nodeId, (n) => void this.reconcileOne(toHex(n.event.channelId))));
+    this.fee = info.fee;
+    this.unsubscribe.push(await this.o.ledger.subscribeParty(this.o.nodeId, (n) => {
+      if (n.event.kind === 'channelClosing') void this.checkFeeFunds();
+      void this.reconcileOne(toHex(n.event.channelId));
+    }));
     this.unsubscribe.push(await this.o.ledger.subscribeBlocks((b) => void this.onBlock(b.height)));
     await this.reconcileAll();
+    await this.checkFeeFunds();
+  }
+
+  /**
+   * Every ledger transaction is paid from the node's own account: with live channels and less than one
+   * fee there, the node could not dispute a stale close. Say so once (until it is funded again).
+   */
+  private async checkFeeFunds(): Promise<void> {
+    try {
+      if (this.fee === undefined || !this.o.channels().some(isLive)) return;
+      const { balance } = await this.o.ledger.account(this.o.nodeId);
+      const short = balance < this.fee;
+      if (short && !this.warnedUnfunded) {
+        this.o.log.warn({ balance: balance.toString(), fee: this.fee.toString() }, 'the node\'s ledger account cannot pay one transaction fee: it could not dispute a stale close or settle; fund it (sluice wallet faucet, or a transfer)');
+      }
+      this.warnedUnfunded = short;
+    } catch (e) {
+      this.o.log.debug({ err: (e as Error).message }, 'watcher: could not read the node\'s ledger balance');
+    }
   }
 
   /** A channel we just put on the ledger (opening): read its record now. Never rejects. */

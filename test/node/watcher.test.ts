@@ -12,7 +12,7 @@ import { LedgerClient } from '../../src/ledger/client.js';
 import { startLedger, type LedgerService } from '../../src/ledger/service.js';
 import { signTx } from '../../src/ledger/tx-codec.js';
 import { Watcher, type WatcherLedger } from '../../src/node/watcher.js';
-import { silentLogger } from '../../src/util/log.js';
+import { createLogger, silentLogger } from '../../src/util/log.js';
 import { bothSign, party, state, type Party } from '../helpers/ledger-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -77,9 +77,9 @@ async function staleClose(c: LedgerClient, victim: Party, mallory: Party, id: Ui
   await c.mine();
 }
 
-function node(victim: Party, channels: Map<string, Channel>, ledgerPort: WatcherLedger, dispatch: (id: string, ev: ChannelEvent) => Promise<void>): Watcher {
+function node(victim: Party, channels: Map<string, Channel>, ledgerPort: WatcherLedger, dispatch: (id: string, ev: ChannelEvent) => Promise<void>, log = silentLogger()): Watcher {
   return new Watcher({
-    ledger: ledgerPort, nodeId: victim.pk, log: silentLogger(), onHeight: () => undefined, dispatch,
+    ledger: ledgerPort, nodeId: victim.pk, log, onHeight: () => undefined, dispatch,
     channels: () => [...channels.values()], channel: (id) => channels.get(id),
   });
 }
@@ -149,6 +149,7 @@ describe('ledger subscriptions blind the watcher', () => {
       info: () => c.info(),
       subscribeBlocks: (f) => c.subscribeBlocks(f),
       subscribeParty: (p, f) => c.subscribeParty(p, f),
+      account: (a) => c.account(a),
       channel: (cid) => (failReads && broken.has(toHex(cid)) ? Promise.reject(new Error('ledger read failed')) : c.channel(cid)),
     };
     const seen: string[] = [];
@@ -167,4 +168,23 @@ describe('ledger subscriptions blind the watcher', () => {
     // still watched every block: re-read (the dispute retry) and told of the block (the settle)
     await until(() => seen.filter((t) => t === 'ledgerClosing').length >= 2 && seen.includes('block'), 'the next blocks to reach the closing channel');
   }, 30_000);
+
+  it('warns when the node\'s ledger account could not pay for a dispute, and not once it can', async () => {
+    const c = await ledger();
+    const victim = party();
+    const { mallory, id } = await realChannel(c, victim);
+    const channels = new Map([[toHex(id), record({ id, status: 'open', me: victim, peer: mallory, seq: 5n })]]);
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({ json: true, level: 'warn', stream: { write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) } });
+    watcher = node(victim, channels, c, async () => undefined, log);
+    await watcher.start();
+    expect(lines.map((l) => l['msg'])).toEqual([expect.stringMatching(/cannot pay one transaction fee: it could not dispute a stale close/)]);
+    await watcher.stop();
+    await c.faucet(victim.pk, 5000n);
+    await c.mine();
+    lines.length = 0;
+    watcher = node(victim, channels, c, async () => undefined, log);
+    await watcher.start();
+    expect(lines).toEqual([]);
+  });
 });
