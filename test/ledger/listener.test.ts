@@ -14,6 +14,7 @@ import type { Lock } from '../../src/channel/state.js';
 import { silentLogger } from '../../src/util/log.js';
 import { bothSign, party, state, type Party } from '../helpers/ledger-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/cluster.js';
 
 const CHAIN = 'sluice-test';
 const CAP = 10_000_000n;
@@ -37,16 +38,6 @@ async function start(limits: Partial<LedgerLimits> = {}): Promise<LedgerClient> 
   svc = await startLedger({ dataDir: dir.dir, port: 0, blockTimeMs: 0, faucet: true, chainId: CHAIN, fee: 1000n, disputeBlocks: 20, log: silentLogger(), limits });
   client = await LedgerClient.connect({ url: svc.url });
   return client;
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A raw connection that records every reply. */
@@ -84,7 +75,7 @@ describe('ledger subscriptions for many channels', () => {
     const mine2 = await openChannel(c, p2, me, 0);
     await openChannel(c, p1, other, 1); // not mine
     const { height } = await c.mine();
-    await until(() => got.some((g) => g.what === `block ${height}`), 'the block notice');
+    await until(async () => got.some((g) => g.what === `block ${height}`), 30_000, 'the block notice');
     const events = got.filter((g) => g.what === 'event').map((g) => Buffer.from(g.n!.event.channelId).toString('hex'));
     expect(events.sort()).toEqual([mine1, mine2].map((x) => Buffer.from(x).toString('hex')).sort());
     expect(got.map((g) => g.what)).toEqual(['event', 'event', `block ${height}`]);
@@ -118,7 +109,7 @@ describe('a free ledger stall (issue 7, item 5)', () => {
     const work = svc!.chain.work;
     const before = work.hashes;
     for (const f of floods) for (let i = 0; i < PER_CONN; i++) f.ws.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'submitTx', params: { tx: bad } }));
-    await until(() => work.hashes > before, 'the flood to start');
+    await until(async () => work.hashes > before, 30_000, 'the flood to start');
     // Hashes done while each good request waited. A turn runs one flood request per flooding connection;
     // the good one waits for at most one turn, and the client (same process) reads the reply a turn or two
     // later: 4 turns is generous. Without fair turns it would wait for the whole flood (2,000,000).
@@ -135,7 +126,7 @@ describe('a free ledger stall (issue 7, item 5)', () => {
     expect(waited[0]).toBeLessThanOrEqual(4 * turn);
     expect(waited[1]).toBeLessThanOrEqual(4 * turn);
     expect(waited[2]).toBeLessThanOrEqual(12 * turn); // a block also waits for its LevelDB write, while turns go on
-    await until(() => floods.every((f) => f.replies.length === PER_CONN), 'every flood request to be answered');
+    await until(async () => floods.every((f) => f.replies.length === PER_CONN), 30_000, 'every flood request to be answered');
     // all refused, each after exactly its bound of hashing: 200 x 10,000, far more than the good requests waited for
     for (const f of floods) for (const r of f.replies) expect((r['error'] as { data: { code: string } }).data.code).toBe('BAD_PREIMAGE');
     expect(work.hashes - before).toBe(4 * PER_CONN * MAX_REVEAL_UNITS_PER_TX);
@@ -151,10 +142,10 @@ describe('ledger listener caps (issue 7, item 6)', () => {
     expect((await c.info()).height).toBeGreaterThanOrEqual(0); // those inside are served
     held[0]!.ws.close();
     await held[0]!.closed;
-    await until(() => svc!.stats().connections === 3, 'the server to see the close');
+    await until(async () => svc!.stats().connections === 3, 30_000, 'the server to see the close');
     const again = await rawConn(svc!.url);
     again.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
-    await until(() => again.replies.length === 1, 'a reply on the new connection');
+    await until(async () => again.replies.length === 1, 30_000, 'a reply on the new connection');
   });
 
   it('counts unfinished handshakes against the cap and closes them after the handshake timeout', async () => {
@@ -170,7 +161,7 @@ describe('ledger listener caps (issue 7, item 6)', () => {
     await Promise.all(ended); // the server gave up on them
     const ok = await rawConn(svc!.url);
     ok.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
-    await until(() => ok.replies.length === 1, 'a reply once the silent sockets are gone');
+    await until(async () => ok.replies.length === 1, 30_000, 'a reply once the silent sockets are gone');
   });
 
   it('bounds unfinished requests per connection: a client that pipelines thousands is slowed, not buffered without bound, and all are answered', async () => {
@@ -182,7 +173,7 @@ describe('ledger listener caps (issue 7, item 6)', () => {
     const frame = (i: number) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'getAccount', params: { address: Buffer.from(party().pk).toString('hex') } });
     for (let i = 0; i < 3000; i++) f.ws.send(frame(i));
     try {
-      await until(() => f.replies.length === 3000, 'all 3000 replies');
+      await until(async () => f.replies.length === 3000, 30_000, 'all 3000 replies');
     } finally {
       clearInterval(sample);
     }

@@ -15,6 +15,7 @@ import { Watcher, type WatcherLedger } from '../../src/node/watcher.js';
 import { createLogger, silentLogger } from '../../src/util/log.js';
 import { bothSign, party, state, type Party } from '../helpers/ledger-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/cluster.js';
 
 const CHAIN = 'sluice-test';
 const CAP = 10_000_000n;
@@ -48,16 +49,6 @@ function record(o: { id: Uint8Array; status: ChannelStatus; me: Party; peer: Par
     channelId: o.id, local: 'B', localNodeId: o.me.pk, remoteNodeId: o.peer.pk, capacity: CAP, limits: defaultLimits(CAP),
     status: o.status, signed: { state: s, sigA: new Uint8Array(64), sigB: new Uint8Array(64) }, queue: [], nextLockId: 1, connected: false,
   };
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Mallory (A) opens a channel to the victim (B) on the ledger, under an id that sorts after every other. */
@@ -110,13 +101,13 @@ describe('ledger subscriptions blind the watcher', () => {
     expect(svc!.stats().connections).toBe(1);
 
     await staleClose(c, victim, mallory, id);
-    const closing = await until(() => seen.find((e) => e.type === 'ledgerClosing'), 'the stale close to reach the watcher');
+    const closing = await until(async () => seen.find((e) => e.type === 'ledgerClosing'), 20_000, 'the stale close to reach the watcher');
     expect(closing).toMatchObject({ type: 'ledgerClosing', seq: 1n, by: 'A' });
     expect(closing.type === 'ledgerClosing' && closing.seq < real.signed.state.seq).toBe(true); // the machine disputes it
     // and after the window, every block reaches the closing channel so that it settles
     const deadline = closing.type === 'ledgerClosing' ? closing.deadlineHeight : 0;
     await c.mine(4);
-    await until(() => seen.some((e) => e.type === 'block' && e.height >= deadline), 'a block past the window');
+    await until(async () => seen.some((e) => e.type === 'block' && e.height >= deadline), 20_000, 'a block past the window');
     expect(svc!.stats().subscriptions).toBe(2);
     expect(watcher.failing).toBe(0);
   }, 60_000);
@@ -163,10 +154,10 @@ describe('ledger subscriptions blind the watcher', () => {
     expect(watcher.failing).toBe(301);
     failReads = false;
     await c.mine();
-    await until(() => watcher!.failing === 1, 'the failed reads to be retried (the throwing handler stays failing)');
+    await until(async () => watcher!.failing === 1, 20_000, 'the failed reads to be retried (the throwing handler stays failing)');
     await c.mine();
     // still watched every block: re-read (the dispute retry) and told of the block (the settle)
-    await until(() => seen.filter((t) => t === 'ledgerClosing').length >= 2 && seen.includes('block'), 'the next blocks to reach the closing channel');
+    await until(async () => seen.filter((t) => t === 'ledgerClosing').length >= 2 && seen.includes('block'), 20_000, 'the next blocks to reach the closing channel');
   }, 30_000);
 
   it('warns when the node\'s ledger account could not pay for a dispute, and not once it can', async () => {
