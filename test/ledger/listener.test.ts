@@ -164,6 +164,15 @@ describe('ledger listener caps (issue 7, item 6)', () => {
     await until(async () => ok.replies.length === 1, 30_000, 'a reply once the silent sockets are gone');
   });
 
+  it('drops a connection that does not read what it is sent once its buffered bytes pass the bound', async () => {
+    await start({ maxBufferedBytes: 16 * 1024 });
+    const f = await rawConn(svc!.url);
+    (f.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // never reads again
+    for (let i = 0; i < 30_000; i++) f.ws.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'info' }));
+    await until(async () => svc!.stats().connections === 1, 60_000, 'the server to drop the reader that does not read');
+    expect((await client!.info()).height).toBeGreaterThanOrEqual(0); // the others are served
+  }, 90_000);
+
   it('bounds unfinished requests per connection: a client that pipelines thousands is slowed, not buffered without bound, and all are answered', async () => {
     await start({ maxPendingPerConnection: 16 });
     const f = await rawConn(svc!.url);
