@@ -153,14 +153,20 @@ export class LedgerClient {
   }
 
   private async resubscribe(): Promise<void> {
-    for (const sub of this.subs) {
-      try {
-        const r = (await this.request('subscribe', sub.params)) as { subscription: string };
-        sub.serverId = r.subscription;
-        this.byServerId.set(r.subscription, sub);
-      } catch {
-        // the next reconnect tries again
-      }
+    for (const sub of this.subs) await this.resubscribeOne(sub, 0);
+  }
+
+  /** Restore one subscription after a reconnect; a refusal is retried (with backoff) while connected. */
+  private async resubscribeOne(sub: Sub, attempt: number): Promise<void> {
+    const ws = this.ws;
+    try {
+      const r = (await this.request('subscribe', sub.params)) as { subscription: string };
+      sub.serverId = r.subscription;
+      this.byServerId.set(r.subscription, sub);
+    } catch {
+      // a lost connection restores every subscription when it comes back; on the same one, try again
+      if (this.closed || this.ws !== ws || !this.subs.has(sub)) return;
+      setTimeout(() => void this.resubscribeOne(sub, attempt + 1), Math.min(250 * 2 ** attempt, 5000)).unref();
     }
   }
 
