@@ -21,8 +21,9 @@ import type { Logger } from '../util/log.js';
 const READ_CONCURRENCY = 16;
 /** Channels in a transition re-read per block at most (round robin past it). */
 const TRANSITION_READS_PER_BLOCK = 512;
-/** Open channels re-read per block as a safety net (round robin). */
-const SWEEP_READS_PER_BLOCK = 64;
+/** Open channels re-read as a safety net (round robin): this many every SWEEP_EVERY_BLOCKS blocks. */
+const SWEEP_READS = 64;
+const SWEEP_EVERY_BLOCKS = 5;
 
 /** Is the ledger's channel under this id really ours: the same two parties, in order, and capacity? */
 export function ledgerRecordMatches(ch: Channel, lc: LedgerChannel): boolean {
@@ -79,6 +80,7 @@ export class Watcher {
   private readonly retry = new Set<string>();
   private transitionCursor = 0;
   private sweepCursor = 0;
+  private blocksSeen = 0;
   private stopped = false;
   private loggedFailing = 0;
   private fee: bigint | undefined;
@@ -159,15 +161,17 @@ export class Watcher {
     }
   }
 
-  /** This block's reads: failed ones, transitions (bounded, round robin) and a slice of open channels. */
+  /** This block's reads: failed ones, transitions (bounded, round robin) and now and then a slice of open channels. */
   private perBlockIds(all: Channel[]): string[] {
     const ids = new Set(this.retry);
     const moving = all.filter(inTransition);
     const open = all.filter((c) => c.status === 'open');
     for (const ch of slice(moving, this.transitionCursor, TRANSITION_READS_PER_BLOCK)) ids.add(toHex(ch.channelId));
-    for (const ch of slice(open, this.sweepCursor, SWEEP_READS_PER_BLOCK)) ids.add(toHex(ch.channelId));
     this.transitionCursor += TRANSITION_READS_PER_BLOCK;
-    this.sweepCursor += SWEEP_READS_PER_BLOCK;
+    if (++this.blocksSeen % SWEEP_EVERY_BLOCKS === 0) {
+      for (const ch of slice(open, this.sweepCursor, SWEEP_READS)) ids.add(toHex(ch.channelId));
+      this.sweepCursor += SWEEP_READS;
+    }
     return [...ids];
   }
 
