@@ -10,7 +10,7 @@
 // Events could be missed while the ledger connection is down. On one connection a block's events come
 // before its block notice, so a gap in block heights (a reconnect) triggers a full reconcile; channels in
 // a transition are re-read every block (for dispute retries and front-run opens), and open ones a slice
-// per block, as a safety net.
+// every few blocks, as a safety net.
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import type { Channel, ChannelEvent } from '../channel/machine.js';
 import type { LedgerClient } from '../ledger/client.js';
