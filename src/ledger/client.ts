@@ -50,6 +50,8 @@ export interface ChannelNotice {
   txid: string;
   height: number;
   event: LedgerEvent;
+  /** The channel's record after the block (party subscriptions carry it). */
+  channel?: LedgerChannel;
 }
 
 export interface LedgerClientOptions {
@@ -348,7 +350,11 @@ export class LedgerClient {
 
 
 function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
-  return (p) => onNotice({ txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) });
+  return (p) => {
+    const n: ChannelNotice = { txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) };
+    if (p['channel'] !== undefined) n.channel = channelFromJson(p['channel']);
+    onNotice(n);
+  };
 }
 
 /** Wait for `p` but no longer than `ms`, without leaving a timer behind. */

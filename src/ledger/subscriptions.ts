@@ -4,7 +4,8 @@
 // - `channel` (channelId): one channel's events.
 // - `party` (party: a public key): the events of every channel that key is a party to, so a node
 //   watches all its channels, however many, with one subscription (issue 7, item 1: watching must cost
-//   no per-channel resource the ledger caps).
+//   no per-channel resource the ledger caps). Each notice carries the channel's record as the block
+//   left it, so the subscriber need not ask for it.
 //
 // On each connection a block's channel events are sent before that block's notice, so a subscriber
 // that sees block h's notice has seen every event of block h it subscribed to; one that sees h+1 right
@@ -13,7 +14,7 @@ import { InputError, toHex } from '../crypto/bytes.js';
 import { assertNever } from '../wire/assert-never.js';
 import { hexField, pubkeyField, str, type JsonObject } from '../util/json-fields.js';
 import type { MinedBlock } from './chain.js';
-import { blockToJson, eventToJson } from './records-json.js';
+import { blockToJson, channelToJson, eventToJson } from './records-json.js';
 import type { LedgerChannel } from './types.js';
 
 export type Subscription =
@@ -54,8 +55,9 @@ export function blockNotices(m: MinedBlock, channel: (id: Uint8Array) => LedgerC
       add(byChannel, id, notice);
       const ch = channel(e.channelId);
       if (!ch) continue;
-      add(byParty, toHex(ch.a), notice);
-      add(byParty, toHex(ch.b), notice);
+      const withRecord: JsonObject = { ...notice, channel: channelToJson(ch) };
+      add(byParty, toHex(ch.a), withRecord);
+      add(byParty, toHex(ch.b), withRecord);
     }
   }
   return { block: blockToJson(m.block), byChannel, byParty };

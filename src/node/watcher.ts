@@ -95,7 +95,8 @@ export class Watcher {
     this.fee = info.fee;
     this.unsubscribe.push(await this.o.ledger.subscribeParty(this.o.nodeId, (n) => {
       if (n.event.kind === 'channelClosing') void this.checkFeeFunds();
-      void this.reconcileOne(toHex(n.event.channelId));
+      // the notice carries the record as the block left it: no read needed
+      void this.reconcileOne(toHex(n.event.channelId), n.channel);
     }));
     this.unsubscribe.push(await this.o.ledger.subscribeBlocks((b) => void this.onBlock(b.height)));
     await this.reconcileAll();
@@ -204,15 +205,15 @@ export class Watcher {
     }
   }
 
-  /** Read one channel's ledger record and feed what it means to the channel. Never rejects. */
-  private async reconcileOne(id: string): Promise<void> {
+  /** Read one channel's ledger record (unless given) and feed what it means to the channel. Never rejects. */
+  private async reconcileOne(id: string, record?: LedgerChannel): Promise<void> {
     const ch = this.lookup(id);
     if (!ch || !isLive(ch) || this.stopped) {
       this.retry.delete(id);
       return;
     }
     try {
-      const lc = await this.o.ledger.channel(ch.channelId);
+      const lc = record ?? await this.o.ledger.channel(ch.channelId);
       // the channel may have moved while we read: interpret the record against its state now
       const now = this.lookup(id) ?? ch;
       for (const ev of eventsFromLedgerRecord(now, lc)) await this.o.dispatch(id, ev);

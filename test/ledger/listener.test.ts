@@ -79,6 +79,11 @@ describe('ledger subscriptions for many channels', () => {
     const events = got.filter((g) => g.what === 'event').map((g) => Buffer.from(g.n!.event.channelId).toString('hex'));
     expect(events.sort()).toEqual([mine1, mine2].map((x) => Buffer.from(x).toString('hex')).sort());
     expect(got.map((g) => g.what)).toEqual(['event', 'event', `block ${height}`]);
+    // each notice carries the channel's record as the block left it, so the watcher need not read it
+    for (const g of got.filter((x) => x.what === 'event')) {
+      expect(g.n!.channel).toMatchObject({ status: 'open', capacity: CAP, b: me.pk });
+      expect(g.n!.channel!.channelId).toEqual(g.n!.event.channelId);
+    }
     expect(svc!.stats().subscriptions).toBe(2);
   });
 
