@@ -116,7 +116,7 @@ export class SluiceNode implements NodeApi {
     const info = await ledger.info();
     const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
     await store.open();
-    const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
+    const wallet = new Wallet({ ledger, chainId: info.chainId, secretKey: identity.secretKey, address: identity.nodeId, log });
     // The pieces refer to each other through the node; `self` is filled in below.
     let self!: SluiceNode;
     const peers = new PeerManager({
@@ -143,8 +143,9 @@ export class SluiceNode implements NodeApi {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const watcher = new Watcher({
-      ledger, log,
+      ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
+      channel: (id) => channels.channels.get(id),
       dispatch: (id, ev) => channels.dispatch(id, ev),
       onHeight: (h) => {
         self.height = h;

@@ -19,7 +19,7 @@ export interface ChainReveal {
 export interface LedgerRevealOptions {
   channelId: Uint8Array;
   ledger: Pick<LedgerClient, 'channel'>;
-  wallet: Pick<Wallet, 'submit'>;
+  wallet: Pick<Wallet, 'reveal'>;
   log: Logger;
   /** What our chains can show against these locks (the payee's records know). */
   revealsFor(locks: readonly Lock[]): ChainReveal[];
@@ -41,14 +41,16 @@ export async function revealWhileClosing(o: LedgerRevealOptions): Promise<void> 
       if (lc.deadlineHeight !== undefined && o.height() >= lc.deadlineHeight) return;
       const seq = lc.latest.state.seq;
       for (const r of o.revealsFor(lc.latest.state.locks)) {
-        if ((lc.reveals[r.lockId] ?? 0) >= r.depth) continue;
+        const shownDepth = lc.reveals[r.lockId]?.depth ?? 0;
+        if (shownDepth >= r.depth) continue;
         // One try per (state, lock, depth): a refused reveal is not resent until something changes.
         const key = `${seq}:${r.lockId}:${r.depth}`;
         if (tried.has(key)) continue;
         tried.add(key);
         try {
-          const txid = await o.wallet.submit({ kind: 'reveal', channelId: o.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth });
-          o.log.info({ channel: id, lockId: r.lockId, depth: r.depth, seq: seq.toString(), txid }, 'revealed hash-chain ticks to the ledger');
+          // in steps if the ledger's per-request bound needs it (docs/ledger.md)
+          const txids = await o.wallet.reveal({ channelId: o.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth, shownDepth });
+          o.log.info({ channel: id, lockId: r.lockId, depth: r.depth, seq: seq.toString(), txids }, 'revealed hash-chain ticks to the ledger');
         } catch (e) {
           o.log.warn({ channel: id, err: (e as Error).message }, 'hash-chain reveal refused');
         }

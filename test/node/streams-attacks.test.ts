@@ -93,6 +93,7 @@ describe('issue 8, attack 2: meter catch-up without money', () => {
 describe('issue 8, attack 3: a close one state behind', () => {
   it('the payee reveals against whichever state is adjudicated, so revealed ticks are paid', async () => {
     const { alice, bob, channelId } = await pair({ checkpointTicks: 3 });
+    await bob.faucet(100_000n); // ledger fees (the dispute's, the reveals') come from bob's own account
     // one tick a second, so the pause below lands before the next checkpoint
     const s = await alice.openStream({ peerId: bob.nodeId, rate: '1000msat/s', max: 10_000_000n, mode: 'hashchain' });
     const old = alice.channels.channels.get(channelId)!.signed; // the lock, before any claim
@@ -112,7 +113,7 @@ describe('issue 8, attack 3: a close one state behind', () => {
     const lock = closed.latest!.state.locks.find((l) => l.kind === 'hashchain');
     const claimedUnits = 10_000 - (lock?.kind === 'hashchain' ? lock.maxUnits : 0);
     const inBalance = closed.latest!.state.balanceB;
-    const fromReveals = lock ? 1000n * BigInt(closed.reveals[lock.id] ?? 0) : 0n;
+    const fromReveals = lock ? 1000n * BigInt(closed.reveals[lock.id]?.depth ?? 0) : 0n;
     expect(fromReveals).toBeGreaterThan(0n);
     expect(inBalance + fromReveals).toBe(revealed.paid);
     expect(BigInt(claimedUnits) * 1000n).toBe(inBalance);
