@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import * as c from './codec.js';
 import { EVENTS_PATH } from './server.js';
 import * as r from './requests.js';
-import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, StreamView, WalletView } from './types.js';
+import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, SendResult, StreamView, WalletView } from './types.js';
 
 /**
  * `status` is the HTTP status, or 0 when no answer came. `code` is the server's error code, or one
@@ -85,6 +85,14 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   openStream = (req: OpenStreamRequest): Promise<StreamView> =>
     this.call('POST', '/v1/streams', r.openStreamRequestCodec.encode(req), c.streamViewCodec);
   listStreams = (): Promise<StreamView[]> => this.call('GET', '/v1/streams', undefined, c.listCodec(c.streamViewCodec, 'streams'));
+  disconnectPeer = (o: { nodeId: string }): Promise<PeerView> =>
+    this.call('POST', `/v1/peers/${encodeURIComponent(o.nodeId)}/disconnect`, {}, c.peerViewCodec);
+  send = (o: { to: string; amount: bigint }): Promise<SendResult> =>
+    this.call('POST', '/v1/wallet/send', r.sendRequestCodec.encode(o), c.sendResultCodec);
+  /** Ask the node to stop; resolves once it has said it will. */
+  shutdown = async (): Promise<void> => {
+    await this.call('POST', '/v1/node/stop', {}, { encode: (v) => v as never, decode: (v) => v });
+  };
   controlStream = (o: { streamId: string; action: r.StreamAction }): Promise<StreamView> =>
     this.call(
       'POST',

@@ -7,6 +7,9 @@
 // | POST   | /v1/wallet/faucet         | { amount }                                    | { txid, balance }           |
 // | POST   | /v1/peers                 | { target: "NODEID@HOST:PORT" }                | PeerView                    |
 // | GET    | /v1/peers                 |                                               | PeerView[]                  |
+// | POST   | /v1/peers/:id/disconnect  | {} (or no body)                               | PeerView                    |
+// | POST   | /v1/wallet/send           | { to, amount }                                | SendResult                  |
+// | POST   | /v1/node/stop             | {} (or no body)                               | { stopping: true }          |
 // | POST   | /v1/channels              | { peerId, capacity, push? }                   | ChannelView                 |
 // | GET    | /v1/channels              |                                               | ChannelView[]               |
 // | POST   | /v1/channels/:id/close    | { force? } (or no body)                       | ChannelView & { txid? }     |
@@ -39,7 +42,7 @@ import type { Json } from '../util/json-fields.js';
 import type { Logger } from '../util/log.js';
 import * as c from './codec.js';
 import { createEventFeed } from './event-feed.js';
-import { parseChannelId, parseStreamId } from './fields.js';
+import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
 import { HttpError, UNAUTHORIZED, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
@@ -79,6 +82,32 @@ const ROUTES: Route<unknown>[] = [
     path: /^\/v1\/peers$/,
     parse: noInput,
     run: async (api) => (await api.listPeers()).map((p) => c.peerViewCodec.encode(p)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/peers\/([^/]+)\/disconnect$/,
+    parse: ([id], body) => {
+      r.emptyRequestCodec.decode(body);
+      return { nodeId: parseNodeId(id, 'nodeId') };
+    },
+    run: async (api, q) => c.peerViewCodec.encode(await api.disconnectPeer(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/wallet\/send$/,
+    parse: (_p, body) => r.sendRequestCodec.decode(body),
+    run: async (api, q) => c.sendResultCodec.encode(await api.send(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/node\/stop$/,
+    parse: (_p, body) => r.emptyRequestCodec.decode(body),
+    run: async (api) => {
+      if (!api.shutdown) throw new ApiError(409, 'NOT_STOPPABLE', 'this node runs inside another program, which decides when it stops');
+      // Answer first: the server closes as the node stops.
+      setImmediate(() => void api.shutdown!());
+      return { stopping: true };
+    },
   }),
   route({
     method: 'POST',

@@ -156,10 +156,18 @@ describe('acting', () => {
   it('channel close, cooperative and --force', async () => {
     const id = channelId();
     const r = await sluice(['channel', 'close', id, ...at()]);
-    expect(r.stdout).toBe(`cooperative close of ${id}: closing, settles after height 52\ntx ${'cd'.repeat(32)}\n`);
+    expect(r.stdout).toBe(`cooperative close of ${id}: closing\ntx ${'cd'.repeat(32)}\n`);
+    const force = await sluice(['channel', 'close', id, '--force', ...at()]);
+    expect(force.stdout).toBe(
+      `unilateral close submitted of ${id}: closing\nthe funds settle after the dispute window, at height 52; \`sluice channel info ${id}\` shows when\ntx ${'cd'.repeat(32)}\n`,
+    );
     await sluice(['channel', 'close', id, '--force', '--json', ...at()]);
     expect(api.calls.map((c) => c.args[0])).toEqual([
+      undefined, // listStreams: any stream on the channel is warned about first
       { channelId: id, force: false },
+      undefined,
+      { channelId: id, force: true },
+      undefined,
       { channelId: id, force: true },
     ]);
   });
@@ -199,18 +207,19 @@ describe('streams', () => {
     expect(api.calls[0]!.args[0]).toStrictEqual({ peerId: id, rate: '2sat/min' });
   });
 
-  it('stream list: one line per stream; --json keeps exact amounts', async () => {
+  it('stream list: one line per stream, oldest first with its start; --json keeps exact amounts', async () => {
     const r = await sluice(['stream', 'list', ...at()]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n');
+    const lines = r.stdout.trimEnd().split('\n').reverse(); // the payee's stream started first
     expect(lines).toHaveLength(2);
     const short = api.peer.slice(0, 12);
-    expect(lines[0]).toMatch(new RegExp(`^${api.stream.streamId}\\s+payer\\s+peer ${short}…\\s+signed\\s+active\\s+10 msat/s\\s+ticks 3\\s+paid 0\\.03 sat\\s+remaining \\d`));
-    expect(lines[1]).toMatch(new RegExp(`^${'ab'.repeat(16)}\\s+payee\\s+peer ${short}…\\s+hashchain\\s+finished\\s+2 sat/min\\s+ticks 60\\s+paid ${BIG / 1000n}\\.\\d+ sat\\s+remaining no cap\\s+\\(duration reached\\)$`));
+    expect(lines[1]).toMatch(/^[0-9a-f]{32}  started 2023-11-14 22:13:20  payee/);
+    expect(lines[0]).toMatch(new RegExp(`^${api.stream.streamId}\\s+started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+payer\\s+peer ${short}…\\s+signed\\s+active\\s+10 msat/s\\s+ticks 3\\s+paid 0\\.03 sat\\s+remaining \\d`));
+    expect(lines[1]).toMatch(new RegExp(`^${'ab'.repeat(16)}\\s+started [0-9: -]+\\s+payee\\s+peer ${short}…\\s+hashchain\\s+finished\\s+2 sat/min\\s+ticks 60\\s+paid ${BIG / 1000n}\\.\\d+ sat\\s+remaining no cap\\s+\\(duration reached\\)$`));
     const json = JSON.parse((await sluice(['stream', 'list', '--json', ...at()])).stdout);
-    expect(json[0]).toMatchObject({ max: BIG.toString(), remaining: (BIG - 30n).toString(), paid: '30' });
-    expect(json[1].paid).toBe(BIG.toString());
-    expect(json[1]).not.toHaveProperty('remaining');
+    expect(json[1]).toMatchObject({ max: BIG.toString(), remaining: (BIG - 30n).toString(), paid: '30' });
+    expect(json[0].paid).toBe(BIG.toString());
+    expect(json[0]).not.toHaveProperty('remaining');
   });
 
   it('stream pause, resume and stop', async () => {
@@ -229,7 +238,7 @@ describe('streams', () => {
   it('bad input fails before anything is sent', async () => {
     const id = nodeId();
     expectOneLineError(await sluice(['stream', 'start', 'abc', '--rate', '1msat/s', ...at()]), /node id: expected 66 hex characters, got 3/);
-    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '1.5sat', ...at()]), /--max: '1\.5sat' is not an amount/);
+    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '1.5msat', ...at()]), /--max: '1\.5msat' is finer than 1 msat/);
     expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '0', ...at()]), /--max: must be more than 0/);
     expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--duration', 'forever', ...at()]), /--duration: 'forever' is not a duration/);
     expectOneLineError(await sluice(['stream', 'stop', 'xyz', ...at()]), /stream id: expected 32 hex characters/);
@@ -353,7 +362,8 @@ describe('events show streams', () => {
 
 describe('errors are one line on stderr and a non-zero exit', () => {
   it('a bad amount, before anything is sent', async () => {
-    expectOneLineError(await sluice(['pay', nodeId(), '1.5sat', ...at()]), /amount: '1.5sat' is not an amount/);
+    expectOneLineError(await sluice(['pay', nodeId(), '0.0001sat', ...at()]), /amount: '0.0001sat' is finer than 1 msat/);
+    expectOneLineError(await sluice(['pay', nodeId(), '1,5sat', ...at()]), /amount: '1,5sat' is not an amount/);
     expectOneLineError(await sluice(['channel', 'open', nodeId(), '10', '--push', 'lots', ...at()]), /--push: 'lots'/);
     expect(api.calls).toEqual([]);
   });
@@ -426,8 +436,8 @@ describe('events', () => {
     return { child, out, exited };
   }
 
-  it('prints one line per event until Ctrl-C, then exits 0', async () => {
-    const f = follow([]);
+  it('prints one line per event until Ctrl-C, then exits 0; ledger heights only with --blocks', async () => {
+    const f = follow(['--blocks']);
     await vi.waitFor(() => expect(api.listenerCount).toBe(1), { timeout: 5000 });
     api.emit({ type: 'ledger', height: 43 });
     api.emit({ type: 'payment', direction: 'received', channelId: api.channel.channelId, peerId: api.peer, amount: 2500n, seq: 20n });
@@ -440,9 +450,10 @@ describe('events', () => {
     await vi.waitFor(() => expect(api.listenerCount).toBe(0));
   });
 
-  it('--json prints one JSON document per line', async () => {
+  it('--json prints one JSON document per line, without the ledger height unless --blocks', async () => {
     const f = follow(['--json']);
     await vi.waitFor(() => expect(api.listenerCount).toBe(1), { timeout: 5000 });
+    api.emit({ type: 'ledger', height: 44 });
     api.emit({ type: 'peer', nodeId: api.peer, connected: true });
     api.emit({ type: 'channel', channel: api.channel });
     await vi.waitFor(() => expect(f.out.stdout.trimEnd().split('\n')).toHaveLength(2), { timeout: 5000 });
