@@ -169,7 +169,7 @@ export class SluiceNode implements NodeApi {
     self.height = info.height;
     self.releaseDataDir = releaseDataDir;
     ledger.onReachabilityChange((up) => {
-      if (up) log.info({ url: ledger.url }, 'ledger reachable again');
+      if (up) log.warn({ url: ledger.url }, 'ledger reachable again');
       else log.warn({ url: ledger.url }, 'ledger unreachable; calls that need it fail until it is back, channels are watched again once it is');
     });
     await channels.load();
@@ -431,7 +431,7 @@ export class SluiceNode implements NodeApi {
     await this.channels.dispatch(id, { type: 'closeCooperatively' });
     if (down) {
       // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
-      const now = this.channels.channels.get(id)!;
+      const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
       return { ...channelView(now), pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
     }
     const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);

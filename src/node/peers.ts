@@ -48,6 +48,8 @@ interface Peer {
   backoffMs: number;
   timer?: NodeJS.Timeout;
   readyWaiters: { resolve: () => void; reject: (e: Error) => void }[];
+  /** A failed redial was logged as a warning; the next ones are debug until the peer is back. */
+  warnedUnreachable?: boolean;
 }
 
 export class PeerManager {
@@ -188,8 +190,12 @@ export class PeerManager {
       (e: unknown) => {
         const msg = (e as Error).message;
         // The first failure of a run is a warning (a peer we keep is gone); the retries that follow are debug.
-        if (p.wanted && p.backoffMs === RECONNECT_MIN_MS) this.opts.log.warn({ peer: p.nodeId.slice(0, 16), address: p.address, err: msg }, 'cannot reach peer; redialing with backoff');
-        else this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        if (p.wanted && !p.warnedUnreachable) {
+          p.warnedUnreachable = true;
+          this.opts.log.warn({ peer: p.nodeId.slice(0, 16), address: p.address, err: msg }, 'cannot reach peer; redialing with backoff');
+        } else {
+          this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        }
         for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`cannot connect to ${p.nodeId}@${p.address ?? '?'}: ${msg}`));
         this.scheduleRedial(p);
       },
@@ -260,6 +266,7 @@ export class PeerManager {
           clearTimeout(initTimer);
           p.ready = true;
           p.backoffMs = RECONNECT_MIN_MS;
+          p.warnedUnreachable = false;
           log.info('peer connected');
           for (const w of p.readyWaiters.splice(0)) w.resolve();
           this.opts.onConnected(nodeId);
