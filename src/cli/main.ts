@@ -7,9 +7,10 @@ import { writeError } from './output.js';
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const program = buildProgram();
-  // commander prints its own usage errors; in --json mode they are written below as JSON instead.
-  const writeErr = (text: string) => process.stderr.write(text);
-  program.configureOutput({ outputError: (text, write) => (json ? undefined : write(text)), writeErr });
+  // commander prints its own usage errors (and a hint after them); in --json mode the error is written
+  // below as one JSON document instead, and nothing else goes to stderr.
+  const writeErr = (text: string) => (json ? undefined : process.stderr.write(text));
+  program.configureOutput({ outputError: (text, write) => write(text), writeErr });
   for (const c of allCommands(program)) c.configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv);
