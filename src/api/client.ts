@@ -117,7 +117,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
     } catch (e) {
       throw this.transportError(e);
     }
-    if (!res.ok) throw errorFromResponse(res.status, text);
+    if (!res.ok) throw errorFromResponse(res.status, text, this.url);
     try {
       return codec.decode(JSON.parse(text));
     } catch (e) {
@@ -165,7 +165,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d.slice(0, 4096)));
       res.on('end', () => {
-        failure = errorFromResponse(res.statusCode ?? 0, text);
+        failure = errorFromResponse(res.statusCode ?? 0, text, this.url);
         ws.terminate();
       });
     });
@@ -225,15 +225,16 @@ function errnoCodes(e: unknown, depth = 0): string[] {
   return [...own, ...errnoCodes(o.cause, depth + 1), ...parts];
 }
 
-function errorFromResponse(status: number, text: string): ApiClientError {
+function errorFromResponse(status: number, text: string, url?: string): ApiClientError {
   let code = `HTTP_${status}`;
-  let message = `the node answered HTTP ${status}`;
+  // Not our error shape: another service on the port (a node's peer port answers 426 to plain HTTP).
+  let message = `${url ?? 'the node'} answered HTTP ${status} but not as a sluice control API (a node's peer port? the API is on --api-port, 9736 by default)`;
   try {
     const err = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
     if (typeof err?.code === 'string') code = oneLine(err.code);
     if (typeof err?.message === 'string') message = oneLine(err.message);
   } catch {
-    // not our error shape (a proxy, another service on the port): keep the generic message
+    code = 'NOT_SLUICE_API';
   }
   if (status === 401) message = `${message}; check --token or the api-token file in the node's --data-dir`;
   return new ApiClientError(status, code, message);
