@@ -6,6 +6,7 @@ import { ApiClientError, type ApiClient } from '../api/client.js';
 import { parseChannelId, parseNodeId, parsePeerTarget } from '../api/fields.js';
 import type { ChannelView, NodeEvent } from '../api/types.js';
 import { formatMsat, formatMsatFull, parseAmount } from '../money.js';
+import { parseDuration } from '../util/duration.js';
 import { connectToNode, type ConnectionOptions } from './node-connection.js';
 import { amountsInUnit, channelLines, channelLine, eventLine, infoLines, paymentLine, peerLine, unitOf, walletLines } from './node-format.js';
 import { CliError, errorCode, jsonReplacer, print } from './output.js';
@@ -22,9 +23,21 @@ async function withAmounts<T>(typed: string, call: () => Promise<T>): Promise<T>
   }
 }
 
-export async function info(o: ConnectionOptions): Promise<void> {
-  const i = await (await connectToNode(o)).info();
-  print(o, i, () => infoLines(i));
+export async function info(o: ConnectionOptions & { wait?: string }): Promise<void> {
+  const waitMs = o.wait === undefined ? 0 : parseDuration(o.wait, '--wait');
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const i = await (await connectToNode(o)).info();
+      print(o, i, () => infoLines(i));
+      return;
+    } catch (e) {
+      // Not up yet: no api-url written, or nothing listening. Anything else (a wrong token) is final.
+      const notUp = (e instanceof ApiClientError && e.code === 'UNREACHABLE') || /no node API address/.test((e as Error).message);
+      if (!notUp || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** Ask the node to stop, then wait (bounded) until its API no longer answers. */

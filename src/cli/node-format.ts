@@ -79,8 +79,10 @@ export function channelLines(c: ChannelView): string {
     `remote:    ${formatMsatFull(c.remoteBalance)}`,
   ];
   if (c.reserve !== undefined) lines.push(`reserve:   ${formatMsatFull(c.reserve)} each side (kept once reached)`);
-  if (c.localSpendable !== undefined) lines.push(`can send:  ${formatMsatFull(c.localSpendable)}`);
-  if (c.remoteSpendable !== undefined) lines.push(`can receive: ${formatMsatFull(c.remoteSpendable)} (what the peer can send)`);
+  if (c.localSpendable !== undefined) {
+    const peer = c.remoteSpendable !== undefined ? `; the peer can send ${formatMsatFull(c.remoteSpendable)}` : '';
+    lines.push(`can send:  ${formatMsatFull(c.localSpendable)}${peer}`);
+  }
   lines.push(`state:     ${c.seq} (latest both signed)${c.pendingUpdates > 0 ? `, ${c.pendingUpdates} update(s) in flight` : ''}`);
   if (c.settleHeight !== undefined) lines.push(`settles:   after height ${c.settleHeight}`);
   if (c.payout) lines.push(`paid out:  local ${formatMsatFull(c.payout.local)}, remote ${formatMsatFull(c.payout.remote)}`);

@@ -7,7 +7,12 @@ const nodeCommands = () => import('./node-commands.js');
 const streamCommands = () => import('./stream-commands.js');
 
 export function registerNodeApiCommands(program: Command): void {
-  withConnectionOptions(program.command('info').description("the node's id, addresses, ledger state and channel counts")).action(
+  withConnectionOptions(
+    program
+      .command('info')
+      .description("the node's id, addresses, ledger state and channel counts")
+      .option('--wait <duration>', 'if the node is not up yet (just started), keep asking for this long: 30s'),
+  ).action(
     async (o) => (await nodeCommands()).info(o),
   );
 

@@ -346,6 +346,23 @@ describe('stream start --follow', () => {
   });
 });
 
+describe('stream status --follow', () => {
+  it('follows an existing stream until it ends', async () => {
+    const child = spawn(process.execPath, [BIN, 'stream', 'status', api.stream.streamId, '--follow', ...at()], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await vi.waitFor(() => {
+      expect(api.listenerCount).toBe(1);
+      expect(api.calls.map((c) => c.method)).toContain('listStreams');
+    }, { timeout: 5000 });
+    await vi.waitFor(() => expect(stdout).toContain(`stream ${api.stream.streamId} active`), { timeout: 5000 });
+    api.emit({ type: 'stream', event: 'stopped', stream: { ...api.stream, ticks: 4, paid: 40n, status: 'stopped', reason: 'the channel is closing' } });
+    expect(await exited).toBe(0);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^stream ${api.stream.streamId} stopped: paid 40 msat \\(0\\.04 sat\\) in 4 ticks over \\d+:\\d\\d \\(the channel is closing\\)$`));
+  });
+});
+
 describe('events show streams', () => {
   it('sluice events prints a stream event line', async () => {
     const child = spawn(process.execPath, [BIN, 'events', ...at()], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home } });
