@@ -42,13 +42,14 @@ import type { Json } from '../util/json-fields.js';
 import type { Logger } from '../util/log.js';
 import * as c from './codec.js';
 import { createEventFeed } from './event-feed.js';
+import { EVENTS_PATH } from './paths.js';
 import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
 import { HttpError, UNAUTHORIZED, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
 
 export const DEFAULT_API_PORT = 9736;
-export const EVENTS_PATH = '/v1/events';
+export { EVENTS_PATH };
 
 interface Route<Req> {
   method: 'GET' | 'POST';
