@@ -51,6 +51,12 @@ describe('messages that say what is wrong (issue 9, item 7)', () => {
     const ledgerAtApi = await failedStart(['--data-dir', fresh('x4'), ...(await ports()), '--ledger', `ws://127.0.0.1:${alice.apiPort}`]);
     expect(ledgerAtApi.out).toMatch(new RegExp(`^sluice: --ledger ws://127\\.0\\.0\\.1:${alice.apiPort} is not a sluice ledger: it answered HTTP 401 \\(a node's control API\\?\\)`));
     for (const r of [inUse, peerPortTaken, apiPortTaken, ledgerAtPeerPort, ledgerAtApi]) expect(r.out).not.toMatch(/node started|peers connect to/);
+
+    const ledgerPort = new URL(c.ledgerUrl).port;
+    const ledgerTaken = startSluice(['ledger', 'start', '--data-dir', fresh('l2'), '--port', ledgerPort]);
+    extra.push(ledgerTaken);
+    expect(await new Promise((resolve) => ledgerTaken.proc.on('exit', resolve))).toBe(1);
+    expect(ledgerTaken.output()).toBe(`sluice: --port ${ledgerPort} is already in use by another program\n`);
   });
 });
 
