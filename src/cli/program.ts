@@ -46,6 +46,11 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** How a daemon logs. */
+function withLogOptions(cmd: Command): Command {
+  return cmd.option('--log-level <level>', 'trace|debug|info|warn|error', 'info').option('--log-json', 'log JSON lines', false);
+}
+
 function registerLedger(program: Command): void {
   const ledger = program.command('ledger').description('run and query the simulated ledger (a regtest-like chain)');
   const load = () => import('./ledger-commands.js');
@@ -61,9 +66,8 @@ function registerLedger(program: Command): void {
     .option('--fee <amount>', 'flat fee per transaction (e.g. 200sat, 1500msat)', `${DEFAULTS.feeMsat}msat`)
     .option('--chain-id <id>', 'chain id signed into every state and transaction', DEFAULTS.chainId)
     .option('--faucet', 'enable the faucet and on-demand mining (simnet)', false)
-    .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
-    .option('--log-json', 'log JSON lines', false)
     .action(async (o) => (await load()).ledgerStart(o));
+  withLogOptions(ledger.commands.find((c) => c.name() === 'start')!);
 
   const query = (name: string, description: string) => ledger.command(name).description(description).addOption(ledgerOption()).addOption(jsonOption());
 
@@ -108,8 +112,6 @@ function registerNode(program: Command): void {
     .option('--max-spend-per-peer-day <amount>', 'streams may pay one peer at most this much in any 24 hours')
     .option('--max-spend-per-peer-total <amount>', 'streams may pay one peer at most this much in total')
     .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
-    .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
-    .option('--log-json', 'log JSON lines', false)
-    .option('--log-file <file>', 'append log lines to this file instead of stderr')
     .action(async (o) => (await import('./node-start.js')).nodeStart(o));
+  withLogOptions(node.commands.find((c) => c.name() === 'start')!).option('--log-file <file>', 'append log lines to this file instead of stderr');
 }

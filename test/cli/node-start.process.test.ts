@@ -1,20 +1,16 @@
 // `sluice node start` and the commands around a running node, as real processes (issue 9 items 7
 // and 8, the commands users look for; issue 7 item 8): mistakes get a message that says which, the
 // ledger URL is set once, the data dir is the owner's alone, and a node can be stopped from the CLI.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cluster, freePort, until, type Cluster } from '../helpers/cluster.js';
-import { runSluice, startSluice, type Running } from '../helpers/process.js';
+import { runSluice, startSluice } from '../helpers/process.js';
+import { processFixture } from './process-fixture.js';
 
 let c: Cluster | undefined;
-let extra: Running[] = [];
-afterEach(async () => {
-  for (const p of extra) await p.kill('SIGKILL');
-  extra = [];
-  await c?.shutdown();
-  c = undefined;
-});
+const fx = processFixture();
+const extra = fx.extra;
 
 /** A node start that is expected to fail: its exit code and all it printed. */
 async function failedStart(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
@@ -26,7 +22,7 @@ async function failedStart(args: string[], env: NodeJS.ProcessEnv = {}): Promise
 
 describe('messages that say what is wrong (issue 9, item 7)', () => {
   it('a data dir in use, a port taken, the CLI at a peer port, a ledger URL that is a node', { timeout: 120_000 }, async () => {
-    c = await cluster();
+    c = fx.use(await cluster());
     const alice = await c.node('alice');
     const fresh = (name: string) => join(c!.root, name);
     const ports = async () => ['--port', String(await freePort()), '--api-port', String(await freePort())];
@@ -62,7 +58,7 @@ describe('messages that say what is wrong (issue 9, item 7)', () => {
 
 describe('starting, using and stopping a node', () => {
   it('SLUICE_LEDGER, a loose data dir tightened, --log-file, wallet send, ledger tx/block/channel, --force close, node stop', { timeout: 150_000 }, async () => {
-    c = await cluster();
+    c = fx.use(await cluster());
     const bob = await c.node('bob');
     const dir = join(c.root, 'alice');
     await mkdir(dir, { recursive: true });

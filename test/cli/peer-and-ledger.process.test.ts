@@ -1,18 +1,14 @@
 // Real ledger and node processes driven through the CLI, as a newcomer would (issue 9, items 2 and 3):
 // a wrong address never replaces a good one, and a ledger that goes away is reported, not waited on.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { cluster, freePort, until, type Cluster, type NodeProc } from '../helpers/cluster.js';
-import { startSluice, type Running } from '../helpers/process.js';
+import { startSluice } from '../helpers/process.js';
+import { processFixture } from './process-fixture.js';
 
 let c: Cluster | undefined;
-let extra: Running[] = [];
-afterEach(async () => {
-  for (const p of extra) await p.kill('SIGKILL');
-  extra = [];
-  await c?.shutdown();
-  c = undefined;
-});
+const fx = processFixture();
+const extra = fx.extra;
 
 type PeerJson = { nodeId: string; address?: string; connected: boolean };
 type InfoJson = { height: number; ledger: { reachable: boolean; lastSeenAt?: number; unreachableSince?: number } };
@@ -22,7 +18,7 @@ const jsonError = (stderr: string) => (JSON.parse(stderr) as { error: { code: st
 
 describe('peer connect proves the address before storing it', () => {
   it('a dead port or another node at the address fails, stores nothing, and keeps the last address that worked', { timeout: 120_000 }, async () => {
-    c = await cluster();
+    c = fx.use(await cluster());
     const alice = await c.node('alice');
     const bob = await c.node('bob');
     const carol = await c.node('carol');
@@ -67,7 +63,7 @@ describe('peer connect proves the address before storing it', () => {
 
 describe('a ledger that goes away', () => {
   it('is reported by the node, in info, and by calls that need it; a close says it completes later', { timeout: 150_000 }, async () => {
-    c = await cluster();
+    c = fx.use(await cluster());
     const alice = await c.node('alice');
     const bob = await c.node('bob');
     expect((await alice.cli(['wallet', 'faucet', '2000000sat'])).code).toBe(0);
