@@ -11,12 +11,18 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A temporary dir and a fast simnet ledger in it, both removed after the test. */
+async function tmpLedger() {
+  const tmp = await tempDir();
+  cleanups.push(tmp.cleanup);
+  const ledger = await startLedger({ dataDir: join(tmp.dir, 'ledger'), port: 0, blockTimeMs: 30, faucet: true, fee: 1000n, log: silentLogger() });
+  cleanups.push(() => ledger.stop());
+  return { tmp, ledger };
+}
+
 describe('the SDK', () => {
   it('streams between two embedded nodes with typed events, then closes', async () => {
-    const tmp = await tempDir();
-    cleanups.push(tmp.cleanup);
-    const ledger = await startLedger({ dataDir: join(tmp.dir, 'ledger'), port: 0, blockTimeMs: 30, faucet: true, fee: 1000n, log: silentLogger() });
-    cleanups.push(() => ledger.stop());
+    const { tmp, ledger } = await tmpLedger();
     const network = new MemoryNetwork();
     const payer = await Sluice.start({ dataDir: join(tmp.dir, 'payer'), ledgerUrl: ledger.url, network, listen: false });
     cleanups.push(() => payer.stop());
@@ -49,10 +55,7 @@ describe('the SDK', () => {
 
 describe('the SDK (issue 9)', () => {
   it('every node event reaches Sluice.on; stopped and finished stay distinct; closed fires once', async () => {
-    const tmp = await tempDir();
-    cleanups.push(tmp.cleanup);
-    const ledger = await startLedger({ dataDir: join(tmp.dir, 'ledger'), port: 0, blockTimeMs: 30, faucet: true, fee: 1000n, log: silentLogger() });
-    cleanups.push(() => ledger.stop());
+    const { tmp, ledger } = await tmpLedger();
     const node = await Sluice.start({ ledgerUrl: ledger.url, listen: false });
     cleanups.push(() => node.stop());
     const seen: string[] = [];
@@ -79,10 +82,7 @@ describe('the SDK (issue 9)', () => {
   });
 
   it('string inputs like the API, a handle awaited to its end, a temporary data dir removed on stop', async () => {
-    const tmp = await tempDir();
-    cleanups.push(tmp.cleanup);
-    const ledger = await startLedger({ dataDir: join(tmp.dir, 'ledger'), port: 0, blockTimeMs: 30, faucet: true, fee: 1000n, log: silentLogger() });
-    cleanups.push(() => ledger.stop());
+    const { tmp, ledger } = await tmpLedger();
     const network = new MemoryNetwork();
     const payer = await Sluice.start({ ledgerUrl: ledger.url, network, listen: false, streams: { nodeLimits: { total: '1sat' } } });
     let payerStopped = false;
