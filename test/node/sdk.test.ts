@@ -55,7 +55,7 @@ describe('the SDK', () => {
 
 describe('the SDK (issue 9)', () => {
   it('every node event reaches Sluice.on; stopped and finished stay distinct; closed fires once', async () => {
-    const { tmp, ledger } = await tmpLedger();
+    const { ledger } = await tmpLedger();
     const node = await Sluice.start({ ledgerUrl: ledger.url, listen: false });
     cleanups.push(() => node.stop());
     const seen: string[] = [];
