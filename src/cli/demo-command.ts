@@ -2,7 +2,8 @@
 import { runDemo } from '../demo/demo.js';
 import { runLedgerDemo } from '../demo/ledger-demo.js';
 import { parseDuration } from '../util/duration.js';
-export async function demo(o: { duration: string; rate: string; mode: 'signed' | 'hashchain'; tty: boolean; ledgerOnly?: boolean }): Promise<void> {
+import { waitForSignal } from './parse.js';
+export async function demo(o: { duration: string; rate: string; mode: 'signed' | 'hashchain'; tty: boolean; ledgerOnly?: boolean; dashboard?: boolean }): Promise<void> {
   if (o.ledgerOnly) {
     await runLedgerDemo();
     return;
@@ -12,5 +13,6 @@ export async function demo(o: { duration: string; rate: string; mode: 'signed' |
     rate: o.rate,
     mode: o.mode,
     tty: o.tty === false ? false : process.stdout.isTTY === true,
+    keepRunning: o.dashboard ? waitForSignal : undefined,
   });
 }

@@ -10,10 +10,15 @@ import { CliError } from './output.js';
 
 export type { ConnectionOptions };
 
-export async function connectToNode(o: ConnectionOptions): Promise<ApiClient> {
+/** Where the node's API is and its token, from the options (see the top of this file). */
+export async function nodeAddress(o: ConnectionOptions): Promise<{ url: string; token: string }> {
   const url = o.api ?? (await readApiUrl(o.dataDir));
   const token = o.token ?? (o.tokenFile !== undefined ? await readTokenFile(o.tokenFile) : await readToken(o.dataDir));
-  return new ApiClient({ url, token });
+  return { url, token };
+}
+
+export async function connectToNode(o: ConnectionOptions): Promise<ApiClient> {
+  return new ApiClient(await nodeAddress(o));
 }
 
 async function readTokenFile(path: string): Promise<string> {

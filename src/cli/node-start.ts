@@ -4,6 +4,8 @@
 // URL that is not a ledger (a node's peer port, a control API).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { createMetrics } from '../api/metrics.js';
+import { startMetricsServer } from '../api/metrics-server.js';
 import { startApiServer } from '../api/server.js';
 import { loadOrCreateToken } from '../api/token.js';
 import { removeApiUrl, writeApiUrl } from '../api/url-file.js';
@@ -24,9 +26,11 @@ export async function nodeStart(o: Opts): Promise<void> {
   const ledgerUrl = String(o['ledger']);
   const port = parsePort(String(o['port']), '--port');
   const apiPort = parsePort(String(o['apiPort']), '--api-port');
+  const metricsPort = typeof o['metricsPort'] === 'string' ? parsePort(o['metricsPort'], '--metrics-port') : undefined;
   const streams = streamPolicy(o);
   await assertPortFree(host, port, '--port');
   await assertPortFree(host, apiPort, '--api-port');
+  if (metricsPort !== undefined) await assertPortFree('127.0.0.1', metricsPort, '--metrics-port');
   if (port !== 0 && port === apiPort) throw new CliError('BAD_INPUT', `--port and --api-port are both ${port}; they need a port each`);
 
   let logFile: WriteStream | undefined;
@@ -35,6 +39,7 @@ export async function nodeStart(o: Opts): Promise<void> {
     await new Promise<void>((resolve, reject) => logFile!.once('open', () => resolve()).once('error', (e) => reject(new CliError('BAD_INPUT', `--log-file: ${e.message}`))));
   }
   const log = createLogger({ name: 'node', level: String(o['logLevel']), json: o['logJson'] === true, stream: logFile });
+  const metrics = createMetrics({ log });
 
   const node = await SluiceNode.start({
     streams,
@@ -43,20 +48,27 @@ export async function nodeStart(o: Opts): Promise<void> {
     alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,
     listen: { host, port },
     log,
+    onStoreWrite: (ms) => metrics.observeStoreWrite(ms),
   }).catch((e: unknown) => {
     throw explainStartFailure(e, ledgerUrl, port);
   });
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  const api = Object.assign(node, { shutdown: async () => requestStop() });
+  metrics.attach(node);
+  const api = metrics.instrument(Object.assign(node, { shutdown: async () => requestStop() }));
   const token = await loadOrCreateToken(dataDir);
-  const server = await startApiServer({ api, host, port: apiPort, token, log });
+  const server = await startApiServer({ api, host, port: apiPort, token, log, metrics });
+  const metricsServer = metricsPort !== undefined ? await startMetricsServer({ metrics, port: metricsPort, log }) : undefined;
   await writeApiUrl(dataDir, server.url);
   process.stdout.write(`node ${node.nodeId}\n  peers connect to ${node.nodeId}@${host}:${node.peerPort}\n  control API on ${server.url} (token in ${dataDir}/api-token)\n`);
+  process.stdout.write(`  dashboard at ${server.url}/ (run \`sluice dashboard --data-dir ${dataDir}\` for a login link)\n`);
+  if (metricsServer) process.stdout.write(`  metrics at ${metricsServer.url}\n`);
   await Promise.race([waitForSignal(), stopRequested]);
   log.info('stopping');
   await removeApiUrl(dataDir);
   await server.close();
+  await metricsServer?.close();
+  metrics.close();
   await node.stop();
   if (logFile) await new Promise<void>((resolve) => logFile!.end(resolve));
 }

@@ -88,6 +88,13 @@ export function registerNodeApiCommands(program: Command): void {
 
   withConnectionOptions(
     program
+      .command('dashboard')
+      .description("a one-time login link for the node's dashboard in a browser (valid for a minute, once)")
+      .option('--open', 'open the link in the default browser (xdg-open / open)'),
+  ).action(async (o) => (await import('./dashboard-command.js')).dashboard(o));
+
+  withConnectionOptions(
+    program
       .command('events')
       .description("follow the node's events, one line each, until Ctrl-C")
       .option('--blocks', 'also show each new ledger height (once a block)'),

@@ -15,6 +15,7 @@ import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
 import { NodeStore } from './store.js';
+import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
@@ -35,6 +36,8 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** Told how long each durable store write took (the metrics' store latency). */
+  onStoreWrite?: (ms: number) => void;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -123,7 +126,7 @@ export class SluiceNode implements NodeApi {
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
-    const store = new NodeStore(join(opts.dataDir, 'db'));
+    const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
     try {
       await store.open();
     } catch (e) {
