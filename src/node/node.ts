@@ -5,12 +5,13 @@ import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
-import { localBalance, remoteBalance } from '../channel/machine.js';
-import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import { localBalance } from '../channel/machine.js';
+import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
-import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
+import { ApiError, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
+import { channelView, ledgerCall, ledgerDown, viewStatus } from './node-views.js';
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
@@ -19,6 +20,8 @@ import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
+
+export { channelView };
 
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
@@ -38,66 +41,6 @@ export interface NodeOptions {
   pingIntervalMs?: number;
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
-}
-
-function viewStatus(s: MachineStatus): ChannelStatus {
-  switch (s) {
-    case 'proposed':
-    case 'opening':
-      return 'opening';
-    case 'open':
-      return 'open';
-    case 'closing':
-    case 'forceClosing':
-      return 'closing';
-    case 'closed':
-      return 'closed';
-    case 'failed':
-      return 'failed';
-  }
-}
-
-export function channelView(ch: Channel): ChannelView {
-  const v: ChannelView = {
-    channelId: toHex(ch.channelId),
-    peerId: toHex(ch.remoteNodeId),
-    side: ch.local,
-    status: viewStatus(ch.status),
-    capacity: ch.capacity,
-    localBalance: localBalance(ch),
-    remoteBalance: remoteBalance(ch),
-    seq: ch.signed.state.seq,
-    pendingUpdates: (ch.proposal ? 1 : 0) + ch.queue.length,
-  };
-  if (ch.settleHeight !== undefined && ch.status === 'forceClosing') v.settleHeight = ch.settleHeight;
-  if (ch.payout) v.payout = ch.payout;
-  // What each side can pay now: its balance above the reserve, and only while the channel is open.
-  const reserve = ch.limits.reserve;
-  const spendable = (b: bigint) => (ch.status === 'open' && b > reserve ? b - reserve : 0n);
-  v.reserve = reserve;
-  v.localSpendable = spendable(v.localBalance);
-  v.remoteSpendable = spendable(v.remoteBalance);
-  if (ch.failure !== undefined) v.failure = ch.failure;
-  return v;
-}
-
-/** Why a ledger call cannot be made now, when the ledger connection is down (so it fails at once, not after a timeout). */
-function ledgerDown(ledger: LedgerClient): ApiError | undefined {
-  if (ledger.reachable) return undefined;
-  const since = ledger.unreachableSince;
-  const when = since !== undefined ? ` since ${new Date(since).toISOString().slice(11, 19)} UTC` : '';
-  return new ApiError(503, 'LEDGER_UNAVAILABLE', `the ledger at ${ledger.url} is unreachable${when}; is \`sluice ledger start\` running?`);
-}
-
-/** Ledger failures as API errors: refusals are the caller's to fix (422), an unreachable ledger is 503. */
-async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof LedgerRpcError) throw new ApiError(422, e.reason ?? 'LEDGER_REFUSED', `ledger: ${e.message}`);
-    if (e instanceof LedgerUnavailableError) throw new ApiError(503, 'LEDGER_UNAVAILABLE', e.message);
-    throw e;
-  }
 }
 
 export class SluiceNode implements NodeApi {
