@@ -32,6 +32,7 @@ describe('the SDK', () => {
     await payer.faucet('200000sat');
     await payer.connect(payee.nodeId);
     const ch = await payer.openChannel(payee.nodeId, '100000sat');
+    await until(async () => (await payee.channels())[0]?.status === 'open'); // the payee sees it a moment later
 
     // below the payee's price: refused
     await expect(payer.openStream({ peerId: payee.nodeId, rate: '1msat/s' })).rejects.toThrow(/price/);
@@ -97,6 +98,7 @@ describe('the SDK (issue 9)', () => {
     await payer.faucet('0.2btc');
     await payer.connect(payee.nodeId);
     const ch = await payer.openChannel(payee.nodeId, '100000sat');
+    await until(async () => (await payee.channels())[0]?.status === 'open'); // the payee sees it a moment later
     expect(peers).toEqual([true]);
     // the payee's minimum, given as a rate string, refuses 10 msat/s given as a bigint
     await expect(payer.openStream({ peerId: payee.nodeId, rate: 10n })).rejects.toThrow(/price/);
