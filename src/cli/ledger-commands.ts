@@ -8,7 +8,7 @@ import { formatMsatFull, parseAmount } from '../money.js';
 import { parseDuration } from '../util/duration.js';
 import { createLogger } from '../util/log.js';
 import { CliError, print } from './output.js';
-import { parseCount, parsePort, waitForSignal } from './parse.js';
+import { assertPortFree, parseCount, parsePort, waitForSignal } from './parse.js';
 
 interface ClientOpts {
   ledger: string;
@@ -27,6 +27,7 @@ async function withClient<T>(opts: ClientOpts, fn: (c: LedgerClient) => Promise<
 export async function ledgerStart(o: Record<string, string | boolean>): Promise<void> {
   const log = createLogger({ name: 'ledger', level: String(o['logLevel']), json: o['logJson'] === true });
   const port = parsePort(String(o['port']), '--port');
+  await assertPortFree(String(o['host']), port, '--port');
   const svc = await startLedger({
     dataDir: String(o['dataDir']),
     host: String(o['host']),

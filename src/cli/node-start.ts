@@ -3,7 +3,6 @@
 // a port already taken (checked before anything starts), a data dir another node holds, a --ledger
 // URL that is not a ledger (a node's peer port, a control API).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { createMetrics } from '../api/metrics.js';
 import { startMetricsServer } from '../api/metrics-server.js';
 import { startApiServer } from '../api/server.js';
@@ -16,7 +15,7 @@ import { parseRate } from '../stream/rate.js';
 import { parseDuration } from '../util/duration.js';
 import { createLogger } from '../util/log.js';
 import { CliError } from './output.js';
-import { parsePort, waitForSignal } from './parse.js';
+import { assertPortFree, parsePort, waitForSignal } from './parse.js';
 
 type Opts = Record<string, string | boolean | undefined>;
 
@@ -83,20 +82,6 @@ function streamPolicy(o: Opts): StreamPolicy {
   };
   if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
   return streams;
-}
-
-/** Bind and release the port, so a taken one is reported before the node logs that it started. */
-async function assertPortFree(host: string, port: number, what: string): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new CliError('PORT_IN_USE', `${what} ${port} is already in use on ${host} (another node, or another program); pick another port`));
-      else if (e.code === 'EACCES') reject(new CliError('PORT_IN_USE', `${what} ${port}: not allowed to listen on it (ports below 1024 need privileges)`));
-      else reject(e);
-    });
-    srv.listen(port, host, () => srv.close(() => resolve()));
-  });
 }
 
 /** What went wrong, in the user's terms, when a node does not start. */

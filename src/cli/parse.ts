@@ -1,4 +1,5 @@
-// Small parsers and waits the command handlers share.
+// Small parsers, checks and waits the command handlers share.
+import { createServer } from 'node:net';
 import { CliError } from './output.js';
 
 export function parsePort(text: string, what = 'port'): number {
@@ -19,5 +20,19 @@ export function waitForSignal(): Promise<void> {
     const done = () => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+  });
+}
+
+/** Bind and release the port, so a taken one is reported before a daemon logs that it started. */
+export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new CliError('PORT_IN_USE', `${what} ${port} is already in use on ${host} (another node, or another program); pick another port`));
+      else if (e.code === 'EACCES') reject(new CliError('PORT_IN_USE', `${what} ${port}: not allowed to listen on it (ports below 1024 need privileges)`));
+      else reject(e);
+    });
+    srv.listen(port, host, () => srv.close(() => resolve()));
   });
 }

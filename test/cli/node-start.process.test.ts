@@ -52,7 +52,7 @@ describe('messages that say what is wrong (issue 9, item 7)', () => {
     const ledgerTaken = startSluice(['ledger', 'start', '--data-dir', fresh('l2'), '--port', ledgerPort]);
     extra.push(ledgerTaken);
     expect(await new Promise((resolve) => ledgerTaken.proc.on('exit', resolve))).toBe(1);
-    expect(ledgerTaken.output()).toBe(`sluice: --port ${ledgerPort} is already in use by another program\n`);
+    expect(ledgerTaken.output()).toBe(`sluice: --port ${ledgerPort} is already in use on 127.0.0.1 (another node, or another program); pick another port\n`);
   });
 });
 
