@@ -7,6 +7,9 @@
 // | POST   | /v1/wallet/faucet         | { amount }                                    | { txid, balance }           |
 // | POST   | /v1/peers                 | { target: "NODEID@HOST:PORT" }                | PeerView                    |
 // | GET    | /v1/peers                 |                                               | PeerView[]                  |
+// | POST   | /v1/peers/:id/disconnect  | {} (or no body)                               | PeerView                    |
+// | POST   | /v1/wallet/send           | { to, amount }                                | SendResult                  |
+// | POST   | /v1/node/stop             | {} (or no body)                               | { stopping: true }          |
 // | POST   | /v1/channels              | { peerId, capacity, push? }                   | ChannelView                 |
 // | GET    | /v1/channels              |                                               | ChannelView[]               |
 // | POST   | /v1/channels/:id/close    | { force? } (or no body)                       | ChannelView & { txid? }     |
@@ -46,7 +49,8 @@ import { createDashboard } from './dashboard.js';
 import type { DashboardAuth } from './dashboard-auth.js';
 import type { WebFiles } from './dashboard-static.js';
 import { createEventFeed } from './event-feed.js';
-import { parseChannelId, parseStreamId } from './fields.js';
+import { EVENTS_PATH } from './paths.js';
+import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
 import { HttpError, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
 import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
@@ -64,7 +68,7 @@ export const NODE_ERROR_STATUS = {
 } as const satisfies Record<NodeErrorKind, number>;
 
 export const DEFAULT_API_PORT = 9736;
-export const EVENTS_PATH = '/v1/events';
+export { EVENTS_PATH };
 
 interface Route<Req> {
   method: 'GET' | 'POST';
@@ -98,6 +102,32 @@ const ROUTES: Route<unknown>[] = [
     path: /^\/v1\/peers$/,
     parse: noInput,
     run: async (api) => (await api.listPeers()).map((p) => c.peerViewCodec.encode(p)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/peers\/([^/]+)\/disconnect$/,
+    parse: ([id], body) => {
+      r.emptyRequestCodec.decode(body);
+      return { nodeId: parseNodeId(id, 'nodeId') };
+    },
+    run: async (api, q) => c.peerViewCodec.encode(await api.disconnectPeer(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/wallet\/send$/,
+    parse: (_p, body) => r.sendRequestCodec.decode(body),
+    run: async (api, q) => c.sendResultCodec.encode(await api.send(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/node\/stop$/,
+    parse: (_p, body) => r.emptyRequestCodec.decode(body),
+    run: async (api) => {
+      if (!api.shutdown) throw new ApiError(409, 'NOT_STOPPABLE', 'this node runs inside another program, which decides when it stops');
+      // Answer first: the server closes as the node stops.
+      setImmediate(() => void api.shutdown!());
+      return { stopping: true };
+    },
   }),
   route({
     method: 'POST',
