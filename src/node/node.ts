@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
+import type { PeerLimits } from './peer-limits.js';
 import { NodeStore } from './store.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
@@ -35,6 +36,8 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** Bounds on what peers can make the node hold (docs/security.md); defaults otherwise. */
+  peerLimits?: Partial<PeerLimits>;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -119,6 +122,8 @@ export class SluiceNode implements NodeApi {
       listen: opts.listen,
       network: opts.network,
       pingIntervalMs: opts.pingIntervalMs,
+      limits: opts.peerLimits,
+      hasChannel: (peer) => self.channels.withPeer(peer).length > 0,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
       onStreamMessage: (peer, m) => self.streams.onMessage(peer, m),
       onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),
