@@ -32,7 +32,7 @@
 //   field), 401 UNAUTHORIZED, 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE (bodies are
 //   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
 //   status and code, and 500 INTERNAL for anything else (details only in the node's log).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../crypto/bytes.js';
 import type { Json } from '../util/json-fields.js';
@@ -40,7 +40,7 @@ import type { Logger } from '../util/log.js';
 import * as c from './codec.js';
 import { createEventFeed } from './event-feed.js';
 import { parseChannelId, parseStreamId } from './fields.js';
-import { HttpError, UNAUTHORIZED, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
+import { HttpError, UNAUTHORIZED, createLimitedServer, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson, type ApiConnectionLimits } from './http.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
 
@@ -148,6 +148,8 @@ export interface ApiServerOptions {
   port?: number;
   token: string;
   log: Logger;
+  /** Sockets held at once and the header deadline (defaults in http.ts). */
+  connectionLimits?: Partial<ApiConnectionLimits>;
 }
 
 export interface ApiServer {
@@ -186,7 +188,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log.debug({ method, path, status: res.statusCode, ms: Date.now() - started }, 'api request');
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createLimitedServer((req, res) => void handle(req, res), opts.connectionLimits);
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
     if (!isAuthorized(req.headers.authorization, token)) return refuseUpgrade(socket, UNAUTHORIZED);

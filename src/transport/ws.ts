@@ -80,12 +80,13 @@ export async function listenPeers(options: ListenPeersOptions): Promise<PeerList
   // Our own HTTP server under ws, so that sockets which never finish the upgrade are bounded too:
   // at most maxConnections + maxPendingHandshakes TCP sockets, and the upgrade request must arrive
   // within the handshake timeout.
-  const http = createServer((_req, res) => {
+  const http = createServer({ connectionsCheckingInterval: Math.min(1000, limits.handshakeTimeoutMs) }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('BOLT 8 over WebSocket only\n');
   });
   http.maxConnections = limits.maxConnections + limits.maxPendingHandshakes;
   http.headersTimeout = limits.handshakeTimeoutMs;
   http.requestTimeout = limits.handshakeTimeoutMs;
+  http.timeout = limits.handshakeTimeoutMs; // a socket that sends nothing at all (ws clears it once upgraded)
   const server = new WebSocketServer({
     server: http,
     ...SOCKET_OPTIONS,
