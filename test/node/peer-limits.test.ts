@@ -139,7 +139,7 @@ describe('unbounded tables', () => {
     kept.close();
     await waitUntil(() => v.pm.list().length === 1 && !v.pm.isConnected(kept.nodeId));
     expect(v.pm.list()).toEqual([{ nodeId: toHex(publicKeyOf(keeper)), address: undefined, connected: false }]);
-  });
+  }, 120_000); // 300 real handshakes: slow on a loaded machine
 
   it('connected peers without a channel are capped; a channel peer still gets in', async () => {
     const keeper = randomSecretKey();
