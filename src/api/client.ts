@@ -40,6 +40,8 @@ export interface EventFeedHandle {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_EVENT_BYTES = 1024 * 1024;
+/** Requests one client runs at once; well under the node's socket cap. */
+export const MAX_REQUESTS_IN_FLIGHT = 16;
 
 /** Server-provided text goes to a terminal: one line, no control characters (no escape sequences). */
 function oneLine(text: string): string {
@@ -93,7 +95,26 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       c.streamViewCodec,
     );
 
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * At most MAX_REQUESTS_IN_FLIGHT requests (and so sockets) at once; the rest wait their turn. The
+   * node caps its sockets (DEFAULT_MAX_API_CONNECTIONS), so a burst of calls must not open one each.
+   */
   private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
+    if (this.inFlight >= MAX_REQUESTS_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await this.send(method, path, body, codec);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight on
+      else this.inFlight--;
+    }
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

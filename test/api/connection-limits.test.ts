@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiClient, MAX_REQUESTS_IN_FLIGHT } from '../../src/api/client.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { silentLogger } from '../../src/util/log.js';
 import { FakeApi } from './fake-api.js';
@@ -53,5 +54,13 @@ describe('control API connection limits', () => {
     slow.socket.write('GET /v1/info HTTP/1.1\r\nHost: x\r\n'); // and nothing more
     await slow.closed;
     expect((await info(s)).status).toBe(200);
+  });
+
+  it('a burst of 300 calls from one ApiClient stays under the cap: the client queues past its own limit', async () => {
+    const s = await server({ maxConnections: 4 * MAX_REQUESTS_IN_FLIGHT });
+    const client = new ApiClient({ url: s.url, token: TOKEN });
+    const infos = await Promise.all(Array.from({ length: 300 }, () => client.info()));
+    expect(infos.length).toBe(300);
+    expect(new Set(infos.map((i) => i.nodeId)).size).toBe(1);
   });
 });
