@@ -167,7 +167,7 @@ function ledgerSeeds(): { txs: Json[]; records: Json[] } {
   ];
   const txs: Json[] = [{ kind: 'faucet', to: '02' + '11'.repeat(32), amount: '100', salt: '00'.repeat(16) }, ...bodies.map((b) => txToJson(signTx('fuzz', b, IS)) as Json)];
   const channel = records.channelToJson({
-    channelId: id32, a: from, b: peer, capacity: 1000n, locked: 900n, feesA: 50n, feesB: 50n, status: 'closing', openedHeight: 3,
+    channelId: id32, a: from, b: peer, capacity: 1000n, locked: 900n, status: 'closing', openedHeight: 3,
     latest: signed, submittedBy: 'A', closedSeq: 3n, penalized: 'A', deadlineHeight: 20, reveals: { 2: { depth: 7, preimage: id32 } }, closedHeight: 21, payoutA: 1n, payoutB: 2n,
   });
   const recs: Json[] = [
