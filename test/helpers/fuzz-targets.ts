@@ -22,6 +22,10 @@ import { decodeBigSize } from '../../src/wire/bigsize.js';
 import { FeatureVector } from '../../src/wire/features.js';
 import { decodeMessage, encodeMessage, type Message } from '../../src/wire/message.js';
 import { decodeTlvStream } from '../../src/wire/tlv.js';
+import { decodeInvoice } from '../../src/invoice/invoice.js';
+import { unwrapErrorPacket } from '../../src/onion/failure.js';
+import { decodeHopPayload, encodeHopPayload } from '../../src/onion/payload.js';
+import { peelOnion } from '../../src/onion/sphinx.js';
 import { FakeApi } from '../api/fake-api.js';
 import { loadVectors } from '../transport/bolt08-vectors.js';
 import type { FuzzTarget, Json, Outcome, Rng } from './fuzz-mutate.js';
@@ -211,6 +215,45 @@ async function apiSeeds(): Promise<{ requests: Json[]; views: Json[] }> {
   return { requests, views };
 }
 
+// ---- routing: BOLT 11 invoices and BOLT 4 onions, from the spec's vectors in test/vectors ----
+
+const vector = (name: string) => JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function routingTargets(): FuzzTarget[] {
+  const invoices = vector('bolt11-invoices.json') as { valid: { invoice: string }[]; invalid: { invoice: string }[] };
+  const onion = vector('bolt04-onion-test.json') as { onion: string; decode: string[]; generate: { associated_data: string; hops: { payload: string }[] } };
+  const errors = vector('bolt04-onion-error-test.json') as { errorpacket: string; generate: { hops: { hop_shared_secret: string }[] } };
+  const nodeSecretKey = fromHex(onion.decode[0]!);
+  const associatedData = fromHex(onion.generate.associated_data);
+  const sharedSecrets = errors.generate.hops.map((h) => fromHex(h.hop_shared_secret));
+  const result = (r: { ok: boolean }): Outcome => (r.ok ? 'accepted' : 'rejected');
+  return [
+    {
+      // bytes read as text, so mutations reach every character class bech32 must refuse
+      name: 'BOLT 11 invoices (decodeInvoice)', weight: 2, kind: 'bytes',
+      seeds: [...invoices.valid, ...invoices.invalid].map((i) => new TextEncoder().encode(i.invoice)),
+      run: (b) => result(decodeInvoice(Buffer.from(b).toString('latin1'))),
+    },
+    {
+      name: 'BOLT 4 hop payloads (decodeHopPayload)', weight: 3, kind: 'bytes',
+      seeds: [
+        ...onion.generate.hops.map((h) => fromHex(h.payload)), // these carry their bigsize length first
+        encodeHopPayload({ amountToForwardMsat: 15_000n, outgoingCltvValue: 700n, shortChannelId: Uint8Array.of(0, 0, 1, 0, 0, 2, 0, 3) }),
+        encodeHopPayload({ amountToForwardMsat: 10_000n, outgoingCltvValue: 650n, paymentData: { paymentSecret: id32, totalMsat: 10_000n }, customRecords: [{ type: 65537n, value: Uint8Array.of(1) }] }),
+      ],
+      run: (b, rng) => result(decodeHopPayload(b, rng.int(2) === 0)),
+    },
+    {
+      name: 'BOLT 4 onion packets (peelOnion)', weight: 0.1, kind: 'bytes', seeds: [fromHex(onion.onion)],
+      run: (packet) => result(peelOnion({ packet, nodeSecretKey, associatedData })),
+    },
+    {
+      name: 'BOLT 4 error packets (unwrapErrorPacket)', weight: 0.3, kind: 'bytes', seeds: [fromHex(errors.errorpacket)],
+      run: (packet) => result(unwrapErrorPacket({ sharedSecrets, packet })),
+    },
+  ];
+}
+
 export async function fuzzTargets(): Promise<FuzzTarget[]> {
   const hs = fixedHandshake();
   const encoded = MESSAGES.map(encodeMessage);
@@ -227,6 +270,7 @@ export async function fuzzTargets(): Promise<FuzzTarget[]> {
 
   return [
     ...messageTargets,
+    ...routingTargets(),
     {
       name: 'TLV streams', weight: 10, kind: 'bytes', seeds: [...golden, Uint8Array.of(1, 1, 0, 3, 2, 0xab, 0xcd, 0xfd, 0x01, 0x00, 0)],
       run: (b) => (decodeTlvStream(b, { knownTypes: new Set([0n, 1n, 2n, 3n]) }).ok ? 'accepted' : 'rejected'),
