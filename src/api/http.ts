@@ -11,9 +11,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Sockets the control API holds at once (requests, idle keep-alives and event-feed WebSockets
  * together); past it a new connection is closed at once. A CLI call uses one, a browser six, an
- * ApiClient at most MAX_REQUESTS_IN_FLIGHT (16): room for many clients, and a bound.
+ * ApiClient at most MAX_REQUESTS_IN_FLIGHT (512, what `npm run bench` keeps in flight and more): a
+ * bound of a few megabytes that an honest burst of payments stays under.
  */
-export const DEFAULT_MAX_API_CONNECTIONS = 256;
+export const DEFAULT_MAX_API_CONNECTIONS = 1024;
 /** A client must finish sending its request headers within this long (slow-loris). */
 export const API_HEADERS_TIMEOUT_MS = 10_000;
 

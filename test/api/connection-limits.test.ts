@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiClient, MAX_REQUESTS_IN_FLIGHT } from '../../src/api/client.js';
+import { ApiClient } from '../../src/api/client.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { silentLogger } from '../../src/util/log.js';
 import { FakeApi } from './fake-api.js';
@@ -57,8 +57,8 @@ describe('control API connection limits', () => {
   });
 
   it('a burst of 300 calls from one ApiClient stays under the cap: the client queues past its own limit', async () => {
-    const s = await server({ maxConnections: 4 * MAX_REQUESTS_IN_FLIGHT });
-    const client = new ApiClient({ url: s.url, token: TOKEN });
+    const s = await server({ maxConnections: 64 });
+    const client = new ApiClient({ url: s.url, token: TOKEN, maxInFlight: 16 });
     const infos = await Promise.all(Array.from({ length: 300 }, () => client.info()));
     expect(infos.length).toBe(300);
     expect(new Set(infos.map((i) => i.nodeId)).size).toBe(1);
