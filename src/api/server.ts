@@ -34,7 +34,8 @@
 // - Errors are `{ "error": { "code", "message" } }`: 400 BAD_JSON | BAD_REQUEST (the message names the
 //   field), 401 UNAUTHORIZED, 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE (bodies are
 //   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
-//   status and code, and 500 INTERNAL for anything else (details only in the node's log).
+//   status and code, a NodeError's code with the status of its kind (NODE_ERROR_STATUS), and 500
+//   INTERNAL for anything else (details only in the node's log).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../crypto/bytes.js';
@@ -51,6 +52,16 @@ import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
+import { NodeError, type NodeErrorKind } from '../node/errors.js';
+
+/** The one place a node error becomes an HTTP status. */
+export const NODE_ERROR_STATUS = {
+  invalid: 400,
+  notFound: 404,
+  conflict: 409,
+  refused: 422,
+  unavailable: 503,
+} as const satisfies Record<NodeErrorKind, number>;
 
 export const DEFAULT_API_PORT = 9736;
 export const EVENTS_PATH = '/v1/events';
@@ -250,6 +261,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 function toHttpError(e: unknown, log: Logger, method: string, path: string): HttpError {
   if (e instanceof HttpError) return e;
   if (e instanceof ApiError) return new HttpError(e.status, e.code, e.message);
+  if (e instanceof NodeError) return new HttpError(NODE_ERROR_STATUS[e.kind], e.code, e.message);
   log.error({ err: e, method, path }, 'api request failed');
   return new HttpError(500, 'INTERNAL', 'internal error; see the node log');
 }

@@ -8,9 +8,8 @@ import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { localBalance, remoteBalance } from '../channel/machine.js';
 import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
-import type { LedgerChannel } from '../ledger/types.js';
 import type { MemoryNetwork } from '../transport/memory.js';
-import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
+import { type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
@@ -20,6 +19,8 @@ import { NodeStore } from './store.js';
 import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
+import type { Clock } from './clock.js';
+import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
 
 export const DEFAULT_PEER_PORT = 9735;
@@ -40,6 +41,8 @@ export interface NodeOptions {
   pingIntervalMs?: number;
   /** Bounds on what peers can make the node hold (docs/security.md); defaults otherwise. */
   peerLimits?: Partial<PeerLimits>;
+  /** The streams' clock and scheduler (tests drive a ManualClock). */
+  clock?: Clock;
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
 }
@@ -77,13 +80,13 @@ export function channelView(ch: Channel): ChannelView {
   return v;
 }
 
-/** Ledger failures as API errors: refusals are the caller's to fix (422), an unreachable ledger is 503. */
+/** Ledger failures as node errors: a refusal, or an unreachable ledger (try again). */
 async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof LedgerRpcError) throw new ApiError(422, e.reason ?? 'LEDGER_REFUSED', `ledger: ${e.message}`);
-    if (e instanceof LedgerUnavailableError) throw new ApiError(503, 'LEDGER_UNAVAILABLE', e.message);
+    if (e instanceof LedgerRpcError) throw new NodeError('refused', e.reason ?? 'LEDGER_REFUSED', `ledger: ${e.message}`);
+    if (e instanceof LedgerUnavailableError) throw new NodeError('unavailable', 'LEDGER_UNAVAILABLE', e.message);
     throw e;
   }
 }
@@ -102,7 +105,8 @@ export class SluiceNode implements NodeApi {
     readonly peers: PeerManager,
     readonly channels: ChannelManager,
     private readonly watcher: Watcher,
-    private readonly account: Wallet,
+    /** The node's ledger account (its transactions). */
+    readonly account: Wallet,
     readonly log: Logger,
     readonly streams: StreamManager,
   ) {}
@@ -138,9 +142,11 @@ export class SluiceNode implements NodeApi {
       store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
-      attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
-    const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
+    const streams = new StreamManager({
+      store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
     const watcher = new Watcher({
       ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
@@ -204,6 +210,7 @@ export class SluiceNode implements NodeApi {
 
   private onPeerDisconnected(peer: string): void {
     this.emit({ type: 'peer', nodeId: peer, connected: false });
+    this.streams.onPeerDisconnected(peer);
     for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'disconnected' });
   }
 
@@ -218,7 +225,7 @@ export class SluiceNode implements NodeApi {
         }
       }
     }
-    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.revealOnLedger(ch);
+    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.streams.revealOnLedger(ch);
     if (e.type === 'statusChanged' && (e.status === 'closing' || e.status === 'forceClosing' || e.status === 'closed' || e.status === 'failed')) {
       void this.streams.onChannelEnded(ch);
     }
@@ -227,30 +234,6 @@ export class SluiceNode implements NodeApi {
       this.emit({ type: 'payment', direction: 'received', channelId: id, peerId: toHex(ch.remoteNodeId), amount: e.amount, seq: e.seq });
     }
     this.emit({ type: 'channel', channel: channelView(ch) });
-  }
-
-  /** A closing channel with hash-chain budgets paying us: show the deepest preimages to the ledger. */
-  private async revealOnLedger(ch: Channel): Promise<void> {
-    if (this.streams.revealsFor(ch).length === 0) return;
-    // Reveals are accepted while the ledger adjudicates the close: wait until it does.
-    let adjudicated: LedgerChannel | undefined;
-    for (let i = 0; i < 600 && !adjudicated; i++) {
-      const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
-      if (lc?.status === 'closed') return;
-      if (lc?.status === 'closing') adjudicated = lc;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!adjudicated) return;
-    const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
-    for (const r of this.streams.revealsFor(latest, adjudicated.latest!.state.locks)) {
-      try {
-        // in steps if the ledger's per-request bound needs it (docs/ledger.md)
-        const txids = await this.account.reveal({ channelId: ch.channelId, ...r, shownDepth: adjudicated.reveals[r.lockId]?.depth ?? 0 });
-        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txids }, 'revealed hash-chain ticks to the ledger');
-      } catch (e) {
-        this.log.warn({ channel: toHex(ch.channelId).slice(0, 16), err: (e as Error).message }, 'hash-chain reveal refused');
-      }
-    }
   }
 
   openStream(req: OpenStreamRequest): Promise<StreamView> {
@@ -272,7 +255,7 @@ export class SluiceNode implements NodeApi {
       const w = { id, want, resolve: (c: Channel) => { clearTimeout(t); resolve(c); } };
       const t = setTimeout(() => {
         this.statusWaiters.delete(w);
-        reject(new ApiError(503, 'TIMEOUT', `channel ${id} did not become ${want.join(' or ')} within ${timeoutMs / 1000} s`));
+        reject(new NodeError('unavailable', 'TIMEOUT', `channel ${id} did not become ${want.join(' or ')} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.statusWaiters.add(w);
     });
@@ -310,13 +293,13 @@ export class SluiceNode implements NodeApi {
 
   async connectPeer(target: string): Promise<PeerView> {
     const m = /^([0-9a-fA-F]{66})@(.+:\d+)$/.exec(target.trim());
-    if (!m) throw new ApiError(400, 'BAD_TARGET', `peer must be NODEID@HOST:PORT, got '${target}'`);
+    if (!m) throw new NodeError('invalid', 'BAD_TARGET', `peer must be NODEID@HOST:PORT, got '${target}'`);
     const nodeId = toHex(parsePublicKey(m[1]!, 'node id'));
-    if (nodeId === this.nodeId) throw new ApiError(400, 'BAD_TARGET', 'that is this node');
+    if (nodeId === this.nodeId) throw new NodeError('invalid', 'BAD_TARGET', 'that is this node');
     try {
       await this.peers.connect(nodeId, m[2]!);
     } catch (e) {
-      throw new ApiError(503, 'PEER_UNREACHABLE', (e as Error).message);
+      throw new NodeError('unavailable', 'PEER_UNREACHABLE', (e as Error).message);
     }
     await this.store.savePeer({ nodeId, address: m[2]! });
     // A peer we dialed by address is redialed (with backoff) whenever the connection drops.
@@ -335,17 +318,17 @@ export class SluiceNode implements NodeApi {
 
   async openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView> {
     const peerId = opts.peerId.toLowerCase();
-    if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
-    if (opts.capacity <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'capacity must be positive');
-    if (opts.push > opts.capacity) throw new ApiError(400, 'BAD_AMOUNT', 'push cannot exceed the capacity');
+    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
+    if (opts.capacity <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'capacity must be positive');
+    if (opts.push > opts.capacity) throw new NodeError('invalid', 'BAD_AMOUNT', 'push cannot exceed the capacity');
     const [acct, info] = await ledgerCall(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
     if (acct.balance < opts.capacity + info.fee) {
-      throw new ApiError(409, 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
+      throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
     const ch = await this.channels.open(peerId, opts.capacity, opts.push);
     const id = toHex(ch.channelId);
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
-    if (done.status === 'failed') throw new ApiError(409, 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
+    if (done.status === 'failed') throw new NodeError('refused', 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
     return channelView(done);
   }
 
@@ -355,7 +338,7 @@ export class SluiceNode implements NodeApi {
 
   private channelById(channelId: string): Channel {
     const ch = this.channels.channels.get(channelId.toLowerCase());
-    if (!ch) throw new ApiError(404, 'UNKNOWN_CHANNEL', `no channel ${channelId}`);
+    if (!ch) throw new NodeError('notFound', 'UNKNOWN_CHANNEL', `no channel ${channelId}`);
     return ch;
   }
 
@@ -363,12 +346,12 @@ export class SluiceNode implements NodeApi {
     const ch = this.channelById(opts.channelId);
     const id = toHex(ch.channelId);
     if (opts.force) {
-      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new ApiError(409, 'WRONG_STATUS', `channel is already ${ch.status}`);
+      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
       await this.channels.dispatch(id, { type: 'forceClose' });
       return channelView(this.channels.channels.get(id)!);
     }
-    if (ch.status !== 'open') throw new ApiError(409, 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
-    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new ApiError(409, 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
+    if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
+    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
     await this.channels.dispatch(id, { type: 'closeCooperatively' });
     const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
     return channelView(done);
@@ -376,23 +359,23 @@ export class SluiceNode implements NodeApi {
 
   async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
     const peerId = opts.peerId.toLowerCase();
-    if (opts.amount <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'amount must be positive');
-    if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
+    if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
+    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
     const ch = this.channels.payable(peerId, opts.amount);
-    if (!ch) throw new ApiError(409, 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
+    if (!ch) throw new NodeError('conflict', 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
     const id = toHex(ch.channelId);
     const { ref, settled } = this.channels.submitOps(id, [{ op: 'pay', amount: opts.amount }]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError(503, 'PENDING', `payment ${ref} not acknowledged within ${PAY_TIMEOUT_MS / 1000} s; it may still complete`)), PAY_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new NodeError('unavailable', 'PENDING', `payment ${ref} not acknowledged within ${PAY_TIMEOUT_MS / 1000} s; it may still complete`)), PAY_TIMEOUT_MS);
     });
     try {
       const s = await Promise.race([settled, timeout]);
       this.emit({ type: 'payment', direction: 'sent', channelId: id, peerId, amount: opts.amount, seq: s.seq });
       return { paymentId: ref, channelId: id, peerId, amount: opts.amount, seq: s.seq };
     } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(409, 'PAYMENT_REJECTED', (e as Error).message);
+      if (e instanceof NodeError) throw e;
+      throw new NodeError('refused', 'PAYMENT_REJECTED', (e as Error).message);
     } finally {
       clearTimeout(timer);
     }
