@@ -625,3 +625,43 @@ describe('the token out of `ps` (issue 7, item 8)', () => {
     expectOneLineError(await sluice(['info', '--api', server.url, '--token-file', join(home, 'missing')]), /--token-file: cannot read .*missing \(ENOENT\)/);
   });
 });
+
+describe("a newcomer's mistakes say what is wrong", () => {
+  it('`sluice wallet` alone is `wallet balance` (it was "unknown option --data-dir")', async () => {
+    const alone = await sluice(['wallet', '--data-dir', dataDir]);
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toBe((await sluice(['wallet', 'balance', '--data-dir', dataDir])).stdout);
+    expect(alone.stdout).toContain('in channels: 1500 msat (1.5 sat)');
+  });
+
+  it('a --data-dir that is a file or does not exist (it was ENOTDIR or "no node API address")', async () => {
+    const file = join(dataDir, 'api-token');
+    expectOneLineError(await sluice(['info', '--data-dir', file]), new RegExp(`^sluice: --data-dir ${file} is a file, not a directory\\n$`));
+    expectOneLineError(await sluice(['pay', nodeId(), '1', '--data-dir', join(file, 'x')]), /--data-dir .*api-token\/x: a part of that path is a file, not a directory/);
+    const missing = join(home, 'no-such-node');
+    expectOneLineError(await sluice(['info', '--data-dir', missing]), new RegExp(`^sluice: --data-dir ${missing} does not exist: no node has run there`));
+    const json = await sluice(['info', '--data-dir', file, '--json']);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'BAD_DATA_DIR', message: `--data-dir ${file} is a file, not a directory` } });
+    // with --api and a token the data dir is not read, so it is not checked
+    expect((await sluice(['info', '--data-dir', missing, ...at()])).code).toBe(0);
+    for (const daemon of [['node', 'start'], ['ledger', 'start']]) {
+      expectOneLineError(await sluice([...daemon, '--data-dir', file, '--port', '0']), new RegExp(`^sluice: --data-dir ${file} is a file, not a directory\\n$`));
+    }
+    expect(api.calls).toEqual([{ method: 'info', args: [] }]);
+  });
+
+  it('a negative amount is not reported as an unknown option', async () => {
+    const r = await sluice(['pay', nodeId(), '-5sat', ...at()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe("error: '-5sat' is not an option, and amounts, counts and durations cannot be negative");
+    const json = await sluice(['pay', nodeId(), '-5sat', '--json', ...at()]);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'USAGE', message: "'-5sat' is not an option, and amounts, counts and durations cannot be negative" } });
+    expect(api.calls).toEqual([]);
+  });
+
+  it('a ledger address of the wrong length, and --ledger at a node instead of the ledger', async () => {
+    expectOneLineError(await sluice(['ledger', 'balance', 'nothex']), /^sluice: address: expected 66 hex characters, got 6\n$/);
+    const wsUrl = server.url.replace(/^http/, 'ws');
+    expectOneLineError(await sluice(['ledger', 'info', '--ledger', wsUrl]), new RegExp(`^sluice: --ledger ${wsUrl} is not a sluice ledger: it answered HTTP 401 \\(a node's control API\\?\\)`));
+  });
+});
