@@ -5,11 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChannelView } from '../api/types.js';
 import { LedgerClient } from '../ledger/client.js';
 import { startLedger } from '../ledger/service.js';
 import { formatMsat } from '../money.js';
 import { Sluice } from '../sdk.js';
 import { formatRate, parseRate } from '../stream/rate.js';
+import { hashchainUnits, makeTerms } from '../stream/terms.js';
 import { formatDuration } from '../util/duration.js';
 import { silentLogger } from '../util/log.js';
 import { startDemoDashboards, type DemoDashboards } from './demo-dashboard.js';
@@ -31,7 +33,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const tty = o.tty ?? (process.stdout.isTTY === true);
   const say = (line: string) => out.write(line + '\n');
-  const rate = parseRate(o.rate); // fail early, before anything starts
+  // fail early, before anything starts: a rate, or a hash chain the stream could not be paid with
+  const rate = parseRate(o.rate);
+  const terms = makeTerms({ rate, durationMs: o.durationMs, mode: o.mode });
+  if (o.mode === 'hashchain') hashchainUnits(terms);
   const dir = await mkdtemp(join(tmpdir(), 'sluice-demo-'));
   const ledger = await startLedger({ dataDir: join(dir, 'ledger'), port: 0, blockTimeMs: 200, faucet: true, log: silentLogger() });
   const chain = await LedgerClient.connect({ url: ledger.url });
@@ -101,8 +106,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       return;
     }
 
-    const before = await alice.channels();
-    say(`4. cooperative close at state ${before[0]!.seq}: alice ${formatMsat(before[0]!.localBalance)}, bob ${formatMsat(before[0]!.remoteBalance)}`);
+    // a hash-chain stream ends with bob's claim and the release of the unspent budget: close after them
+    const before = await quiescent(alice, ch.channelId);
+    say(`4. cooperative close at state ${before.seq}: alice ${formatMsat(before.localBalance)}, bob ${formatMsat(before.remoteBalance)}`);
     await alice.closeChannel(ch.channelId);
     const aliceLedger = (await chain.account(Buffer.from(alice.nodeId, 'hex'))).balance;
     const bobLedger = (await chain.account(Buffer.from(bob.nodeId, 'hex'))).balance;
@@ -120,5 +126,31 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     await chain.close();
     await ledger.stop();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The channel once nothing is locked in it and no update is in flight (balances add up to the capacity),
+ * read again on each channel event; at most 15 s, then an error that says what is still pending.
+ */
+async function quiescent(node: Sluice, channelId: string): Promise<ChannelView> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const changed = new Promise<void>((resolve) => {
+      const off = node.on('channel', () => {
+        off();
+        resolve();
+      });
+      setTimeout(() => {
+        off();
+        resolve();
+      }, 500).unref();
+    });
+    const c = (await node.channels()).find((x) => x.channelId === channelId)!;
+    if (c.pendingUpdates === 0 && c.localBalance + c.remoteBalance === c.capacity) return c;
+    if (Date.now() > deadline) {
+      throw new Error(`channel ${channelId.slice(0, 16)}… still has ${formatMsat(c.capacity - c.localBalance - c.remoteBalance)} locked and ${c.pendingUpdates} updates pending after 15 s`);
+    }
+    await changed;
   }
 }
