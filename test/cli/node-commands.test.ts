@@ -665,3 +665,19 @@ describe("a newcomer's mistakes say what is wrong", () => {
     expectOneLineError(await sluice(['ledger', 'info', '--ledger', wsUrl]), new RegExp(`^sluice: --ledger ${wsUrl} is not a sluice ledger: it answered HTTP 401 \\(a node's control API\\?\\)`));
   });
 });
+
+describe('a failed channel says why in the unit the list uses', () => {
+  it('channel list and channel info show the failure amounts in sat (they were raw msat beside sat balances)', async () => {
+    api.channel.failure = 'peer refused: channel refused: capacity below our minimum of 10000000 msat';
+    try {
+      const list = await sluice(['channel', 'list', ...at()]);
+      expect(list.stdout.split('\n')[0]).toContain('(peer refused: channel refused: capacity below our minimum of 10000 sat)');
+      const info = await sluice(['channel', 'info', api.channel.channelId, ...at()]);
+      expect(info.stdout).toMatch(/^status: +open \(peer refused: channel refused: capacity below our minimum of 10000 sat\)$/m);
+      const json = JSON.parse((await sluice(['channel', 'list', '--json', ...at()])).stdout) as { failure?: string }[];
+      expect(json[0]!.failure).toBe('peer refused: channel refused: capacity below our minimum of 10000000 msat'); // exact for programs
+    } finally {
+      delete api.channel.failure;
+    }
+  });
+});
