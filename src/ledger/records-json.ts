@@ -1,6 +1,6 @@
 // JSON forms of ledger records, for the store and the API. Amounts are decimal msat strings.
 import { toHex } from '../crypto/bytes.js';
-import { signedStateFromJson, signedStateToJson } from '../channel/state-json.js';
+import { signedStateFromJson, signedStateToJson, stateFromJson, stateToJson } from '../channel/state-json.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
 import type { Account, Block, LedgerChannel, LedgerEvent, Supply } from './types.js';
 
@@ -35,6 +35,7 @@ export function channelToJson(c: LedgerChannel): JsonObject {
     openedHeight: c.openedHeight,
     reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, v])),
   };
+  if (c.openState) out['openState'] = stateToJson(c.openState);
   if (c.latest) out['latest'] = signedStateToJson(c.latest);
   if (c.submittedBy) out['submittedBy'] = c.submittedBy;
   if (c.penalized) out['penalized'] = c.penalized;
@@ -66,6 +67,7 @@ export function channelFromJson(v: unknown): LedgerChannel {
     openedHeight: uintField(o, 'openedHeight'),
     reveals,
   };
+  if (o['openState'] !== undefined) c.openState = stateFromJson(o['openState'], 'openState');
   if (o['latest'] !== undefined) c.latest = signedStateFromJson(o['latest'], 'latest');
   const sb = side(o['submittedBy']);
   if (sb) c.submittedBy = sb;

@@ -117,7 +117,7 @@ function applyOpen(view: LedgerView, tx: Of<'open'>, ctx: TxContext): ApplyResul
   if (!(edits instanceof AccountEdits)) return edits;
   const channel: LedgerChannel = {
     channelId: tx.channelId, a: tx.from, b: tx.peer, capacity: tx.capacity, locked: tx.capacity,
-    feesA: 0n, feesB: 0n, status: 'open', openedHeight: ctx.height, reveals: {},
+    feesA: 0n, feesB: 0n, status: 'open', openedHeight: ctx.height, reveals: {}, openState: st,
   };
   return {
     ok: true,

@@ -14,7 +14,9 @@ import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
-import { NodeStore } from './store.js';
+import { LevelNodeStore } from './store.js';
+import { StoreWriteError, type NodeStore } from './store-port.js';
+import type { OpenLimits } from './unfunded-opens.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
@@ -35,6 +37,10 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** The store to use instead of LevelDB in the data dir (in-process networks, tests' fault doubles). */
+  store?: NodeStore;
+  /** Bounds on opens peers ask of this node that are not yet funded on the ledger. */
+  openLimits?: Partial<OpenLimits>;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -106,7 +112,7 @@ export class SluiceNode implements NodeApi {
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
-    const store = new NodeStore(join(opts.dataDir, 'db'));
+    const store = opts.store ?? new LevelNodeStore(join(opts.dataDir, 'db'));
     await store.open();
     const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
     // The pieces refer to each other through the node; `self` is filled in below.
@@ -126,7 +132,8 @@ export class SluiceNode implements NodeApi {
       onDisconnected: (peer) => self.onPeerDisconnected(peer),
     });
     const channels = new ChannelManager({
-      store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
+      store, peers, wallet, ledger, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
+      openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
       attachToPersist: (ch) => self.streams.attachToPersist(ch),
@@ -138,6 +145,7 @@ export class SluiceNode implements NodeApi {
       dispatch: (id, ev) => channels.dispatch(id, ev),
       onHeight: (h) => {
         self.height = h;
+        void self.channels.onHeight(h);
         self.emit({ type: 'ledger', height: h });
       },
     });
@@ -381,6 +389,7 @@ export class SluiceNode implements NodeApi {
       return { paymentId: ref, channelId: id, peerId, amount: opts.amount, seq: s.seq };
     } catch (e) {
       if (e instanceof ApiError) throw e;
+      if (e instanceof StoreWriteError) throw new ApiError(503, 'STORE_FAILED', `the payment was not made: ${e.message}`);
       throw new ApiError(409, 'PAYMENT_REJECTED', (e as Error).message);
     } finally {
       clearTimeout(timer);

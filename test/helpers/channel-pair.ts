@@ -117,8 +117,8 @@ export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' 
     },
   };
   pair.apply(a, { type: 'message', message: { kind: 'acceptChannel', channelId: id, sigB: acc.channel.signed.sigB } });
-  pair.apply(a, { type: 'ledgerOpened' });
-  pair.apply(b, { type: 'ledgerOpened' });
+  pair.apply(a, { type: 'ledgerOpened', state0: opened.channel.signed.state });
+  pair.apply(b, { type: 'ledgerOpened', state0: opened.channel.signed.state });
   pair.flush(); // the reestablish each side sends when it sees the open
   return pair;
 }
