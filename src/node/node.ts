@@ -136,6 +136,7 @@ export class SluiceNode implements NodeApi {
       openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
+      onForgotten: (ch) => void self.watcher.unwatch(toHex(ch.channelId)),
       attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
     const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });

@@ -72,6 +72,13 @@ export class Watcher {
     this.subscribed.set(id, unsub);
   }
 
+  /** Stop hearing about a channel the node has forgotten (an unfunded open past its deadline). */
+  async unwatch(id: string): Promise<void> {
+    const unsub = this.subscribed.get(id);
+    this.subscribed.delete(id);
+    await unsub?.().catch(() => undefined);
+  }
+
   private async onBlock(height: number): Promise<void> {
     this.o.onHeight(height);
     this.blocksSeen++;

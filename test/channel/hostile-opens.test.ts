@@ -143,6 +143,7 @@ describe('unfunded opens are bounded and forgotten (issue 7 item 1, channel side
     expect(victim.mgr.list()).toHaveLength(total);
     for (let i = 0; i < 5; i++) await net.block();
     expect(victim.mgr.list()).toHaveLength(0);
+    expect(victim.forgotten).toHaveLength(total); // the node unwatches each
     expect(await victim.store.inner.loadChannels()).toHaveLength(0);
     expect(victim.mgr.sizes()).toEqual({ channels: 0, queues: 0, accepting: 0, waiters: 0 });
   });

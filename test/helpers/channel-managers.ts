@@ -37,6 +37,8 @@ export interface ManagerNode {
   errors: PeerError[];
   disconnects: string[];
   submitted: { kind: string; channelId: string }[];
+  /** Channels the manager told the node it forgot. */
+  forgotten: string[];
 }
 
 export interface ManagerNet {
@@ -71,11 +73,12 @@ export function managerNet(): ManagerNet {
       const pk = publicKeyOf(sk);
       const id = toHex(pk);
       const store = opts.store ?? new FaultyStore();
-      const node = { name, sk, pk, id, store, sent: [], errors: [], disconnects: [], submitted: [] } as unknown as ManagerNode;
+      const node = { name, sk, pk, id, store, sent: [], errors: [], disconnects: [], submitted: [], forgotten: [] } as unknown as ManagerNode;
       node.mgr = new ChannelManager({
         store, chainId: CHAIN, secretKey: sk, nodeId: pk, log: silentLogger(), openLimits: opts.openLimits,
         height: () => net.height,
         onChange: () => undefined,
+        onForgotten: (ch: Channel) => node.forgotten.push(toHex(ch.channelId)),
         ledger: { channel: async (cid: Uint8Array) => ledger.get(toHex(cid)) },
         wallet: {
           channelTx: async (kind, channelId, o) => {
