@@ -16,6 +16,9 @@ import type { PeerManager } from './peers.js';
 import type { Wallet } from './wallet.js';
 import { DEFAULT_OPEN_LIMITS, UnfundedOpens, type OpenLimits } from './unfunded-opens.js';
 
+/** Peer messages one channel may have waiting for their turn (a write in progress); more is a flood. */
+export const MAX_QUEUED_PEER_MESSAGES = 64;
+
 export interface Settlement {
   seq: bigint;
 }
@@ -53,6 +56,8 @@ export class ChannelManager {
   private readonly incoming = new Map<string, QueuedOps[]>();
   /** Opens we signed state 0 for and are storing now: no second open under the id until it is stored. */
   private readonly accepting = new Map<string, { peer: string; ch: Channel }>();
+  /** Peer messages waiting in each channel's queue. */
+  private readonly peerQueued = new Map<string, number>();
   readonly unfunded: UnfundedOpens;
   private readonly ctx: StepContext;
 
@@ -351,7 +356,20 @@ export class ChannelManager {
       this.o.peers.sendError(peerId, m.channelId, 'unknown channel');
       return;
     }
-    void this.dispatch(id, { type: 'message', message: m });
+    // The protocol has at most a few messages in flight per channel; a peer that piles up more while a
+    // write is slow is flooding, and each queued message holds memory until its turn.
+    const queued = this.peerQueued.get(id) ?? 0;
+    if (queued >= MAX_QUEUED_PEER_MESSAGES) {
+      this.o.peers.sendError(peerId, m.channelId, `more than ${MAX_QUEUED_PEER_MESSAGES} messages queued for this channel`);
+      this.o.peers.disconnect(peerId, 'channel message flood');
+      return;
+    }
+    this.peerQueued.set(id, queued + 1);
+    void this.dispatch(id, { type: 'message', message: m }).finally(() => {
+      const left = (this.peerQueued.get(id) ?? 1) - 1;
+      if (left > 0) this.peerQueued.set(id, left);
+      else this.peerQueued.delete(id);
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
 import { localBalance } from '../../src/channel/machine.js';
 import { DEFAULT_OPEN_LIMITS } from '../../src/node/unfunded-opens.js';
+import { MAX_QUEUED_PEER_MESSAGES } from '../../src/node/channels.js';
 import { accepts, managerNet, openMessage, type ManagerNode } from '../helpers/channel-managers.js';
 
 describe('two state 0s signed (issue 7 item 3)', () => {
@@ -176,5 +177,24 @@ describe('unfunded opens are bounded and forgotten (issue 7 item 1, channel side
     expect(restarted.errors.map((e) => e.text)).toEqual([expect.stringMatching(/limit 4 per peer/)]);
     for (let i = 0; i < 4; i++) await net.block();
     expect(restarted.mgr.list()).toHaveLength(0);
+  });
+});
+
+describe('a peer piling up messages on a channel', () => {
+  it('while a write is slow, more than 64 queued messages for one channel get a warning and a hang-up, and the queue stays bounded', async () => {
+    const net = managerNet();
+    const a = net.add('a');
+    const b = net.add('b');
+    const id = await net.openFunded(a, b);
+    const held = b.store.hold((w) => w.method === 'saveChannel');
+    void a.mgr.submitOps(id, [{ op: 'pay', amount: 1000n }]).settled;
+    await held.reached; // b is storing the payment's state; what follows waits behind it
+    const channelId = b.mgr.channels.get(id)!.channelId;
+    for (let i = 0; i < 300; i++) b.mgr.onMessage(a.id, { kind: 'reestablish', channelId, signedSeq: 0n });
+    expect(b.disconnects.length).toBe(300 - MAX_QUEUED_PEER_MESSAGES + 1); // every message past the bound (the update itself holds one place)
+    expect(b.errors.at(-1)!.text).toBe(`more than ${MAX_QUEUED_PEER_MESSAGES} messages queued for this channel`);
+    held.release();
+    await net.idle();
+    expect(b.mgr.channels.get(id)!.signed.state.seq).toBe(1n);
   });
 });
