@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { createLogger } from '../../src/util/log.js';
 import { openMessage } from '../helpers/channel-managers.js';
+import { until } from '../helpers/cluster.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 
 let net: TestNet | undefined;
@@ -12,14 +13,6 @@ afterEach(async () => {
   await net?.stop();
   net = undefined;
 });
-
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('unfunded opens from a stranger (issue 7 item 1, channel side)', () => {
   it('300 opens never funded: 4 held, 296 refused naming the limit, all forgotten at the deadline; a real channel opens and pays', async () => {
@@ -34,7 +27,7 @@ describe('unfunded opens from a stranger (issue 7 item 1, channel side)', () => 
     const attacker = await net.node('attacker', undefined, { log });
     await attacker.connectInMemory(victim.nodeId);
     for (let i = 0; i < 300; i++) attacker.peers.send(victim.nodeId, openMessage({ sk: attacker.identity.secretKey }));
-    await until(() => refusals.length === 296 && victim.channels.list().length === 4);
+    await until(async () => refusals.length === 296 && victim.channels.list().length === 4);
     expect(new Set(refusals)).toEqual(new Set([`channel refused: you have 4 unfunded channels with us (limit 4 per peer); fund or abandon one first`]));
     expect(victim.channels.unfunded.size).toBe(4);
 
@@ -45,7 +38,7 @@ describe('unfunded opens from a stranger (issue 7 item 1, channel side)', () => 
     expect((await friend.pay({ peerId: victim.nodeId, amount: 3_000_000n })).seq).toBe(1n);
 
     // 30 blocks later the unfunded ones are gone; the real channel is not
-    await until(() => victim.channels.list().length === 1);
+    await until(async () => victim.channels.list().length === 1);
     expect(victim.channels.list().map((c) => toHex(c.channelId))).toEqual([ch.channelId]);
     expect(victim.channels.unfunded.size).toBe(0);
     await until(async () => (await victim.listChannels())[0]!.localBalance === 3_000_000n);
