@@ -7,14 +7,16 @@ import { toHex } from '../crypto/bytes.js';
 import { acceptOpen, proposeOpen } from '../channel/open.js';
 import { localBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
 import { signState, type ChannelState } from '../channel/state.js';
-import { LedgerRpcError, LedgerUnavailableError, type LedgerClient } from '../ledger/client.js';
+import type { LedgerClient } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { Logger } from '../util/log.js';
 import { StoreWriteError, type AttachedWrite, type NodeStore } from './store-port.js';
 import type { PeerManager } from './peers.js';
 import type { Wallet } from './wallet.js';
-import { DEFAULT_OPEN_LIMITS, UnfundedOpens, type OpenLimits } from './unfunded-opens.js';
+import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen, type OpenLimits } from './unfunded-opens.js';
+import { assertNever } from '../wire/assert-never.js';
+import { submitChannelTx } from './ledger-submit.js';
 
 /** Peer messages one channel may have waiting for their turn (a write in progress); more is a flood. */
 export const MAX_QUEUED_PEER_MESSAGES = 64;
@@ -121,25 +123,30 @@ export class ChannelManager {
     return run;
   }
 
-  /** Feed one event to a channel (after what is already queued for it) and run its effects. */
-  dispatch(id: string, ev: ChannelEvent): Promise<void> {
+  /**
+   * Feed one event to a channel (after what is already queued for it) and run its effects. Never
+   * rejects on a store failure (callers that fire and forget must not crash the node); a caller that
+   * must know whether the step was stored awaits the StoreWriteError it resolves with.
+   */
+  dispatch(id: string, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
     return this.serialize(id, () => this.step(id, ev));
   }
 
-  private async step(id: string, ev: ChannelEvent): Promise<void> {
+  private async step(id: string, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
     const ch = this.channels.get(id);
     if (!ch) {
       for (const ref of eventRefs(ev)) this.takeWaiter(ref)?.reject(new Error(`no channel ${id}`));
       return;
     }
-    await this.stepKnown(id, ch, ev);
+    const failed = await this.stepKnown(id, ch, ev);
     // Every request handed in is now in the channel's queue or proposal, or has had its answer.
     const now = this.channels.get(id);
     const held = new Set(now ? channelRefs(now) : []);
     for (const ref of eventRefs(ev)) if (!held.has(ref)) this.takeWaiter(ref)?.reject(new Error('the request was dropped without an answer'));
+    return failed;
   }
 
-  private async stepKnown(id: string, ch: Channel, ev: ChannelEvent): Promise<void> {
+  private async stepKnown(id: string, ch: Channel, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
     const r = step(ch, ev, this.ctx);
     if (!r.ok) {
       const { action, message } = r.error;
@@ -158,10 +165,10 @@ export class ChannelManager {
         this.o.peers.disconnect(peer, message);
         if (ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing') {
           const closed = step(ch, { type: 'forceClose' }, this.ctx);
-          if (closed.ok) await this.runEffects(id, ch, closed.channel, closed.effects);
+          if (closed.ok) return this.runEffects(id, ch, closed.channel, closed.effects);
         }
       }
-      return;
+      return undefined;
     }
     const failed = await this.runEffects(id, ch, r.channel, r.effects);
     if (failed && ev.type === 'message') {
@@ -169,6 +176,7 @@ export class ChannelManager {
       // reconnect both sides reestablish from what is stored and resend what is missing.
       this.o.peers.disconnect(toHex(ch.remoteNodeId), 'local store failure');
     }
+    return failed;
   }
 
   /**
@@ -194,7 +202,7 @@ export class ChannelManager {
           this.o.peers.send(peer, e.message);
           break;
         case 'submit':
-          void this.submit(id, ch, e.tx, e.state);
+          void submitChannelTx({ wallet: this.o.wallet, log: this.o.log, dispatch: (i, ev) => this.dispatch(i, ev) }, id, ch, e.tx, e.state);
           break;
         case 'settled':
           for (const ref of e.refs) this.takeWaiter(ref)?.resolve({ seq: e.seq });
@@ -238,24 +246,6 @@ export class ChannelManager {
     return w;
   }
 
-  private async submit(id: string, ch: Channel, kind: 'open' | 'close' | 'forceClose' | 'dispute' | 'settle', state: Channel['signed'] | undefined, attempt = 0): Promise<void> {
-    try {
-      const txid = await this.o.wallet.channelTx(kind, ch.channelId, { state, peer: ch.remoteNodeId, capacity: ch.capacity });
-      this.o.log.info({ channel: id.slice(0, 16), tx: kind, txid }, 'submitted to the ledger');
-    } catch (e) {
-      if (e instanceof LedgerUnavailableError && attempt < 10) {
-        // The ledger is away: try again (a resubmission the ledger already has is refused harmlessly).
-        setTimeout(() => void this.submit(id, ch, kind, state, attempt + 1), 1000 * (attempt + 1)).unref();
-        return;
-      }
-      const reason = e instanceof LedgerRpcError ? `${e.reason ?? e.code}: ${e.message}` : (e as Error).message;
-      const benign = e instanceof LedgerRpcError && ((kind === 'close' && e.reason === 'WRONG_STATUS') || (kind === 'open' && e.reason === 'CHANNEL_EXISTS'));
-      if (benign) return;
-      this.o.log.warn({ channel: id.slice(0, 16), tx: kind, reason }, 'ledger refused a channel transaction');
-      await this.dispatch(id, { type: 'submitFailed', tx: kind, reason });
-    }
-  }
-
   /** Open a channel to a connected peer: persist the proposal, then send it. */
   async open(peerId: string, capacity: bigint, push: bigint): Promise<Channel> {
     const remoteNodeId = Uint8Array.from(Buffer.from(peerId, 'hex'));
@@ -279,24 +269,16 @@ export class ChannelManager {
       this.o.peers.sendError(peerId, m.channelId, reason, 'error');
       return Promise.resolve();
     };
-    const known = this.channels.get(id);
-    if (known) {
-      // A repeat of an open we accepted (our acceptance was lost): the same answer again.
-      const same = toHex(known.remoteNodeId) === peerId && known.local === 'B' && sameOpen(known, m);
-      if (same && known.status !== 'failed' && known.status !== 'closed') {
-        this.o.peers.send(peerId, { kind: 'acceptChannel', channelId: m.channelId, sigB: known.signed.sigB });
+    const answer = answerOpen({ peer: peerId, m, known: this.channels.get(id), inFlight: this.accepting.get(id), unfunded: this.unfunded });
+    switch (answer.kind) {
+      case 'again':
+        this.o.peers.send(peerId, { kind: 'acceptChannel', channelId: m.channelId, sigB: answer.sigB });
         return Promise.resolve();
-      }
-      return refuse('channel id already in use');
+      case 'none': return Promise.resolve();
+      case 'refuse': return refuse(answer.reason);
+      case 'admit': break;
+      default: return assertNever(answer);
     }
-    const inFlight = this.accepting.get(id);
-    if (inFlight) {
-      // Its acceptance goes out once stored; a repeat needs no second answer, anything else is refused.
-      const repeat = inFlight.peer === peerId && sameOpen(inFlight.ch, m);
-      return repeat ? Promise.resolve() : refuse('channel id already in use');
-    }
-    const limit = this.unfunded.refusal(peerId);
-    if (limit) return refuse(`channel refused: ${limit}`);
     const remoteNodeId = Uint8Array.from(Buffer.from(peerId, 'hex'));
     const r = acceptOpen(m, { localNodeId: this.o.nodeId, remoteNodeId }, this.ctx);
     if (typeof r === 'string') return refuse(`channel refused: ${r}`);
@@ -400,11 +382,6 @@ export class ChannelManager {
       .sort((a, b) => (localBalance(b) > localBalance(a) ? 1 : -1))
       .find((c) => localBalance(c) - c.limits.reserve >= amount);
   }
-}
-
-/** Is this open message the one that proposed this channel's state 0? */
-function sameOpen(ch: Channel, m: OpenChannelMessage): boolean {
-  return ch.capacity === m.capacity && ch.signed.state.balanceB === m.push && toHex(ch.signed.sigA) === toHex(m.sigA);
 }
 
 /** The caller references a channel still owes an answer to (in its proposal or queue). */

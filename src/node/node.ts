@@ -76,6 +76,16 @@ export function channelView(ch: Channel): ChannelView {
   return v;
 }
 
+/** A store failure as an API error (503: the node's disk, not the request); anything else goes on up. */
+function storeFailed(e: unknown): never {
+  if (e instanceof StoreWriteError) throw new ApiError(503, 'STORE_FAILED', `nothing was done: ${e.message}`);
+  throw e;
+}
+
+function checkStored(failure: StoreWriteError | undefined): void {
+  if (failure) storeFailed(failure);
+}
+
 /** Ledger failures as API errors: refusals are the caller's to fix (422), an unreachable ledger is 503. */
 async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -143,7 +153,9 @@ export class SluiceNode implements NodeApi {
     const watcher = new Watcher({
       ledger, log,
       channels: () => channels.list(),
-      dispatch: (id, ev) => channels.dispatch(id, ev),
+      dispatch: async (id, ev) => {
+        await channels.dispatch(id, ev);
+      },
       onHeight: (h) => {
         self.height = h;
         void self.channels.onHeight(h);
@@ -340,7 +352,7 @@ export class SluiceNode implements NodeApi {
     if (acct.balance < opts.capacity + info.fee) {
       throw new ApiError(409, 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
-    const ch = await this.channels.open(peerId, opts.capacity, opts.push);
+    const ch = await this.channels.open(peerId, opts.capacity, opts.push).catch((e: unknown) => storeFailed(e));
     const id = toHex(ch.channelId);
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
     if (done.status === 'failed') throw new ApiError(409, 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
@@ -362,12 +374,12 @@ export class SluiceNode implements NodeApi {
     const id = toHex(ch.channelId);
     if (opts.force) {
       if (ch.status === 'closed' || ch.status === 'forceClosing') throw new ApiError(409, 'WRONG_STATUS', `channel is already ${ch.status}`);
-      await this.channels.dispatch(id, { type: 'forceClose' });
+      checkStored(await this.channels.dispatch(id, { type: 'forceClose' }));
       return channelView(this.channels.channels.get(id)!);
     }
     if (ch.status !== 'open') throw new ApiError(409, 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
     if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new ApiError(409, 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
-    await this.channels.dispatch(id, { type: 'closeCooperatively' });
+    checkStored(await this.channels.dispatch(id, { type: 'closeCooperatively' }));
     const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
     return channelView(done);
   }

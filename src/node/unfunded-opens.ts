@@ -1,6 +1,10 @@
 // Opens that peers asked of us and no ledger open has funded yet. Accepting one costs the peer nothing
 // (state 0 is signed before any money moves) and costs us a record, a watch and a slot, so they are
-// bounded per peer and in all, and forgotten when the deadline passes without a ledger open.
+// bounded per peer and in all, and forgotten when the deadline passes without a ledger open. Also the
+// answer to an openChannel, decided before anything is signed.
+import { toHex } from '../crypto/bytes.js';
+import type { Channel } from '../channel/machine.js';
+import type { OpenChannelMessage } from '../wire/channel.js';
 
 export interface OpenLimits {
   /** Unfunded opens one peer may have with us at once. */
@@ -65,4 +69,34 @@ export class UnfundedOpens {
     for (const [id, e] of this.byId) if (height >= e.since + this.limits.deadlineBlocks) out.push(id);
     return out;
   }
+}
+
+/** What to do with an openChannel: answer a repeat again, say nothing, refuse, or go on to check and sign it. */
+export type OpenAnswer = { kind: 'again'; sigB: Uint8Array } | { kind: 'none' } | { kind: 'refuse'; reason: string } | { kind: 'admit' };
+
+/** Is this open message the one that proposed this channel's state 0? */
+function sameOpen(ch: Channel, m: OpenChannelMessage): boolean {
+  return ch.capacity === m.capacity && ch.signed.state.balanceB === m.push && toHex(ch.signed.sigA) === toHex(m.sigA);
+}
+
+/**
+ * `known`: our channel under the id; `inFlight`: an acceptance under the id being stored now. Either
+ * one means the id is taken: only a repeat of that very open gets an answer (the same acceptance, or,
+ * while it is being stored, none: it goes out once stored), so no second state 0 is ever signed.
+ */
+export function answerOpen(o: {
+  peer: string; m: OpenChannelMessage; known?: Channel; inFlight?: { peer: string; ch: Channel }; unfunded: UnfundedOpens;
+}): OpenAnswer {
+  const { peer, m, known, inFlight } = o;
+  if (known) {
+    // a repeat of an open we accepted (our acceptance was lost): the same answer again
+    const same = toHex(known.remoteNodeId) === peer && known.local === 'B' && sameOpen(known, m);
+    if (same && known.status !== 'failed' && known.status !== 'closed') return { kind: 'again', sigB: known.signed.sigB };
+    return { kind: 'refuse', reason: 'channel id already in use' };
+  }
+  if (inFlight) {
+    return inFlight.peer === peer && sameOpen(inFlight.ch, m) ? { kind: 'none' } : { kind: 'refuse', reason: 'channel id already in use' };
+  }
+  const limit = o.unfunded.refusal(peer);
+  return limit ? { kind: 'refuse', reason: `channel refused: ${limit}` } : { kind: 'admit' };
 }

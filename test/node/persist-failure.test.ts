@@ -30,4 +30,21 @@ describe('a failed persist hangs the caller (issue 7 item 7), through node pay',
     expect(ok.seq).toBe(1n);
     expect((await alice.listChannels())[0]!.localBalance).toBe(998_000_000n);
   });
+
+  it('an open or a force close whose write fails answers STORE_FAILED at once and changes nothing', async () => {
+    net = await testNet();
+    const store = new FaultyStore();
+    const alice = await net.node('alice', undefined, { store });
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    store.fail((w) => w.method === 'saveChannel');
+    await expect(alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n })).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    expect(await alice.listChannels()).toEqual([]);
+    const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
+    store.fail((w) => w.channel?.status === 'forceClosing');
+    await expect(alice.closeChannel({ channelId: ch.channelId, force: true })).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    expect((await alice.listChannels())[0]!.status).toBe('open');
+    expect((await alice.closeChannel({ channelId: ch.channelId, force: true })).status).toBe('closing');
+  });
 });
