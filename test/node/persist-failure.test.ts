@@ -11,14 +11,20 @@ afterEach(async () => {
   net = undefined;
 });
 
+/** Alice (on a store that can fail a chosen write, funded) connected to Bob. */
+async function twoNodes() {
+  net = await testNet();
+  const store = new FaultyStore();
+  const alice = await net.node('alice', undefined, { store });
+  const bob = await net.node('bob');
+  await alice.faucet(2_000_000_000n);
+  await alice.connectInMemory(bob.nodeId);
+  return { store, alice, bob };
+}
+
 describe('a failed persist hangs the caller (issue 7 item 7), through node pay', () => {
   it('refuses the payment at once with STORE_FAILED, keeps the channel as stored, and pays the next one', async () => {
-    net = await testNet();
-    const store = new FaultyStore();
-    const alice = await net.node('alice', undefined, { store });
-    const bob = await net.node('bob');
-    await alice.faucet(2_000_000_000n);
-    await alice.connectInMemory(bob.nodeId);
+    const { store, alice, bob } = await twoNodes();
     const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
     store.fail(proposalWrite(1n));
     const err = await alice.pay({ peerId: bob.nodeId, amount: 1_000_000n }).catch((e: unknown) => e);
@@ -32,12 +38,7 @@ describe('a failed persist hangs the caller (issue 7 item 7), through node pay',
   });
 
   it('an open or a force close whose write fails answers STORE_FAILED at once and changes nothing', async () => {
-    net = await testNet();
-    const store = new FaultyStore();
-    const alice = await net.node('alice', undefined, { store });
-    const bob = await net.node('bob');
-    await alice.faucet(2_000_000_000n);
-    await alice.connectInMemory(bob.nodeId);
+    const { store, alice, bob } = await twoNodes();
     store.fail((w) => w.method === 'saveChannel');
     await expect(alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n })).rejects.toMatchObject({ code: 'STORE_FAILED' });
     expect(await alice.listChannels()).toEqual([]);
