@@ -170,33 +170,33 @@ export class ChannelManager {
       }
       return undefined;
     }
-    const failed = await this.runEffects(id, ch, r.channel, r.effects);
-    if (failed && ev.type === 'message') {
-      // We took in a peer's message but could not store what it led to: hang up, so that after the
-      // reconnect both sides reestablish from what is stored and resend what is missing.
-      this.o.peers.disconnect(toHex(ch.remoteNodeId), 'local store failure');
-    }
-    return failed;
+    return this.runEffects(id, ch, r.channel, r.effects, ev.type === 'message');
   }
 
   /**
-   * Run a step's effects; `prev` is the channel as last stored (undefined for a new one). Returns the
-   * store failure that stopped them, if one did.
+   * Run a step's effects; `prev` is the channel as last stored (undefined for a new one), `fromPeer`
+   * whether the step takes in a peer's message. Returns the store failure that stopped them, if one did.
    */
-  private async runEffects(id: string, prev: Channel | undefined, ch: Channel, effects: ChannelEffect[]): Promise<StoreWriteError | undefined> {
+  private async runEffects(id: string, prev: Channel | undefined, ch: Channel, effects: ChannelEffect[], fromPeer = false): Promise<StoreWriteError | undefined> {
     // The new state becomes the channel's only once it is stored: if the write fails, the channel stays
     // as it was and nothing after the failed persist (no signature) goes out.
     if (!effects.some((e) => e.type === 'persist')) this.put(id, ch);
     const peer = toHex(ch.remoteNodeId);
+    let stored = prev;
     for (const [i, e] of effects.entries()) {
       switch (e.type) {
         case 'persist':
           try {
             await this.o.store.saveChannel(ch, this.o.attachToPersist?.(ch) ?? []);
           } catch (cause) {
-            return this.persistFailed(id, prev, ch, effects.slice(i + 1), cause);
+            // The peer's message was taken in but what it led to is not stored, or a later write of
+            // the step failed after the new state was stored and not all it says to send went out:
+            // hang up, so that after the reconnect reestablish resends from what is stored.
+            if (fromPeer || stored === ch) this.o.peers.disconnect(peer, 'local store failure');
+            return this.persistFailed(id, stored, ch, effects.slice(i + 1), cause);
           }
           this.put(id, ch);
+          stored = ch;
           break;
         case 'send':
           this.o.peers.send(peer, e.message);

@@ -96,3 +96,29 @@ describe('a failed persist hangs the caller (issue 7 item 7)', () => {
     expect(b.sent.filter((s) => s.m.kind === 'acceptChannel')).toHaveLength(0);
   });
 });
+
+describe('a step with two writes whose second fails', () => {
+  it('keeps the first (the new state is stored), refuses nothing it carries, and resyncs through a reconnect', async () => {
+    const { net, a, b, id } = await pair(true);
+    // a pays; while b stores it, a second payment queues; when b's ack comes back, a stores the signed
+    // state and the next proposal (two persists in one step), and the second of those writes fails
+    const held = b.store.hold((w) => w.channel?.signed.state.seq === 1n);
+    const first = a.mgr.submitOps(id, pay(1000n));
+    await held.reached;
+    const later = outcomes([a.mgr.submitOps(id, pay(2000n)).settled]);
+    let writes = 0;
+    a.store.fail((w) => w.channel?.proposal?.state.seq === 2n && ++writes === 2);
+    held.release();
+    await first.settled;
+    await net.idle();
+    expect(writes).toBe(2);
+    expect(later[0]).toEqual({}); // stored in its proposal: not refused, waiting for the resend
+    expect(a.disconnects).toEqual([b.id]);
+    expect((await storedChannel(a, id))!.proposal?.state.seq).toBe(2n);
+    for (const n of [a, b]) await n.mgr.dispatch(id, { type: 'disconnected' });
+    for (const n of [a, b]) await n.mgr.dispatch(id, { type: 'connected' });
+    await net.idle();
+    expect(later[0]!.value?.seq).toBe(2n);
+    expect(localBalance(b.mgr.channels.get(id)!)).toBe(3000n);
+  });
+});
