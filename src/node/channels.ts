@@ -140,9 +140,12 @@ export class ChannelManager {
     }
     const failed = await this.stepKnown(id, ch, ev);
     // Every request handed in is now in the channel's queue or proposal, or has had its answer.
-    const now = this.channels.get(id);
-    const held = new Set(now ? channelRefs(now) : []);
-    for (const ref of eventRefs(ev)) if (!held.has(ref)) this.takeWaiter(ref)?.reject(new Error('the request was dropped without an answer'));
+    const handed = eventRefs(ev).filter((ref) => this.waiters.has(ref));
+    if (handed.length) {
+      const now = this.channels.get(id);
+      const held = new Set(now ? channelRefs(now) : []);
+      for (const ref of handed) if (!held.has(ref)) this.takeWaiter(ref)?.reject(new Error('the request was dropped without an answer'));
+    }
     return failed;
   }
 
