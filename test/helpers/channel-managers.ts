@@ -168,10 +168,3 @@ export function openMessage(opts: { sk: Uint8Array; channelId?: Uint8Array; capa
 export function accepts(n: ManagerNode, channelId?: string): Message[] {
   return n.sent.filter((s) => s.m.kind === 'acceptChannel' && (channelId === undefined || toHex((s.m as { channelId: Uint8Array }).channelId) === channelId)).map((s) => s.m);
 }
-
-export function only<T>(xs: T[]): T {
-  if (xs.length !== 1) throw new Error(`expected one, got ${xs.length}`);
-  return xs[0]!;
-}
-
-export type { Channel };
