@@ -165,6 +165,20 @@ describe('unfunded opens are bounded and forgotten (issue 7 item 1, channel side
     expect(victim.mgr.unfunded.size).toBe(0);
   });
 
+  it('a forget whose delete fails keeps the open (in memory and store, still counted) and tries again at the next block', async () => {
+    const net = managerNet();
+    const victim = net.add('victim', { openLimits: { deadlineBlocks: 2 } });
+    await flood(net, victim, 1, () => randomSecretKey());
+    victim.store.fail((w) => w.method === 'deleteChannel');
+    for (let i = 0; i < 2; i++) await net.block();
+    expect(victim.mgr.list()).toHaveLength(1);
+    expect(victim.mgr.unfunded.size).toBe(1);
+    expect(await victim.store.inner.loadChannels()).toHaveLength(1);
+    await net.block();
+    expect(victim.mgr.list()).toHaveLength(0);
+    expect(await victim.store.inner.loadChannels()).toHaveLength(0);
+  });
+
   it('the count survives a restart: opens loaded from the store still count and are still forgotten', async () => {
     const net = managerNet();
     const victim = net.add('victim', { openLimits: { deadlineBlocks: 4 } });

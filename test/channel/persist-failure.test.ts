@@ -122,3 +122,20 @@ describe('a step with two writes whose second fails', () => {
     expect(localBalance(b.mgr.channels.get(id)!)).toBe(3000n);
   });
 });
+
+describe('ledger events whose write fails', () => {
+  it('the channel stays as stored (opening) and the next reconcile opens it', async () => {
+    const net = managerNet();
+    const a = net.add('a');
+    const b = net.add('b');
+    const ch = await a.mgr.open(b.id, 1_000_000_000n, 0n);
+    await net.idle();
+    const id = toHex(ch.channelId);
+    b.store.fail((w) => w.channel?.status === 'open');
+    await net.reconcile(id);
+    expect(b.mgr.channels.get(id)!.status).toBe('opening');
+    expect((await storedChannel(b, id))!.status).toBe('opening');
+    await net.reconcile(id);
+    expect(b.mgr.channels.get(id)!.status).toBe('open');
+  });
+});
