@@ -52,6 +52,15 @@ export class MemoryNodeStore implements NodeStore {
     return [...this.peers.values()].map(copy);
   }
 
+  /** A copy of everything stored now, as a backup taken at this moment would be. */
+  clone(): MemoryNodeStore {
+    const c = new MemoryNodeStore();
+    for (const [k, v] of this.channels) c.channels.set(k, v);
+    for (const [k, v] of this.streams) c.streams.set(k, v);
+    for (const [k, v] of this.peers) c.peers.set(k, copy(v));
+    return c;
+  }
+
   /** How many channel records are stored (tests check that forgetting frees them). */
   get channelCount(): number {
     return this.channels.size;

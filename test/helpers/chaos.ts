@@ -1,6 +1,6 @@
 // A randomized chaos run (issue 7, "tools to build"): whole nodes in one process over the in-memory
 // transport, on a real ledger with fast blocks, one of them hostile. Rounds of random payments,
-// disconnects, restarts from the store and hostile junk; then the hostile node goes offline and closes
+// disconnects, restarts from the store, hostile junk and the hostile node restoring an old backup; then the hostile node goes offline and closes
 // every channel it has with the stalest state it holds that pays it most, the honest ones close what is
 // left, and the run checks what the ledger paid:
 //   - every honest side of every funded channel got at least its latest both-signed balance, less the
@@ -36,6 +36,8 @@ export interface ChaosReport {
   rounds: number;
   payments: { tried: number; paid: number; refused: number; why: Record<string, number> };
   restarts: number;
+  /** Times the hostile node restarted from an old backup of its store. */
+  restores: number;
   disconnects: number;
   junk: number;
   staleCloses: number;
@@ -91,7 +93,7 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
   });
   const network = new MemoryNetwork();
   const report: ChaosReport = {
-    seed: opts.seed, rounds: opts.rounds, payments: { tried: 0, paid: 0, refused: 0, why: {} }, restarts: 0, disconnects: 0, junk: 0,
+    seed: opts.seed, rounds: opts.rounds, payments: { tried: 0, paid: 0, refused: 0, why: {} }, restarts: 0, restores: 0, disconnects: 0, junk: 0,
     staleCloses: 0, stale: 0, penalized: 0, channels: 0, checks: [], violations: [], auditOk: false, ms: 0,
   };
   const members: Member[] = [];
@@ -131,6 +133,7 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
       }
     };
     recordHostile();
+    let hostileBackup: MemoryNodeStore | undefined;
 
     for (let round = 0; round < opts.rounds; round++) {
       const r = rand();
@@ -156,7 +159,7 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
           m.node!.peers.disconnect(pick(peers).nodeId, 'chaos');
           report.disconnects++;
         }
-      } else if (r < 0.76) {
+      } else if (r < 0.74) {
         // restart an honest node from its store
         const m = pick(members.filter((x) => !x.hostile));
         if (m.node) {
@@ -164,6 +167,16 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
           m.node = undefined;
           await start(m);
           report.restarts++;
+        }
+      } else if (r < 0.8) {
+        // the hostile node comes back from an old backup (or takes one now, for later)
+        if (!hostileBackup || rand() < 0.5) hostileBackup = hostile.store.clone();
+        else if (hostile.node) {
+          await hostile.node.stop();
+          hostile.store = hostileBackup;
+          hostileBackup = undefined;
+          await start(hostile);
+          report.restores++;
         }
       } else if (r < 0.9) {
         // hostile junk: a message the protocol does not expect, or an open it never funds
