@@ -6,12 +6,13 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
-import type { AttachedWrite, NodeStore, PeerRecord } from './store-port.js';
+import type { AttachedWrite, NodeStore as StorePort, PeerRecord } from './store-port.js';
 
 // The port's types, from here too: code written against store.ts keeps compiling.
-export type { AttachedWrite, NodeStore, PeerRecord } from './store-port.js';
+export type { AttachedWrite, PeerRecord } from './store-port.js';
+export type NodeStore = StorePort;
 
-export class LevelNodeStore implements NodeStore {
+export class LevelNodeStore implements StorePort {
   private readonly db: Level<string, JsonObject>;
   private readonly channels;
   private readonly peers;
@@ -83,3 +84,6 @@ export class LevelNodeStore implements NodeStore {
     return out;
   }
 }
+
+/** The LevelDB store's old name, so code that still writes `new NodeStore(path)` keeps compiling. */
+export const NodeStore = LevelNodeStore;
