@@ -78,13 +78,9 @@ export function channelView(ch: Channel): ChannelView {
 
 /** A store failure as an API error (503: the node's disk, not the request); anything else goes on up. */
 function storeFailed(e: unknown): never {
-  if (e instanceof StoreWriteError) throw new ApiError(503, 'STORE_FAILED', `nothing was done: ${e.message}`);
-  throw e;
+  throw e instanceof StoreWriteError ? new ApiError(503, 'STORE_FAILED', `nothing was done: ${e.message}`) : e;
 }
-
-function checkStored(failure: StoreWriteError | undefined): void {
-  if (failure) storeFailed(failure);
-}
+const checkStored = (failure: StoreWriteError | undefined): void => void (failure && storeFailed(failure));
 
 /** Ledger failures as API errors: refusals are the caller's to fix (422), an unreachable ledger is 503. */
 async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -153,9 +149,7 @@ export class SluiceNode implements NodeApi {
     const watcher = new Watcher({
       ledger, log,
       channels: () => channels.list(),
-      dispatch: async (id, ev) => {
-        await channels.dispatch(id, ev);
-      },
+      dispatch: async (id, ev) => void (await channels.dispatch(id, ev)),
       onHeight: (h) => {
         self.height = h;
         void self.channels.onHeight(h);
