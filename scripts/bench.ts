@@ -14,6 +14,7 @@ import { stateMessage, type ChannelState } from '../src/channel/state.js';
 import { ApiClient } from '../src/api/client.js';
 import { readApiUrl } from '../src/api/url-file.js';
 import { readToken } from '../src/api/token.js';
+import { benchRouteFinding } from './bench-routing.js';
 
 const results: Record<string, number | string> = {};
 
@@ -264,6 +265,13 @@ async function streams(): Promise<void> {
 }
 
 await machineLimits();
+{
+  const r = benchRouteFinding();
+  results['routeFindMsP50'] = r.p50Ms;
+  results['routeFindMsP99'] = r.p99Ms;
+  process.stdout.write('\nroute finding, synthetic graph of 10,000 nodes and 50,000 channels\n');
+  line(`${r.found}/${r.queries} routes found, ${r.meanHops.toFixed(1)} hops on average`, `p50 ${r.p50Ms.toFixed(1)} ms / p99 ${r.p99Ms.toFixed(1)} ms (graph built in ${r.buildMs.toFixed(0)} ms)`);
+}
 await embedded();
 await streams();
 await twoNodes();
