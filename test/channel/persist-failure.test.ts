@@ -139,3 +139,14 @@ describe('ledger events whose write fails', () => {
     expect(b.mgr.channels.get(id)!.status).toBe('open');
   });
 });
+
+describe('requests that cannot reach a channel', () => {
+  it('ops queued for a channel id the node does not hold are refused at once, not left waiting', async () => {
+    const net = managerNet();
+    const a = net.add('a');
+    const r = outcomes([a.mgr.submitOps('00'.repeat(32), pay(1n)).settled]);
+    await net.idle();
+    expect((r[0]!.error as Error).message).toBe(`no channel ${'00'.repeat(32)}`);
+    expect(a.mgr.sizes().waiters).toBe(0);
+  });
+});
