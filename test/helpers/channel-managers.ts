@@ -154,14 +154,15 @@ export function managerNet(): ManagerNet {
 }
 
 /** An openChannel message signed by `sk` for `to`, as a peer (honest or not) would send it. */
-export function openMessage(opts: { sk: Uint8Array; channelId?: Uint8Array; capacity?: bigint; push?: bigint }): OpenChannelMessage {
+export function openMessage(opts: { sk: Uint8Array; channelId?: Uint8Array; capacity?: bigint; push?: bigint; chainId?: string }): OpenChannelMessage {
+  const chain = opts.chainId ?? CHAIN;
   const capacity = opts.capacity ?? 1_000_000_000n;
   const push = opts.push ?? 0n;
   const channelId = opts.channelId ?? randomBytes(32);
   const state = { channelId, seq: 0n, balanceA: capacity - push, balanceB: push, locks: [], closing: false };
   return {
-    kind: 'openChannel', channelId, chainHash: chainHash(CHAIN), capacity, push,
-    reserve: defaultLimits(capacity).reserve, sigA: signState(CHAIN, state, opts.sk),
+    kind: 'openChannel', channelId, chainHash: chainHash(chain), capacity, push,
+    reserve: defaultLimits(capacity).reserve, sigA: signState(chain, state, opts.sk),
   };
 }
 
