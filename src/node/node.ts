@@ -16,6 +16,7 @@ import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
 import { LevelNodeStore } from './store.js';
 import { StoreWriteError, type NodeStore } from './store-port.js';
+import { timeStoreWrites } from './store-timing.js';
 import type { OpenLimits } from './unfunded-opens.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
@@ -41,6 +42,8 @@ export interface NodeOptions {
   store?: NodeStore;
   /** Bounds on opens peers ask of this node that are not yet funded on the ledger. */
   openLimits?: Partial<OpenLimits>;
+  /** Told how long each durable store write took (the metrics' store latency). */
+  onStoreWrite?: (ms: number) => void;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -118,7 +121,8 @@ export class SluiceNode implements NodeApi {
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
-    const store = opts.store ?? new LevelNodeStore(join(opts.dataDir, 'db'));
+    const base = opts.store ?? new LevelNodeStore(join(opts.dataDir, 'db'));
+    const store = opts.onStoreWrite ? timeStoreWrites(base, opts.onStoreWrite) : base;
     await store.open();
     const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
     // The pieces refer to each other through the node; `self` is filled in below.
