@@ -45,8 +45,6 @@ export interface ChannelManagerOptions {
   height(): number;
   /** Something about a channel changed (status, balances, a payment). */
   onChange(ch: Channel, effect: ChannelEffect): void;
-  /** A channel was forgotten (an open its peer never funded): nothing about it needs watching any more. */
-  onForgotten?(ch: Channel): void;
   /** Records to store in the same atomic batch as this channel state (stream ticks it carries). */
   attachToPersist?(ch: Channel): AttachedWrite[];
 }
@@ -326,7 +324,6 @@ export class ChannelManager {
       return;
     }
     this.put(id, undefined);
-    this.o.onForgotten?.(ch);
     this.o.log.info({ channel: id.slice(0, 16), peer: toHex(ch.remoteNodeId).slice(0, 16) }, 'forgot an open its peer never funded');
   }
 

@@ -8,6 +8,7 @@ import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { localBalance, remoteBalance } from '../channel/machine.js';
 import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import type { LedgerChannel } from '../ledger/types.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
@@ -124,7 +125,7 @@ export class SluiceNode implements NodeApi {
     const base = opts.store ?? new LevelNodeStore(join(opts.dataDir, 'db'));
     const store = opts.onStoreWrite ? timeStoreWrites(base, opts.onStoreWrite) : base;
     await store.open();
-    const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
+    const wallet = new Wallet({ ledger, chainId: info.chainId, secretKey: identity.secretKey, address: identity.nodeId, log });
     // The pieces refer to each other through the node; `self` is filled in below.
     let self!: SluiceNode;
     const peers = new PeerManager({
@@ -146,13 +147,13 @@ export class SluiceNode implements NodeApi {
       openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
-      onForgotten: (ch) => void self.watcher.unwatch(toHex(ch.channelId)),
       attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
     const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
     const watcher = new Watcher({
-      ledger, log,
+      ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
+      channel: (id) => channels.channels.get(id),
       dispatch: async (id, ev) => void (await channels.dispatch(id, ev)),
       onHeight: (h) => {
         self.height = h;
@@ -242,19 +243,20 @@ export class SluiceNode implements NodeApi {
   private async revealOnLedger(ch: Channel): Promise<void> {
     if (this.streams.revealsFor(ch).length === 0) return;
     // Reveals are accepted while the ledger adjudicates the close: wait until it does.
-    let adjudicated: Channel['signed']['state']['locks'] | undefined;
+    let adjudicated: LedgerChannel | undefined;
     for (let i = 0; i < 600 && !adjudicated; i++) {
       const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
       if (lc?.status === 'closed') return;
-      if (lc?.status === 'closing') adjudicated = lc.latest!.state.locks;
+      if (lc?.status === 'closing') adjudicated = lc;
       else await new Promise((r) => setTimeout(r, 50));
     }
     if (!adjudicated) return;
     const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
-    for (const r of this.streams.revealsFor(latest, adjudicated)) {
+    for (const r of this.streams.revealsFor(latest, adjudicated.latest!.state.locks)) {
       try {
-        const txid = await this.account.submit({ kind: 'reveal', channelId: ch.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth });
-        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txid }, 'revealed hash-chain ticks to the ledger');
+        // in steps if the ledger's per-request bound needs it (docs/ledger.md)
+        const txids = await this.account.reveal({ channelId: ch.channelId, ...r, shownDepth: adjudicated.reveals[r.lockId]?.depth ?? 0 });
+        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txids }, 'revealed hash-chain ticks to the ledger');
       } catch (e) {
         this.log.warn({ channel: toHex(ch.channelId).slice(0, 16), err: (e as Error).message }, 'hash-chain reveal refused');
       }

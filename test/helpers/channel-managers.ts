@@ -6,7 +6,6 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
 import { signState } from '../../src/channel/state.js';
 import { chainHash } from '../../src/channel/open.js';
-import type { Channel } from '../../src/channel/machine.js';
 import { defaultLimits } from '../../src/channel/ops.js';
 import type { LedgerChannel } from '../../src/ledger/types.js';
 import { ChannelManager } from '../../src/node/channels.js';
@@ -37,8 +36,6 @@ export interface ManagerNode {
   errors: PeerError[];
   disconnects: string[];
   submitted: { kind: string; channelId: string }[];
-  /** Channels the manager told the node it forgot. */
-  forgotten: string[];
 }
 
 export interface ManagerNet {
@@ -73,12 +70,11 @@ export function managerNet(): ManagerNet {
       const pk = publicKeyOf(sk);
       const id = toHex(pk);
       const store = opts.store ?? new FaultyStore();
-      const node = { name, sk, pk, id, store, sent: [], errors: [], disconnects: [], submitted: [], forgotten: [] } as unknown as ManagerNode;
+      const node = { name, sk, pk, id, store, sent: [], errors: [], disconnects: [], submitted: [] } as unknown as ManagerNode;
       node.mgr = new ChannelManager({
         store, chainId: CHAIN, secretKey: sk, nodeId: pk, log: silentLogger(), openLimits: opts.openLimits,
         height: () => net.height,
         onChange: () => undefined,
-        onForgotten: (ch: Channel) => node.forgotten.push(toHex(ch.channelId)),
         ledger: { channel: async (cid: Uint8Array) => ledger.get(toHex(cid)) },
         wallet: {
           channelTx: async (kind, channelId, o) => {
@@ -86,7 +82,7 @@ export function managerNet(): ManagerNet {
             if (kind === 'open' && o.state) {
               const st = o.state.state;
               ledger.set(toHex(channelId), {
-                channelId, a: pk, b: o.peer!, capacity: o.capacity!, locked: o.capacity!, feesA: 0n, feesB: 0n,
+                channelId, a: pk, b: o.peer!, capacity: o.capacity!, locked: o.capacity!,
                 status: 'open', openedHeight: net.height, reveals: {}, openState: st,
               });
             }

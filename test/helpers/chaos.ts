@@ -3,8 +3,11 @@
 // disconnects, restarts from the store, hostile junk and the hostile node restoring an old backup; then the hostile node goes offline and closes
 // every channel it has with the stalest state it holds that pays it most, the honest ones close what is
 // left, and the run checks what the ledger paid:
-//   - every honest side of every funded channel got at least its latest both-signed balance, less the
-//     fees the ledger charged to its side (and less payments it had itself proposed at the end);
+//   - every honest side of every funded channel got at least its latest both-signed balance (less
+//     payments it had itself proposed at the end): every fee is paid from its sender's own account, so
+//     none comes out of a payout;
+//   - each honest node's ledger account moved only by its own doing: what it locked in the channels it
+//     opened, what the closes paid it, and one fee per transaction it sent (its nonce);
 //   - the ledger's audit holds (minted == balances + locked + fees).
 // The schedule comes from a seeded generator, so a failing seed can be run again (the interleaving of
 // I/O is the process's own, so a rerun is close to, not exactly, the same run).
@@ -47,7 +50,7 @@ export interface ChaosReport {
   penalized: number;
   channels: number;
   /** Each honest side of each channel: what the ledger paid against the lower bound. */
-  checks: { node: string; channel: string; payout: bigint; bound: bigint; fees: bigint }[];
+  checks: { node: string; channel: string; payout: bigint; bound: bigint }[];
   violations: string[];
   auditOk: boolean;
   ms: number;
@@ -74,6 +77,8 @@ interface Member {
   store: MemoryNodeStore;
   node?: SluiceNode;
   hostile: boolean;
+  /** Its ledger account once funded, before any channel. */
+  start?: { balance: bigint; nonce: number };
 }
 
 /** The lowest balance this side may end with by its own doing: its both-signed state, or a payment it proposed. */
@@ -110,6 +115,7 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
       const m: Member = { name: hostile ? 'hostile' : `h${i}`, dir: join(tmp.dir, `n${i}`), store: new MemoryNodeStore(), hostile };
       await start(m);
       await m.node!.faucet(5_000_000_000n);
+      m.start = await m.node!.ledger.account(m.node!.identity.nodeId);
       members.push(m);
     }
     // a ring of channels through every node (hostile included), each opener pushing a little
@@ -220,7 +226,7 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
     await x.stop();
     hostile.node = undefined;
     const client = await LedgerClient.connect({ url: ledger.url });
-    const xWallet = new Wallet(client, 'sluice-test', x.identity.secretKey, x.identity.nodeId);
+    const xWallet = new Wallet({ ledger: client, chainId: 'sluice-test', secretKey: x.identity.secretKey, address: x.identity.nodeId, log: silentLogger() });
     for (const ch of xChannels) {
       const id = toHex(ch.channelId);
       // a state older than its latest if it has one (the one paying it most), else its latest
@@ -249,19 +255,24 @@ export async function chaosRun(opts: ChaosOptions): Promise<ChaosReport> {
       return true;
     }, 60_000, 'every channel closed on the ledger');
     for (const m of members.filter((y) => !y.hostile)) {
+      // its account moved only by its own transactions: what it locked, what it was paid, a fee for each it sent
+      let expected = m.start!.balance;
       for (const ch of m.node!.channels.list()) {
         const id = toHex(ch.channelId);
         const lc = await client.channel(ch.channelId);
         if (!lc) continue; // an unfunded open
         const payout = (ch.local === 'A' ? lc.payoutA : lc.payoutB) ?? 0n;
+        expected += payout - (ch.local === 'A' ? ch.capacity : 0n);
         if (lc.penalized && lc.penalized !== ch.local) report.penalized++;
-        const fees = ch.local === 'A' ? lc.feesA : lc.feesB;
         const before = bounds.get(`${m.name}/${id}`) ?? lowerBound(ch);
         const now = balanceOf(ch.signed.state, ch.local);
         const bound = before < now ? before : now;
-        report.checks.push({ node: m.name, channel: id.slice(0, 16), payout, bound, fees });
-        if (payout + fees < bound) report.violations.push(`${m.name} on ${id.slice(0, 16)}: paid ${payout} + fees ${fees} < its bound ${bound}`);
+        report.checks.push({ node: m.name, channel: id.slice(0, 16), payout, bound });
+        if (payout < bound) report.violations.push(`${m.name} on ${id.slice(0, 16)}: paid ${payout} < its bound ${bound}`);
       }
+      const acct = await client.account(m.node!.identity.nodeId);
+      expected -= FEE * BigInt(acct.nonce - m.start!.nonce);
+      if (acct.balance !== expected) report.violations.push(`${m.name}'s account holds ${acct.balance}, its own transactions account for ${expected}`);
     }
     report.auditOk = ledger.chain.audit().ok;
     if (!report.auditOk) report.violations.push('ledger audit failed');

@@ -5,7 +5,7 @@ import { chaosRun } from '../helpers/chaos.js';
 describe('chaos: 4 nodes, one hostile, random payments, disconnects, restarts, junk and stale closes', () => {
   let stale = 0;
   let restarts = 0;
-  it.each([1, 2, 3])('seed %i: every honest side is paid at least its latest both-signed balance less its fees; the ledger audit holds', async (seed) => {
+  it.each([1, 2, 3])('seed %i: every honest side is paid at least its latest both-signed balance, its account moves only by its own transactions, the ledger audit holds', async (seed) => {
     const r = await chaosRun({ seed, rounds: 40 });
     expect(r.violations).toEqual([]);
     expect(r.auditOk).toBe(true);
