@@ -54,9 +54,7 @@ describe('two state 0s signed (issue 7 item 3)', () => {
     const net = managerNet();
     const a = net.add('a');
     const b = net.add('b');
-    const ch = await a.mgr.open(b.id, 1_000_000_000n, 0n);
-    await net.idle();
-    const id = toHex(ch.channelId);
+    const id = await net.openSigned(a, b);
     const rec = net.ledger.get(id)!;
     const s0 = rec.openState!;
     net.ledger.set(id, { ...rec, openState: delta === undefined ? undefined : { ...s0, balanceA: s0.balanceA - delta, balanceB: s0.balanceB + delta } });
@@ -152,9 +150,7 @@ describe('unfunded opens are bounded and forgotten (issue 7 item 1, channel side
     const net = managerNet();
     const victim = net.add('victim', { openLimits: { deadlineBlocks: 2 } });
     const opener = net.add('opener');
-    const ch = await opener.mgr.open(victim.id, 1_000_000_000n, 0n);
-    await net.idle();
-    const id = toHex(ch.channelId);
+    const id = await net.openSigned(opener, victim);
     // funded on the ledger, but the victim has not heard yet (its watcher is behind)
     expect(net.ledger.has(id)).toBe(true);
     for (let i = 0; i < 4; i++) await net.block();

@@ -128,9 +128,7 @@ describe('ledger events whose write fails', () => {
     const net = managerNet();
     const a = net.add('a');
     const b = net.add('b');
-    const ch = await a.mgr.open(b.id, 1_000_000_000n, 0n);
-    await net.idle();
-    const id = toHex(ch.channelId);
+    const id = await net.openSigned(a, b);
     b.store.fail((w) => w.channel?.status === 'open');
     await net.reconcile(id);
     expect(b.mgr.channels.get(id)!.status).toBe('opening');

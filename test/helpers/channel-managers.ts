@@ -45,7 +45,9 @@ export interface ManagerNet {
   add(name: string, opts?: { openLimits?: Partial<OpenLimits>; store?: FaultyStore }): ManagerNode;
   /** Wait until no step is queued and no message is moving. */
   idle(): Promise<void>;
-  /** Open a channel from a to b, fund it on the fake ledger, and let both see it open. */
+  /** Open a channel from a to b: both sign state 0 and a submits the open, which the fake ledger holds; nobody has read it yet. */
+  openSigned(a: ManagerNode, b: ManagerNode, capacity?: bigint, push?: bigint): Promise<string>;
+  /** openSigned, then both read the ledger and see the channel open. */
   openFunded(a: ManagerNode, b: ManagerNode, capacity?: bigint, push?: bigint): Promise<string>;
   /** Tell both parties what the ledger's record of this channel says (what the watcher does). */
   reconcile(id: string): Promise<void>;
@@ -125,10 +127,13 @@ export function managerNet(): ManagerNet {
         stable = moved === before ? stable + 1 : 0;
       }
     },
-    async openFunded(a, b, capacity = 1_000_000_000n, push = 0n) {
+    async openSigned(a, b, capacity = 1_000_000_000n, push = 0n) {
       const ch = await a.mgr.open(b.id, capacity, push);
       await net.idle();
-      const id = toHex(ch.channelId);
+      return toHex(ch.channelId);
+    },
+    async openFunded(a, b, capacity, push) {
+      const id = await net.openSigned(a, b, capacity, push);
       await net.reconcile(id);
       return id;
     },
