@@ -36,6 +36,10 @@ export class MemoryNodeStore implements NodeStore {
     this.streams.set(key, JSON.stringify(value));
   }
 
+  async deleteStream(key: string): Promise<void> {
+    this.streams.delete(key);
+  }
+
   async saveStreams(entries: readonly { key: string; value: JsonObject }[]): Promise<void> {
     for (const e of entries) this.streams.set(e.key, JSON.stringify(e.value));
   }

@@ -26,6 +26,7 @@ export interface NodeStore {
   deleteChannel(channelId: string): Promise<void>;
   loadChannels(): Promise<Channel[]>;
   saveStream(key: string, value: JsonObject): Promise<void>;
+  deleteStream(key: string): Promise<void>;
   /** Many stream records in one synced batch. */
   saveStreams(entries: readonly { key: string; value: JsonObject }[]): Promise<void>;
   loadStreams(): Promise<JsonObject[]>;

@@ -14,7 +14,7 @@ export interface TestNet {
   network: MemoryNetwork;
   dir: string;
   nodes: SluiceNode[];
-  /** `extra`: more node options (a store double, limits). */
+  /** `extra`: more node options (a clock, a store double, limits). */
   node(name: string, streams?: StreamPolicy, extra?: Partial<NodeOptions>): Promise<SluiceNode>;
   stop(): Promise<void>;
 }

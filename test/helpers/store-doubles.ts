@@ -7,7 +7,7 @@ import { MemoryNodeStore } from '../../src/node/memory-store.js';
 import type { AttachedWrite, NodeStore, PeerRecord } from '../../src/node/store-port.js';
 import type { JsonObject } from '../../src/util/json-fields.js';
 
-export type WriteMethod = 'saveChannel' | 'deleteChannel' | 'saveStream' | 'saveStreams' | 'savePeer';
+export type WriteMethod = 'saveChannel' | 'deleteChannel' | 'saveStream' | 'deleteStream' | 'saveStreams' | 'savePeer';
 
 /** One write as the store saw it. */
 export interface StoreWrite {
@@ -109,6 +109,11 @@ export class FaultyStore implements NodeStore {
   async saveStream(key: string, value: JsonObject): Promise<void> {
     await this.gate({ method: 'saveStream', keys: [key] });
     await this.inner.saveStream(key, value);
+  }
+
+  async deleteStream(key: string): Promise<void> {
+    await this.gate({ method: 'deleteStream', keys: [key] });
+    await this.inner.deleteStream(key);
   }
 
   async saveStreams(entries: readonly { key: string; value: JsonObject }[]): Promise<void> {

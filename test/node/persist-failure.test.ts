@@ -1,7 +1,7 @@
 // Issue 7 item 7 through the node: a payment whose update cannot be stored fails at once with a clear
 // error (not a 60 s wait and "may still complete"), and the node's next payment is paid.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/api/types.js';
+import { NodeError } from '../../src/node/errors.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { FaultyStore, proposalWrite } from '../helpers/store-doubles.js';
 
@@ -28,9 +28,9 @@ describe('a failed persist hangs the caller (issue 7 item 7), through node pay',
     const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
     store.fail(proposalWrite(1n));
     const err = await alice.pay({ peerId: bob.nodeId, amount: 1_000_000n }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).code).toBe('STORE_FAILED');
-    expect((err as ApiError).message).toMatch(/^the payment was not made: could not store channel .* ENOSPC/);
+    expect(err).toBeInstanceOf(NodeError);
+    expect(err).toMatchObject({ kind: 'unavailable', code: 'STORE_FAILED' });
+    expect((err as NodeError).message).toMatch(/^the payment was not made: could not store channel .* ENOSPC/);
     expect((await alice.listChannels())[0]).toMatchObject({ channelId: ch.channelId, seq: 0n, localBalance: 1_000_000_000n, pendingUpdates: 0 });
     const ok = await alice.pay({ peerId: bob.nodeId, amount: 2_000_000n });
     expect(ok.seq).toBe(1n);
