@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import { acceptOpen, proposeOpen } from '../channel/open.js';
 import { localBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
+import { eventRefs, pendingRefs } from '../channel/refs.js';
 import { signState, type ChannelState } from '../channel/state.js';
 import type { LedgerClient } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
@@ -141,7 +142,7 @@ export class ChannelManager {
     const handed = eventRefs(ev).filter((ref) => this.waiters.has(ref));
     if (handed.length) {
       const now = this.channels.get(id);
-      const held = new Set(now ? channelRefs(now) : []);
+      const held = new Set(now ? pendingRefs(now) : []);
       for (const ref of handed) if (!held.has(ref)) this.takeWaiter(ref)?.reject(new Error('the request was dropped without an answer'));
     }
     return failed;
@@ -234,8 +235,8 @@ export class ChannelManager {
     const what = `channel ${id.slice(0, 16)} at seq ${(ch.proposal ?? ch.signed).state.seq} (${ch.status})`;
     const failure = new StoreWriteError(what, cause);
     this.o.log.error({ channel: id.slice(0, 16), err: failure.message }, 'channel state not stored; nothing that depends on it was sent');
-    const stored = new Set(prev ? channelRefs(prev) : []);
-    const carried = [...channelRefs(ch), ...skipped.flatMap((e) => (e.type === 'settled' || e.type === 'rejected' ? e.refs : []))];
+    const stored = new Set(prev ? pendingRefs(prev) : []);
+    const carried = [...pendingRefs(ch), ...skipped.flatMap((e) => (e.type === 'settled' || e.type === 'rejected' ? e.refs : []))];
     const refused = new StoreWriteError(what, cause, 'it was not sent to the peer and will not complete');
     for (const ref of carried) if (!stored.has(ref)) this.takeWaiter(ref)?.reject(refused);
     return failure;
@@ -396,16 +397,4 @@ export class ChannelManager {
       .sort((a, b) => (localBalance(b) > localBalance(a) ? 1 : -1))
       .find((c) => localBalance(c) - c.limits.reserve >= amount);
   }
-}
-
-/** The caller references a channel still owes an answer to (in its proposal or queue). */
-function channelRefs(ch: Channel): string[] {
-  return [...(ch.proposal?.refs ?? []), ...ch.queue.flatMap((q) => q.refs)];
-}
-
-/** The caller references an event hands to the channel. */
-function eventRefs(ev: ChannelEvent): string[] {
-  if (ev.type === 'localOps') return [ev.ref];
-  if (ev.type === 'localBatch') return ev.entries.flatMap((e) => e.refs);
-  return [];
 }
