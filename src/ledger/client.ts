@@ -352,7 +352,14 @@ export class LedgerClient {
 function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
   return (p) => {
     const n: ChannelNotice = { txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) };
-    if (p['channel'] !== undefined) n.channel = channelFromJson(p['channel']);
+    // A record we cannot read is left out rather than losing the event with it: the watcher reads it.
+    if (p['channel'] !== undefined) {
+      try {
+        n.channel = channelFromJson(p['channel']);
+      } catch {
+        // left out
+      }
+    }
     onNotice(n);
   };
 }
