@@ -290,6 +290,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     },
     pause: (conn) => conn.ws.pause(),
     resume: (conn) => conn.ws.resume(),
+    favoured: (conn) => sockets.get(conn.socket) !== undefined,
     overflow: (conn) => {
       log.warn('ledger client kept sending past its bound of unfinished requests; dropping it');
       conn.ws.close(1008, 'too many unfinished requests');

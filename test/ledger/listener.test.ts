@@ -143,7 +143,7 @@ describe('ledger listener caps (issue 7, item 6)', () => {
   it('caps anonymous connections: past the bound a new socket closes the oldest anonymous one, not itself', async () => {
     const c = await start({ maxConnections: 4 });
     await c.close(); // only raw sockets here (the client would reconnect)
-    const held = [];
+    const held: Awaited<ReturnType<typeof rawConn>>[] = [];
     for (let i = 0; i < 4; i++) held.push(await rawConn(svc!.url));
     const late = await rawConn(svc!.url); // gets in: the oldest anonymous socket is closed
     expect(await held[0]!.closed).toBeGreaterThan(0);
