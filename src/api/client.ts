@@ -2,25 +2,14 @@
 // ./types.ts with bigints decoded; every failure is an ApiClientError whose message is one line
 // fit to show a person as is.
 import WebSocket from 'ws';
+import { ApiClientError, oneLine } from './client-error.js';
 import * as c from './codec.js';
 import { EVENTS_PATH } from './server.js';
 import * as r from './requests.js';
+import { RpcClient, type PayOutcome } from './rpc-client.js';
 import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, StreamView, WalletView } from './types.js';
 
-/**
- * `status` is the HTTP status, or 0 when no answer came. `code` is the server's error code, or one
- * of the client's own: UNREACHABLE, TIMEOUT, BAD_RESPONSE, FEED_CLOSED.
- */
-export class ApiClientError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiClientError';
-  }
-}
+export { ApiClientError } from './client-error.js';
 
 export interface ApiClientOptions {
   /** e.g. `http://127.0.0.1:9736`, as in `<dataDir>/api-url`. */
@@ -40,12 +29,6 @@ export interface EventFeedHandle {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_EVENT_BYTES = 1024 * 1024;
-
-/** Server-provided text goes to a terminal: one line, no control characters (no escape sequences). */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/ {2,}/g, ' ').trim().slice(0, 500);
-}
 
 export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   readonly url: string;
@@ -92,6 +75,30 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       r.controlStreamRequestCodec.encode({}),
       c.streamViewCodec,
     );
+
+  /**
+   * A connection to the node's RPC channel: the same calls, many in flight on one WebSocket (for
+   * programs that make thousands a second). `maxInFlight` is this client's window, at most the node's.
+   */
+  openRpc = (opts: { maxInFlight?: number } = {}): Promise<RpcClient> =>
+    RpcClient.open({
+      url: this.url,
+      token: this.token,
+      timeoutMs: this.timeoutMs,
+      ...opts,
+      describeAnswer: (status, text) => errorFromResponse(status, text),
+      describeTransport: (e) => this.transportError(e),
+    });
+
+  /** Many payments over one RPC connection; each one's result or error, in the order given. */
+  async payMany(payments: readonly { peerId: string; amount: bigint }[], opts: { maxInFlight?: number } = {}): Promise<PayOutcome[]> {
+    const rpc = await this.openRpc(opts);
+    try {
+      return await rpc.payMany(payments);
+    } finally {
+      await rpc.close();
+    }
+  }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };

@@ -1,0 +1,164 @@
+// `GET /v1/rpc` as a WebSocket: the control API's routes called many at a time over one connection,
+// for programs that send thousands of payments a second (one HTTP request each tops out near 1,000/s).
+//
+// - The upgrade needs the same `Authorization: Bearer <token>` as every route (401 before anything).
+// - A request is one text frame: `{ "id": 7, "method": "POST", "path": "/v1/payments", "body": {…} }`.
+//   `id` is the caller's (a whole number, 0 to 2^53-1), unique among its requests in flight; `body`
+//   is what the HTTP route takes (left out for GET, `{}` when left out for POST).
+// - The answer is one text frame `{ "id": 7, "status": 200, "body": … }`: the status and body the
+//   HTTP route would answer, errors included (`{ "error": { "code", "message" } }`), so the routes,
+//   request codecs and error mapping are the HTTP API's own. Answers come as calls finish, not in
+//   the order asked.
+// - Bounds: a frame is at most MAX_RPC_FRAME_BYTES (larger closes the connection, 1009); at most
+//   `maxInFlight` calls run per connection, and one past it is answered 429 TOO_MANY_IN_FLIGHT at once
+//   without running; a client whose unread answers pass `maxBufferedBytes` is dropped (1013). How
+//   many connections there may be is the HTTP server's bound on sockets.
+//   A frame that is not a request is answered 400 with `"id": null` when no id can be read from it.
+// - A call already running when its connection closes still finishes in the node (a payment cannot
+//   be recalled); only its answer is lost, as with an HTTP request whose client went away.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Json } from '../util/json-fields.js';
+import type { Logger } from '../util/log.js';
+import { MAX_BODY_BYTES, errorBody } from './http.js';
+
+export const RPC_PATH = '/v1/rpc';
+/** Calls one connection may have running; enough to keep a channel's updates full (1,000 ops each). */
+export const DEFAULT_RPC_MAX_IN_FLIGHT = 1024;
+/** As large as an HTTP body may be. */
+export const MAX_RPC_FRAME_BYTES = MAX_BODY_BYTES;
+/** Answers written but not yet taken by the client, before it is dropped as too slow. */
+export const MAX_RPC_BUFFERED_BYTES = 4 * 1024 * 1024;
+const MAX_PATH_CHARS = 512;
+const CLOSE_TOO_SLOW = 1013;
+const CLOSE_GOING_AWAY = 1001;
+
+export interface RpcRequest {
+  id: number;
+  method: 'GET' | 'POST';
+  path: string;
+  body: unknown;
+}
+
+/** What a route answered: the HTTP status and the JSON body (an error body for a failure). */
+export interface RouteAnswer {
+  status: number;
+  body: Json;
+}
+
+/** Runs one call through the HTTP API's routes; never rejects (failures are answers). */
+export type Dispatch = (method: 'GET' | 'POST', path: string, body: unknown) => Promise<RouteAnswer>;
+
+type Parsed = { ok: true; req: RpcRequest } | { ok: false; id: number | null; code: 'BAD_JSON' | 'BAD_REQUEST'; message: string };
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** One request frame, checked field by field; the id is kept when it is readable so the caller can match the refusal. */
+export function parseRpcRequest(text: string): Parsed {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { ok: false, id: null, code: 'BAD_JSON', message: 'frame is not valid JSON' };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, id: null, code: 'BAD_REQUEST', message: 'frame: expected an object' };
+  const o = v as Record<string, unknown>;
+  const id = isId(o['id']) ? o['id'] : null;
+  const refuse = (message: string): Parsed => ({ ok: false, id, code: 'BAD_REQUEST', message });
+  if (id === null) return refuse('id: expected a whole number from 0 to 2^53-1');
+  for (const k of Object.keys(o)) {
+    if (!['id', 'method', 'path', 'body'].includes(k)) return refuse(`${k}: unknown field (expected id, method, path, body)`);
+  }
+  const method = o['method'];
+  if (method !== 'GET' && method !== 'POST') return refuse('method: expected GET or POST');
+  const path = o['path'];
+  if (typeof path !== 'string' || !path.startsWith('/') || path.length > MAX_PATH_CHARS) {
+    return refuse(`path: expected a route such as /v1/payments (at most ${MAX_PATH_CHARS} characters)`);
+  }
+  if (method === 'GET' && o['body'] !== undefined) return refuse('body: a GET takes none');
+  return { ok: true, req: { id, method, path, body: method === 'POST' ? (o['body'] ?? {}) : undefined } };
+}
+
+export interface RpcChannel {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Sends every client a close frame, and cuts those that do not answer within a second. */
+  close(): Promise<void>;
+}
+
+export interface RpcLimits {
+  /** Calls one connection may have running (DEFAULT_RPC_MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  /** Unread answers before the client is dropped (MAX_RPC_BUFFERED_BYTES). */
+  maxBufferedBytes: number;
+}
+
+export interface RpcChannelOptions {
+  dispatch: Dispatch;
+  log: Logger;
+  limits?: Partial<RpcLimits>;
+}
+
+export function createRpcChannel(opts: RpcChannelOptions): RpcChannel {
+  const { dispatch, log } = opts;
+  const { maxInFlight, maxBufferedBytes }: RpcLimits = { maxInFlight: DEFAULT_RPC_MAX_IN_FLIGHT, maxBufferedBytes: MAX_RPC_BUFFERED_BYTES, ...opts.limits };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RPC_FRAME_BYTES, perMessageDeflate: false });
+
+  function serve(ws: WebSocket): void {
+    const inFlight = new Set<number>();
+    const answer = (id: number | null, a: RouteAnswer) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxBufferedBytes) {
+        log.warn('rpc client does not read its answers; dropping it');
+        ws.close(CLOSE_TOO_SLOW, 'too slow');
+        return;
+      }
+      ws.send(JSON.stringify({ id, status: a.status, body: a.body }));
+    };
+    const refuse = (id: number | null, status: number, code: string, message: string) => answer(id, { status, body: errorBody(code, message) });
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return refuse(null, 400, 'BAD_REQUEST', 'frames are JSON text, not binary');
+      const p = parseRpcRequest(data.toString());
+      if (!p.ok) return refuse(p.id, 400, p.code, p.message);
+      const { id, method, path, body } = p.req;
+      if (inFlight.has(id)) return refuse(id, 400, 'DUPLICATE_ID', `id ${id} is already in flight on this connection`);
+      if (inFlight.size >= maxInFlight) {
+        return refuse(id, 429, 'TOO_MANY_IN_FLIGHT', `at most ${maxInFlight} calls in flight per connection; wait for answers`);
+      }
+      inFlight.add(id);
+      void dispatch(method, path, body)
+        .catch((err: unknown): RouteAnswer => {
+          log.error({ err, method, path }, 'rpc call failed');
+          return { status: 500, body: errorBody('INTERNAL', 'internal error; see the node log') };
+        })
+        .then((a) => {
+          inFlight.delete(id);
+          answer(id, a);
+        });
+    });
+    ws.on('error', (err) => log.debug({ err: err.message }, 'rpc client error'));
+    log.debug('rpc client connected');
+  }
+
+  return {
+    upgrade(req, socket, head) {
+      wss.handleUpgrade(req, socket, head, serve);
+    },
+    async close() {
+      const closing = [...wss.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => ws.terminate(), 1000);
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            ws.close(CLOSE_GOING_AWAY, 'node stopping');
+          }),
+      );
+      await Promise.all(closing);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
