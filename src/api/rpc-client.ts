@@ -6,7 +6,7 @@ import type { Codec } from './codec.js';
 import { paymentResultCodec } from './codec.js';
 import { ApiClientError, oneLine } from './client-error.js';
 import { payRequestCodec } from './requests.js';
-import { DEFAULT_RPC_MAX_IN_FLIGHT, MAX_RPC_FRAME_BYTES, RPC_PATH, type RouteAnswer } from './rpc-server.js';
+import { DEFAULT_RPC_MAX_IN_FLIGHT, MAX_CALLS_PER_FRAME, MAX_RPC_FRAME_BYTES, RPC_PATH, type RouteAnswer } from './rpc-server.js';
 import type { PaymentResult } from './types.js';
 
 export interface RpcClientOptions {
@@ -39,7 +39,11 @@ export type PayOutcome = { ok: true; payment: PaymentResult } | { ok: false; err
 export class RpcClient {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
-  private readonly waiting: Waiting[] = [];
+  /** Calls past the window, oldest first from `waitingHead` (an index: shift() on a long array costs O(n)). */
+  private waiting: (Waiting | undefined)[] = [];
+  private waitingHead = 0;
+  /** Calls sent in this turn of the event loop, not yet written. */
+  private outbox: string[] = [];
   private closedWith: ApiClientError | undefined;
   private readonly maxInFlight: number;
 
@@ -55,7 +59,8 @@ export class RpcClient {
   static open(opts: RpcClientOptions): Promise<RpcClient> {
     const ws = new WebSocket(opts.url.replace(/^http/, 'ws') + RPC_PATH, {
       headers: { authorization: `Bearer ${opts.token}` },
-      maxPayload: 4 * MAX_RPC_FRAME_BYTES, // an answer (a list of channels) may be larger than a request
+      // a frame of answers (MAX_CALLS_PER_FRAME of them, lists of channels among them) may be far larger than a call
+      maxPayload: 64 * 1024 * 1024,
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
     });
@@ -130,6 +135,12 @@ export class RpcClient {
 
   private send(w: Waiting): void {
     const id = this.nextId++;
+    const text = JSON.stringify({ id, ...w.frame });
+    if (Buffer.byteLength(text) > MAX_RPC_FRAME_BYTES) {
+      // The node would close the connection on it, failing every other call in flight.
+      w.pending.reject(new ApiClientError(413, 'PAYLOAD_TOO_LARGE', `the call is larger than an RPC frame may be (${MAX_RPC_FRAME_BYTES} bytes)`));
+      return;
+    }
     const entry: Pending = { ...w.pending };
     entry.timer = setTimeout(() => {
       const reject = entry.reject;
@@ -139,30 +150,62 @@ export class RpcClient {
       reject(new ApiClientError(0, 'TIMEOUT', `the node at ${this.opts.url} did not answer within ${this.opts.timeoutMs / 1000} s (it may still finish the call)`));
     }, this.opts.timeoutMs);
     this.pending.set(id, entry);
-    this.ws.send(JSON.stringify({ id, ...w.frame }));
+    if (this.outbox.length === 0) setImmediate(() => this.flush());
+    this.outbox.push(text);
+  }
+
+  /** The calls made in this turn of the event loop, in as few frames as the frame bounds allow. */
+  private flush(): void {
+    const ready = this.outbox;
+    this.outbox = [];
+    if (this.closedWith) return;
+    let part: string[] = [];
+    let bytes = 2;
+    const sendPart = () => {
+      if (part.length > 0) this.ws.send(part.length === 1 ? part[0]! : `[${part.join(',')}]`);
+      part = [];
+      bytes = 2;
+    };
+    for (const text of ready) {
+      const size = Buffer.byteLength(text) + 1;
+      if (part.length === MAX_CALLS_PER_FRAME || bytes + size > MAX_RPC_FRAME_BYTES) sendPart();
+      part.push(text);
+      bytes += size;
+    }
+    sendPart();
   }
 
   private pump(): void {
-    while (this.pending.size < this.maxInFlight && this.waiting.length > 0 && !this.closedWith) this.send(this.waiting.shift()!);
+    while (this.pending.size < this.maxInFlight && this.waitingHead < this.waiting.length && !this.closedWith) {
+      const w = this.waiting[this.waitingHead]!;
+      this.waiting[this.waitingHead++] = undefined; // sent: let it be collected
+      this.send(w);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    }
   }
 
   private onAnswer(text: string, isBinary: boolean): void {
-    let a: { id?: unknown; status?: unknown; body?: unknown };
+    let frame: unknown;
     try {
-      a = isBinary ? {} : (JSON.parse(text) as typeof a);
+      frame = isBinary ? undefined : JSON.parse(text);
     } catch {
-      a = {};
+      frame = undefined;
     }
-    const p = typeof a.id === 'number' ? this.pending.get(a.id) : undefined;
-    if (!p || typeof a.status !== 'number') {
-      // Not an answer to a call of ours: the two sides no longer agree, so nothing more can be trusted.
-      this.ws.terminate();
-      this.closedWith ??= new ApiClientError(0, 'BAD_RESPONSE', `the node at ${this.opts.url} sent an RPC frame that answers no call`);
-      return;
+    for (const a of (Array.isArray(frame) ? frame : [frame]) as ({ id?: unknown; status?: unknown; body?: unknown } | undefined)[]) {
+      const p = typeof a?.id === 'number' ? this.pending.get(a.id) : undefined;
+      if (!a || !p || typeof a.status !== 'number') {
+        // Not an answer to a call of ours: the two sides no longer agree, so nothing more can be trusted.
+        this.closedWith ??= new ApiClientError(0, 'BAD_RESPONSE', `the node at ${this.opts.url} sent an RPC frame that answers no call`);
+        this.ws.terminate();
+        return;
+      }
+      this.pending.delete(a.id as number);
+      clearTimeout(p.timer);
+      p.resolve({ status: a.status, body: (a.body ?? null) as RouteAnswer['body'] });
     }
-    this.pending.delete(a.id as number);
-    clearTimeout(p.timer);
-    p.resolve({ status: a.status, body: (a.body ?? null) as RouteAnswer['body'] });
     this.pump();
   }
 
@@ -176,6 +219,8 @@ export class RpcClient {
       p.reject(e);
     }
     this.pending.clear();
-    for (const w of this.waiting.splice(0)) w.pending.reject(e);
+    for (const w of this.waiting.slice(this.waitingHead)) w?.pending.reject(e);
+    this.waiting = [];
+    this.waitingHead = 0;
   }
 }

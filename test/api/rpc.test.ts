@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
 import { ApiClient, ApiClientError } from '../../src/api/client.js';
-import { MAX_RPC_FRAME_BYTES, RPC_PATH, parseRpcRequest, type RpcLimits } from '../../src/api/rpc-server.js';
+import { MAX_CALLS_PER_FRAME, MAX_RPC_FRAME_BYTES, RPC_PATH, parseRpcFrame, type RpcLimits } from '../../src/api/rpc-server.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ApiError, type PaymentResult } from '../../src/api/types.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -49,14 +49,15 @@ interface Frame {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** A bare WebSocket to the RPC channel that collects every answer frame. */
+/** A bare WebSocket to the RPC channel that collects every answer (an array frame holds several). */
 async function raw(url: string): Promise<{ ws: WebSocket; frames: Frame[]; next(n: number): Promise<Frame[]>; closed: Promise<number> }> {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + RPC_PATH, { headers: { authorization: `Bearer ${TOKEN}` } });
   sockets.push(ws);
   const frames: Frame[] = [];
   const waiters: (() => void)[] = [];
   ws.on('message', (d) => {
-    frames.push(JSON.parse(d.toString()) as Frame);
+    const f = JSON.parse(d.toString()) as Frame | Frame[];
+    frames.push(...(Array.isArray(f) ? f : [f]));
     for (const w of waiters.splice(0)) w();
   });
   const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
@@ -214,13 +215,41 @@ describe('frames that are not requests', () => {
     expect(api.calls.map((x) => x.method)).toEqual(['wallet']);
   });
 
-  it('parseRpcRequest fills in a POST body and keeps a GET without one', () => {
-    expect(parseRpcRequest('{"id":0,"method":"POST","path":"/v1/peers/x/disconnect"}')).toEqual({
-      ok: true,
-      req: { id: 0, method: 'POST', path: '/v1/peers/x/disconnect', body: {} },
-    });
-    expect(parseRpcRequest(`{"id":${Number.MAX_SAFE_INTEGER},"method":"GET","path":"/v1/info"}`)).toMatchObject({ ok: true, req: { body: undefined } });
-    expect(parseRpcRequest(`{"id":${Number.MAX_SAFE_INTEGER + 1},"method":"GET","path":"/v1/info"}`)).toMatchObject({ ok: false, id: null });
+  it('parseRpcFrame fills in a POST body and keeps a GET without one', () => {
+    expect(parseRpcFrame('{"id":0,"method":"POST","path":"/v1/peers/x/disconnect"}')).toEqual([
+      { ok: true, req: { id: 0, method: 'POST', path: '/v1/peers/x/disconnect', body: {} } },
+    ]);
+    expect(parseRpcFrame(`{"id":${Number.MAX_SAFE_INTEGER},"method":"GET","path":"/v1/info"}`)).toMatchObject([{ ok: true, req: { body: undefined } }]);
+    expect(parseRpcFrame(`{"id":${Number.MAX_SAFE_INTEGER + 1},"method":"GET","path":"/v1/info"}`)).toMatchObject([{ ok: false, id: null }]);
+  });
+
+  it('a frame of many calls: each checked and answered on its own', async () => {
+    const { api, url } = await start();
+    const c = await raw(url);
+    const peer = nodeId();
+    c.ws.send(JSON.stringify([
+      { id: 1, method: 'POST', path: '/v1/payments', body: { peerId: peer, amount: '5' } },
+      { id: 2, method: 'POST', path: '/v1/payments', body: { peerId: peer, amount: 'five' } },
+      { id: 3, method: 'PUT', path: '/v1/payments' },
+      'not a call',
+      { id: 5, method: 'GET', path: '/v1/wallet' },
+    ]));
+    const got = await c.next(5);
+    const byId = (id: number | null) => got.filter((f) => f.id === id).map((f) => [f.status, f.body.error?.code ?? 'ok']);
+    expect(byId(1)).toEqual([[200, 'ok']]);
+    expect(byId(2)).toEqual([[400, 'BAD_REQUEST']]);
+    expect(byId(3)).toEqual([[400, 'BAD_REQUEST']]);
+    expect(byId(null)).toEqual([[400, 'BAD_REQUEST']]);
+    expect(byId(5)).toEqual([[200, 'ok']]);
+    expect(api.calls.map((x) => x.method)).toEqual(['pay', 'wallet']);
+  });
+
+  it.each([['empty', 0], ['too long', MAX_CALLS_PER_FRAME + 1]])('an array frame that is %s is refused whole', async (_what, n) => {
+    const { api, url } = await start();
+    const c = await raw(url);
+    c.ws.send(JSON.stringify(Array.from({ length: n }, (_, i) => ({ id: i, method: 'GET', path: '/v1/info' }))));
+    expect(await c.next(1)).toEqual([{ id: null, status: 400, body: { error: { code: 'BAD_REQUEST', message: expect.stringMatching(/array of 1 to 256 calls/) } } }]);
+    expect(api.calls).toEqual([]);
   });
 
   it('a binary frame is refused', async () => {
@@ -283,6 +312,16 @@ describe('bounds', () => {
     c.ws.send(pay(1, nodeId(), '1', { body: { pad: 'x'.repeat(MAX_RPC_FRAME_BYTES) } }));
     expect(await c.closed).toBe(1009);
     expect(api.calls).toEqual([]);
+  });
+
+  it('the client refuses a call larger than a frame itself, so the calls beside it survive', async () => {
+    const { api, client } = await start();
+    const rpc = await client.openRpc();
+    const big = rpc.call('POST', '/v1/payments', { pad: 'x'.repeat(MAX_RPC_FRAME_BYTES) });
+    const ok = rpc.pay({ peerId: api.peer, amount: 3n });
+    expect(await big.catch((e: unknown) => e)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect((await ok).amount).toBe(3n);
+    await rpc.close();
   });
 
   it('a client that does not read its answers is dropped (1013)', async () => {
