@@ -19,6 +19,7 @@ import { publicKeyOf, randomSecretKey, signMessage, verifyDigest, verifyMessage 
 import { sha256 } from '../src/crypto/hash.js';
 import { stateMessage, type ChannelState } from '../src/channel/state.js';
 import { ApiClient } from '../src/api/client.js';
+import { DEFAULT_RPC_MAX_IN_FLIGHT } from '../src/api/rpc-server.js';
 import { readApiUrl } from '../src/api/url-file.js';
 import { readToken } from '../src/api/token.js';
 import { benchRouteFinding } from './bench-routing.js';
@@ -301,8 +302,8 @@ async function streams(): Promise<void> {
 }
 
 /**
- * Payments through the control API's RPC channel (GET /v1/rpc): one WebSocket, up to the node's
- * bound of calls in flight, each payment still validated and answered on its own. Returns how many it paid.
+ * Payments through the control API's RPC channel (GET /v1/rpc): one WebSocket, as many calls in
+ * flight as the node allows one connection, each payment still validated and answered on its own. Returns how many it paid.
  */
 async function rpcThroughput(api: ApiClient, peerId: string, channelId: string): Promise<number> {
   const seqOf = async () => (await api.listChannels()).find((c) => c.channelId === channelId)!.seq;
@@ -321,7 +322,7 @@ async function rpcThroughput(api: ApiClient, peerId: string, channelId: string):
     record('apiPaymentsPerSec', total / secs, 'apiRpcPaymentsPerSec');
     record('apiRpcUpdatesPerSec', updates / secs);
     record('apiRpcPaymentsPerUpdate', total / updates);
-    line(`payments/s over RPC (${total.toLocaleString('en-US')}, 1,024 in flight)`, `${fmt(total / secs)} /s  (${(total / updates).toFixed(0)} payments per update, ${fmt(updates / secs)} updates/s)`);
+    line(`payments/s over RPC (${total.toLocaleString('en-US')}, ${DEFAULT_RPC_MAX_IN_FLIGHT.toLocaleString('en-US')} in flight)`, `${fmt(total / secs)} /s  (${(total / updates).toFixed(0)} payments per update, ${fmt(updates / secs)} updates/s)`);
     return total + 2_000;
   } finally {
     await rpc.close();
