@@ -22,7 +22,10 @@
 // |        |                           |                                               | calls in flight (rpc-server)|
 //
 // - Every request, the WebSocket upgrade included, needs `Authorization: Bearer <token>`; without it
-//   the answer is 401 and nothing else is looked at (not even whether the route exists).
+//   the answer is 401 and nothing else is looked at (not even whether the route exists). The
+//   dashboard's page and login (`/`, `/assets/*`, `/login`: see dashboard.ts) are the exception, and a
+//   browser holding a dashboard session may call every route from the dashboard's own pages.
+// - GET /metrics: Prometheus text (metrics.ts), when the node was started with metrics.
 // - Amounts and sequence numbers are exact decimal msat strings ("1500000") both ways; node ids are
 //   66 hex characters, channel ids 64, stream ids 32, answered in lowercase. `push` defaults to "0",
 //   `force` to false.
@@ -40,10 +43,15 @@ import { InputError } from '../crypto/bytes.js';
 import type { Json } from '../util/json-fields.js';
 import type { Logger } from '../util/log.js';
 import * as c from './codec.js';
+import { createDashboard } from './dashboard.js';
+import type { DashboardAuth } from './dashboard-auth.js';
+import type { WebFiles } from './dashboard-static.js';
 import { createEventFeed } from './event-feed.js';
 import { RPC_PATH, createRpcChannel, type RouteAnswer, type RpcLimits } from './rpc-server.js';
 import { parseChannelId, parseStreamId } from './fields.js';
-import { HttpError, UNAUTHORIZED, errorBody, isAuthorized, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
+import { HttpError, errorBody, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
+import { METRICS_PATH, type NodeMetrics } from './metrics.js';
+import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
 
@@ -172,6 +180,10 @@ export interface ApiServerOptions {
   port?: number;
   token: string;
   log: Logger;
+  /** Serve GET /metrics (behind the token). */
+  metrics?: NodeMetrics;
+  /** The dashboard's login codes and sessions, and its compiled files (tests pass their own). */
+  dashboard?: { auth?: DashboardAuth; web?: WebFiles };
   /** Bounds of the RPC channel (defaults in rpc-server.ts). */
   rpcLimits?: Partial<RpcLimits>;
 }
@@ -189,13 +201,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   if (token.length < 32) throw new Error('API token: too short to be a secret');
   const feed = createEventFeed({ api, log });
   const rpc = createRpcChannel({ dispatch: (method, path, body) => dispatchRoute(api, log, method, path, body), log, limits: opts.rpcLimits });
+  const dashboard = createDashboard({ token, bindHost: host, log, ...opts.dashboard });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const method = req.method ?? 'GET';
     const path = pathOf(req);
     try {
-      if (!isAuthorized(req.headers.authorization, token)) throw UNAUTHORIZED;
+      if (dashboard.serve(req, res, path)) return;
+      const denied = dashboard.authorize(req, { upgrade: false });
+      if (denied) throw denied;
+      if (opts.metrics && path === METRICS_PATH && method === 'GET') return await sendMetrics(res, opts.metrics, log);
       const { route: rt, params } = match(method, path);
       const body = rt.method === 'POST' ? await readJsonBody(req) : undefined;
       sendJson(res, 200, await rt.run(api, parseInput(rt, params, body)));
@@ -209,7 +225,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const server = createServer((req, res) => void handle(req, res));
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
-    if (!isAuthorized(req.headers.authorization, token)) return refuseUpgrade(socket, UNAUTHORIZED);
+    const denied = dashboard.authorize(req, { upgrade: true });
+    if (denied) return refuseUpgrade(socket, denied);
     if (pathOf(req) === RPC_PATH && req.method === 'GET') return rpc.upgrade(req, socket, head);
     if (pathOf(req) !== EVENTS_PATH) return refuseUpgrade(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${pathOf(req)}`));
     if (req.method !== 'GET') return refuseUpgrade(socket, new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET'));
@@ -225,6 +242,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   server.on('error', (err) => log.error({ err }, 'api server error'));
   const port = (server.address() as AddressInfo).port;
+  dashboard.listening(port);
   // The URL is for clients on this machine: a wildcard bind is reached through loopback.
   const dialHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runDemo } from '../demo/demo.js';
 import { runLedgerDemo } from '../demo/ledger-demo.js';
 import { parseDuration } from '../util/duration.js';
+import { waitForSignal } from './ledger-commands.js';
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -13,7 +14,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--mode <mode>', 'signed (a channel update per tick) or hashchain (a hash per tick)', 'signed')
     .option('--no-tty', 'print plain lines instead of a redrawn progress bar')
     .option('--ledger-only', 'only the ledger part: faucet, transfer, audit')
-    .action(async (o: { duration: string; rate: string; mode: string; tty: boolean; ledgerOnly?: boolean }) => {
+    .option('--dashboard', 'after the stream, keep the nodes and their dashboards running until Ctrl-C')
+    .action(async (o: { duration: string; rate: string; mode: string; tty: boolean; ledgerOnly?: boolean; dashboard?: boolean }) => {
       if (o.ledgerOnly) {
         await runLedgerDemo();
         return;
@@ -24,6 +26,7 @@ export function registerDemoCommand(program: Command): void {
         rate: o.rate,
         mode: o.mode,
         tty: o.tty === false ? false : process.stdout.isTTY === true,
+        keepRunning: o.dashboard ? waitForSignal : undefined,
       });
     });
 }

@@ -1,5 +1,6 @@
 // The `sluice` command line.
 import { Command, CommanderError } from 'commander';
+import { registerDashboardCommand } from './dashboard-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerNodeCommands } from './node-commands.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerNodeStartCommand(program);
   registerDemoCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -1,6 +1,8 @@
 // `sluice node start`: a node with its peer listener and its control API, until Ctrl-C.
 import type { Command } from 'commander';
 import { startApiServer, DEFAULT_API_PORT } from '../api/server.js';
+import { createMetrics } from '../api/metrics.js';
+import { startMetricsServer } from '../api/metrics-server.js';
 import { loadOrCreateToken } from '../api/token.js';
 import { removeApiUrl, writeApiUrl } from '../api/url-file.js';
 import { DEFAULT_LEDGER_URL } from '../ledger/client.js';
@@ -30,6 +32,7 @@ export function registerNodeStartCommand(program: Command): void {
     .option('--max-spend-per-peer-day <amount>', 'streams may pay one peer at most this much in any 24 hours')
     .option('--max-spend-per-peer-total <amount>', 'streams may pay one peer at most this much in total')
     .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
+    .option('--metrics-port <port>', 'also serve Prometheus /metrics without the token on this 127.0.0.1 port (it is always on the API port with the token)')
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
     .option('--log-json', 'log JSON lines', false)
     .action(async (o: Record<string, string | boolean | undefined>) => {
@@ -43,6 +46,7 @@ export function registerNodeStartCommand(program: Command): void {
         nodeLimits: { perDay: amountOpt('maxSpendPerDay', '--max-spend-per-day'), total: amountOpt('maxSpendTotal', '--max-spend-total') },
         peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
       };
+      const metrics = createMetrics({ log });
       if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
       const node = await SluiceNode.start({
         streams,
@@ -51,15 +55,22 @@ export function registerNodeStartCommand(program: Command): void {
         alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,
         listen: { host, port: parsePort(String(o['port'])) },
         log,
+        onStoreWrite: (ms) => metrics.observeStoreWrite(ms),
       });
+      metrics.attach(node);
       const token = await loadOrCreateToken(dataDir);
-      const api = await startApiServer({ api: node, host, port: parsePort(String(o['apiPort'])), token, log });
+      const api = await startApiServer({ api: metrics.instrument(node), host, port: parsePort(String(o['apiPort'])), token, log, metrics });
+      const metricsServer = typeof o['metricsPort'] === 'string' ? await startMetricsServer({ metrics, port: parsePort(o['metricsPort']), log }) : undefined;
       await writeApiUrl(dataDir, api.url);
       process.stdout.write(`node ${node.nodeId}\n  peers connect to ${node.nodeId}@${host}:${node.peerPort}\n  control API on ${api.url} (token in ${dataDir}/api-token)\n`);
+      process.stdout.write(`  dashboard at ${api.url}/ (run \`sluice dashboard --data-dir ${dataDir}\` for a login link)\n`);
+      if (metricsServer) process.stdout.write(`  metrics at ${metricsServer.url}\n`);
       await waitForSignal();
       log.info('stopping');
       await removeApiUrl(dataDir);
       await api.close();
+      await metricsServer?.close();
+      metrics.close();
       await node.stop();
     });
 }

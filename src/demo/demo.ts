@@ -12,6 +12,7 @@ import { Sluice } from '../sdk.js';
 import { formatRate, parseRate } from '../stream/rate.js';
 import { formatDuration } from '../util/duration.js';
 import { silentLogger } from '../util/log.js';
+import { startDemoDashboards, type DemoDashboards } from './demo-dashboard.js';
 
 export interface DemoOptions {
   durationMs: number;
@@ -20,6 +21,8 @@ export interface DemoOptions {
   /** Redraw one progress line (a terminal) or print plain lines (anything else). */
   tty?: boolean;
   out?: NodeJS.WritableStream;
+  /** After the stream, keep the nodes (and their dashboards) running until this resolves, then stop. */
+  keepRunning?: () => Promise<void>;
 }
 
 const CHANNEL_SAT = 500_000n;
@@ -33,6 +36,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const ledger = await startLedger({ dataDir: join(dir, 'ledger'), port: 0, blockTimeMs: 200, faucet: true, log: silentLogger() });
   const chain = await LedgerClient.connect({ url: ledger.url });
   const nodes: Sluice[] = [];
+  let dashboards: DemoDashboards | undefined;
   try {
     const fee = (await chain.info()).fee;
     say(`sluice demo: a ledger (${ledger.url}, 200 ms blocks, ${formatMsat(fee)} per transaction) and two nodes on loopback`);
@@ -42,6 +46,12 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     nodes.push(bob);
     say(`  alice ${alice.nodeId}`);
     say(`  bob   ${bob.nodeId}`);
+    dashboards = await startDemoDashboards([
+      { name: 'alice', dataDir: join(dir, 'alice'), sluice: alice },
+      { name: 'bob', dataDir: join(dir, 'bob'), sluice: bob },
+    ]);
+    say('  dashboards (open in a browser on this machine):');
+    for (const line of await dashboards.links()) say(line);
 
     await alice.faucet(`${2n * CHANNEL_SAT}sat`);
     say(`1. faucet: alice gets ${formatMsat(2n * CHANNEL_SAT * 1000n)} on the ledger`);
@@ -82,6 +92,14 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     render(metered.ticks, metered.paid, true);
     const paidView = await stream.view();
     say(`   stream ${paidView.status}: ${paidView.ticks} payments, ${formatMsat(paidView.paid)} paid by alice, ${formatMsat(metered.paid)} metered by bob`);
+    if (o.keepRunning) {
+      // A person clicks around now; whatever they do, the story's settlement no longer applies.
+      say('the nodes keep running with the channel open; new login links:');
+      for (const line of await dashboards.links()) say(line);
+      say('press Ctrl-C to stop them (the temporary directory is removed)');
+      await o.keepRunning();
+      return;
+    }
 
     const before = await alice.channels();
     say(`4. cooperative close at state ${before[0]!.seq}: alice ${formatMsat(before[0]!.localBalance)}, bob ${formatMsat(before[0]!.remoteBalance)}`);
@@ -97,6 +115,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     say(`   ledger audit: ${audit.ok ? 'ok' : 'MISMATCH'} (minted = balances + locked + fees)`);
     if (bobLedger !== metered.paid || !audit.ok) throw new Error('the settlement does not match the stream');
   } finally {
+    await dashboards?.close();
     for (const n of nodes) await n.stop().catch(() => undefined);
     await chain.close();
     await ledger.stop();

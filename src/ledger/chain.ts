@@ -5,7 +5,7 @@ import { sha256 } from '../crypto/hash.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { audit, type AuditReport } from './audit.js';
 import { eventToJson } from './records-json.js';
-import { applyTx, buildBlock, type TxContext } from './rules.js';
+import { applyTx, buildBlock, type TxContext, type WorkMeter } from './rules.js';
 import type { LedgerStore, StoredTx } from './store.js';
 import { txId, txToJson } from './tx-codec.js';
 import type { Block, LedgerEvent, LedgerParams, Tx, TxError } from './types.js';
@@ -31,6 +31,8 @@ export class Chain {
   private pending: Overlay;
   private mining: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(m: MinedBlock) => void>();
+  /** Work the rules have done since start (hashes for reveals), at submit and at block time. */
+  readonly work: WorkMeter = { hashes: 0 };
 
   private constructor(
     private readonly store: LedgerStore,
@@ -61,7 +63,7 @@ export class Chain {
   }
 
   private nextContext(): TxContext {
-    return { ...this.params, height: this.tipBlock.header.height + 1 };
+    return { ...this.params, height: this.tipBlock.header.height + 1, work: this.work };
   }
 
   /** Validate against the state after the pending transactions; accepted ones go into the next block. */

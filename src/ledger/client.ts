@@ -50,6 +50,8 @@ export interface ChannelNotice {
   txid: string;
   height: number;
   event: LedgerEvent;
+  /** The channel's record after the block (party subscriptions carry it). */
+  channel?: LedgerChannel;
 }
 
 export interface LedgerClientOptions {
@@ -153,14 +155,20 @@ export class LedgerClient {
   }
 
   private async resubscribe(): Promise<void> {
-    for (const sub of this.subs) {
-      try {
-        const r = (await this.request('subscribe', sub.params)) as { subscription: string };
-        sub.serverId = r.subscription;
-        this.byServerId.set(r.subscription, sub);
-      } catch {
-        // the next reconnect tries again
-      }
+    for (const sub of this.subs) await this.resubscribeOne(sub, 0);
+  }
+
+  /** Restore one subscription after a reconnect; a refusal is retried (with backoff) while connected. */
+  private async resubscribeOne(sub: Sub, attempt: number): Promise<void> {
+    const ws = this.ws;
+    try {
+      const r = (await this.request('subscribe', sub.params)) as { subscription: string };
+      sub.serverId = r.subscription;
+      this.byServerId.set(r.subscription, sub);
+    } catch {
+      // a lost connection restores every subscription when it comes back; on the same one, try again
+      if (this.closed || this.ws !== ws || !this.subs.has(sub)) return;
+      setTimeout(() => void this.resubscribeOne(sub, attempt + 1), Math.min(250 * 2 ** attempt, 5000)).unref();
     }
   }
 
@@ -172,8 +180,13 @@ export class LedgerClient {
       return;
     }
     if (msg['method'] === 'event') {
-      const params = msg['params'] as Record<string, unknown>;
-      this.byServerId.get(String(params['subscription']))?.onEvent(params);
+      const params = msg['params'] as Record<string, unknown> | undefined;
+      try {
+        // A notice we cannot read (or a listener that throws) must not throw out of the socket handler.
+        if (params) this.byServerId.get(String(params['subscription']))?.onEvent(params);
+      } catch {
+        // dropped: watchers reconcile against the ledger's records and do not rely on every notice
+      }
       return;
     }
     const p = this.pending.get(Number(msg['id']));
@@ -278,9 +291,15 @@ export class LedgerClient {
   }
 
   subscribeChannel(channelId: Uint8Array, onNotice: (n: ChannelNotice) => void): Promise<() => Promise<void>> {
-    return this.subscribe({ topic: 'channel', channelId: toHex(channelId) }, (p) => {
-      onNotice({ txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) });
-    });
+    return this.subscribe({ topic: 'channel', channelId: toHex(channelId) }, channelNotice(onNotice));
+  }
+
+  /**
+   * Events of every channel `party` is a party to: one subscription for all of a node's channels,
+   * however many. On one connection a block's events come before its block notice.
+   */
+  subscribeParty(party: Uint8Array, onNotice: (n: ChannelNotice) => void): Promise<() => Promise<void>> {
+    return this.subscribe({ topic: 'party', party: toHex(party) }, channelNotice(onNotice));
   }
 
   private async subscribe(params: JsonObject, onEvent: (p: Record<string, unknown>) => void): Promise<() => Promise<void>> {
@@ -329,6 +348,14 @@ export class LedgerClient {
   }
 }
 
+
+function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
+  return (p) => {
+    const n: ChannelNotice = { txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) };
+    if (p['channel'] !== undefined) n.channel = channelFromJson(p['channel']);
+    onNotice(n);
+  };
+}
 
 /** Wait for `p` but no longer than `ms`, without leaving a timer behind. */
 async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {

@@ -2,7 +2,7 @@
 import { toHex } from '../crypto/bytes.js';
 import { signedStateFromJson, signedStateToJson } from '../channel/state-json.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
-import type { Account, Block, LedgerChannel, LedgerEvent, Supply } from './types.js';
+import type { Account, Block, LedgerChannel, LedgerEvent, Reveal, Supply } from './types.js';
 
 export function accountToJson(a: Account): JsonObject {
   return { balance: a.balance.toString(), nonce: a.nonce };
@@ -29,11 +29,9 @@ export function channelToJson(c: LedgerChannel): JsonObject {
     b: toHex(c.b),
     capacity: c.capacity.toString(),
     locked: c.locked.toString(),
-    feesA: c.feesA.toString(),
-    feesB: c.feesB.toString(),
     status: c.status,
     openedHeight: c.openedHeight,
-    reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, v])),
+    reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, { depth: v.depth, preimage: toHex(v.preimage) }])),
   };
   if (c.latest) out['latest'] = signedStateToJson(c.latest);
   if (c.submittedBy) out['submittedBy'] = c.submittedBy;
@@ -52,16 +50,17 @@ export function channelFromJson(v: unknown): LedgerChannel {
   const o = asObject(v, 'channel');
   const status = str(o, 'status');
   if (status !== 'open' && status !== 'closing' && status !== 'closed') throw new Error(`bad channel status ${status}`);
-  const reveals: Record<number, number> = {};
-  for (const [k, d] of Object.entries(asObject(o['reveals'] ?? {}, 'reveals'))) reveals[Number(k)] = Number(d);
+  const reveals: Record<number, Reveal> = {};
+  for (const [k, v] of Object.entries(asObject(o['reveals'] ?? {}, 'reveals'))) {
+    const r = asObject(v, `reveals.${k}`);
+    reveals[Number(k)] = { depth: uintField(r, 'depth'), preimage: hexField(r, 'preimage') };
+  }
   const c: LedgerChannel = {
     channelId: hexField(o, 'channelId', 32),
     a: pubkeyField(o, 'a'),
     b: pubkeyField(o, 'b'),
     capacity: msatField(o, 'capacity'),
     locked: msatField(o, 'locked'),
-    feesA: msatField(o, 'feesA'),
-    feesB: msatField(o, 'feesB'),
     status,
     openedHeight: uintField(o, 'openedHeight'),
     reveals,

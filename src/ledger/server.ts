@@ -1,19 +1,51 @@
-// The ledger's WebSocket JSON-RPC 2.0 API: requests plus subscriptions to blocks and to one channel's
-// events. Bound to 127.0.0.1 by default. Every bad request gets a JSON-RPC error and changes nothing.
+// The ledger's WebSocket JSON-RPC 2.0 API: requests plus subscriptions (subscriptions.ts). Bound to
+// 127.0.0.1 by default. Every bad request gets a JSON-RPC error and changes nothing.
+//
+// What any ledger user can make it hold is bounded (LedgerLimits, docs/security.md): connections
+// (unfinished handshakes included), unfinished requests per connection (then the socket is paused),
+// subscriptions per connection, and bytes buffered for a subscriber that does not read. Requests run in
+// fair turns across connections (rpc-scheduler.ts), so a flood on one does not hold the others.
+import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { InputError, toHex } from '../crypto/bytes.js';
 import type { Logger } from '../util/log.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
-import { accountToJson, blockToJson, channelToJson, eventToJson, supplyToJson } from './records-json.js';
+import { accountToJson, blockToJson, channelToJson, supplyToJson } from './records-json.js';
 import { txFromJson } from './tx-codec.js';
 import { randomBytes } from 'node:crypto';
-import type { Chain, MinedBlock } from './chain.js';
+import type { Chain } from './chain.js';
+import { FairScheduler } from './rpc-scheduler.js';
+import { blockNotices, noticesFor, subscriptionFromParams, type Subscription } from './subscriptions.js';
 
 export const DEFAULT_LEDGER_PORT = 9700;
 export const MAX_REQUEST_BYTES = 256 * 1024;
-const MAX_SUBSCRIPTIONS = 256;
 const MAX_MINE_PER_CALL = 1000;
+
+/** What one ledger user can make the server hold. */
+export interface LedgerLimits {
+  /** Open sockets, WebSocket or still in the HTTP upgrade; past it a new socket is closed at once. */
+  maxConnections: number;
+  /** Requests queued or running per connection; at the bound the server stops reading that socket. */
+  maxPendingPerConnection: number;
+  /** Bytes of requests queued per connection (what arrives after the pause); past it the connection is dropped. */
+  maxQueuedBytesPerConnection: number;
+  /** Subscriptions per connection (a node needs two: blocks and its party). */
+  maxSubscriptionsPerConnection: number;
+  /** Bytes waiting to be sent to one connection; past it the connection is dropped (it does not read). */
+  maxBufferedBytes: number;
+  /** Time to complete the HTTP upgrade request. */
+  handshakeTimeoutMs: number;
+}
+
+export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
+  maxConnections: 1024,
+  maxPendingPerConnection: 256,
+  maxQueuedBytesPerConnection: 4 * MAX_REQUEST_BYTES,
+  maxSubscriptionsPerConnection: 64,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
+};
 
 /** JSON-RPC error codes: the standard ones, then ours (-32000 range). */
 export const RpcCode = {
@@ -33,11 +65,6 @@ export class RpcError extends Error {
   }
 }
 
-interface Subscription {
-  topic: 'blocks' | 'channel';
-  channelId?: string;
-}
-
 interface Conn {
   ws: WebSocket;
   subs: Map<string, Subscription>;
@@ -49,22 +76,44 @@ export interface LedgerServerOptions {
   port?: number;
   log: Logger;
   blockTimeMs: number;
+  limits?: Partial<LedgerLimits>;
+}
+
+export interface LedgerServerStats {
+  connections: number;
+  subscriptions: number;
+  pendingRequests: number;
 }
 
 export interface LedgerServer {
   port: number;
   url: string;
+  limits: LedgerLimits;
+  stats(): LedgerServerStats;
   close(): Promise<void>;
 }
 
 export async function startLedgerServer(opts: LedgerServerOptions): Promise<LedgerServer> {
   const { chain, log } = opts;
   const host = opts.host ?? '127.0.0.1';
+  const limits: LedgerLimits = { ...DEFAULT_LEDGER_LIMITS, ...opts.limits };
   const conns = new Set<Conn>();
-  const wss = new WebSocketServer({ host, port: opts.port ?? DEFAULT_LEDGER_PORT, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
+  // Unfinished handshakes are checked a few times per timeout (Node's default is every 30 s).
+  const http = createServer({ connectionsCheckingInterval: Math.max(50, Math.floor(limits.handshakeTimeoutMs / 4)) }, (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('the sluice ledger speaks JSON-RPC over WebSocket\n');
+  });
+  // net.Server drops sockets past maxConnections as they arrive: handshakes in progress count too.
+  http.maxConnections = limits.maxConnections;
+  // A socket idle before its upgrade is closed (ws clears this timeout on the sockets it takes over);
+  // one that trickles its headers is closed by headersTimeout.
+  http.timeout = limits.handshakeTimeoutMs;
+  http.headersTimeout = limits.handshakeTimeoutMs;
+  http.requestTimeout = limits.handshakeTimeoutMs;
+  const wss = new WebSocketServer({ server: http, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve);
-    wss.once('error', reject);
+    http.once('listening', resolve);
+    http.once('error', reject);
+    http.listen(opts.port ?? DEFAULT_LEDGER_PORT, host);
   });
 
   const methods: Record<string, (params: Record<string, unknown>, conn: Conn) => Json | Promise<Json>> = {
@@ -133,12 +182,12 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       return { ok: a.ok, minted: a.minted.toString(), balances: a.balances.toString(), locked: a.locked.toString(), fees: a.fees.toString(), negativeAccounts: a.negativeAccounts };
     },
     subscribe: (p, conn) => {
-      if (conn.subs.size >= MAX_SUBSCRIPTIONS) throw new RpcError(RpcCode.INVALID_PARAMS, 'too many subscriptions on this connection');
-      const topic = str(p, 'topic');
+      if (conn.subs.size >= limits.maxSubscriptionsPerConnection) {
+        throw new RpcError(RpcCode.INVALID_PARAMS, `too many subscriptions on this connection (at most ${limits.maxSubscriptionsPerConnection}; topic "party" covers all of a key's channels)`);
+      }
+      const sub = subscriptionFromParams(p);
       const id = randomBytes(8).toString('hex');
-      if (topic === 'blocks') conn.subs.set(id, { topic });
-      else if (topic === 'channel') conn.subs.set(id, { topic, channelId: toHex(hexField(p, 'channelId', 32)) });
-      else throw new RpcError(RpcCode.INVALID_PARAMS, 'topic: expected "blocks" or "channel"');
+      conn.subs.set(id, sub);
       return { subscription: id };
     },
     unsubscribe: (p, conn) => ({ removed: conn.subs.delete(str(p, 'subscription')) }),
@@ -169,30 +218,72 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     }
   }
 
+  const send = (conn: Conn, msg: JsonObject) => {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (conn.ws.bufferedAmount > limits.maxBufferedBytes) {
+      log.warn({ buffered: conn.ws.bufferedAmount }, 'ledger client does not read what it is sent; dropping it');
+      conn.ws.terminate();
+      return;
+    }
+    conn.ws.send(JSON.stringify(msg));
+  };
+
+  const scheduler = new FairScheduler<Conn>({
+    maxPending: limits.maxPendingPerConnection,
+    maxQueuedBytes: limits.maxQueuedBytesPerConnection,
+    run: async (conn, raw) => {
+      const reply = await handle(conn, raw);
+      if (reply) send(conn, reply);
+    },
+    pause: (conn) => conn.ws.pause(),
+    resume: (conn) => conn.ws.resume(),
+    overflow: (conn) => {
+      log.warn('ledger client kept sending past its bound of unfinished requests; dropping it');
+      conn.ws.close(1008, 'too many unfinished requests');
+    },
+  });
+
   wss.on('connection', (ws) => {
     const conn: Conn = { ws, subs: new Map() };
     conns.add(conn);
     ws.on('message', (data, isBinary) => {
-      const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-      void handle(conn, text).then((reply) => {
-        if (reply && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
-      });
+      scheduler.enqueue(conn, isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
     });
-    ws.on('close', () => conns.delete(conn));
+    ws.on('close', () => {
+      conns.delete(conn);
+      scheduler.drop(conn);
+    });
     ws.on('error', (err) => log.debug({ err: err.message }, 'ledger client connection error'));
   });
 
-  const unsubscribe = chain.onBlock((m) => publish(conns, m));
+  const unsubscribe = chain.onBlock((m) => {
+    const notices = blockNotices(m, (id) => chain.state.channel(id));
+    for (const conn of conns) {
+      for (const params of noticesFor(conn.subs, notices)) send(conn, { jsonrpc: '2.0', method: 'event', params });
+    }
+  });
 
-  const port = (wss.address() as AddressInfo).port;
+  const port = (http.address() as AddressInfo).port;
   log.info({ url: `ws://${host}:${port}` }, 'ledger API listening');
   return {
     port,
     url: `ws://${host}:${port}`,
+    limits,
+    stats: () => {
+      let subscriptions = 0;
+      let pendingRequests = 0;
+      for (const c of conns) {
+        subscriptions += c.subs.size;
+        pendingRequests += scheduler.pending(c);
+      }
+      return { connections: conns.size, subscriptions, pendingRequests };
+    },
     close: async () => {
       unsubscribe();
       for (const c of conns) c.ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
 }
@@ -201,27 +292,4 @@ function errorReply(id: Json, code: number, message: string, data?: Json): JsonO
   const error: JsonObject = { code, message };
   if (data !== undefined) error['data'] = data;
   return { jsonrpc: '2.0', id, error };
-}
-
-function publish(conns: Set<Conn>, m: MinedBlock): void {
-  const blockJson = blockToJson(m.block);
-  const height = m.block.header.height;
-  for (const conn of conns) {
-    if (conn.ws.readyState !== conn.ws.OPEN) continue;
-    for (const [subscription, sub] of conn.subs) {
-      if (sub.topic === 'blocks') {
-        notify(conn, { subscription, block: blockJson });
-        continue;
-      }
-      for (const a of m.applied) {
-        for (const e of a.events) {
-          if (toHex(e.channelId) === sub.channelId) notify(conn, { subscription, txid: a.txid, height, event: eventToJson(e) });
-        }
-      }
-    }
-  }
-}
-
-function notify(conn: Conn, params: JsonObject): void {
-  conn.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'event', params }));
 }

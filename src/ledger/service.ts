@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Msat } from '../money.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { Chain } from './chain.js';
-import { startLedgerServer, DEFAULT_LEDGER_PORT } from './server.js';
+import { startLedgerServer, DEFAULT_LEDGER_PORT, type LedgerLimits, type LedgerServerStats } from './server.js';
 import { LedgerStore } from './store.js';
 
 export const DEFAULT_CHAIN_ID = 'sluice-simnet';
@@ -22,12 +22,17 @@ export interface LedgerServiceOptions {
   faucet?: boolean;
   chainId?: string;
   log?: Logger;
+  /** Bounds on what ledger users can make the server hold (defaults: DEFAULT_LEDGER_LIMITS). */
+  limits?: Partial<LedgerLimits>;
 }
 
 export interface LedgerService {
   url: string;
   port: number;
   chain: Chain;
+  limits: LedgerLimits;
+  /** Connections, subscriptions and unfinished requests the API server holds now. */
+  stats(): LedgerServerStats;
   stop(): Promise<void>;
 }
 
@@ -52,7 +57,7 @@ export async function startLedger(opts: LedgerServiceOptions): Promise<LedgerSer
   const blockTimeMs = opts.blockTimeMs ?? 1000;
   let server;
   try {
-    server = await startLedgerServer({ chain, host: opts.host, port: opts.port ?? DEFAULT_LEDGER_PORT, log, blockTimeMs });
+    server = await startLedgerServer({ chain, host: opts.host, port: opts.port ?? DEFAULT_LEDGER_PORT, log, blockTimeMs, limits: opts.limits });
   } catch (e) {
     await store.close();
     throw e;
@@ -81,6 +86,8 @@ export async function startLedger(opts: LedgerServiceOptions): Promise<LedgerSer
     url: server.url,
     port: server.port,
     chain,
+    limits: server.limits,
+    stats: () => server.stats(),
     stop: async () => {
       stopping = true;
       if (timer) clearTimeout(timer);

@@ -16,11 +16,11 @@ export interface LedgerChannel {
   a: PublicKey; // opener
   b: PublicKey;
   capacity: Msat;
-  /** Capacity less the fees already charged to the channel's funds: what payouts will share. */
+  /**
+   * What the channel holds on the ledger: its capacity until it closes, 0 after. Fees never come out of
+   * it (every transaction pays its fee from its sender's account), so payouts share all of it.
+   */
   locked: Msat;
-  /** Fees charged to each side's payout (the opener pays open/close fees, as in Lightning). */
-  feesA: Msat;
-  feesB: Msat;
   status: ChannelStatus;
   openedHeight: number;
   /** The state under adjudication (set by a unilateral close, replaced by disputes). */
@@ -32,11 +32,17 @@ export interface LedgerChannel {
   /** The closing side, once the state under adjudication is two or more updates past its own: it forfeits its balance. */
   penalized?: Side;
   deadlineHeight?: number;
-  /** Deepest hash-chain depth shown for each hash-chain lock id. */
-  reveals: Record<number, number>;
+  /** Deepest hash-chain depth shown for each hash-chain lock id, with its preimage (the next reveal is checked from it). */
+  reveals: Record<number, Reveal>;
   closedHeight?: number;
   payoutA?: Msat;
   payoutB?: Msat;
+}
+
+export interface Reveal {
+  depth: number;
+  /** x with sha256^depth(x) == the lock's root. */
+  preimage: Uint8Array;
 }
 
 export interface Supply {
@@ -110,6 +116,7 @@ export type TxErrorCode =
   | 'WINDOW_CLOSED'
   | 'WINDOW_OPEN'
   | 'BAD_PREIMAGE'
+  | 'TOO_MUCH_WORK'
   | 'ALREADY_REGISTERED';
 
 export interface TxError {

@@ -8,6 +8,7 @@ import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { localBalance, remoteBalance } from '../channel/machine.js';
 import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import type { LedgerChannel } from '../ledger/types.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
@@ -15,6 +16,7 @@ import { ChannelManager } from './channels.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
 import { NodeStore } from './store.js';
+import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
@@ -35,6 +37,8 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** Told how long each durable store write took (the metrics' store latency). */
+  onStoreWrite?: (ms: number) => void;
 }
 
 function viewStatus(s: MachineStatus): ChannelStatus {
@@ -106,9 +110,9 @@ export class SluiceNode implements NodeApi {
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
-    const store = new NodeStore(join(opts.dataDir, 'db'));
+    const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
     await store.open();
-    const wallet = new Wallet(ledger, info.chainId, identity.secretKey, identity.nodeId);
+    const wallet = new Wallet({ ledger, chainId: info.chainId, secretKey: identity.secretKey, address: identity.nodeId, log });
     // The pieces refer to each other through the node; `self` is filled in below.
     let self!: SluiceNode;
     const peers = new PeerManager({
@@ -133,8 +137,9 @@ export class SluiceNode implements NodeApi {
     });
     const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
     const watcher = new Watcher({
-      ledger, log,
+      ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
+      channel: (id) => channels.channels.get(id),
       dispatch: (id, ev) => channels.dispatch(id, ev),
       onHeight: (h) => {
         self.height = h;
@@ -223,19 +228,20 @@ export class SluiceNode implements NodeApi {
   private async revealOnLedger(ch: Channel): Promise<void> {
     if (this.streams.revealsFor(ch).length === 0) return;
     // Reveals are accepted while the ledger adjudicates the close: wait until it does.
-    let adjudicated: Channel['signed']['state']['locks'] | undefined;
+    let adjudicated: LedgerChannel | undefined;
     for (let i = 0; i < 600 && !adjudicated; i++) {
       const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
       if (lc?.status === 'closed') return;
-      if (lc?.status === 'closing') adjudicated = lc.latest!.state.locks;
+      if (lc?.status === 'closing') adjudicated = lc;
       else await new Promise((r) => setTimeout(r, 50));
     }
     if (!adjudicated) return;
     const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
-    for (const r of this.streams.revealsFor(latest, adjudicated)) {
+    for (const r of this.streams.revealsFor(latest, adjudicated.latest!.state.locks)) {
       try {
-        const txid = await this.account.submit({ kind: 'reveal', channelId: ch.channelId, lockId: r.lockId, preimage: r.preimage, depth: r.depth });
-        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txid }, 'revealed hash-chain ticks to the ledger');
+        // in steps if the ledger's per-request bound needs it (docs/ledger.md)
+        const txids = await this.account.reveal({ channelId: ch.channelId, ...r, shownDepth: adjudicated.reveals[r.lockId]?.depth ?? 0 });
+        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txids }, 'revealed hash-chain ticks to the ledger');
       } catch (e) {
         this.log.warn({ channel: toHex(ch.channelId).slice(0, 16), err: (e as Error).message }, 'hash-chain reveal refused');
       }

@@ -75,6 +75,8 @@ describe('a hostile peer', () => {
     const me = publicKeyOf(sk);
     const ledger = await LedgerClient.connect({ url: c.ledgerUrl });
     await ledger.waitForTx(await ledger.faucet(me, 2_000_000_000n));
+    // bob pays for the force close he will send from his own ledger account (every fee is its sender's)
+    await ledger.waitForTx(await ledger.faucet(fromHex(bob.id), 1_000_000n));
     const { s, inbox, closed } = await session(sk);
     const channelId = randomBytes(32);
     const capacity = 1_000_000_000n;

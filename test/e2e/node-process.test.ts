@@ -16,9 +16,14 @@ async function channelOf(n: NodeProc): Promise<ChannelJson> {
   return list[0]!;
 }
 
-async function ledgerBalance(c: Cluster, id: string): Promise<bigint> {
+async function ledgerAccount(c: Cluster, id: string): Promise<{ balance: bigint; nonce: number }> {
   const r = await c.ledgerCli(['ledger', 'balance', id, '--json']);
-  return BigInt((JSON.parse(r.stdout) as { balance: string }).balance);
+  const o = JSON.parse(r.stdout) as { balance: string; nonce: number };
+  return { balance: BigInt(o.balance), nonce: o.nonce };
+}
+
+async function ledgerBalance(c: Cluster, id: string): Promise<bigint> {
+  return (await ledgerAccount(c, id)).balance;
 }
 
 async function openChannel(c: Cluster, capacity = '1000000sat'): Promise<{ a: NodeProc; b: NodeProc; channelId: string }> {
@@ -109,6 +114,9 @@ describe('nodes as processes', () => {
   it('a stale unilateral close is disputed by the watcher and the cheater forfeits its balance', async () => {
     c = await cluster({ disputeBlocks: 20 });
     const { a, b, channelId } = await openChannel(c);
+    // every ledger transaction pays its fee from its sender's account: bob keeps some for disputes
+    const BOB_FUNDS = 10_000_000n;
+    expect((await b.cli(['wallet', 'faucet', `${BOB_FUNDS}msat`])).code).toBe(0);
     for (let i = 0; i < 3; i++) await (await a.api()).pay({ peerId: b.id, amount: 10_000_000n });
     await c.stop(a);
     await c.backup(a, `${c.root}/alice-backup`);
@@ -125,9 +133,15 @@ describe('nodes as processes', () => {
     expect(forced.code).toBe(0);
     await c.start(b); // bob's watcher finds the stale close and disputes within the window
     await until(async () => (await channelOf(b)).status === 'closed', 40_000, 'the channel to settle');
-    // bob had 60,000 sat in the channel; alice's 940,000 sat are forfeited to him. The opener's fees
-    // (close, settle) and the dispute fee fall on alice's side, which is empty, so they come out of bob's.
-    expect(await ledgerBalance(c, b.id)).toBe(1_000_000_000n - 3n * FEE);
-    expect(await ledgerBalance(c, a.id)).toBe(2_000_000_000n - 1_000_000_000n - FEE);
+    // bob had 60,000 sat in the channel; alice's 940,000 sat are forfeited to him: he is paid the whole
+    // capacity. Each side paid the fees of what it sent from its own account (bob: the dispute, and the
+    // settle if his landed first; alice: open, close, perhaps the settle): nonce x fee.
+    const [bob, alice] = [await ledgerAccount(c, b.id), await ledgerAccount(c, a.id)];
+    expect(bob.nonce).toBeGreaterThanOrEqual(1);
+    expect(bob.balance).toBe(BOB_FUNDS + 1_000_000_000n - BigInt(bob.nonce) * FEE);
+    expect(alice.nonce).toBeGreaterThanOrEqual(2);
+    expect(alice.balance).toBe(2_000_000_000n - 1_000_000_000n - BigInt(alice.nonce) * FEE);
+    expect(bob.nonce + alice.nonce).toBe(4); // open, stale close, dispute, one settle (the other is refused free)
+    expect((await c.ledgerCli(['ledger', 'audit'])).stdout).toMatch(/^ok/);
   });
 });

@@ -26,6 +26,8 @@ export interface NodeProc {
   id: string;
   target: string; // id@127.0.0.1:port
   proc?: Running;
+  /** More `node start` options (e.g. --metrics-port), on every start. */
+  extraArgs: string[];
   api(): Promise<ApiClient>;
   cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   cliJson<T = Record<string, unknown>>(args: string[]): Promise<T>;
@@ -35,7 +37,7 @@ export interface Cluster {
   root: string;
   ledgerUrl: string;
   ledger: Running;
-  node(name: string): Promise<NodeProc>;
+  node(name: string, extraArgs?: string[]): Promise<NodeProc>;
   start(n: NodeProc): Promise<void>;
   stop(n: NodeProc, signal?: NodeJS.Signals): Promise<void>;
   backup(n: NodeProc, to: string): Promise<void>;
@@ -56,10 +58,10 @@ export async function cluster(opts: { blockTime?: string; disputeBlocks?: number
     root: tmp.dir,
     ledgerUrl,
     ledger,
-    async node(name) {
+    async node(name, extraArgs = []) {
       const dir = join(tmp.dir, name);
       const n: NodeProc = {
-        name, dir, port: await freePort(), apiPort: await freePort(), id: '', target: '',
+        name, dir, port: await freePort(), apiPort: await freePort(), id: '', target: '', extraArgs,
         async api() {
           return new ApiClient({ url: (await readFile(join(dir, 'api-url'), 'utf8')).trim(), token: (await readFile(join(dir, 'api-token'), 'utf8')).trim() });
         },
@@ -75,7 +77,7 @@ export async function cluster(opts: { blockTime?: string; disputeBlocks?: number
       return n;
     },
     async start(n) {
-      n.proc = startSluice(['node', 'start', '--data-dir', n.dir, '--port', String(n.port), '--api-port', String(n.apiPort), '--ledger', ledgerUrl, '--alias', n.name, '--log-level', 'warn']);
+      n.proc = startSluice(['node', 'start', '--data-dir', n.dir, '--port', String(n.port), '--api-port', String(n.apiPort), '--ledger', ledgerUrl, '--alias', n.name, '--log-level', 'warn', ...n.extraArgs]);
       const m = await n.proc.waitFor(/peers connect to (([0-9a-f]{66})@\S+)/);
       n.target = m[1]!;
       n.id = m[2]!;
@@ -100,6 +102,18 @@ export async function cluster(opts: { blockTime?: string; disputeBlocks?: number
     },
   };
   return c;
+}
+
+/** alice and bob as real processes, alice funded with 2,000,000 sat and a 1,000,000 sat channel to bob. */
+export async function channelPair(c: Cluster, opts: { aliceArgs?: string[] } = {}) {
+  const alice = await c.node('alice', opts.aliceArgs);
+  const bob = await c.node('bob');
+  const aliceApi = await alice.api();
+  const bobApi = await bob.api();
+  await aliceApi.faucet(2_000_000_000n);
+  await aliceApi.connectPeer(bob.target);
+  await aliceApi.openChannel({ peerId: bob.id, capacity: 1_000_000_000n, push: 0n });
+  return { alice, bob, aliceApi, bobApi };
 }
 
 export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {

@@ -1,72 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '../../src/crypto/hash.js';
-import { applyTx, type TxContext } from '../../src/ledger/rules.js';
-import { hashChain } from '../../src/crypto/hash.js';
+import { hashChain, sha256 } from '../../src/crypto/hash.js';
 import { audit } from '../../src/ledger/audit.js';
-import { MemoryState } from '../../src/ledger/view.js';
 import type { Tx, TxErrorCode } from '../../src/ledger/types.js';
 import type { Lock } from '../../src/channel/state.js';
-import { bothSign, ctx, faucetTx, must, newChannelId, party, signed, state, type Party } from '../helpers/ledger-fixture.js';
-
-const FEE = 200_000n;
-const CAP = 1_000_000_000n; // 1M sat
-
-interface World {
-  st: MemoryState;
-  a: Party;
-  b: Party;
-  eve: Party;
-  id: Uint8Array;
-  nonce: Map<Party, number>;
-}
-
-function nextNonce(w: World, p: Party): number {
-  const n = w.nonce.get(p) ?? 0;
-  w.nonce.set(p, n + 1);
-  return n;
-}
-
-/** A funded, opened channel A->B with state 0 = (CAP - 100k sat pushed... ) kept simple: all to A. */
-function world(opts: { open?: boolean; push?: bigint } = {}): World {
-  const st = new MemoryState();
-  const a = party();
-  const b = party();
-  const eve = party();
-  const w: World = { st, a, b, eve, id: newChannelId(), nonce: new Map() };
-  must(st, faucetTx(a.pk, 5_000_000_000n), ctx(1));
-  must(st, faucetTx(eve.pk, 1_000_000_000n), ctx(1));
-  if (opts.open ?? true) {
-    const push = opts.push ?? 0n;
-    const s0 = bothSign(state(w.id, 0n, CAP - push, push), a, b);
-    must(st, signed(a, nextNonce(w, a), { kind: 'open', channelId: w.id, peer: b.pk, capacity: CAP, state: s0 }), ctx(2));
-  }
-  return w;
-}
-
-function expectReject(w: World, tx: Tx, c: TxContext, code: TxErrorCode): void {
-  const before = JSON.stringify([...w.st.accounts.entries()].map(([k, v]) => [k, String(v.balance), v.nonce]));
-  const r = applyTx(w.st, tx, c);
-  expect(r.ok ? 'accepted' : r.error.code).toBe(code);
-  // a rejection returns no writes, so the state cannot have changed
-  const after = JSON.stringify([...w.st.accounts.entries()].map(([k, v]) => [k, String(v.balance), v.nonce]));
-  expect(after).toBe(before);
-}
-
-function accept(w: World, tx: Tx, c: TxContext) {
-  const r = applyTx(w.st, tx, c);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  w.st.apply(r.writes);
-  expect(audit(w.st).ok).toBe(true);
-  return r.events;
-}
-
-const bal = (w: World, p: Party) => w.st.account(p.pk).balance;
-
-function closing(w: World, by: Party, seq: bigint, a: bigint, b: bigint, height = 5, locks: Lock[] = [], fee = FEE) {
-  const s = bothSign(state(w.id, seq, a, b, { locks }), w.a, w.b);
-  return accept(w, signed(by, nextNonce(w, by), { kind: 'forceClose', channelId: w.id, state: s }), ctx(height, { fee }));
-}
+import { bothSign, ctx, faucetTx, newChannelId, party, signed, state } from '../helpers/ledger-fixture.js';
+import { B_FUNDS, CAP, FEE, accept, bal, closing, expectReject, nextNonce, world, type World } from './world.js';
 
 describe('faucet and transfer', () => {
   it('mints with the faucet on, refuses with it off', () => {
@@ -79,7 +18,7 @@ describe('faucet and transfer', () => {
   it('moves amount and takes the fee', () => {
     const w = world({ open: false });
     accept(w, signed(w.a, 0, { kind: 'transfer', to: w.b.pk, amount: 1000n }), ctx(3));
-    expect(bal(w, w.b)).toBe(1000n);
+    expect(bal(w, w.b)).toBe(B_FUNDS + 1000n);
     expect(bal(w, w.a)).toBe(5_000_000_000n - 1000n - FEE);
     expect(w.st.account(w.a.pk).nonce).toBe(1);
     expect(w.st.supply().fees).toBe(FEE);
@@ -92,7 +31,7 @@ describe('faucet and transfer', () => {
     ['nonce from the future', (w) => signed(w.a, 5, { kind: 'transfer', to: w.b.pk, amount: 1n }), 'BAD_NONCE'],
     ['overdraft', (w) => signed(w.a, 0, { kind: 'transfer', to: w.b.pk, amount: 5_000_000_000n }), 'INSUFFICIENT_FUNDS'],
     ['zero amount', (w) => signed(w.a, 0, { kind: 'transfer', to: w.b.pk, amount: 0n }), 'MALFORMED'],
-    ['no balance at all', (w) => signed(w.b, 0, { kind: 'transfer', to: w.a.pk, amount: 1n }), 'INSUFFICIENT_FUNDS'],
+    ['no balance at all', () => signed(party(), 0, { kind: 'transfer', to: party().pk, amount: 1n }), 'INSUFFICIENT_FUNDS'],
   ];
   it.each(table)('rejects: %s', (_name, make, code) => {
     const w = world({ open: false });
@@ -142,12 +81,12 @@ describe('open', () => {
 });
 
 describe('cooperative close', () => {
-  it('pays both sides at once, the opener paying the fee', () => {
+  it('pays both sides exactly their balances at once, its submitter paying the fee from its account', () => {
     const w = world();
     const fin = bothSign(state(w.id, 7n, 600_000_000n, 400_000_000n, { closing: true }), w.a, w.b);
     const events = accept(w, signed(w.b, 0, { kind: 'close', channelId: w.id, state: fin }), ctx(5));
-    expect(bal(w, w.b)).toBe(400_000_000n);
-    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 600_000_000n - FEE);
+    expect(bal(w, w.b)).toBe(B_FUNDS - FEE + 400_000_000n);
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 600_000_000n);
     expect(w.st.channel(w.id)!.status).toBe('closed');
     expect(events[0]!.kind).toBe('channelClosed');
   });
@@ -174,9 +113,9 @@ describe('unilateral close, dispute and settle', () => {
     expectReject(w, signed(w.b, nextNonce(w, w.b), { kind: 'settle', channelId: w.id }), ctx(14), 'WINDOW_OPEN');
     w.nonce.set(w.b, 1);
     accept(w, signed(w.eve, 0, { kind: 'settle', channelId: w.id }), ctx(15));
-    expect(bal(w, w.b)).toBe(300_000_000n);
-    // the opener paid open, close and settle fees
-    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 700_000_000n - 2n * FEE);
+    // each side gets its balance; the fees fell on who sent: B the close, eve the settle, A the open
+    expect(bal(w, w.b)).toBe(B_FUNDS - FEE + 300_000_000n);
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 700_000_000n);
   });
 
   it('penalizes a stale close: the newer state wins and the cheater forfeits its balance', () => {
@@ -187,10 +126,9 @@ describe('unilateral close, dispute and settle', () => {
     const ev = accept(w, signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: newer }), ctx(8));
     expect(ev[0]).toMatchObject({ kind: 'channelDisputed', penalized: 'A' });
     accept(w, signed(w.b, 1, { kind: 'settle', channelId: w.id }), ctx(15));
-    // B gets everything that was not paid as fees: A's balance was forfeited; A's fees (close, settle) came
-    // out of its (now zero) payout, so they were taken from B's side, and the dispute fee was A's too.
-    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE);
-    expect(bal(w, w.b)).toBe(CAP - 3n * FEE);
+    // B gets the whole capacity (its balance and A's forfeited one); each paid its own fees
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE - FEE);
+    expect(bal(w, w.b)).toBe(B_FUNDS - 2n * FEE + CAP);
   });
 
   it('replaces a state one behind without a penalty (an unacknowledged update is not cheating)', () => {
@@ -202,9 +140,9 @@ describe('unilateral close, dispute and settle', () => {
     expect(ev[0]).toMatchObject({ kind: 'channelDisputed' });
     expect((ev[0] as { penalized?: string }).penalized).toBeUndefined();
     accept(w, signed(w.b, 1, { kind: 'settle', channelId: w.id }), ctx(15));
-    expect(bal(w, w.b)).toBe(200_000_000n);
-    // A paid open, close and settle; the stale submitter also paid the dispute fee
-    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 800_000_000n - 3n * FEE);
+    expect(bal(w, w.b)).toBe(B_FUNDS - 2n * FEE + 200_000_000n);
+    // A paid its open and its close; B's dispute and settle were B's
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + 800_000_000n - FEE);
   });
 
   it('lets a watchtower dispute without locking out the honest side, and the newest state wins', () => {
@@ -219,7 +157,10 @@ describe('unilateral close, dispute and settle', () => {
     expect(ch.latest!.state.seq).toBe(10n);
     expect(ch.submittedBy).toBe('A');
     expect(ch.penalized).toBe('A');
-    expect(ch.feesA).toBe(3n * FEE); // the close and both disputes: the closing side pays them
+    // each dispute was paid by its sender, nothing by the channel
+    expect(ch.locked).toBe(CAP);
+    expect(bal(w, w.eve)).toBe(1_000_000_000n - FEE);
+    expect(bal(w, w.b)).toBe(B_FUNDS - FEE);
   });
 
   it('keeps the penalty once earned, even if the closer later shows an even newer state', () => {
@@ -229,7 +170,7 @@ describe('unilateral close, dispute and settle', () => {
     accept(w, signed(w.b, 0, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 10n, 500_000_000n, 500_000_000n), w.a, w.b) }), ctx(6));
     accept(w, signed(w.a, 2, { kind: 'dispute', channelId: w.id, state: bothSign(state(w.id, 11n, 499_000_000n, 501_000_000n), w.a, w.b) }), ctx(7));
     expect(w.st.channel(w.id)!.penalized).toBe('A');
-    expect(w.st.channel(w.id)!.feesB).toBe(0n);
+    expect(w.st.channel(w.id)!.latest!.state.seq).toBe(11n);
   });
 
   const table: [string, (w: World) => Tx, number, TxErrorCode][] = [
@@ -274,7 +215,7 @@ describe('locks at settlement', () => {
     accept(w, signed(w.eve, 1, { kind: 'preimage', preimage: pre2 }), ctx(8));
     expectReject(w, signed(w.eve, 2, { kind: 'preimage', preimage: pre1 }), ctx(9), 'ALREADY_REGISTERED');
     accept(w, signed(w.b, 0, { kind: 'settle', channelId: w.id }), ctx(15));
-    expect(bal(w, w.b)).toBe(10_000_000n);
+    expect(bal(w, w.b)).toBe(B_FUNDS - FEE + 10_000_000n);
   });
 
   it('pays a hash-chain lock exactly the deepest revealed ticks', () => {
@@ -293,15 +234,15 @@ describe('locks at settlement', () => {
     expectReject(w, signed(w.b, 2, { kind: 'reveal', channelId: w.id, lockId: 8, preimage: at(40), depth: 40 }), ctx(7, { fee: 100n }), 'BAD_STATE');
     accept(w, signed(w.b, 2, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(42), depth: 42 }), ctx(7, { fee: 100n }));
     expectReject(w, signed(w.b, 3, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(50), depth: 50 }), ctx(15, { fee: 100n }), 'WINDOW_CLOSED');
-    // an outsider's reveal is paid from its own account, not from the channel
+    // an outsider's reveal is paid from its own account, like a party's
     const eveBefore = bal(w, w.eve);
     expectReject(w, signed(w.eve, 0, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(42), depth: 42 }), ctx(8, { fee: 100n }), 'STALE_STATE');
     accept(w, signed(w.eve, 0, { kind: 'reveal', channelId: w.id, lockId: 7, preimage: at(43), depth: 43 }), ctx(8, { fee: 100n }));
     expect(bal(w, w.eve)).toBe(eveBefore - 100n);
     accept(w, signed(w.b, 3, { kind: 'settle', channelId: w.id }), ctx(15, { fee: 100n }));
-    // 43 ticks of 1000 msat, less the two reveal fees the payee paid from its side
-    expect(bal(w, w.b)).toBe(43_000n - 2n * 100n);
-    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + (CAP - 43_000n) - 2n * 100n);
+    // exactly 43 ticks of 1000 msat; the payee paid its close, two reveals and the settle from its account
+    expect(bal(w, w.b)).toBe(B_FUNDS - 4n * 100n + 43_000n);
+    expect(bal(w, w.a)).toBe(5_000_000_000n - CAP - FEE + (CAP - 43_000n));
     expect(audit(w.st).ok).toBe(true);
   });
 });

@@ -119,7 +119,9 @@ describe('ledger API', () => {
     await client.submit(signTx(CHAIN, { kind: 'open', from: a.pk, nonce: 0, channelId: id, peer: b.pk, capacity: 60_000n, state: s0 }, a.sk));
     await client.mine();
     const fin = bothSign(state(id, 1n, 50_000n, 10_000n, { closing: true }), a, b, CHAIN);
-    await client.submit(signTx(CHAIN, { kind: 'close', from: b.pk, nonce: 0, channelId: id, state: fin }, b.sk));
+    // b has no ledger account to pay a fee with: a's close is the one that lands
+    await expect(client.submit(signTx(CHAIN, { kind: 'close', from: b.pk, nonce: 0, channelId: id, state: fin }, b.sk))).rejects.toThrow(/cannot pay the fee/);
+    await client.submit(signTx(CHAIN, { kind: 'close', from: a.pk, nonce: 1, channelId: id, state: fin }, a.sk));
     await client.mine();
     await new Promise((r) => setTimeout(r, 50));
     expect(heights).toEqual([1, 2, 3]);

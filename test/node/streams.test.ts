@@ -79,11 +79,15 @@ describe('a vanished payer', () => {
     net!.nodes.splice(net!.nodes.indexOf(alice), 1);
     const revealed = (await bob.listStreams())[0]!;
     const [ch] = await bob.listChannels();
+    // every ledger transaction pays its fee from its sender's account: bob keeps a little for his
+    await bob.faucet(100_000n);
     await bob.closeChannel({ channelId: ch!.channelId, force: true });
     await until(async () => (await bob.listChannels())[0]!.status === 'closed', 20_000);
     const w = await bob.wallet();
-    // the reveal paid its fee from bob's side of the channel
-    expect(w.balance).toBe(revealed.paid - 1000n);
+    // the ledger paid bob exactly the ticks revealed; his account paid the force close, reveal and settle
+    expect((await bob.listChannels())[0]!.payout!.local).toBe(revealed.paid);
+    expect(w.nonce).toBe(3);
+    expect(w.balance).toBe(100_000n + revealed.paid - 3n * 1000n);
   });
 });
 

@@ -1,0 +1,189 @@
+// The ledger's channel-closing rules: cooperative close, unilateral close, dispute, hash-chain reveal and
+// settle, and the payout of an adjudicated state. Pure, like rules.ts.
+//
+// Fees: every one of these transactions pays its fee from its sender's ledger account (debitSender),
+// never from the channel. A payout is therefore a function of the adjudicated state alone (its
+// balances, its locks resolved by preimages and reveals, and the penalty): nothing one party submits
+// can lower what the other is paid below what that state gives it.
+import { equalBytes, toHex } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { checkSignedState, lockAmount, otherSide, type Side, type SignedState } from '../channel/state.js';
+import type { Msat } from '../money.js';
+import { debitSender, feeWrite, isRejection, reject, type AccountEdits, type ApplyResult, type TxContext, type WorkMeter } from './rule-kit.js';
+import type { LedgerChannel, LedgerEvent, Reveal, SignedTxBody } from './types.js';
+import type { LedgerView } from './view.js';
+
+type Of<K extends SignedTxBody['kind']> = Extract<SignedTxBody, { kind: K }>;
+
+/**
+ * A reveal may claim at most this many units past the deepest depth already shown for its lock: checking
+ * it costs one sha256 per unit (about 1.2 µs each, so at most ~12 ms), and a refused reveal pays nothing,
+ * so this bounds the free work one request can ask of the ledger. Deeper claims go in steps, each a paid
+ * transaction checked from the step before (the node does this itself: src/ledger/reveal-steps.ts).
+ */
+export const MAX_REVEAL_UNITS_PER_TX = 10_000;
+
+/** Look up the channel, check its status, and take the sender's fee (nonce bumped) from its account. */
+function channelFor(
+  view: LedgerView, tx: SignedTxBody & { channelId: Uint8Array }, status: LedgerChannel['status'], ctx: TxContext,
+): { ch: LedgerChannel; edits: AccountEdits } | ApplyResult {
+  const ch = view.channel(tx.channelId);
+  if (!ch) return reject('UNKNOWN_CHANNEL', `no channel ${toHex(tx.channelId)}`);
+  if (ch.status !== status) return reject('WRONG_STATUS', `channel is ${ch.status}, this needs it ${status}`);
+  const edits = debitSender(view, tx, 0n, ctx);
+  if (isRejection(edits)) return edits;
+  return { ch, edits };
+}
+
+function sideOf(ch: LedgerChannel, id: Uint8Array): Side | undefined {
+  if (equalBytes(ch.a, id)) return 'A';
+  if (equalBytes(ch.b, id)) return 'B';
+  return undefined;
+}
+
+function checkState(ch: LedgerChannel, signed: SignedState, ctx: TxContext): ApplyResult | null {
+  const bad = checkSignedState(ctx.chainId, signed, ch);
+  if (!bad) return null;
+  return reject(bad.startsWith('bad signature') ? 'BAD_SIGNATURE' : 'BAD_STATE', bad);
+}
+
+function changed(view: LedgerView, ch: LedgerChannel, edits: AccountEdits, ctx: TxContext, event: LedgerEvent): ApplyResult {
+  return { ok: true, writes: [...edits.writes(), { kind: 'channel', value: ch }, feeWrite(view, ctx.fee)], events: [event] };
+}
+
+export function applyCooperativeClose(view: LedgerView, tx: Of<'close'>, ctx: TxContext): ApplyResult {
+  const found = channelFor(view, tx, 'open', ctx);
+  if (!('ch' in found)) return found;
+  if (!sideOf(found.ch, tx.from)) return reject('NOT_A_PARTY', 'only a channel party can close it cooperatively');
+  const bad = checkState(found.ch, tx.state, ctx);
+  if (bad) return bad;
+  if (!tx.state.state.closing) return reject('BAD_STATE', 'a cooperative close needs a state marked closing');
+  return finishChannel(view, { ...found.ch, latest: tx.state }, found.edits, ctx, true);
+}
+
+export function applyForceClose(view: LedgerView, tx: Of<'forceClose'>, ctx: TxContext): ApplyResult {
+  const found = channelFor(view, tx, 'open', ctx);
+  if (!('ch' in found)) return found;
+  const by = sideOf(found.ch, tx.from);
+  if (!by) return reject('NOT_A_PARTY', 'only a channel party can close it unilaterally');
+  const bad = checkState(found.ch, tx.state, ctx);
+  if (bad) return bad;
+  const deadlineHeight = ctx.height + ctx.disputeBlocks;
+  const ch: LedgerChannel = { ...found.ch, status: 'closing', latest: tx.state, submittedBy: by, closedSeq: tx.state.state.seq, deadlineHeight };
+  return changed(view, ch, found.edits, ctx, { kind: 'channelClosing', channelId: ch.channelId, seq: tx.state.state.seq, by, deadlineHeight });
+}
+
+export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext): ApplyResult {
+  const found = channelFor(view, tx, 'closing', ctx);
+  if (!('ch' in found)) return found;
+  const { ch } = found;
+  if (ctx.height >= ch.deadlineHeight!) return reject('WINDOW_CLOSED', `the dispute window ended at height ${ch.deadlineHeight}`);
+  // Cheap before costly: the seq check needs no signature check.
+  if (tx.state.state.seq <= ch.latest!.state.seq) {
+    return reject('STALE_STATE', `seq ${tx.state.state.seq} is not newer than the submitted seq ${ch.latest!.state.seq}`);
+  }
+  const bad = checkState(ch, tx.state, ctx);
+  if (bad) return bad;
+  // Anyone holding a newer both-signed state may submit it (a party, or a watchtower for one): the
+  // newest state in the window wins. Who submitted the newer state does not change who closed.
+  const closer = ch.submittedBy!;
+  const closedSeq = ch.closedSeq ?? ch.latest!.state.seq;
+  // The closing side forfeits its balance once the state under adjudication is two or more updates past
+  // the one it closed with: the signer of an update that was never completed cannot know whether its
+  // peer holds the state one ahead, so closing one behind is an honest mistake, but nobody signs n+2
+  // without holding a complete n+1. Once earned, the penalty stays: seq only grows.
+  const newState = tx.state.state;
+  const forfeits = newState.seq >= closedSeq + 2n;
+  const reveals: Record<number, Reveal> = {};
+  for (const [id, shown] of Object.entries(ch.reveals)) {
+    const before = ch.latest!.state.locks.find((l) => l.id === Number(id));
+    const after = newState.locks.find((l) => l.id === Number(id));
+    if (before?.kind === 'hashchain' && after?.kind === 'hashchain' && equalBytes(before.root, after.root) && shown.depth <= after.maxUnits) {
+      reveals[Number(id)] = shown;
+    }
+  }
+  const next: LedgerChannel = { ...ch, latest: tx.state, reveals };
+  if (forfeits) next.penalized = closer;
+  const event: LedgerEvent = { kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq };
+  if (forfeits) event.penalized = closer;
+  return changed(view, next, found.edits, ctx, event);
+}
+
+/** sha256 applied `n` times, each call counted on the meter. */
+function countedChain(x: Uint8Array, n: number, work: WorkMeter | undefined): Uint8Array {
+  let h = x;
+  for (let i = 0; i < n; i++) h = sha256(h);
+  if (work) work.hashes += n;
+  return h;
+}
+
+export function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext): ApplyResult {
+  // Every check that costs nothing comes first; the hashing, last, is bounded by MAX_REVEAL_UNITS_PER_TX
+  // and only done for a sender whose fee is already taken (channelFor) from its own account.
+  const found = channelFor(view, tx, 'closing', ctx);
+  if (!('ch' in found)) return found;
+  const { ch } = found;
+  if (ctx.height >= ch.deadlineHeight!) return reject('WINDOW_CLOSED', `reveals are accepted until height ${ch.deadlineHeight}`);
+  const lock = ch.latest!.state.locks.find((l) => l.id === tx.lockId);
+  if (!lock || lock.kind !== 'hashchain') return reject('BAD_STATE', `no hash-chain lock ${tx.lockId} in the state under adjudication`);
+  if (!Number.isSafeInteger(tx.depth) || tx.depth < 1 || tx.depth > lock.maxUnits) return reject('BAD_PREIMAGE', `depth must be 1..${lock.maxUnits}`);
+  const shown = ch.reveals[tx.lockId];
+  const from = shown?.depth ?? 0;
+  if (tx.depth <= from) return reject('STALE_STATE', `depth ${from} was already shown for lock ${tx.lockId}`);
+  if (tx.depth - from > MAX_REVEAL_UNITS_PER_TX) {
+    return reject('TOO_MUCH_WORK', `a reveal may claim at most ${MAX_REVEAL_UNITS_PER_TX} units past the deepest shown (${from}); reveal depth ${from + MAX_REVEAL_UNITS_PER_TX} first`);
+  }
+  // Checked from the deepest preimage already shown (the root at depth 0): x_k hashes to x_from in k - from steps.
+  const target = shown?.preimage ?? lock.root;
+  if (!equalBytes(countedChain(tx.preimage, tx.depth - from, ctx.work), target)) {
+    return reject('BAD_PREIMAGE', `sha256^${tx.depth - from}(preimage) is not the preimage at depth ${from}`);
+  }
+  const next: LedgerChannel = { ...ch, reveals: { ...ch.reveals, [tx.lockId]: { depth: tx.depth, preimage: tx.preimage } } };
+  return changed(view, next, found.edits, ctx, { kind: 'chainRevealed', channelId: ch.channelId, lockId: tx.lockId, depth: tx.depth });
+}
+
+export function applySettle(view: LedgerView, tx: Of<'settle'>, ctx: TxContext): ApplyResult {
+  const found = channelFor(view, tx, 'closing', ctx);
+  if (!('ch' in found)) return found;
+  if (ctx.height < found.ch.deadlineHeight!) {
+    return reject('WINDOW_OPEN', `the dispute window runs until height ${found.ch.deadlineHeight}; now ${ctx.height}`);
+  }
+  return finishChannel(view, found.ch, found.edits, ctx, false);
+}
+
+/** Final payout of a closing channel's adjudicated state, as the frame describes: it sums to the capacity. */
+export function settlementPayout(ch: LedgerChannel, view: Pick<LedgerView, 'preimageHeight'>): { a: Msat; b: Msat } {
+  const st = ch.latest!.state;
+  const pay = { A: st.balanceA, B: st.balanceB };
+  if (ch.penalized) {
+    const loser = ch.penalized;
+    const forfeited = loser === 'A' ? st.balanceA : st.balanceB;
+    pay[loser] -= forfeited;
+    pay[otherSide(loser)] += forfeited;
+  }
+  for (const lock of st.locks) {
+    const receiver = otherSide(lock.from);
+    if (lock.kind === 'htlc') {
+      const h = view.preimageHeight(lock.paymentHash);
+      if (h !== undefined && h < lock.expiryHeight) pay[receiver] += lock.amount;
+      else pay[lock.from] += lock.amount;
+    } else {
+      const paid = lock.unit * BigInt(Math.min(ch.reveals[lock.id]?.depth ?? 0, lock.maxUnits));
+      pay[receiver] += paid;
+      pay[lock.from] += lockAmount(lock) - paid;
+    }
+  }
+  return { a: pay.A, b: pay.B };
+}
+
+function finishChannel(view: LedgerView, ch: LedgerChannel, edits: AccountEdits, ctx: TxContext, cooperative: boolean): ApplyResult {
+  const { a, b } = settlementPayout(ch, view);
+  if (a < 0n || b < 0n || a + b !== ch.locked) {
+    // Unreachable when the invariant held on entry; refuse rather than mint or burn.
+    return reject('BAD_STATE', `payout ${a}+${b} does not match the locked ${ch.locked} msat`);
+  }
+  edits.get(ch.a).balance += a;
+  edits.get(ch.b).balance += b;
+  const closed: LedgerChannel = { ...ch, status: 'closed', closedHeight: ctx.height, payoutA: a, payoutB: b, locked: 0n };
+  return changed(view, closed, edits, ctx, { kind: 'channelClosed', channelId: ch.channelId, payoutA: a, payoutB: b, cooperative });
+}
