@@ -14,7 +14,7 @@
 // - Bounds: a frame is at most MAX_RPC_FRAME_BYTES (larger closes the connection, 1009); at most
 //   `maxInFlight` calls run per connection, and one past it is answered 429 TOO_MANY_IN_FLIGHT at once
 //   without running; a client whose unread answers pass `maxBufferedBytes` is dropped (1013). How
-//   many connections there may be is the HTTP server's bound on sockets.
+//   many connections there may be is the control API's cap on sockets, as for every request.
 // - A frame that is not a call is answered 400, with `"id": null` when no id can be read from it.
 // - A call already running when its connection closes still finishes in the node (a payment cannot
 //   be recalled); only its answer is lost, as with an HTTP request whose client went away.
