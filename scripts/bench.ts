@@ -111,6 +111,20 @@ async function machineLimits(): Promise<void> {
 
 const BIN = new URL('../bin/sluice.js', import.meta.url).pathname;
 
+/**
+ * The payee holds exactly what was paid. A payment resolves once the payer's side is both-signed;
+ * when the payee follows, its copy completes when the payer's commit arrives a moment later.
+ */
+async function payeeHolds(balance: () => Promise<bigint>, expected: bigint): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const got = await balance();
+    if (got === expected) return;
+    if (got > expected) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`payee balance ${await balance()} msat, expected ${expected}`);
+}
+
 function start(args: string[]): { proc: ChildProcess; wait(re: RegExp): Promise<RegExpMatchArray> } {
   const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
@@ -183,8 +197,7 @@ async function twoNodes(): Promise<void> {
     line(`payments/s (${total}, ${window} in flight)`, `${fmt(total / secs)} /s`);
     line('durable signed updates/s during that run', `${fmt(Number(seq1 - seq0) / secs)} /s  (${(total / Number(seq1 - seq0)).toFixed(1)} payments per update)`);
     const rpcTotal = await rpcThroughput(a.api, b.id, ch.channelId);
-    const [bch] = await b.api.listChannels();
-    if (bch!.localBalance !== 1000n * BigInt(total + 300 + rpcTotal)) throw new Error(`payee balance ${bch!.localBalance} != expected`);
+    await payeeHolds(async () => (await b.api.listChannels())[0]!.localBalance, 1000n * BigInt(total + 300 + rpcTotal));
     line('payee balance check', 'exact');
     await cliStart(nodes[0]!.dir);
   } finally {
@@ -229,7 +242,7 @@ async function embedded(): Promise<void> {
     const seq1 = (await a.listChannels())[0]!.seq;
     record('embeddedPaymentsPerSec', total / secs);
     line(`payments/s (${total.toLocaleString('en-US')} at once)`, `${fmt(total / secs)} /s  (${Number(seq1 - seq0)} updates)`);
-    if ((await b.listChannels())[0]!.localBalance !== 1000n * BigInt(total + 300)) throw new Error('embedded payee balance mismatch');
+    await payeeHolds(async () => (await b.listChannels())[0]!.localBalance, 1000n * BigInt(total + 300));
   } finally {
     await a.stop();
     await b.stop();
@@ -286,7 +299,7 @@ async function streams(): Promise<void> {
         record('streamsOnTime', run.streams);
         record('streamsOnTimeLatenessP99Ms', pct(late, 99));
       }
-      line(`${run.mode}: ${run.streams} streams at ${run.rate}`, `${fmt(tickRate)} ticks/s metered by the payee, tick lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms, RSS ${(rss / 1e6).toFixed(0)} MB (+${((rss - rssBefore) / 1e6).toFixed(0)} MB)`);
+      line(`${run.mode}: ${run.streams} streams at ${run.rate}`, `${fmt(tickRate)} ticks/s metered by the payee, tick lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms, RSS ${(rss / 1e6).toFixed(0)} MB (${rss >= rssBefore ? '+' : ''}${((rss - rssBefore) / 1e6).toFixed(0)} MB)`);
       await Promise.all(handles.map((h) => h.stop().catch(() => undefined)));
 
       async function paidOnPayee(): Promise<bigint> {
