@@ -24,6 +24,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Json } from '../util/json-fields.js';
 import type { Logger } from '../util/log.js';
 import { MAX_BODY_BYTES, errorBody } from './http.js';
+import { closeWebSocketServer } from './ws-shutdown.js';
 
 export const RPC_PATH = '/v1/rpc';
 /** Calls one connection may have running: two channel updates' worth (1,000 operations each). */
@@ -36,7 +37,6 @@ export const MAX_RPC_FRAME_BYTES = MAX_BODY_BYTES;
 export const MAX_RPC_BUFFERED_BYTES = 4 * 1024 * 1024;
 const MAX_PATH_CHARS = 512;
 const CLOSE_TOO_SLOW = 1013;
-const CLOSE_GOING_AWAY = 1001;
 
 export interface RpcRequest {
   id: number;
@@ -170,20 +170,6 @@ export function createRpcChannel(opts: RpcChannelOptions): RpcChannel {
     upgrade(req, socket, head) {
       wss.handleUpgrade(req, socket, head, serve);
     },
-    async close() {
-      const closing = [...wss.clients].map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => ws.terminate(), 1000);
-            ws.once('close', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            ws.close(CLOSE_GOING_AWAY, 'node stopping');
-          }),
-      );
-      await Promise.all(closing);
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
+    close: () => closeWebSocketServer(wss),
   };
 }
