@@ -43,7 +43,7 @@ const jsonFile = argValue('--json');
 const only = argValue('--only')?.split(',');
 const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes'] as const;
 for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
-const runs = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
+const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -384,17 +384,17 @@ function gitCommit(): { commit: string; dirty: boolean } {
 }
 
 const startedAt = new Date().toISOString();
-if (runs('limits')) await machineLimits();
-if (runs('routing')) {
+if (selected('limits')) await machineLimits();
+if (selected('routing')) {
   const r = benchRouteFinding();
   record('routeFindMsP50', r.p50Ms);
   record('routeFindMsP99', r.p99Ms);
   process.stdout.write('\nroute finding, synthetic graph of 10,000 nodes and 50,000 channels\n');
   line(`${r.found}/${r.queries} routes found, ${r.meanHops.toFixed(1)} hops on average`, `p50 ${r.p50Ms.toFixed(1)} ms / p99 ${r.p99Ms.toFixed(1)} ms (graph built in ${r.buildMs.toFixed(0)} ms)`);
 }
-if (runs('embedded')) await embedded();
-if (runs('streams')) await streams();
-if (runs('processes')) await twoNodes();
+if (selected('embedded')) await embedded();
+if (selected('streams')) await streams();
+if (selected('processes')) await twoNodes();
 ratios();
 
 function ratios(): void {
