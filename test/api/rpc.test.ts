@@ -314,6 +314,22 @@ describe('bounds', () => {
     expect(api.calls).toEqual([]);
   });
 
+  it('a call the client stopped waiting for keeps its place in the window until the node answers it', async () => {
+    const { api, url } = await start({ maxInFlight: 1 });
+    api.held = 7n;
+    const rpc = await new ApiClient({ url, token: TOKEN, timeoutMs: 300 }).openRpc({ maxInFlight: 1 });
+    const first = rpc.pay({ peerId: api.peer, amount: 7n }).catch((e: unknown) => e);
+    const second = rpc.pay({ peerId: api.peer, amount: 8n });
+    expect(await first).toMatchObject({ code: 'TIMEOUT' });
+    // the node still runs the first call: sending the second now would be refused 429
+    expect(rpc.inFlight).toBe(1);
+    expect(api.waiting).toBe(1);
+    api.release();
+    expect((await second).amount).toBe(8n);
+    expect(api.calls.map((c) => (c.args[0] as { amount: bigint }).amount)).toEqual([7n, 8n]);
+    await rpc.close();
+  });
+
   it('the client refuses a call larger than a frame itself, so the calls beside it survive', async () => {
     const { api, client } = await start();
     const rpc = await client.openRpc();
