@@ -2,7 +2,8 @@
 
 /**
  * `status` is the HTTP status, or 0 when no answer came. `code` is the server's error code, or one
- * of the client's own: UNREACHABLE, TIMEOUT, BAD_RESPONSE, FEED_CLOSED, RPC_CLOSED.
+ * of the client's own: UNREACHABLE, TIMEOUT, BAD_RESPONSE, FEED_CLOSED, RPC_CLOSED, PAYLOAD_TOO_LARGE (an RPC call
+ * larger than a frame, refused before it is sent).
  */
 export class ApiClientError extends Error {
   constructor(
