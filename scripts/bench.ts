@@ -271,7 +271,8 @@ async function streams(): Promise<void> {
     const ledger = await startLedger({ dataDir: join(dir, 'ledger'), port: 0, blockTimeMs: 100, faucet: true, log: silentLogger() });
     const network = new MemoryNetwork();
     const payer = await Sluice.start({ dataDir: join(dir, 'a'), ledgerUrl: ledger.url, network, listen: false });
-    const payee = await Sluice.start({ dataDir: join(dir, 'b'), ledgerUrl: ledger.url, network, listen: false });
+    // thousands of streams on one channel: past the payee's default bound of 64 per channel
+    const payee = await Sluice.start({ dataDir: join(dir, 'b'), ledgerUrl: ledger.url, network, listen: false, streams: { maxStreamsPerChannel: 10_000 } });
     try {
       await payer.faucet('5000000000sat');
       await payer.connect(payee.nodeId);

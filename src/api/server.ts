@@ -7,6 +7,9 @@
 // | POST   | /v1/wallet/faucet         | { amount }                                    | { txid, balance }           |
 // | POST   | /v1/peers                 | { target: "NODEID@HOST:PORT" }                | PeerView                    |
 // | GET    | /v1/peers                 |                                               | PeerView[]                  |
+// | POST   | /v1/peers/:id/disconnect  | {} (or no body)                               | PeerView                    |
+// | POST   | /v1/wallet/send           | { to, amount }                                | SendResult                  |
+// | POST   | /v1/node/stop             | {} (or no body)                               | { stopping: true }          |
 // | POST   | /v1/channels              | { peerId, capacity, push? }                   | ChannelView                 |
 // | GET    | /v1/channels              |                                               | ChannelView[]               |
 // | POST   | /v1/channels/:id/close    | { force? } (or no body)                       | ChannelView & { txid? }     |
@@ -36,7 +39,8 @@
 // - Errors are `{ "error": { "code", "message" } }`: 400 BAD_JSON | BAD_REQUEST (the message names the
 //   field), 401 UNAUTHORIZED, 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE (bodies are
 //   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
-//   status and code, and 500 INTERNAL for anything else (details only in the node's log).
+//   status and code, a NodeError's code with the status of its kind (NODE_ERROR_STATUS), and 500
+//   INTERNAL for anything else (details only in the node's log).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../crypto/bytes.js';
@@ -47,16 +51,27 @@ import { createDashboard } from './dashboard.js';
 import type { DashboardAuth } from './dashboard-auth.js';
 import type { WebFiles } from './dashboard-static.js';
 import { createEventFeed } from './event-feed.js';
+import { EVENTS_PATH } from './paths.js';
 import { RPC_PATH, createRpcChannel, type RouteAnswer, type RpcLimits } from './rpc-server.js';
-import { parseChannelId, parseStreamId } from './fields.js';
+import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
 import { HttpError, errorBody, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
 import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
 import { ApiError, type NodeApi } from './types.js';
+import { NodeError, type NodeErrorKind } from '../node/errors.js';
+
+/** The one place a node error becomes an HTTP status. */
+export const NODE_ERROR_STATUS = {
+  invalid: 400,
+  notFound: 404,
+  conflict: 409,
+  refused: 422,
+  unavailable: 503,
+} as const satisfies Record<NodeErrorKind, number>;
 
 export const DEFAULT_API_PORT = 9736;
-export const EVENTS_PATH = '/v1/events';
+export { EVENTS_PATH };
 
 interface Route<Req> {
   method: 'GET' | 'POST';
@@ -90,6 +105,32 @@ const ROUTES: Route<unknown>[] = [
     path: /^\/v1\/peers$/,
     parse: noInput,
     run: async (api) => (await api.listPeers()).map((p) => c.peerViewCodec.encode(p)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/peers\/([^/]+)\/disconnect$/,
+    parse: ([id], body) => {
+      r.emptyRequestCodec.decode(body);
+      return { nodeId: parseNodeId(id, 'nodeId') };
+    },
+    run: async (api, q) => c.peerViewCodec.encode(await api.disconnectPeer(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/wallet\/send$/,
+    parse: (_p, body) => r.sendRequestCodec.decode(body),
+    run: async (api, q) => c.sendResultCodec.encode(await api.send(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/node\/stop$/,
+    parse: (_p, body) => r.emptyRequestCodec.decode(body),
+    run: async (api) => {
+      if (!api.shutdown) throw new ApiError(409, 'NOT_STOPPABLE', 'this node runs inside another program, which decides when it stops');
+      // Answer first: the server closes as the node stops.
+      setImmediate(() => void api.shutdown!());
+      return { stopping: true };
+    },
   }),
   route({
     method: 'POST',
@@ -270,6 +311,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 function toHttpError(e: unknown, log: Logger, method: string, path: string): HttpError {
   if (e instanceof HttpError) return e;
   if (e instanceof ApiError) return new HttpError(e.status, e.code, e.message);
+  if (e instanceof NodeError) return new HttpError(NODE_ERROR_STATUS[e.kind], e.code, e.message);
   log.error({ err: e, method, path }, 'api request failed');
   return new HttpError(500, 'INTERNAL', 'internal error; see the node log');
 }

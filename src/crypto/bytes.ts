@@ -1,12 +1,9 @@
 // Byte helpers with input checks: every entry point names the argument it rejects,
 // so a bad hex string from a peer or a user fails with a message, not a garbled key.
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+import { InputError } from '../util/errors.js';
+
+export { InputError };
 
 const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
 

@@ -85,6 +85,9 @@ export class LedgerClient {
   private connected: Promise<void>;
   private markConnected!: () => void;
   private readonly requestTimeoutMs: number;
+  private lastSeen: number | undefined;
+  private downSince: number | undefined;
+  private readonly reachabilityListeners = new Set<(reachable: boolean) => void>();
 
   private constructor(opts: LedgerClientOptions) {
     this.url = opts.url ?? DEFAULT_LEDGER_URL;
@@ -110,6 +113,27 @@ export class LedgerClient {
     }
   }
 
+  /** Whether the connection to the ledger is up right now (it drops at once when the ledger process dies). */
+  get reachable(): boolean {
+    return this.ws !== undefined;
+  }
+
+  /** When the ledger last sent anything (ms since the epoch). */
+  get lastSeenAt(): number | undefined {
+    return this.lastSeen;
+  }
+
+  /** Since when the connection has been down, while it is. */
+  get unreachableSince(): number | undefined {
+    return this.ws ? undefined : this.downSince;
+  }
+
+  /** Told `false` when an established connection drops and `true` when it is back. */
+  onReachabilityChange(listener: (reachable: boolean) => void): () => void {
+    this.reachabilityListeners.add(listener);
+    return () => this.reachabilityListeners.delete(listener);
+  }
+
   private open(): Promise<void> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
@@ -117,12 +141,19 @@ export class LedgerClient {
       ws.once('open', () => {
         opened = true;
         this.ws = ws;
+        this.lastSeen = Date.now();
+        const wasDown = this.downSince !== undefined;
+        this.downSince = undefined;
+        if (wasDown) for (const l of this.reachabilityListeners) l(true);
         this.backoffMs = 100;
         this.markConnected();
         void this.resubscribe();
         resolve();
       });
-      ws.on('message', (data) => this.onMessage(data.toString()));
+      ws.on('message', (data) => {
+        this.lastSeen = Date.now();
+        this.onMessage(data.toString());
+      });
       ws.once('error', (err) => {
         if (!opened) reject(err);
       });
@@ -136,7 +167,11 @@ export class LedgerClient {
           this.pending.delete(id);
         }
         this.byServerId.clear();
-        if (!this.closed) void this.reconnectLoop();
+        if (!this.closed) {
+          this.downSince = Date.now();
+          for (const l of this.reachabilityListeners) l(false);
+          void this.reconnectLoop();
+        }
       });
     });
   }

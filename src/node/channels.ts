@@ -34,8 +34,6 @@ export interface ChannelManagerOptions {
   height(): number;
   /** Something about a channel changed (status, balances, a payment). */
   onChange(ch: Channel, effect: ChannelEffect): void;
-  /** Records to store in the same atomic batch as this channel state (stream ticks it carries). */
-  attachToPersist?(ch: Channel): AttachedWrite[];
 }
 
 export class ChannelManager {
@@ -43,6 +41,8 @@ export class ChannelManager {
   private readonly serial = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, Waiter>();
   private readonly incoming = new Map<string, QueuedOps[]>();
+  /** Records a caller gave with its ops, stored with the first channel state that carries them. */
+  private readonly attached = new Map<string, readonly AttachedWrite[]>();
   private readonly ctx: StepContext;
 
   constructor(private readonly o: ChannelManagerOptions) {
@@ -125,7 +125,7 @@ export class ChannelManager {
     for (const e of effects) {
       switch (e.type) {
         case 'persist':
-          await this.o.store.saveChannel(ch, this.o.attachToPersist?.(ch) ?? []);
+          await this.o.store.saveChannel(ch, this.takeAttached(ch.proposal?.refs ?? []));
           this.channels.set(id, ch);
           break;
         case 'send':
@@ -156,7 +156,19 @@ export class ChannelManager {
   private takeWaiter(ref: string): Waiter | undefined {
     const w = this.waiters.get(ref);
     this.waiters.delete(ref);
+    this.attached.delete(ref);
     return w;
+  }
+
+  private takeAttached(refs: readonly string[]): AttachedWrite[] {
+    const out: AttachedWrite[] = [];
+    for (const ref of refs) {
+      const w = this.attached.get(ref);
+      if (!w) continue;
+      this.attached.delete(ref);
+      out.push(...w);
+    }
+    return out;
   }
 
   private async submit(id: string, ch: Channel, kind: 'open' | 'close' | 'forceClose' | 'dispute' | 'settle', state: Channel['signed'] | undefined, attempt = 0): Promise<void> {
@@ -228,11 +240,13 @@ export class ChannelManager {
 
   /**
    * Queue operations on a channel; resolves when a both-signed state carries them. Requests that arrive
-   * while the channel is busy are gathered and handed to the state machine in one event.
+   * while the channel is busy are gathered and handed to the state machine in one event. `attach`: records
+   * stored in the same atomic batch as the first state that carries these ops (a stream's paid total).
    */
-  submitOps(id: string, ops: ChannelOp[]): { ref: string; settled: Promise<Settlement> } {
+  submitOps(id: string, ops: ChannelOp[], attach?: readonly AttachedWrite[]): { ref: string; settled: Promise<Settlement> } {
     const ref = toHex(randomBytes(16));
     const settled = new Promise<Settlement>((resolve, reject) => this.waiters.set(ref, { resolve, reject }));
+    if (attach?.length) this.attached.set(ref, attach);
     let pending = this.incoming.get(id);
     if (!pending) {
       pending = [];

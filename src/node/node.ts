@@ -1,25 +1,29 @@
 // A sluice node: identity, store, peers, channels, watcher and wallet wired together, serving the
 // NodeApi that the HTTP control API, the SDK and the tests use.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
-import { localBalance, remoteBalance } from '../channel/machine.js';
-import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
-import type { LedgerChannel } from '../ledger/types.js';
+import { localBalance } from '../channel/machine.js';
+import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
-import { ApiError, type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
+import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
+import { channelView, ledgerCall, ledgerDown, viewStatus } from './node-views.js';
+import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
 import { NodeStore } from './store.js';
 import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
+import type { Clock } from './clock.js';
+import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
+
+export { channelView };
 
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
@@ -37,58 +41,17 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** The streams' clock and scheduler (tests drive a ManualClock). */
+  clock?: Clock;
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
-}
-
-function viewStatus(s: MachineStatus): ChannelStatus {
-  switch (s) {
-    case 'proposed':
-    case 'opening':
-      return 'opening';
-    case 'open':
-      return 'open';
-    case 'closing':
-    case 'forceClosing':
-      return 'closing';
-    case 'closed':
-    case 'failed':
-      return 'closed';
-  }
-}
-
-export function channelView(ch: Channel): ChannelView {
-  const v: ChannelView = {
-    channelId: toHex(ch.channelId),
-    peerId: toHex(ch.remoteNodeId),
-    side: ch.local,
-    status: viewStatus(ch.status),
-    capacity: ch.capacity,
-    localBalance: localBalance(ch),
-    remoteBalance: remoteBalance(ch),
-    seq: ch.signed.state.seq,
-    pendingUpdates: (ch.proposal ? 1 : 0) + ch.queue.length,
-  };
-  if (ch.settleHeight !== undefined && ch.status === 'forceClosing') v.settleHeight = ch.settleHeight;
-  if (ch.payout) v.payout = ch.payout;
-  return v;
-}
-
-/** Ledger failures as API errors: refusals are the caller's to fix (422), an unreachable ledger is 503. */
-async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof LedgerRpcError) throw new ApiError(422, e.reason ?? 'LEDGER_REFUSED', `ledger: ${e.message}`);
-    if (e instanceof LedgerUnavailableError) throw new ApiError(503, 'LEDGER_UNAVAILABLE', e.message);
-    throw e;
-  }
 }
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private height = 0;
   private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
+  private releaseDataDir: () => Promise<void> = async () => undefined;
 
   private constructor(
     readonly identity: Identity,
@@ -99,19 +62,27 @@ export class SluiceNode implements NodeApi {
     readonly peers: PeerManager,
     readonly channels: ChannelManager,
     private readonly watcher: Watcher,
-    private readonly account: Wallet,
+    /** The node's ledger account (its transactions). */
+    readonly account: Wallet,
     readonly log: Logger,
     readonly streams: StreamManager,
   ) {}
 
   static async start(opts: NodeOptions): Promise<SluiceNode> {
     const log = opts.log ?? createLogger({ name: 'node' });
-    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    const releaseDataDir = await claimDataDir(opts.dataDir, log);
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
     const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
-    await store.open();
+    try {
+      await store.open();
+    } catch (e) {
+      await ledger.close();
+      const holder = await dataDirHolder(opts.dataDir);
+      if (holder !== undefined) throw new DataDirError('DATA_DIR_IN_USE', `data dir ${opts.dataDir} is used by process ${holder}; stop it first or use another --data-dir`);
+      throw e;
+    }
     const wallet = new Wallet({ ledger, chainId: info.chainId, secretKey: identity.secretKey, address: identity.nodeId, log });
     // The pieces refer to each other through the node; `self` is filled in below.
     let self!: SluiceNode;
@@ -133,9 +104,11 @@ export class SluiceNode implements NodeApi {
       store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
-      attachToPersist: (ch) => self.streams.attachToPersist(ch),
     });
-    const streams = new StreamManager({ store, channels, peers, wallet, log, policy: opts.streams ?? {}, emit: (e) => self.emit(e) });
+    const streams = new StreamManager({
+      store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
     const watcher = new Watcher({
       ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
@@ -148,6 +121,11 @@ export class SluiceNode implements NodeApi {
     });
     self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log, streams);
     self.height = info.height;
+    self.releaseDataDir = releaseDataDir;
+    ledger.onReachabilityChange((up) => {
+      if (up) log.warn({ url: ledger.url }, 'ledger reachable again');
+      else log.warn({ url: ledger.url }, 'ledger unreachable; calls that need it fail until it is back, channels are watched again once it is');
+    });
     await channels.load();
     await streams.load();
     await peers.start();
@@ -199,6 +177,7 @@ export class SluiceNode implements NodeApi {
 
   private onPeerDisconnected(peer: string): void {
     this.emit({ type: 'peer', nodeId: peer, connected: false });
+    this.streams.onPeerDisconnected(peer);
     for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'disconnected' });
   }
 
@@ -213,7 +192,7 @@ export class SluiceNode implements NodeApi {
         }
       }
     }
-    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.revealOnLedger(ch);
+    if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.streams.revealOnLedger(ch);
     if (e.type === 'statusChanged' && (e.status === 'closing' || e.status === 'forceClosing' || e.status === 'closed' || e.status === 'failed')) {
       void this.streams.onChannelEnded(ch);
     }
@@ -222,30 +201,6 @@ export class SluiceNode implements NodeApi {
       this.emit({ type: 'payment', direction: 'received', channelId: id, peerId: toHex(ch.remoteNodeId), amount: e.amount, seq: e.seq });
     }
     this.emit({ type: 'channel', channel: channelView(ch) });
-  }
-
-  /** A closing channel with hash-chain budgets paying us: show the deepest preimages to the ledger. */
-  private async revealOnLedger(ch: Channel): Promise<void> {
-    if (this.streams.revealsFor(ch).length === 0) return;
-    // Reveals are accepted while the ledger adjudicates the close: wait until it does.
-    let adjudicated: LedgerChannel | undefined;
-    for (let i = 0; i < 600 && !adjudicated; i++) {
-      const lc = await this.ledger.channel(ch.channelId).catch(() => undefined);
-      if (lc?.status === 'closed') return;
-      if (lc?.status === 'closing') adjudicated = lc;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!adjudicated) return;
-    const latest = this.channels.channels.get(toHex(ch.channelId)) ?? ch;
-    for (const r of this.streams.revealsFor(latest, adjudicated.latest!.state.locks)) {
-      try {
-        // in steps if the ledger's per-request bound needs it (docs/ledger.md)
-        const txids = await this.account.reveal({ channelId: ch.channelId, ...r, shownDepth: adjudicated.reveals[r.lockId]?.depth ?? 0 });
-        this.log.info({ channel: toHex(ch.channelId).slice(0, 16), lockId: r.lockId, depth: r.depth, txids }, 'revealed hash-chain ticks to the ledger');
-      } catch (e) {
-        this.log.warn({ channel: toHex(ch.channelId).slice(0, 16), err: (e as Error).message }, 'hash-chain reveal refused');
-      }
-    }
   }
 
   openStream(req: OpenStreamRequest): Promise<StreamView> {
@@ -267,14 +222,20 @@ export class SluiceNode implements NodeApi {
       const w = { id, want, resolve: (c: Channel) => { clearTimeout(t); resolve(c); } };
       const t = setTimeout(() => {
         this.statusWaiters.delete(w);
-        reject(new ApiError(503, 'TIMEOUT', `channel ${id} did not become ${want.join(' or ')} within ${timeoutMs / 1000} s`));
+        reject(new NodeError('unavailable', 'TIMEOUT', `channel ${id} did not become ${want.join(' or ')} within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.statusWaiters.add(w);
     });
   }
 
+  /** A call that needs the ledger: refused at once while it is unreachable, its failures mapped to API errors. */
+  private needLedger<T>(fn: () => Promise<T>): Promise<T> {
+    const down = ledgerDown(this.ledger);
+    return down ? Promise.reject(down) : ledgerCall(fn);
+  }
+
   async info(): Promise<NodeInfo> {
-    const counts = { opening: 0, open: 0, closing: 0, closed: 0 };
+    const counts = { opening: 0, open: 0, closing: 0, closed: 0, failed: 0 };
     for (const ch of this.channels.list()) counts[viewStatus(ch.status)]++;
     const peers = this.peers.list();
     return {
@@ -284,19 +245,20 @@ export class SluiceNode implements NodeApi {
       ledgerUrl: this.ledger.url,
       chainId: this.chainId,
       height: this.height,
+      ledger: { reachable: this.ledger.reachable, lastSeenAt: this.ledger.lastSeenAt, unreachableSince: this.ledger.unreachableSince },
       channels: counts,
       peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
     };
   }
 
   async wallet(): Promise<WalletView> {
-    const acct = await ledgerCall(() => this.ledger.account(this.identity.nodeId));
+    const acct = await this.needLedger(() => this.ledger.account(this.identity.nodeId));
     const inChannels = this.channels.list().filter((c) => c.status === 'open').reduce((s, c) => s + localBalance(c), 0n);
     return { address: this.nodeId, balance: acct.balance, nonce: acct.nonce, inChannels };
   }
 
   async faucet(amount: bigint): Promise<{ txid: string; balance: bigint }> {
-    return ledgerCall(async () => {
+    return this.needLedger(async () => {
       const txid = await this.ledger.faucet(this.identity.nodeId, amount);
       await this.ledger.waitForTx(txid);
       return { txid, balance: (await this.ledger.account(this.identity.nodeId)).balance };
@@ -305,18 +267,43 @@ export class SluiceNode implements NodeApi {
 
   async connectPeer(target: string): Promise<PeerView> {
     const m = /^([0-9a-fA-F]{66})@(.+:\d+)$/.exec(target.trim());
-    if (!m) throw new ApiError(400, 'BAD_TARGET', `peer must be NODEID@HOST:PORT, got '${target}'`);
+    if (!m) throw new NodeError('invalid', 'BAD_TARGET', `peer must be NODEID@HOST:PORT, got '${target}'`);
     const nodeId = toHex(parsePublicKey(m[1]!, 'node id'));
-    if (nodeId === this.nodeId) throw new ApiError(400, 'BAD_TARGET', 'that is this node');
+    if (nodeId === this.nodeId) throw new NodeError('invalid', 'BAD_TARGET', 'that is this node');
     try {
-      await this.peers.connect(nodeId, m[2]!);
+      // Proves the address reaches that node before anything is stored; a failure keeps the last address that worked.
+      await this.peers.connectVerified(nodeId, m[2]!);
     } catch (e) {
-      throw new ApiError(503, 'PEER_UNREACHABLE', (e as Error).message);
+      throw new NodeError('unavailable', 'PEER_UNREACHABLE', (e as Error).message);
     }
     await this.store.savePeer({ nodeId, address: m[2]! });
     // A peer we dialed by address is redialed (with backoff) whenever the connection drops.
     this.peers.keep(nodeId, m[2]!);
     return (await this.listPeers()).find((p) => p.nodeId === nodeId)!;
+  }
+
+  async disconnectPeer(opts: { nodeId: string }): Promise<PeerView> {
+    const nodeId = opts.nodeId.toLowerCase();
+    const known = (await this.listPeers()).find((p) => p.nodeId === nodeId);
+    if (!known) throw new NodeError('notFound', 'UNKNOWN_PEER', `no peer ${nodeId}`);
+    this.peers.release(nodeId, 'disconnected by the user');
+    return { ...known, connected: false };
+  }
+
+  async send(opts: { to: string; amount: bigint }): Promise<SendResult> {
+    const to = parsePublicKey(opts.to, 'to');
+    if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
+    if (toHex(to) === this.nodeId) throw new NodeError('invalid', 'BAD_TARGET', 'that is this node\'s own account');
+    return this.needLedger(async () => {
+      const [acct, info] = await Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]);
+      if (acct.balance < opts.amount + info.fee) {
+        throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of amount + fee (${opts.amount + info.fee} msat)`);
+      }
+      const txid = await this.account.submit({ kind: 'transfer', to, amount: opts.amount });
+      const st = await this.ledger.waitForTx(txid);
+      const balance = (await this.ledger.account(this.identity.nodeId)).balance;
+      return { txid, height: st.height ?? 0, to: toHex(to), amount: opts.amount, fee: info.fee, balance };
+    });
   }
 
   /** Connect to a node in the same in-memory network (tests, embedded demo). */
@@ -330,17 +317,17 @@ export class SluiceNode implements NodeApi {
 
   async openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView> {
     const peerId = opts.peerId.toLowerCase();
-    if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
-    if (opts.capacity <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'capacity must be positive');
-    if (opts.push > opts.capacity) throw new ApiError(400, 'BAD_AMOUNT', 'push cannot exceed the capacity');
-    const [acct, info] = await ledgerCall(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
+    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
+    if (opts.capacity <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'capacity must be positive');
+    if (opts.push > opts.capacity) throw new NodeError('invalid', 'BAD_AMOUNT', 'push cannot exceed the capacity');
+    const [acct, info] = await this.needLedger(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
     if (acct.balance < opts.capacity + info.fee) {
-      throw new ApiError(409, 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
+      throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
     const ch = await this.channels.open(peerId, opts.capacity, opts.push);
     const id = toHex(ch.channelId);
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
-    if (done.status === 'failed') throw new ApiError(409, 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
+    if (done.status === 'failed') throw new NodeError('refused', 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
     return channelView(done);
   }
 
@@ -350,44 +337,58 @@ export class SluiceNode implements NodeApi {
 
   private channelById(channelId: string): Channel {
     const ch = this.channels.channels.get(channelId.toLowerCase());
-    if (!ch) throw new ApiError(404, 'UNKNOWN_CHANNEL', `no channel ${channelId}`);
+    if (!ch) throw new NodeError('notFound', 'UNKNOWN_CHANNEL', `no channel ${channelId}`);
     return ch;
   }
 
-  async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }> {
+  async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string; pendingReason?: string }> {
     const ch = this.channelById(opts.channelId);
     const id = toHex(ch.channelId);
     if (opts.force) {
-      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new ApiError(409, 'WRONG_STATUS', `channel is already ${ch.status}`);
+      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
+      const down = ledgerDown(this.ledger);
       await this.channels.dispatch(id, { type: 'forceClose' });
-      return channelView(this.channels.channels.get(id)!);
+      const view: ChannelView & { pendingReason?: string } = channelView(this.channels.channels.get(id)!);
+      if (down) return { ...view, pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
+      // Until the ledger records the close, the settle height is what the dispute window gives from the next block.
+      if (view.settleHeight === undefined) {
+        const info = await this.ledger.info().catch(() => undefined);
+        if (info) view.settleHeight = Math.max(info.height, this.height) + 1 + info.disputeBlocks;
+      }
+      return view;
     }
-    if (ch.status !== 'open') throw new ApiError(409, 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
-    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new ApiError(409, 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
+    if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
+    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
+    const down = ledgerDown(this.ledger);
     await this.channels.dispatch(id, { type: 'closeCooperatively' });
+    if (down) {
+      // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
+      const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
+      return { ...channelView(now), pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
+    }
     const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
     return channelView(done);
   }
 
   async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
     const peerId = opts.peerId.toLowerCase();
-    if (opts.amount <= 0n) throw new ApiError(400, 'BAD_AMOUNT', 'amount must be positive');
-    if (!this.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
+    if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
+    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
     const ch = this.channels.payable(peerId, opts.amount);
-    if (!ch) throw new ApiError(409, 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
+    if (!ch) throw new NodeError('conflict', 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
     const id = toHex(ch.channelId);
     const { ref, settled } = this.channels.submitOps(id, [{ op: 'pay', amount: opts.amount }]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError(503, 'PENDING', `payment ${ref} not acknowledged within ${PAY_TIMEOUT_MS / 1000} s; it may still complete`)), PAY_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new NodeError('unavailable', 'PENDING', `payment ${ref} not acknowledged within ${PAY_TIMEOUT_MS / 1000} s; it may still complete`)), PAY_TIMEOUT_MS);
     });
     try {
       const s = await Promise.race([settled, timeout]);
       this.emit({ type: 'payment', direction: 'sent', channelId: id, peerId, amount: opts.amount, seq: s.seq });
       return { paymentId: ref, channelId: id, peerId, amount: opts.amount, seq: s.seq };
     } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(409, 'PAYMENT_REJECTED', (e as Error).message);
+      if (e instanceof NodeError) throw e;
+      throw new NodeError('refused', 'PAYMENT_REJECTED', (e as Error).message);
     } finally {
       clearTimeout(timer);
     }
@@ -399,5 +400,6 @@ export class SluiceNode implements NodeApi {
     await this.peers.stop();
     await this.ledger.close();
     await this.store.close();
+    await this.releaseDataDir();
   }
 }

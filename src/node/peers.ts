@@ -48,6 +48,8 @@ interface Peer {
   backoffMs: number;
   timer?: NodeJS.Timeout;
   readyWaiters: { resolve: () => void; reject: (e: Error) => void }[];
+  /** A failed redial was logged as a warning; the next ones are debug until the peer is back. */
+  warnedUnreachable?: boolean;
 }
 
 export class PeerManager {
@@ -130,6 +132,51 @@ export class PeerManager {
     return ready;
   }
 
+  /**
+   * Connect to `nodeId` at `address` and remember the address only once it has proven to reach that
+   * node: the BOLT 8 handshake completes only with the holder of the node's key, and init must follow.
+   * A failed attempt stores nothing and leaves a working connection and its address as they were. A
+   * live connection reached another way is replaced by the new one, as a reconnect would.
+   */
+  async connectVerified(nodeId: string, address: string): Promise<void> {
+    const known = this.peers.get(nodeId);
+    if (known?.ready && known.address === address) return;
+    let s: PeerSession;
+    try {
+      s = await connectPeer({ url: `ws://${address}`, localSecretKey: this.opts.secretKey, remoteNodeId: parsePublicKey(nodeId, 'node id') });
+    } catch (e) {
+      throw new Error(`cannot connect to ${nodeId}@${address}: ${(e as Error).message}`);
+    }
+    if (this.stopped) {
+      s.close('shutting down');
+      throw new Error('the node is stopping');
+    }
+    const p = this.peer(nodeId);
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = undefined;
+    const ready = new Promise<void>((resolve, reject) => p.readyWaiters.push({ resolve, reject }));
+    const wasReady = p.ready;
+    this.adopt(s);
+    if (wasReady) this.opts.onDisconnected(nodeId); // the replaced session's close is not reported by adopt
+    try {
+      await ready;
+    } catch (e) {
+      if (!known) this.peers.delete(nodeId);
+      throw e;
+    }
+    p.address = address;
+  }
+
+  /** Hang up and stop redialing; the peer stays known (with its address) for a later connect. */
+  release(nodeId: string, reason: string): void {
+    const p = this.peers.get(nodeId);
+    if (!p) return;
+    p.wanted = false;
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = undefined;
+    p.session?.close(reason);
+  }
+
   private dial(p: Peer): void {
     if (this.stopped) return;
     const remoteNodeId = parsePublicKey(p.nodeId, 'node id');
@@ -142,7 +189,13 @@ export class PeerManager {
       (s) => this.adopt(s),
       (e: unknown) => {
         const msg = (e as Error).message;
-        this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        // The first failure of a run is a warning (a peer we keep is gone); the retries that follow are debug.
+        if (p.wanted && !p.warnedUnreachable) {
+          p.warnedUnreachable = true;
+          this.opts.log.warn({ peer: p.nodeId.slice(0, 16), address: p.address, err: msg }, 'cannot reach peer; redialing with backoff');
+        } else {
+          this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        }
         for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`cannot connect to ${p.nodeId}@${p.address ?? '?'}: ${msg}`));
         this.scheduleRedial(p);
       },
@@ -213,6 +266,7 @@ export class PeerManager {
           clearTimeout(initTimer);
           p.ready = true;
           p.backoffMs = RECONNECT_MIN_MS;
+          p.warnedUnreachable = false;
           log.info('peer connected');
           for (const w of p.readyWaiters.splice(0)) w.resolve();
           this.opts.onConnected(nodeId);

@@ -53,6 +53,10 @@ export class NodeStore {
     await this.db.batch([{ type: 'put', sublevel: this.streams, key, value }], { sync: true });
   }
 
+  async deleteStream(key: string): Promise<void> {
+    await this.db.batch([{ type: 'del', sublevel: this.streams, key }], { sync: true });
+  }
+
   /** Many stream records in one synced batch. */
   async saveStreams(entries: readonly { key: string; value: JsonObject }[]): Promise<void> {
     if (entries.length === 0) return;

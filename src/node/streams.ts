@@ -1,56 +1,42 @@
-// Streams in the node: the payer's ticking (one timer for all streams), the payee's metering, and the
-// glue to channels (signed ticks are channel updates) and to the peer (hash-chain ticks are reveals).
-//
-// Exactness: a payer's signed ticks are counted in the stream record in the same atomic batch that
-// stores the channel proposal carrying them (attachToPersist), so a crash can neither pay a tick twice
-// nor count one that was never proposed. Hash-chain ticks are paid by depth: re-revealing a depth after
-// a restart costs nothing.
-import { randomBytes } from 'node:crypto';
-import { fromHex, toHex } from '../crypto/bytes.js';
-import { localBalance } from '../channel/machine.js';
+// Streams in the node: the shell around the pure stream machine (src/stream/machine.ts). Every change to a
+// stream is an event fed to step(); this file runs the effects it returns, in order, and owns the loop
+// that ticks every running stream from one timer. What each part owns:
+//   streams-records.ts  the records: storage, recovery after a restart, spending-limit holds, the view
+//   streams-payer.ts    opening a stream, and its channel ops (payments, the hash-chain budget lock)
+//   streams-payee.ts    admitting a stream, metering what a channel state or a reveal pays, claims
+//   streams-reveals.ts  showing the payee's reveals to the ledger while a channel closes
 import type { Channel } from '../channel/machine.js';
-import type { HashchainLock, Lock } from '../channel/state.js';
+import { toHex } from '../crypto/bytes.js';
+import type { LedgerClient } from '../ledger/client.js';
+import { HashChainSecret, type SpendingLimits } from '../stream/index.js';
+import { step, type StreamContext, type StreamEffect, type StreamEvent } from '../stream/machine.js';
+import { isEnded, type StreamRecord } from '../stream/record.js';
+import { wakeAt } from '../stream/wake.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamMessage } from '../wire/stream.js';
-import {
-  HashChainSecret, SpendLedger, checkLate, formatRate, goOffline, goOnline, meterTickTo, hashchainUnits, makeTerms,
-  owedAfter, parseRate, pausePayer, recordTicks, resumePayer, startMeter, startPayer, stopPayer, ticksDue, verifyReveal,
-  type PayeeMeter, type PayerStream, type SpendingLimits, type StreamTerms,
-} from '../stream/index.js';
-import { ApiError, type NodeEvent, type OpenStreamRequest, type StreamEventKind, type StreamStatus, type StreamView } from '../api/types.js';
+import { assertNever } from '../util/errors.js';
+import type { NodeEvent, OpenStreamRequest, StreamView } from '../api/types.js';
 import type { Logger } from '../util/log.js';
 import type { ChannelManager } from './channels.js';
+import { systemClock, type Clock } from './clock.js';
+import { NodeError } from './errors.js';
 import type { PeerManager } from './peers.js';
-import type { AttachedWrite, NodeStore } from './store.js';
-import { fromStored, toStored } from './stream-record.js';
+import type { NodeStore } from './store.js';
+import { StreamPayee } from './streams-payee.js';
+import { StreamPayer } from './streams-payer.js';
+import { StreamRecords, streamView } from './streams-records.js';
+import { DueQueue } from './streams-schedule.js';
 import type { Wallet } from './wallet.js';
+import { fromHex } from '../crypto/bytes.js';
 
 export const TICK_LOOP_MS = 100;
-const OPEN_TIMEOUT_MS = 15_000;
 const PERSIST_EVERY_MS = 1000;
-
-export interface StreamRecord {
-  id: string;
-  role: 'payer' | 'payee';
-  peerId: string;
-  channelId: string;
-  terms: StreamTerms;
-  status: StreamStatus;
-  startedAt: number;
-  reason?: string;
-  /** When it stopped or finished (ms): a peer that was away then is told again when it reconnects. */
-  endedAt?: number;
-  payer?: PayerStream;
-  /** Payer, hash-chain mode: the chain's seed (a secret; never logged or shown). */
-  seed?: string;
-  lockId?: number;
-  units?: number;
-  unit?: bigint;
-  meter?: PayeeMeter;
-  /** Payee, hash-chain mode: deepest reveal (absolute depth from the first root); what is claimed is read from the lock. */
-  revealedDepth?: number;
-  revealedValue?: string;
-}
+/** Every this often, every running stream's place in the due-queue is worked out again (a safety net). */
+const SWEEP_EVERY_MS = 5000;
+/** Payee streams a channel peer may have running at once. */
+export const DEFAULT_MAX_STREAMS_PER_CHANNEL = 64;
+/** A payee stream with no payment for this long after it opened is dropped. */
+export const DEFAULT_IDLE_EXPIRY_MS = 60_000;
 
 export interface StreamPolicy {
   /** Refuse streams paying less than this many msat per second. */
@@ -62,6 +48,10 @@ export interface StreamPolicy {
   graceMs?: number;
   /** Payee, hash-chain mode: turn revealed ticks into a signed balance every this many ticks. */
   checkpointTicks?: number;
+  /** Payee: streams a peer may run at once on one channel (default 64). */
+  maxStreamsPerChannel?: number;
+  /** Payee: drop a stream never paid this long after it opened (default 60 s). */
+  idleExpiryMs?: number;
 }
 
 export interface StreamManagerOptions {
@@ -72,643 +62,276 @@ export interface StreamManagerOptions {
   log: Logger;
   policy: StreamPolicy;
   emit(e: NodeEvent): void;
-  now?: () => number;
+  /** For reveals while a channel closes on the ledger. */
+  ledger: Pick<LedgerClient, 'channel'>;
+  height(): number;
+  clock?: Clock;
 }
 
-interface SignedTickRef {
-  id: string;
-  count: number;
+/** What the payer and payee parts reach in the manager. */
+export interface StreamShell {
+  readonly o: StreamManagerOptions;
+  readonly records: StreamRecords;
+  readonly clock: Clock;
+  /** Feed one event to a stream and run its effects; throws a NodeError for a refused user request. */
+  run(id: string, ev: StreamEvent): Promise<void>;
+  /** Take `stream` as the record and run these effects, in order. */
+  apply(stream: StreamRecord, effects: readonly StreamEffect[], now: number): Promise<void>;
+  chainOf(r: StreamRecord): HashChainSecret | undefined;
 }
 
-export class StreamManager {
-  private readonly records = new Map<string, StreamRecord>();
+export class StreamManager implements StreamShell {
+  readonly records: StreamRecords;
+  readonly clock: Clock;
+  private readonly payer: StreamPayer;
+  private readonly payee: StreamPayee;
   private readonly chains = new Map<string, HashChainSecret>();
-  private readonly opening = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
-  private readonly queuedTicks = new Map<string, number>();
-  private readonly tickRefs = new Map<string, SignedTickRef>();
-  private readonly committedRefs = new Set<string>();
-  private readonly claiming = new Map<string, Promise<void>>();
-  /** Payee meters loaded after a restart may lag the channel (their progress is stored once a second). */
-  private readonly recovered = new Set<string>();
-  private readonly dirty = new Set<string>();
-  private flushing = false;
+  private readonly queue = new DueQueue();
+  private stopLoop?: () => void;
   private lastFlush = 0;
-  private spend = new SpendLedger();
-  private timer?: NodeJS.Timeout;
-  private readonly now: () => number;
+  private lastSweep = 0;
   /** Measured lateness of payer ticks (ms after they fell due), for the benchmark. */
   readonly lateness: number[] = [];
 
-  constructor(private readonly o: StreamManagerOptions) {
-    this.now = o.now ?? Date.now;
+  constructor(readonly o: StreamManagerOptions) {
+    this.clock = o.clock ?? systemClock;
+    const p = o.policy;
+    this.policyContext = { graceMs: p.graceMs ?? 2000, checkpointTicks: p.checkpointTicks ?? 60, idleExpiryMs: p.idleExpiryMs ?? DEFAULT_IDLE_EXPIRY_MS };
+    this.records = new StreamRecords({ store: o.store, channels: o.channels, log: o.log, nodeLimits: o.policy.nodeLimits, peerLimits: o.policy.peerLimits });
+    this.payer = new StreamPayer(this, this.lateness);
+    this.payee = new StreamPayee(this);
   }
 
   async load(): Promise<void> {
-    for (const v of await this.o.store.loadStreams()) {
-      if (v['kind'] === 'spend') {
-        this.spend = SpendLedger.fromJSON(v['ledger'] as never);
-        continue;
-      }
-      const r = fromStored<StreamRecord>(v);
-      // A stream that was running when the node stopped resumes offline, its clock restarting on reconnect.
-      // We do not know when the node went down, so its running time is taken to end at the last paid
-      // tick: the downtime is never billed (at most part of one tick is not).
-      if (r.payer && (r.payer.status === 'active' || r.payer.status === 'paused')) {
-        const { resumedAt: _r, ...rest } = r.payer;
-        r.payer = { ...rest, activeMs: r.payer.ticksPaid * r.terms.tickMs, offline: true };
-      }
-      this.records.set(r.id, r);
-      if (r.role === 'payee' && r.terms.mode === 'signed') this.recovered.add(r.id);
-      if (r.seed && r.units) this.chains.set(r.id, HashChainSecret.create(fromHex(r.seed), r.units));
-    }
+    await this.records.load(this.clock.now());
+    for (const r of this.records.all.values()) this.schedule(r);
+  }
+
+  /** Put the stream in the due-queue at the time its next tick can change something (never, if none can). */
+  private schedule(r: StreamRecord): void {
+    this.queue.set(r.id, wakeAt(r, this.policyContext, this.clock.now()));
+  }
+
+  /** Tick these streams at the next pass (their peer came or went). */
+  private wakeNow(match: (r: StreamRecord) => boolean): void {
+    const now = this.clock.now();
+    for (const r of this.records.all.values()) if (r.status === 'active' && match(r)) this.queue.set(r.id, now);
   }
 
   start(): void {
-    this.timer = setInterval(() => this.loop(), TICK_LOOP_MS);
+    this.stopLoop = this.clock.every(TICK_LOOP_MS, () => this.loop());
   }
 
   /** Stop ticking and store what progress is not yet stored. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.flush().catch(() => undefined);
+    this.stopLoop?.();
+    await this.records.flush().catch(() => undefined);
   }
 
   list(): StreamView[] {
-    return [...this.records.values()].map((r) => this.view(r));
+    return [...this.records.all.values()].map(streamView);
   }
 
-  private view(r: StreamRecord): StreamView {
-    const v: StreamView = {
-      streamId: r.id, peerId: r.peerId, channelId: r.channelId, role: r.role, mode: r.terms.mode, status: r.status,
-      rate: formatRate(r.terms.rate), rateAmount: r.terms.rate.amount, ratePerMs: r.terms.rate.perMs, tickMs: r.terms.tickMs,
-      ticks: r.payer?.ticksPaid ?? r.meter?.ticks ?? 0, paid: r.payer?.paid ?? r.meter?.paid ?? 0n, startedAt: r.startedAt,
-    };
-    if (r.terms.max !== undefined) {
-      v.max = r.terms.max;
-      v.remaining = r.terms.max - v.paid;
+  chainOf(r: StreamRecord): HashChainSecret | undefined {
+    // An ended stream reveals nothing more: its chain (up to a million hashes) is never rebuilt.
+    if (r.role !== 'payer' || !r.chain || isEnded(r.status)) return undefined;
+    let c = this.chains.get(r.id);
+    if (!c) {
+      c = HashChainSecret.create(fromHex(r.chain.seed), r.chain.units);
+      this.chains.set(r.id, c);
     }
-    if (r.terms.durationMs !== undefined) v.durationMs = r.terms.durationMs;
-    if (r.meter) v.late = r.meter.late;
-    if (r.reason) v.reason = r.reason;
-    return v;
+    return c;
   }
 
-  private event(kind: StreamEventKind, r: StreamRecord): void {
-    this.o.emit({ type: 'stream', event: kind, stream: this.view(r) });
+  private readonly policyContext: StreamContext;
+
+  private context(r: StreamRecord): StreamContext {
+    const chain = this.chainOf(r);
+    return chain ? { ...this.policyContext, chain } : this.policyContext;
+  }
+
+  async run(id: string, ev: StreamEvent): Promise<void> {
+    const r = this.records.get(id);
+    if (!r) throw new NodeError('notFound', 'UNKNOWN_STREAM', `no stream ${id}`);
+    const effects = this.stepNow(r, ev);
+    if (effects) await this.apply(this.records.get(r.id) ?? r, effects, ev.now);
   }
 
   /**
-   * Store a record now (status changes), or mark it for the next batched flush (meter progress): one
-   * synced write per record per tick would cost thousands of fsyncs a second with thousands of streams.
+   * Step and take the new record at once (so events are applied in the order they come); the effects
+   * are returned for the caller to run, or undefined when there are none.
    */
-  private async persist(r: StreamRecord, force = true): Promise<void> {
-    if (r.role === 'payer' && r.terms.mode === 'signed') {
-      // Its ticks are stored with the channel states that carry them (attachToPersist); any other write
-      // goes through the channel's queue so it can never land after, and undo, a newer one.
-      if (!force) return;
-      await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, toStored(r)));
-      return;
+  private stepNow(r: StreamRecord, ev: StreamEvent): readonly StreamEffect[] | undefined {
+    const res = step(r, ev, this.context(r));
+    if (!res.ok) {
+      const { kind, code, message } = res.error;
+      if (kind === 'conflict') throw new NodeError('conflict', code, message);
+      if (kind === 'warn') this.o.log.warn({ stream: r.id, code, message, event: ev.type }, 'stream event refused');
+      return undefined;
     }
-    if (!force) {
-      this.dirty.add(r.id);
-      return;
-    }
-    this.dirty.delete(r.id);
-    await this.o.store.saveStream(r.id, toStored(r));
+    this.records.set(res.stream);
+    this.schedule(res.stream);
+    return res.effects.length > 0 ? res.effects : undefined;
   }
 
-  private async flush(): Promise<void> {
-    if (this.dirty.size === 0 || this.flushing) return;
-    this.flushing = true;
-    const ids = [...this.dirty];
-    this.dirty.clear();
-    try {
-      const entries = ids.flatMap((id) => {
-        const r = this.records.get(id);
-        return r ? [{ key: id, value: toStored(r) }] : [];
-      });
-      await this.o.store.saveStreams(entries);
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private record(id: string): StreamRecord {
-    const r = this.records.get(id.toLowerCase());
-    if (!r) throw new ApiError(404, 'UNKNOWN_STREAM', `no stream ${id}`);
-    return r;
-  }
-
-  // ---- payer ----
-
-  async openStream(req: OpenStreamRequest): Promise<StreamView> {
-    let terms: StreamTerms;
-    try {
-      terms = makeTerms({ rate: parseRate(req.rate), billing: req.billing, max: req.max, durationMs: req.durationMs, mode: req.mode });
-    } catch (e) {
-      throw new ApiError(400, 'BAD_TERMS', (e as Error).message);
-    }
-    const peerId = req.peerId.toLowerCase();
-    if (!this.o.peers.isConnected(peerId)) throw new ApiError(409, 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
-    const id = toHex(randomBytes(16));
-    const now = this.now();
-    let budget = owedAfter(terms, 1);
-    let chain: { units: number; unit: bigint } | undefined;
-    if (terms.mode === 'hashchain') {
-      chain = hashchainUnits(terms);
-      budget = chain.unit * BigInt(chain.units);
-    }
-    const ch = this.o.channels.payable(peerId, budget);
-    if (!ch) throw new ApiError(409, 'NO_ROUTE', `no open channel with ${peerId} can fund ${budget} msat`);
-    if (!this.allowed(peerId, terms.mode === 'hashchain' ? budget : owedAfter(terms, 1), now)) {
-      throw new ApiError(409, 'SPENDING_LIMIT', 'this stream would pass a spending limit');
-    }
-    const r: StreamRecord = { id, role: 'payer', peerId, channelId: toHex(ch.channelId), terms, status: 'opening', startedAt: now };
-    if (chain) {
-      const seed = randomBytes(32);
-      const secret = HashChainSecret.create(seed, chain.units);
-      this.chains.set(id, secret);
-      r.seed = toHex(seed);
-      r.units = chain.units;
-      r.unit = chain.unit;
-      r.lockId = this.freeLockId(ch);
-    }
-    this.records.set(id, r);
-    await this.persist(r);
-    const accepted = new Promise<void>((resolve, reject) => this.opening.set(id, { resolve, reject }));
-    this.o.peers.send(peerId, {
-      kind: 'streamOpen', channelId: ch.channelId, streamId: fromHex(id), mode: terms.mode, rateAmount: terms.rate.amount,
-      ratePerMs: terms.rate.perMs, tickMs: terms.tickMs, max: terms.max ?? 0n, durationMs: BigInt(terms.durationMs ?? 0),
-      hashchainLockId: r.lockId ?? 0,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([accepted, new Promise((_, rej) => (timer = setTimeout(() => rej(new ApiError(503, 'TIMEOUT', 'the peer did not answer the stream request')), OPEN_TIMEOUT_MS)))]);
-    } catch (e) {
-      r.status = 'rejected';
-      r.reason = (e as Error).message;
-      await this.persist(r);
-      throw e instanceof ApiError ? e : new ApiError(409, 'STREAM_REJECTED', `the peer refused the stream: ${(e as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-      this.opening.delete(id);
-    }
-    if (chain) {
-      // Lock the whole budget under the chain's root; ticks are reveals against it from then on.
-      const secret = this.chains.get(id)!;
-      const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'addHashchain', id: r.lockId!, root: secret.root, unit: chain.unit, maxUnits: chain.units }]);
-      try {
-        await settled;
-      } catch (e) {
-        r.status = 'stopped';
-        r.reason = `could not lock the budget: ${(e as Error).message}`;
-        await this.persist(r);
-        this.o.peers.send(peerId, { kind: 'streamControl', streamId: fromHex(id), action: 'stop', reason: r.reason });
-        throw new ApiError(409, 'LOCK_FAILED', r.reason);
+  async apply(s: StreamRecord, effects: readonly StreamEffect[], now: number): Promise<void> {
+    this.records.set(s);
+    this.schedule(s);
+    for (const e of effects) {
+      switch (e.type) {
+        case 'send':
+          this.o.peers.send(s.peerId, e.message);
+          break;
+        case 'pay':
+        case 'lock':
+          this.payer.propose(s, e);
+          break;
+        case 'hold':
+          this.records.reserve(s.peerId, e.amount, now);
+          break;
+        case 'release':
+          this.records.release(s.peerId, e.amount, e.at);
+          break;
+        case 'persist':
+          if (e.when === 'now') await this.records.saveNow(s);
+          else this.records.saveLater(s);
+          break;
+        case 'emit':
+          this.o.emit({ type: 'stream', event: e.event, stream: streamView(e.at ?? this.records.get(s.id) ?? s) });
+          break;
+        case 'claim':
+          void this.payee.checkpoint(s.id);
+          break;
+        case 'settleChain':
+          void this.payee.settleChain(s.id);
+          break;
+        case 'drop':
+          this.chains.delete(s.id);
+          this.queue.set(s.id, undefined);
+          await this.records.drop(s.id);
+          break;
+        default:
+          assertNever(e, 'stream effect');
       }
-      this.spendNow(peerId, budget, this.now());
-    }
-    r.status = 'active';
-    r.payer = startPayer(id, terms, this.now());
-    await this.persist(r);
-    this.event('opened', r);
-    return this.view(r);
-  }
-
-  private freeLockId(ch: Channel): number {
-    const parity = ch.local === 'A' ? 0 : 1;
-    const used = new Set(ch.signed.state.locks.map((l) => l.id));
-    for (;;) {
-      const n = (randomBytes(4).readUInt32BE(0) & ~1) | parity;
-      if (!used.has(n) && n !== 0) return n >>> 0;
     }
   }
 
-  private allowed(peerId: string, amount: bigint, now: number): boolean {
-    const p = this.o.policy;
-    return (!p.nodeLimits || this.spend.allowed('node', amount, now, p.nodeLimits)) && (!p.peerLimits || this.spend.allowed(peerId, amount, now, p.peerLimits));
-  }
-
-  private spendNow(peerId: string, amount: bigint, now: number): void {
-    this.spend.record('node', amount, now);
-    this.spend.record(peerId, amount, now);
-    void this.o.store.saveStream('~spend', { kind: 'spend', ledger: this.spend.toJSON() as never });
-  }
-
-  async control(streamId: string, action: 'pause' | 'resume' | 'stop'): Promise<StreamView> {
-    const r = this.record(streamId);
-    const now = this.now();
-    if (r.status === 'stopped' || r.status === 'finished' || r.status === 'rejected') throw new ApiError(409, 'WRONG_STATUS', `stream is ${r.status}`);
-    if (action !== 'stop' && r.role !== 'payer') throw new ApiError(409, 'NOT_PAYER', 'only the payer pauses and resumes a stream');
-    if (r.role === 'payer' && r.payer) {
-      if (action === 'pause') r.payer = pausePayer(r.payer, now);
-      if (action === 'resume') r.payer = resumePayer(r.payer, now);
-      if (action === 'stop') r.payer = stopPayer(r.payer, now);
+  /** Feed an event to every stream that matches; a failure in one never stops the others. */
+  private each(match: (r: StreamRecord) => boolean, ev: (r: StreamRecord) => StreamEvent | undefined): void {
+    for (const r of [...this.records.all.values()]) {
+      if (!match(r)) continue;
+      const e = ev(r);
+      if (e) void this.run(r.id, e).catch((err: unknown) => this.o.log.error({ err, stream: r.id }, 'stream event failed'));
     }
-    r.status = action === 'pause' ? 'paused' : action === 'resume' ? 'active' : 'stopped';
-    if (action === 'stop') {
-      r.reason = 'stopped by this node';
-      r.endedAt = now;
-    }
-    this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action, reason: action === 'stop' ? 'stopped by the peer' : '' });
-    await this.persist(r);
-    if (action === 'stop' && r.role === 'payee') await this.finishPayee(r);
-    this.event(action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'stopped', r);
-    return this.view(r);
   }
 
   private loop(): void {
-    const now = this.now();
+    const now = this.clock.now();
     if (now - this.lastFlush >= PERSIST_EVERY_MS) {
       this.lastFlush = now;
-      void this.flush().catch((e: unknown) => this.o.log.error({ err: e }, 'storing stream progress failed'));
+      void this.records.flush().catch((e: unknown) => this.o.log.error({ err: e }, 'storing stream progress failed'));
     }
-    for (const r of this.records.values()) {
+    if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.lastSweep = now;
+      for (const r of this.records.all.values()) {
+        const back = r.role === 'payer' && r.status === 'active' && r.offline && this.o.peers.isConnected(r.peerId);
+        if (back) this.queue.set(r.id, now);
+        else this.schedule(r);
+      }
+    }
+    // Only the streams due; synchronous for a tick that changes nothing (no promise per stream).
+    for (const id of this.queue.take(now)) {
+      const r = this.records.get(id);
+      if (r?.status !== 'active') continue;
+      const ev: StreamEvent | undefined = r.role === 'payer' ? this.payer.tickEvent(r, now) : { type: 'tick', now, reachable: true, spendable: 0n };
+      if (!ev) {
+        this.schedule(r);
+        continue;
+      }
       try {
-        if (r.role === 'payer' && r.payer && (r.status === 'active')) this.tickPayer(r, now);
-        else if (r.role === 'payee' && r.meter && r.status === 'active') this.watchPayee(r, now);
+        const effects = this.stepNow(r, ev);
+        if (effects) void this.apply(this.records.get(r.id) ?? r, effects, now).catch((e: unknown) => this.o.log.error({ err: e, stream: r.id }, 'stream tick failed'));
       } catch (e) {
         this.o.log.error({ err: e, stream: r.id }, 'stream tick failed');
       }
     }
   }
 
-  private tickPayer(r: StreamRecord, now: number): void {
-    let p = r.payer!;
-    const ch = this.o.channels.channels.get(r.channelId);
-    const reachable = !!ch && ch.status === 'open' && this.o.peers.isConnected(r.peerId);
-    // Ticks stop while the peer or channel is away; the time offline never accrues.
-    if (!reachable) {
-      r.payer = goOffline(p, now);
-      return;
-    }
-    p = r.payer = goOnline(p, now);
-    const queued = this.queuedTicks.get(r.id) ?? 0;
-    // One payment per stream in flight (signed mode): when updates fall behind, the ticks that come due
-    // meanwhile go into the next payment instead of piling up as separate operations.
-    if (queued > 0 && r.terms.mode === 'signed') return;
-    const due = ticksDue(p, now) - queued;
-    if (due <= 0) return;
-    // tick k fell due when the running time reached k * tickMs: resumedAt + (k * tickMs - activeMs)
-    const lateBy = now - (p.resumedAt! + (p.ticksPaid + queued + 1) * r.terms.tickMs - p.activeMs);
-    if (Number.isFinite(lateBy)) this.lateness.push(Math.max(0, lateBy));
-    if (this.lateness.length > 100_000) this.lateness.splice(0, 50_000);
-    const before = p.ticksPaid + queued;
-    const after = before + due;
-    if (r.terms.mode === 'hashchain') {
-      const depth = Math.min(after, r.units!);
-      this.o.peers.send(r.peerId, { kind: 'streamTick', streamId: fromHex(r.id), depth, preimage: this.chains.get(r.id)!.preimageAt(depth) });
-      r.payer = recordTicks(p, depth - p.ticksPaid, now);
-      this.afterPayerTick(r);
-      return;
-    }
-    const amount = owedAfter(r.terms, after) - owedAfter(r.terms, before);
-    if (!this.allowed(r.peerId, amount, now)) {
-      r.payer = pausePayer(p, now);
-      r.status = 'paused';
-      r.reason = 'a spending limit is reached';
-      void this.persist(r);
-      this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'pause', reason: r.reason });
-      this.event('paused', r);
-      return;
-    }
-    if (localBalance(ch) - ch.limits.reserve < amount) {
-      void this.endPayer(r, 'the channel has no more to pay with');
-      return;
-    }
-    this.spendNow(r.peerId, amount, now);
-    this.queuedTicks.set(r.id, queued + due);
-    const { ref, settled } = this.o.channels.submitOps(r.channelId, [{ op: 'streamPay', streamId: fromHex(r.id), amount, ticks: after }]);
-    this.tickRefs.set(ref, { id: r.id, count: due });
-    settled.then(
-      () => {
-        this.tickRefs.delete(ref);
-        this.committedRefs.delete(ref);
-        this.afterPayerTick(r);
-      },
-      (e: unknown) => {
-        this.tickRefs.delete(ref);
-        if (this.committedRefs.delete(ref)) {
-          // counted when proposed, but the update was refused: take it back
-          const q = r.payer!;
-          r.payer = { ...q, ticksPaid: q.ticksPaid - due, paid: owedAfter(r.terms, q.ticksPaid - due), status: q.status === 'finished' ? 'active' : q.status };
-          void this.persist(r);
-        } else {
-          this.queuedTicks.set(r.id, Math.max(0, (this.queuedTicks.get(r.id) ?? 0) - due));
-        }
-        void this.endPayer(r, `a tick was refused: ${(e as Error).message}`);
-      },
-    );
+  // ---- the node's API ----
+
+  openStream(req: OpenStreamRequest): Promise<StreamView> {
+    return this.payer.open(req);
   }
 
-  /** Called by the channel manager as it persists a state: count the signed ticks it carries. */
-  attachToPersist(ch: Channel): AttachedWrite[] {
-    const out: AttachedWrite[] = [];
-    for (const ref of ch.proposal?.refs ?? []) {
-      const t = this.tickRefs.get(ref);
-      if (!t || this.committedRefs.has(ref)) continue;
-      const r = this.records.get(t.id);
-      if (!r?.payer) continue;
-      this.committedRefs.add(ref);
-      this.queuedTicks.set(r.id, Math.max(0, (this.queuedTicks.get(r.id) ?? 0) - t.count));
-      r.payer = recordTicks(r.payer, t.count, this.now());
-      out.push({ kind: 'stream', key: r.id, value: toStored(r) });
-    }
-    return out;
+  async control(streamId: string, action: 'pause' | 'resume' | 'stop'): Promise<StreamView> {
+    const r = this.records.get(streamId);
+    if (!r) throw new NodeError('notFound', 'UNKNOWN_STREAM', `no stream ${streamId}`);
+    await this.run(r.id, { type: 'control', action, now: this.clock.now() });
+    return streamView(this.records.get(r.id) ?? r);
   }
 
-  private afterPayerTick(r: StreamRecord): void {
-    this.event('tick', r);
-    if (r.payer!.status === 'finished' && r.status === 'active') {
-      void this.endPayer(r, 'the stream reached its cap or duration', 'finished');
-      return;
-    }
-    void this.persist(r, false);
-  }
-
-  private async endPayer(r: StreamRecord, reason: string, status: 'finished' | 'stopped' = 'stopped'): Promise<void> {
-    if (r.status === 'stopped' || r.status === 'finished') return;
-    r.status = status;
-    r.reason = reason;
-    r.endedAt = this.now();
-    if (r.payer && r.payer.status !== 'finished') r.payer = stopPayer(r.payer, this.now());
-    await this.persist(r);
-    this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason });
-    this.event(status, r);
-  }
-
-  // ---- payee ----
-
-  private watchPayee(r: StreamRecord, now: number): void {
-    const c = checkLate(r.meter!, now, this.o.policy.graceMs ?? 2000);
-    r.meter = c.meter;
-    if (c.becameLate) this.event('late', r);
-    if (c.becameOnTime) this.event('onTime', r);
-  }
+  // ---- from peers and channels ----
 
   onMessage(peerId: string, m: StreamMessage): void {
     const id = toHex(m.streamId);
     switch (m.kind) {
       case 'streamOpen':
-        void this.onOpen(peerId, id, m);
+        void this.payee.admit(peerId, m);
         return;
       case 'streamAccept':
-      case 'streamReject': {
-        const w = this.opening.get(id);
-        const r = this.records.get(id);
-        if (!w || !r || r.peerId !== peerId) return;
-        if (m.kind === 'streamAccept') w.resolve();
-        else w.reject(new Error(m.reason));
+      case 'streamReject':
+        this.payer.answered(peerId, id, m.kind === 'streamAccept' ? undefined : m.reason);
         return;
-      }
       // Ticks and controls are ordered after the channel messages that arrived before them (a stop must
       // not overtake the update carrying the last tick; a reveal must follow the lock it spends).
       case 'streamTick':
-        this.afterChannel(id, () => this.onReveal(peerId, id, m.depth, m.preimage));
+        this.afterChannel(peerId, id, () => this.payee.onReveal(id, m.depth, m.preimage));
         return;
       case 'streamControl':
-        this.afterChannel(id, () => this.onControl(peerId, id, m.action, m.reason));
+        this.afterChannel(peerId, id, () => this.run(id, { type: 'peerControl', action: m.action, reason: m.reason, now: this.clock.now() }));
         return;
-      default: {
-        const never: never = m;
-        return never;
-      }
+      default:
+        assertNever(m, 'stream message');
     }
   }
 
-  private afterChannel(id: string, fn: () => Promise<void>): void {
+  private afterChannel(peerId: string, id: string, fn: () => Promise<void>): void {
     const r = this.records.get(id);
-    if (!r) return;
-    void this.o.channels.afterPending(r.channelId, fn);
-  }
-
-  private async onOpen(peerId: string, id: string, m: Extract<StreamMessage, { kind: 'streamOpen' }>): Promise<void> {
-    const refuse = (reason: string): void => {
-      this.o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason });
-    };
-    if (this.records.has(id)) return refuse('stream id in use');
-    const ch = this.o.channels.channels.get(toHex(m.channelId));
-    if (!ch || toHex(ch.remoteNodeId) !== peerId || ch.status !== 'open') return refuse('no open channel with you by that id');
-    let terms: StreamTerms;
-    try {
-      terms = makeTerms({
-        rate: { amount: m.rateAmount, perMs: m.ratePerMs },
-        billing: m.tickMs === m.ratePerMs && m.ratePerMs !== 1000 ? 'interval' : 'prorata',
-        max: m.max === 0n ? undefined : m.max,
-        durationMs: m.durationMs === 0n ? undefined : Number(m.durationMs),
-        mode: m.mode,
-      });
-    } catch (e) {
-      return refuse(`bad terms: ${(e as Error).message}`);
-    }
-    if (terms.tickMs !== m.tickMs) return refuse('tick interval does not match the billing');
-    const perSec = (terms.rate.amount * 1000n) / BigInt(terms.rate.perMs);
-    const min = this.o.policy.minRatePerSec;
-    if (min !== undefined && perSec < min) return refuse(`rate below this node's price of ${min} msat/s`);
-    const now = this.now();
-    const r: StreamRecord = { id, role: 'payee', peerId, channelId: toHex(m.channelId), terms, status: 'active', startedAt: now, meter: startMeter(id, terms, now) };
-    if (terms.mode === 'hashchain') {
-      r.lockId = m.hashchainLockId;
-      const hc = hashchainUnits(terms);
-      r.units = hc.units;
-      r.unit = hc.unit;
-      r.revealedDepth = 0;
-    }
-    this.records.set(id, r);
-    await this.persist(r);
-    this.o.peers.send(peerId, { kind: 'streamAccept', streamId: m.streamId });
-    this.event('opened', r);
+    if (!r || r.peerId !== peerId) return;
+    // Not awaited by the channel's queue beyond the step itself: a payee's final claim needs that queue.
+    void this.o.channels.afterPending(r.channelId, async () => {
+      void fn().catch((e: unknown) => this.o.log.warn({ err: e, stream: id }, 'stream message failed'));
+    });
   }
 
   /** From the channel manager: value a peer moved to us in a both-signed state. */
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
-    const now = this.now();
-    for (const op of ops) {
-      if (op.op !== 'streamPay') continue;
-      const r = this.records.get(toHex(op.streamId));
-      if (!r || r.role !== 'payee' || !r.meter || r.channelId !== toHex(ch.channelId)) continue;
-      // Absolute totals: the op says how many ticks it pays for in all; the meter checks that the amount is
-      // exactly what the terms owe for the new ticks and never counts a tick twice.
-      let res = meterTickTo(r.meter, op.amount, op.ticks, now);
-      if ('error' in res && res.error.reason === 'underpaid' && this.recovered.has(r.id)) {
-        // Our meter came back from disk behind the channel, which holds every payment: catch up to the
-        // payer's total once instead of calling this payment short.
-        res = { meter: { ...r.meter, ticks: op.ticks, paid: owedAfter(r.terms, op.ticks), lastTickAt: now } };
-        this.o.log.info({ stream: r.id, ticks: op.ticks }, 'stream meter caught up with the channel after a restart');
-      }
-      this.recovered.delete(r.id);
-      if ('error' in res) {
-        this.o.log.warn({ stream: r.id, reason: res.error.reason, message: res.error.message }, 'stream payment does not match the terms');
-        if (res.error.reason === 'underpaid') void this.stopAsPayee(r, `underpaid: ${res.error.message}`);
-        continue;
-      }
-      r.meter = res.meter;
-      if (r.status === 'paused') r.status = 'active'; // ticks again: the payer resumed (we may have missed its word)
-      this.event('tick', r);
-      if (r.meter.status === 'finished') void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
-      else void this.persist(r, false);
-    }
+    this.payee.onReceivedOps(ch, ops);
   }
 
-  private async stopAsPayee(r: StreamRecord, reason: string): Promise<void> {
-    this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason });
-    await this.payeeEnded(r, 'stopped', reason);
-  }
-
-  private localSideOf(r: StreamRecord): 'A' | 'B' | undefined {
-    return this.o.channels.channels.get(r.channelId)?.local;
-  }
-
-  /** Ticks already claimed into a signed balance: what the lock in our latest state no longer holds. */
-  private claimedDepth(r: StreamRecord, lock: HashchainLock | undefined): number {
-    return lock ? r.units! - lock.maxUnits : r.units!;
-  }
-
-  private hashchainLock(r: StreamRecord): HashchainLock | undefined {
-    const ch = this.o.channels.channels.get(r.channelId);
-    const l = ch?.signed.state.locks.find((x) => x.id === r.lockId);
-    return l?.kind === 'hashchain' ? l : undefined;
-  }
-
-  private async onReveal(peerId: string, id: string, depth: number, value: Uint8Array): Promise<void> {
-    const r = this.records.get(id);
-    if (!r || r.role !== 'payee' || r.peerId !== peerId || r.terms.mode !== 'hashchain') return;
-    if (r.status !== 'active' && r.status !== 'paused') return;
-    const lock = this.hashchainLock(r);
-    if (!lock) return; // the budget is not locked in a signed state yet: nothing to check against
-    if (lock.unit !== r.unit || lock.from === this.localSideOf(r)) {
-      this.o.log.warn({ stream: id }, 'the locked hash chain does not match the agreed terms');
-      return;
-    }
-    const claimed = this.claimedDepth(r, lock);
-    const prev = Math.max(r.revealedDepth ?? 0, claimed);
-    const v = verifyReveal({
-      root: lock.root, maxUnits: lock.maxUnits, prevDepth: prev - claimed, prevValue: prev > claimed && r.revealedValue ? fromHex(r.revealedValue) : undefined,
-      depth: depth - claimed, value, maxStep: lock.maxUnits,
-    });
-    if (!v.ok) {
-      if (v.reason !== 'not-deeper') this.o.log.warn({ stream: id, reason: v.reason }, 'bad hash-chain tick');
-      return;
-    }
-    r.revealedDepth = depth;
-    r.revealedValue = toHex(value);
-    if (r.status === 'paused') r.status = 'active'; // ticks again: the payer resumed
-    r.meter = { ...r.meter!, ticks: depth, paid: r.unit! * BigInt(depth), lastTickAt: this.now() };
-    this.event('tick', r);
-    await this.persist(r, false);
-    // Not awaited: this runs in the channel's queue, and a claim needs that queue to move on.
-    if (depth >= r.units!) void this.payeeEnded(r, 'finished', 'the stream reached its cap or duration');
-    else if (depth - claimed >= (this.o.policy.checkpointTicks ?? 60)) void this.checkpoint(r);
-  }
-
-  /** Turn revealed ticks into a signed balance: claim them from the lock. Resolves once it is signed. */
-  private checkpoint(r: StreamRecord): Promise<void> {
-    const inFlight = this.claiming.get(r.id);
-    if (inFlight) return inFlight;
-    const run = (async () => {
-      const lock = this.hashchainLock(r);
-      const claimed = this.claimedDepth(r, lock);
-      const depth = r.revealedDepth ?? 0;
-      if (!lock || depth <= claimed || !r.revealedValue) return;
-      const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'claimHashchain', id: r.lockId!, depth: depth - claimed, preimage: fromHex(r.revealedValue) }]);
-      try {
-        await settled;
-      } catch (e) {
-        this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'hash-chain checkpoint failed');
-      }
-    })().finally(() => this.claiming.delete(r.id));
-    this.claiming.set(r.id, run);
-    return run;
-  }
-
-  private async payeeEnded(r: StreamRecord, status: 'stopped' | 'finished', reason: string): Promise<void> {
-    if (r.status === 'stopped' || r.status === 'finished') return;
-    r.status = status;
-    r.reason = reason;
-    r.endedAt = this.now();
-    await this.persist(r);
-    await this.finishPayee(r);
-    this.event(status, r);
-  }
-
-  /** Hash-chain payee at the end: claim what was revealed and give back the rest of the budget. */
-  private async finishPayee(r: StreamRecord): Promise<void> {
-    if (r.terms.mode !== 'hashchain') return;
-    // Wait for a claim already in flight, then claim whatever was revealed since; give the remainder
-    // back only when everything revealed is in a signed balance.
-    await this.claiming.get(r.id);
-    await this.checkpoint(r);
-    const lock = this.hashchainLock(r);
-    if (!lock) return;
-    if ((r.revealedDepth ?? 0) > this.claimedDepth(r, lock)) {
-      this.o.log.warn({ stream: r.id }, 'revealed ticks are not claimed yet; keeping the budget locked');
-      return;
-    }
-    const { settled } = this.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: r.lockId! }]);
-    await settled.catch((e: unknown) => this.o.log.warn({ stream: r.id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
-  }
-
-  private async onControl(peerId: string, id: string, action: 'pause' | 'resume' | 'stop', reason: string): Promise<void> {
-    const r = this.records.get(id);
-    if (!r || r.peerId !== peerId || r.status === 'stopped' || r.status === 'finished') return;
-    if (action === 'stop') {
-      // Not awaited: this runs in the channel's queue, and the payee's final claim needs it to move on.
-      if (r.role === 'payer') void this.endPayer(r, reason || 'stopped by the peer');
-      else void this.payeeEnded(r, 'stopped', reason || 'stopped by the payer');
-      return;
-    }
-    if (r.role !== 'payee') return; // only the payer pauses and resumes
-    r.status = action === 'pause' ? 'paused' : 'active';
-    if (action === 'resume' && r.meter) r.meter = { ...r.meter, lastTickAt: this.now(), late: false };
-    await this.persist(r);
-    this.event(action === 'pause' ? 'paused' : 'resumed', r);
-  }
-
-  /**
-   * A peer is back: repeat what it may have missed while away — that a stream is paused, or that it
-   * ended in the last hour. Both are harmless to receive twice.
-   */
+  /** A peer is back: repeat what it may have missed while away (a pause, or a recent end). */
   onPeerConnected(peerId: string): void {
-    const now = this.now();
-    for (const r of this.records.values()) {
-      if (r.peerId !== peerId) continue;
-      const streamId = fromHex(r.id);
-      if (r.status === 'paused' && r.role === 'payer') {
-        this.o.peers.send(peerId, { kind: 'streamControl', streamId, action: 'pause', reason: r.reason ?? '' });
-      } else if ((r.status === 'stopped' || r.status === 'finished') && r.endedAt !== undefined && now - r.endedAt < 3_600_000) {
-        this.o.peers.send(peerId, { kind: 'streamControl', streamId, action: 'stop', reason: r.reason ?? 'stopped' });
-      }
-    }
+    const now = this.clock.now();
+    this.each((r) => r.peerId === peerId, () => ({ type: 'peerConnected', now }));
+    this.wakeNow((r) => r.peerId === peerId); // a payer's clock runs again
+  }
+
+  /** A peer went away: its payers' clocks stop at the next pass, so the time away is never billed. */
+  onPeerDisconnected(peerId: string): void {
+    this.wakeNow((r) => r.role === 'payer' && r.peerId === peerId);
   }
 
   /** The channel is closing or closed: its streams end (a payee's reveals stay for the ledger). */
   async onChannelEnded(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);
-    for (const r of this.records.values()) {
-      if (r.channelId !== id || r.status === 'stopped' || r.status === 'finished' || r.status === 'rejected') continue;
-      r.status = 'stopped';
-      r.reason = 'the channel is closing';
-      if (r.payer) r.payer = stopPayer(r.payer, this.now());
-      await this.persist(r);
-      this.event('stopped', r);
+    const now = this.clock.now();
+    for (const r of [...this.records.all.values()]) {
+      if (r.channelId === id) await this.run(r.id, { type: 'channelEnded', now }).catch((e: unknown) => this.o.log.warn({ err: e, stream: r.id }, 'ending a stream failed'));
     }
   }
 
-  /**
-   * For a channel closing on the ledger: the hash-chain reveals we can claim there, measured against the
-   * locks of the state the ledger adjudicates (`locks`), which may be older than our latest.
-   */
-  revealsFor(ch: Channel, locks: readonly Lock[] = ch.signed.state.locks): { lockId: number; depth: number; preimage: Uint8Array }[] {
-    const out: { lockId: number; depth: number; preimage: Uint8Array }[] = [];
-    for (const r of this.records.values()) {
-      if (r.role !== 'payee' || r.channelId !== toHex(ch.channelId) || r.terms.mode !== 'hashchain' || !r.revealedValue) continue;
-      const lock = locks.find((l) => l.id === r.lockId);
-      if (lock?.kind !== 'hashchain') continue;
-      const depth = (r.revealedDepth ?? 0) - (r.units! - lock.maxUnits);
-      if (depth > 0) out.push({ lockId: r.lockId!, depth, preimage: fromHex(r.revealedValue) });
-    }
-    return out;
+  /** A channel closing unilaterally: show our hash-chain reveals to the ledger until the close ends. */
+  revealOnLedger(ch: Channel): Promise<void> {
+    return this.payee.revealOnLedger(ch);
   }
-
-
 }

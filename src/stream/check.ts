@@ -1,6 +1,6 @@
 // Argument checks shared by the stream modules. Each names the argument it rejects, so a caller bug
 // (a NaN time, a fractional tick count) fails loudly at the entry point instead of skewing the totals.
-import { InputError } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { MAX_MSAT } from '../money.js';
 
 /** A time in ms, as the shell's clock gives it. */

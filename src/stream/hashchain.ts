@@ -2,7 +2,8 @@
 // revealing x with sha256^k(x) == root. Checkpoints every `checkpointEvery` links bound the cost of
 // any reveal, and verifyReveal bounds the cost of checking one, so neither side can be made to hash
 // a million times for one tick.
-import { assertBytes, equalBytes, InputError } from '../crypto/bytes.js';
+import { assertBytes, equalBytes } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { hashChain, sha256 } from '../crypto/hash.js';
 import { checkCount } from './check.js';
 import { MAX_CHAIN_UNITS } from './terms.js';

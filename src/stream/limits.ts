@@ -1,7 +1,7 @@
 // Spending limits a payer node holds itself to across all its streams: per rolling day and lifetime,
 // for the whole node ('node') and for each peer (its id). Time comes in as an argument; the ledger
 // is plain data that round-trips through JSON so the shell can persist it next to the streams.
-import { InputError } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { msatFromJson } from '../money.js';
 import { checkAmount, checkId, checkTime, satAdd } from './check.js';
 
@@ -82,6 +82,37 @@ export class SpendLedger {
     entry.hours.set(hour, satAdd(entry.hours.get(hour) ?? 0n, amount));
     for (const h of entry.hours.keys()) if (h < hour - (WINDOW_HOURS - 1)) entry.hours.delete(h); // out of every window
     this.keys.set(key, entry);
+    return this;
+  }
+
+  /**
+   * Check and count in one step (a hold, in ILP STREAM's terms): the spend is counted under every key
+   * only if each key's limits allow it, so concurrent callers can never both pass one limit. A hold
+   * that does not turn into a payment is given back with release().
+   */
+  reserve(keys: readonly { key: string; limits?: SpendingLimits }[], amount: bigint, now: number): boolean {
+    for (const k of keys) if (k.limits && !this.allowed(k.key, amount, now, k.limits)) return false;
+    for (const k of keys) this.record(k.key, amount, now);
+    return true;
+  }
+
+  /**
+   * Give back a spend recorded at `at` that did not happen (a reservation whose stream was refused).
+   * Takes it from the hour it was recorded in and from the total, never below zero.
+   */
+  release(key: string, amount: bigint, at: number): this {
+    checkId(key, 'key');
+    checkAmount(amount, 'amount');
+    const entry = this.keys.get(key);
+    if (!entry) return this;
+    const hour = Math.floor(checkTime(at, 'at') / HOUR_MS);
+    const less = (v: bigint) => (v > amount ? v - amount : 0n);
+    entry.total = less(entry.total);
+    const inHour = entry.hours.get(hour);
+    if (inHour !== undefined) {
+      if (less(inHour) === 0n) entry.hours.delete(hour);
+      else entry.hours.set(hour, less(inHour));
+    }
     return this;
   }
 

@@ -2,7 +2,7 @@
 // peer was reachable; paused or offline time never accrues, so it is never paid. The totals are
 // absolute (ticksPaid, paid == owedAfter(ticksPaid)), so re-deriving what is due after a crash or a
 // repeated call cannot pay a tick twice.
-import { InputError } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { checkCount, checkId, checkTime } from './check.js';
 import { checkTerms, maxTicks, owedAfter, type StreamStatus, type StreamTerms } from './terms.js';
 

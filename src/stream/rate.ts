@@ -1,6 +1,6 @@
 // A price as people write it: `10msat/s`, `2sat/min`, `1/h` (bare number = sat), `500msat/250ms`.
 // Kept as an exact pair (amount per interval) so that no per-ms fraction is ever rounded.
-import { InputError } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { parseAmount } from '../money.js';
 import { parseDuration } from '../util/duration.js';
 import { checkAmount } from './check.js';

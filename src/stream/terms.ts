@@ -1,7 +1,7 @@
 // What a stream costs and when it ends. Everything the payer pays and the payee expects is derived
 // from one cumulative function, owedAfter(ticks): per-tick amounts are differences of absolute totals,
 // so rounding never drifts and a total is never counted twice (ILP STREAM's "absolute totals").
-import { InputError } from '../crypto/bytes.js';
+import { InputError } from '../util/errors.js';
 import { MAX_MSAT } from '../money.js';
 import { checkAmount, checkCount } from './check.js';
 import { checkRate, formatRate, type Rate } from './rate.js';

@@ -1,6 +1,2 @@
-// The default branch of every switch over a message or event kind. If a new kind is added to a
-// union and some switch forgets it, `x` is no longer `never` and that switch stops compiling.
-
-export function assertNever(x: never, what = 'value'): never {
-  throw new Error(`unhandled ${what}: ${JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
-}
+// assertNever lives with InputError in src/util/errors.ts; this path is kept for the modules that import it here.
+export { assertNever } from '../util/errors.js';

@@ -1,4 +1,4 @@
-// ApiClient reuses one connection for calls made one after another (Node's fetch keeps it alive):
+// ApiClient reuses its connection for calls made one after another (Node's keep-alive agent):
 // a CLI command makes one call, but a program on the client makes thousands, and a new TCP
 // connection each time would cost a handshake per call.
 import { afterEach, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ it('sequential calls reuse their connections', async () => {
   const client = new ApiClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'x'.repeat(64) });
   for (let i = 0; i < 20; i++) expect((await client.info()).alias).toBe('fake');
   expect(requests).toBe(20);
-  // Node 20's fetch opens a second socket for the call right after the first (the first is not yet
-  // back in its pool when the answer resolves), then reuses them: two, not one per call.
+  // A client may open a second socket for the call right after the first (the first not yet back in
+  // its pool when the answer resolves; Node 20's fetch does), then reuses them: not one per call.
   expect(connections).toBeLessThanOrEqual(2);
 });

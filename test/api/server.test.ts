@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ApiError } from '../../src/api/types.js';
+import { NodeError } from '../../src/node/errors.js';
 import { createLogger } from '../../src/util/log.js';
 import { BIG, FakeApi, channelId, nodeId, streamId } from './fake-api.js';
 
@@ -160,6 +161,9 @@ describe('routes', () => {
       remoteBalance: '1000',
       seq: '18446744073709551615',
       pendingUpdates: 0,
+      reserve: (BIG / 100n).toString(),
+      localSpendable: (BIG - 1000n - BIG / 100n).toString(),
+      remoteSpendable: '0',
     });
     expect(r.body[1]).toMatchObject({ status: 'closed', settleHeight: 40, payout: { local: BIG.toString(), remote: '0' } });
   });
@@ -294,6 +298,15 @@ describe('stream routes', () => {
     const r = await call('POST', '/v1/streams', { peerId: nodeId(), rate: '10 bananas/s' });
     expect(r.status).toBe(422);
     expect(r.body).toEqual({ error: { code: 'BAD_RATE', message: "rate: '10 bananas/s' is not a rate" } });
+  });
+
+  it.each([
+    ['invalid', 400], ['notFound', 404], ['conflict', 409], ['refused', 422], ['unavailable', 503],
+  ] as const)('a node error of kind %s is HTTP %s, with its code', async (kind, status) => {
+    api.failWith(new NodeError(kind, 'SOME_CODE', 'what happened'));
+    const r = await call('POST', '/v1/streams', { peerId: nodeId(), rate: '10msat/s' });
+    expect(r.status).toBe(status);
+    expect(r.body).toEqual({ error: { code: 'SOME_CODE', message: 'what happened' } });
   });
 });
 

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { startLedger, type LedgerService } from '../../src/ledger/service.js';
 import { SluiceNode } from '../../src/node/node.js';
+import type { Clock } from '../../src/node/clock.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -14,7 +15,7 @@ export interface TestNet {
   network: MemoryNetwork;
   dir: string;
   nodes: SluiceNode[];
-  node(name: string, streams?: StreamPolicy): Promise<SluiceNode>;
+  node(name: string, streams?: StreamPolicy, clock?: Clock): Promise<SluiceNode>;
   stop(): Promise<void>;
 }
 
@@ -25,8 +26,8 @@ export async function testNet(opts: { blockTimeMs?: number; disputeBlocks?: numb
   const nodes: SluiceNode[] = [];
   return {
     ledger, network, dir: tmp.dir, nodes,
-    async node(name, streams) {
-      const n = await SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, network, alias: name, log: silentLogger(), streams });
+    async node(name, streams, clock) {
+      const n = await SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, network, alias: name, log: silentLogger(), streams, ...(clock ? { clock } : {}) });
       nodes.push(n);
       return n;
     },

@@ -1,6 +1,7 @@
 // Streams between two whole nodes in one process: both modes, caps, stop, and a vanished payer.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../src/api/types.js';
+import { until } from '../helpers/cluster.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import type { SluiceNode } from '../../src/node/node.js';
 
@@ -9,16 +10,6 @@ afterEach(async () => {
   await net?.stop();
   net = undefined;
 });
-
-async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function pair(): Promise<{ alice: SluiceNode; bob: SluiceNode }> {
   net = await testNet({ disputeBlocks: 40 }); // 40 blocks of 30 ms: time for the payee's reveal

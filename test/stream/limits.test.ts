@@ -67,3 +67,25 @@ describe('SpendLedger', () => {
     expect(() => l.allowed('node', 1n, T0, { perDay: -1n })).toThrow(/perDay/);
   });
 });
+
+describe('SpendLedger holds', () => {
+  it('reserve counts under every key only when all allow it', () => {
+    const l = new SpendLedger();
+    const keys = [{ key: 'node', limits: { total: 1000n } }, { key: 'peer', limits: { total: 500n } }];
+    expect(l.reserve(keys, 400n, T0)).toBe(true);
+    expect(l.reserve(keys, 400n, T0)).toBe(false); // the peer's limit is in the way
+    expect(l.spentTotal('node')).toBe(400n); // the refused hold counted nowhere
+    expect(l.spentTotal('peer')).toBe(400n);
+  });
+
+  it('release gives a hold back in its hour and in the total, never below zero', () => {
+    const l = new SpendLedger().record('node', 700n, T0);
+    l.release('node', 300n, T0 + 10);
+    expect(l.spentTotal('node')).toBe(400n);
+    expect(l.spentToday('node', T0 + H)).toBe(400n);
+    l.release('node', 10_000n, T0);
+    expect(l.spentTotal('node')).toBe(0n);
+    expect(l.spentToday('node', T0)).toBe(0n);
+    expect(() => l.release('node', -1n, T0)).toThrow(/amount/);
+  });
+});

@@ -1,0 +1,120 @@
+// The payee in the node: admitting a peer's stream within its bounds, feeding the machine what moved
+// (streamPay ops in both-signed states, hash-chain reveals checked against our latest lock), and the
+// channel work its chain needs: checkpoint claims, the final claim and release, and reveals on the
+// ledger while the channel closes.
+import type { Channel } from '../channel/machine.js';
+import type { HashchainLock, Lock } from '../channel/state.js';
+import { toHex } from '../crypto/bytes.js';
+import { allClaimed, revealAgainst } from '../stream/chain.js';
+import { admitPayee } from '../stream/open.js';
+import { paymentGap } from '../stream/payee-step.js';
+import type { PayeeRecord } from '../stream/record.js';
+import type { ChannelOp } from '../wire/channel-ops.js';
+import type { StreamOpenMessage } from '../wire/stream.js';
+import { DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
+import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
+
+export class StreamPayee {
+  private readonly claiming = new Map<string, Promise<void>>();
+
+  constructor(private readonly s: StreamShell) {}
+
+  async admit(peerId: string, m: StreamOpenMessage): Promise<void> {
+    const { o, records, clock } = this.s;
+    const channelId = toHex(m.channelId);
+    const ch = o.channels.channels.get(channelId);
+    const on = records.payeeStreamsOn(channelId);
+    for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
+    const a = admitPayee(m, {
+      peerId, now: clock.now(), idInUse: records.get(toHex(m.streamId)) !== undefined,
+      channelOpen: !!ch && toHex(ch.remoteNodeId) === peerId && ch.status === 'open',
+      liveStreams: on.live, maxStreams: o.policy.maxStreamsPerChannel ?? DEFAULT_MAX_STREAMS_PER_CHANNEL, locksInUse: on.locks,
+      ...(o.policy.minRatePerSec !== undefined ? { minRatePerSec: o.policy.minRatePerSec } : {}),
+    });
+    if (!a.ok) {
+      o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason: a.reason });
+      return;
+    }
+    await this.s.apply(a.stream, a.effects, clock.now());
+  }
+
+  onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
+    const { records, clock, o } = this.s;
+    const seq = ch.signed.state.seq;
+    for (const op of ops) {
+      if (op.op !== 'streamPay') continue;
+      const r = records.get(toHex(op.streamId));
+      if (!r || r.role !== 'payee' || r.channelId !== toHex(ch.channelId)) continue;
+      // The meter may have come back from disk behind the channel (its progress is stored once a
+      // second): states signed since it was stored may have paid it. Only then may one payment be short.
+      const gap = records.recovered.has(r.id) && paymentGap(r, seq);
+      records.recovered.delete(r.id);
+      void this.s.run(r.id, { type: 'paid', amount: op.amount, ticks: op.ticks, seq, gap, now: clock.now() })
+        .catch((e: unknown) => o.log.warn({ err: e, stream: r.id }, 'stream payment failed'));
+    }
+  }
+
+  private lockOf(r: PayeeRecord): HashchainLock | undefined {
+    const l = this.s.o.channels.channels.get(r.channelId)?.signed.state.locks.find((x) => x.id === r.chain?.lockId);
+    return l?.kind === 'hashchain' ? l : undefined;
+  }
+
+  async onReveal(id: string, depth: number, value: Uint8Array): Promise<void> {
+    const r = this.s.records.get(id);
+    if (!r || r.role !== 'payee') return;
+    const ch = this.s.o.channels.channels.get(r.channelId);
+    if (!ch) return;
+    const lock = this.lockOf(r);
+    await this.s.run(id, { type: 'reveal', depth, value, localSide: ch.local, now: this.s.clock.now(), ...(lock ? { lock } : {}) });
+  }
+
+  /** Turn revealed ticks into a signed balance: claim them from the lock. Resolves once it is signed. */
+  checkpoint(id: string): Promise<void> {
+    const inFlight = this.claiming.get(id);
+    if (inFlight) return inFlight;
+    const run = (async () => {
+      const r = this.s.records.get(id);
+      if (r?.role !== 'payee' || !r.chain) return;
+      const lock = this.lockOf(r);
+      const show = lock && revealAgainst(r.chain, lock);
+      if (!show) return;
+      const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'claimHashchain', id: r.chain.lockId, depth: show.depth, preimage: show.preimage }]);
+      await settled.catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'hash-chain checkpoint failed'));
+    })().finally(() => this.claiming.delete(id));
+    this.claiming.set(id, run);
+    return run;
+  }
+
+  /** At the end: claim what was revealed, then give back the rest of the budget once all of it is claimed. */
+  async settleChain(id: string): Promise<void> {
+    await this.claiming.get(id);
+    await this.checkpoint(id);
+    const r = this.s.records.get(id);
+    if (r?.role !== 'payee' || !r.chain) return;
+    const lock = this.lockOf(r);
+    if (!lock) return;
+    if (!allClaimed(r.chain, lock)) {
+      this.s.o.log.warn({ stream: id }, 'revealed ticks are not claimed yet; keeping the budget locked');
+      return;
+    }
+    const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: r.chain.lockId }]);
+    await settled.catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
+  }
+
+  /** A channel closing unilaterally: show our hash-chain reveals to the ledger until the close ends. */
+  async revealOnLedger(ch: Channel): Promise<void> {
+    const id = toHex(ch.channelId);
+    const { o, records, clock } = this.s;
+    const mine = (): PayeeRecord[] => [...records.all.values()].filter((r): r is PayeeRecord => r.role === 'payee' && r.channelId === id && !!r.chain?.revealedValue);
+    if (mine().length === 0) return;
+    await revealWhileClosing({
+      channelId: ch.channelId, ledger: o.ledger, wallet: o.wallet, log: o.log, height: o.height, sleep: (ms) => clock.sleep(ms),
+      revealsFor: (locks: readonly Lock[]) => mine().flatMap((r): ChainReveal[] => {
+        const lock = locks.find((l) => l.id === r.chain!.lockId);
+        const show = lock?.kind === 'hashchain' ? revealAgainst(r.chain!, lock) : undefined;
+        return show ? [{ lockId: r.chain!.lockId, ...show }] : [];
+      }),
+    });
+  }
+}
+

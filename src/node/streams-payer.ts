@@ -1,0 +1,169 @@
+// The payer in the node: opening a stream (terms, channel, spending-limit hold, the peer's answer) and
+// running the channel side of its effects: a payment proposed with its paid total attached to the state
+// that carries it, or the hash-chain budget's lock. Each answer from the channel goes back into the
+// stream machine as an event ('committed' / 'refused', 'lockCommitted' / 'lockRefused').
+import { randomBytes } from 'node:crypto';
+import { fromHex, toHex } from '../crypto/bytes.js';
+import { localBalance, type Channel } from '../channel/machine.js';
+import { hashchainUnits, makeTerms, nextTickAt, owedAfter, parseRate, type StreamTerms } from '../stream/index.js';
+import type { StreamEffect, StreamEvent } from '../stream/machine.js';
+import { openMessage, openPayer } from '../stream/open.js';
+import { payerTickIdle } from '../stream/payer-step.js';
+import { payerClock, type PayerRecord, type StreamRecord } from '../stream/record.js';
+import type { OpenStreamRequest, StreamView } from '../api/types.js';
+import { NodeError } from './errors.js';
+import type { StreamShell } from './streams.js';
+import { streamView } from './streams-records.js';
+
+const OPEN_TIMEOUT_MS = 15_000;
+
+export class StreamPayer {
+  private readonly opening = new Map<string, (refusal: string | undefined) => void>();
+
+  constructor(private readonly s: StreamShell, private readonly lateness: number[]) {}
+
+  async open(req: OpenStreamRequest): Promise<StreamView> {
+    const { o, records, clock } = this.s;
+    let terms: StreamTerms;
+    try {
+      terms = makeTerms({ rate: parseRate(req.rate), billing: req.billing, max: req.max, durationMs: req.durationMs, mode: req.mode });
+    } catch (e) {
+      throw new NodeError('invalid', 'BAD_TERMS', (e as Error).message);
+    }
+    const peerId = req.peerId.toLowerCase();
+    if (!o.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
+    const now = clock.now();
+    const chainTerms = terms.mode === 'hashchain' ? hashchainUnits(terms) : undefined;
+    const budget = chainTerms ? chainTerms.unit * BigInt(chainTerms.units) : owedAfter(terms, 1);
+    const ch = o.channels.payable(peerId, budget);
+    if (!ch) throw new NodeError('conflict', 'NO_ROUTE', `no open channel with ${peerId} can fund ${budget} msat`);
+    // Hash chains: the whole budget is held against the limits now, before anything is awaited, so
+    // concurrent opens cannot all pass one limit; the hold is given back if the budget is never locked.
+    // Signed streams hold tick by tick; here they need only room for one tick.
+    const allowance = records.allowance(peerId, now);
+    if (chainTerms ? !records.reserve(peerId, budget, now) : allowance !== undefined && allowance < budget) {
+      throw new NodeError('conflict', 'SPENDING_LIMIT', 'this stream would pass a spending limit');
+    }
+    const id = toHex(randomBytes(16));
+    const chain = chainTerms && { seed: toHex(randomBytes(32)), units: chainTerms.units, unit: chainTerms.unit, lockId: freeLockId(ch) };
+    const r = openPayer({ id, peerId, channelId: toHex(ch.channelId), terms, now, ...(chain ? { chain, budgetHold: budget } : {}) });
+    records.set(r);
+    try {
+      await records.saveNow(r);
+    } catch (e) {
+      if (chain) records.release(peerId, budget, now);
+      records.all.delete(id);
+      throw e;
+    }
+    const refusal = await this.answer(r);
+    if (refusal !== undefined) {
+      const timedOut = refusal === TIMEOUT;
+      const reason = timedOut ? 'the peer did not answer the stream request' : refusal;
+      await this.s.run(id, { type: 'rejected', reason, now: clock.now() });
+      throw timedOut ? new NodeError('unavailable', 'TIMEOUT', reason) : new NodeError('refused', 'STREAM_REJECTED', `the peer refused the stream: ${refusal}`);
+    }
+    const opened = this.untilOpen(id);
+    await this.s.run(id, { type: 'accepted', now: clock.now() });
+    await opened;
+    const done = records.get(id) as PayerRecord;
+    if (done.status !== 'active') throw new NodeError('refused', 'LOCK_FAILED', done.reason ?? 'the budget could not be locked');
+    return streamView(done);
+  }
+
+  /** Send the terms and wait for the peer's word: undefined if accepted, else the reason. */
+  private answer(r: PayerRecord): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(TIMEOUT), OPEN_TIMEOUT_MS);
+      const finish = (refusal: string | undefined): void => {
+        clearTimeout(timer);
+        this.opening.delete(r.id);
+        resolve(refusal);
+      };
+      this.opening.set(r.id, finish);
+      this.s.o.peers.send(r.peerId, openMessage(r));
+    });
+  }
+
+  /** Resolves once the stream leaves 'opening' (a hash chain's lock signed or refused). */
+  private untilOpen(id: string): Promise<void> {
+    const r = this.s.records.get(id);
+    if (r?.terms.mode !== 'hashchain') return Promise.resolve();
+    return new Promise((resolve) => this.lockWaiters.set(id, resolve));
+  }
+
+  private readonly lockWaiters = new Map<string, () => void>();
+
+  answered(peerId: string, id: string, refusal: string | undefined): void {
+    const r = this.s.records.get(id);
+    if (!r || r.peerId !== peerId) return;
+    this.opening.get(id)?.(refusal);
+  }
+
+  /** The scheduler's tick for a payer: what it needs to decide is read from the channel and the limits. */
+  tickEvent(r: StreamRecord, now: number): StreamEvent | undefined {
+    if (r.role !== 'payer') return undefined;
+    const { o, records } = this.s;
+    const ch = o.channels.channels.get(r.channelId);
+    const reachable = !!ch && ch.status === 'open' && o.peers.isConnected(r.peerId);
+    if (payerTickIdle(r, now, reachable)) return undefined;
+    const spendable = ch ? localBalance(ch) - ch.limits.reserve : 0n;
+    const ev: StreamEvent = { type: 'tick', now, reachable, spendable };
+    const allowance = records.allowance(r.peerId, now);
+    if (allowance !== undefined) ev.allowance = allowance;
+    if (reachable && !r.held) {
+      const due = nextTickAt(payerClock(r));
+      if (due !== undefined && due <= now) this.noteLateness(now - due);
+    }
+    return ev;
+  }
+
+  private noteLateness(ms: number): void {
+    this.lateness.push(Math.max(0, ms));
+    if (this.lateness.length > 100_000) this.lateness.splice(0, 50_000);
+  }
+
+  /** Run a payment or a lock on the channel; its outcome goes back into the machine. */
+  propose(r: StreamRecord, e: Extract<StreamEffect, { type: 'pay' | 'lock' }>): void {
+    if (r.role !== 'payer') return;
+    const { o, records, clock } = this.s;
+    const report = (ev: StreamEvent): void => {
+      void this.s.run(r.id, ev).catch((err: unknown) => o.log.error({ err, stream: r.id }, 'stream event failed'))
+        .finally(() => {
+          if (ev.type === 'lockCommitted' || ev.type === 'lockRefused') this.takeLockWaiter(r.id);
+        });
+    };
+    if (e.type === 'pay') {
+      const op = { op: 'streamPay' as const, streamId: fromHex(r.id), amount: e.amount, ticks: e.ticks };
+      const { settled } = o.channels.submitOps(r.channelId, [op], [records.paidWrite(r, e.ticks)]);
+      settled.then(
+        () => report({ type: 'committed', ticks: e.ticks, now: clock.now() }),
+        (err: unknown) => report({ type: 'refused', ticks: e.ticks, reason: (err as Error).message, now: clock.now() }),
+      );
+      return;
+    }
+    const { settled } = o.channels.submitOps(r.channelId, [{ op: 'addHashchain', id: e.lockId, root: e.root, unit: e.unit, maxUnits: e.maxUnits }]);
+    settled.then(
+      () => report({ type: 'lockCommitted', now: clock.now() }),
+      (err: unknown) => report({ type: 'lockRefused', reason: (err as Error).message, now: clock.now() }),
+    );
+  }
+
+  private takeLockWaiter(id: string): void {
+    const w = this.lockWaiters.get(id);
+    this.lockWaiters.delete(id);
+    w?.();
+  }
+}
+
+const TIMEOUT = '\u0000timeout';
+
+/** A lock id in this side's space (A even, B odd) that the channel does not use. */
+function freeLockId(ch: Channel): number {
+  const parity = ch.local === 'A' ? 0 : 1;
+  const used = new Set([...ch.signed.state.locks, ...(ch.proposal?.state.locks ?? [])].map((l) => l.id));
+  for (;;) {
+    const n = ((randomBytes(4).readUInt32BE(0) & ~1) | parity) >>> 0;
+    if (!used.has(n) && n !== 0) return n;
+  }
+}
+

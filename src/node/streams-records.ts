@@ -1,0 +1,226 @@
+// Stream records in the node: the in-memory table, how each is stored (now, or batched once a second),
+// what a restart recovers, the spending-limit ledger, and the view the API shows.
+//
+// Storage rule for a payer: what is stored counts the payment in flight as paid (payerTicks), so a crash
+// can never pay a tick twice; the same snapshot is written with the channel state that carries the
+// payment. A payer's signed-mode writes go through the channel's queue, so none can land after, and
+// undo, a newer one written with a channel state.
+import { formatRate, SpendLedger, type SpendingLimits } from '../stream/index.js';
+import { isEnded, paidOf, payerTicks, ticksOf, type PayeeRecord, type PayerRecord, type StreamRecord } from '../stream/record.js';
+import type { StreamView } from '../api/types.js';
+import type { JsonObject } from '../util/json-fields.js';
+import type { Logger } from '../util/log.js';
+import type { ChannelManager } from './channels.js';
+import type { AttachedWrite, NodeStore } from './store.js';
+import { fromStored, toStored } from './stream-record.js';
+
+const SPEND_KEY = '~spend';
+
+export interface StreamRecordsOptions {
+  store: NodeStore;
+  channels: Pick<ChannelManager, 'afterPending' | 'channels'>;
+  log: Logger;
+  nodeLimits?: SpendingLimits;
+  peerLimits?: SpendingLimits;
+}
+
+export class StreamRecords {
+  readonly all = new Map<string, StreamRecord>();
+  /** Payee meters loaded at start: states signed since they were stored may have paid them. */
+  readonly recovered = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private flushing = false;
+  private spend = new SpendLedger();
+
+  constructor(private readonly o: StreamRecordsOptions) {}
+
+  get(id: string): StreamRecord | undefined {
+    return this.all.get(id.toLowerCase());
+  }
+
+  set(r: StreamRecord): void {
+    this.all.set(r.id, r);
+  }
+
+  /** Load, and bring back what was running: its clock restarts on reconnect, downtime is never billed. */
+  async load(now: number): Promise<void> {
+    const paidTicks = new Map<string, number>();
+    for (const v of await this.o.store.loadStreams()) {
+      if (v['kind'] === 'spend') {
+        this.spend = SpendLedger.fromJSON(v['ledger']);
+        continue;
+      }
+      if (v['kind'] === 'paid') {
+        paidTicks.set(String(v['stream']), Number(v['ticks']));
+        continue;
+      }
+      const r = fromLegacy(fromStored<StreamRecord & Legacy>(v));
+      this.all.set(r.id, r);
+      if (r.role === 'payee' && !r.chain) this.recovered.add(r.id);
+    }
+    for (const [id, r] of this.all) {
+      // A payment stored with its channel state may be newer than the record's own last write.
+      const paid = paidTicks.get(id);
+      const withPaid = r.role === 'payer' && paid !== undefined && paid > r.ticksPaid ? { ...r, ticksPaid: paid } : r;
+      this.all.set(id, recover(withPaid, now));
+    }
+  }
+
+  /**
+   * The write that goes into the same atomic batch as the channel state carrying a payer's payment: its
+   * absolute tick total, nothing else, so however late it lands it can only say "this much was paid".
+   */
+  paidWrite(r: PayerRecord, ticks: number): AttachedWrite {
+    return { kind: 'stream', key: `${r.id}/paid`, value: { kind: 'paid', stream: r.id, ticks } };
+  }
+
+  /** The stored form: a payer's payment in flight counts as paid. */
+  stored(r: StreamRecord): JsonObject {
+    if (r.role === 'payee' || !r.held) return toStored(r);
+    const { held: _h, ...rest } = r;
+    return toStored({ ...rest, ticksPaid: payerTicks(r) });
+  }
+
+  /** Store a record now (status changes). */
+  async saveNow(r: StreamRecord): Promise<void> {
+    this.dirty.delete(r.id);
+    if (r.role === 'payer' && !r.chain) {
+      await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, this.stored(this.all.get(r.id) ?? r)));
+      return;
+    }
+    await this.o.store.saveStream(r.id, this.stored(r));
+  }
+
+  /**
+   * Mark progress for the next flush: one synced write per record per tick would cost thousands of
+   * fsyncs a second with thousands of streams. A signed payer's ticks are stored with the channel states
+   * that carry them, so it has nothing to flush.
+   */
+  saveLater(r: StreamRecord): void {
+    if (r.role === 'payer' && !r.chain) return;
+    this.dirty.add(r.id);
+  }
+
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0 || this.flushing) return;
+    this.flushing = true;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    try {
+      const entries = ids.flatMap((id) => {
+        const r = this.all.get(id);
+        return r ? [{ key: id, value: this.stored(r) }] : [];
+      });
+      await this.o.store.saveStreams(entries);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Forget a record entirely (a stream that was never paid). */
+  async drop(id: string): Promise<void> {
+    this.all.delete(id);
+    this.dirty.delete(id);
+    this.recovered.delete(id);
+    await this.o.store.deleteStream(id); // a payee record: it has no `/paid` entry
+  }
+
+  /** Payee streams a peer runs on a channel now, and the lock ids that back one there. */
+  payeeStreamsOn(channelId: string): { live: number; locks: Set<number> } {
+    let live = 0;
+    const locks = new Set<number>();
+    for (const r of this.all.values()) {
+      if (r.role !== 'payee' || r.channelId !== channelId) continue;
+      if (!isEnded(r.status)) live++;
+      if (r.chain) locks.add(r.chain.lockId);
+    }
+    return { live, locks };
+  }
+
+  // ---- spending limits: holds, as ILP STREAM keeps them ----
+
+  /** What the limits still allow this peer now; undefined when none applies. */
+  allowance(peerId: string, now: number): bigint | undefined {
+    const a = this.o.nodeLimits ? this.spend.remaining('node', now, this.o.nodeLimits) : undefined;
+    const b = this.o.peerLimits ? this.spend.remaining(peerId, now, this.o.peerLimits) : undefined;
+    if (a === undefined) return b;
+    return b === undefined || a < b ? a : b;
+  }
+
+  /** Hold `amount` against the node's and the peer's limits; false (nothing held) if either refuses. */
+  reserve(peerId: string, amount: bigint, now: number): boolean {
+    const held = this.spend.reserve([{ key: 'node', limits: this.o.nodeLimits }, { key: peerId, limits: this.o.peerLimits }], amount, now);
+    if (held) this.saveSpend();
+    return held;
+  }
+
+  release(peerId: string, amount: bigint, at: number): void {
+    this.spend.release('node', amount, at).release(peerId, amount, at);
+    this.saveSpend();
+  }
+
+  private saveSpend(): void {
+    void this.o.store.saveStream(SPEND_KEY, { kind: 'spend', ledger: this.spend.toJSON() as never })
+      .catch((e: unknown) => this.o.log.error({ err: e }, 'storing the spending ledger failed'));
+  }
+}
+
+/** The record shape before the stream machine (one object per side inside the record, two statuses). */
+interface Legacy {
+  payer?: { activeMs: number; ticksPaid: number };
+  meter?: { ticks: number; paid: bigint; lastTickAt?: number; resumedAt?: number; late: boolean };
+  seed?: string;
+  lockId?: number;
+  units?: number;
+  unit?: bigint;
+  revealedDepth?: number;
+  revealedValue?: string;
+}
+
+function fromLegacy(v: StreamRecord & Legacy): StreamRecord {
+  const { payer, meter, seed, lockId, units, unit, revealedDepth, revealedValue, ...r } = v;
+  if (!payer && !meter && seed === undefined && lockId === undefined) return r as StreamRecord;
+  const chainOf = <T>(make: () => T): T | undefined => (r.terms.mode === 'hashchain' && units !== undefined && unit !== undefined && lockId !== undefined ? make() : undefined);
+  if (r.role === 'payer') {
+    const chain = chainOf(() => ({ seed: seed!, units: units!, unit: unit!, lockId: lockId! }));
+    return { ...r, activeMs: payer?.activeMs ?? 0, ticksPaid: payer?.ticksPaid ?? 0, ...(chain ? { chain } : {}) } as PayerRecord;
+  }
+  const chain = chainOf(() => ({ lockId: lockId!, units: units!, unit: unit!, revealedDepth: revealedDepth ?? 0, ...(revealedValue ? { revealedValue } : {}) }));
+  const m = meter ?? { ticks: 0, paid: 0n, late: false };
+  const out = { ...r, ticks: m.ticks, paid: m.paid, late: m.late, ...(chain ? { chain } : {}) } as PayeeRecord;
+  if (m.lastTickAt !== undefined) out.lastTickAt = m.lastTickAt;
+  if (m.resumedAt !== undefined) out.resumedAt = m.resumedAt;
+  return out;
+}
+
+/** A record as loaded: running payers resume offline, their clock ending at the last paid tick. */
+function recover(r: StreamRecord, now: number): StreamRecord {
+  if (r.role === 'payee') return r;
+  if (r.status === 'opening') {
+    // The node stopped before the peer answered or the budget was locked: the open is over. A budget
+    // hold stays counted (the lock may yet be signed; a limit errs toward refusing).
+    return { ...r, status: 'rejected', reason: 'the node stopped while the stream was opening', endedAt: now };
+  }
+  if (r.status !== 'active' && r.status !== 'paused') return r;
+  // We do not know when the node went down, so its running time is taken to end at the last paid tick:
+  // the downtime is never billed (at most part of one tick is not).
+  const { resumedAt: _r, ...rest } = r;
+  return { ...rest, activeMs: r.ticksPaid * r.terms.tickMs, offline: true } satisfies PayerRecord;
+}
+
+export function streamView(r: StreamRecord): StreamView {
+  const paid = paidOf(r);
+  const v: StreamView = {
+    streamId: r.id, peerId: r.peerId, channelId: r.channelId, role: r.role, mode: r.terms.mode, status: r.status,
+    rate: formatRate(r.terms.rate), rateAmount: r.terms.rate.amount, ratePerMs: r.terms.rate.perMs, tickMs: r.terms.tickMs,
+    ticks: ticksOf(r), paid, startedAt: r.startedAt,
+  };
+  if (r.terms.max !== undefined) {
+    v.max = r.terms.max;
+    v.remaining = r.terms.max - paid;
+  }
+  if (r.terms.durationMs !== undefined) v.durationMs = r.terms.durationMs;
+  if (r.role === 'payee') v.late = (r satisfies PayeeRecord).late;
+  if (r.reason) v.reason = r.reason;
+  return v;
+}

@@ -1,0 +1,189 @@
+// The payer's side of the stream machine. Money is absolute totals with one hold: a tick that falls due
+// becomes `held` (its spend held against the limits, a streamPay proposed), then committed when the
+// state carrying it is signed, or cancelled (the spend given back) when it is refused. While a payment
+// is held, ticks that come due wait and go into the next one, so one stream has one payment in flight.
+import { fromHex } from '../crypto/bytes.js';
+import { assertNever } from '../util/errors.js';
+import type { StreamControlAction } from '../wire/stream.js';
+import { done, refuse, REPEAT_END_MS, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
+import { goOffline, goOnline, nextTickAt, pausePayer, recordTicksTo, resumePayer, stopPayer, ticksDue } from './payer.js';
+import { isEnded, payerClock, withClock, type PayerRecord } from './record.js';
+import { owedAfter } from './terms.js';
+
+export const FINISHED_REASON = 'the stream reached its cap or duration';
+
+export function control(r: { id: string }, action: StreamControlAction, reason: string): StreamEffect {
+  return { type: 'send', message: { kind: 'streamControl', streamId: fromHex(r.id), action, reason } };
+}
+
+/** End the stream: fold its running time, store it, tell the peer (unless it told us) and the node. */
+function end(r: PayerRecord, status: 'stopped' | 'finished', reason: string, now: number, before: StreamEffect[] = []): StreamStepResult {
+  if (isEnded(r.status)) return done(r, before);
+  const clock = payerClock(r);
+  const next: PayerRecord = { ...withClock(r, clock.status === 'finished' ? clock : stopPayer(clock, now)), status, reason, endedAt: now };
+  return done(next, [...before, { type: 'persist', when: 'now' }, control(next, 'stop', reason), { type: 'emit', event: status }]);
+}
+
+function activate(r: PayerRecord, now: number): StreamStepResult {
+  const { budgetHold: _spent, ...rest } = r; // a budget hold is now a spend: the lock is signed
+  const next: PayerRecord = { ...rest, status: 'active', activeMs: 0, resumedAt: now };
+  return done(next, [{ type: 'persist', when: 'now' }, { type: 'emit', event: 'opened' }]);
+}
+
+/** Give back the budget's spend hold, if the stream still has one. */
+function releaseBudget(r: PayerRecord): { r: PayerRecord; effects: StreamEffect[] } {
+  if (!r.budgetHold) return { r, effects: [] };
+  const { budgetHold, ...rest } = r;
+  return { r: rest, effects: [{ type: 'release', amount: budgetHold.amount, at: budgetHold.at }] };
+}
+
+export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): StreamStepResult {
+  switch (ev.type) {
+    case 'accepted': {
+      if (r.status !== 'opening') return refuse('ignore', 'WRONG_STATUS', `stream is ${r.status}`);
+      if (!r.chain) return activate(r, ev.now);
+      if (!ctx.chain) return refuse('warn', 'NO_CHAIN', 'the hash chain for this stream is not loaded');
+      const { lockId, unit, units } = r.chain;
+      return done(r, [{ type: 'lock', root: ctx.chain.root, unit, maxUnits: units, lockId }]);
+    }
+    case 'lockCommitted':
+      if (r.status !== 'opening' || !r.chain) return refuse('ignore', 'WRONG_STATUS', `stream is ${r.status}`);
+      return activate(r, ev.now);
+    case 'lockRefused': {
+      if (r.status !== 'opening') return refuse('ignore', 'WRONG_STATUS', `stream is ${r.status}`);
+      const { r: freed, effects } = releaseBudget(r);
+      const reason = `could not lock the budget: ${ev.reason}`;
+      const next: PayerRecord = { ...freed, status: 'stopped', reason, endedAt: ev.now };
+      return done(next, [...effects, { type: 'persist', when: 'now' }, control(next, 'stop', reason)]);
+    }
+    case 'rejected': {
+      if (r.status !== 'opening') return refuse('ignore', 'WRONG_STATUS', `stream is ${r.status}`);
+      const { r: freed, effects } = releaseBudget(r);
+      return done({ ...freed, status: 'rejected', reason: ev.reason, endedAt: ev.now }, [...effects, { type: 'persist', when: 'now' }]);
+    }
+    case 'tick':
+      return r.status === 'active' ? tick(r, ev, ctx) : done(r);
+    case 'committed': {
+      if (!r.held || r.held.ticks !== ev.ticks) return refuse('ignore', 'NOT_HELD', `no payment to ${ev.ticks} ticks is in flight`);
+      const { held: _h, ...rest } = r;
+      const clock = recordTicksTo(payerClock(r), ev.ticks, ev.now);
+      const next = withClock(rest, clock);
+      const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }];
+      if (clock.status === 'finished' && r.status === 'active') return end(next, 'finished', FINISHED_REASON, ev.now, effects);
+      return done(next, [...effects, { type: 'persist', when: 'batched' }]);
+    }
+    case 'refused': {
+      if (!r.held || r.held.ticks !== ev.ticks) return refuse('ignore', 'NOT_HELD', `no payment to ${ev.ticks} ticks is in flight`);
+      const { held, ...rest } = r;
+      const release: StreamEffect = { type: 'release', amount: held.amount, at: held.at };
+      if (isEnded(r.status)) return done(rest, [release, { type: 'persist', when: 'now' }]);
+      return end(rest, 'stopped', `a tick was refused: ${ev.reason}`, ev.now, [release]);
+    }
+    case 'paid':
+    case 'reveal':
+      return refuse('ignore', 'NOT_PAYEE', 'this node pays this stream');
+    case 'control':
+      return userControl(r, ev.action, ev.now);
+    case 'peerControl':
+      if (ev.action !== 'stop') return refuse('ignore', 'NOT_PAYER', 'only the payer pauses and resumes a stream');
+      return end(r, 'stopped', ev.reason || 'stopped by the peer', ev.now);
+    case 'channelEnded': {
+      if (isEnded(r.status)) return done(r);
+      const { r: freed, effects } = releaseBudget(r); // a budget that was never locked
+      const next: PayerRecord = { ...withClock(freed, stopPayer(payerClock(freed), ev.now)), status: 'stopped', reason: 'the channel is closing', endedAt: ev.now };
+      return done(next, [...effects, { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
+    }
+    case 'peerConnected':
+      // Repeat what the peer may have missed while away; both are harmless to receive twice.
+      if (r.status === 'paused') return done(r, [control(r, 'pause', r.reason ?? '')]);
+      if (r.status === 'active') return done(r, [control(r, 'resume', '')]); // a resume it may have missed
+      if ((r.status === 'stopped' || r.status === 'finished') && r.endedAt !== undefined && ev.now - r.endedAt < REPEAT_END_MS) {
+        return done(r, [control(r, 'stop', r.reason ?? 'stopped')]);
+      }
+      return done(r);
+    default:
+      return assertNever(ev, 'stream event');
+  }
+}
+
+/**
+ * The scheduler's tick would change nothing (so the shell may skip it): the peer's reachability is as the
+ * clock has it, and no tick is due or a payment is already held.
+ */
+export function payerTickIdle(r: PayerRecord, now: number, reachable: boolean): boolean {
+  if (r.status !== 'active') return true;
+  if (reachable === !!r.offline) return false;
+  if (!reachable || r.held) return true;
+  const next = nextTickAt(payerClock(r));
+  return next === undefined || next > now;
+}
+
+function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: StreamContext): StreamStepResult {
+  const { now } = ev;
+  // Ticks stop while the peer or channel is away; the time offline never accrues.
+  if (!ev.reachable) return done(withClock(r, goOffline(payerClock(r), now)));
+  const clock = goOnline(payerClock(r), now);
+  const online = withClock(r, clock);
+  if (online.held) return done(online); // one payment in flight: what comes due meanwhile goes into the next
+  const due = ticksDue(clock, now);
+  if (due <= 0) return done(online);
+  const after = online.ticksPaid + due;
+  if (online.chain) {
+    // Hash-chain ticks are reveals against the locked budget: paid as soon as they are sent.
+    if (!ctx.chain) return refuse('warn', 'NO_CHAIN', 'the hash chain for this stream is not loaded');
+    const depth = Math.min(after, online.chain.units);
+    const paid = recordTicksTo(clock, depth, now);
+    const next = withClock(online, paid);
+    const effects: StreamEffect[] = [
+      { type: 'send', message: { kind: 'streamTick', streamId: fromHex(r.id), depth, preimage: ctx.chain.preimageAt(depth) } },
+      { type: 'emit', event: 'tick', at: next },
+    ];
+    if (paid.status === 'finished') return end(next, 'finished', FINISHED_REASON, now, effects);
+    return done(next, [...effects, { type: 'persist', when: 'batched' }]);
+  }
+  const paid = online.ticksPaid;
+  const cost = (ticks: number) => owedAfter(r.terms, ticks) - owedAfter(r.terms, paid);
+  if (ev.spendable < cost(after)) return end(online, 'stopped', 'the channel has no more to pay with', now);
+  // Past a spending limit: pay the ticks that still fit, and pause once not even one does.
+  const to = ev.allowance === undefined ? after : mostTicksWithin(paid, after, ev.allowance, cost);
+  if (to === paid) {
+    const reason = 'a spending limit is reached';
+    const next: PayerRecord = { ...withClock(online, pausePayer(clock, now)), status: 'paused', reason };
+    return done(next, [{ type: 'persist', when: 'now' }, control(next, 'pause', reason), { type: 'emit', event: 'paused' }]);
+  }
+  const amount = cost(to);
+  return done({ ...online, held: { ticks: to, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: to }]);
+}
+
+/** The largest total in [from, to] whose cost fits `budget` (the cost only grows with the total). */
+function mostTicksWithin(from: number, to: number, budget: bigint, cost: (ticks: number) => bigint): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = lo + Math.ceil((hi - lo) / 2);
+    if (cost(mid) <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function userControl(r: PayerRecord, action: StreamControlAction, now: number): StreamStepResult {
+  if (isEnded(r.status) || r.status === 'opening') return refuse('conflict', 'WRONG_STATUS', `stream is ${r.status}`);
+  const clock = payerClock(r);
+  switch (action) {
+    case 'pause': {
+      const next: PayerRecord = { ...withClock(r, pausePayer(clock, now)), status: 'paused' };
+      return done(next, [control(r, 'pause', ''), { type: 'persist', when: 'now' }, { type: 'emit', event: 'paused' }]);
+    }
+    case 'resume': {
+      const { reason: _r, ...rest } = withClock(r, resumePayer(clock, now));
+      return done({ ...rest, status: 'active' }, [control(r, 'resume', ''), { type: 'persist', when: 'now' }, { type: 'emit', event: 'resumed' }]);
+    }
+    case 'stop': {
+      const next: PayerRecord = { ...withClock(r, stopPayer(clock, now)), status: 'stopped', reason: 'stopped by this node', endedAt: now };
+      return done(next, [control(r, 'stop', 'stopped by the peer'), { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
+    }
+    default:
+      return assertNever(action, 'control action');
+  }
+}

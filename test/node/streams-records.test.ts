@@ -1,0 +1,67 @@
+// What a restart brings back: running payers resume offline (downtime never billed), a paid total stored
+// with a channel state wins over an older record, an open that never finished is over, and records in
+// the shape stored before the stream machine still load.
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { NodeStore } from '../../src/node/store.js';
+import { StreamRecords } from '../../src/node/streams-records.js';
+import { toStored } from '../../src/node/stream-record.js';
+import { makeTerms } from '../../src/stream/terms.js';
+import type { PayeeRecord, PayerRecord } from '../../src/stream/record.js';
+import { silentLogger } from '../../src/util/log.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function store(): Promise<NodeStore> {
+  const tmp = await tempDir();
+  const s = new NodeStore(join(tmp.dir, 'db'));
+  await s.open();
+  cleanups.push(tmp.cleanup, () => s.close());
+  return s;
+}
+
+const records = (s: NodeStore) => new StreamRecords({ store: s, channels: { afterPending: (_id, fn) => fn(), channels: new Map() }, log: silentLogger() });
+const terms = makeTerms({ rate: { amount: 10n, perMs: 100 } });
+const T0 = 1_000_000;
+
+describe('stream records after a restart', () => {
+  it('a running payer comes back offline with its clock at the ticks paid, and a paid total stored with a state wins', async () => {
+    const s = await store();
+    const r: PayerRecord = { id: 'p1', role: 'payer', peerId: 'b', channelId: 'c', terms, status: 'active', startedAt: T0, activeMs: 5000, resumedAt: T0, ticksPaid: 4, held: { ticks: 6, amount: 20n, at: T0 } };
+    const a = records(s);
+    await a.saveNow(r); // stored with the payment in flight counted
+    await s.saveStreams([{ key: 'p1/paid', value: a.paidWrite(r, 9).value }]);
+    const b = records(s);
+    await b.load(T0 + 99_999);
+    const back = b.get('p1') as PayerRecord;
+    expect(back).toMatchObject({ status: 'active', ticksPaid: 9, activeMs: 9 * 100, offline: true });
+    expect(back.resumedAt).toBeUndefined();
+    expect(back.held).toBeUndefined();
+  });
+
+  it('an open the node stopped in the middle of is over', async () => {
+    const s = await store();
+    await records(s).saveNow({ id: 'p2', role: 'payer', peerId: 'b', channelId: 'c', terms, status: 'opening', startedAt: T0, activeMs: 0, ticksPaid: 0 });
+    const b = records(s);
+    await b.load(T0 + 5);
+    expect(b.get('p2')).toMatchObject({ status: 'rejected', endedAt: T0 + 5 });
+  });
+
+  it('loads records stored before the stream machine', async () => {
+    const s = await store();
+    const chained = makeTerms({ rate: { amount: 10n, perMs: 100 }, max: 100n, mode: 'hashchain' });
+    await s.saveStreams([
+      { key: 'old1', value: toStored({ id: 'old1', role: 'payer', peerId: 'b', channelId: 'c', terms: chained, status: 'finished', startedAt: T0, payer: { activeMs: 1000, ticksPaid: 10, paid: 100n, status: 'finished' }, seed: 'aa'.repeat(32), lockId: 4, units: 10, unit: 10n }) },
+      { key: 'old2', value: toStored({ id: 'old2', role: 'payee', peerId: 'a', channelId: 'c', terms: chained, status: 'stopped', startedAt: T0, meter: { ticks: 7, paid: 70n, late: false, lastTickAt: T0 + 700 }, lockId: 5, units: 10, unit: 10n, revealedDepth: 7, revealedValue: 'bb'.repeat(32) }) },
+    ]);
+    const b = records(s);
+    await b.load(T0);
+    expect(b.get('old1')).toMatchObject({ role: 'payer', ticksPaid: 10, activeMs: 1000, chain: { seed: 'aa'.repeat(32), lockId: 4, units: 10, unit: 10n } });
+    expect((b.get('old1') as unknown as { payer?: unknown }).payer).toBeUndefined();
+    expect(b.get('old2') as PayeeRecord).toMatchObject({ ticks: 7, paid: 70n, lastTickAt: T0 + 700, chain: { lockId: 5, revealedDepth: 7, revealedValue: 'bb'.repeat(32) } });
+  });
+});
