@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { Level } from 'level';
@@ -20,21 +19,11 @@ import { publicKeyOf, randomSecretKey, signMessage, verifyDigest, verifyMessage 
 import { sha256 } from '../src/crypto/hash.js';
 import { stateMessage, type ChannelState } from '../src/channel/state.js';
 import { ApiClient } from '../src/api/client.js';
-import { DEFAULT_RPC_MAX_IN_FLIGHT } from '../src/api/rpc-server.js';
 import { readApiUrl } from '../src/api/url-file.js';
 import { readToken } from '../src/api/token.js';
 import { benchRouteFinding } from './bench-routing.js';
-
-const results: Record<string, number | string> = {};
-
-/**
- * A figure under its stable name, and under the names earlier runs used (kept so older runs and
- * docs/performance.md's citations still compare).
- */
-function record(name: string, value: number, ...formerNames: string[]): number {
-  for (const n of [name, ...formerNames]) results[n] = value;
-  return value;
-}
+import { cliStart, rpcThroughput } from './bench-api.js';
+import { fmt, line, median, pct, rate, record, results } from './bench-lib.js';
 
 function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -45,33 +34,6 @@ const only = argValue('--only')?.split(',');
 const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes'] as const;
 for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
 const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-/** ops/s: the median of `runs` runs of `n` calls. */
-function rate(n: number, fn: (i: number) => void, runs = 5): number {
-  const rs: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) fn(i);
-    rs.push(n / ((performance.now() - t) / 1000));
-  }
-  return median(rs);
-}
-
-function line(label: string, value: string): void {
-  process.stdout.write(`  ${label.padEnd(44)} ${value}\n`);
-}
-
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 
 async function machineLimits(): Promise<void> {
   process.stdout.write('machine limits (single core, medians of 5 runs)\n');
@@ -315,103 +277,6 @@ async function streams(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
     }
   }
-}
-
-/**
- * Payments through the control API's RPC channel (GET /v1/rpc): one WebSocket, as many calls in
- * flight as the node allows one connection, each payment still validated and answered on its own. Returns how many it paid.
- */
-async function rpcThroughput(api: ApiClient, peerId: string, channelId: string, pids: { payer: number; payee: number }): Promise<number> {
-  const seqOf = async () => (await api.listChannels()).find((c) => c.channelId === channelId)!.seq;
-  const rpc = await api.openRpc();
-  try {
-    // warm up the connection and the node's paths
-    await rpc.payMany(Array.from({ length: 2_000 }, () => ({ peerId, amount: 1000n })));
-    // three rounds, the median kept: one round's wall time is at the mercy of whatever else runs
-    const rounds: { rate: number; updates: number; payer?: number; payee?: number; client: number }[] = [];
-    const total = 30_000;
-    for (let i = 0; i < 3; i++) {
-      const seq0 = await seqOf();
-      const cpu0 = { payer: cpuMs(pids.payer), payee: cpuMs(pids.payee), client: process.cpuUsage() };
-      const t0 = performance.now();
-      const out = await rpc.payMany(Array.from({ length: total }, () => ({ peerId, amount: 1000n })));
-      const secs = (performance.now() - t0) / 1000;
-      const client = process.cpuUsage(cpu0.client);
-      const refused = out.filter((o) => !o.ok);
-      if (refused.length > 0) throw new Error(`${refused.length} RPC payments refused: ${(refused[0] as { error: Error }).error.message}`);
-      const perPayment = (ms: number | undefined) => (ms === undefined ? undefined : (ms * 1000) / total);
-      rounds.push({
-        rate: total / secs,
-        updates: Number((await seqOf()) - seq0) / secs,
-        payer: perPayment(cpuOf(pids.payer, cpu0.payer)),
-        payee: perPayment(cpuOf(pids.payee, cpu0.payee)),
-        client: (client.user + client.system) / total,
-      });
-    }
-    const mid = [...rounds].sort((a, b) => a.rate - b.rate)[1]!;
-    record('apiPaymentsPerSec', mid.rate, 'apiRpcPaymentsPerSec');
-    rounds.forEach((r, i) => record(`apiRpcPaymentsPerSecRound${i + 1}`, r.rate));
-    record('apiRpcUpdatesPerSec', mid.updates);
-    record('apiRpcPaymentsPerUpdate', mid.rate / mid.updates);
-    line(
-      `payments/s over RPC (3 x ${total.toLocaleString('en-US')}, ${DEFAULT_RPC_MAX_IN_FLIGHT.toLocaleString('en-US')} in flight), median`,
-      `${fmt(mid.rate)} /s  (rounds ${rounds.map((r) => fmt(r.rate)).join(', ')}; ${(mid.rate / mid.updates).toFixed(0)} payments per update)`,
-    );
-    if (mid.payer !== undefined && mid.payee !== undefined) {
-      // CPU time is what a payment costs whatever else the machine runs; wall time is not
-      record('apiRpcPayerCpuUsPerPayment', mid.payer);
-      record('apiRpcPayeeCpuUsPerPayment', mid.payee);
-      record('apiRpcClientCpuUsPerPayment', mid.client);
-      line('  CPU per payment: payer / payee / client', `${mid.payer.toFixed(1)} / ${mid.payee.toFixed(1)} / ${mid.client.toFixed(1)} µs`);
-    }
-    return 3 * total + 2_000;
-  } finally {
-    await rpc.close();
-  }
-}
-
-/** CPU time (user + system) a process has used, in ms, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const ticksPerSec = 100; // USER_HZ, 100 on Linux
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSec;
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuOf(pid: number, before: number | undefined): number | undefined {
-  const after = cpuMs(pid);
-  return after === undefined || before === undefined ? undefined : after - before;
-}
-
-/** Wall time of running `node args` to its exit: the median of `n` runs. */
-async function spawnMs(args: string[], n: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      const p = spawn(process.execPath, args, { stdio: 'ignore' });
-      p.on('error', reject);
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
-    });
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
-
-/** How long a `sluice` command takes to start and answer, beside a bare Node start in the same run. */
-async function cliStart(dataDir: string): Promise<void> {
-  process.stdout.write('\nCLI start (medians of 15 runs, `node bin/sluice.js` as an npm-linked `sluice` runs)\n');
-  const bare = record('nodeBareStartMs', await spawnMs(['-e', '0'], 15));
-  const help = record('cliStartMs', await spawnMs([BIN, '--help'], 15), 'cliHelpMs');
-  const query = record('cliQueryMs', await spawnMs([BIN, 'info', '--data-dir', dataDir], 15));
-  record('cliStartOverBareMs', help - bare);
-  record('cliQueryOverBareMs', query - bare);
-  line('node -e 0', `${bare.toFixed(0)} ms`);
-  line('sluice --help', `${help.toFixed(0)} ms  (+${(help - bare).toFixed(0)} ms over bare node)`);
-  line('sluice info (a query to a running node)', `${query.toFixed(0)} ms  (+${(query - bare).toFixed(0)} ms over bare node)`);
 }
 
 const ON_TIME_P99_MS = 100;
