@@ -19,6 +19,8 @@ export interface ApiClientOptions {
   token: string;
   /** Per request. Opening a channel waits for a block, so the default is generous. */
   timeoutMs?: number;
+  /** Requests run at once; more wait their turn (default MAX_REQUESTS_IN_FLIGHT). */
+  maxInFlight?: number;
 }
 
 export interface EventFeedHandle {
@@ -33,11 +35,14 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_EVENT_BYTES = 1024 * 1024;
 /** A list of every channel or stream of a big node fits; a runaway answer does not. */
 const MAX_RESPONSE_CHARS = 256 * 1024 * 1024;
+/** Requests one client runs at once by default (the rest queue); half the node's socket cap. */
+export const MAX_REQUESTS_IN_FLIGHT = 512;
 
 export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   readonly url: string;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly maxInFlight: number;
 
   constructor(opts: ApiClientOptions) {
     let u: URL;
@@ -52,6 +57,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
     this.url = u.origin;
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxInFlight = opts.maxInFlight ?? MAX_REQUESTS_IN_FLIGHT;
   }
 
   info = (): Promise<NodeInfo> => this.call('GET', '/v1/info', undefined, c.nodeInfoCodec);
@@ -112,7 +118,26 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
     }
   }
 
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * At most `maxInFlight` requests (and so sockets) at once; the rest wait their turn. The node caps
+   * its sockets (DEFAULT_MAX_API_CONNECTIONS), so a burst of calls must not open one each.
+   */
   private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
+    if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await this.request(method, path, body, codec);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight on
+      else this.inFlight--;
+    }
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: { status: number; text: string };

@@ -41,7 +41,7 @@
 //   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
 //   status and code, a NodeError's code with the status of its kind (NODE_ERROR_STATUS), and 500
 //   INTERNAL for anything else (details only in the node's log).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../crypto/bytes.js';
 import type { Json } from '../util/json-fields.js';
@@ -54,7 +54,7 @@ import { createEventFeed } from './event-feed.js';
 import { EVENTS_PATH } from './paths.js';
 import { RPC_PATH, createRpcChannel, type RouteAnswer, type RpcLimits } from './rpc-server.js';
 import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
-import { HttpError, errorBody, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
+import { HttpError, createLimitedServer, errorBody, readJsonBody, refuseUpgrade, sendError, sendJson, type ApiConnectionLimits } from './http.js';
 import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
@@ -221,6 +221,8 @@ export interface ApiServerOptions {
   port?: number;
   token: string;
   log: Logger;
+  /** Sockets held at once and the header deadline (defaults in http.ts). */
+  connectionLimits?: Partial<ApiConnectionLimits>;
   /** Serve GET /metrics (behind the token). */
   metrics?: NodeMetrics;
   /** The dashboard's login codes and sessions, and its compiled files (tests pass their own). */
@@ -263,7 +265,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log.debug({ method, path, status: res.statusCode, ms: Date.now() - started }, 'api request');
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createLimitedServer((req, res) => void handle(req, res), opts.connectionLimits);
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
     const denied = dashboard.authorize(req, { upgrade: true });

@@ -15,6 +15,7 @@ import { channelView, ledgerCall, ledgerDown, viewStatus } from './node-views.js
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
+import type { PeerLimits } from './peer-limits.js';
 import { NodeStore } from './store.js';
 import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
@@ -41,6 +42,8 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** Bounds on what peers can make the node hold (docs/security.md); defaults otherwise. */
+  peerLimits?: Partial<PeerLimits>;
   /** The streams' clock and scheduler (tests drive a ManualClock). */
   clock?: Clock;
   /** Told how long each durable store write took (the metrics' store latency). */
@@ -94,6 +97,8 @@ export class SluiceNode implements NodeApi {
       listen: opts.listen,
       network: opts.network,
       pingIntervalMs: opts.pingIntervalMs,
+      limits: opts.peerLimits,
+      hasChannel: (peer) => self.channels.withPeer(peer).length > 0,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
       onStreamMessage: (peer, m) => self.streams.onMessage(peer, m),
       onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),

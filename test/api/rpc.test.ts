@@ -71,6 +71,16 @@ async function raw(url: string): Promise<{ ws: WebSocket; frames: Frame[]; next(
   return { ws, frames, next, closed };
 }
 
+/** Retries `fn` until it gives a value (bounded: 100 tries, 20 ms apart). */
+async function until<T>(fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('condition never held');
+}
+
 const pay = (id: number, peerId: string, amount: string, extra: object = {}) =>
   JSON.stringify({ id, method: 'POST', path: '/v1/payments', body: { peerId, amount }, ...extra });
 
@@ -304,6 +314,23 @@ describe('bounds', () => {
       { maxInFlight: 3 },
     );
     expect(out.every((o) => o.ok)).toBe(true);
+  });
+
+  it("RPC connections count against the control API's cap on sockets", async () => {
+    const api = new GatedApi();
+    server = await startApiServer({ api, port: 0, token: TOKEN, log: silentLogger(), connectionLimits: { maxConnections: 2 } });
+    const client = new ApiClient({ url: server.url, token: TOKEN });
+    const held = [await client.openRpc(), await client.openRpc()];
+    const third = await client.openRpc().then(
+      (rpc) => rpc.close().then(() => 'opened'),
+      (e: unknown) => e,
+    );
+    expect(third).toBeInstanceOf(ApiClientError);
+    await held[0]!.close();
+    // a socket freed is usable again (the server notices the close a moment later)
+    const again = await until(() => client.openRpc().catch(() => undefined));
+    expect((await again.pay({ peerId: api.peer, amount: 1n })).amount).toBe(1n);
+    await Promise.all([again.close(), held[1]!.close()]);
   });
 
   it('a frame larger than the cap closes the connection (1009) and runs nothing', async () => {

@@ -54,8 +54,10 @@ describe('peer connect proves the address before storing it', () => {
     const off = await alice.cli(['peer', 'disconnect', bob.id]);
     expect(off.code).toBe(0);
     expect(off.stdout).toBe(`disconnected from ${bob.id}; it is not redialed until \`sluice peer connect\`\n`);
-    await until(async () => (await peersOf(alice)).find((p) => p.nodeId === bob.id)?.connected === false, 10_000, 'the hang-up');
-    expect(await peersOf(alice)).toEqual([{ nodeId: bob.id, address: good, connected: false, channels: 0 }]);
+    // With no channel left to hold it, the entry is forgotten once the session ends (peer tables are
+    // bounded: see docs/security.md); a peer with a channel would stay listed, disconnected.
+    await until(async () => !(await peersOf(alice)).some((p) => p.nodeId === bob.id && p.connected), 10_000, 'the hang-up');
+    expect(await peersOf(alice)).toEqual([]);
     expect((await alice.cli(['peer', 'connect', bob.target])).code).toBe(0);
     expect((await peersOf(alice))[0]).toMatchObject({ nodeId: bob.id, connected: true });
   });
