@@ -50,7 +50,7 @@ export interface StreamPolicy {
   checkpointTicks?: number;
   /** Payee: streams a peer may run at once on one channel (default 64). */
   maxStreamsPerChannel?: number;
-  /** Payee: drop a stream never paid this long after it opened (default 60 s). */
+  /** Payee: drop a stream never paid this long after its first tick fell due (default 60 s). */
   idleExpiryMs?: number;
 }
 

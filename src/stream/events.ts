@@ -61,7 +61,7 @@ export interface StreamContext {
   graceMs: number;
   /** Payee, hash-chain mode: claim revealed ticks every this many. */
   checkpointTicks: number;
-  /** Payee: a stream never paid this long after it opened is dropped. */
+  /** Payee: a stream never paid this long after its first tick fell due is dropped. */
   idleExpiryMs: number;
   /** Payer, hash-chain mode: the chain built from the record's seed (the shell caches it). */
   chain?: HashChainSecret;

@@ -81,8 +81,19 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
   }
 }
 
+/**
+ * When a never-paid stream is dropped: the idle expiry counts from its first tick's due time, not from
+ * the open, so a stream whose tick is a minute or longer (interval billing of `/min`) is not dropped
+ * before its payer could pay it. Undefined once it has been paid.
+ */
+export function idleExpiryAt(r: PayeeRecord, ctx: Pick<StreamContext, 'idleExpiryMs'>): number | undefined {
+  if (r.paid !== 0n || r.chain?.revealedDepth) return undefined;
+  return r.startedAt + r.terms.tickMs + ctx.idleExpiryMs;
+}
+
 function watch(r: PayeeRecord, now: number, ctx: StreamContext): StreamStepResult {
-  if (r.paid === 0n && !r.chain?.revealedDepth && now - r.startedAt > ctx.idleExpiryMs) {
+  const expiry = idleExpiryAt(r, ctx);
+  if (expiry !== undefined && now > expiry) {
     // Never paid: it holds nothing of value, so it goes entirely (a peer cannot fill the store with them).
     return done(r, [control(r, 'stop', 'never paid'), { type: 'drop' }]);
   }

@@ -192,7 +192,7 @@ describe('payee rules', () => {
     ['a pause repeated on reconnect: nothing', payee(signed, 'paused'), { type: 'peerControl', action: 'pause', reason: '', now: T0 + 400 }, 'paused', 0n, []],
     ['the channel ends: no settling in the channel', payee(chained, 'active'), { type: 'channelEnded', now: T0 + 400 }, 'stopped', 0n, ['persist:now', 'emit:stopped']],
     ['late', payee(signed, 'active'), { type: 'tick', now: T0 + 700, reachable: true, spendable: 0n }, 'active', 0n, ['emit:late']],
-    ['never paid for too long: dropped', payee(signed, 'active'), { type: 'tick', now: T0 + 60_001, reachable: true, spendable: 0n }, 'active', 0n, ['send:streamControl', 'drop']],
+    ['never paid for too long past its first tick: dropped', payee(signed, 'active'), { type: 'tick', now: T0 + 100 + 60_001, reachable: true, spendable: 0n }, 'active', 0n, ['send:streamControl', 'drop']],
   ] as [string, PayeeRecord, StreamEvent, StreamStatus, bigint, string[]][])('%s', (_n, before, ev, status, paid, effects) => {
     const r = ok(step(before, ev, ctx));
     expect(r.stream.status).toBe(status);
