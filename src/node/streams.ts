@@ -307,6 +307,7 @@ export class StreamManager implements StreamShell {
   /** From the channel manager: value a peer moved to us in a both-signed state. */
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
     this.payee.onReceivedOps(ch, ops);
+    this.payer.onReceivedOps(ch, ops);
   }
 
   /** A peer is back: repeat what it may have missed while away (a pause, or a recent end). */

@@ -40,6 +40,8 @@ export type StreamEvent =
   | { type: 'control'; action: ControlAction; now: number }
   /** The peer's streamControl. */
   | { type: 'peerControl'; action: ControlAction; reason: string; now: number }
+  /** Payer, hash chain: the payee released our budget's lock in a both-signed state (what it had not claimed came back). */
+  | { type: 'budgetReturned'; now: number }
   | { type: 'channelEnded'; now: number }
   | { type: 'peerConnected'; now: number };
 

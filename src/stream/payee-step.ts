@@ -40,6 +40,7 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'lockRefused':
     case 'committed':
     case 'refused':
+    case 'budgetReturned':
       return refuse('ignore', 'NOT_PAYER', 'this node is paid by this stream');
     case 'tick':
       return r.status === 'active' ? watch(r, ev.now, ctx) : done(r);

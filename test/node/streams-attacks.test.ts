@@ -163,3 +163,16 @@ describe('issue 8, attack 5: unlimited payee streams', () => {
     await until(async () => sent.filter((m) => m.kind === 'streamAccept').length === 2, 15_000, 'a second accept');
   });
 });
+
+describe('attack: a payee that stops a hash-chain stream at once exhausts the payer\'s spending limit', () => {
+  it('the unspent budget the payee gives back is given back to the limits too', async () => {
+    const { alice, bob } = await pair(undefined, { nodeLimits: { total: 1_000_000n } });
+    const s = await alice.openStream({ peerId: bob.nodeId, rate: '1000msat/100ms', max: 1_000_000n, mode: 'hashchain' });
+    // bob (the payee) stops it before any tick: his node claims nothing and releases the whole budget
+    await bob.controlStream({ streamId: s.streamId, action: 'stop' });
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 1_000_000_000n, 15_000, 'the budget back in alice\'s balance');
+    // nothing was paid, so the limit has all its room again: the same stream can be opened again
+    const again = await alice.openStream({ peerId: bob.nodeId, rate: '1000msat/100ms', max: 1_000_000n, mode: 'hashchain' });
+    expect(again.status).toBe('active');
+  }, 60_000);
+});

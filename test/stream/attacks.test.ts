@@ -1,7 +1,7 @@
 // The stream machine attacked (and misled) at its lowest level: each case here failed before its fix.
 import { describe, expect, it } from 'vitest';
 import { step, type StreamContext } from '../../src/stream/machine.js';
-import type { PayeeRecord } from '../../src/stream/record.js';
+import type { PayeeRecord, PayerRecord } from '../../src/stream/record.js';
 import { makeTerms } from '../../src/stream/terms.js';
 import { payeeWakeAt } from '../../src/stream/wake.js';
 
@@ -28,5 +28,33 @@ describe('idle expiry against a stream whose first tick comes after a minute', (
     expect(dropAt).toBe(T0 + 60_000 + 60_000 + 1);
     const r = step({ ...fresh, late: true }, { type: 'tick', now: dropAt!, reachable: true, spendable: 0n }, ctx);
     expect(r.ok && r.effects.map((e) => e.type)).toContain('drop');
+  });
+});
+
+describe('a hash-chain budget the payee gives back', () => {
+  const chained = makeTerms({ rate: { amount: 10n, perMs: 100 }, max: 100n, mode: 'hashchain' }); // 10 units of 10 msat
+  const payer = (status: PayerRecord['status'], ticksPaid: number, extra: Partial<PayerRecord> = {}): PayerRecord => ({
+    id: '11'.repeat(16), role: 'payer', peerId: 'bob', channelId: '22'.repeat(32), terms: chained, status, startedAt: T0, activeMs: 0, ticksPaid,
+    chain: { seed: '07'.repeat(32), units: 10, unit: 10n, lockId: 2 }, ...extra,
+  });
+  const back = { type: 'budgetReturned', now: T0 + 5000 } as const;
+  const released = (r: ReturnType<typeof step>) => (r.ok ? r.effects.flatMap((e) => (e.type === 'release' ? [e] : [])) : []);
+
+  it('gives the limits back every unit past the depth revealed, from the hour it was held, once', () => {
+    const r = step(payer('stopped', 3, { endedAt: T0 + 400 }), back, ctx);
+    expect(released(r)).toEqual([{ type: 'release', amount: 70n, at: T0 }]);
+    const again = step((r as { stream: PayerRecord }).stream, back, ctx);
+    expect(again.ok).toBe(false); // a second release of the same lock gives nothing back twice
+  });
+
+  it('mid-stream it ends the stream: nothing locked backs the reveals any more', () => {
+    const r = step(payer('active', 4, { resumedAt: T0 }), back, ctx);
+    expect(r.ok && r.stream.status).toBe('stopped');
+    expect(released(r)).toEqual([{ type: 'release', amount: 60n, at: T0 }]);
+  });
+
+  it('gives nothing back while the budget is still only held (the lock is not signed yet)', () => {
+    expect(step(payer('opening', 0, { budgetHold: { amount: 100n, at: T0 } }), back, ctx).ok).toBe(false);
+    expect(released(step(payer('finished', 10), back, ctx))).toEqual([]); // all revealed: all spent
   });
 });

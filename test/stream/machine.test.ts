@@ -50,6 +50,7 @@ const events: StreamEvent[] = [
   { type: 'peerControl', action: 'pause', reason: '', now: T0 + 400 },
   { type: 'peerControl', action: 'resume', reason: '', now: T0 + 400 },
   { type: 'peerControl', action: 'stop', reason: 'bye', now: T0 + 400 },
+  { type: 'budgetReturned', now: T0 + 400 },
   { type: 'channelEnded', now: T0 + 400 },
   { type: 'peerConnected', now: T0 + 400 },
 ];
