@@ -101,6 +101,18 @@ export class StreamPayee {
     await settled.catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
   }
 
+  /**
+   * A never-paid hash-chain stream is dropped: give back its budget if the payer locked it, since once the
+   * record is gone nothing else would release it (only the payee can), and it would stay locked until the
+   * channel closes. Nothing was revealed, so there is nothing to claim first.
+   */
+  giveBack(r: PayeeRecord): void {
+    const lock = r.chain && this.lockOf(r);
+    if (!lock || lock.from === this.s.o.channels.channels.get(r.channelId)?.local) return;
+    const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: lock.id }]);
+    settled.catch((e: unknown) => this.s.o.log.warn({ stream: r.id, err: (e as Error).message }, 'giving back an idle budget failed'));
+  }
+
   /** A channel closing unilaterally: show our hash-chain reveals to the ledger until the close ends. */
   async revealOnLedger(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);

@@ -206,6 +206,7 @@ export class StreamManager implements StreamShell {
           void this.payee.settleChain(s.id);
           break;
         case 'drop':
+          if (s.role === 'payee') this.payee.giveBack(s);
           this.chains.delete(s.id);
           this.queue.set(s.id, undefined);
           await this.records.drop(s.id);

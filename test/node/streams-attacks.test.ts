@@ -176,3 +176,20 @@ describe('attack: a payee that stops a hash-chain stream at once exhausts the pa
     expect(again.status).toBe('active');
   }, 60_000);
 });
+
+describe('attack: a hash-chain stream that expires as never paid after its budget was locked', () => {
+  it('the payee gives the locked budget back when it drops the stream, so it is not locked until the channel closes', async () => {
+    const clock = new ManualClock(Date.now());
+    const { alice, bob } = await pair(undefined, { nodeLimits: { total: 600_000n } }, clock);
+    // one tick a minute: alice's loop (on the wall clock) never ticks within this test
+    const s = await alice.openStream({ peerId: bob.nodeId, rate: '60sat/min', billing: 'interval', max: 600_000n, mode: 'hashchain' });
+    expect((await alice.listChannels())[0]!.localBalance).toBe(1_000_000_000n - 600_000n);
+    clock.advance(125_000); // past the first tick's due time and the idle expiry, on bob's clock
+    await until(async () => (await bob.listStreams()).length === 0, 15_000, 'bob to drop the never-paid stream');
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 1_000_000_000n, 15_000, 'the budget back in alice\'s balance');
+    await until(async () => (await alice.listStreams()).find((v) => v.streamId === s.streamId)?.status === 'stopped', 15_000, 'alice\'s stream to stop');
+    // and her limit has its room again
+    const again = await alice.openStream({ peerId: bob.nodeId, rate: '60sat/min', billing: 'interval', max: 600_000n, mode: 'hashchain' });
+    expect(again.status).toBe('active');
+  }, 60_000);
+});
