@@ -11,7 +11,7 @@ import { paymentGap } from '../stream/payee-step.js';
 import type { PayeeRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
-import { DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
+import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
 
 export class StreamPayee {
@@ -35,7 +35,10 @@ export class StreamPayee {
       o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason: a.reason });
       return;
     }
-    await this.s.apply(a.stream, a.effects, clock.now());
+    // Taken at once (no await before it): a stop that follows the open must find the record.
+    const admitted = this.s.apply(a.stream, a.effects, clock.now());
+    await records.pruneEnded(channelId, o.policy.keepEndedPerChannel ?? DEFAULT_KEEP_ENDED_PER_CHANNEL);
+    await admitted;
   }
 
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {

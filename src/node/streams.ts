@@ -37,6 +37,8 @@ const SWEEP_EVERY_MS = 5000;
 export const DEFAULT_MAX_STREAMS_PER_CHANNEL = 64;
 /** A payee stream with no payment for this long after it opened is dropped. */
 export const DEFAULT_IDLE_EXPIRY_MS = 60_000;
+/** Ended payee streams kept per channel. */
+export const DEFAULT_KEEP_ENDED_PER_CHANNEL = 1024;
 
 export interface StreamPolicy {
   /** Refuse streams paying less than this many msat per second. */
@@ -50,6 +52,8 @@ export interface StreamPolicy {
   checkpointTicks?: number;
   /** Payee: streams a peer may run at once on one channel (default 64). */
   maxStreamsPerChannel?: number;
+  /** Payee: ended streams kept per channel (the node's history); the oldest past it are forgotten (default 1024). */
+  keepEndedPerChannel?: number;
   /** Payee: drop a stream never paid this long after its first tick fell due (default 60 s). */
   idleExpiryMs?: number;
 }

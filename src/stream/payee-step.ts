@@ -12,10 +12,15 @@ import { checkLate, meterTickTo } from './payee.js';
 import { control, FINISHED_REASON } from './payer-step.js';
 import { isEnded, payeeMeter, type PayeeRecord } from './record.js';
 
+const neverPaid = (r: PayeeRecord): boolean => r.paid === 0n && !r.chain?.revealedDepth;
+
 /** End the stream: store it, settle a hash chain in the channel (claim, give back the rest), tell the node. */
 function end(r: PayeeRecord, status: 'stopped' | 'finished', reason: string, now: number, before: StreamEffect[] = []): StreamStepResult {
   if (isEnded(r.status)) return done(r, before);
   const next: PayeeRecord = { ...r, status, reason, endedAt: now, late: false };
+  // Never paid: it is nobody's history, so it is forgotten rather than kept (else a peer that opens and
+  // stops streams in a loop fills the store for free). A budget locked for it is given back on the drop.
+  if (neverPaid(r)) return done(next, [...before, { type: 'emit', event: status }, { type: 'drop' }]);
   const effects: StreamEffect[] = [...before, { type: 'persist', when: 'now' }];
   if (next.chain) effects.push({ type: 'settleChain' });
   effects.push({ type: 'emit', event: status });
@@ -88,7 +93,7 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
  * before its payer could pay it. Undefined once it has been paid.
  */
 export function idleExpiryAt(r: PayeeRecord, ctx: Pick<StreamContext, 'idleExpiryMs'>): number | undefined {
-  if (r.paid !== 0n || r.chain?.revealedDepth) return undefined;
+  if (!neverPaid(r)) return undefined;
   return r.startedAt + r.terms.tickMs + ctx.idleExpiryMs;
 }
 

@@ -6,6 +6,7 @@ import { fromHex, toHex } from '../../src/crypto/bytes.js';
 import { ManualClock, type Clock } from '../../src/node/clock.js';
 import type { SluiceNode } from '../../src/node/node.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
+import type { NodeStore } from '../../src/node/store.js';
 import type { StreamMessage } from '../../src/wire/stream.js';
 import { until } from '../helpers/cluster.js';
 import { testNet, type TestNet } from '../helpers/network.js';
@@ -25,6 +26,12 @@ async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy, bobClo
   const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
   await until(async () => (await bob.listChannels())[0]?.status === 'open', 15_000, 'bob sees the channel open');
   return { alice, bob, channelId: ch.channelId };
+}
+
+/** The stream records a node has on disk (not its spending ledger). */
+async function storedStreams(node: SluiceNode): Promise<unknown[]> {
+  const store = (node as unknown as { store: NodeStore }).store;
+  return (await store.loadStreams()).filter((v) => v['kind'] !== 'spend' && v['kind'] !== 'paid');
 }
 
 /** Record the stream messages a node sends (the attacker replays them). */
@@ -191,5 +198,33 @@ describe('attack: a hash-chain stream that expires as never paid after its budge
     // and her limit has its room again
     const again = await alice.openStream({ peerId: bob.nodeId, rate: '60sat/min', billing: 'interval', max: 600_000n, mode: 'hashchain' });
     expect(again.status).toBe('active');
+  }, 60_000);
+});
+
+describe('attack: a peer fills the payee\'s store with ended streams', () => {
+  it('a stream stopped before it was ever paid is forgotten, so open-then-stop costs the node nothing it keeps', async () => {
+    const { alice, bob, channelId } = await pair({ maxStreamsPerChannel: 2 });
+    const sent = tap(bob);
+    for (let i = 0; i < 20; i++) {
+      const streamId = randomBytes(16);
+      alice.peers.send(bob.nodeId, rawOpen(channelId, streamId, { rateAmount: 10n, ratePerMs: 100 }));
+      alice.peers.send(bob.nodeId, { kind: 'streamControl', streamId, action: 'stop', reason: 'bye' });
+    }
+    await until(async () => sent.filter((m) => m.kind === 'streamAccept' || m.kind === 'streamReject').length === 20, 15_000, 'twenty answers');
+    await until(async () => (await bob.listStreams()).length === 0, 15_000, 'every never-paid stream to be forgotten');
+    expect(await storedStreams(bob)).toHaveLength(0);
+  }, 60_000);
+
+  it('ended paid streams a peer leaves on a channel are bounded: the oldest are forgotten', async () => {
+    const { alice, bob } = await pair({ keepEndedPerChannel: 3 });
+    for (let i = 0; i < 6; i++) {
+      const s = await alice.openStream({ peerId: bob.nodeId, rate: '10msat/100ms' });
+      await until(async () => ((await bob.listStreams()).find((v) => v.streamId === s.streamId)?.paid ?? 0n) > 0n, 15_000, 'a paid tick');
+      await alice.controlStream({ streamId: s.streamId, action: 'stop' });
+      await until(async () => (await bob.listStreams()).find((v) => v.streamId === s.streamId)?.status === 'stopped', 15_000, 'bob sees the stop');
+    }
+    const mine = await bob.listStreams();
+    expect(mine).toHaveLength(4); // three ended kept when the last one opened, and the last one
+    expect(await storedStreams(bob)).toHaveLength(4);
   }, 60_000);
 });
