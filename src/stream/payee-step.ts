@@ -136,6 +136,11 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
   const lock = ev.lock;
   if (!lock) return refuse('ignore', 'NOT_LOCKED', 'the budget is not locked in a signed state yet');
   if (lock.unit !== chain.unit || lock.from === ev.localSide) return refuse('warn', 'BAD_LOCK', 'the locked hash chain does not match the agreed terms');
+  // Checking a reveal costs one hash per tick it covers (up to a million, ~1.5 s of CPU): an honest payer
+  // never reveals deeper than the time since we accepted could have paid (its clock starts after that),
+  // so a deeper one is refused before any hashing, and one second of ticks is the slack.
+  const earned = Math.floor(Math.max(0, ev.now - r.startedAt) / r.terms.tickMs) + Math.ceil(1000 / r.terms.tickMs) + 1;
+  if (ev.depth > earned) return refuse('warn', 'too-early', `a reveal at depth ${ev.depth}, more than the ${earned} ticks the time since the open allows`);
   const claimed = claimedDepth(chain, lock);
   const prev = Math.max(chain.revealedDepth, claimed);
   const v = verifyReveal({
@@ -143,6 +148,11 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
     prevValue: prev > claimed && chain.revealedValue ? fromHex(chain.revealedValue) : undefined,
     depth: ev.depth - claimed, value: ev.value, maxStep: lock.maxUnits,
   });
+  if (!v.ok && v.reason === 'wrong-preimage') {
+    // An honest payer never sends one (its chain comes from its seed): stop, so the work cannot be asked again.
+    const why = `a wrong hash-chain tick at depth ${ev.depth}`;
+    return end(r, 'stopped', why, ev.now, [control(r, 'stop', why)]);
+  }
   if (!v.ok) return refuse(v.reason === 'not-deeper' ? 'ignore' : 'warn', v.reason, 'bad hash-chain tick');
   const next: PayeeRecord = {
     ...r, ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,

@@ -1,6 +1,7 @@
 // The stream machine attacked (and misled) at its lowest level: each case here failed before its fix.
 import { describe, expect, it } from 'vitest';
-import { step, type StreamContext } from '../../src/stream/machine.js';
+import { HashChainSecret } from '../../src/stream/hashchain.js';
+import { step, type ChainLock, type StreamContext } from '../../src/stream/machine.js';
 import type { PayeeRecord, PayerRecord } from '../../src/stream/record.js';
 import { makeTerms } from '../../src/stream/terms.js';
 import { payeeWakeAt } from '../../src/stream/wake.js';
@@ -56,5 +57,32 @@ describe('a hash-chain budget the payee gives back', () => {
   it('gives nothing back while the budget is still only held (the lock is not signed yet)', () => {
     expect(step(payer('opening', 0, { budgetHold: { amount: 100n, at: T0 } }), back, ctx).ok).toBe(false);
     expect(released(step(payer('finished', 10), back, ctx))).toEqual([]); // all revealed: all spent
+  });
+});
+
+describe('a hash-chain payer that makes the payee hash a million times per message', () => {
+  // 100,000 ticks of 100 ms: a reveal at the far end would cost the payee 100,000 hashes to check.
+  const long = makeTerms({ rate: { amount: 10n, perMs: 100 }, max: 1_000_000n, mode: 'hashchain' });
+  const secret = HashChainSecret.create(new Uint8Array(32).fill(9), 100_000);
+  const lock: ChainLock = { root: secret.root, unit: 10n, maxUnits: 100_000, from: 'A' };
+  const payee: PayeeRecord = {
+    id: '11'.repeat(16), role: 'payee', peerId: 'alice', channelId: '22'.repeat(32), terms: long, status: 'active', startedAt: T0, ticks: 0, paid: 0n, late: false,
+    chain: { lockId: 2, units: 100_000, unit: 10n, revealedDepth: 0 },
+  };
+  const reveal = (depth: number, value: Uint8Array, now: number) => step(payee, { type: 'reveal', depth, value, lock, localSide: 'B', now }, ctx);
+
+  it('refuses, before hashing, a reveal deeper than the time since the open could have paid', () => {
+    const r = reveal(100_000, new Uint8Array(32), T0 + 5000); // 5 s in: at most 50 ticks (and a second of slack)
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.code).toBe('too-early');
+    // an honest reveal at that time is taken
+    const honest = reveal(50, secret.preimageAt(50), T0 + 5000);
+    expect(honest.ok && honest.stream.role === 'payee' && honest.stream.paid).toBe(500n);
+  });
+
+  it('stops the stream at the first wrong preimage: an honest payer never sends one, so no one can repeat it', () => {
+    const r = reveal(40, new Uint8Array(32).fill(1), T0 + 5000);
+    expect(r.ok && r.stream.status).toBe('stopped');
+    expect(r.ok && r.effects.some((e) => e.type === 'send' && e.message.kind === 'streamControl')).toBe(true);
   });
 });
