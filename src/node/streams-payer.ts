@@ -65,7 +65,10 @@ export class StreamPayer {
     }
     const opened = this.untilOpen(id);
     await this.s.run(id, { type: 'accepted', now: clock.now() });
-    await opened;
+    // A payee that accepts and never signs the lock must not hold the caller forever. The stream stays
+    // opening (its budget held): the lock's outcome, whenever it comes, still starts or ends it.
+    const locked = await Promise.race([opened.then(() => true), clock.sleep(OPEN_TIMEOUT_MS).then(() => false)]);
+    if (!locked) throw new NodeError('unavailable', 'TIMEOUT', 'the peer did not sign the budget lock in time; the stream starts if it does');
     const done = records.get(id) as PayerRecord;
     if (done.status !== 'active') throw new NodeError('refused', 'LOCK_FAILED', done.reason ?? 'the budget could not be locked');
     return streamView(done);

@@ -17,9 +17,9 @@ afterEach(async () => {
   net = undefined;
 });
 
-async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy, bobClock?: Clock): Promise<{ alice: SluiceNode; bob: SluiceNode; channelId: string }> {
+async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy, bobClock?: Clock, aliceClock?: Clock): Promise<{ alice: SluiceNode; bob: SluiceNode; channelId: string }> {
   net = await testNet({ disputeBlocks: 40 });
-  const alice = await net.node('alice', alicePolicy);
+  const alice = await net.node('alice', alicePolicy, aliceClock);
   const bob = await net.node('bob', bobPolicy, bobClock);
   await alice.faucet(2_000_000_000n);
   await alice.connectInMemory(bob.nodeId);
@@ -226,5 +226,19 @@ describe('attack: a peer fills the payee\'s store with ended streams', () => {
     const mine = await bob.listStreams();
     expect(mine).toHaveLength(4); // three ended kept when the last one opened, and the last one
     expect(await storedStreams(bob)).toHaveLength(4);
+  }, 60_000);
+});
+
+describe('attack: a payee that accepts a hash-chain stream and never signs its lock', () => {
+  it('the payer\'s open gives up in a bounded time (the stream stays opening until the lock\'s outcome is known)', async () => {
+    const clock = new ManualClock(Date.now());
+    const { alice, bob } = await pair(undefined, undefined, undefined, clock);
+    bob.channels.onMessage = () => undefined; // bob answers stream messages, never a channel update
+    const open = alice.openStream({ peerId: bob.nodeId, rate: '1000msat/100ms', max: 100_000n, mode: 'hashchain' });
+    const outcome = open.then(() => 'opened', (e: Error) => e.message);
+    await until(async () => (await alice.listChannels())[0]!.pendingUpdates > 0, 15_000, 'the lock proposed');
+    clock.advance(16_000);
+    expect(await outcome).toMatch(/lock/);
+    expect((await alice.listStreams())[0]!.status).toBe('opening');
   }, 60_000);
 });
