@@ -8,7 +8,7 @@ import { toHex } from '../crypto/bytes.js';
 import { allClaimed, revealAgainst } from '../stream/chain.js';
 import { admitPayee } from '../stream/open.js';
 import { paymentGap } from '../stream/payee-step.js';
-import type { PayeeRecord } from '../stream/record.js';
+import { isEnded, type PayeeRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
 import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
@@ -45,6 +45,7 @@ export class StreamPayee {
     const { records, clock, o } = this.s;
     const seq = ch.signed.state.seq;
     for (const op of ops) {
+      if (op.op === 'addHashchain') this.releaseOrphan(ch, op.id);
       if (op.op !== 'streamPay') continue;
       const r = records.get(toHex(op.streamId));
       if (!r || r.role !== 'payee' || r.channelId !== toHex(ch.channelId)) continue;
@@ -55,6 +56,21 @@ export class StreamPayee {
       void this.s.run(r.id, { type: 'paid', amount: op.amount, ticks: op.ticks, seq, gap, now: clock.now() })
         .catch((e: unknown) => o.log.warn({ err: e, stream: r.id }, 'stream payment failed'));
     }
+  }
+
+  /**
+   * A hash-chain lock the payer added that backs none of our running streams (its stream was stopped or
+   * dropped before the lock was signed, or there never was one): only we can release it, and nothing
+   * else would, so it would stay locked until the channel closes. Give it back at once.
+   */
+  private releaseOrphan(ch: Channel, lockId: number): void {
+    const channelId = toHex(ch.channelId);
+    for (const r of this.s.records.all.values()) {
+      if (r.role === 'payee' && r.channelId === channelId && r.chain?.lockId === lockId && !isEnded(r.status)) return;
+    }
+    this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
+    const { settled } = this.s.o.channels.submitOps(channelId, [{ op: 'releaseHashchain', id: lockId }]);
+    settled.catch((e: unknown) => this.s.o.log.warn({ channel: channelId.slice(0, 16), err: (e as Error).message }, 'giving back a lock failed'));
   }
 
   private lockOf(r: PayeeRecord): HashchainLock | undefined {

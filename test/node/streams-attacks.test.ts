@@ -242,3 +242,13 @@ describe('attack: a payee that accepts a hash-chain stream and never signs its l
     expect((await alice.listStreams())[0]!.status).toBe('opening');
   }, 60_000);
 });
+
+describe('a hash-chain lock that backs no running stream (its stream was dropped or stopped before the lock was signed)', () => {
+  it('the payee gives it back at once rather than leave it locked until the channel closes', async () => {
+    const { alice, bob, channelId } = await pair();
+    const { settled } = alice.channels.submitOps(channelId, [{ op: 'addHashchain', id: 1000, root: new Uint8Array(32).fill(5), unit: 10n, maxUnits: 1000 }]);
+    await settled;
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 1_000_000_000n, 15_000, 'the orphan lock given back');
+    expect(await bob.listStreams()).toHaveLength(0);
+  }, 60_000);
+});
