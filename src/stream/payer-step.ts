@@ -118,11 +118,15 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
  */
 function budgetReturned(r: PayerRecord, now: number): StreamStepResult {
   const c = r.chain;
-  if (!c || c.returned || r.status === 'opening' || r.budgetHold) return refuse('ignore', 'NOT_LOCKED', 'no budget of this stream is locked');
+  if (!c || c.returned || r.status === 'opening') return refuse('ignore', 'NOT_LOCKED', 'no budget of this stream is locked');
+  // Still a hold: the lock was signed after this node gave up the open (it restarted while opening), and
+  // nothing was revealed, so all of it came back.
+  const { budgetHold, ...rest } = r;
   const units = c.units - Math.min(r.ticksPaid, c.units);
-  const next: PayerRecord = { ...r, chain: { ...c, returned: true } };
+  const next: PayerRecord = { ...rest, chain: { ...c, returned: true } };
   // The budget was held when the stream opened (startedAt): the spend is taken back from that hour.
-  const back: StreamEffect[] = units > 0 ? [{ type: 'release', amount: c.unit * BigInt(units), at: r.startedAt }] : [];
+  const back: StreamEffect[] = budgetHold ? [{ type: 'release', amount: budgetHold.amount, at: budgetHold.at }]
+    : units > 0 ? [{ type: 'release', amount: c.unit * BigInt(units), at: r.startedAt }] : [];
   if (isEnded(r.status)) return done(next, [...back, { type: 'persist', when: 'now' }]);
   return end(next, 'stopped', 'the payee gave the budget back', now, back);
 }

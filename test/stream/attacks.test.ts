@@ -54,6 +54,12 @@ describe('a hash-chain budget the payee gives back', () => {
     expect(released(r)).toEqual([{ type: 'release', amount: 60n, at: T0 }]);
   });
 
+  it('gives the hold back for an open this node gave up when it restarted, whose lock was signed later', () => {
+    const r = step(payer('rejected', 0, { budgetHold: { amount: 100n, at: T0 - 5 }, endedAt: T0 }), back, ctx);
+    expect(released(r)).toEqual([{ type: 'release', amount: 100n, at: T0 - 5 }]);
+    expect(r.ok && r.stream.role === 'payer' && r.stream.budgetHold).toBeUndefined();
+  });
+
   it('gives nothing back while the budget is still only held (the lock is not signed yet)', () => {
     expect(step(payer('opening', 0, { budgetHold: { amount: 100n, at: T0 } }), back, ctx).ok).toBe(false);
     expect(released(step(payer('finished', 10), back, ctx))).toEqual([]); // all revealed: all spent
