@@ -29,7 +29,7 @@ try {
     console.log('payments are late: the sensor stops publishing');
   });
 
-  const done = new Promise<void>((resolve) => sensor.on('stopped', () => resolve()));
+  const done = new Promise<void>((resolve) => sensor.on('ended', () => resolve()));
   await dashboard.openStream({ peerId: sensor.nodeId, rate: '5sat/s', max: '50sat' });
   await done;
   // the sensor's side of the channel: what it earned (the payer's view catches up a moment later)

@@ -19,7 +19,7 @@ try {
 
   server.on('opened', (s) => console.log(`session started at ${s.rate} for up to ${(s.durationMs ?? 0) / 1000} s`));
   server.on('tick', (s) => process.stdout.write(`\rsession time ${s.ticks}s, paid ${s.paid} msat   `));
-  const ended = new Promise<void>((resolve) => server.on('stopped', () => resolve()));
+  const ended = new Promise<void>((resolve) => server.on('ended', () => resolve()));
   const session = await headset.openStream({ peerId: server.nodeId, rate: '60sat/min', duration: '1min', mode: 'hashchain' });
 
   // The player takes the headset off after about 6 seconds.

@@ -1,5 +1,5 @@
 // sluice as a library: `import { Sluice, startLedger } from 'sluice'`.
-export { Sluice, type StartOptions, type SluiceEvents, type OpenStreamOptions, type StreamHandle, type Amount, type Duration } from './sdk.js';
+export { Sluice, type StartOptions, type SluiceEvents, type OpenStreamOptions, type StreamHandle, type StreamOptions, type Amount, type Duration, type Rate } from './sdk.js';
 export { SluiceNode, type NodeOptions } from './node/node.js';
 export type { StreamPolicy } from './node/streams.js';
 export { startLedger, type LedgerService, type LedgerServiceOptions } from './ledger/service.js';

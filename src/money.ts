@@ -14,23 +14,31 @@ export class AmountError extends InputError {
   }
 }
 
-const AMOUNT_RE = /^(\d+)(msat|sat)?$/;
+// A whole or decimal number, an optional space, an optional unit in any case: what people type and
+// what `formatMsat` prints ("1.5 sat"), so a figure copied from the CLI's output is read back exactly.
+const AMOUNT_RE = /^(\d+)(?:\.(\d+))?(?: ?(msat|sat|btc))?$/i;
+const UNIT_MSAT: Record<string, bigint> = { msat: 1n, sat: 1000n, btc: 100_000_000_000n };
 
 /**
- * Parse `1500msat`, `10sat`, or a bare integer (read as sat, as lncli does).
- * Rejects negatives, fractions, exponents, whitespace inside, and values past 2^63 - 1 msat.
+ * Parse `1500msat`, `10sat`, `1.5sat`, `0.001 sat`, `0.0001btc` (units in any case), or a bare number
+ * (read as sat, as lncli does). Rejects negatives, exponents, anything finer than 1 msat (`1.5msat`,
+ * `0.0001sat`) and values past 2^63 - 1 msat; never rounds.
  */
 export function parseAmount(input: string, what = 'amount'): Msat {
   if (typeof input !== 'string') throw new AmountError(`${what}: expected a string`);
   const text = input.trim();
   const m = AMOUNT_RE.exec(text);
   if (!m) {
-    throw new AmountError(`${what}: '${input}' is not an amount (use e.g. 1500msat, 10sat, or 10 for sat)`);
+    throw new AmountError(`${what}: '${input}' is not an amount (use e.g. 1500msat, 10sat, 1.5sat, 0.001btc, or 10 for sat)`);
   }
-  const digits = m[1]!;
-  if (digits.length > 20) throw new AmountError(`${what}: '${input}' is too large (max ${MAX_MSAT} msat)`);
-  const unit = m[2] ?? 'sat';
-  const value = BigInt(digits) * (unit === 'sat' ? 1000n : 1n);
+  const whole = m[1]!;
+  const frac = m[2] ?? '';
+  if (whole.length + frac.length > 40) throw new AmountError(`${what}: '${input}' is too large (max ${MAX_MSAT} msat)`);
+  const unit = UNIT_MSAT[(m[3] ?? 'sat').toLowerCase()]!;
+  const scale = 10n ** BigInt(frac.length);
+  const scaled = (BigInt(whole) * scale + BigInt(frac || '0')) * unit;
+  if (scaled % scale !== 0n) throw new AmountError(`${what}: '${input}' is finer than 1 msat, the smallest amount`);
+  const value = scaled / scale;
   if (value > MAX_MSAT) throw new AmountError(`${what}: '${input}' is too large (max ${MAX_MSAT} msat)`);
   return value;
 }

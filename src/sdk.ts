@@ -1,19 +1,25 @@
 // The embeddable API: a sluice node inside your program. Start it with its own data dir and a ledger
 // URL, open channels, pay, stream (as a payer), accept and meter streams (as a payee), and listen for
-// events. Amounts are bigint msat or strings as people write them ('10sat', '1500msat').
-import { mkdtemp } from 'node:fs/promises';
+// events. Inputs take what the control API takes as well as exact values: amounts as bigint msat or
+// strings as people write them ('10sat', '1.5sat', '1500msat'), durations as ms or '30s', rates as
+// '10msat/s' or a bigint of msat per second.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChannelView, NodeEvent, PaymentResult, StreamView, WalletView } from './api/types.js';
+import { FINAL_STREAM_STATUSES } from './api/codec.js';
+import type { ChannelView, NodeEvent, PaymentResult, SendResult, StreamEventKind, StreamView, WalletView } from './api/types.js';
 import { parseAmount, type Msat } from './money.js';
 import { SluiceNode } from './node/node.js';
 import type { StreamPolicy } from './node/streams.js';
+import { parseRate } from './stream/rate.js';
 import type { MemoryNetwork } from './transport/memory.js';
 import { parseDuration } from './util/duration.js';
 import { createLogger, silentLogger, type Logger } from './util/log.js';
-
+import { assertNever } from './wire/assert-never.js';
 export type Amount = bigint | string;
 export type Duration = number | string;
+/** '10msat/s', '2sat/min', or a bigint of msat per second. */
+export type Rate = string | bigint;
 
 function amount(a: Amount, what: string): Msat {
   return typeof a === 'bigint' ? a : parseAmount(a, what);
@@ -23,8 +29,58 @@ function duration(d: Duration, what: string): number {
   return typeof d === 'number' ? d : parseDuration(d, what);
 }
 
+function rateText(r: Rate): string {
+  return typeof r === 'bigint' ? `${r}msat/s` : r;
+}
+
+/** msat per second, rounded down (how the node compares a stream's price with its minimum). */
+function ratePerSec(r: Rate, what: string): bigint {
+  if (typeof r === 'bigint') return r;
+  const p = parseRate(r, what);
+  return (p.amount * 1000n) / BigInt(p.perMs);
+}
+
+export interface SpendingLimitsInput {
+  perDay?: Amount;
+  total?: Amount;
+}
+
+/** What StreamPolicy holds, with the same inputs as the rest of the SDK. */
+export interface StreamOptions {
+  /** Payee: refuse streams paying less than this ('10msat/s', or msat per second). */
+  minRatePerSec?: Rate;
+  nodeLimits?: SpendingLimitsInput;
+  peerLimits?: SpendingLimitsInput;
+  /** Payee: a stream is late after a tick interval plus this much without a tick. */
+  graceMs?: Duration;
+  checkpointTicks?: number;
+  /** Payee: how many streams a peer may run on one channel (default 64). */
+  maxStreamsPerChannel?: number;
+  /** Payee: how long a stream that has never been paid is kept (default 60 s). */
+  idleExpiryMs?: Duration;
+}
+
+function limits(l: SpendingLimitsInput | undefined, what: string): StreamPolicy['nodeLimits'] {
+  if (!l) return undefined;
+  return {
+    perDay: l.perDay === undefined ? undefined : amount(l.perDay, `${what}.perDay`),
+    total: l.total === undefined ? undefined : amount(l.total, `${what}.total`),
+  };
+}
+
+function streamPolicy(o: StreamOptions | undefined): StreamPolicy | undefined {
+  if (!o) return undefined;
+  const p: StreamPolicy = { nodeLimits: limits(o.nodeLimits, 'nodeLimits'), peerLimits: limits(o.peerLimits, 'peerLimits') };
+  if (o.minRatePerSec !== undefined) p.minRatePerSec = ratePerSec(o.minRatePerSec, 'minRatePerSec');
+  if (o.graceMs !== undefined) p.graceMs = duration(o.graceMs, 'graceMs');
+  if (o.checkpointTicks !== undefined) p.checkpointTicks = o.checkpointTicks;
+  if (o.maxStreamsPerChannel !== undefined) p.maxStreamsPerChannel = o.maxStreamsPerChannel;
+  if (o.idleExpiryMs !== undefined) p.idleExpiryMs = duration(o.idleExpiryMs, 'idleExpiryMs');
+  return p;
+}
+
 export interface StartOptions {
-  /** Where the node keeps its key and LevelDB store; a fresh temporary directory if omitted. */
+  /** Where the node keeps its key and LevelDB store; a fresh temporary directory (removed by stop()) if omitted. */
   dataDir?: string;
   ledgerUrl?: string;
   /** Peer WebSocket listener (127.0.0.1 and a free port by default); false to not listen. */
@@ -36,57 +92,100 @@ export interface StartOptions {
   logLevel?: string;
   log?: Logger;
   /** Payee price, spending limits, lateness grace. */
-  streams?: StreamPolicy;
+  streams?: StreamOptions;
 }
 
+/** Every event of the node, by name. Stream events carry the stream as it is after the event. */
 export interface SluiceEvents {
+  /** A stream was agreed (either side). */
+  opened: (s: StreamView) => void;
   /** A stream paid (payer) or was paid (payee) one or more ticks. */
   tick: (s: StreamView) => void;
   /** Payee: a stream missed its ticks beyond the grace period. Stop serving? */
   late: (s: StreamView) => void;
-  /** A stream ended: stopped by either side, or finished at its cap or duration. */
+  /** Payee: a late stream is paying again. */
+  onTime: (s: StreamView) => void;
+  /** The payer paused a stream (either side hears it). */
+  paused: (s: StreamView) => void;
+  resumed: (s: StreamView) => void;
+  /** A stream was stopped by either side, or ended with its channel (`reason` says which). */
   stopped: (s: StreamView) => void;
-  /** A stream was agreed (either side). */
-  opened: (s: StreamView) => void;
+  /** A stream reached its cap or its duration. */
+  finished: (s: StreamView) => void;
+  /** A stream ended, whichever way: after `stopped` or `finished`. */
+  ended: (s: StreamView) => void;
   /** A direct payment (or stream update) moved money in a channel. */
-  payment: (p: { direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint }) => void;
-  /** A channel closed and its settlement is on the ledger. */
+  payment: (p: { direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }) => void;
+  /** A channel changed: opened, a new state, closing, closed, failed. */
+  channel: (c: ChannelView) => void;
+  /** A channel closed and its settlement is on the ledger; once per channel. */
   closed: (c: ChannelView) => void;
+  /** A peer connected or disconnected. */
+  peer: (p: { nodeId: string; connected: boolean }) => void;
+  /** A new ledger block (the node's view of the height). */
+  block: (b: { height: number }) => void;
 }
+
+const STREAM_EVENTS: Record<StreamEventKind, keyof SluiceEvents> = {
+  opened: 'opened',
+  tick: 'tick',
+  late: 'late',
+  onTime: 'onTime',
+  paused: 'paused',
+  resumed: 'resumed',
+  stopped: 'stopped',
+  finished: 'finished',
+};
 
 export interface OpenStreamOptions {
   peerId: string;
-  /** e.g. '10msat/s', '2sat/min'. */
-  rate: string;
+  rate: Rate;
   max?: Amount;
   duration?: Duration;
   mode?: 'signed' | 'hashchain';
   billing?: 'prorata' | 'interval';
 }
 
-/** A handle on one stream this node pays. */
+/** A handle on one stream this node pays (or, for `stop`, is paid by). */
 export interface StreamHandle {
   readonly id: string;
   view(): Promise<StreamView>;
   pause(): Promise<StreamView>;
   resume(): Promise<StreamView>;
   stop(): Promise<StreamView>;
+  /** Resolves with the stream as it ended (stopped, finished or rejected); at once if it already has. */
+  done(): Promise<StreamView>;
 }
+
+const isFinal = (s: StreamView) => FINAL_STREAM_STATUSES.includes(s.status);
 
 export class Sluice {
   private readonly listeners = new Map<keyof SluiceEvents, Set<(x: never) => void>>();
+  private readonly closedChannels = new Set<string>();
 
-  private constructor(readonly node: SluiceNode) {
+  private constructor(
+    readonly node: SluiceNode,
+    /** Where this node keeps its key and store. */
+    readonly dataDir: string,
+    private readonly ownedDataDir: string | undefined,
+  ) {
     node.onEvent((e) => this.route(e));
   }
 
   /** Start a node in this process. */
   static async start(opts: StartOptions = {}): Promise<Sluice> {
-    const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'sluice-node-')));
+    const owned = opts.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'sluice-node-')) : undefined;
+    const dataDir = opts.dataDir ?? owned!;
     const log = opts.log ?? (opts.logLevel && opts.logLevel !== 'silent' ? createLogger({ level: opts.logLevel, name: opts.alias ?? 'node' }) : silentLogger());
     const listen = opts.listen === false ? undefined : { host: opts.listen?.host ?? '127.0.0.1', port: opts.listen?.port ?? 0 };
-    const node = await SluiceNode.start({ dataDir, ledgerUrl: opts.ledgerUrl, alias: opts.alias, listen, network: opts.network, log, streams: opts.streams });
-    return new Sluice(node);
+    try {
+      const streams = streamPolicy(opts.streams);
+      const node = await SluiceNode.start({ dataDir, ledgerUrl: opts.ledgerUrl, alias: opts.alias, listen, network: opts.network, log, streams });
+      return new Sluice(node, dataDir, owned);
+    } catch (e) {
+      if (owned) await rm(owned, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   get nodeId(): string {
@@ -112,20 +211,28 @@ export class Sluice {
   private route(e: NodeEvent): void {
     switch (e.type) {
       case 'stream':
-        if (e.event === 'tick') this.fire('tick', e.stream);
-        else if (e.event === 'late') this.fire('late', e.stream);
-        else if (e.event === 'stopped' || e.event === 'finished') this.fire('stopped', e.stream);
-        else if (e.event === 'opened') this.fire('opened', e.stream);
+        this.fire(STREAM_EVENTS[e.event], e.stream);
+        if (e.event === 'stopped' || e.event === 'finished') this.fire('ended', e.stream);
         return;
       case 'payment':
-        this.fire('payment', { direction: e.direction, channelId: e.channelId, peerId: e.peerId, amount: e.amount });
+        this.fire('payment', { direction: e.direction, channelId: e.channelId, peerId: e.peerId, amount: e.amount, seq: e.seq });
         return;
       case 'channel':
-        if (e.channel.status === 'closed') this.fire('closed', e.channel);
+        this.fire('channel', e.channel);
+        // A closed channel is reported again on later changes (a payout recorded): `closed` fires once.
+        if (e.channel.status === 'closed' && !this.closedChannels.has(e.channel.channelId)) {
+          this.closedChannels.add(e.channel.channelId);
+          this.fire('closed', e.channel);
+        }
         return;
       case 'peer':
-      case 'ledger':
+        this.fire('peer', { nodeId: e.nodeId, connected: e.connected });
         return;
+      case 'ledger':
+        this.fire('block', { height: e.height });
+        return;
+      default:
+        assertNever(e, 'node event');
     }
   }
 
@@ -152,8 +259,19 @@ export class Sluice {
     return this.node.listChannels();
   }
 
-  closeChannel(channelId: string, opts: { force?: boolean } = {}): Promise<ChannelView> {
+  /** Cooperative by default (resolves once paid out); `pendingReason` is set when it completes later. */
+  closeChannel(channelId: string, opts: { force?: boolean } = {}): Promise<ChannelView & { pendingReason?: string }> {
     return this.node.closeChannel({ channelId, force: opts.force ?? false });
+  }
+
+  /** Move funds from this node's ledger account to another account; resolves once in a block. */
+  send(to: string, a: Amount): Promise<SendResult> {
+    return this.node.send({ to, amount: amount(a, 'amount') });
+  }
+
+  /** Hang up on a peer and stop redialing it. */
+  async disconnect(peerId: string): Promise<void> {
+    await this.node.disconnectPeer({ nodeId: peerId });
   }
 
   async pay(peerId: string, a: Amount): Promise<PaymentResult> {
@@ -162,7 +280,7 @@ export class Sluice {
 
   async openStream(o: OpenStreamOptions): Promise<StreamHandle> {
     const v = await this.node.openStream({
-      peerId: o.peerId, rate: o.rate, mode: o.mode, billing: o.billing,
+      peerId: o.peerId, rate: rateText(o.rate), mode: o.mode, billing: o.billing,
       max: o.max === undefined ? undefined : amount(o.max, 'max'),
       durationMs: o.duration === undefined ? undefined : duration(o.duration, 'duration'),
     });
@@ -172,16 +290,38 @@ export class Sluice {
   /** A handle on any stream this node takes part in (a payee may only stop). */
   handle(id: string): StreamHandle {
     const node = this.node;
+    const view = async () => {
+      const v = (await node.listStreams()).find((s) => s.streamId === id);
+      if (!v) throw new Error(`no stream ${id}`);
+      return v;
+    };
+    const done = () =>
+      new Promise<StreamView>((resolve, reject) => {
+        // Listen first, then look: an end between the two is not missed.
+        const off = this.on('ended', (s) => {
+          if (s.streamId !== id) return;
+          off();
+          resolve(s);
+        });
+        view().then(
+          (v) => {
+            if (!isFinal(v)) return;
+            off();
+            resolve(v);
+          },
+          (e: unknown) => {
+            off();
+            reject(e as Error);
+          },
+        );
+      });
     return {
       id,
-      view: async () => {
-        const v = (await node.listStreams()).find((s) => s.streamId === id);
-        if (!v) throw new Error(`no stream ${id}`);
-        return v;
-      },
+      view,
       pause: () => node.controlStream({ streamId: id, action: 'pause' }),
       resume: () => node.controlStream({ streamId: id, action: 'resume' }),
       stop: () => node.controlStream({ streamId: id, action: 'stop' }),
+      done,
     };
   }
 
@@ -189,7 +329,9 @@ export class Sluice {
     return this.node.listStreams();
   }
 
-  stop(): Promise<void> {
-    return this.node.stop();
+  /** Stop the node; a temporary data dir made by start() is removed with it. */
+  async stop(): Promise<void> {
+    await this.node.stop();
+    if (this.ownedDataDir) await rm(this.ownedDataDir, { recursive: true, force: true });
   }
 }

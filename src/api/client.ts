@@ -1,11 +1,12 @@
 // Typed client of the control API (the CLI's way to a node). Every method returns the types of
 // ./types.ts with bigints decoded; every failure is an ApiClientError whose message is one line
 // fit to show a person as is.
-import WebSocket from 'ws';
+// `ws` is loaded only when an event feed is opened, so a one-shot call (the CLI's) starts fast.
+import type WebSocket from 'ws';
 import * as c from './codec.js';
-import { EVENTS_PATH } from './server.js';
+import { EVENTS_PATH } from './paths.js';
 import * as r from './requests.js';
-import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, StreamView, WalletView } from './types.js';
+import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, SendResult, StreamView, WalletView } from './types.js';
 
 /**
  * `status` is the HTTP status, or 0 when no answer came. `code` is the server's error code, or one
@@ -28,6 +29,8 @@ export interface ApiClientOptions {
   token: string;
   /** Per request. Opening a channel waits for a block, so the default is generous. */
   timeoutMs?: number;
+  /** Requests run at once; more wait their turn (default MAX_REQUESTS_IN_FLIGHT). */
+  maxInFlight?: number;
 }
 
 export interface EventFeedHandle {
@@ -40,6 +43,10 @@ export interface EventFeedHandle {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_EVENT_BYTES = 1024 * 1024;
+/** A list of every channel or stream of a big node fits; a runaway answer does not. */
+const MAX_RESPONSE_CHARS = 256 * 1024 * 1024;
+/** Requests one client runs at once by default (the rest queue); half the node's socket cap. */
+export const MAX_REQUESTS_IN_FLIGHT = 512;
 
 /** Server-provided text goes to a terminal: one line, no control characters (no escape sequences). */
 function oneLine(text: string): string {
@@ -51,6 +58,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   readonly url: string;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly maxInFlight: number;
 
   constructor(opts: ApiClientOptions) {
     let u: URL;
@@ -65,6 +73,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
     this.url = u.origin;
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxInFlight = opts.maxInFlight ?? MAX_REQUESTS_IN_FLIGHT;
   }
 
   info = (): Promise<NodeInfo> => this.call('GET', '/v1/info', undefined, c.nodeInfoCodec);
@@ -85,6 +94,14 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   openStream = (req: OpenStreamRequest): Promise<StreamView> =>
     this.call('POST', '/v1/streams', r.openStreamRequestCodec.encode(req), c.streamViewCodec);
   listStreams = (): Promise<StreamView[]> => this.call('GET', '/v1/streams', undefined, c.listCodec(c.streamViewCodec, 'streams'));
+  disconnectPeer = (o: { nodeId: string }): Promise<PeerView> =>
+    this.call('POST', `/v1/peers/${encodeURIComponent(o.nodeId)}/disconnect`, {}, c.peerViewCodec);
+  send = (o: { to: string; amount: bigint }): Promise<SendResult> =>
+    this.call('POST', '/v1/wallet/send', r.sendRequestCodec.encode(o), c.sendResultCodec);
+  /** Ask the node to stop; resolves once it has said it will. */
+  shutdown = async (): Promise<void> => {
+    await this.call('POST', '/v1/node/stop', {}, { encode: (v) => v as never, decode: (v) => v });
+  };
   controlStream = (o: { streamId: string; action: r.StreamAction }): Promise<StreamView> =>
     this.call(
       'POST',
@@ -93,28 +110,70 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       c.streamViewCodec,
     );
 
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * At most `maxInFlight` requests (and so sockets) at once; the rest wait their turn. The node caps
+   * its sockets (DEFAULT_MAX_API_CONNECTIONS), so a burst of calls must not open one each.
+   */
   private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
+    if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await this.request(method, path, body, codec);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight on
+      else this.inFlight--;
+    }
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, codec: c.Codec<T>): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    let text: string;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.url + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await res.text();
+      res = await this.httpRequest(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
     } catch (e) {
       throw this.transportError(e);
     }
-    if (!res.ok) throw errorFromResponse(res.status, text);
+    if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, res.text, this.url);
     try {
-      return codec.decode(JSON.parse(text));
+      return codec.decode(JSON.parse(res.text));
     } catch (e) {
       throw new ApiClientError(res.status, 'BAD_RESPONSE', `unexpected answer from the node at ${this.url}: ${oneLine((e as Error).message)}`);
     }
+  }
+
+  /** One request on node:http(s): cheaper to start than fetch, which a one-shot CLI call pays for in full. */
+  private async httpRequest(method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string }> {
+    const { request } = this.url.startsWith('https:') ? await import('node:https') : await import('node:http');
+    return new Promise((resolve, reject) => {
+      const req = request(this.url + path, { method, headers });
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), this.timeoutMs);
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.on('response', (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (d: string) => {
+          text += d;
+          if (text.length > MAX_RESPONSE_CHARS) req.destroy(new Error(`answer longer than ${MAX_RESPONSE_CHARS} characters`));
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text });
+        });
+        res.on('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      });
+      req.end(body);
+    });
   }
 
   private transportError(e: unknown): ApiClientError {
@@ -134,67 +193,71 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
    * client does not know (from a newer node) are skipped. Close with `close()`; `done` says how the feed ended.
    */
   events(onEvent: (e: NodeEvent) => void): EventFeedHandle {
-    const ws = new WebSocket(this.url.replace(/^http/, 'ws') + EVENTS_PATH, {
-      headers: { authorization: `Bearer ${this.token}` },
-      maxPayload: MAX_EVENT_BYTES,
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-    });
     let opened = false;
     let closedByUs = false;
     let failure: ApiClientError | undefined;
+    let socket: WebSocket | undefined;
     let markReady!: () => void;
     let failReady!: (e: ApiClientError) => void;
     const ready = new Promise<void>((res, rej) => ((markReady = res), (failReady = rej)));
     ready.catch(() => undefined); // observed through `done` too; never an unhandled rejection
+    let resolveDone!: (e: ApiClientError | undefined) => void;
+    const done = new Promise<ApiClientError | undefined>((resolve) => (resolveDone = resolve));
 
-    ws.on('open', () => {
-      opened = true;
-      markReady();
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d.slice(0, 4096)));
-      res.on('end', () => {
-        failure = errorFromResponse(res.statusCode ?? 0, text);
+    const follow = (ws: WebSocket) => {
+      const fail = (e: ApiClientError) => {
+        failure ??= e;
         ws.terminate();
+      };
+      ws.on('open', () => {
+        opened = true;
+        markReady();
       });
-    });
-    ws.on('error', (e) => {
-      if (!closedByUs) failure ??= this.transportError(e);
-    });
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data.toString());
-      } catch {
-        return fail(new ApiClientError(0, 'BAD_RESPONSE', 'the node sent an event that is not JSON'));
-      }
-      if (!c.isKnownEvent(parsed)) return;
-      let event: NodeEvent;
-      try {
-        event = c.nodeEventCodec.decode(parsed);
-      } catch (e) {
-        return fail(new ApiClientError(0, 'BAD_RESPONSE', `the node sent a malformed event: ${oneLine((e as Error).message)}`));
-      }
-      onEvent(event);
-    });
-    const fail = (e: ApiClientError) => {
-      failure ??= e;
-      ws.terminate();
-    };
-
-    const done = new Promise<ApiClientError | undefined>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d.slice(0, 4096)));
+        res.on('end', () => fail(errorFromResponse(res.statusCode ?? 0, text, this.url)));
+      });
+      ws.on('error', (e) => {
+        if (!closedByUs) failure ??= this.transportError(e);
+      });
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(data.toString());
+        } catch {
+          return fail(new ApiClientError(0, 'BAD_RESPONSE', 'the node sent an event that is not JSON'));
+        }
+        if (!c.isKnownEvent(parsed)) return;
+        let event: NodeEvent;
+        try {
+          event = c.nodeEventCodec.decode(parsed);
+        } catch (e) {
+          return fail(new ApiClientError(0, 'BAD_RESPONSE', `the node sent a malformed event: ${oneLine((e as Error).message)}`));
+        }
+        onEvent(event);
+      });
       ws.on('close', (code, reason) => {
-        if (closedByUs) return resolve(undefined);
+        if (closedByUs) return resolveDone(undefined);
         const e =
           failure ??
           new ApiClientError(0, 'FEED_CLOSED', `the node at ${this.url} closed the event feed (${code}${reason.length ? ` ${oneLine(reason.toString())}` : ''})`);
         if (!opened) failReady(e);
-        resolve(e);
+        resolveDone(e);
       });
+    };
+
+    void import('ws').then(({ default: Ws }) => {
+      if (closedByUs) return resolveDone(undefined);
+      socket = new Ws(this.url.replace(/^http/, 'ws') + EVENTS_PATH, {
+        headers: { authorization: `Bearer ${this.token}` },
+        maxPayload: MAX_EVENT_BYTES,
+        perMessageDeflate: false,
+        handshakeTimeout: 10_000,
+      });
+      follow(socket);
     });
     return {
       ready,
@@ -202,7 +265,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       close: () => {
         closedByUs = true;
         if (!opened) failReady(new ApiClientError(0, 'FEED_CLOSED', 'event feed closed before it opened'));
-        ws.close(1000);
+        socket?.close(1000);
       },
     };
   }
@@ -217,15 +280,16 @@ function errnoCodes(e: unknown, depth = 0): string[] {
   return [...own, ...errnoCodes(o.cause, depth + 1), ...parts];
 }
 
-function errorFromResponse(status: number, text: string): ApiClientError {
+function errorFromResponse(status: number, text: string, url?: string): ApiClientError {
   let code = `HTTP_${status}`;
-  let message = `the node answered HTTP ${status}`;
+  // Not our error shape: another service on the port (a node's peer port answers 426 to plain HTTP).
+  let message = `${url ?? 'the node'} answered HTTP ${status} but not as a sluice control API (a node's peer port? the API is on --api-port, 9736 by default)`;
   try {
     const err = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
     if (typeof err?.code === 'string') code = oneLine(err.code);
     if (typeof err?.message === 'string') message = oneLine(err.message);
   } catch {
-    // not our error shape (a proxy, another service on the port): keep the generic message
+    code = 'NOT_SLUICE_API';
   }
   if (status === 401) message = `${message}; check --token or the api-token file in the node's --data-dir`;
   return new ApiClientError(status, code, message);

@@ -14,6 +14,7 @@ import type {
   StreamEventKind,
   StreamStatus,
   StreamView,
+  SendResult,
   WalletView,
 } from './types.js';
 
@@ -27,7 +28,7 @@ export interface FaucetResult {
   balance: bigint;
 }
 
-export type CloseResult = ChannelView & { txid?: string };
+export type CloseResult = ChannelView & { txid?: string; pendingReason?: string };
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -67,6 +68,7 @@ export const nodeInfoCodec: Codec<NodeInfo> = {
     height: i.height,
     channels: { ...i.channels },
     peers: { ...i.peers },
+    ...(i.ledger ? { ledger: { ...i.ledger } } : {}),
   }),
   decode(v, what = 'info') {
     const o = asObject(v, what);
@@ -84,13 +86,23 @@ export const nodeInfoCodec: Codec<NodeInfo> = {
         open: uintField(ch, 'open'),
         closing: uintField(ch, 'closing'),
         closed: uintField(ch, 'closed'),
+        ...(has(ch, 'failed') ? { failed: uintField(ch, 'failed') } : {}),
       },
       peers: { connected: uintField(pe, 'connected'), known: uintField(pe, 'known') },
+      ...(has(o, 'ledger') ? { ledger: ledgerReachability(o['ledger'], `${what}.ledger`) } : {}),
     };
   },
 };
 
-const STATUSES: readonly ChannelStatus[] = ['opening', 'open', 'closing', 'closed'];
+function ledgerReachability(v: unknown, what: string): NonNullable<NodeInfo['ledger']> {
+  const o = asObject(v, what);
+  const r: NonNullable<NodeInfo['ledger']> = { reachable: boolField(o, 'reachable') };
+  if (has(o, 'lastSeenAt')) r.lastSeenAt = uintField(o, 'lastSeenAt');
+  if (has(o, 'unreachableSince')) r.unreachableSince = uintField(o, 'unreachableSince');
+  return r;
+}
+
+const STATUSES: readonly ChannelStatus[] = ['opening', 'open', 'closing', 'closed', 'failed'];
 
 export const channelViewCodec: Codec<ChannelView> = {
   encode(c) {
@@ -107,6 +119,10 @@ export const channelViewCodec: Codec<ChannelView> = {
     };
     if (c.settleHeight !== undefined) out['settleHeight'] = c.settleHeight;
     if (c.payout) out['payout'] = { local: c.payout.local.toString(), remote: c.payout.remote.toString() };
+    if (c.reserve !== undefined) out['reserve'] = c.reserve.toString();
+    if (c.localSpendable !== undefined) out['localSpendable'] = c.localSpendable.toString();
+    if (c.remoteSpendable !== undefined) out['remoteSpendable'] = c.remoteSpendable.toString();
+    if (c.failure !== undefined) out['failure'] = c.failure;
     return out;
   },
   decode(v, what = 'channel') {
@@ -127,6 +143,10 @@ export const channelViewCodec: Codec<ChannelView> = {
       const p = asObject(o['payout'], `${what}.payout`);
       c.payout = { local: msatField(p, 'local', 'payout.local'), remote: msatField(p, 'remote', 'payout.remote') };
     }
+    if (has(o, 'reserve')) c.reserve = msatField(o, 'reserve');
+    if (has(o, 'localSpendable')) c.localSpendable = msatField(o, 'localSpendable');
+    if (has(o, 'remoteSpendable')) c.remoteSpendable = msatField(o, 'remoteSpendable');
+    if (has(o, 'failure')) c.failure = str(o, 'failure');
     return c;
   },
 };
@@ -135,12 +155,14 @@ export const closeResultCodec: Codec<CloseResult> = {
   encode(c) {
     const out = channelViewCodec.encode(c) as JsonObject;
     if (c.txid !== undefined) out['txid'] = c.txid;
+    if (c.pendingReason !== undefined) out['pendingReason'] = c.pendingReason;
     return out;
   },
   decode(v, what = 'channel') {
     const c: CloseResult = channelViewCodec.decode(v, what);
     const o = asObject(v, what);
     if (has(o, 'txid')) c.txid = str(o, 'txid');
+    if (has(o, 'pendingReason')) c.pendingReason = str(o, 'pendingReason');
     return c;
   },
 };
@@ -172,6 +194,14 @@ export const faucetResultCodec: Codec<FaucetResult> = {
   decode(v, what = 'faucet') {
     const o = asObject(v, what);
     return { txid: str(o, 'txid'), balance: msatField(o, 'balance') };
+  },
+};
+
+export const sendResultCodec: Codec<SendResult> = {
+  encode: (r) => ({ txid: r.txid, height: r.height, to: r.to, amount: r.amount.toString(), fee: r.fee.toString(), balance: r.balance.toString() }),
+  decode(v, what = 'send') {
+    const o = asObject(v, what);
+    return { txid: str(o, 'txid'), height: uintField(o, 'height'), to: str(o, 'to'), amount: msatField(o, 'amount'), fee: msatField(o, 'fee'), balance: msatField(o, 'balance') };
   },
 };
 

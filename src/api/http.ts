@@ -1,14 +1,43 @@
 // HTTP plumbing for the control API: bearer-token check, capped body reading, JSON replies, and the
 // error shape `{ error: { code, message } }` that every failure uses.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Json } from '../util/json-fields.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** A failure the server answers with; `status` is any HTTP status (405 is not an ApiError status). */
+/**
+ * Sockets the control API holds at once (requests, idle keep-alives and event-feed WebSockets
+ * together); past it a new connection is closed at once. A CLI call uses one, a browser six, an
+ * ApiClient at most MAX_REQUESTS_IN_FLIGHT (512, what `npm run bench` keeps in flight and more): a
+ * bound of a few megabytes that an honest burst of payments stays under.
+ */
+export const DEFAULT_MAX_API_CONNECTIONS = 1024;
+/** A client must finish sending its request headers within this long (slow-loris). */
+export const API_HEADERS_TIMEOUT_MS = 10_000;
+
+export interface ApiConnectionLimits {
+  readonly maxConnections: number;
+  readonly headersTimeoutMs: number;
+}
+
+/**
+ * The control API's HTTP server, bounded in what a local process without the token can make it
+ * hold: sockets at once, and how long it may take to send its request headers.
+ */
+export function createLimitedServer(handler: RequestListener, given: Partial<ApiConnectionLimits> = {}): Server {
+  const limits: ApiConnectionLimits = { maxConnections: DEFAULT_MAX_API_CONNECTIONS, headersTimeoutMs: API_HEADERS_TIMEOUT_MS, ...given };
+  // Deadlines are checked this often; the default (30 s) would let a slow client linger 3x longer.
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, handler);
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  // A request may take long (a payment waits up to a minute); its headers may not.
+  server.requestTimeout = Math.max(server.requestTimeout, limits.headersTimeoutMs);
+  return server;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -29,6 +29,28 @@ export interface PayRequest {
   amount: bigint;
 }
 
+export interface SendRequest {
+  to: string;
+  amount: bigint;
+}
+
+export const sendRequestCodec: Codec<SendRequest> = {
+  encode: (r) => ({ to: r.to, amount: r.amount.toString() }),
+  decode(v) {
+    const o = body(v, ['to', 'amount']);
+    return { to: parseNodeId(o['to'], 'to'), amount: positiveMsat(o, 'amount') };
+  },
+};
+
+/** Routes that act on the path alone (disconnect, stop) take an empty body or `{}`. */
+export const emptyRequestCodec: Codec<Record<string, never>> = {
+  encode: (): Json => ({}),
+  decode(v) {
+    body(v, []);
+    return {};
+  },
+};
+
 export type StreamAction = 'pause' | 'resume' | 'stop';
 export const STREAM_MODES: readonly NonNullable<OpenStreamRequest['mode']>[] = ['signed', 'hashchain'];
 export const STREAM_BILLINGS: readonly NonNullable<OpenStreamRequest['billing']>[] = ['prorata', 'interval'];
@@ -138,10 +160,4 @@ export const openStreamRequestCodec: Codec<OpenStreamRequest> = {
 };
 
 /** pause, resume and stop take no options: the body is empty or `{}`. */
-export const controlStreamRequestCodec: Codec<Record<string, never>> = {
-  encode: (): Json => ({}),
-  decode(v) {
-    body(v, []);
-    return {};
-  },
-};
+export const controlStreamRequestCodec: Codec<Record<string, never>> = emptyRequestCodec;

@@ -7,6 +7,9 @@
 // | POST   | /v1/wallet/faucet         | { amount }                                    | { txid, balance }           |
 // | POST   | /v1/peers                 | { target: "NODEID@HOST:PORT" }                | PeerView                    |
 // | GET    | /v1/peers                 |                                               | PeerView[]                  |
+// | POST   | /v1/peers/:id/disconnect  | {} (or no body)                               | PeerView                    |
+// | POST   | /v1/wallet/send           | { to, amount }                                | SendResult                  |
+// | POST   | /v1/node/stop             | {} (or no body)                               | { stopping: true }          |
 // | POST   | /v1/channels              | { peerId, capacity, push? }                   | ChannelView                 |
 // | GET    | /v1/channels              |                                               | ChannelView[]               |
 // | POST   | /v1/channels/:id/close    | { force? } (or no body)                       | ChannelView & { txid? }     |
@@ -36,7 +39,7 @@
 //   capped at 64 KiB), 426 UPGRADE_REQUIRED (/v1/events without a WebSocket upgrade), an ApiError's own
 //   status and code, a NodeError's code with the status of its kind (NODE_ERROR_STATUS), and 500
 //   INTERNAL for anything else (details only in the node's log).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../crypto/bytes.js';
 import type { Json } from '../util/json-fields.js';
@@ -46,8 +49,9 @@ import { createDashboard } from './dashboard.js';
 import type { DashboardAuth } from './dashboard-auth.js';
 import type { WebFiles } from './dashboard-static.js';
 import { createEventFeed } from './event-feed.js';
-import { parseChannelId, parseStreamId } from './fields.js';
-import { HttpError, readJsonBody, refuseUpgrade, sendError, sendJson } from './http.js';
+import { EVENTS_PATH } from './paths.js';
+import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
+import { HttpError, createLimitedServer, readJsonBody, refuseUpgrade, sendError, sendJson, type ApiConnectionLimits } from './http.js';
 import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
@@ -64,7 +68,7 @@ export const NODE_ERROR_STATUS = {
 } as const satisfies Record<NodeErrorKind, number>;
 
 export const DEFAULT_API_PORT = 9736;
-export const EVENTS_PATH = '/v1/events';
+export { EVENTS_PATH };
 
 interface Route<Req> {
   method: 'GET' | 'POST';
@@ -98,6 +102,32 @@ const ROUTES: Route<unknown>[] = [
     path: /^\/v1\/peers$/,
     parse: noInput,
     run: async (api) => (await api.listPeers()).map((p) => c.peerViewCodec.encode(p)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/peers\/([^/]+)\/disconnect$/,
+    parse: ([id], body) => {
+      r.emptyRequestCodec.decode(body);
+      return { nodeId: parseNodeId(id, 'nodeId') };
+    },
+    run: async (api, q) => c.peerViewCodec.encode(await api.disconnectPeer(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/wallet\/send$/,
+    parse: (_p, body) => r.sendRequestCodec.decode(body),
+    run: async (api, q) => c.sendResultCodec.encode(await api.send(q)),
+  }),
+  route({
+    method: 'POST',
+    path: /^\/v1\/node\/stop$/,
+    parse: (_p, body) => r.emptyRequestCodec.decode(body),
+    run: async (api) => {
+      if (!api.shutdown) throw new ApiError(409, 'NOT_STOPPABLE', 'this node runs inside another program, which decides when it stops');
+      // Answer first: the server closes as the node stops.
+      setImmediate(() => void api.shutdown!());
+      return { stopping: true };
+    },
   }),
   route({
     method: 'POST',
@@ -167,6 +197,8 @@ export interface ApiServerOptions {
   port?: number;
   token: string;
   log: Logger;
+  /** Sockets held at once and the header deadline (defaults in http.ts). */
+  connectionLimits?: Partial<ApiConnectionLimits>;
   /** Serve GET /metrics (behind the token). */
   metrics?: NodeMetrics;
   /** The dashboard's login codes and sessions, and its compiled files (tests pass their own). */
@@ -213,7 +245,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log.debug({ method, path, status: res.statusCode, ms: Date.now() - started }, 'api request');
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createLimitedServer((req, res) => void handle(req, res), opts.connectionLimits);
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
     const denied = dashboard.authorize(req, { upgrade: true });

@@ -5,7 +5,8 @@ export type ChannelStatus =
   | 'opening' // state 0 signed by both, open transaction not yet in a block
   | 'open'
   | 'closing' // closing state agreed, or a unilateral close in its dispute window
-  | 'closed';
+  | 'closed'
+  | 'failed'; // never opened: the peer refused, or the open could not be completed (nothing was locked)
 
 export interface NodeInfo {
   nodeId: string;
@@ -14,8 +15,18 @@ export interface NodeInfo {
   ledgerUrl: string;
   chainId: string;
   height: number;
-  channels: { opening: number; open: number; closing: number; closed: number };
+  /** Whether the node's ledger connection is up, and when the ledger last answered (ms since the epoch). */
+  ledger?: LedgerReachability;
+  channels: { opening: number; open: number; closing: number; closed: number; failed?: number };
   peers: { connected: number; known: number };
+}
+
+export interface LedgerReachability {
+  reachable: boolean;
+  /** Last message from the ledger. */
+  lastSeenAt?: number;
+  /** When it became unreachable (while it is). */
+  unreachableSince?: number;
 }
 
 export interface ChannelView {
@@ -35,6 +46,13 @@ export interface ChannelView {
   settleHeight?: number;
   /** What the ledger paid out at close, when known. */
   payout?: { local: bigint; remote: bigint };
+  /** The balance each side must keep once it has reached it (1% of capacity by default). */
+  reserve?: bigint;
+  /** What each side can pay now: its balance above the reserve (0 while the channel is not open). */
+  localSpendable?: bigint;
+  remoteSpendable?: bigint;
+  /** Why a channel failed. */
+  failure?: string;
 }
 
 export interface PeerView {
@@ -49,6 +67,16 @@ export interface WalletView {
   balance: bigint; // on the ledger
   nonce: number;
   inChannels: bigint; // sum of local balances in open channels
+}
+
+export interface SendResult {
+  txid: string;
+  height: number;
+  to: string;
+  amount: bigint;
+  fee: bigint;
+  /** The node's ledger balance after the transfer. */
+  balance: bigint;
 }
 
 export interface PaymentResult {
@@ -122,7 +150,8 @@ export interface NodeApi {
   openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView>;
   listChannels(): Promise<ChannelView[]>;
   /** Cooperative close by default; `force` closes unilaterally with the latest both-signed state. */
-  closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }>;
+  /** Returns early (status still 'closing', `pendingReason` set) when the close completes later, e.g. once the ledger is back. */
+  closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string; pendingReason?: string }>;
   /** Direct payment to a channel peer; resolves when a both-signed state carries it. */
   pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult>;
   /** Start paying a peer a rate over an open channel; resolves once the peer accepted the terms. */
@@ -130,6 +159,12 @@ export interface NodeApi {
   listStreams(): Promise<StreamView[]>;
   /** Either side may stop; pause and resume are the payer's. */
   controlStream(opts: { streamId: string; action: 'pause' | 'resume' | 'stop' }): Promise<StreamView>;
+  /** Hang up on a peer and stop redialing it; its channels stay as they are. */
+  disconnectPeer(opts: { nodeId: string }): Promise<PeerView>;
+  /** Move funds from the node's ledger account to another account; resolves once in a block. */
+  send(opts: { to: string; amount: bigint }): Promise<SendResult>;
+  /** Stop the node process, when whoever runs the node allows it (`sluice node start` does). */
+  shutdown?(): Promise<void>;
   onEvent(listener: (e: NodeEvent) => void): () => void;
 }
 

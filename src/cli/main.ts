@@ -1,44 +1,38 @@
-// The `sluice` command line.
-import { Command, CommanderError } from 'commander';
-import { registerDashboardCommand } from './dashboard-command.js';
-import { registerDemoCommand } from './demo-command.js';
-import { registerLedgerCommands } from './ledger-commands.js';
-import { registerNodeCommands } from './node-commands.js';
-import { registerNodeStartCommand } from './node-start.js';
-import { describeError } from './output.js';
-
-export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('sluice')
-    .description('A Lightning-style payment channel node with streaming payments and a simulated ledger.')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  registerLedgerCommands(program);
-  registerNodeCommands(program);
-  registerNodeStartCommand(program);
-  registerDemoCommand(program);
-  registerDashboardCommand(program);
-  return program;
-}
+// The `sluice` command line: the command tree, then one handler, then the exit code. With --json,
+// usage errors and failures alike are a JSON document on stderr (see output.ts).
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { writeError } from './output.js';
 
 async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
   const program = buildProgram();
+  // commander prints its own usage errors (and a hint after them); in --json mode the error is written
+  // below as one JSON document instead, and nothing else goes to stderr.
+  const writeErr = (text: string) => (json ? undefined : process.stderr.write(text));
+  program.configureOutput({ outputError: (text, write) => write(text), writeErr });
+  for (const c of allCommands(program)) c.configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode; // commander already printed help/version/usage
-    process.stderr.write(`sluice: ${describeError(e)}\n`);
-    return 1;
+    if (e instanceof CommanderError) {
+      if (json && e.exitCode !== 0) writeError(e, true, e.message.replace(/^error: /, ''));
+      return e.exitCode;
+    }
+    writeError(e, json);
+    return typeof (e as { exitCode?: unknown }).exitCode === 'number' ? (e as { exitCode: number }).exitCode : 1;
   }
+}
+
+function allCommands(c: import('commander').Command): import('commander').Command[] {
+  return c.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
 }
 
 main(process.argv).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`sluice: ${describeError(e)}\n`);
+    writeError(e, process.argv.includes('--json'));
     process.exit(1);
   },
 );

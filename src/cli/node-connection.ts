@@ -1,30 +1,33 @@
-// How node commands find the node: `--api` and `--token` when given, else `<data-dir>/api-url` (written
-// by `sluice node start`) and `<data-dir>/api-token`. The token may also come from SLUICE_API_TOKEN,
-// which keeps it out of `ps` listings and shell history.
-import { Option, type Command } from 'commander';
+// How node commands find the node: `--api` when given, else `<data-dir>/api-url` (written by `sluice
+// node start`). The token, in this order: `--token` (or SLUICE_API_TOKEN, which keeps it out of `ps`
+// listings and shell history), `--token-file`, then `<data-dir>/api-token`.
+import { readFile } from 'node:fs/promises';
 import { ApiClient } from '../api/client.js';
 import { readToken } from '../api/token.js';
 import { readApiUrl } from '../api/url-file.js';
-import { defaultNodeDir } from './paths.js';
+import type { ConnectionOptions } from './options.js';
+import { CliError } from './output.js';
 
-export interface ConnectionOptions {
-  dataDir: string;
-  api?: string;
-  token?: string;
-  json?: boolean;
-}
+export type { ConnectionOptions };
 
-/** The options every node command takes: where the node is, and --json. */
-export function withConnectionOptions(cmd: Command): Command {
-  return cmd
-    .option('--data-dir <dir>', 'node data directory (holds api-url and api-token)', defaultNodeDir())
-    .option('--api <url>', 'node API address, e.g. http://127.0.0.1:9736 (instead of <data-dir>/api-url)')
-    .addOption(new Option('--token <token>', 'API token (instead of <data-dir>/api-token)').env('SLUICE_API_TOKEN'))
-    .option('--json', 'print JSON');
+/** Where the node's API is and its token, from the options (see the top of this file). */
+export async function nodeAddress(o: ConnectionOptions): Promise<{ url: string; token: string }> {
+  const url = o.api ?? (await readApiUrl(o.dataDir));
+  const token = o.token ?? (o.tokenFile !== undefined ? await readTokenFile(o.tokenFile) : await readToken(o.dataDir));
+  return { url, token };
 }
 
 export async function connectToNode(o: ConnectionOptions): Promise<ApiClient> {
-  const url = o.api ?? (await readApiUrl(o.dataDir));
-  const token = o.token ?? (await readToken(o.dataDir));
-  return new ApiClient({ url, token });
+  return new ApiClient(await nodeAddress(o));
+}
+
+async function readTokenFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = (await readFile(path, 'utf8')).trim();
+  } catch (e) {
+    throw new CliError('NO_TOKEN', `--token-file: cannot read ${path} (${(e as { code?: string }).code ?? (e as Error).message})`);
+  }
+  if (text === '' || /\s/.test(text)) throw new CliError('NO_TOKEN', `--token-file: ${path} does not hold a token (one line, no spaces)`);
+  return text;
 }

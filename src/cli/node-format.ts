@@ -10,13 +10,28 @@ function connectTarget(i: NodeInfo): string {
   return m ? `${i.nodeId}@${m[1]}` : i.peerUrl;
 }
 
+/** A past moment as HH:MM:SS UTC and how long ago. */
+function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC, ${s < 120 ? `${s} s` : `${Math.round(s / 60)} min`} ago`;
+}
+
+function ledgerState(i: NodeInfo): string {
+  const l = i.ledger;
+  if (!l) return `height ${i.height}`;
+  if (l.reachable) return `reachable, height ${i.height}`;
+  const since = l.unreachableSince !== undefined ? ` since ${ago(l.unreachableSince)}` : '';
+  const seen = l.lastSeenAt !== undefined ? `; last seen ${ago(l.lastSeenAt)} at height ${i.height}` : '';
+  return `UNREACHABLE${since}${seen}`;
+}
+
 export function infoLines(i: NodeInfo): string {
   const ch = i.channels;
   return [
     `node:     ${i.nodeId}${i.alias ? ` (${i.alias})` : ''}`,
     `peers at: ${connectTarget(i)}`,
-    `ledger:   ${i.ledgerUrl} (chain ${i.chainId}, height ${i.height})`,
-    `channels: ${ch.open} open, ${ch.opening} opening, ${ch.closing} closing, ${ch.closed} closed`,
+    `ledger:   ${i.ledgerUrl} (chain ${i.chainId}): ${ledgerState(i)}`,
+    `channels: ${ch.open} open, ${ch.opening} opening, ${ch.closing} closing, ${ch.closed} closed${ch.failed ? `, ${ch.failed} failed` : ''}`,
     `peers:    ${i.peers.connected} connected, ${i.peers.known} known`,
   ].join('\n');
 }
@@ -39,16 +54,62 @@ export function channelLine(c: ChannelView): string {
   const parts = [
     c.channelId,
     c.status.padEnd(7),
-    `local ${formatMsat(c.localBalance)}`,
-    `remote ${formatMsat(c.remoteBalance)}`,
+    `local ${formatMsat(c.localBalance)}${c.localSpendable !== undefined ? ` (can send ${formatMsat(c.localSpendable)})` : ''}`,
+    `remote ${formatMsat(c.remoteBalance)}${c.remoteSpendable !== undefined ? ` (can send ${formatMsat(c.remoteSpendable)})` : ''}`,
     `capacity ${formatMsat(c.capacity)}`,
-    `seq ${c.seq}`,
   ];
+  if (c.reserve !== undefined) parts.push(`reserve ${formatMsat(c.reserve)}`);
+  parts.push(`seq ${c.seq}`);
   if (c.pendingUpdates > 0) parts.push(`${c.pendingUpdates} pending`);
   if (c.settleHeight !== undefined && c.status === 'closing') parts.push(`settles after height ${c.settleHeight}`);
   if (c.payout) parts.push(`paid out ${formatMsat(c.payout.local)} / ${formatMsat(c.payout.remote)}`);
+  if (c.failure !== undefined) parts.push(`(${safeText(c.failure)})`);
   parts.push(`peer ${c.peerId}`);
   return parts.join('  ');
+}
+
+/** One channel in full, for `sluice channel info`. */
+export function channelLines(c: ChannelView): string {
+  const lines = [
+    `channel:   ${c.channelId}`,
+    `status:    ${c.status}${c.failure !== undefined ? ` (${safeText(c.failure)})` : ''}`,
+    `peer:      ${c.peerId} (${c.side === 'A' ? 'this node opened it' : 'the peer opened it'})`,
+    `capacity:  ${formatMsatFull(c.capacity)}`,
+    `local:     ${formatMsatFull(c.localBalance)}`,
+    `remote:    ${formatMsatFull(c.remoteBalance)}`,
+  ];
+  if (c.reserve !== undefined) lines.push(`reserve:   ${formatMsatFull(c.reserve)} each side (kept once reached)`);
+  if (c.localSpendable !== undefined) {
+    const peer = c.remoteSpendable !== undefined ? `; the peer can send ${formatMsatFull(c.remoteSpendable)}` : '';
+    lines.push(`can send:  ${formatMsatFull(c.localSpendable)}${peer}`);
+  }
+  lines.push(`state:     ${c.seq} (latest both signed)${c.pendingUpdates > 0 ? `, ${c.pendingUpdates} update(s) in flight` : ''}`);
+  if (c.settleHeight !== undefined) lines.push(`settles:   after height ${c.settleHeight}`);
+  if (c.payout) lines.push(`paid out:  local ${formatMsatFull(c.payout.local)}, remote ${formatMsatFull(c.payout.remote)}`);
+  return lines.join('\n');
+}
+
+export type AmountUnit = 'msat' | 'sat' | 'btc';
+
+/** The unit a person typed an amount in (a bare number is sat). */
+export function unitOf(typed: string): AmountUnit {
+  const t = typed.trim().toLowerCase();
+  return t.endsWith('msat') ? 'msat' : t.endsWith('btc') ? 'btc' : 'sat';
+}
+
+/** An msat amount in a unit, exactly (decimals as needed). */
+export function formatIn(unit: AmountUnit, msat: bigint): string {
+  if (unit === 'msat') return `${msat} msat`;
+  if (unit === 'sat') return formatMsat(msat);
+  const per = 100_000_000_000n;
+  const frac = (msat % per).toString().padStart(11, '0').replace(/0+$/, '');
+  return `${msat / per}${frac ? `.${frac}` : ''} btc`;
+}
+
+/** A message from the node that names amounts in msat ("1000 msat"), with those in the unit the user typed. */
+export function amountsInUnit(message: string, unit: AmountUnit): string {
+  if (unit === 'msat') return message;
+  return message.replace(/\b(\d{1,20}) msat\b/g, (_m, digits: string) => formatIn(unit, BigInt(digits)));
 }
 
 export function paymentLine(p: PaymentResult): string {
@@ -83,10 +144,16 @@ export function remainingText(s: StreamView): string {
   return s.remaining !== undefined ? formatMsat(s.remaining) : 'no cap';
 }
 
-/** One stream for `sluice stream list`: id, role, peer, mode, status, rate, ticks, paid, remaining. */
+/** When a stream started, to the second, in UTC: `2026-12-01 07:41:05`. */
+export function startedText(s: StreamView): string {
+  return new Date(s.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** One stream for `sluice stream list`: id, start, role, peer, mode, status, rate, ticks, paid, remaining. */
 export function streamLine(s: StreamView): string {
   const parts = [
     s.streamId,
+    `started ${startedText(s)}`,
     s.role.padEnd(5),
     `peer ${shortId(s.peerId)}`,
     s.mode.padEnd(9),

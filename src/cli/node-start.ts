@@ -1,76 +1,101 @@
-// `sluice node start`: a node with its peer listener and its control API, until Ctrl-C.
-import type { Command } from 'commander';
-import { startApiServer, DEFAULT_API_PORT } from '../api/server.js';
+// What `sluice node start` does: a node with its peer listener and its control API, until Ctrl-C,
+// SIGTERM or `sluice node stop`. Mistakes a person makes starting one get a message that says which:
+// a port already taken (checked before anything starts), a data dir another node holds, a --ledger
+// URL that is not a ledger (a node's peer port, a control API).
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createMetrics } from '../api/metrics.js';
 import { startMetricsServer } from '../api/metrics-server.js';
+import { startApiServer } from '../api/server.js';
 import { loadOrCreateToken } from '../api/token.js';
 import { removeApiUrl, writeApiUrl } from '../api/url-file.js';
-import { DEFAULT_LEDGER_URL } from '../ledger/client.js';
-import { DEFAULT_PEER_PORT, SluiceNode } from '../node/node.js';
-import { createLogger } from '../util/log.js';
-import { parseDuration } from '../util/duration.js';
+import { SluiceNode } from '../node/node.js';
+import type { StreamPolicy } from '../node/streams.js';
 import { parseAmount } from '../money.js';
 import { parseRate } from '../stream/rate.js';
-import type { StreamPolicy } from '../node/streams.js';
-import { parsePort, waitForSignal } from './ledger-commands.js';
-import { defaultNodeDir } from './paths.js';
+import { parseDuration } from '../util/duration.js';
+import { createLogger } from '../util/log.js';
+import { CliError } from './output.js';
+import { assertPortFree, parsePort, waitForSignal } from './parse.js';
 
-export function registerNodeStartCommand(program: Command): void {
-  const node = program.commands.find((c) => c.name() === 'node') ?? program.command('node').description('run a sluice node');
-  node
-    .command('start')
-    .description('start a node: peers connect on --port, the CLI and apps on --api-port (runs until Ctrl-C)')
-    .option('--data-dir <dir>', 'where the node keeps its key, token and LevelDB store', defaultNodeDir())
-    .option('--host <host>', 'address to listen on for peers and the API', '127.0.0.1')
-    .option('--port <port>', 'peer WebSocket port (BOLT 8 over WebSocket)', String(DEFAULT_PEER_PORT))
-    .option('--api-port <port>', 'control API port (HTTP + WebSocket events, token required)', String(DEFAULT_API_PORT))
-    .option('--ledger <url>', 'ledger API address', DEFAULT_LEDGER_URL)
-    .option('--alias <name>', 'a name for this node in `sluice info`')
-    .option('--min-stream-rate <rate>', 'refuse incoming streams paying less than this (e.g. 10msat/s)')
-    .option('--max-spend-per-day <amount>', 'streams may pay at most this much in any 24 hours, over all peers')
-    .option('--max-spend-total <amount>', 'streams may pay at most this much in total, over all peers')
-    .option('--max-spend-per-peer-day <amount>', 'streams may pay one peer at most this much in any 24 hours')
-    .option('--max-spend-per-peer-total <amount>', 'streams may pay one peer at most this much in total')
-    .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
-    .option('--metrics-port <port>', 'also serve Prometheus /metrics without the token on this 127.0.0.1 port (it is always on the API port with the token)')
-    .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
-    .option('--log-json', 'log JSON lines', false)
-    .action(async (o: Record<string, string | boolean | undefined>) => {
-      const dataDir = String(o['dataDir']);
-      const host = String(o['host']);
-      const log = createLogger({ name: 'node', level: String(o['logLevel']), json: o['logJson'] === true });
-      const amountOpt = (k: string, what: string) => (typeof o[k] === 'string' ? parseAmount(o[k] as string, what) : undefined);
-      const minRate = typeof o['minStreamRate'] === 'string' ? parseRate(o['minStreamRate'], '--min-stream-rate') : undefined;
-      const streams: StreamPolicy = {
-        graceMs: parseDuration(String(o['lateGrace']), '--late-grace'),
-        nodeLimits: { perDay: amountOpt('maxSpendPerDay', '--max-spend-per-day'), total: amountOpt('maxSpendTotal', '--max-spend-total') },
-        peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
-      };
-      const metrics = createMetrics({ log });
-      if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
-      const node = await SluiceNode.start({
-        streams,
-        dataDir,
-        ledgerUrl: String(o['ledger']),
-        alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,
-        listen: { host, port: parsePort(String(o['port'])) },
-        log,
-        onStoreWrite: (ms) => metrics.observeStoreWrite(ms),
-      });
-      metrics.attach(node);
-      const token = await loadOrCreateToken(dataDir);
-      const api = await startApiServer({ api: metrics.instrument(node), host, port: parsePort(String(o['apiPort'])), token, log, metrics });
-      const metricsServer = typeof o['metricsPort'] === 'string' ? await startMetricsServer({ metrics, port: parsePort(o['metricsPort']), log }) : undefined;
-      await writeApiUrl(dataDir, api.url);
-      process.stdout.write(`node ${node.nodeId}\n  peers connect to ${node.nodeId}@${host}:${node.peerPort}\n  control API on ${api.url} (token in ${dataDir}/api-token)\n`);
-      process.stdout.write(`  dashboard at ${api.url}/ (run \`sluice dashboard --data-dir ${dataDir}\` for a login link)\n`);
-      if (metricsServer) process.stdout.write(`  metrics at ${metricsServer.url}\n`);
-      await waitForSignal();
-      log.info('stopping');
-      await removeApiUrl(dataDir);
-      await api.close();
-      await metricsServer?.close();
-      metrics.close();
-      await node.stop();
-    });
+type Opts = Record<string, string | boolean | undefined>;
+
+export async function nodeStart(o: Opts): Promise<void> {
+  const dataDir = String(o['dataDir']);
+  const host = String(o['host']);
+  const ledgerUrl = String(o['ledger']);
+  const port = parsePort(String(o['port']), '--port');
+  const apiPort = parsePort(String(o['apiPort']), '--api-port');
+  const metricsPort = typeof o['metricsPort'] === 'string' ? parsePort(o['metricsPort'], '--metrics-port') : undefined;
+  const streams = streamPolicy(o);
+  await assertPortFree(host, port, '--port');
+  await assertPortFree(host, apiPort, '--api-port');
+  if (metricsPort !== undefined) await assertPortFree('127.0.0.1', metricsPort, '--metrics-port');
+  if (port !== 0 && port === apiPort) throw new CliError('BAD_INPUT', `--port and --api-port are both ${port}; they need a port each`);
+
+  let logFile: WriteStream | undefined;
+  if (typeof o['logFile'] === 'string') {
+    logFile = createWriteStream(o['logFile'], { flags: 'a', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => logFile!.once('open', () => resolve()).once('error', (e) => reject(new CliError('BAD_INPUT', `--log-file: ${e.message}`))));
+  }
+  const log = createLogger({ name: 'node', level: String(o['logLevel']), json: o['logJson'] === true, stream: logFile });
+  const metrics = createMetrics({ log });
+
+  const node = await SluiceNode.start({
+    streams,
+    dataDir,
+    ledgerUrl,
+    alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,
+    listen: { host, port },
+    log,
+    onStoreWrite: (ms) => metrics.observeStoreWrite(ms),
+  }).catch((e: unknown) => {
+    throw explainStartFailure(e, ledgerUrl, port);
+  });
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  metrics.attach(node);
+  const api = metrics.instrument(Object.assign(node, { shutdown: async () => requestStop() }));
+  const token = await loadOrCreateToken(dataDir);
+  const server = await startApiServer({ api, host, port: apiPort, token, log, metrics });
+  const metricsServer = metricsPort !== undefined ? await startMetricsServer({ metrics, port: metricsPort, log }) : undefined;
+  await writeApiUrl(dataDir, server.url);
+  process.stdout.write(`node ${node.nodeId}\n  peers connect to ${node.nodeId}@${host}:${node.peerPort}\n  control API on ${server.url} (token in ${dataDir}/api-token)\n`);
+  process.stdout.write(`  dashboard at ${server.url}/ (run \`sluice dashboard --data-dir ${dataDir}\` for a login link)\n`);
+  if (metricsServer) process.stdout.write(`  metrics at ${metricsServer.url}\n`);
+  await Promise.race([waitForSignal(), stopRequested]);
+  log.info('stopping');
+  await removeApiUrl(dataDir);
+  await server.close();
+  await metricsServer?.close();
+  metrics.close();
+  await node.stop();
+  if (logFile) await new Promise<void>((resolve) => logFile!.end(resolve));
+}
+
+function streamPolicy(o: Opts): StreamPolicy {
+  const amountOpt = (k: string, what: string) => (typeof o[k] === 'string' ? parseAmount(o[k] as string, what) : undefined);
+  const minRate = typeof o['minStreamRate'] === 'string' ? parseRate(o['minStreamRate'], '--min-stream-rate') : undefined;
+  const streams: StreamPolicy = {
+    graceMs: parseDuration(String(o['lateGrace']), '--late-grace'),
+    nodeLimits: { perDay: amountOpt('maxSpendPerDay', '--max-spend-per-day'), total: amountOpt('maxSpendTotal', '--max-spend-total') },
+    peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
+  };
+  if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
+  return streams;
+}
+
+/** What went wrong, in the user's terms, when a node does not start. */
+function explainStartFailure(e: unknown, ledgerUrl: string, port: number): unknown {
+  const err = e as { name?: string; code?: string; message?: string };
+  const msg = err.message ?? String(e);
+  if (err.code === 'EADDRINUSE') return new CliError('PORT_IN_USE', `--port ${port} is already in use (another node, or another program); pick another port`);
+  if (err.name === 'LedgerUnavailableError' || err.name === 'LedgerRpcError') {
+    const http = /Unexpected server response: (\d+)/.exec(msg);
+    if (http) return new CliError('NOT_A_LEDGER', `--ledger ${ledgerUrl} is not a sluice ledger: it answered HTTP ${http[1]} (a node's control API?); the ledger listens on ws://127.0.0.1:9700 by default`);
+    if (/connection lost|did not answer|not valid JSON|Invalid WebSocket frame/i.test(msg)) {
+      return new CliError('NOT_A_LEDGER', `--ledger ${ledgerUrl} took a WebSocket but does not answer as a sluice ledger (a node's peer port?); the ledger listens on ws://127.0.0.1:9700 by default`);
+    }
+    if (/cannot reach the ledger/.test(msg)) return new CliError('LEDGER_UNAVAILABLE', msg);
+  }
+  return e;
 }

@@ -82,7 +82,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     bob.on('tick', (s) => render(s.ticks, s.paid));
     // both sides see the end: bob when the last tick arrives, alice when its update is signed
     const ended = (n: Sluice) => new Promise<void>((resolve) => {
-      const off = n.on('stopped', () => {
+      const off = n.on('ended', () => {
         off();
         resolve();
       });

@@ -9,7 +9,11 @@ import type { JsonObject } from '../util/json-fields.js';
 import { accountFromJson, channelFromJson, eventFromJson } from './records-json.js';
 import { DEFAULT_LEDGER_PORT, MAX_REQUEST_BYTES } from './server.js';
 import { txToJson } from './tx-codec.js';
+import { authParams, type ConnectionIdentity } from './connection-auth.js';
 import type { Account, LedgerChannel, LedgerEvent, Tx } from './types.js';
+
+/** How often an identified client asks again to be protected after a refusal (an unfunded key, say). */
+const AUTH_RETRY_MS = 5_000;
 
 export const DEFAULT_LEDGER_URL = `ws://127.0.0.1:${DEFAULT_LEDGER_PORT}`;
 
@@ -85,6 +89,10 @@ export class LedgerClient {
   private connected: Promise<void>;
   private markConnected!: () => void;
   private readonly requestTimeoutMs: number;
+  private identity: ConnectionIdentity | undefined;
+  private lastSeen: number | undefined;
+  private downSince: number | undefined;
+  private readonly reachabilityListeners = new Set<(reachable: boolean) => void>();
 
   private constructor(opts: LedgerClientOptions) {
     this.url = opts.url ?? DEFAULT_LEDGER_URL;
@@ -110,6 +118,27 @@ export class LedgerClient {
     }
   }
 
+  /** Whether the connection to the ledger is up right now (it drops at once when the ledger process dies). */
+  get reachable(): boolean {
+    return this.ws !== undefined;
+  }
+
+  /** When the ledger last sent anything (ms since the epoch). */
+  get lastSeenAt(): number | undefined {
+    return this.lastSeen;
+  }
+
+  /** Since when the connection has been down, while it is. */
+  get unreachableSince(): number | undefined {
+    return this.ws ? undefined : this.downSince;
+  }
+
+  /** Told `false` when an established connection drops and `true` when it is back. */
+  onReachabilityChange(listener: (reachable: boolean) => void): () => void {
+    this.reachabilityListeners.add(listener);
+    return () => this.reachabilityListeners.delete(listener);
+  }
+
   private open(): Promise<void> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
@@ -117,12 +146,19 @@ export class LedgerClient {
       ws.once('open', () => {
         opened = true;
         this.ws = ws;
+        this.lastSeen = Date.now();
+        const wasDown = this.downSince !== undefined;
+        this.downSince = undefined;
+        if (wasDown) for (const l of this.reachabilityListeners) l(true);
         this.backoffMs = 100;
         this.markConnected();
-        void this.resubscribe();
+        void this.authenticate().then(() => this.resubscribe());
         resolve();
       });
-      ws.on('message', (data) => this.onMessage(data.toString()));
+      ws.on('message', (data) => {
+        this.lastSeen = Date.now();
+        this.onMessage(data.toString());
+      });
       ws.once('error', (err) => {
         if (!opened) reject(err);
       });
@@ -136,7 +172,11 @@ export class LedgerClient {
           this.pending.delete(id);
         }
         this.byServerId.clear();
-        if (!this.closed) void this.reconnectLoop();
+        if (!this.closed) {
+          this.downSince = Date.now();
+          for (const l of this.reachabilityListeners) l(false);
+          void this.reconnectLoop();
+        }
       });
     });
   }
@@ -151,6 +191,29 @@ export class LedgerClient {
       } catch {
         // keep trying
       }
+    }
+  }
+
+  /**
+   * Prove this key on every connection (now, and after each reconnect) so the ledger keeps it a place
+   * that anonymous connections cannot take (the key needs one fee's balance; docs/ledger.md). Resolves
+   * with whether the ledger took it; a refusal leaves the connection anonymous, still served.
+   */
+  async identify(id: ConnectionIdentity): Promise<boolean> {
+    this.identity = id;
+    return this.ws ? this.authenticate() : false;
+  }
+
+  private async authenticate(): Promise<boolean> {
+    if (!this.identity) return false;
+    const ws = this.ws;
+    try {
+      await this.request('authenticate', authParams(this.identity, Date.now()));
+      return true;
+    } catch {
+      // not funded yet, say: ask again now and then while this connection lasts
+      if (!this.closed && this.ws === ws) setTimeout(() => void (this.ws === ws && this.authenticate()), AUTH_RETRY_MS).unref();
+      return false;
     }
   }
 
@@ -352,7 +415,14 @@ export class LedgerClient {
 function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
   return (p) => {
     const n: ChannelNotice = { txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) };
-    if (p['channel'] !== undefined) n.channel = channelFromJson(p['channel']);
+    // A record we cannot read is left out rather than losing the event with it: the watcher reads it.
+    if (p['channel'] !== undefined) {
+      try {
+        n.channel = channelFromJson(p['channel']);
+      } catch {
+        // left out
+      }
+    }
     onNotice(n);
   };
 }

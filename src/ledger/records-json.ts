@@ -1,5 +1,5 @@
 // JSON forms of ledger records, for the store and the API. Amounts are decimal msat strings.
-import { toHex } from '../crypto/bytes.js';
+import { InputError, toHex } from '../crypto/bytes.js';
 import { signedStateFromJson, signedStateToJson } from '../channel/state-json.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
 import type { Account, Block, LedgerChannel, LedgerEvent, Reveal, Supply } from './types.js';
@@ -49,7 +49,7 @@ const side = (v: unknown) => (v === 'A' || v === 'B' ? v : undefined);
 export function channelFromJson(v: unknown): LedgerChannel {
   const o = asObject(v, 'channel');
   const status = str(o, 'status');
-  if (status !== 'open' && status !== 'closing' && status !== 'closed') throw new Error(`bad channel status ${status}`);
+  if (status !== 'open' && status !== 'closing' && status !== 'closed') throw new InputError(`status: bad channel status ${status}`);
   const reveals: Record<number, Reveal> = {};
   for (const [k, v] of Object.entries(asObject(o['reveals'] ?? {}, 'reveals'))) {
     const r = asObject(v, `reveals.${k}`);
@@ -93,7 +93,7 @@ export function blockToJson(b: Block): JsonObject {
 export function blockFromJson(v: unknown): Block {
   const o = asObject(v, 'block');
   const txids = o['txids'];
-  if (!Array.isArray(txids)) throw new Error('block.txids: expected an array');
+  if (!Array.isArray(txids)) throw new InputError('block.txids: expected an array');
   return {
     header: {
       height: uintField(o, 'height'),
@@ -127,10 +127,14 @@ export function eventFromJson(v: unknown): LedgerEvent {
   const o = asObject(v, 'event');
   const kind = str(o, 'kind');
   const channelId = hexField(o, 'channelId', 32);
-  const seq = () => BigInt(str(o, 'seq'));
+  const seq = () => {
+    const text = str(o, 'seq');
+    if (!/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) throw new InputError('event.seq: expected a u64 decimal string');
+    return BigInt(text);
+  };
   const sideOf = (k: string) => {
     const s = side(o[k]);
-    if (!s) throw new Error(`event.${k}: expected A or B`);
+    if (!s) throw new InputError(`event.${k}: expected A or B`);
     return s;
   };
   switch (kind) {
@@ -142,6 +146,6 @@ export function eventFromJson(v: unknown): LedgerEvent {
     }
     case 'chainRevealed': return { kind, channelId, lockId: uintField(o, 'lockId'), depth: uintField(o, 'depth') };
     case 'channelClosed': return { kind, channelId, payoutA: msatField(o, 'payoutA'), payoutB: msatField(o, 'payoutB'), cooperative: o['cooperative'] === true };
-    default: throw new Error(`unknown ledger event kind ${kind}`);
+    default: throw new InputError(`event.kind: unknown ledger event kind ${kind}`);
   }
 }

@@ -1,19 +1,21 @@
 // A sluice node: identity, store, peers, channels, watcher and wallet wired together, serving the
 // NodeApi that the HTTP control API, the SDK and the tests use.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
-import { localBalance, remoteBalance } from '../channel/machine.js';
-import { LedgerClient, LedgerRpcError, LedgerUnavailableError, DEFAULT_LEDGER_URL } from '../ledger/client.js';
+import { localBalance } from '../channel/machine.js';
+import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
-import { type ChannelStatus, type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type StreamView, type WalletView } from '../api/types.js';
+import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
+import { channelView, ledgerCall, ledgerDown, viewStatus } from './node-views.js';
+import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
+import type { PeerLimits } from './peer-limits.js';
 import { NodeStore } from './store.js';
 import { timeStoreWrites } from './store-timing.js';
 import { Watcher } from './watcher.js';
@@ -21,6 +23,8 @@ import { Wallet } from './wallet.js';
 import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
+
+export { channelView };
 
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
@@ -38,60 +42,19 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** Bounds on what peers can make the node hold (docs/security.md); defaults otherwise. */
+  peerLimits?: Partial<PeerLimits>;
   /** The streams' clock and scheduler (tests drive a ManualClock). */
   clock?: Clock;
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
 }
 
-function viewStatus(s: MachineStatus): ChannelStatus {
-  switch (s) {
-    case 'proposed':
-    case 'opening':
-      return 'opening';
-    case 'open':
-      return 'open';
-    case 'closing':
-    case 'forceClosing':
-      return 'closing';
-    case 'closed':
-    case 'failed':
-      return 'closed';
-  }
-}
-
-export function channelView(ch: Channel): ChannelView {
-  const v: ChannelView = {
-    channelId: toHex(ch.channelId),
-    peerId: toHex(ch.remoteNodeId),
-    side: ch.local,
-    status: viewStatus(ch.status),
-    capacity: ch.capacity,
-    localBalance: localBalance(ch),
-    remoteBalance: remoteBalance(ch),
-    seq: ch.signed.state.seq,
-    pendingUpdates: (ch.proposal ? 1 : 0) + ch.queue.length,
-  };
-  if (ch.settleHeight !== undefined && ch.status === 'forceClosing') v.settleHeight = ch.settleHeight;
-  if (ch.payout) v.payout = ch.payout;
-  return v;
-}
-
-/** Ledger failures as node errors: a refusal, or an unreachable ledger (try again). */
-async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof LedgerRpcError) throw new NodeError('refused', e.reason ?? 'LEDGER_REFUSED', `ledger: ${e.message}`);
-    if (e instanceof LedgerUnavailableError) throw new NodeError('unavailable', 'LEDGER_UNAVAILABLE', e.message);
-    throw e;
-  }
-}
-
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private height = 0;
   private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
+  private releaseDataDir: () => Promise<void> = async () => undefined;
 
   private constructor(
     readonly identity: Identity,
@@ -110,12 +73,19 @@ export class SluiceNode implements NodeApi {
 
   static async start(opts: NodeOptions): Promise<SluiceNode> {
     const log = opts.log ?? createLogger({ name: 'node' });
-    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    const releaseDataDir = await claimDataDir(opts.dataDir, log);
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
     const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
-    await store.open();
+    try {
+      await store.open();
+    } catch (e) {
+      await ledger.close();
+      const holder = await dataDirHolder(opts.dataDir);
+      if (holder !== undefined) throw new DataDirError('DATA_DIR_IN_USE', `data dir ${opts.dataDir} is used by process ${holder}; stop it first or use another --data-dir`);
+      throw e;
+    }
     const wallet = new Wallet({ ledger, chainId: info.chainId, secretKey: identity.secretKey, address: identity.nodeId, log });
     // The pieces refer to each other through the node; `self` is filled in below.
     let self!: SluiceNode;
@@ -127,6 +97,8 @@ export class SluiceNode implements NodeApi {
       listen: opts.listen,
       network: opts.network,
       pingIntervalMs: opts.pingIntervalMs,
+      limits: opts.peerLimits,
+      hasChannel: (peer) => self.channels.withPeer(peer).length > 0,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
       onStreamMessage: (peer, m) => self.streams.onMessage(peer, m),
       onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),
@@ -154,6 +126,11 @@ export class SluiceNode implements NodeApi {
     });
     self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log, streams);
     self.height = info.height;
+    self.releaseDataDir = releaseDataDir;
+    ledger.onReachabilityChange((up) => {
+      if (up) log.warn({ url: ledger.url }, 'ledger reachable again');
+      else log.warn({ url: ledger.url }, 'ledger unreachable; calls that need it fail until it is back, channels are watched again once it is');
+    });
     await channels.load();
     await streams.load();
     await peers.start();
@@ -256,8 +233,14 @@ export class SluiceNode implements NodeApi {
     });
   }
 
+  /** A call that needs the ledger: refused at once while it is unreachable, its failures mapped to API errors. */
+  private needLedger<T>(fn: () => Promise<T>): Promise<T> {
+    const down = ledgerDown(this.ledger);
+    return down ? Promise.reject(down) : ledgerCall(fn);
+  }
+
   async info(): Promise<NodeInfo> {
-    const counts = { opening: 0, open: 0, closing: 0, closed: 0 };
+    const counts = { opening: 0, open: 0, closing: 0, closed: 0, failed: 0 };
     for (const ch of this.channels.list()) counts[viewStatus(ch.status)]++;
     const peers = this.peers.list();
     return {
@@ -267,19 +250,20 @@ export class SluiceNode implements NodeApi {
       ledgerUrl: this.ledger.url,
       chainId: this.chainId,
       height: this.height,
+      ledger: { reachable: this.ledger.reachable, lastSeenAt: this.ledger.lastSeenAt, unreachableSince: this.ledger.unreachableSince },
       channels: counts,
       peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
     };
   }
 
   async wallet(): Promise<WalletView> {
-    const acct = await ledgerCall(() => this.ledger.account(this.identity.nodeId));
+    const acct = await this.needLedger(() => this.ledger.account(this.identity.nodeId));
     const inChannels = this.channels.list().filter((c) => c.status === 'open').reduce((s, c) => s + localBalance(c), 0n);
     return { address: this.nodeId, balance: acct.balance, nonce: acct.nonce, inChannels };
   }
 
   async faucet(amount: bigint): Promise<{ txid: string; balance: bigint }> {
-    return ledgerCall(async () => {
+    return this.needLedger(async () => {
       const txid = await this.ledger.faucet(this.identity.nodeId, amount);
       await this.ledger.waitForTx(txid);
       return { txid, balance: (await this.ledger.account(this.identity.nodeId)).balance };
@@ -292,7 +276,8 @@ export class SluiceNode implements NodeApi {
     const nodeId = toHex(parsePublicKey(m[1]!, 'node id'));
     if (nodeId === this.nodeId) throw new NodeError('invalid', 'BAD_TARGET', 'that is this node');
     try {
-      await this.peers.connect(nodeId, m[2]!);
+      // Proves the address reaches that node before anything is stored; a failure keeps the last address that worked.
+      await this.peers.connectVerified(nodeId, m[2]!);
     } catch (e) {
       throw new NodeError('unavailable', 'PEER_UNREACHABLE', (e as Error).message);
     }
@@ -300,6 +285,30 @@ export class SluiceNode implements NodeApi {
     // A peer we dialed by address is redialed (with backoff) whenever the connection drops.
     this.peers.keep(nodeId, m[2]!);
     return (await this.listPeers()).find((p) => p.nodeId === nodeId)!;
+  }
+
+  async disconnectPeer(opts: { nodeId: string }): Promise<PeerView> {
+    const nodeId = opts.nodeId.toLowerCase();
+    const known = (await this.listPeers()).find((p) => p.nodeId === nodeId);
+    if (!known) throw new NodeError('notFound', 'UNKNOWN_PEER', `no peer ${nodeId}`);
+    this.peers.release(nodeId, 'disconnected by the user');
+    return { ...known, connected: false };
+  }
+
+  async send(opts: { to: string; amount: bigint }): Promise<SendResult> {
+    const to = parsePublicKey(opts.to, 'to');
+    if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
+    if (toHex(to) === this.nodeId) throw new NodeError('invalid', 'BAD_TARGET', 'that is this node\'s own account');
+    return this.needLedger(async () => {
+      const [acct, info] = await Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]);
+      if (acct.balance < opts.amount + info.fee) {
+        throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of amount + fee (${opts.amount + info.fee} msat)`);
+      }
+      const txid = await this.account.submit({ kind: 'transfer', to, amount: opts.amount });
+      const st = await this.ledger.waitForTx(txid);
+      const balance = (await this.ledger.account(this.identity.nodeId)).balance;
+      return { txid, height: st.height ?? 0, to: toHex(to), amount: opts.amount, fee: info.fee, balance };
+    });
   }
 
   /** Connect to a node in the same in-memory network (tests, embedded demo). */
@@ -316,7 +325,7 @@ export class SluiceNode implements NodeApi {
     if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     if (opts.capacity <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'capacity must be positive');
     if (opts.push > opts.capacity) throw new NodeError('invalid', 'BAD_AMOUNT', 'push cannot exceed the capacity');
-    const [acct, info] = await ledgerCall(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
+    const [acct, info] = await this.needLedger(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
     if (acct.balance < opts.capacity + info.fee) {
       throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
@@ -337,17 +346,31 @@ export class SluiceNode implements NodeApi {
     return ch;
   }
 
-  async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string }> {
+  async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string; pendingReason?: string }> {
     const ch = this.channelById(opts.channelId);
     const id = toHex(ch.channelId);
     if (opts.force) {
       if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
+      const down = ledgerDown(this.ledger);
       await this.channels.dispatch(id, { type: 'forceClose' });
-      return channelView(this.channels.channels.get(id)!);
+      const view: ChannelView & { pendingReason?: string } = channelView(this.channels.channels.get(id)!);
+      if (down) return { ...view, pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
+      // Until the ledger records the close, the settle height is what the dispute window gives from the next block.
+      if (view.settleHeight === undefined) {
+        const info = await this.ledger.info().catch(() => undefined);
+        if (info) view.settleHeight = Math.max(info.height, this.height) + 1 + info.disputeBlocks;
+      }
+      return view;
     }
     if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
     if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
+    const down = ledgerDown(this.ledger);
     await this.channels.dispatch(id, { type: 'closeCooperatively' });
+    if (down) {
+      // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
+      const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
+      return { ...channelView(now), pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
+    }
     const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
     return channelView(done);
   }
@@ -382,5 +405,6 @@ export class SluiceNode implements NodeApi {
     await this.peers.stop();
     await this.ledger.close();
     await this.store.close();
+    await this.releaseDataDir();
   }
 }

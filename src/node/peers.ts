@@ -12,8 +12,10 @@ import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
 import { makePing, pongFor } from '../wire/ping.js';
 import type { ChannelMessage } from '../wire/channel.js';
 import type { StreamMessage } from '../wire/stream.js';
+import { assertNever } from '../wire/assert-never.js';
 import type { Logger } from '../util/log.js';
 import { InputError, equalBytes, utf8 } from '../crypto/bytes.js';
+import { judgePing, NO_PINGS, peerLimits, type PeerLimits, type PingState } from './peer-limits.js';
 
 export const INIT_TIMEOUT_MS = 5000;
 /** Liveness: a ping to each peer this often; a peer silent for three intervals is dropped (and redialed). */
@@ -35,7 +37,10 @@ export interface PeerManagerOptions {
   onPeerError(peerId: string, channelId: Uint8Array | undefined, text: string): void;
   onConnected(peerId: string): void;
   onDisconnected(peerId: string): void;
+  /** Whether we have a channel with this peer: peers without one are bounded and forgotten when gone. */
+  hasChannel?(peerId: string): boolean;
   pingIntervalMs?: number;
+  limits?: Partial<PeerLimits>;
 }
 
 interface Peer {
@@ -48,6 +53,11 @@ interface Peer {
   backoffMs: number;
   timer?: NodeJS.Timeout;
   readyWaiters: { resolve: () => void; reject: (e: Error) => void }[];
+  /** A failed redial was logged as a warning; the next ones are debug until the peer is back. */
+  warnedUnreachable?: boolean;
+  pings: PingState;
+  /** Set when its current session was adopted: no channel, not wanted, no dial of ours waiting. */
+  stranger: boolean;
 }
 
 export class PeerManager {
@@ -56,8 +66,11 @@ export class PeerManager {
   private memoryListener?: { close(): void };
   private stopped = false;
   private pinger?: NodeJS.Timeout;
+  readonly limits: PeerLimits;
 
-  constructor(private readonly opts: PeerManagerOptions) {}
+  constructor(private readonly opts: PeerManagerOptions) {
+    this.limits = peerLimits(opts.pingIntervalMs ?? PING_INTERVAL_MS, opts.limits);
+  }
 
   private get pingMs(): number {
     return this.opts.pingIntervalMs ?? PING_INTERVAL_MS;
@@ -84,9 +97,12 @@ export class PeerManager {
     this.pinger = setInterval(() => this.checkLiveness(), this.pingMs);
     this.pinger.unref();
     const onSession = (s: PeerSession) => this.adopt(s);
-    if (this.opts.network) this.memoryListener = this.opts.network.listen({ localSecretKey: this.opts.secretKey, onSession });
+    const sendLimits = { maxSendBufferBytes: this.limits.maxSendBufferBytes };
+    if (this.opts.network) this.memoryListener = this.opts.network.listen({ localSecretKey: this.opts.secretKey, onSession, limits: sendLimits });
     if (this.opts.listen) {
+      const { maxConnections, maxPendingHandshakes, handshakeTimeoutMs } = this.limits;
       this.listener = await listenPeers({ ...this.opts.listen, localSecretKey: this.opts.secretKey, onSession,
+        sendLimits, maxConnections, maxPendingHandshakes, handshakeTimeoutMs,
         onHandshakeFailure: (f) => this.opts.log.debug({ remote: f.remoteAddress, reason: f.reason }, 'inbound handshake failed') });
     }
   }
@@ -94,10 +110,27 @@ export class PeerManager {
   private peer(nodeId: string): Peer {
     let p = this.peers.get(nodeId);
     if (!p) {
-      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [], lastHeard: Date.now() };
+      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [], lastHeard: Date.now(), pings: NO_PINGS, stranger: false };
       this.peers.set(nodeId, p);
     }
     return p;
+  }
+
+  private hasChannel(nodeId: string): boolean {
+    return this.opts.hasChannel?.(nodeId) ?? false;
+  }
+
+  /** A peer nothing holds on to (no connection, no channel, no redial, no caller waiting) is dropped. */
+  private forgetIfIdle(p: Peer): void {
+    if (p.session || p.timer || p.wanted || p.readyWaiters.length > 0 || this.hasChannel(p.nodeId)) return;
+    if (this.peers.get(p.nodeId) === p) this.peers.delete(p.nodeId);
+  }
+
+  /** Connected strangers (see Peer.stranger), counted against maxPeersWithoutChannels. */
+  private strangers(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.session && p.stranger) n++;
+    return n;
   }
 
   isConnected(nodeId: string): boolean {
@@ -130,6 +163,51 @@ export class PeerManager {
     return ready;
   }
 
+  /**
+   * Connect to `nodeId` at `address` and remember the address only once it has proven to reach that
+   * node: the BOLT 8 handshake completes only with the holder of the node's key, and init must follow.
+   * A failed attempt stores nothing and leaves a working connection and its address as they were. A
+   * live connection reached another way is replaced by the new one, as a reconnect would.
+   */
+  async connectVerified(nodeId: string, address: string): Promise<void> {
+    const known = this.peers.get(nodeId);
+    if (known?.ready && known.address === address) return;
+    let s: PeerSession;
+    try {
+      s = await connectPeer({ url: `ws://${address}`, localSecretKey: this.opts.secretKey, remoteNodeId: parsePublicKey(nodeId, 'node id') });
+    } catch (e) {
+      throw new Error(`cannot connect to ${nodeId}@${address}: ${(e as Error).message}`);
+    }
+    if (this.stopped) {
+      s.close('shutting down');
+      throw new Error('the node is stopping');
+    }
+    const p = this.peer(nodeId);
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = undefined;
+    const ready = new Promise<void>((resolve, reject) => p.readyWaiters.push({ resolve, reject }));
+    const wasReady = p.ready;
+    this.adopt(s);
+    if (wasReady) this.opts.onDisconnected(nodeId); // the replaced session's close is not reported by adopt
+    try {
+      await ready;
+    } catch (e) {
+      if (!known) this.peers.delete(nodeId);
+      throw e;
+    }
+    p.address = address;
+  }
+
+  /** Hang up and stop redialing; the peer stays known (with its address) for a later connect. */
+  release(nodeId: string, reason: string): void {
+    const p = this.peers.get(nodeId);
+    if (!p) return;
+    p.wanted = false;
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = undefined;
+    p.session?.close(reason);
+  }
+
   private dial(p: Peer): void {
     if (this.stopped) return;
     const remoteNodeId = parsePublicKey(p.nodeId, 'node id');
@@ -142,9 +220,16 @@ export class PeerManager {
       (s) => this.adopt(s),
       (e: unknown) => {
         const msg = (e as Error).message;
-        this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        // The first failure of a run is a warning (a peer we keep is gone); the retries that follow are debug.
+        if (p.wanted && !p.warnedUnreachable) {
+          p.warnedUnreachable = true;
+          this.opts.log.warn({ peer: p.nodeId.slice(0, 16), address: p.address, err: msg }, 'cannot reach peer; redialing with backoff');
+        } else {
+          this.opts.log.debug({ peer: p.nodeId, err: msg }, 'dial failed');
+        }
         for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`cannot connect to ${p.nodeId}@${p.address ?? '?'}: ${msg}`));
         this.scheduleRedial(p);
+        this.forgetIfIdle(p);
       },
     );
   }
@@ -162,11 +247,21 @@ export class PeerManager {
   /** A transport session is up (dialed or accepted): run BOLT 1 on it. */
   private adopt(s: PeerSession): void {
     const nodeId = toHex(s.remoteNodeId);
-    const p = this.peer(nodeId);
     if (this.stopped) {
       s.close('shutting down');
       return;
     }
+    const known = this.peers.get(nodeId);
+    const stranger = !known?.wanted && !known?.readyWaiters.length && !this.hasChannel(nodeId);
+    const replacing = known?.session !== undefined && !known.session.closed;
+    if (stranger && !replacing && this.strangers() >= this.limits.maxPeersWithoutChannels) {
+      this.opts.log.debug({ peer: nodeId.slice(0, 16) }, 'too many peers without channels; hanging up');
+      s.close(`too many peers without channels (limit ${this.limits.maxPeersWithoutChannels})`);
+      return;
+    }
+    const p = this.peer(nodeId);
+    p.stranger = stranger;
+    p.pings = NO_PINGS;
     if (p.session && !p.session.closed) {
       // Both sides dialed at once: keep the newest session.
       const old = p.session;
@@ -183,8 +278,9 @@ export class PeerManager {
     this.sendOn(s, { kind: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.EMPTY, tlvs: { networks: [this.opts.chainHash] }, unknownTlvs: [] });
     p.lastHeard = Date.now();
     s.onMessage((bytes) => {
-      p.lastHeard = Date.now();
       const d = decodeMessage(bytes);
+      // Liveness: anything the peer says, except pings we chose to ignore (a ping flood is not a sign of life).
+      if (!(d.ok && d.value.kind === 'ping')) p.lastHeard = Date.now();
       if (!d.ok) {
         log.warn({ err: d.error.message }, 'undecodable message; disconnecting');
         this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`bad message: ${d.error.message}`.slice(0, 200)) });
@@ -213,15 +309,32 @@ export class PeerManager {
           clearTimeout(initTimer);
           p.ready = true;
           p.backoffMs = RECONNECT_MIN_MS;
+          p.warnedUnreachable = false;
           log.info('peer connected');
           for (const w of p.readyWaiters.splice(0)) w.resolve();
           this.opts.onConnected(nodeId);
           return;
         }
         case 'ping': {
-          const pong = pongFor(m);
-          if (pong) this.sendOn(s, pong);
-          return;
+          const judged = judgePing(p.pings, Date.now(), this.limits);
+          p.pings = judged.state;
+          switch (judged.verdict) {
+            case 'answer': {
+              p.lastHeard = Date.now();
+              const pong = pongFor(m);
+              if (pong) this.sendOn(s, pong);
+              return;
+            }
+            case 'ignore':
+              return;
+            case 'disconnect':
+              log.warn({ ignored: p.pings.ignoredInARow }, 'ping flood; disconnecting');
+              this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`too many pings: at most one per ${this.limits.pongMinIntervalMs} ms is answered`) });
+              s.close('ping flood');
+              return;
+            default:
+              return assertNever(judged.verdict, 'ping verdict');
+          }
         }
         case 'pong':
           return;
@@ -270,6 +383,7 @@ export class PeerManager {
       for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`connection to ${nodeId} closed: ${c.reason}`));
       if (wasReady) this.opts.onDisconnected(nodeId);
       this.scheduleRedial(p);
+      this.forgetIfIdle(p);
     });
   }
 

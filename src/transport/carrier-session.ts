@@ -2,6 +2,7 @@
 // messages that arrive before anyone listens are buffered, and the close event comes after the
 // messages that preceded it, so the node layer sees one ordered story per connection.
 import { InputError } from '../crypto/bytes.js';
+import { DEFAULT_SEND_LIMITS, type SendLimits } from './limits.js';
 import { MAX_MESSAGE_LENGTH } from './primitives.js';
 import type { PeerSession, SessionClose, SessionCloseOrigin, Unsubscribe } from './session.js';
 
@@ -9,8 +10,13 @@ import type { PeerSession, SessionClose, SessionCloseOrigin, Unsubscribe } from 
 export interface Carrier {
   /** Write bytes to the peer, in order. */
   write(bytes: Uint8Array): void;
-  /** Tear the connection down. Bytes that arrive afterwards are ignored by the connection. */
-  close(origin: Exclude<SessionCloseOrigin, 'remote'>, reason: string): void;
+  /** Bytes written that the peer has not taken yet and that we still hold (backpressure). */
+  readonly bufferedBytes: number;
+  /**
+   * Tear the connection down. Bytes that arrive afterwards are ignored by the connection. `abort`
+   * drops what is still buffered instead of flushing it first (for a peer that is not reading).
+   */
+  close(origin: Exclude<SessionCloseOrigin, 'remote'>, reason: string, abort?: boolean): void;
 }
 
 export class CarrierSession implements PeerSession {
@@ -24,6 +30,7 @@ export class CarrierSession implements PeerSession {
     readonly remoteNodeId: Uint8Array,
     private readonly encrypt: (message: Uint8Array) => Uint8Array,
     private readonly carrier: Carrier,
+    private readonly limits: SendLimits = DEFAULT_SEND_LIMITS,
   ) {}
 
   get closed(): boolean {
@@ -35,6 +42,12 @@ export class CarrierSession implements PeerSession {
       throw new InputError(`message: at most ${MAX_MESSAGE_LENGTH} bytes, got ${message.length}`);
     }
     if (this.closed) return;
+    // A peer that does not read must not make us hold its backlog: past the bound it is dropped.
+    const backlog = this.carrier.bufferedBytes;
+    if (backlog + message.length > this.limits.maxSendBufferBytes) {
+      this.abort(`peer is not reading: ${backlog} bytes already waiting to be sent (limit ${this.limits.maxSendBufferBytes})`);
+      return;
+    }
     this.carrier.write(this.encrypt(message));
   }
 
@@ -66,11 +79,16 @@ export class CarrierSession implements PeerSession {
   }
 
   /** Close the carrier (unless it closed itself) and tell the listeners, once. */
-  shutDown(origin: SessionCloseOrigin, reason: string): void {
+  shutDown(origin: SessionCloseOrigin, reason: string, abort = false): void {
     if (this.closed) return;
     this.closeInfo = { origin, reason };
-    if (origin !== 'remote') this.carrier.close(origin, reason);
+    if (origin !== 'remote') this.carrier.close(origin, reason, abort);
     this.scheduleDrain();
+  }
+
+  /** Drop the connection without flushing: the peer broke the rules by not reading. */
+  private abort(reason: string): void {
+    this.shutDown('protocol', reason, true);
   }
 
   // Listener calls for buffered messages and for the close event are deferred to a microtask, so

@@ -3,6 +3,7 @@
 // (ws.ts), which calls fail() when its handshake deadline passes.
 import { CarrierSession, type Carrier } from './carrier-session.js';
 import { describeTransportError } from './errors.js';
+import { DEFAULT_SEND_LIMITS, type SendLimits } from './limits.js';
 import type { NoiseLink } from './link.js';
 import type { PeerSession } from './session.js';
 
@@ -21,7 +22,13 @@ export class LinkConnection {
     private readonly link: NoiseLink,
     private readonly carrier: Carrier,
     private readonly hooks: ConnectionHooks,
+    private readonly limits: SendLimits = DEFAULT_SEND_LIMITS,
   ) {}
+
+  /** True until the handshake has completed (or the connection is over). */
+  get handshaking(): boolean {
+    return this.session === null && !this.finished;
+  }
 
   /** Bytes that arrived from the carrier. */
   receive(bytes: Uint8Array): void {
@@ -33,7 +40,7 @@ export class LinkConnection {
     }
     for (const act of output.outbound) this.carrier.write(act);
     if (output.established) {
-      const session = new CarrierSession(this.link.remoteNodeId!, (m) => this.link.encrypt(m), this.carrier);
+      const session = new CarrierSession(this.link.remoteNodeId!, (m) => this.link.encrypt(m), this.carrier, this.limits);
       this.session = session;
       this.hooks.onEstablished(session);
     }

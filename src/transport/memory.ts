@@ -5,6 +5,7 @@ import { InputError, toHex } from '../crypto/bytes.js';
 import { isValidPublicKey, publicKeyOf, randomSecretKey } from '../crypto/keys.js';
 import type { Carrier } from './carrier-session.js';
 import { LinkConnection } from './connection.js';
+import type { SendLimits } from './limits.js';
 import { NoiseLink } from './link.js';
 import { PeerConnectError, type PeerSession } from './session.js';
 
@@ -22,17 +23,35 @@ export interface MemoryPipe {
   readonly responder: PeerSession;
 }
 
+/** What one end of an in-memory connection offers the other. */
+interface MemoryEnd {
+  arrive(bytes: Uint8Array): void;
+  peerClosed(reason: string): void;
+  /** Bytes delivered to this end that its reader has not taken (a paused raw end holds them). */
+  readonly unread: number;
+}
+
 /** One end of the pipe. Bytes written before close() are still delivered, then the close. */
-class MemoryCarrier implements Carrier {
-  peer!: MemoryCarrier;
+class MemoryCarrier implements Carrier, MemoryEnd {
+  peer!: MemoryEnd;
   connection!: LinkConnection;
   private closed = false;
+  private inFlight = 0;
+  readonly unread = 0; // a LinkConnection takes every byte as it arrives
+
+  get bufferedBytes(): number {
+    return this.inFlight + this.peer.unread;
+  }
 
   write(bytes: Uint8Array): void {
     if (this.closed) return;
     const copy = bytes.slice();
     const peer = this.peer;
-    queueMicrotask(() => peer.arrive(copy));
+    this.inFlight += copy.length;
+    queueMicrotask(() => {
+      this.inFlight -= copy.length;
+      peer.arrive(copy);
+    });
   }
 
   close(_origin: string, reason: string): void {
@@ -42,14 +61,85 @@ class MemoryCarrier implements Carrier {
     queueMicrotask(() => peer.peerClosed(reason));
   }
 
-  private arrive(bytes: Uint8Array): void {
+  arrive(bytes: Uint8Array): void {
     if (!this.closed) this.connection.receive(bytes);
   }
 
-  private peerClosed(reason: string): void {
+  peerClosed(reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.connection.carrierClosed(`peer closed: ${reason}`);
+  }
+}
+
+/**
+ * The far end of an in-memory connection as bare bytes, driven by hand: tests use it to play a
+ * peer that breaks the rules (runs its own handshake, sends junk, stops reading). While paused,
+ * what the node sends piles up here and counts as the node's send backlog, as a full socket would.
+ */
+export class RawMemoryEnd implements MemoryEnd {
+  peer!: MemoryCarrier;
+  private readonly held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private paused = false;
+  private closed = false;
+  private readonly dataListeners: ((bytes: Uint8Array) => void)[] = [];
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+
+  get unread(): number {
+    return this.heldBytes;
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): void {
+    this.dataListeners.push(listener);
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    const copy = bytes.slice();
+    const peer = this.peer;
+    queueMicrotask(() => peer.arrive(copy));
+  }
+
+  close(reason = 'raw end closed'): void {
+    if (this.closed) return;
+    this.closed = true;
+    const peer = this.peer;
+    queueMicrotask(() => peer.peerClosed(reason));
+    for (const l of this.closeListeners) l(reason);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    while (this.held.length > 0 && !this.paused) {
+      const bytes = this.held.shift()!;
+      this.heldBytes -= bytes.length;
+      for (const l of this.dataListeners) l(bytes);
+    }
+  }
+
+  arrive(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.paused || this.held.length > 0) {
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
+      return;
+    }
+    for (const l of this.dataListeners) l(bytes);
+  }
+
+  peerClosed(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const l of this.closeListeners) l(reason);
   }
 }
 
@@ -110,11 +200,11 @@ export function memoryPipe(options: MemoryPipeOptions): Promise<MemoryPipe> {
  * `listen` plays the part of listenPeers, `connect` of connectPeer.
  */
 export class MemoryNetwork {
-  private readonly listeners = new Map<string, { secretKey: Uint8Array; onSession: (s: PeerSession) => void }>();
+  private readonly listeners = new Map<string, { secretKey: Uint8Array; onSession: (s: PeerSession) => void; limits?: SendLimits }>();
 
-  listen(options: { localSecretKey: Uint8Array; onSession: (session: PeerSession) => void }): { close(): void } {
+  listen(options: { localSecretKey: Uint8Array; onSession: (session: PeerSession) => void; limits?: SendLimits }): { close(): void } {
     const id = toHex(publicKeyOf(options.localSecretKey));
-    this.listeners.set(id, { secretKey: options.localSecretKey, onSession: options.onSession });
+    this.listeners.set(id, { secretKey: options.localSecretKey, onSession: options.onSession, limits: options.limits });
     return { close: () => void this.listeners.delete(id) };
   }
 
@@ -128,5 +218,24 @@ export class MemoryNetwork {
     });
     target.onSession(pipe.responder);
     return pipe.initiator;
+  }
+
+  /**
+   * A bare byte connection to a listening node: the caller runs the initiator's side of BOLT 8
+   * itself. The node sees an ordinary inbound session once the handshake completes.
+   */
+  connectRaw(options: { remoteNodeId: Uint8Array }): RawMemoryEnd {
+    const target = this.listeners.get(toHex(options.remoteNodeId));
+    if (!target) throw new PeerConnectError(`in-memory: no node listening as ${toHex(options.remoteNodeId)}`);
+    const raw = new RawMemoryEnd();
+    const nodeEnd = new MemoryCarrier();
+    raw.peer = nodeEnd;
+    nodeEnd.peer = raw;
+    const link = NoiseLink.responder({ localSecretKey: target.secretKey, ephemeralSecretKey: randomSecretKey() });
+    nodeEnd.connection = new LinkConnection(link, nodeEnd, {
+      onEstablished: (session) => target.onSession(session),
+      onHandshakeFailed: () => {},
+    }, target.limits);
+    return raw;
   }
 }

@@ -11,6 +11,7 @@ import type {
   OpenStreamRequest,
   PaymentResult,
   PeerView,
+  SendResult,
   StreamView,
   WalletView,
 } from '../../src/api/types.js';
@@ -34,6 +35,8 @@ export class FakeApi implements NodeApi {
   readonly channel: ChannelView;
   /** An active stream this node pays, with every optional field set. */
   readonly stream: StreamView;
+  /** When set, what listStreams answers. */
+  streams?: StreamView[];
   private failNext: unknown;
   private readonly listeners = new Set<(e: NodeEvent) => void>();
 
@@ -48,6 +51,9 @@ export class FakeApi implements NodeApi {
       remoteBalance: 1_000n,
       seq: 18_446_744_073_709_551_615n,
       pendingUpdates: 0,
+      reserve: BIG / 100n,
+      localSpendable: BIG - 1_000n - BIG / 100n,
+      remoteSpendable: 0n,
     };
     this.stream = {
       streamId: streamId(),
@@ -184,7 +190,17 @@ export class FakeApi implements NodeApi {
       startedAt: 1_700_000_000_000,
       reason: 'duration reached',
     };
-    return [this.stream, paidToUs];
+    return this.streams ?? [this.stream, paidToUs];
+  }
+
+  async disconnectPeer(opts: { nodeId: string }): Promise<PeerView> {
+    this.record('disconnectPeer', opts);
+    return { nodeId: opts.nodeId, address: '127.0.0.1:9735', connected: false, channels: 1 };
+  }
+
+  async send(opts: { to: string; amount: bigint }): Promise<SendResult> {
+    this.record('send', opts);
+    return { txid: '12'.repeat(32), height: 43, to: opts.to, amount: opts.amount, fee: 200_000n, balance: BIG - opts.amount - 200_000n };
   }
 
   async controlStream(opts: { streamId: string; action: 'pause' | 'resume' | 'stop' }): Promise<StreamView> {

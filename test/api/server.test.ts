@@ -161,6 +161,9 @@ describe('routes', () => {
       remoteBalance: '1000',
       seq: '18446744073709551615',
       pendingUpdates: 0,
+      reserve: (BIG / 100n).toString(),
+      localSpendable: (BIG - 1000n - BIG / 100n).toString(),
+      remoteSpendable: '0',
     });
     expect(r.body[1]).toMatchObject({ status: 'closed', settleHeight: 40, payout: { local: BIG.toString(), remote: '0' } });
   });

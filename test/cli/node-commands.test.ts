@@ -2,7 +2,7 @@
 // in-process API server with a fake node, found through --api/--token or through --data-dir files.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { loadOrCreateToken } from '../../src/api/token.js';
 import { ApiError } from '../../src/api/types.js';
 import { writeApiUrl } from '../../src/api/url-file.js';
+import { formatMsat } from '../../src/money.js';
 import { silentLogger } from '../../src/util/log.js';
 import { BIG, FakeApi, channelId, nodeId, streamId } from '../api/fake-api.js';
 
@@ -61,7 +62,7 @@ function expectOneLineError(r: Run, pattern: RegExp): void {
 function assertBuilt(): void {
   const built = join(ROOT, 'dist/cli/node-commands.js');
   if (!existsSync(built)) throw new Error('dist/ is missing the node commands: run `npm run build` first');
-  const sources = [...readdirSync(join(ROOT, 'src/api')).map((f) => `src/api/${f}`), 'src/cli/node-commands.ts', 'src/cli/node-connection.ts', 'src/cli/node-format.ts', 'src/cli/stream-commands.ts'];
+  const sources = [...readdirSync(join(ROOT, 'src/api')).map((f) => `src/api/${f}`), ...readdirSync(join(ROOT, 'src/cli')).map((f) => `src/cli/${f}`), 'src/money.ts'];
   const newest = Math.max(...sources.map((f) => statSync(join(ROOT, f)).mtimeMs));
   if (statSync(built).mtimeMs < newest) throw new Error('dist/ is older than src/api or src/cli: run `npm run build` first');
 }
@@ -156,10 +157,18 @@ describe('acting', () => {
   it('channel close, cooperative and --force', async () => {
     const id = channelId();
     const r = await sluice(['channel', 'close', id, ...at()]);
-    expect(r.stdout).toBe(`cooperative close of ${id}: closing, settles after height 52\ntx ${'cd'.repeat(32)}\n`);
+    expect(r.stdout).toBe(`cooperative close of ${id}: closing\ntx ${'cd'.repeat(32)}\n`);
+    const force = await sluice(['channel', 'close', id, '--force', ...at()]);
+    expect(force.stdout).toBe(
+      `unilateral close submitted of ${id}: closing\nthe funds settle after the dispute window, at height 52; \`sluice channel info ${id}\` shows when\ntx ${'cd'.repeat(32)}\n`,
+    );
     await sluice(['channel', 'close', id, '--force', '--json', ...at()]);
     expect(api.calls.map((c) => c.args[0])).toEqual([
+      undefined, // listStreams: any stream on the channel is warned about first
       { channelId: id, force: false },
+      undefined,
+      { channelId: id, force: true },
+      undefined,
       { channelId: id, force: true },
     ]);
   });
@@ -199,18 +208,19 @@ describe('streams', () => {
     expect(api.calls[0]!.args[0]).toStrictEqual({ peerId: id, rate: '2sat/min' });
   });
 
-  it('stream list: one line per stream; --json keeps exact amounts', async () => {
+  it('stream list: one line per stream, oldest first with its start; --json keeps exact amounts', async () => {
     const r = await sluice(['stream', 'list', ...at()]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n');
+    const lines = r.stdout.trimEnd().split('\n').reverse(); // the payee's stream started first
     expect(lines).toHaveLength(2);
     const short = api.peer.slice(0, 12);
-    expect(lines[0]).toMatch(new RegExp(`^${api.stream.streamId}\\s+payer\\s+peer ${short}…\\s+signed\\s+active\\s+10 msat/s\\s+ticks 3\\s+paid 0\\.03 sat\\s+remaining \\d`));
-    expect(lines[1]).toMatch(new RegExp(`^${'ab'.repeat(16)}\\s+payee\\s+peer ${short}…\\s+hashchain\\s+finished\\s+2 sat/min\\s+ticks 60\\s+paid ${BIG / 1000n}\\.\\d+ sat\\s+remaining no cap\\s+\\(duration reached\\)$`));
+    expect(lines[1]).toMatch(/^[0-9a-f]{32}  started 2023-11-14 22:13:20  payee/);
+    expect(lines[0]).toMatch(new RegExp(`^${api.stream.streamId}\\s+started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+payer\\s+peer ${short}…\\s+signed\\s+active\\s+10 msat/s\\s+ticks 3\\s+paid 0\\.03 sat\\s+remaining \\d`));
+    expect(lines[1]).toMatch(new RegExp(`^${'ab'.repeat(16)}\\s+started [0-9: -]+\\s+payee\\s+peer ${short}…\\s+hashchain\\s+finished\\s+2 sat/min\\s+ticks 60\\s+paid ${BIG / 1000n}\\.\\d+ sat\\s+remaining no cap\\s+\\(duration reached\\)$`));
     const json = JSON.parse((await sluice(['stream', 'list', '--json', ...at()])).stdout);
-    expect(json[0]).toMatchObject({ max: BIG.toString(), remaining: (BIG - 30n).toString(), paid: '30' });
-    expect(json[1].paid).toBe(BIG.toString());
-    expect(json[1]).not.toHaveProperty('remaining');
+    expect(json[1]).toMatchObject({ max: BIG.toString(), remaining: (BIG - 30n).toString(), paid: '30' });
+    expect(json[0].paid).toBe(BIG.toString());
+    expect(json[0]).not.toHaveProperty('remaining');
   });
 
   it('stream pause, resume and stop', async () => {
@@ -229,7 +239,7 @@ describe('streams', () => {
   it('bad input fails before anything is sent', async () => {
     const id = nodeId();
     expectOneLineError(await sluice(['stream', 'start', 'abc', '--rate', '1msat/s', ...at()]), /node id: expected 66 hex characters, got 3/);
-    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '1.5sat', ...at()]), /--max: '1\.5sat' is not an amount/);
+    expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '1.5msat', ...at()]), /--max: '1\.5msat' is finer than 1 msat/);
     expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--max', '0', ...at()]), /--max: must be more than 0/);
     expectOneLineError(await sluice(['stream', 'start', id, '--rate', '1msat/s', '--duration', 'forever', ...at()]), /--duration: 'forever' is not a duration/);
     expectOneLineError(await sluice(['stream', 'stop', 'xyz', ...at()]), /stream id: expected 32 hex characters/);
@@ -336,6 +346,23 @@ describe('stream start --follow', () => {
   });
 });
 
+describe('stream status --follow', () => {
+  it('follows an existing stream until it ends', async () => {
+    const child = spawn(process.execPath, [BIN, 'stream', 'status', api.stream.streamId, '--follow', ...at()], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await vi.waitFor(() => {
+      expect(api.listenerCount).toBe(1);
+      expect(api.calls.map((c) => c.method)).toContain('listStreams');
+    }, { timeout: 5000 });
+    await vi.waitFor(() => expect(stdout).toContain(`stream ${api.stream.streamId} active`), { timeout: 5000 });
+    api.emit({ type: 'stream', event: 'stopped', stream: { ...api.stream, ticks: 4, paid: 40n, status: 'stopped', reason: 'the channel is closing' } });
+    expect(await exited).toBe(0);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^stream ${api.stream.streamId} stopped: paid 40 msat \\(0\\.04 sat\\) in 4 ticks over \\d+:\\d\\d \\(the channel is closing\\)$`));
+  });
+});
+
 describe('events show streams', () => {
   it('sluice events prints a stream event line', async () => {
     const child = spawn(process.execPath, [BIN, 'events', ...at()], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home } });
@@ -353,7 +380,8 @@ describe('events show streams', () => {
 
 describe('errors are one line on stderr and a non-zero exit', () => {
   it('a bad amount, before anything is sent', async () => {
-    expectOneLineError(await sluice(['pay', nodeId(), '1.5sat', ...at()]), /amount: '1.5sat' is not an amount/);
+    expectOneLineError(await sluice(['pay', nodeId(), '0.0001sat', ...at()]), /amount: '0.0001sat' is finer than 1 msat/);
+    expectOneLineError(await sluice(['pay', nodeId(), '1,5sat', ...at()]), /amount: '1,5sat' is not an amount/);
     expectOneLineError(await sluice(['channel', 'open', nodeId(), '10', '--push', 'lots', ...at()]), /--push: 'lots'/);
     expect(api.calls).toEqual([]);
   });
@@ -426,8 +454,8 @@ describe('events', () => {
     return { child, out, exited };
   }
 
-  it('prints one line per event until Ctrl-C, then exits 0', async () => {
-    const f = follow([]);
+  it('prints one line per event until Ctrl-C, then exits 0; ledger heights only with --blocks', async () => {
+    const f = follow(['--blocks']);
     await vi.waitFor(() => expect(api.listenerCount).toBe(1), { timeout: 5000 });
     api.emit({ type: 'ledger', height: 43 });
     api.emit({ type: 'payment', direction: 'received', channelId: api.channel.channelId, peerId: api.peer, amount: 2500n, seq: 20n });
@@ -440,9 +468,10 @@ describe('events', () => {
     await vi.waitFor(() => expect(api.listenerCount).toBe(0));
   });
 
-  it('--json prints one JSON document per line', async () => {
+  it('--json prints one JSON document per line, without the ledger height unless --blocks', async () => {
     const f = follow(['--json']);
     await vi.waitFor(() => expect(api.listenerCount).toBe(1), { timeout: 5000 });
+    api.emit({ type: 'ledger', height: 44 });
     api.emit({ type: 'peer', nodeId: api.peer, connected: true });
     api.emit({ type: 'channel', channel: api.channel });
     await vi.waitFor(() => expect(f.out.stdout.trimEnd().split('\n')).toHaveLength(2), { timeout: 5000 });
@@ -463,5 +492,136 @@ describe('events', () => {
     const lines = f.out.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe(`sluice: the node at ${other.url} closed the event feed (1001 node stopping)`);
+  });
+});
+
+describe('--json errors are JSON on stderr with the same exit code (issue 9, item 6)', () => {
+  const jsonError = (r: Run) => {
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    return JSON.parse(r.stderr) as { error: { code: string; message: string } };
+  };
+
+  it.each([
+    ['a bad amount', ['pay', nodeId(), '0.0001sat'], 'BAD_AMOUNT', "amount: '0.0001sat' is finer than 1 msat, the smallest amount"],
+    ['a bad id', ['channel', 'close', 'xyz'], 'BAD_INPUT', 'channel id: expected 64 hex characters'],
+    ['a missing argument', ['pay', nodeId()], 'USAGE', "missing required argument 'amount'"],
+    ['an unknown option', ['peer', 'list', '--frobnicate'], 'USAGE', "unknown option '--frobnicate'"],
+  ])('%s', async (_what, args, code, message) => {
+    const human = await sluice([...args, ...at()]);
+    const json = await sluice([...args, '--json', ...at()]);
+    expect(json.code).toBe(human.code);
+    expect(json.code).not.toBe(0);
+    expect(jsonError(json)).toEqual({ error: { code, message } });
+    expect(api.calls).toEqual([]);
+  });
+
+  it('the node refusing, and no node at all', async () => {
+    api.failWith(new ApiError(409, 'NO_ROUTE', 'no open channel can send that'));
+    const refused = await sluice(['pay', nodeId(), '10', '--json', ...at()]);
+    expect(refused.code).toBe(1);
+    expect(jsonError(refused)).toEqual({ error: { code: 'NO_ROUTE', message: 'no open channel can send that' } });
+    const empty = await mkdtemp(join(tmpdir(), 'sluice-empty-'));
+    const none = await sluice(['info', '--json', '--data-dir', empty]);
+    expect(jsonError(none).error.message).toMatch(/^no node API address at /);
+    await rm(empty, { recursive: true, force: true });
+  });
+});
+
+describe('amounts as people write them (issue 9, item 5)', () => {
+  it.each([
+    ['1.5sat', 1_500n],
+    ['1.5 sat', 1_500n],
+    ['0.001SAT', 1n],
+    ['2500MSAT', 2_500n],
+    ['0.00000001btc', 1_000n],
+  ])('pay %s sends %s msat', async (typed, msat) => {
+    const r = await sluice(['pay', api.peer, typed, '--json', ...at()]);
+    expect(r.code).toBe(0);
+    expect(api.calls).toEqual([{ method: 'pay', args: [{ peerId: api.peer, amount: msat }] }]);
+  });
+
+  it('what the CLI prints is read back: an amount copied from `channel list`', async () => {
+    const line = (await sluice(['pay', api.peer, '1.234sat', ...at()])).stdout;
+    const printed = /paid (\S+ sat)/.exec(line)![1]!;
+    api.calls.length = 0;
+    expect((await sluice(['pay', api.peer, printed, ...at()])).code).toBe(0);
+    expect(api.calls[0]!.args[0]).toEqual({ peerId: api.peer, amount: 1_234n });
+  });
+
+  it.each([
+    ['1.5sat', 'ledger balance 1 sat is short of capacity + fee (1000200.5 sat)'],
+    ['1500msat', 'ledger balance 1000 msat is short of capacity + fee (1000200500 msat)'],
+    ['0.01btc', 'ledger balance 0.00000001 btc is short of capacity + fee (0.010002005 btc)'],
+  ])('a refusal shows amounts in the unit typed (%s)', async (typed, message) => {
+    api.failWith(new ApiError(409, 'INSUFFICIENT_FUNDS', 'ledger balance 1000 msat is short of capacity + fee (1000200500 msat)'));
+    expectOneLineError(await sluice(['channel', 'open', api.peer, typed, ...at()]), new RegExp(`^sluice: ${message.replace(/[.()+]/g, '\\$&')}\n$`));
+  });
+});
+
+describe('channel and stream views (issue 9, item 4 and the commands users look for)', () => {
+  it('channel list shows what each side can spend now and the reserve; channel info shows one in full', async () => {
+    const list = await sluice(['channel', 'list', ...at()]);
+    const spend = formatMsat(BIG - 1_000n - BIG / 100n);
+    expect(list.stdout.split('\n')[0]).toContain(`(can send ${spend})  remote 1 sat (can send 0 sat)  capacity ${formatMsat(BIG)}  reserve ${formatMsat(BIG / 100n)}`);
+    const one = await sluice(['channel', 'info', api.channel.channelId, ...at()]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`channel:   ${api.channel.channelId}\nstatus:    open\n`);
+    expect(one.stdout).toContain(`can send:  ${BIG - 1_000n - BIG / 100n} msat`);
+    expect(one.stdout).toContain(`reserve:   ${BIG / 100n} msat`);
+    const json = JSON.parse((await sluice(['channel', 'info', api.channel.channelId, '--json', ...at()])).stdout);
+    expect(json).toMatchObject({ channelId: api.channel.channelId, reserve: (BIG / 100n).toString(), remoteSpendable: '0' });
+    expectOneLineError(await sluice(['channel', 'info', channelId(), ...at()]), /^sluice: no channel [0-9a-f]{64} on the node at /);
+  });
+
+  it('closing a channel with a stream running warns first', async () => {
+    api.streams = [api.stream];
+    try {
+      const r = await sluice(['channel', 'close', api.channel.channelId, ...at()]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`sluice: warning: closing this channel ends 1 running stream (${api.stream.streamId}); they stop with "the channel is closing"\n`);
+    } finally {
+      api.streams = undefined;
+    }
+  });
+
+  it('stream status: one stream in full; an unknown id is an error', async () => {
+    const r = await sluice(['stream', 'status', api.stream.streamId, ...at()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^stream ${api.stream.streamId} active: paying 10 msat/s to ${api.peer}\n.*\nstarted:   \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\nticks:     3, paid 30 msat \\(0\\.03 sat\\)\n`));
+    expectOneLineError(await sluice(['stream', 'status', streamId(), ...at()]), /^sluice: no stream [0-9a-f]{32} on the node at /);
+  });
+
+  it('wallet send and peer disconnect', async () => {
+    const to = nodeId();
+    const sent = await sluice(['wallet', 'send', to, '2.5sat', ...at()]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toBe(`sent 2.5 sat to ${to} in block 43 (fee 200 sat)\ntx ${'12'.repeat(32)}\nbalance ${BIG - 2_500n - 200_000n} msat (${formatMsat(BIG - 2_500n - 200_000n)})\n`);
+    const off = await sluice(['peer', 'disconnect', api.peer, '--json', ...at()]);
+    expect(JSON.parse(off.stdout)).toMatchObject({ nodeId: api.peer, connected: false });
+    expect(api.calls).toEqual([
+      { method: 'send', args: [{ to, amount: 2_500n }] },
+      { method: 'disconnectPeer', args: [{ nodeId: api.peer }] },
+    ]);
+    expectOneLineError(await sluice(['wallet', 'send', 'nobody', '1', ...at()]), /address: expected 66 hex characters/);
+  });
+
+  it('version', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await sluice(['version']);
+    expect(r.stdout).toBe(`sluice ${pkg.version} (Node.js ${process.version})\n`);
+    expect(JSON.parse((await sluice(['version', '--json'])).stdout)).toEqual({ version: pkg.version, node: process.version });
+    expect((await sluice(['--version'])).stdout).toBe(`${pkg.version}\n`);
+  });
+});
+
+describe('the token out of `ps` (issue 7, item 8)', () => {
+  it('--token-file reads it from a file; a bad file says so', async () => {
+    const file = join(home, 'token');
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    const r = await sluice(['info', '--api', server.url, '--token-file', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ nodeId: api.self });
+    expectOneLineError(await sluice(['info', '--api', server.url, '--token-file', join(home, 'missing')]), /--token-file: cannot read .*missing \(ENOENT\)/);
   });
 });

@@ -2,7 +2,7 @@
 // terminal redraw (one line in place), the plain lines for pipes, and --json lines.
 import { describe, expect, it } from 'vitest';
 import type { StreamEventKind, StreamView } from '../../src/api/types.js';
-import { StreamFollower } from '../../src/cli/stream-commands.js';
+import { StreamFollower } from '../../src/cli/stream-follow.js';
 import { eventLine, formatElapsed, streamLine } from '../../src/cli/node-format.js';
 import { formatMsat } from '../../src/money.js';
 import { FakeApi } from '../api/fake-api.js';
@@ -136,7 +136,8 @@ describe('formatting', () => {
   it('a list line and an event line', () => {
     const api = new FakeApi();
     const line = streamLine(api.stream);
-    expect(line).toMatch(new RegExp(`^${api.stream.streamId}  payer  peer ${api.peer.slice(0, 12)}…  signed     active    10 msat/s  ticks 3  paid 0.03 sat  remaining `));
+    const started = new Date(api.stream.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+    expect(line).toMatch(new RegExp(`^${api.stream.streamId}  started ${started}  payer  peer ${api.peer.slice(0, 12)}…  signed     active    10 msat/s  ticks 3  paid 0.03 sat  remaining `));
     expect(eventLine({ type: 'stream', event: 'onTime', stream: { ...api.stream, role: 'payee' } })).toBe(
       `stream ${api.stream.streamId} on time again  payee from ${api.peer}  10 msat/s  ticks 3  paid 0.03 sat  remaining ${formatMsat(api.stream.remaining!)}`,
     );

@@ -79,7 +79,8 @@ describe('opening refused', () => {
     await alice.connectInMemory(bob.nodeId);
     // under bob's minimum capacity
     await expect(alice.openChannel({ peerId: bob.nodeId, capacity: 1_000n, push: 0n })).rejects.toThrow(/refused.*minimum/);
-    expect((await alice.listChannels())[0]?.status).toBe('closed');
+    // a refused open is 'failed' (nothing was ever locked), not 'closed', and says why
+    expect((await alice.listChannels())[0]).toMatchObject({ status: 'failed', failure: expect.stringMatching(/refused.*minimum/) });
     expect(await bob.listChannels()).toEqual([]);
   });
 });

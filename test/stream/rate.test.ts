@@ -24,7 +24,7 @@ describe('parseRate', () => {
     ['10sat/', /no time unit/],
     ['/s', /no amount/],
     ['-1/s', /rate: '-1' is not a whole msat or sat amount/],
-    ['1.5sat/s', /'1.5sat' is not a whole/],
+    ['1.5msat/s', /'1.5msat' is not a whole/], // finer than a msat (1.5sat/s is 1500msat/s)
     ['10sat/fortnight', /'fortnight' is not a time unit/],
     ['0/s', /must be positive/],
     ['0msat/s', /must be positive/],

@@ -3,12 +3,23 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { CarrierSession, type Carrier } from '../../src/transport/carrier-session.js';
 import type { SessionClose } from '../../src/transport/session.js';
 
-function fakeSession() {
+/** A carrier that never flushes unless told: `bufferedBytes` is what was written and not yet `flush`ed. */
+function fakeSession(maxSendBufferBytes = 1 << 20) {
   const written: Uint8Array[] = [];
   const closes: string[] = [];
-  const carrier: Carrier = { write: (b) => written.push(b), close: (origin, reason) => closes.push(`${origin}: ${reason}`) };
-  const session = new CarrierSession(new Uint8Array(33), (m) => m, carrier);
-  return { session, written, closes };
+  let unflushed = 0;
+  const carrier: Carrier = {
+    write: (b) => {
+      written.push(b);
+      unflushed += b.length;
+    },
+    get bufferedBytes() {
+      return unflushed;
+    },
+    close: (origin, reason, abort) => closes.push(`${origin}${abort ? ' abort' : ''}: ${reason}`),
+  };
+  const session = new CarrierSession(new Uint8Array(33), (m) => m, carrier, { maxSendBufferBytes });
+  return { session, written, closes, flush: () => (unflushed = 0) };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -62,5 +73,22 @@ describe('CarrierSession', () => {
     off();
     session.deliver(Uint8Array.of(2));
     expect(got).toEqual([1]);
+  });
+
+  it('pong amplification: a peer that stops reading is aborted once its backlog would pass the bound', async () => {
+    const { session, written, closes, flush } = fakeSession(10_000);
+    const big = new Uint8Array(4000);
+    session.send(big);
+    session.send(big); // 8,000 waiting
+    flush(); // the peer read them
+    session.send(big);
+    session.send(big);
+    expect(session.closed).toBe(false);
+    session.send(big); // 8,000 + 4,000 would pass 10,000
+    expect(session.closed).toBe(true);
+    expect(written.length).toBe(4);
+    expect(closes).toEqual([expect.stringMatching(/^protocol abort: peer is not reading: 8000 bytes already waiting/)]);
+    const close = await new Promise<SessionClose>((r) => session.onClose(r));
+    expect(close.origin).toBe('protocol');
   });
 });

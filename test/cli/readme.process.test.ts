@@ -1,0 +1,62 @@
+// The README's "Running nodes yourself" runs as written (issue 9, item 8): its shell block is run by
+// bash with only the ports and /tmp dirs moved to free ones and `sluice` bound to this checkout's bin/.
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/cluster.js';
+import { SLUICE_BIN } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+
+function readmeBlock(): string {
+  const text = readFileSync(README, 'utf8');
+  const section = text.slice(text.indexOf('## Running nodes yourself'));
+  const m = /```sh\n([\s\S]*?)```/.exec(section);
+  if (!m) throw new Error('README: no ```sh block under "Running nodes yourself"');
+  return m[1]!;
+}
+
+describe('README', () => {
+  it('"Running nodes yourself" runs as written', { timeout: 120_000 }, async () => {
+    const tmp = await tempDir('sluice-readme-');
+    try {
+      let script = readmeBlock();
+      for (const port of ['9700', '9735', '9736', '9745', '9746']) script = script.replaceAll(port, String(await freePort()));
+      script = script.replaceAll('/tmp/alice', join(tmp.dir, 'alice')).replaceAll('/tmp/bob', join(tmp.dir, 'bob'));
+      // `sluice` on the PATH as `npm link` puts it there: one process per command (so `kill %1` ends the ledger)
+      const bin = join(tmp.dir, 'bin');
+      await mkdir(bin);
+      await writeFile(join(bin, 'sluice'), `#!/bin/sh\nexec "${process.execPath}" "${SLUICE_BIN}" "$@"\n`, { mode: 0o755 });
+      const prelude = ['set -euo pipefail', "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"].join('\n');
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn('bash', ['-c', `${prelude}\n${script}\nwait`], {
+          env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, SLUICE_HOME: join(tmp.dir, 'home') },
+        });
+        const timer = setTimeout(() => p.kill('SIGTERM'), 100_000); // the trap ends the daemons
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        p.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
+      });
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/received 2000000 sat in [0-9a-f]{64}/);
+      expect(r.out).toMatch(/paid 250 sat to [0-9a-f]{66}/);
+      const streamed = /stream [0-9a-f]{32} finished: paid (\d+) msat/.exec(r.out);
+      expect(streamed, r.out).not.toBeNull();
+      expect(r.out).toMatch(/cooperative close of [0-9a-f]{64}: closed/);
+      // bob's ledger balance: the direct payment and the stream, settled
+      const bob = BigInt(250_000) + BigInt(streamed![1]!);
+      expect(r.out).toContain(`${bob} msat (`);
+      expect(r.out.match(/^node [0-9a-f]{66} stopped$/gm)).toHaveLength(2);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
