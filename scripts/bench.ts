@@ -1,12 +1,19 @@
 // `npm run bench`: what sluice does on this machine, beside what the machine can do at most.
 // Prints, in one run: the cost of one sign, one verify (OpenSSL and pure JS), one synced LevelDB write
-// (the limits), then durable signed updates/s, payments/s and payment latency between two node
-// processes on one channel. A benchmark, not a test: figures vary with the machine's load.
+// (the limits), route finding, payments between two embedded nodes, streams, then durable signed
+// updates/s, payments/s and payment latency between two node processes on one channel (one HTTP
+// request per payment, and many payments in flight over the RPC channel), and how long the CLI takes
+// to start beside a bare `node -e 0`. A benchmark, not a test: figures vary with the machine's load.
+//
+//   npm run bench -- --json FILE     also write every figure to FILE, by stable name (docs/performance.md)
+//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { Level } from 'level';
 import { publicKeyOf, randomSecretKey, signMessage, verifyDigest, verifyMessage } from '../src/crypto/keys.js';
 import { sha256 } from '../src/crypto/hash.js';
@@ -15,35 +22,18 @@ import { ApiClient } from '../src/api/client.js';
 import { readApiUrl } from '../src/api/url-file.js';
 import { readToken } from '../src/api/token.js';
 import { benchRouteFinding } from './bench-routing.js';
+import { cliStart, rpcThroughput } from './bench-api.js';
+import { fmt, line, median, pct, rate, record, results } from './bench-lib.js';
 
-const results: Record<string, number | string> = {};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i < 0 ? undefined : process.argv[i + 1];
 }
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-/** ops/s: the median of `runs` runs of `n` calls. */
-function rate(n: number, fn: (i: number) => void, runs = 5): number {
-  const rs: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) fn(i);
-    rs.push(n / ((performance.now() - t) / 1000));
-  }
-  return median(rs);
-}
-
-function line(label: string, value: string): void {
-  process.stdout.write(`  ${label.padEnd(44)} ${value}\n`);
-}
-
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+const jsonFile = argValue('--json');
+const only = argValue('--only')?.split(',');
+const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes'] as const;
+for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
+const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 
 async function machineLimits(): Promise<void> {
   process.stdout.write('machine limits (single core, medians of 5 runs)\n');
@@ -54,10 +44,11 @@ async function machineLimits(): Promise<void> {
   const sig = signMessage(sk, msg);
   const digest = sha256(msg);
   rate(200, () => signMessage(sk, msg), 1); // warm up
-  results['signPerSec'] = rate(500, () => signMessage(sk, msg));
-  results['verifyOpensslPerSec'] = rate(500, () => verifyMessage(sig, msg, pk));
-  results['verifyNoblePerSec'] = rate(200, () => verifyDigest(sig, digest, pk));
-  results['sha256PerSec'] = rate(50_000, () => sha256(digest));
+  record('signPerSec', rate(500, () => signMessage(sk, msg)));
+  // the verify sluice uses; verifyOpensslPerSec is its former name
+  record('verifyPerSec', rate(500, () => verifyMessage(sig, msg, pk)), 'verifyOpensslPerSec');
+  record('verifyNoblePerSec', rate(200, () => verifyDigest(sig, digest, pk)));
+  record('sha256PerSec', rate(50_000, () => sha256(digest)));
   line('sign (noble, RFC 6979, low-S)', `${fmt(results['signPerSec'] as number)} /s`);
   line('verify (OpenSSL via node:crypto, low-S checked)', `${fmt(results['verifyOpensslPerSec'] as number)} /s`);
   line('verify (noble, pure JS)', `${fmt(results['verifyNoblePerSec'] as number)} /s`);
@@ -75,12 +66,27 @@ async function machineLimits(): Promise<void> {
   }
   await db.close();
   await rm(dir, { recursive: true, force: true });
-  results['syncedWriteMsP50'] = median(lat);
-  results['syncedWritesPerSec'] = 1000 / median(lat);
+  record('syncedWriteMsP50', median(lat));
+  record('syncedWriteMsP99', pct(lat, 99));
+  record('syncedWritesPerSec', 1000 / median(lat));
   line('synced LevelDB batch write (600 B), p50', `${(results['syncedWriteMsP50'] as number).toFixed(3)} ms  (${fmt(results['syncedWritesPerSec'] as number)} /s one at a time)`);
 }
 
 const BIN = new URL('../bin/sluice.js', import.meta.url).pathname;
+
+/**
+ * The payee holds exactly what was paid. A payment resolves once the payer's side is both-signed;
+ * when the payee follows, its copy completes when the payer's commit arrives a moment later.
+ */
+async function payeeHolds(balance: () => Promise<bigint>, expected: bigint): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const got = await balance();
+    if (got === expected) return;
+    if (got > expected) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`payee balance ${await balance()} msat, expected ${expected}`);
+}
 
 function start(args: string[]): { proc: ChildProcess; wait(re: RegExp): Promise<RegExpMatchArray> } {
   const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
@@ -114,7 +120,7 @@ async function twoNodes(): Promise<void> {
       procs.push(n.proc);
       const m = await n.wait(/peers connect to (\S+)/);
       const api = new ApiClient({ url: await readApiUrl(d), token: await readToken(d) });
-      nodes.push({ target: m[1]!, api, id: m[1]!.split('@')[0]! });
+      nodes.push({ target: m[1]!, api, id: m[1]!.split('@')[0]!, dir: d });
     }
     const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
     await a.api.faucet(5_000_000_000_000n);
@@ -128,11 +134,11 @@ async function twoNodes(): Promise<void> {
       await a.api.pay({ peerId: b.id, amount: 1000n });
       lat.push(performance.now() - t);
     }
-    results['latencyMsP50'] = median(lat);
-    results['latencyMsP99'] = pct(lat, 99);
+    record('paymentLatencyP50Ms', median(lat), 'latencyMsP50');
+    record('paymentLatencyP99Ms', pct(lat, 99), 'latencyMsP99');
     line('payment latency, one at a time: p50', `${median(lat).toFixed(2)} ms`);
     line('payment latency, one at a time: p99', `${pct(lat, 99).toFixed(2)} ms`);
-    results['updatesPerSecSequential'] = 1000 / median(lat);
+    record('updatesPerSecSequential', 1000 / median(lat));
 
     // throughput: many payments in flight, batched into updates
     const seq0 = (await a.api.listChannels()).find((c) => c.channelId === ch.channelId)!.seq;
@@ -148,14 +154,15 @@ async function twoNodes(): Promise<void> {
     }));
     const secs = (performance.now() - t0) / 1000;
     const seq1 = (await a.api.listChannels()).find((c) => c.channelId === ch.channelId)!.seq;
-    results['paymentsPerSec'] = total / secs;
-    results['updatesPerSec'] = Number(seq1 - seq0) / secs;
-    results['paymentsPerUpdate'] = total / Number(seq1 - seq0);
+    record('apiHttpPaymentsPerSec', total / secs, 'paymentsPerSec');
+    record('apiHttpUpdatesPerSec', Number(seq1 - seq0) / secs, 'updatesPerSec');
+    record('apiHttpPaymentsPerUpdate', total / Number(seq1 - seq0), 'paymentsPerUpdate');
     line(`payments/s (${total}, ${window} in flight)`, `${fmt(total / secs)} /s`);
     line('durable signed updates/s during that run', `${fmt(Number(seq1 - seq0) / secs)} /s  (${(total / Number(seq1 - seq0)).toFixed(1)} payments per update)`);
-    const [bch] = await b.api.listChannels();
-    if (bch!.localBalance !== 1000n * BigInt(total + 300)) throw new Error(`payee balance ${bch!.localBalance} != expected`);
+    const rpcTotal = await rpcThroughput(a.api, b.id, ch.channelId, { payer: procs[1]!.pid!, payee: procs[2]!.pid! });
+    await payeeHolds(async () => (await b.api.listChannels())[0]!.localBalance, 1000n * BigInt(total + 300 + rpcTotal));
     line('payee balance check', 'exact');
+    await cliStart(nodes[0]!.dir);
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
@@ -185,9 +192,9 @@ async function embedded(): Promise<void> {
       await a.pay({ peerId: b.nodeId, amount: 1000n });
       lat.push(performance.now() - t);
     }
-    results['embeddedLatencyMsP50'] = median(lat);
-    results['embeddedLatencyMsP99'] = pct(lat, 99);
-    results['embeddedUpdatesPerSecSequential'] = 1000 / median(lat);
+    record('embeddedPaymentLatencyP50Ms', median(lat), 'embeddedLatencyMsP50');
+    record('embeddedPaymentLatencyP99Ms', pct(lat, 99), 'embeddedLatencyMsP99');
+    record('embeddedUpdatesPerSecSequential', 1000 / median(lat));
     line('payment latency, one at a time: p50 / p99', `${median(lat).toFixed(2)} ms / ${pct(lat, 99).toFixed(2)} ms`);
     line('durable signed updates/s, one payment each', `${fmt(1000 / median(lat))} /s`);
     const seq0 = (await a.listChannels())[0]!.seq;
@@ -196,9 +203,9 @@ async function embedded(): Promise<void> {
     await Promise.all(Array.from({ length: total }, () => a.pay({ peerId: b.nodeId, amount: 1000n })));
     const secs = (performance.now() - t0) / 1000;
     const seq1 = (await a.listChannels())[0]!.seq;
-    results['embeddedPaymentsPerSec'] = total / secs;
+    record('embeddedPaymentsPerSec', total / secs);
     line(`payments/s (${total.toLocaleString('en-US')} at once)`, `${fmt(total / secs)} /s  (${Number(seq1 - seq0)} updates)`);
-    if ((await b.listChannels())[0]!.localBalance !== 1000n * BigInt(total + 300)) throw new Error('embedded payee balance mismatch');
+    await payeeHolds(async () => (await b.listChannels())[0]!.localBalance, 1000n * BigInt(total + 300));
   } finally {
     await a.stop();
     await b.stop();
@@ -220,6 +227,7 @@ async function streams(): Promise<void> {
     { mode: 'signed', streams: 5000, rate: '1sat/s', seconds: 6 },
     { mode: 'hashchain', streams: 25, rate: '1msat/10ms', seconds: 6 },
   ];
+  record('streamsOnTime', 0); // raised below by each run that is on time
   for (const run of runs) {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
     const ledger = await startLedger({ dataDir: join(dir, 'ledger'), port: 0, blockTimeMs: 100, faucet: true, log: silentLogger() });
@@ -247,10 +255,16 @@ async function streams(): Promise<void> {
       const tickUnit = run.mode === 'signed' ? 1000n : 1n; // msat per tick at these rates
       const tickRate = Number((seen1 - seen0) / tickUnit) / secs;
       const key = `${run.mode}${run.streams}`;
-      results[`streams_${key}_ticksPerSec`] = tickRate;
-      results[`streams_${key}_latenessP99Ms`] = pct(late, 99);
-      results[`streams_${key}_rssMB`] = rss / 1e6;
-      line(`${run.mode}: ${run.streams} streams at ${run.rate}`, `${fmt(tickRate)} ticks/s metered by the payee, tick lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms, RSS ${(rss / 1e6).toFixed(0)} MB (+${((rss - rssBefore) / 1e6).toFixed(0)} MB)`);
+      record(`streams_${key}_ticksPerSec`, tickRate);
+      record(`streams_${key}_latenessP50Ms`, median(late));
+      record(`streams_${key}_latenessP99Ms`, pct(late, 99));
+      record(`streams_${key}_rssMB`, rss / 1e6);
+      if (run.mode === 'signed' && pct(late, 99) < ON_TIME_P99_MS && run.streams > ((results['streamsOnTime'] as number | undefined) ?? 0)) {
+        // the most 1-tick/s streams whose ticks were paid with p99 lateness under 100 ms
+        record('streamsOnTime', run.streams);
+        record('streamsOnTimeLatenessP99Ms', pct(late, 99));
+      }
+      line(`${run.mode}: ${run.streams} streams at ${run.rate}`, `${fmt(tickRate)} ticks/s metered by the payee, tick lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms, RSS ${(rss / 1e6).toFixed(0)} MB (${rss >= rssBefore ? '+' : ''}${((rss - rssBefore) / 1e6).toFixed(0)} MB)`);
       await Promise.all(handles.map((h) => h.stop().catch(() => undefined)));
 
       async function paidOnPayee(): Promise<bigint> {
@@ -265,27 +279,63 @@ async function streams(): Promise<void> {
   }
 }
 
-await machineLimits();
-{
+const ON_TIME_P99_MS = 100;
+
+function gitCommit(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+const startedAt = new Date().toISOString();
+if (selected('limits')) await machineLimits();
+if (selected('routing')) {
   const r = benchRouteFinding();
-  results['routeFindMsP50'] = r.p50Ms;
-  results['routeFindMsP99'] = r.p99Ms;
+  record('routeFindMsP50', r.p50Ms);
+  record('routeFindMsP99', r.p99Ms);
   process.stdout.write('\nroute finding, synthetic graph of 10,000 nodes and 50,000 channels\n');
   line(`${r.found}/${r.queries} routes found, ${r.meanHops.toFixed(1)} hops on average`, `p50 ${r.p50Ms.toFixed(1)} ms / p99 ${r.p99Ms.toFixed(1)} ms (graph built in ${r.buildMs.toFixed(0)} ms)`);
 }
-await embedded();
-await streams();
-await twoNodes();
-const signs = results['signPerSec'] as number;
-const verifies = results['verifyOpensslPerSec'] as number;
-process.stdout.write('\nratios\n');
-// Payments per second are bounded by the batch size once updates are in flight; what limits the HTTP
-// case is the cost of one HTTP request per payment, which the embedded case shows by not paying it.
-line('embedded vs process+HTTP payments/s', `${((results['embeddedPaymentsPerSec'] as number) / (results['paymentsPerSec'] as number)).toFixed(1)}x`);
-// One update's critical path, in sequence: proposer sign + persist, receiver verify + sign + persist,
-// proposer verify + persist (leader's update; the follower's adds a commit). Nothing overlaps on one channel.
-const pathMs = 2 * (1000 / signs) + 2 * (1000 / verifies) + 3 * (results['syncedWriteMsP50'] as number);
-line('one update\'s sign/verify/fsync path, summed', `${pathMs.toFixed(2)} ms  (${fmt(1000 / pathMs)} updates/s at most, one at a time)`);
-line('embedded sequential updates/s vs that limit', `${((results['embeddedUpdatesPerSecSequential'] as number) / (1000 / pathMs) * 100).toFixed(0)}%`);
-line('process+HTTP sequential updates/s vs that limit', `${((results['updatesPerSecSequential'] as number) / (1000 / pathMs) * 100).toFixed(0)}%`);
+if (selected('embedded')) await embedded();
+if (selected('streams')) await streams();
+if (selected('processes')) await twoNodes();
+ratios();
+
+function ratios(): void {
+  const num = (k: string) => results[k] as number | undefined;
+  const [signs, verifies, fsync] = [num('signPerSec'), num('verifyPerSec'), num('syncedWriteMsP50')];
+  process.stdout.write('\nratios\n');
+  // One update's critical path, in sequence: proposer sign + persist, receiver verify + sign + persist,
+  // proposer verify + persist (leader's update; the follower's adds a commit).
+  const pathMs = signs && verifies && fsync !== undefined ? 2 * (1000 / signs) + 2 * (1000 / verifies) + 3 * fsync : undefined;
+  if (pathMs !== undefined) {
+    record('updatePathMs', pathMs);
+    record('updatePathPerSec', 1000 / pathMs);
+    line("one update's sign/verify/fsync path, summed", `${pathMs.toFixed(2)} ms  (${fmt(1000 / pathMs)} updates/s at most, one at a time)`);
+  }
+  const ratio = (name: string, label: string, a: number | undefined, b: number | undefined, show: (x: number) => string) => {
+    if (a === undefined || b === undefined) return;
+    record(name, a / b);
+    line(label, show(a / b));
+  };
+  const asPct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const times = (x: number) => `${x.toFixed(1)}x`;
+  ratio('embeddedVsHttpPaymentsX', 'embedded vs process+HTTP payments/s', num('embeddedPaymentsPerSec'), num('apiHttpPaymentsPerSec'), times);
+  ratio('apiRpcVsHttpPaymentsX', 'API over RPC vs one HTTP request per payment', num('apiPaymentsPerSec'), num('apiHttpPaymentsPerSec'), times);
+  ratio('apiRpcVsEmbeddedPaymentsPct', 'API over RPC vs embedded payments/s', num('apiPaymentsPerSec'), num('embeddedPaymentsPerSec'), asPct);
+  const path = pathMs === undefined ? undefined : 1000 / pathMs;
+  ratio('embeddedSequentialVsPathPct', 'embedded sequential updates/s vs that limit', num('embeddedUpdatesPerSecSequential'), path, asPct);
+  ratio('httpSequentialVsPathPct', 'process+HTTP sequential updates/s vs that limit', num('updatesPerSecSequential'), path, asPct);
+  ratio('embeddedLatencyVsPathX', 'embedded payment latency p50 vs the summed path', num('embeddedPaymentLatencyP50Ms'), pathMs, times);
+}
+
 process.stdout.write('\n' + JSON.stringify(results) + '\n');
+if (jsonFile) {
+  const run = { ...gitCommit(), startedAt, finishedAt: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavgAtEnd: loadavg(), sections: only ?? [...SECTIONS] };
+  await writeFile(jsonFile, JSON.stringify({ run, figures: results }, null, 2) + '\n');
+  process.stdout.write(`figures written to ${jsonFile}\n`);
+}

@@ -3,25 +3,15 @@
 // fit to show a person as is.
 // `ws` is loaded only when an event feed is opened, so a one-shot call (the CLI's) starts fast.
 import type WebSocket from 'ws';
+import { ApiClientError, oneLine } from './client-error.js';
 import * as c from './codec.js';
 import { EVENTS_PATH } from './paths.js';
 import * as r from './requests.js';
+// The RPC client (and `ws` with it) is loaded only when an RPC connection is opened, for the same reason.
+import type { PayOutcome, RpcClient } from './rpc-client.js';
 import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, SendResult, StreamView, WalletView } from './types.js';
 
-/**
- * `status` is the HTTP status, or 0 when no answer came. `code` is the server's error code, or one
- * of the client's own: UNREACHABLE, TIMEOUT, BAD_RESPONSE, FEED_CLOSED.
- */
-export class ApiClientError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiClientError';
-  }
-}
+export { ApiClientError } from './client-error.js';
 
 export interface ApiClientOptions {
   /** e.g. `http://127.0.0.1:9736`, as in `<dataDir>/api-url`. */
@@ -47,12 +37,6 @@ const MAX_EVENT_BYTES = 1024 * 1024;
 const MAX_RESPONSE_CHARS = 256 * 1024 * 1024;
 /** Requests one client runs at once by default (the rest queue); half the node's socket cap. */
 export const MAX_REQUESTS_IN_FLIGHT = 512;
-
-/** Server-provided text goes to a terminal: one line, no control characters (no escape sequences). */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/ {2,}/g, ' ').trim().slice(0, 500);
-}
 
 export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   readonly url: string;
@@ -109,6 +93,30 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       r.controlStreamRequestCodec.encode({}),
       c.streamViewCodec,
     );
+
+  /**
+   * A connection to the node's RPC channel: the same calls, many in flight on one WebSocket (for
+   * programs that make thousands a second). `maxInFlight` is this client's window, at most the node's.
+   */
+  openRpc = async (opts: { maxInFlight?: number } = {}): Promise<RpcClient> =>
+    (await import('./rpc-client.js')).RpcClient.open({
+      url: this.url,
+      token: this.token,
+      timeoutMs: this.timeoutMs,
+      ...opts,
+      describeAnswer: (status, text) => errorFromResponse(status, text, this.url),
+      describeTransport: (e) => this.transportError(e),
+    });
+
+  /** Many payments over one RPC connection; each one's result or error, in the order given. */
+  async payMany(payments: readonly { peerId: string; amount: bigint }[], opts: { maxInFlight?: number } = {}): Promise<PayOutcome[]> {
+    const rpc = await this.openRpc(opts);
+    try {
+      return await rpc.payMany(payments);
+    } finally {
+      await rpc.close();
+    }
+  }
 
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../util/log.js';
 import { nodeEventCodec } from './codec.js';
+import { closeWebSocketServer } from './ws-shutdown.js';
 import type { NodeApi } from './types.js';
 
 /** Clients send nothing we read; this only bounds what a client may make us parse. */
@@ -14,7 +15,6 @@ const MAX_INBOUND_FRAME = 1024;
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Close code 1013 "try again later": the client was too slow and may reconnect. */
 const CLOSE_TOO_SLOW = 1013;
-const CLOSE_GOING_AWAY = 1001;
 
 export interface EventFeed {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
@@ -50,20 +50,6 @@ export function createEventFeed(opts: { api: NodeApi; log: Logger }): EventFeed 
     upgrade(req, socket, head) {
       wss.handleUpgrade(req, socket, head, follow);
     },
-    async close() {
-      const closing = [...wss.clients].map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => ws.terminate(), 1000);
-            ws.once('close', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            ws.close(CLOSE_GOING_AWAY, 'node stopping');
-          }),
-      );
-      await Promise.all(closing);
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
+    close: () => closeWebSocketServer(wss),
   };
 }

@@ -21,6 +21,8 @@
 // | POST   | /v1/streams/:id/resume    | {} (or no body)                               | StreamView                  |
 // | POST   | /v1/streams/:id/stop      | {} (or no body)                               | StreamView                  |
 // | GET    | /v1/events                | WebSocket upgrade                             | NodeEvent JSON text frames  |
+// | GET    | /v1/rpc                   | WebSocket upgrade                             | the routes above, many      |
+// |        |                           |                                               | calls in flight (rpc-server)|
 //
 // - Every request, the WebSocket upgrade included, needs `Authorization: Bearer <token>`; without it
 //   the answer is 401 and nothing else is looked at (not even whether the route exists). The
@@ -50,8 +52,9 @@ import type { DashboardAuth } from './dashboard-auth.js';
 import type { WebFiles } from './dashboard-static.js';
 import { createEventFeed } from './event-feed.js';
 import { EVENTS_PATH } from './paths.js';
+import { RPC_PATH, createRpcChannel, type RouteAnswer, type RpcLimits } from './rpc-server.js';
 import { parseChannelId, parseNodeId, parseStreamId } from './fields.js';
-import { HttpError, createLimitedServer, readJsonBody, refuseUpgrade, sendError, sendJson, type ApiConnectionLimits } from './http.js';
+import { HttpError, createLimitedServer, errorBody, readJsonBody, refuseUpgrade, sendError, sendJson, type ApiConnectionLimits } from './http.js';
 import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
@@ -177,6 +180,27 @@ const ROUTES: Route<unknown>[] = [
   }),
 ];
 
+/** The route's input from path captures and body; a refused input is the caller's 400. */
+function parseInput(rt: Route<unknown>, params: string[], body: unknown): unknown {
+  try {
+    return rt.parse(params, body);
+  } catch (e) {
+    if (e instanceof InputError) throw new HttpError(400, 'BAD_REQUEST', e.message);
+    throw e;
+  }
+}
+
+/** One call over the RPC channel: the same routes, codecs and error mapping as an HTTP request. */
+async function dispatchRoute(api: NodeApi, log: Logger, method: 'GET' | 'POST', path: string, body: unknown): Promise<RouteAnswer> {
+  try {
+    const { route: rt, params } = match(method, path);
+    return { status: 200, body: await rt.run(api, parseInput(rt, params, body)) };
+  } catch (e) {
+    const err = toHttpError(e, log, method, path);
+    return { status: err.status, body: errorBody(err.code, err.message) };
+  }
+}
+
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?')[0] ?? '/';
 }
@@ -185,7 +209,7 @@ function match(method: string, path: string): { route: Route<unknown>; params: s
   const onPath = ROUTES.filter((rt) => rt.path.test(path));
   const hit = onPath.find((rt) => rt.method === method);
   if (hit) return { route: hit, params: (hit.path.exec(path) ?? []).slice(1) };
-  if (path === EVENTS_PATH) throw new HttpError(426, 'UPGRADE_REQUIRED', `${EVENTS_PATH} is a WebSocket; send an upgrade request`);
+  if (path === EVENTS_PATH || path === RPC_PATH) throw new HttpError(426, 'UPGRADE_REQUIRED', `${path} is a WebSocket; send an upgrade request`);
   if (onPath.length === 0) throw new HttpError(404, 'NOT_FOUND', `no route ${path}`);
   const allow = onPath.map((rt) => rt.method).join(', ');
   throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${path} takes ${allow}, not ${method}`, { allow });
@@ -203,6 +227,8 @@ export interface ApiServerOptions {
   metrics?: NodeMetrics;
   /** The dashboard's login codes and sessions, and its compiled files (tests pass their own). */
   dashboard?: { auth?: DashboardAuth; web?: WebFiles };
+  /** Bounds of the RPC channel (defaults in rpc-server.ts). */
+  rpcLimits?: Partial<RpcLimits>;
 }
 
 export interface ApiServer {
@@ -217,6 +243,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host = opts.host ?? '127.0.0.1';
   if (token.length < 32) throw new Error('API token: too short to be a secret');
   const feed = createEventFeed({ api, log });
+  const rpc = createRpcChannel({ dispatch: (method, path, body) => dispatchRoute(api, log, method, path, body), log, limits: opts.rpcLimits });
   const dashboard = createDashboard({ token, bindHost: host, log, ...opts.dashboard });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -230,14 +257,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (opts.metrics && path === METRICS_PATH && method === 'GET') return await sendMetrics(res, opts.metrics, log);
       const { route: rt, params } = match(method, path);
       const body = rt.method === 'POST' ? await readJsonBody(req) : undefined;
-      let input: unknown;
-      try {
-        input = rt.parse(params, body);
-      } catch (e) {
-        if (e instanceof InputError) throw new HttpError(400, 'BAD_REQUEST', e.message);
-        throw e;
-      }
-      sendJson(res, 200, await rt.run(api, input));
+      sendJson(res, 200, await rt.run(api, parseInput(rt, params, body)));
     } catch (e) {
       sendError(res, toHttpError(e, log, method, path));
     }
@@ -250,6 +270,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
     const denied = dashboard.authorize(req, { upgrade: true });
     if (denied) return refuseUpgrade(socket, denied);
+    if (pathOf(req) === RPC_PATH && req.method === 'GET') return rpc.upgrade(req, socket, head);
     if (pathOf(req) !== EVENTS_PATH) return refuseUpgrade(socket, new HttpError(404, 'NOT_FOUND', `no WebSocket at ${pathOf(req)}`));
     if (req.method !== 'GET') return refuseUpgrade(socket, new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET'));
     feed.upgrade(req, socket, head);
@@ -278,6 +299,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close() {
       closing ??= (async () => {
         await feed.close();
+        await rpc.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections(); // idle keep-alive sockets and calls still in progress

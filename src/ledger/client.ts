@@ -9,7 +9,11 @@ import type { JsonObject } from '../util/json-fields.js';
 import { accountFromJson, channelFromJson, eventFromJson } from './records-json.js';
 import { DEFAULT_LEDGER_PORT, MAX_REQUEST_BYTES } from './server.js';
 import { txToJson } from './tx-codec.js';
+import { authParams, type ConnectionIdentity } from './connection-auth.js';
 import type { Account, LedgerChannel, LedgerEvent, Tx } from './types.js';
+
+/** How often an identified client asks again to be protected after a refusal (an unfunded key, say). */
+const AUTH_RETRY_MS = 5_000;
 
 export const DEFAULT_LEDGER_URL = `ws://127.0.0.1:${DEFAULT_LEDGER_PORT}`;
 
@@ -85,6 +89,7 @@ export class LedgerClient {
   private connected: Promise<void>;
   private markConnected!: () => void;
   private readonly requestTimeoutMs: number;
+  private identity: ConnectionIdentity | undefined;
   private lastSeen: number | undefined;
   private downSince: number | undefined;
   private readonly reachabilityListeners = new Set<(reachable: boolean) => void>();
@@ -147,7 +152,7 @@ export class LedgerClient {
         if (wasDown) for (const l of this.reachabilityListeners) l(true);
         this.backoffMs = 100;
         this.markConnected();
-        void this.resubscribe();
+        void this.authenticate().then(() => this.resubscribe());
         resolve();
       });
       ws.on('message', (data) => {
@@ -186,6 +191,29 @@ export class LedgerClient {
       } catch {
         // keep trying
       }
+    }
+  }
+
+  /**
+   * Prove this key on every connection (now, and after each reconnect) so the ledger keeps it a place
+   * that anonymous connections cannot take (the key needs one fee's balance; docs/ledger.md). Resolves
+   * with whether the ledger took it; a refusal leaves the connection anonymous, still served.
+   */
+  async identify(id: ConnectionIdentity): Promise<boolean> {
+    this.identity = id;
+    return this.ws ? this.authenticate() : false;
+  }
+
+  private async authenticate(): Promise<boolean> {
+    if (!this.identity) return false;
+    const ws = this.ws;
+    try {
+      await this.request('authenticate', authParams(this.identity, Date.now()));
+      return true;
+    } catch {
+      // not funded yet, say: ask again now and then while this connection lasts
+      if (!this.closed && this.ws === ws) setTimeout(() => void (this.ws === ws && this.authenticate()), AUTH_RETRY_MS).unref();
+      return false;
     }
   }
 
@@ -387,7 +415,14 @@ export class LedgerClient {
 function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
   return (p) => {
     const n: ChannelNotice = { txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) };
-    if (p['channel'] !== undefined) n.channel = channelFromJson(p['channel']);
+    // A record we cannot read is left out rather than losing the event with it: the watcher reads it.
+    if (p['channel'] !== undefined) {
+      try {
+        n.channel = channelFromJson(p['channel']);
+      } catch {
+        // left out
+      }
+    }
     onNotice(n);
   };
 }

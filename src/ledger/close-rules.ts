@@ -94,19 +94,41 @@ export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext
   // without holding a complete n+1. Once earned, the penalty stays: seq only grows.
   const newState = tx.state.state;
   const forfeits = newState.seq >= closedSeq + 2n;
-  const reveals: Record<number, Reveal> = {};
-  for (const [id, shown] of Object.entries(ch.reveals)) {
-    const before = ch.latest!.state.locks.find((l) => l.id === Number(id));
-    const after = newState.locks.find((l) => l.id === Number(id));
-    if (before?.kind === 'hashchain' && after?.kind === 'hashchain' && equalBytes(before.root, after.root) && shown.depth <= after.maxUnits) {
-      reveals[Number(id)] = shown;
-    }
-  }
-  const next: LedgerChannel = { ...ch, latest: tx.state, reveals };
+  const next: LedgerChannel = { ...ch, latest: tx.state, reveals: carriedReveals(ch, newState, ctx.work) };
   if (forfeits) next.penalized = closer;
   const event: LedgerEvent = { kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq };
   if (forfeits) event.penalized = closer;
   return changed(view, next, found.edits, ctx, event);
+}
+
+/**
+ * The reveals that still hold under a newer state. A hash-chain lock the payee claimed part of in the
+ * newer state has its root moved down the chain by the units claimed (maxUnits fell by as many), so a
+ * preimage shown at depth d of the old chain sits at depth d - claimed of the new one. Dropping it would
+ * let the payer erase the payee's reveal by disputing with that newer state at the last block of the
+ * window, when the payee can no longer show it again. Each carried reveal is checked (d - claimed
+ * hashes, paid by the dispute's sender), at most MAX_REVEAL_UNITS_PER_TX hashes per dispute; a reveal
+ * past that, or one the claim covers, is dropped (the payee shows it again in steps).
+ */
+function carriedReveals(ch: LedgerChannel, newState: SignedState['state'], work: WorkMeter | undefined): Record<number, Reveal> {
+  const out: Record<number, Reveal> = {};
+  let budget = MAX_REVEAL_UNITS_PER_TX;
+  for (const [key, shown] of Object.entries(ch.reveals)) {
+    const id = Number(key);
+    const before = ch.latest!.state.locks.find((l) => l.id === id);
+    const after = newState.locks.find((l) => l.id === id);
+    if (before?.kind !== 'hashchain' || after?.kind !== 'hashchain' || before.from !== after.from || before.unit !== after.unit) continue;
+    if (equalBytes(before.root, after.root)) {
+      if (shown.depth <= after.maxUnits) out[id] = shown;
+      continue;
+    }
+    const claimed = before.maxUnits - after.maxUnits;
+    const depth = shown.depth - claimed;
+    if (claimed <= 0 || depth <= 0 || depth > after.maxUnits || depth > budget) continue;
+    budget -= depth;
+    if (equalBytes(countedChain(shown.preimage, depth, work), after.root)) out[id] = { depth, preimage: shown.preimage };
+  }
+  return out;
 }
 
 /** sha256 applied `n` times, each call counted on the meter. */

@@ -3,6 +3,17 @@
 // the event loop (setImmediate) between turns. So a flood on one connection (or on many) delays another
 // connection's request by at most one request per connection, each of bounded cost (the rules bound a
 // request's work: docs/ledger.md), and timers (block production) and socket reads run between turns.
+//
+// A turn is bounded too: with 1,000 connections of worst-case refused reveals, one request of each was
+// 10,000,000 hashes (~12 s) per turn, ahead of the node's dispute. So a turn serves at most
+// FAVOURED_PER_TURN favoured lanes (connections that proved a funded key) and ANONYMOUS_PER_TURN
+// anonymous ones, each class round robin: a node's request waits at most a turn of those, whatever the
+// number of anonymous connections, and an anonymous one its place in the round.
+
+/** Favoured (protected) lanes served per turn, round robin. */
+export const FAVOURED_PER_TURN = 64;
+/** Anonymous lanes served per turn, round robin. */
+export const ANONYMOUS_PER_TURN = 16;
 
 export interface SchedulerOptions<C> {
   /** Handle one request; the scheduler does not start the connection's next one until it settles. */
@@ -21,6 +32,8 @@ export interface SchedulerOptions<C> {
    * pass this: a connection that does is dropped.
    */
   maxQueuedBytes: number;
+  /** Is this a connection that proved a funded key (served in its own class)? Default: none is. */
+  favoured?(conn: C): boolean;
 }
 
 interface Lane {
@@ -33,6 +46,7 @@ interface Lane {
 export class FairScheduler<C> {
   private readonly lanes = new Map<C, Lane>();
   private scheduled = false;
+  private readonly cursor = { favoured: 0, anonymous: 0 };
 
   constructor(private readonly o: SchedulerOptions<C>) {}
 
@@ -76,8 +90,17 @@ export class FairScheduler<C> {
 
   private turn(): void {
     this.scheduled = false;
-    for (const [conn, lane] of this.lanes) {
-      if (lane.running || lane.queue.length === 0) continue;
+    const ready = { favoured: [] as [C, Lane][], anonymous: [] as [C, Lane][] };
+    for (const entry of this.lanes) {
+      if (entry[1].running || entry[1].queue.length === 0) continue;
+      ready[this.o.favoured?.(entry[0]) ? 'favoured' : 'anonymous'].push(entry);
+    }
+    const picked = [
+      ...this.take(ready.favoured, 'favoured', FAVOURED_PER_TURN),
+      ...this.take(ready.anonymous, 'anonymous', ANONYMOUS_PER_TURN),
+    ];
+    if (picked.length < ready.favoured.length + ready.anonymous.length) this.schedule(); // the rest go next turn
+    for (const [conn, lane] of picked) {
       const raw = lane.queue.shift()!;
       lane.bytes -= raw.length;
       lane.running = true;
@@ -90,5 +113,15 @@ export class FairScheduler<C> {
         if (lane.queue.length > 0) this.schedule();
       });
     }
+  }
+
+  /** Up to `n` of `ready`, from this class's cursor on (round robin across turns). */
+  private take(ready: [C, Lane][], cls: 'favoured' | 'anonymous', n: number): [C, Lane][] {
+    if (ready.length <= n) return ready;
+    const start = this.cursor[cls] % ready.length;
+    this.cursor[cls] = start + n;
+    const out = ready.slice(start, start + n);
+    if (out.length < n) out.push(...ready.slice(0, n - out.length));
+    return out;
   }
 }

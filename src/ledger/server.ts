@@ -17,6 +17,8 @@ import { randomBytes } from 'node:crypto';
 import type { Chain } from './chain.js';
 import { FairScheduler } from './rpc-scheduler.js';
 import { blockNotices, noticesFor, subscriptionFromParams, type Subscription } from './subscriptions.js';
+import { PROTECTED_PER_KEY, checkAuth } from './connection-auth.js';
+import type { Socket } from 'node:net';
 
 export const DEFAULT_LEDGER_PORT = 9700;
 export const MAX_REQUEST_BYTES = 256 * 1024;
@@ -24,7 +26,12 @@ const MAX_MINE_PER_CALL = 1000;
 
 /** What one ledger user can make the server hold. */
 export interface LedgerLimits {
-  /** Open sockets, WebSocket or still in the HTTP upgrade; past it a new socket is closed at once. */
+  /**
+   * Open anonymous sockets, WebSocket or still in the HTTP upgrade; a new socket past it closes the
+   * oldest anonymous one. Connections that proved a key able to pay a fee (`authenticate`) do not count:
+   * they have their own pool, PROTECTED_PER_KEY per key, so a flood of anonymous sockets cannot keep a
+   * node off the ledger.
+   */
   maxConnections: number;
   /** Requests queued or running per connection; at the bound the server stops reading that socket. */
   maxPendingPerConnection: number;
@@ -68,6 +75,7 @@ export class RpcError extends Error {
 interface Conn {
   ws: WebSocket;
   subs: Map<string, Subscription>;
+  socket: Socket;
 }
 
 export interface LedgerServerOptions {
@@ -81,6 +89,8 @@ export interface LedgerServerOptions {
 
 export interface LedgerServerStats {
   connections: number;
+  /** Connections in the protected pool (they proved a funded key). */
+  protectedConnections: number;
   subscriptions: number;
   pendingRequests: number;
 }
@@ -102,8 +112,34 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   const http = createServer({ connectionsCheckingInterval: Math.max(50, Math.floor(limits.handshakeTimeoutMs / 4)) }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('the sluice ledger speaks JSON-RPC over WebSocket\n');
   });
-  // net.Server drops sockets past maxConnections as they arrive: handshakes in progress count too.
-  http.maxConnections = limits.maxConnections;
+  // Every socket, oldest first; a protected one is mapped to its key. A new socket past maxConnections
+  // anonymous ones closes the OLDEST anonymous socket (handshakes in progress count), not itself: a node
+  // reconnecting gets in, and proves its key within a round trip, before an attacker's churn through
+  // the whole pool could reach it (it is the youngest).
+  const sockets = new Map<Socket, string | undefined>();
+  const protectedBy = new Map<string, number>();
+  let anonymous = 0;
+  http.on('connection', (socket: Socket) => {
+    if (anonymous >= limits.maxConnections) {
+      for (const [old, party] of sockets) {
+        if (party !== undefined) continue;
+        old.destroy();
+        forget(old);
+        break;
+      }
+    }
+    sockets.set(socket, undefined);
+    anonymous++;
+    socket.once('close', () => forget(socket));
+  });
+  function forget(socket: Socket): void {
+    if (!sockets.has(socket)) return;
+    const party = sockets.get(socket);
+    sockets.delete(socket);
+    if (party === undefined) anonymous--;
+    else if (protectedBy.get(party)! <= 1) protectedBy.delete(party);
+    else protectedBy.set(party, protectedBy.get(party)! - 1);
+  }
   // A socket idle before its upgrade is closed (ws clears this timeout on the sockets it takes over);
   // one that trickles its headers is closed by headersTimeout.
   http.timeout = limits.handshakeTimeoutMs;
@@ -191,6 +227,23 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       return { subscription: id };
     },
     unsubscribe: (p, conn) => ({ removed: conn.subs.delete(str(p, 'subscription')) }),
+    // Prove a key: the connection moves to the protected pool. Cheap checks first; the key must be able
+    // to pay one fee (the stake that bounds the pool: PROTECTED_PER_KEY per funded key).
+    authenticate: (p, conn) => {
+      const party = pubkeyField(p, 'party');
+      const key = toHex(party);
+      if (!sockets.has(conn.socket)) throw new RpcError(RpcCode.INVALID_PARAMS, 'connection is closing');
+      if (sockets.get(conn.socket) === key) return { protected: true };
+      if (sockets.get(conn.socket) !== undefined) throw new RpcError(RpcCode.INVALID_PARAMS, 'this connection already proved another key');
+      if ((protectedBy.get(key) ?? 0) >= PROTECTED_PER_KEY) throw new RpcError(RpcCode.INVALID_PARAMS, `key already holds ${PROTECTED_PER_KEY} protected connections`);
+      if (chain.state.account(party).balance < chain.params.fee) throw new RpcError(RpcCode.INVALID_PARAMS, 'only a key that can pay one fee gets a protected connection');
+      const bad = checkAuth({ chainId: chain.params.chainId, party, timeMs: uintField(p, 'time'), sig: hexField(p, 'sig', 64), nowMs: Date.now() });
+      if (bad) throw new RpcError(RpcCode.INVALID_PARAMS, `authenticate: ${bad}`);
+      sockets.set(conn.socket, key);
+      anonymous--;
+      protectedBy.set(key, (protectedBy.get(key) ?? 0) + 1);
+      return { protected: true };
+    },
   };
 
   async function handle(conn: Conn, raw: string): Promise<JsonObject | null> {
@@ -237,14 +290,15 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     },
     pause: (conn) => conn.ws.pause(),
     resume: (conn) => conn.ws.resume(),
+    favoured: (conn) => sockets.get(conn.socket) !== undefined,
     overflow: (conn) => {
       log.warn('ledger client kept sending past its bound of unfinished requests; dropping it');
       conn.ws.close(1008, 'too many unfinished requests');
     },
   });
 
-  wss.on('connection', (ws) => {
-    const conn: Conn = { ws, subs: new Map() };
+  wss.on('connection', (ws, req) => {
+    const conn: Conn = { ws, subs: new Map(), socket: req.socket as Socket };
     conns.add(conn);
     ws.on('message', (data, isBinary) => {
       scheduler.enqueue(conn, isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
@@ -276,7 +330,9 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         subscriptions += c.subs.size;
         pendingRequests += scheduler.pending(c);
       }
-      return { connections: conns.size, subscriptions, pendingRequests };
+      let protectedConnections = 0;
+      for (const n of protectedBy.values()) protectedConnections += n;
+      return { connections: conns.size, protectedConnections, subscriptions, pendingRequests };
     },
     close: async () => {
       unsubscribe();

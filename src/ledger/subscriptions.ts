@@ -4,8 +4,8 @@
 // - `channel` (channelId): one channel's events.
 // - `party` (party: a public key): the events of every channel that key is a party to, so a node
 //   watches all its channels, however many, with one subscription (issue 7, item 1: watching must cost
-//   no per-channel resource the ledger caps). Each notice carries the channel's record as the block
-//   left it, so the subscriber need not ask for it.
+//   no per-channel resource the ledger caps). A channel's last notice of a block carries the channel's
+//   record as the block left it, so the subscriber need not ask for it (earlier ones of the block do not).
 //
 // On each connection a block's channel events are sent before that block's notice, so a subscriber
 // that sees block h's notice has seen every event of block h it subscribed to; one that sees h+1 right
@@ -48,6 +48,10 @@ export function blockNotices(m: MinedBlock, channel: (id: Uint8Array) => LedgerC
     if (list) list.push(n);
     else map.set(key, [n]);
   };
+  // The record goes on each channel's LAST event of the block only: a peer can make hundreds of events
+  // for one channel in a block (one-unit reveals), and a copy of a many-lock record on each would be
+  // megabytes, enough to push the victim past the send bound and get its connection dropped.
+  const last = new Map<string, { notice: JsonObject; ch: LedgerChannel }>();
   for (const a of m.applied) {
     for (const e of a.events) {
       const notice: JsonObject = { txid: a.txid, height, event: eventToJson(e) };
@@ -55,11 +59,13 @@ export function blockNotices(m: MinedBlock, channel: (id: Uint8Array) => LedgerC
       add(byChannel, id, notice);
       const ch = channel(e.channelId);
       if (!ch) continue;
-      const withRecord: JsonObject = { ...notice, channel: channelToJson(ch) };
-      add(byParty, toHex(ch.a), withRecord);
-      add(byParty, toHex(ch.b), withRecord);
+      const party: JsonObject = { ...notice };
+      last.set(id, { notice: party, ch });
+      add(byParty, toHex(ch.a), party);
+      add(byParty, toHex(ch.b), party);
     }
   }
+  for (const { notice, ch } of last.values()) notice['channel'] = channelToJson(ch);
   return { block: blockToJson(m.block), byChannel, byParty };
 }
 

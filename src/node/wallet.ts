@@ -40,6 +40,11 @@ export class Wallet {
 
   constructor(private readonly o: WalletOptions) {
     this.address = o.address;
+    // The node's key is its ledger identity: proved on every connection, it keeps the node a place on
+    // the ledger that a flood of anonymous connections cannot take (docs/ledger.md, "Limits").
+    void o.ledger.identify({ chainId: o.chainId, secretKey: o.secretKey, publicKey: o.address }).then((ok) => {
+      if (!ok) o.log.info('ledger connection not protected: the node\'s ledger account cannot pay one fee yet; fund it');
+    });
   }
 
   /** Sign and submit; resolves with the txid once the ledger accepted it into its mempool. */

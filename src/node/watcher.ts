@@ -43,10 +43,10 @@ export function eventsFromLedgerRecord(ch: Channel, lc: LedgerChannel | undefine
   }
   switch (lc.status) {
     case 'open':
-      return ch.status === 'opening' ? [{ type: 'ledgerOpened' }] : [];
+      return ch.status === 'opening' ? [{ type: 'ledgerOpened', state0: lc.openState }] : [];
     case 'closing': {
       const closing: ChannelEvent = { type: 'ledgerClosing', seq: lc.latest!.state.seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! };
-      return ch.status === 'opening' ? [{ type: 'ledgerOpened' }, closing] : [closing];
+      return ch.status === 'opening' ? [{ type: 'ledgerOpened', state0: lc.openState }, closing] : [closing];
     }
     case 'closed':
       return ch.status === 'closed' ? [] : [{ type: 'ledgerClosed', payoutA: lc.payoutA ?? 0n, payoutB: lc.payoutB ?? 0n }];
@@ -78,6 +78,8 @@ export class Watcher {
   private fullRunning: Promise<void> | undefined;
   /** Channels whose last reconcile failed: read again at the next block. */
   private readonly retry = new Set<string>();
+  /** Channels with an event this block whose record has not come (yet): read at the block notice. */
+  private readonly unread = new Set<string>();
   private transitionCursor = 0;
   private sweepCursor = 0;
   private blocksSeen = 0;
@@ -95,8 +97,17 @@ export class Watcher {
     this.fee = info.fee;
     this.unsubscribe.push(await this.o.ledger.subscribeParty(this.o.nodeId, (n) => {
       if (n.event.kind === 'channelClosing') void this.checkFeeFunds();
-      // the notice carries the record as the block left it: no read needed
-      void this.reconcileOne(toHex(n.event.channelId), n.channel);
+      // A channel's last notice of a block carries its record as the block left it: no read needed. The
+      // earlier ones do not; acting on each (a peer can make hundreds per block) would cost a read each.
+      // Those are read at the block notice (which comes after all of the block's events) unless a later
+      // notice brought the record: at most one read per channel per block, whatever the peer sends.
+      const id = toHex(n.event.channelId);
+      if (n.channel) {
+        this.unread.delete(id);
+        void this.reconcileOne(id, n.channel);
+      } else {
+        this.unread.add(id);
+      }
     }));
     this.unsubscribe.push(await this.o.ledger.subscribeBlocks((b) => void this.onBlock(b.height)));
     await this.reconcileAll();
@@ -152,6 +163,7 @@ export class Watcher {
         }
       }
       if (gap) {
+        this.unread.clear();
         // We were away (a reconnect): events of the blocks in between may be lost.
         void this.reconcileAll();
         return;
@@ -164,7 +176,8 @@ export class Watcher {
 
   /** This block's reads: failed ones, transitions (bounded, round robin) and now and then a slice of open channels. */
   private perBlockIds(all: Channel[]): string[] {
-    const ids = new Set(this.retry);
+    const ids = new Set([...this.retry, ...this.unread]);
+    this.unread.clear();
     const moving = all.filter(inTransition);
     const open = all.filter((c) => c.status === 'open');
     for (const ch of slice(moving, this.transitionCursor, TRANSITION_READS_PER_BLOCK)) ids.add(toHex(ch.channelId));

@@ -140,20 +140,19 @@ describe('a free ledger stall (issue 7, item 5)', () => {
 });
 
 describe('ledger listener caps (issue 7, item 6)', () => {
-  it('caps connections: past the bound a new socket is closed at once, and one frees a place', async () => {
+  it('caps anonymous connections: past the bound a new socket closes the oldest anonymous one, not itself', async () => {
     const c = await start({ maxConnections: 4 });
-    const held = await Promise.all(Array.from({ length: 3 }, () => rawConn(svc!.url))); // + the client = 4
-    await expect(rawConn(svc!.url)).rejects.toThrow();
-    expect((await c.info()).height).toBeGreaterThanOrEqual(0); // those inside are served
-    held[0]!.ws.close();
-    await held[0]!.closed;
-    await until(async () => svc!.stats().connections === 3, 30_000, 'the server to see the close');
-    const again = await rawConn(svc!.url);
-    again.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
-    await until(async () => again.replies.length === 1, 30_000, 'a reply on the new connection');
+    await c.close(); // only raw sockets here (the client would reconnect)
+    const held: Awaited<ReturnType<typeof rawConn>>[] = [];
+    for (let i = 0; i < 4; i++) held.push(await rawConn(svc!.url));
+    const late = await rawConn(svc!.url); // gets in: the oldest anonymous socket is closed
+    expect(await held[0]!.closed).toBeGreaterThan(0);
+    for (const h of [...held.slice(1), late]) h.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
+    await until(async () => [...held.slice(1), late].every((h) => h.replies.length === 1), 30_000, 'the others are served');
+    expect(svc!.stats().connections).toBe(4);
   });
 
-  it('counts unfinished handshakes against the cap and closes them after the handshake timeout', async () => {
+  it('closes unfinished handshakes after the handshake timeout (they count as anonymous sockets)', async () => {
     await start({ maxConnections: 3, handshakeTimeoutMs: 1000 });
     // two sockets that connect and never send the upgrade request (+ the client = 3)
     const ended: Promise<void>[] = [];
@@ -162,12 +161,48 @@ describe('ledger listener caps (issue 7, item 6)', () => {
       ended.push(new Promise<void>((r) => s.on('close', () => r())));
       s.on('error', () => undefined);
     })));
-    await expect(rawConn(svc!.url)).rejects.toThrow(); // no room while they hang
+    await until(async () => svc!.stats().connections === 1, 30_000, 'the client to be connected');
     await Promise.all(ended); // the server gave up on them
     const ok = await rawConn(svc!.url);
     ok.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
     await until(async () => ok.replies.length === 1, 30_000, 'a reply once the silent sockets are gone');
   });
+
+  it('a local process holding every connection slot cannot keep a node off the ledger after its connection drops', async () => {
+    const c = await start({ maxConnections: 16 });
+    const me = party();
+    await c.faucet(me.pk, 1_000_000n); // one fee's balance: the stake for a protected place
+    await c.mine();
+    const node = await LedgerClient.connect({ url: svc!.url, requestTimeoutMs: 5000 });
+    try {
+      expect(await node.identify({ chainId: CHAIN, secretKey: me.sk, publicKey: me.pk })).toBe(true);
+      expect(svc!.stats().protectedConnections).toBe(1);
+      // the attacker fills every anonymous slot, and keeps taking each one that frees
+      const attacker = await Promise.all(Array.from({ length: 16 }, () => rawConn(svc!.url).catch(() => undefined)));
+      expect(attacker.filter(Boolean).length).toBeGreaterThan(0);
+      // the node's connection drops (a ledger hiccup); its reconnect closes the oldest anonymous socket,
+      // proves its key, and is served while the attacker keeps connecting
+      (node as unknown as { ws: WebSocket }).ws.terminate();
+      const churn = Array.from({ length: 32 }, () => rawConn(svc!.url).catch(() => undefined));
+      await until(async () => svc!.stats().protectedConnections === 1, 30_000, 'the node to be back in the protected pool');
+      await Promise.all(churn);
+      expect((await node.info()).height).toBeGreaterThanOrEqual(1);
+      // a key holds at most two protected places, and an unfunded key none
+      const poor = party();
+      const other = await LedgerClient.connect({ url: svc!.url, requestTimeoutMs: 5000 });
+      expect(await other.identify({ chainId: CHAIN, secretKey: poor.sk, publicKey: poor.pk })).toBe(false);
+      await other.close();
+      const twice = await Promise.all([0, 1].map(async () => {
+        const x = await LedgerClient.connect({ url: svc!.url, requestTimeoutMs: 5000 });
+        const ok = await x.identify({ chainId: CHAIN, secretKey: me.sk, publicKey: me.pk });
+        await x.close();
+        return ok;
+      }));
+      expect(twice.sort()).toEqual([false, true]);
+    } finally {
+      await node.close();
+    }
+  }, 90_000);
 
   it('drops a connection that does not read what it is sent once its buffered bytes pass the bound', async () => {
     await start({ maxBufferedBytes: 16 * 1024 });

@@ -1,10 +1,10 @@
 // The ledger's fair request turns, without sockets: work is counted, not timed.
 import { describe, expect, it } from 'vitest';
-import { FairScheduler } from '../../src/ledger/rpc-scheduler.js';
+import { ANONYMOUS_PER_TURN, FairScheduler } from '../../src/ledger/rpc-scheduler.js';
 
 interface Conn { name: string }
 
-function harness(maxPending = 8, maxQueuedBytes = 1 << 20) {
+function harness(maxPending = 8, maxQueuedBytes = 1 << 20, favoured?: (c: Conn) => boolean) {
   const log: string[] = [];
   const events: string[] = [];
   let work = 0;
@@ -20,6 +20,7 @@ function harness(maxPending = 8, maxQueuedBytes = 1 << 20) {
     pause: (c) => events.push(`pause ${c.name}`),
     resume: (c) => events.push(`resume ${c.name}`),
     overflow: (c) => events.push(`overflow ${c.name}`),
+    ...(favoured ? { favoured } : {}),
   });
   const drain = async () => {
     for (let i = 0; i < 10_000 && log.length < expected; i++) await new Promise((r) => setImmediate(r));
@@ -72,5 +73,24 @@ describe('fair request turns (issue 7, item 5: a flood does not hold others)', (
     h.s.enqueue(d, 'x'.repeat(1000)); // past the bytes: dropped
     expect(h.events).toEqual(['pause c', 'resume c', 'pause d', 'overflow d']);
     expect(h.s.pending(d)).toBe(0); // dropped with its queue
+  });
+});
+
+describe('many connections from one attacker', () => {
+  it('1,000 flooding connections: a protected node connection waits a bounded number of heavy requests, and so does a quiet anonymous one', async () => {
+    const h = harness(1000, 1 << 20, (c) => c.name === 'node');
+    const flooders = Array.from({ length: 1000 }, (_, i) => ({ name: `f${i}` }));
+    for (const f of flooders) for (let i = 0; i < 3; i++) h.s.enqueue(f, `heavy${i}`);
+    const node = { name: 'node' };
+    const quiet = { name: 'quiet' };
+    h.s.enqueue(node, 'submitTx');
+    h.s.enqueue(quiet, 'info');
+    h.expect(3002);
+    await h.drain();
+    expect(h.log).toHaveLength(3002);
+    // before: one heavy request of each of the 1,000 flooders ran before the node's (10,000,000 hashes, ~12 s)
+    expect(h.workAt.get('node:submitTx')!).toBeLessThanOrEqual(ANONYMOUS_PER_TURN * 10_000 + 1);
+    // an anonymous connection waits its place in the round robin: at most one turn per ANONYMOUS_PER_TURN lanes
+    expect(h.workAt.get('quiet:info')!).toBeLessThanOrEqual(1001 * 10_000 + 2);
   });
 });

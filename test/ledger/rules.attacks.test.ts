@@ -156,3 +156,60 @@ describe('a free ledger stall (issue 7, item 5): a request costs bounded work be
     expect(w.st.channel(w.id)!.reveals[1]!.depth).toBe(n);
   });
 });
+
+describe('a dispute that erases the payee\'s reveal (penalty + reveal interplay)', () => {
+  // A pays B on a hash-chain lock of N units. State 3 holds the lock at root R0; in state 4 B claimed C of
+  // them into its balance, so the lock's root moved to the preimage at depth C and maxUnits fell by C.
+  // B holds ticks to depth D > C. A closes with state 3; B reveals D against R0. A then disputes with
+  // state 4 (one ahead: no penalty) at the last block of the window, when B can no longer re-reveal.
+  const N = 100;
+  const C = 30;
+  const D = 60;
+  const UNIT = 1000n;
+  const LOCKED = UNIT * BigInt(N);
+  function setup() {
+    const w = world();
+    w.nonce.set(w.a, 1);
+    const seed = randomBytes(32);
+    const at = (k: number) => hashChain(seed, N - k); // the preimage at depth k of the original chain
+    const lock0: Lock = { kind: 'hashchain', id: 1, from: 'A', root: at(0), unit: UNIT, maxUnits: N };
+    const lock1: Lock = { ...lock0, root: at(C), maxUnits: N - C };
+    const aBal = CAP - LOCKED - 1_000_000n;
+    closing(w, w.a, 3n, aBal, 1_000_000n, 5, [lock0]); // deadline 15
+    accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'reveal', channelId: w.id, lockId: 1, preimage: at(D), depth: D }), ctx(6));
+    const s4 = bothSign(state(w.id, 4n, aBal, 1_000_000n + UNIT * BigInt(C), { locks: [lock1] }), w.a, w.b);
+    return { w, s4, at };
+  }
+  // what B is owed: its state-4 balance plus the D - C units it showed past its claim
+  const owedB = 1_000_000n + UNIT * BigInt(D);
+
+  it('the closer disputes with the state after the payee\'s claim at the last block: the reveal still counts', () => {
+    const { w, s4 } = setup();
+    accept(w, signed(w.a, nextNonce(w, w.a), { kind: 'dispute', channelId: w.id, state: s4 }), ctx(14)); // last block of the window
+    expect(w.st.channel(w.id)!.reveals[1]?.depth).toBe(D - C);
+    accept(w, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(15));
+    expect(w.st.channel(w.id)!.payoutB).toBe(owedB);
+    expect(w.st.channel(w.id)!.payoutA).toBe(CAP - owedB);
+  });
+
+  it('the payee\'s own dispute landing after its reveal keeps the reveal too', () => {
+    const { w, s4 } = setup();
+    accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'dispute', channelId: w.id, state: s4 }), ctx(6));
+    accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'settle', channelId: w.id }), ctx(15));
+    expect(w.st.channel(w.id)!.payoutB).toBe(owedB);
+  });
+
+  it('a reveal the claim already covers is dropped, and a new lock under the same id does not inherit it', () => {
+    const { w, at } = setup();
+    // state 4': B claimed past what it revealed (depth 80): nothing left to carry
+    const claimed: Lock = { kind: 'hashchain', id: 1, from: 'A', root: at(80), unit: UNIT, maxUnits: N - 80 };
+    const s4 = bothSign(state(w.id, 4n, CAP - LOCKED - 1_000_000n, 1_000_000n + UNIT * 80n, { locks: [claimed] }), w.a, w.b);
+    accept(w, signed(w.a, nextNonce(w, w.a), { kind: 'dispute', channelId: w.id, state: s4 }), ctx(7));
+    expect(w.st.channel(w.id)!.reveals[1]).toBeUndefined();
+    // state 5: lock 1 replaced by an unrelated chain of the same shape: the old preimage proves nothing there
+    const other: Lock = { ...claimed, root: randomBytes(32) };
+    const s5 = bothSign(state(w.id, 5n, CAP - LOCKED - 1_000_000n, 1_000_000n + UNIT * 80n, { locks: [other] }), w.a, w.b);
+    accept(w, signed(w.a, nextNonce(w, w.a), { kind: 'dispute', channelId: w.id, state: s5 }), ctx(8));
+    expect(w.st.channel(w.id)!.reveals[1]).toBeUndefined();
+  });
+});

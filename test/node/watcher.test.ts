@@ -179,3 +179,38 @@ describe('ledger subscriptions blind the watcher', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('a party notice flood', () => {
+  it('1,000 notices of one channel in a block without the record (or with one the client could not read) cost one read, at the block notice', async () => {
+    const victim = party();
+    const mallory = party();
+    const id = randomBytes(32);
+    const channels = new Map([[toHex(id), record({ id, status: 'open', me: victim, peer: mallory, seq: 5n })]]);
+    const lc = {
+      channelId: id, a: mallory.pk, b: victim.pk, capacity: CAP, locked: CAP, status: 'closing' as const, openedHeight: 1, reveals: {},
+      latest: bothSign(state(id, 1n, CAP, 0n), mallory, victim, CHAIN), submittedBy: 'A' as const, closedSeq: 1n, deadlineHeight: 9,
+    };
+    let onParty: ((n: import('../../src/ledger/client.js').ChannelNotice) => void) | undefined;
+    let onBlock: ((b: { height: number; hash: string }) => void) | undefined;
+    let reads = 0;
+    const fake: WatcherLedger = {
+      info: async () => ({ chainId: CHAIN, height: 1, tipHash: '', fee: 1000n, disputeBlocks: 3, faucet: true, blockTimeMs: 0, mempool: 0, supply: { minted: 0n, fees: 0n } }),
+      subscribeParty: async (_p, cb) => { onParty = cb; return async () => undefined; },
+      subscribeBlocks: async (cb) => { onBlock = cb; return async () => undefined; },
+      channel: async () => { reads++; return lc; },
+      account: async () => ({ balance: 1_000_000n, nonce: 0 }),
+    };
+    const seen: ChannelEvent[] = [];
+    watcher = node(victim, channels, fake, async (_cid, ev) => { seen.push(ev); });
+    await watcher.start();
+    const readsAtStart = reads;
+    const closingsAtStart = seen.filter((e) => e.type === 'ledgerClosing').length;
+    for (let i = 0; i < 1000; i++) onParty!({ txid: 'x', height: 2, event: { kind: 'chainRevealed', channelId: id, lockId: 1, depth: i + 1 } });
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toBe(readsAtStart); // nothing read per notice
+    onBlock!({ height: 2, hash: '' });
+    await until(async () => seen.filter((e) => e.type === 'ledgerClosing').length > closingsAtStart, 5_000, 'the close to be read at the block notice');
+    expect(reads).toBe(readsAtStart + 1);
+    expect(seen.filter((e) => e.type === 'ledgerClosing')).toHaveLength(closingsAtStart + 1);
+  });
+});
