@@ -14,7 +14,7 @@ export async function checkDataDir(dir: string, o: { mustExist: boolean; daemon:
     throw e;
   });
   if (st === undefined) {
-    if (o.mustExist) throw new CliError('BAD_DATA_DIR', `--data-dir ${dir} does not exist: no ${o.daemon} has run there (give the --data-dir it was started with)`);
+    if (o.mustExist) throw new CliError('NO_DATA_DIR', `--data-dir ${dir} does not exist: no ${o.daemon} has run there (give the --data-dir it was started with)`);
     return;
   }
   if (!st.isDirectory()) throw new CliError('BAD_DATA_DIR', `--data-dir ${dir} is a file, not a directory`);

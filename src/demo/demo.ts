@@ -5,7 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChannelView } from '../api/types.js';
 import { LedgerClient } from '../ledger/client.js';
 import { startLedger } from '../ledger/service.js';
 import { formatMsat } from '../money.js';
@@ -107,7 +106,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     }
 
     // a hash-chain stream ends with bob's claim and the release of the unspent budget: close after them
-    const before = await quiescent(alice, ch.channelId);
+    const before = await alice.untilIdle(ch.channelId);
     say(`4. cooperative close at state ${before.seq}: alice ${formatMsat(before.localBalance)}, bob ${formatMsat(before.remoteBalance)}`);
     await alice.closeChannel(ch.channelId);
     const aliceLedger = (await chain.account(Buffer.from(alice.nodeId, 'hex'))).balance;
@@ -126,31 +125,5 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     await chain.close();
     await ledger.stop();
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The channel once nothing is locked in it and no update is in flight (balances add up to the capacity),
- * read again on each channel event; at most 15 s, then an error that says what is still pending.
- */
-async function quiescent(node: Sluice, channelId: string): Promise<ChannelView> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const changed = new Promise<void>((resolve) => {
-      const off = node.on('channel', () => {
-        off();
-        resolve();
-      });
-      setTimeout(() => {
-        off();
-        resolve();
-      }, 500).unref();
-    });
-    const c = (await node.channels()).find((x) => x.channelId === channelId)!;
-    if (c.pendingUpdates === 0 && c.localBalance + c.remoteBalance === c.capacity) return c;
-    if (Date.now() > deadline) {
-      throw new Error(`channel ${channelId.slice(0, 16)}… still has ${formatMsat(c.capacity - c.localBalance - c.remoteBalance)} locked and ${c.pendingUpdates} updates pending after 15 s`);
-    }
-    await changed;
   }
 }

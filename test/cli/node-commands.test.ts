@@ -650,6 +650,18 @@ describe("a newcomer's mistakes say what is wrong", () => {
     expect(api.calls).toEqual([{ method: 'info', args: [] }]);
   });
 
+  it('info --wait waits for a data dir the node has not created yet (as README runs it right after node start)', async () => {
+    const later = join(home, 'created-later');
+    const waiting = sluice(['info', '--data-dir', later, '--wait', '20s', '--json']);
+    await loadOrCreateToken(later).then(() => writeFileSync(join(later, 'api-token'), `${token}\n`, { mode: 0o600 }));
+    await writeApiUrl(later, server.url);
+    const r = await waiting;
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ nodeId: api.self });
+    const gone = await sluice(['info', '--data-dir', join(home, 'never'), '--wait', '300ms', '--json']);
+    expect(JSON.parse(gone.stderr)).toMatchObject({ error: { code: 'NO_DATA_DIR' } });
+  });
+
   it('a negative amount is not reported as an unknown option', async () => {
     const r = await sluice(['pay', nodeId(), '-5sat', ...at()]);
     expect(r.code).toBe(1);
