@@ -15,7 +15,7 @@ import { parseRate } from '../stream/rate.js';
 import { parseDuration } from '../util/duration.js';
 import { createLogger } from '../util/log.js';
 import { CliError } from './output.js';
-import { assertPortFree, parsePort, waitForSignal } from './parse.js';
+import { assertPortFree, parseCount, parsePort, waitForSignal } from './parse.js';
 
 type Opts = Record<string, string | boolean | undefined>;
 
@@ -81,6 +81,7 @@ function streamPolicy(o: Opts): StreamPolicy {
     peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
   };
   if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
+  if (typeof o['maxStreamsPerChannel'] === 'string') streams.maxStreamsPerChannel = parseCount(o['maxStreamsPerChannel'], '--max-streams-per-channel');
   return streams;
 }
 
