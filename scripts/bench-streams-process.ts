@@ -9,7 +9,7 @@ import { streamViewCodec } from '../src/api/codec.js';
 import { openStreamRequestCodec } from '../src/api/requests.js';
 import type { NodeEvent } from '../src/api/types.js';
 import { cpuMs } from './bench-api.js';
-import { fmt, line, median, pct, record } from './bench-lib.js';
+import { fmt, line, median, pct, record, results } from './bench-lib.js';
 
 export interface StreamsProcessNodes {
   payer: { api: ApiClient; pid: number };
@@ -37,7 +37,9 @@ export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
   process.stdout.write('\nstreams between two node processes (1 sat/s each, one channel, opened over the RPC channel; lateness at the payee)\n');
   // the payee's feed: per stream, the last tick total seen, so a payment for several ticks counts each
   const lastTicks = new Map<string, number>();
-  let window: { late: number[]; feedDelay: number[]; ticks: number } | undefined;
+  // per stream, its least lateness in the window: an upper bound on how much later the payer's clock
+  // started than the payee's (the open's answer in flight), which the lateness above includes
+  let window: { late: number[]; feedDelay: number[]; ticks: number; least: Map<string, number> } | undefined;
   let feedDrops = 0;
   const onEvent = (e: NodeEvent) => {
     if (e.type !== 'stream' || e.event !== 'tick' || e.stream.role !== 'payee') return;
@@ -47,7 +49,9 @@ export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
     if (!window || s.lastTickAt === undefined) return;
     window.feedDelay.push(Date.now() - s.lastTickAt);
     for (let k = prev + 1; k <= s.ticks; k++) {
-      window.late.push(s.lastTickAt - (s.startedAt + k * s.tickMs));
+      const late = s.lastTickAt - (s.startedAt + k * s.tickMs);
+      window.late.push(late);
+      window.least.set(s.streamId, Math.min(late, window.least.get(s.streamId) ?? Infinity));
       window.ticks++;
     }
   };
@@ -111,7 +115,7 @@ export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
       // steady state
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const cpu0 = { payer: cpuMs(n.payer.pid), payee: cpuMs(n.payee.pid) };
-      window = { late: [], feedDelay: [], ticks: 0 };
+      window = { late: [], feedDelay: [], ticks: 0, least: new Map() };
       const ts = performance.now();
       await new Promise((r) => setTimeout(r, STEADY_MS));
       const w = window;
@@ -128,6 +132,8 @@ export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
       record(`${key}LatenessP50Ms`, median(late));
       record(`${key}LatenessP99Ms`, pct(late, 99));
       record(`${key}LatenessMaxMs`, pct(late, 100));
+      const least = w.least.size ? [...w.least.values()] : [NaN];
+      record(`${key}LatenessLeastPerStreamP50Ms`, median(least));
       record(`${key}FeedDelayP50Ms`, w.feedDelay.length ? median(w.feedDelay) : NaN);
       record(`${key}PayerRssMB`, payerRss);
       record(`${key}PayeeRssMB`, payeeRss);
@@ -136,6 +142,7 @@ export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
       record(`${key}PayeeCpuPct`, payeeCpu);
       line(`  steady ${STEADY_MS / 1000} s with ${open.toLocaleString('en-US')} running`,
         `${fmt(w.ticks / secs)} ticks/s metered by the payee, lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms / max ${pct(late, 100).toFixed(0)} ms`);
+      line('  least lateness per stream, p50 (its clock offset at most)', `${median(least).toFixed(0)} ms; the feed delivered ticks p50 ${(results[`${key}FeedDelayP50Ms`] as number).toFixed(0)} ms after they were metered`);
       line('  RSS payer / payee / ledger', `${payerRss.toFixed(0)} / ${payeeRss.toFixed(0)} / ${ledgerRss.toFixed(0)} MB; CPU payer ${payerCpu.toFixed(0)}% / payee ${payeeCpu.toFixed(0)}% of a core`);
       if (refused > 0 || collapsed) {
         line('  stopped here', refused > 0 ? 'opens were refused' : `opening passed its budget of ${OPEN_BUDGET_MS / 1000} s`);
