@@ -33,7 +33,7 @@ function rssMB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
+export async function streamsProcess(n: StreamsProcessNodes, steps: readonly number[] = STREAMS_PROCESS_STEPS): Promise<void> {
   process.stdout.write('\nstreams between two node processes (1 sat/s each, one channel, opened over the RPC channel; lateness at the payee)\n');
   // the payee's feed: per stream, the last tick total seen, so a payment for several ticks counts each
   const lastTicks = new Map<string, number>();
@@ -83,7 +83,7 @@ export async function streamsProcess(n: StreamsProcessNodes): Promise<void> {
     }
   };
   try {
-    for (const target of STREAMS_PROCESS_STEPS) {
+    for (const target of steps) {
       const key = `streamsProcess${target}`;
       // open up to target, in chunks, with the streams already open running
       const t0 = performance.now();

@@ -7,6 +7,7 @@
 //
 //   npm run bench -- --json FILE     also write every figure to FILE, by stable name (docs/performance.md)
 //   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, streams-process
+//   npm run bench -- --streams-steps 2000,10000   streams-process: the counts to step through (default 2,000, 10,000, 50,000)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,7 +145,8 @@ async function streamsTwoProcesses(): Promise<void> {
       payerNode: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
       payee: ['--max-streams-per-channel', '100000'],
     });
-    await streamsProcess({ payer: { api: a.api, pid: a.pid }, payee: { api: b.api, pid: b.pid, id: b.id }, ledgerPid });
+    const steps = argValue('--streams-steps')?.split(',').map(Number);
+    await streamsProcess({ payer: { api: a.api, pid: a.pid }, payee: { api: b.api, pid: b.pid, id: b.id }, ledgerPid }, steps);
   } finally {
     await stopProcesses(dir, procs);
   }
