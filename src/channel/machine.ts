@@ -22,7 +22,7 @@ import type { AckStateMessage, ChannelMessage, CommitStateMessage, ReestablishMe
 import { assertNever } from '../wire/assert-never.js';
 import { applyOps, extendOps, type ChannelLimits } from './ops.js';
 import { chainHash } from './open.js';
-import { balanceOf, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
+import { balanceOf, encodeState, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
 
 export type ChannelStatus = 'proposed' | 'opening' | 'open' | 'closing' | 'forceClosing' | 'closed' | 'failed';
 
@@ -78,6 +78,8 @@ export interface Channel {
   settleAt?: number;
   payout?: { local: bigint; remote: bigint };
   failure?: string;
+  /** B only: the ledger height when we accepted the open; an open never funded is forgotten some blocks later. */
+  acceptedHeight?: number;
 }
 
 export interface StepContext {
@@ -122,7 +124,8 @@ export type ChannelEvent =
   | { type: 'closeCooperatively' }
   | { type: 'forceClose' }
   | { type: 'openFailed'; reason: string }
-  | { type: 'ledgerOpened' }
+  /** The ledger holds an open for this channel by our two parties and capacity, carrying this state 0. */
+  | { type: 'ledgerOpened'; state0: ChannelState | undefined }
   | { type: 'ledgerClosing'; seq: bigint; by: Side; deadlineHeight: number }
   | { type: 'ledgerDisputed'; seq: bigint }
   | { type: 'ledgerClosed'; payoutA: bigint; payoutB: bigint }
@@ -168,7 +171,7 @@ export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResul
     case 'closeCooperatively': return onCloseCooperatively(ch, ctx);
     case 'forceClose': return onForceClose(ch);
     case 'openFailed': return onOpenFailed(ch, ev.reason);
-    case 'ledgerOpened': return onLedgerOpened(ch, ctx);
+    case 'ledgerOpened': return onLedgerOpened(ch, ev.state0, ctx);
     case 'ledgerClosing': return onLedgerClosing(ch, ev.seq, ev.deadlineHeight, ctx);
     case 'ledgerDisputed': return done({ ...ch, closingSeq: ev.seq });
     case 'ledgerClosed': return onLedgerClosed(ch, ev.payoutA, ev.payoutB);
@@ -425,8 +428,17 @@ function onOpenFailed(ch: Channel, reason: string): StepResult {
   return done({ ...ch, status: 'failed', failure: reason }, [{ type: 'persist' }, { type: 'statusChanged', status: 'failed' }]);
 }
 
-function onLedgerOpened(ch: Channel, ctx: StepContext): StepResult {
+function onLedgerOpened(ch: Channel, state0: ChannelState | undefined, ctx: StepContext): StepResult {
   if (ch.status !== 'opening') return done(ch);
+  // The open counts only if it locks exactly the state 0 we signed: an open carrying another one (say,
+  // a different push, from a state 0 we signed for this id and later forgot) would make our record show
+  // money the ledger will not pay us. We sign nothing more on it; what the ledger holds stays claimable.
+  const ours = ch.signed.state;
+  if (!state0 || !equalBytes(encodeState(state0), encodeState(ours))) {
+    const theirs = state0 ? `A ${state0.balanceA} / B ${state0.balanceB} msat` : 'none';
+    const failure = `the ledger's open carries another state 0 (${theirs}) than the one we signed (A ${ours.balanceA} / B ${ours.balanceB} msat)`;
+    return done({ ...ch, status: 'failed', failure }, [{ type: 'persist' }, { type: 'statusChanged', status: 'failed' }]);
+  }
   const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'statusChanged', status: 'open' }];
   // The peer may have seen the open first and proposed already; our reestablish makes it resend.
   if (ch.connected) effects.push({ type: 'send', message: { kind: 'reestablish', channelId: ch.channelId, signedSeq: ch.signed.state.seq } });

@@ -65,7 +65,7 @@ export function acceptOpen(
   const channel: Channel = {
     channelId: m.channelId, local: 'B', localNodeId: opts.localNodeId, remoteNodeId: opts.remoteNodeId,
     capacity: m.capacity, limits, status: 'opening', signed: { state, sigA: m.sigA, sigB },
-    queue: [], nextLockId: 1, connected: true,
+    queue: [], nextLockId: 1, connected: true, acceptedHeight: ctx.height,
   };
   return {
     channel,

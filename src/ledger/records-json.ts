@@ -1,6 +1,6 @@
 // JSON forms of ledger records, for the store and the API. Amounts are decimal msat strings.
 import { InputError, toHex } from '../crypto/bytes.js';
-import { signedStateFromJson, signedStateToJson } from '../channel/state-json.js';
+import { signedStateFromJson, signedStateToJson, stateFromJson, stateToJson } from '../channel/state-json.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
 import type { Account, Block, LedgerChannel, LedgerEvent, Reveal, Supply } from './types.js';
 
@@ -33,6 +33,7 @@ export function channelToJson(c: LedgerChannel): JsonObject {
     openedHeight: c.openedHeight,
     reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, { depth: v.depth, preimage: toHex(v.preimage) }])),
   };
+  if (c.openState) out['openState'] = stateToJson(c.openState);
   if (c.latest) out['latest'] = signedStateToJson(c.latest);
   if (c.submittedBy) out['submittedBy'] = c.submittedBy;
   if (c.penalized) out['penalized'] = c.penalized;
@@ -65,6 +66,7 @@ export function channelFromJson(v: unknown): LedgerChannel {
     openedHeight: uintField(o, 'openedHeight'),
     reveals,
   };
+  if (o['openState'] !== undefined) c.openState = stateFromJson(o['openState'], 'openState');
   if (o['latest'] !== undefined) c.latest = signedStateFromJson(o['latest'], 'latest');
   const sb = side(o['submittedBy']);
   if (sb) c.submittedBy = sb;

@@ -79,7 +79,7 @@ function applyOpen(view: LedgerView, tx: Of<'open'>, ctx: TxContext): ApplyResul
   if (isRejection(edits)) return edits;
   const channel: LedgerChannel = {
     channelId: tx.channelId, a: tx.from, b: tx.peer, capacity: tx.capacity, locked: tx.capacity,
-    status: 'open', openedHeight: ctx.height, reveals: {},
+    status: 'open', openedHeight: ctx.height, reveals: {}, openState: st,
   };
   return {
     ok: true,

@@ -1,6 +1,6 @@
 // Ledger data types: accounts, channel records, transactions, blocks.
 import type { PublicKey, Signature } from '../crypto/keys.js';
-import type { Side, SignedState } from '../channel/state.js';
+import type { ChannelState, Side, SignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 
 export interface Account {
@@ -23,6 +23,8 @@ export interface LedgerChannel {
   locked: Msat;
   status: ChannelStatus;
   openedHeight: number;
+  /** State 0 as the open carried it (signed by both): each party checks it is the one it signed. */
+  openState?: ChannelState;
   /** The state under adjudication (set by a unilateral close, replaced by disputes). */
   latest?: SignedState;
   /** The side that closed unilaterally (fixed for the whole window, whoever disputes after). */

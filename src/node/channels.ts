@@ -1,18 +1,26 @@
 // Drives the channel state machines: feeds them events one at a time per channel, and runs their
 // effects in order. A `persist` is awaited (LevelDB, sync) before any later effect runs, so no signature
-// leaves this process for a state that is not on disk.
+// leaves this process for a state that is not on disk. A persist that fails leaves the channel as it was
+// last stored and answers every request the unstored state carried at once (see persistFailed).
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import { acceptOpen, proposeOpen } from '../channel/open.js';
 import { localBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
+import { eventRefs, pendingRefs } from '../channel/refs.js';
 import { signState, type ChannelState } from '../channel/state.js';
-import { LedgerRpcError, LedgerUnavailableError } from '../ledger/client.js';
+import type { LedgerClient } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { Logger } from '../util/log.js';
-import type { AttachedWrite, NodeStore } from './store.js';
+import { StoreWriteError, type AttachedWrite, type NodeStore } from './store-port.js';
 import type { PeerManager } from './peers.js';
 import type { Wallet } from './wallet.js';
+import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen, type OpenLimits } from './unfunded-opens.js';
+import { assertNever } from '../wire/assert-never.js';
+import { submitChannelTx } from './ledger-submit.js';
+
+/** Peer messages one channel may have waiting for their turn (a write in progress); more is a flood. */
+export const MAX_QUEUED_PEER_MESSAGES = 64;
 
 export interface Settlement {
   seq: bigint;
@@ -25,8 +33,12 @@ interface Waiter {
 
 export interface ChannelManagerOptions {
   store: NodeStore;
-  peers: PeerManager;
-  wallet: Wallet;
+  peers: Pick<PeerManager, 'send' | 'sendError' | 'disconnect'>;
+  wallet: Pick<Wallet, 'channelTx'>;
+  /** Read before forgetting an unfunded open: one the ledger holds is never forgotten. */
+  ledger: Pick<LedgerClient, 'channel'>;
+  /** Bounds on opens peers ask of us that no ledger open has funded yet. */
+  openLimits?: Partial<OpenLimits>;
   chainId: string;
   secretKey: Uint8Array;
   nodeId: Uint8Array;
@@ -43,9 +55,15 @@ export class ChannelManager {
   private readonly incoming = new Map<string, QueuedOps[]>();
   /** Records a caller gave with its ops, stored with the first channel state that carries them. */
   private readonly attached = new Map<string, readonly AttachedWrite[]>();
+  /** Opens we signed state 0 for and are storing now: no second open under the id until it is stored. */
+  private readonly accepting = new Map<string, { peer: string; ch: Channel }>();
+  /** Peer messages waiting in each channel's queue. */
+  private readonly peerQueued = new Map<string, number>();
+  readonly unfunded: UnfundedOpens;
   private readonly ctx: StepContext;
 
   constructor(private readonly o: ChannelManagerOptions) {
+    this.unfunded = new UnfundedOpens({ ...DEFAULT_OPEN_LIMITS, ...o.openLimits });
     const sk = o.secretKey;
     const chainId = o.chainId;
     this.ctx = {
@@ -58,7 +76,23 @@ export class ChannelManager {
   }
 
   async load(): Promise<void> {
-    for (const ch of await this.o.store.loadChannels()) this.channels.set(toHex(ch.channelId), ch);
+    for (const ch of await this.o.store.loadChannels()) this.put(toHex(ch.channelId), ch);
+  }
+
+  /** The one place the channel map changes, so the unfunded-open count always matches it. */
+  private put(id: string, ch: Channel | undefined): void {
+    if (ch) this.channels.set(id, ch);
+    else this.channels.delete(id);
+    if (ch && ch.local === 'B' && ch.status === 'opening') {
+      this.unfunded.add(id, toHex(ch.remoteNodeId), ch.acceptedHeight ?? this.o.height());
+    } else if (!this.accepting.has(id)) {
+      this.unfunded.remove(id);
+    }
+  }
+
+  /** How much this manager holds, for tests and metrics: everything a peer can make it keep is bounded. */
+  sizes(): { channels: number; queues: number; accepting: number; waiters: number } {
+    return { channels: this.channels.size, queues: this.serial.size, accepting: this.accepting.size, waiters: this.waiters.size };
   }
 
   list(): Channel[] {
@@ -75,22 +109,46 @@ export class ChannelManager {
   }
 
   /** Run `fn` after everything already queued for this channel. */
-  private serialize(id: string, fn: () => Promise<void>): Promise<void> {
+  private serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.serial.get(id) ?? Promise.resolve();
     const run = prev.then(fn);
-    const tail = run.catch((e: unknown) => this.o.log.error({ err: e, channel: id.slice(0, 16) }, 'channel task failed'));
+    const tail: Promise<void> = run
+      .catch((e: unknown) => this.o.log.error({ err: e, channel: id.slice(0, 16) }, 'channel task failed'))
+      .then(() => {
+        // A channel that is gone (a refused or forgotten open) leaves no queue behind.
+        if (this.serial.get(id) === tail && !this.channels.has(id)) this.serial.delete(id);
+      });
     this.serial.set(id, tail);
     return run;
   }
 
-  /** Feed one event to a channel (after what is already queued for it) and run its effects. */
-  dispatch(id: string, ev: ChannelEvent): Promise<void> {
+  /**
+   * Feed one event to a channel (after what is already queued for it) and run its effects. Never
+   * rejects on a store failure (callers that fire and forget must not crash the node); a caller that
+   * must know whether the step was stored awaits the StoreWriteError it resolves with.
+   */
+  dispatch(id: string, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
     return this.serialize(id, () => this.step(id, ev));
   }
 
-  private async step(id: string, ev: ChannelEvent): Promise<void> {
+  private async step(id: string, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
     const ch = this.channels.get(id);
-    if (!ch) return;
+    if (!ch) {
+      for (const ref of eventRefs(ev)) this.takeWaiter(ref)?.reject(new Error(`no channel ${id}`));
+      return;
+    }
+    const failed = await this.stepKnown(id, ch, ev);
+    // Every request handed in is now in the channel's queue or proposal, or has had its answer.
+    const handed = eventRefs(ev).filter((ref) => this.waiters.has(ref));
+    if (handed.length) {
+      const now = this.channels.get(id);
+      const held = new Set(now ? pendingRefs(now) : []);
+      for (const ref of handed) if (!held.has(ref)) this.takeWaiter(ref)?.reject(new Error('the request was dropped without an answer'));
+    }
+    return failed;
+  }
+
+  private async stepKnown(id: string, ch: Channel, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
     const r = step(ch, ev, this.ctx);
     if (!r.ok) {
       const { action, message } = r.error;
@@ -109,30 +167,44 @@ export class ChannelManager {
         this.o.peers.disconnect(peer, message);
         if (ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing') {
           const closed = step(ch, { type: 'forceClose' }, this.ctx);
-          if (closed.ok) await this.runEffects(id, closed.channel, closed.effects);
+          if (closed.ok) return this.runEffects(id, ch, closed.channel, closed.effects);
         }
       }
-      return;
+      return undefined;
     }
-    await this.runEffects(id, r.channel, r.effects);
+    return this.runEffects(id, ch, r.channel, r.effects, ev.type === 'message');
   }
 
-  private async runEffects(id: string, ch: Channel, effects: ChannelEffect[]): Promise<void> {
+  /**
+   * Run a step's effects; `prev` is the channel as last stored (undefined for a new one), `fromPeer`
+   * whether the step takes in a peer's message. Returns the store failure that stopped them, if one did.
+   */
+  private async runEffects(id: string, prev: Channel | undefined, ch: Channel, effects: ChannelEffect[], fromPeer = false): Promise<StoreWriteError | undefined> {
     // The new state becomes the channel's only once it is stored: if the write fails, the channel stays
     // as it was and nothing after the failed persist (no signature) goes out.
-    if (!effects.some((e) => e.type === 'persist')) this.channels.set(id, ch);
+    if (!effects.some((e) => e.type === 'persist')) this.put(id, ch);
     const peer = toHex(ch.remoteNodeId);
-    for (const e of effects) {
+    let stored = prev;
+    for (const [i, e] of effects.entries()) {
       switch (e.type) {
         case 'persist':
-          await this.o.store.saveChannel(ch, this.takeAttached(ch.proposal?.refs ?? []));
-          this.channels.set(id, ch);
+          try {
+            await this.o.store.saveChannel(ch, this.takeAttached(ch.proposal?.refs ?? []));
+          } catch (cause) {
+            // The peer's message was taken in but what it led to is not stored, or a later write of
+            // the step failed after the new state was stored and not all it says to send went out:
+            // hang up, so that after the reconnect reestablish resends from what is stored.
+            if (fromPeer || stored === ch) this.o.peers.disconnect(peer, 'local store failure');
+            return this.persistFailed(id, stored, ch, effects.slice(i + 1), cause);
+          }
+          this.put(id, ch);
+          stored = ch;
           break;
         case 'send':
           this.o.peers.send(peer, e.message);
           break;
         case 'submit':
-          void this.submit(id, ch, e.tx, e.state);
+          void submitChannelTx({ wallet: this.o.wallet, log: this.o.log, dispatch: (i, ev) => this.dispatch(i, ev) }, id, ch, e.tx, e.state);
           break;
         case 'settled':
           for (const ref of e.refs) this.takeWaiter(ref)?.resolve({ seq: e.seq });
@@ -153,6 +225,23 @@ export class ChannelManager {
     }
   }
 
+  /**
+   * The new state is not stored, so it never happened: the channel stays as last stored (what the peer
+   * may hold of it came from earlier, stored states), nothing after the failed write was sent, and every
+   * request the unstored state carried is refused now, with the reason, instead of waiting for an answer
+   * that will not come. Requests the stored state already carries stay open: they were sent.
+   */
+  private persistFailed(id: string, prev: Channel | undefined, ch: Channel, skipped: ChannelEffect[], cause: unknown): StoreWriteError {
+    const what = `channel ${id.slice(0, 16)} at seq ${(ch.proposal ?? ch.signed).state.seq} (${ch.status})`;
+    const failure = new StoreWriteError(what, cause);
+    this.o.log.error({ channel: id.slice(0, 16), err: failure.message }, 'channel state not stored; nothing that depends on it was sent');
+    const stored = new Set(prev ? pendingRefs(prev) : []);
+    const carried = [...pendingRefs(ch), ...skipped.flatMap((e) => (e.type === 'settled' || e.type === 'rejected' ? e.refs : []))];
+    const refused = new StoreWriteError(what, cause, 'it was not sent to the peer and will not complete');
+    for (const ref of carried) if (!stored.has(ref)) this.takeWaiter(ref)?.reject(refused);
+    return failure;
+  }
+
   private takeWaiter(ref: string): Waiter | undefined {
     const w = this.waiters.get(ref);
     this.waiters.delete(ref);
@@ -171,57 +260,84 @@ export class ChannelManager {
     return out;
   }
 
-  private async submit(id: string, ch: Channel, kind: 'open' | 'close' | 'forceClose' | 'dispute' | 'settle', state: Channel['signed'] | undefined, attempt = 0): Promise<void> {
-    try {
-      const txid = await this.o.wallet.channelTx(kind, ch.channelId, { state, peer: ch.remoteNodeId, capacity: ch.capacity });
-      this.o.log.info({ channel: id.slice(0, 16), tx: kind, txid }, 'submitted to the ledger');
-    } catch (e) {
-      if (e instanceof LedgerUnavailableError && attempt < 10) {
-        // The ledger is away: try again (a resubmission the ledger already has is refused harmlessly).
-        setTimeout(() => void this.submit(id, ch, kind, state, attempt + 1), 1000 * (attempt + 1)).unref();
-        return;
-      }
-      const reason = e instanceof LedgerRpcError ? `${e.reason ?? e.code}: ${e.message}` : (e as Error).message;
-      const benign = e instanceof LedgerRpcError && ((kind === 'close' && e.reason === 'WRONG_STATUS') || (kind === 'open' && e.reason === 'CHANNEL_EXISTS'));
-      if (benign) return;
-      this.o.log.warn({ channel: id.slice(0, 16), tx: kind, reason }, 'ledger refused a channel transaction');
-      await this.dispatch(id, { type: 'submitFailed', tx: kind, reason });
-    }
-  }
-
   /** Open a channel to a connected peer: persist the proposal, then send it. */
   async open(peerId: string, capacity: bigint, push: bigint): Promise<Channel> {
     const remoteNodeId = Uint8Array.from(Buffer.from(peerId, 'hex'));
     const channelId = randomBytes(32);
     const { channel, effects } = proposeOpen({ channelId, localNodeId: this.o.nodeId, remoteNodeId, capacity, push }, this.ctx);
     const id = toHex(channelId);
-    await this.serialize(id, () => this.runEffects(id, channel, effects));
+    const failed = await this.serialize(id, () => this.runEffects(id, undefined, channel, effects));
+    if (failed) throw failed;
     return channel;
   }
 
-  /** A peer proposes a channel: accept (persist, countersign) or refuse with an error message. */
-  async onOpenChannel(peerId: string, m: OpenChannelMessage): Promise<void> {
+  /**
+   * A peer proposes a channel: accept (persist, countersign) or refuse with a BOLT 1 error. Everything
+   * up to reserving the id runs without a pause, so two opens under one id can never both be signed:
+   * the second sees the first (stored, or being stored) and is answered from it.
+   */
+  onOpenChannel(peerId: string, m: OpenChannelMessage): Promise<void> {
     const id = toHex(m.channelId);
-    const known = this.channels.get(id);
-    if (known) {
-      // A repeat of an open we accepted (our acceptance was lost): the same answer again.
-      const same = toHex(known.remoteNodeId) === peerId && known.local === 'B' && known.capacity === m.capacity
-        && known.signed.state.balanceB === m.push && toHex(known.signed.sigA) === toHex(m.sigA);
-      if (same && known.status !== 'failed' && known.status !== 'closed') {
-        this.o.peers.send(peerId, { kind: 'acceptChannel', channelId: m.channelId, sigB: known.signed.sigB });
-      } else {
-        this.o.peers.sendError(peerId, m.channelId, 'channel id already in use', 'error');
-      }
-      return;
+    const refuse = (reason: string): Promise<void> => {
+      this.o.log.info({ peer: peerId.slice(0, 16), channel: id.slice(0, 16), reason }, 'refused a channel');
+      this.o.peers.sendError(peerId, m.channelId, reason, 'error');
+      return Promise.resolve();
+    };
+    const answer = answerOpen({ peer: peerId, m, known: this.channels.get(id), inFlight: this.accepting.get(id), unfunded: this.unfunded });
+    switch (answer.kind) {
+      case 'again':
+        this.o.peers.send(peerId, { kind: 'acceptChannel', channelId: m.channelId, sigB: answer.sigB });
+        return Promise.resolve();
+      case 'none': return Promise.resolve();
+      case 'refuse': return refuse(answer.reason);
+      case 'admit': break;
+      default: return assertNever(answer);
     }
     const remoteNodeId = Uint8Array.from(Buffer.from(peerId, 'hex'));
     const r = acceptOpen(m, { localNodeId: this.o.nodeId, remoteNodeId }, this.ctx);
-    if (typeof r === 'string') {
-      this.o.log.info({ peer: peerId.slice(0, 16), reason: r }, 'refused a channel');
-      this.o.peers.sendError(peerId, m.channelId, `channel refused: ${r}`, 'error');
+    if (typeof r === 'string') return refuse(`channel refused: ${r}`);
+    this.accepting.set(id, { peer: peerId, ch: r.channel });
+    this.unfunded.add(id, peerId, this.o.height());
+    return this.serialize(id, async () => {
+      try {
+        const failed = await this.runEffects(id, undefined, r.channel, r.effects);
+        if (failed) this.o.peers.sendError(peerId, m.channelId, 'channel refused: the node could not store it', 'error');
+      } finally {
+        this.accepting.delete(id);
+        this.put(id, this.channels.get(id));
+      }
+    });
+  }
+
+  /**
+   * A new block: forget the opens peers never funded by their deadline. Each is read from the ledger
+   * first; one the ledger holds (funded, or someone's channel under the id) is left to the watcher.
+   */
+  async onHeight(height: number): Promise<void> {
+    for (const id of this.unfunded.due(height)) {
+      if (this.accepting.has(id)) continue;
+      await this.serialize(id, () => this.forgetUnfunded(id));
+    }
+  }
+
+  private async forgetUnfunded(id: string): Promise<void> {
+    const ch = this.channels.get(id);
+    if (!ch || ch.local !== 'B' || ch.status !== 'opening') return;
+    let onLedger: boolean;
+    try {
+      onLedger = (await this.o.ledger.channel(ch.channelId)) !== undefined;
+    } catch {
+      return; // the ledger is away: ask again at the next block
+    }
+    if (onLedger) return;
+    try {
+      await this.o.store.deleteChannel(id);
+    } catch (e) {
+      this.o.log.warn({ channel: id.slice(0, 16), err: (e as Error).message }, 'could not forget an unfunded open; will retry');
       return;
     }
-    await this.serialize(id, () => this.runEffects(id, r.channel, r.effects));
+    this.put(id, undefined);
+    this.o.log.info({ channel: id.slice(0, 16), peer: toHex(ch.remoteNodeId).slice(0, 16) }, 'forgot an open its peer never funded');
   }
 
   onMessage(peerId: string, m: ChannelMessage): void {
@@ -235,7 +351,20 @@ export class ChannelManager {
       this.o.peers.sendError(peerId, m.channelId, 'unknown channel');
       return;
     }
-    void this.dispatch(id, { type: 'message', message: m });
+    // The protocol has at most a few messages in flight per channel; a peer that piles up more while a
+    // write is slow is flooding, and each queued message holds memory until its turn.
+    const queued = this.peerQueued.get(id) ?? 0;
+    if (queued >= MAX_QUEUED_PEER_MESSAGES) {
+      this.o.peers.sendError(peerId, m.channelId, `more than ${MAX_QUEUED_PEER_MESSAGES} messages queued for this channel`);
+      this.o.peers.disconnect(peerId, 'channel message flood');
+      return;
+    }
+    this.peerQueued.set(id, queued + 1);
+    void this.dispatch(id, { type: 'message', message: m }).finally(() => {
+      const left = (this.peerQueued.get(id) ?? 1) - 1;
+      if (left > 0) this.peerQueued.set(id, left);
+      else this.peerQueued.delete(id);
+    });
   }
 
   /**
@@ -268,6 +397,4 @@ export class ChannelManager {
       .sort((a, b) => (localBalance(b) > localBalance(a) ? 1 : -1))
       .find((c) => localBalance(c) - c.limits.reserve >= amount);
   }
-
-
 }

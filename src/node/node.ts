@@ -16,8 +16,10 @@ import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
 import type { PeerLimits } from './peer-limits.js';
-import { NodeStore } from './store.js';
+import { LevelNodeStore } from './store.js';
+import { StoreWriteError, type NodeStore } from './store-port.js';
 import { timeStoreWrites } from './store-timing.js';
+import type { OpenLimits } from './unfunded-opens.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
 import type { Clock } from './clock.js';
@@ -42,6 +44,10 @@ export interface NodeOptions {
   streams?: StreamPolicy;
   /** How often peers are pinged (tests shorten it). */
   pingIntervalMs?: number;
+  /** The store to use instead of LevelDB in the data dir (in-process networks, tests' fault doubles). */
+  store?: NodeStore;
+  /** Bounds on opens peers ask of this node that are not yet funded on the ledger. */
+  openLimits?: Partial<OpenLimits>;
   /** Bounds on what peers can make the node hold (docs/security.md); defaults otherwise. */
   peerLimits?: Partial<PeerLimits>;
   /** The streams' clock and scheduler (tests drive a ManualClock). */
@@ -49,6 +55,12 @@ export interface NodeOptions {
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
 }
+
+/** A store failure as a node error (the node's disk, not the request: try again); anything else goes on up. */
+function storeFailed(e: unknown): never {
+  throw e instanceof StoreWriteError ? new NodeError('unavailable', 'STORE_FAILED', `nothing was done: ${e.message}`) : e;
+}
+const checkStored = (failure: StoreWriteError | undefined): void => void (failure && storeFailed(failure));
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
@@ -77,7 +89,8 @@ export class SluiceNode implements NodeApi {
     const identity = await loadOrCreateIdentity(opts.dataDir);
     const ledger = await LedgerClient.connect({ url: opts.ledgerUrl ?? DEFAULT_LEDGER_URL });
     const info = await ledger.info();
-    const store = opts.onStoreWrite ? timeStoreWrites(new NodeStore(join(opts.dataDir, 'db')), opts.onStoreWrite) : new NodeStore(join(opts.dataDir, 'db'));
+    const base = opts.store ?? new LevelNodeStore(join(opts.dataDir, 'db'));
+    const store = opts.onStoreWrite ? timeStoreWrites(base, opts.onStoreWrite) : base;
     try {
       await store.open();
     } catch (e) {
@@ -106,7 +119,8 @@ export class SluiceNode implements NodeApi {
       onDisconnected: (peer) => self.onPeerDisconnected(peer),
     });
     const channels = new ChannelManager({
-      store, peers, wallet, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
+      store, peers, wallet, ledger, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
+      openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
     });
@@ -118,9 +132,10 @@ export class SluiceNode implements NodeApi {
       ledger, log, nodeId: identity.nodeId,
       channels: () => channels.list(),
       channel: (id) => channels.channels.get(id),
-      dispatch: (id, ev) => channels.dispatch(id, ev),
+      dispatch: async (id, ev) => void (await channels.dispatch(id, ev)),
       onHeight: (h) => {
         self.height = h;
+        void self.channels.onHeight(h);
         self.emit({ type: 'ledger', height: h });
       },
     });
@@ -329,7 +344,7 @@ export class SluiceNode implements NodeApi {
     if (acct.balance < opts.capacity + info.fee) {
       throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
-    const ch = await this.channels.open(peerId, opts.capacity, opts.push);
+    const ch = await this.channels.open(peerId, opts.capacity, opts.push).catch((e: unknown) => storeFailed(e));
     const id = toHex(ch.channelId);
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
     if (done.status === 'failed') throw new NodeError('refused', 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
@@ -352,7 +367,7 @@ export class SluiceNode implements NodeApi {
     if (opts.force) {
       if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
       const down = ledgerDown(this.ledger);
-      await this.channels.dispatch(id, { type: 'forceClose' });
+      checkStored(await this.channels.dispatch(id, { type: 'forceClose' }));
       const view: ChannelView & { pendingReason?: string } = channelView(this.channels.channels.get(id)!);
       if (down) return { ...view, pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
       // Until the ledger records the close, the settle height is what the dispute window gives from the next block.
@@ -365,7 +380,7 @@ export class SluiceNode implements NodeApi {
     if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
     if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
     const down = ledgerDown(this.ledger);
-    await this.channels.dispatch(id, { type: 'closeCooperatively' });
+    checkStored(await this.channels.dispatch(id, { type: 'closeCooperatively' }));
     if (down) {
       // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
       const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
@@ -393,6 +408,7 @@ export class SluiceNode implements NodeApi {
       return { paymentId: ref, channelId: id, peerId, amount: opts.amount, seq: s.seq };
     } catch (e) {
       if (e instanceof NodeError) throw e;
+      if (e instanceof StoreWriteError) throw new NodeError('unavailable', 'STORE_FAILED', `the payment was not made: ${e.message}`);
       throw new NodeError('refused', 'PAYMENT_REJECTED', (e as Error).message);
     } finally {
       clearTimeout(timer);

@@ -6,20 +6,13 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
+import type { AttachedWrite, NodeStore as StorePort, PeerRecord } from './store-port.js';
 
-export interface PeerRecord {
-  nodeId: string;
-  address?: string;
-}
+// The port's types, from here too: code written against store.ts keeps compiling.
+export type { AttachedWrite, PeerRecord } from './store-port.js';
+export type NodeStore = StorePort;
 
-/** A record written in the same atomic batch as a channel state (e.g. the stream ticks it pays). */
-export interface AttachedWrite {
-  kind: 'stream';
-  key: string;
-  value: JsonObject;
-}
-
-export class NodeStore {
+export class LevelNodeStore implements StorePort {
   private readonly db: Level<string, JsonObject>;
   private readonly channels;
   private readonly peers;
@@ -47,6 +40,10 @@ export class NodeStore {
       ...attached.map((w) => ({ type: 'put' as const, sublevel: this.streams, key: w.key, value: w.value })),
     ];
     await this.db.batch(ops, { sync: true });
+  }
+
+  async deleteChannel(channelId: string): Promise<void> {
+    await this.db.batch([{ type: 'del', sublevel: this.channels, key: channelId }], { sync: true });
   }
 
   async saveStream(key: string, value: JsonObject): Promise<void> {
@@ -91,3 +88,6 @@ export class NodeStore {
     return out;
   }
 }
+
+/** The LevelDB store's old name, so code that still writes `new NodeStore(path)` keeps compiling. */
+export const NodeStore = LevelNodeStore;

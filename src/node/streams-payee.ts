@@ -8,10 +8,10 @@ import { toHex } from '../crypto/bytes.js';
 import { allClaimed, revealAgainst } from '../stream/chain.js';
 import { admitPayee } from '../stream/open.js';
 import { paymentGap } from '../stream/payee-step.js';
-import type { PayeeRecord } from '../stream/record.js';
+import { isEnded, type PayeeRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
-import { DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
+import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
 
 export class StreamPayee {
@@ -35,13 +35,17 @@ export class StreamPayee {
       o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason: a.reason });
       return;
     }
-    await this.s.apply(a.stream, a.effects, clock.now());
+    // Taken at once (no await before it): a stop that follows the open must find the record.
+    const admitted = this.s.apply(a.stream, a.effects, clock.now());
+    await records.pruneEnded(channelId, o.policy.keepEndedPerChannel ?? DEFAULT_KEEP_ENDED_PER_CHANNEL);
+    await admitted;
   }
 
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
     const { records, clock, o } = this.s;
     const seq = ch.signed.state.seq;
     for (const op of ops) {
+      if (op.op === 'addHashchain') this.releaseOrphan(ch, op.id);
       if (op.op !== 'streamPay') continue;
       const r = records.get(toHex(op.streamId));
       if (!r || r.role !== 'payee' || r.channelId !== toHex(ch.channelId)) continue;
@@ -52,6 +56,21 @@ export class StreamPayee {
       void this.s.run(r.id, { type: 'paid', amount: op.amount, ticks: op.ticks, seq, gap, now: clock.now() })
         .catch((e: unknown) => o.log.warn({ err: e, stream: r.id }, 'stream payment failed'));
     }
+  }
+
+  /**
+   * A hash-chain lock the payer added that backs none of our running streams (its stream was stopped or
+   * dropped before the lock was signed, or there never was one): only we can release it, and nothing
+   * else would, so it would stay locked until the channel closes. Give it back at once.
+   */
+  private releaseOrphan(ch: Channel, lockId: number): void {
+    const channelId = toHex(ch.channelId);
+    for (const r of this.s.records.all.values()) {
+      if (r.role === 'payee' && r.channelId === channelId && r.chain?.lockId === lockId && !isEnded(r.status)) return;
+    }
+    this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
+    const { settled } = this.s.o.channels.submitOps(channelId, [{ op: 'releaseHashchain', id: lockId }]);
+    settled.catch((e: unknown) => this.s.o.log.warn({ channel: channelId.slice(0, 16), err: (e as Error).message }, 'giving back a lock failed'));
   }
 
   private lockOf(r: PayeeRecord): HashchainLock | undefined {
@@ -99,6 +118,18 @@ export class StreamPayee {
     }
     const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: r.chain.lockId }]);
     await settled.catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
+  }
+
+  /**
+   * A never-paid hash-chain stream is dropped: give back its budget if the payer locked it, since once the
+   * record is gone nothing else would release it (only the payee can), and it would stay locked until the
+   * channel closes. Nothing was revealed, so there is nothing to claim first.
+   */
+  giveBack(r: PayeeRecord): void {
+    const lock = r.chain && this.lockOf(r);
+    if (!lock || lock.from === this.s.o.channels.channels.get(r.channelId)?.local) return;
+    const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: lock.id }]);
+    settled.catch((e: unknown) => this.s.o.log.warn({ stream: r.id, err: (e as Error).message }, 'giving back an idle budget failed'));
   }
 
   /** A channel closing unilaterally: show our hash-chain reveals to the ledger until the close ends. */

@@ -11,6 +11,7 @@ import { openMessage, openPayer } from '../stream/open.js';
 import { payerTickIdle } from '../stream/payer-step.js';
 import { payerClock, type PayerRecord, type StreamRecord } from '../stream/record.js';
 import type { OpenStreamRequest, StreamView } from '../api/types.js';
+import type { ChannelOp } from '../wire/channel-ops.js';
 import { NodeError } from './errors.js';
 import type { StreamShell } from './streams.js';
 import { streamView } from './streams-records.js';
@@ -64,7 +65,10 @@ export class StreamPayer {
     }
     const opened = this.untilOpen(id);
     await this.s.run(id, { type: 'accepted', now: clock.now() });
-    await opened;
+    // A payee that accepts and never signs the lock must not hold the caller forever. The stream stays
+    // opening (its budget held): the lock's outcome, whenever it comes, still starts or ends it.
+    const locked = await Promise.race([opened.then(() => true), clock.sleep(OPEN_TIMEOUT_MS).then(() => false)]);
+    if (!locked) throw new NodeError('unavailable', 'TIMEOUT', 'the peer did not sign the budget lock in time; the stream starts if it does');
     const done = records.get(id) as PayerRecord;
     if (done.status !== 'active') throw new NodeError('refused', 'LOCK_FAILED', done.reason ?? 'the budget could not be locked');
     return streamView(done);
@@ -146,6 +150,19 @@ export class StreamPayer {
       () => report({ type: 'lockCommitted', now: clock.now() }),
       (err: unknown) => report({ type: 'lockRefused', reason: (err as Error).message, now: clock.now() }),
     );
+  }
+
+  /** From a both-signed state the payee proposed: its release of one of our budgets' locks. */
+  onReceivedOps(ch: Channel, ops: readonly ChannelOp[]): void {
+    const channelId = toHex(ch.channelId);
+    for (const op of ops) {
+      if (op.op !== 'releaseHashchain') continue;
+      for (const r of this.s.records.all.values()) {
+        if (r.role !== 'payer' || r.channelId !== channelId || r.chain?.lockId !== op.id) continue;
+        void this.s.run(r.id, { type: 'budgetReturned', now: this.s.clock.now() })
+          .catch((e: unknown) => this.s.o.log.warn({ err: e, stream: r.id }, 'a returned budget failed'));
+      }
+    }
   }
 
   private takeLockWaiter(id: string): void {

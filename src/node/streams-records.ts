@@ -125,6 +125,20 @@ export class StreamRecords {
     await this.o.store.deleteStream(id); // a payee record: it has no `/paid` entry
   }
 
+  /**
+   * Forget the oldest ended payee streams on a channel past `keep`: each costs its peer only a small
+   * payment, so without a bound a peer could grow this node's records (and store) without end.
+   */
+  async pruneEnded(channelId: string, keep: number): Promise<void> {
+    // A hash-chain stream whose lock is still in the channel keeps its record: its preimage is what claims
+    // the revealed ticks (in the channel, or on the ledger if the channel is force-closed).
+    const locks = new Set(this.o.channels.channels.get(channelId)?.signed.state.locks.map((l) => l.id) ?? []);
+    const ended = [...this.all.values()]
+      .filter((r) => r.role === 'payee' && r.channelId === channelId && isEnded(r.status) && !(r.chain && locks.has(r.chain.lockId)))
+      .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0));
+    for (const r of ended.slice(0, Math.max(0, ended.length - keep))) await this.drop(r.id);
+  }
+
   /** Payee streams a peer runs on a channel now, and the lock ids that back one there. */
   payeeStreamsOn(channelId: string): { live: number; locks: Set<number> } {
     let live = 0;

@@ -37,6 +37,8 @@ const SWEEP_EVERY_MS = 5000;
 export const DEFAULT_MAX_STREAMS_PER_CHANNEL = 64;
 /** A payee stream with no payment for this long after it opened is dropped. */
 export const DEFAULT_IDLE_EXPIRY_MS = 60_000;
+/** Ended payee streams kept per channel. */
+export const DEFAULT_KEEP_ENDED_PER_CHANNEL = 1024;
 
 export interface StreamPolicy {
   /** Refuse streams paying less than this many msat per second. */
@@ -50,7 +52,9 @@ export interface StreamPolicy {
   checkpointTicks?: number;
   /** Payee: streams a peer may run at once on one channel (default 64). */
   maxStreamsPerChannel?: number;
-  /** Payee: drop a stream never paid this long after it opened (default 60 s). */
+  /** Payee: ended streams kept per channel (the node's history); the oldest past it are forgotten (default 1024). */
+  keepEndedPerChannel?: number;
+  /** Payee: drop a stream never paid this long after its first tick fell due (default 60 s). */
   idleExpiryMs?: number;
 }
 
@@ -206,6 +210,7 @@ export class StreamManager implements StreamShell {
           void this.payee.settleChain(s.id);
           break;
         case 'drop':
+          if (s.role === 'payee') this.payee.giveBack(s);
           this.chains.delete(s.id);
           this.queue.set(s.id, undefined);
           await this.records.drop(s.id);
@@ -307,6 +312,7 @@ export class StreamManager implements StreamShell {
   /** From the channel manager: value a peer moved to us in a both-signed state. */
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
     this.payee.onReceivedOps(ch, ops);
+    this.payer.onReceivedOps(ch, ops);
   }
 
   /** A peer is back: repeat what it may have missed while away (a pause, or a recent end). */

@@ -43,10 +43,10 @@ export function eventsFromLedgerRecord(ch: Channel, lc: LedgerChannel | undefine
   }
   switch (lc.status) {
     case 'open':
-      return ch.status === 'opening' ? [{ type: 'ledgerOpened' }] : [];
+      return ch.status === 'opening' ? [{ type: 'ledgerOpened', state0: lc.openState }] : [];
     case 'closing': {
       const closing: ChannelEvent = { type: 'ledgerClosing', seq: lc.latest!.state.seq, by: lc.submittedBy!, deadlineHeight: lc.deadlineHeight! };
-      return ch.status === 'opening' ? [{ type: 'ledgerOpened' }, closing] : [closing];
+      return ch.status === 'opening' ? [{ type: 'ledgerOpened', state0: lc.openState }, closing] : [closing];
     }
     case 'closed':
       return ch.status === 'closed' ? [] : [{ type: 'ledgerClosed', payoutA: lc.payoutA ?? 0n, payoutB: lc.payoutB ?? 0n }];

@@ -40,6 +40,8 @@ export type StreamEvent =
   | { type: 'control'; action: ControlAction; now: number }
   /** The peer's streamControl. */
   | { type: 'peerControl'; action: ControlAction; reason: string; now: number }
+  /** Payer, hash chain: the payee released our budget's lock in a both-signed state (what it had not claimed came back). */
+  | { type: 'budgetReturned'; now: number }
   | { type: 'channelEnded'; now: number }
   | { type: 'peerConnected'; now: number };
 
@@ -61,7 +63,7 @@ export interface StreamContext {
   graceMs: number;
   /** Payee, hash-chain mode: claim revealed ticks every this many. */
   checkpointTicks: number;
-  /** Payee: a stream never paid this long after it opened is dropped. */
+  /** Payee: a stream never paid this long after its first tick fell due is dropped. */
   idleExpiryMs: number;
   /** Payer, hash-chain mode: the chain built from the record's seed (the shell caches it). */
   chain?: HashChainSecret;

@@ -12,10 +12,15 @@ import { checkLate, meterTickTo } from './payee.js';
 import { control, FINISHED_REASON } from './payer-step.js';
 import { isEnded, payeeMeter, type PayeeRecord } from './record.js';
 
+const neverPaid = (r: PayeeRecord): boolean => r.paid === 0n && !r.chain?.revealedDepth;
+
 /** End the stream: store it, settle a hash chain in the channel (claim, give back the rest), tell the node. */
 function end(r: PayeeRecord, status: 'stopped' | 'finished', reason: string, now: number, before: StreamEffect[] = []): StreamStepResult {
   if (isEnded(r.status)) return done(r, before);
   const next: PayeeRecord = { ...r, status, reason, endedAt: now, late: false };
+  // Never paid: it is nobody's history, so it is forgotten rather than kept (else a peer that opens and
+  // stops streams in a loop fills the store for free). A budget locked for it is given back on the drop.
+  if (neverPaid(r)) return done(next, [...before, { type: 'emit', event: status }, { type: 'drop' }]);
   const effects: StreamEffect[] = [...before, { type: 'persist', when: 'now' }];
   if (next.chain) effects.push({ type: 'settleChain' });
   effects.push({ type: 'emit', event: status });
@@ -40,6 +45,7 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'lockRefused':
     case 'committed':
     case 'refused':
+    case 'budgetReturned':
       return refuse('ignore', 'NOT_PAYER', 'this node is paid by this stream');
     case 'tick':
       return r.status === 'active' ? watch(r, ev.now, ctx) : done(r);
@@ -81,8 +87,19 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
   }
 }
 
+/**
+ * When a never-paid stream is dropped: the idle expiry counts from its first tick's due time, not from
+ * the open, so a stream whose tick is a minute or longer (interval billing of `/min`) is not dropped
+ * before its payer could pay it. Undefined once it has been paid.
+ */
+export function idleExpiryAt(r: PayeeRecord, ctx: Pick<StreamContext, 'idleExpiryMs'>): number | undefined {
+  if (!neverPaid(r)) return undefined;
+  return r.startedAt + r.terms.tickMs + ctx.idleExpiryMs;
+}
+
 function watch(r: PayeeRecord, now: number, ctx: StreamContext): StreamStepResult {
-  if (r.paid === 0n && !r.chain?.revealedDepth && now - r.startedAt > ctx.idleExpiryMs) {
+  const expiry = idleExpiryAt(r, ctx);
+  if (expiry !== undefined && now > expiry) {
     // Never paid: it holds nothing of value, so it goes entirely (a peer cannot fill the store with them).
     return done(r, [control(r, 'stop', 'never paid'), { type: 'drop' }]);
   }
@@ -119,6 +136,11 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
   const lock = ev.lock;
   if (!lock) return refuse('ignore', 'NOT_LOCKED', 'the budget is not locked in a signed state yet');
   if (lock.unit !== chain.unit || lock.from === ev.localSide) return refuse('warn', 'BAD_LOCK', 'the locked hash chain does not match the agreed terms');
+  // Checking a reveal costs one hash per tick it covers (up to a million, ~1.5 s of CPU): an honest payer
+  // never reveals deeper than the time since we accepted could have paid (its clock starts after that),
+  // so a deeper one is refused before any hashing, and one second of ticks is the slack.
+  const earned = Math.floor(Math.max(0, ev.now - r.startedAt) / r.terms.tickMs) + Math.ceil(1000 / r.terms.tickMs) + 1;
+  if (ev.depth > earned) return refuse('warn', 'too-early', `a reveal at depth ${ev.depth}, more than the ${earned} ticks the time since the open allows`);
   const claimed = claimedDepth(chain, lock);
   const prev = Math.max(chain.revealedDepth, claimed);
   const v = verifyReveal({
@@ -126,6 +148,11 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
     prevValue: prev > claimed && chain.revealedValue ? fromHex(chain.revealedValue) : undefined,
     depth: ev.depth - claimed, value: ev.value, maxStep: lock.maxUnits,
   });
+  if (!v.ok && v.reason === 'wrong-preimage') {
+    // An honest payer never sends one (its chain comes from its seed): stop, so the work cannot be asked again.
+    const why = `a wrong hash-chain tick at depth ${ev.depth}`;
+    return end(r, 'stopped', why, ev.now, [control(r, 'stop', why)]);
+  }
   if (!v.ok) return refuse(v.reason === 'not-deeper' ? 'ignore' : 'warn', v.reason, 'bad hash-chain tick');
   const next: PayeeRecord = {
     ...r, ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,

@@ -87,6 +87,8 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'peerControl':
       if (ev.action !== 'stop') return refuse('ignore', 'NOT_PAYER', 'only the payer pauses and resumes a stream');
       return end(r, 'stopped', ev.reason || 'stopped by the peer', ev.now);
+    case 'budgetReturned':
+      return budgetReturned(r, ev.now);
     case 'channelEnded': {
       if (isEnded(r.status)) return done(r);
       const { r: freed, effects } = releaseBudget(r); // a budget that was never locked
@@ -104,6 +106,29 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
     default:
       return assertNever(ev, 'stream event');
   }
+}
+
+/**
+ * The payee released the budget's lock: the units it can no longer claim came back to us, so their spend
+ * goes back to the limits (else a payee that stops every stream at once would use a payer's limit up with
+ * money that never left). Every unit past the depth we revealed comes back, since no one can claim it
+ * without a preimage we never showed; a payee that released before claiming what it had gets less, and
+ * the limits keep that counted (erring toward refusing). A release mid-stream ends the stream: nothing
+ * locked backs its reveals any more.
+ */
+function budgetReturned(r: PayerRecord, now: number): StreamStepResult {
+  const c = r.chain;
+  if (!c || c.returned || r.status === 'opening') return refuse('ignore', 'NOT_LOCKED', 'no budget of this stream is locked');
+  // Still a hold: the lock was signed after this node gave up the open (it restarted while opening), and
+  // nothing was revealed, so all of it came back.
+  const { budgetHold, ...rest } = r;
+  const units = c.units - Math.min(r.ticksPaid, c.units);
+  const next: PayerRecord = { ...rest, chain: { ...c, returned: true } };
+  // The budget was held when the stream opened (startedAt): the spend is taken back from that hour.
+  const back: StreamEffect[] = budgetHold ? [{ type: 'release', amount: budgetHold.amount, at: budgetHold.at }]
+    : units > 0 ? [{ type: 'release', amount: c.unit * BigInt(units), at: r.startedAt }] : [];
+  if (isEnded(r.status)) return done(next, [...back, { type: 'persist', when: 'now' }]);
+  return end(next, 'stopped', 'the payee gave the budget back', now, back);
 }
 
 /**

@@ -27,6 +27,8 @@ export interface PayerChain {
   units: number;
   unit: bigint;
   lockId: number;
+  /** The payee released the lock, and what it had not claimed was given back to the limits: never twice. */
+  returned?: boolean;
 }
 
 export interface PayerRecord extends StreamCommon {

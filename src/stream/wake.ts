@@ -4,6 +4,7 @@
 // A tick at or after the time given here is never needed earlier: step() changes nothing before it.
 import type { StreamContext } from './events.js';
 import { nextTickAt } from './payer.js';
+import { idleExpiryAt } from './payee-step.js';
 import { payerClock, type PayeeRecord, type PayerRecord, type StreamRecord } from './record.js';
 
 export function payerWakeAt(r: PayerRecord): number | undefined {
@@ -16,7 +17,8 @@ export function payeeWakeAt(r: PayeeRecord, ctx: Pick<StreamContext, 'graceMs' |
   if (r.status !== 'active') return undefined;
   let at: number | undefined;
   const earliest = (t: number) => (at = at === undefined || t < at ? t : at);
-  if (r.paid === 0n && !r.chain?.revealedDepth) earliest(r.startedAt + ctx.idleExpiryMs + 1);
+  const expiry = idleExpiryAt(r, ctx);
+  if (expiry !== undefined) earliest(expiry + 1);
   // Late once no tick came for tickMs + grace (checkLate's rule, strictly more than that many ms).
   const since = Math.max(r.lastTickAt ?? r.startedAt, r.resumedAt ?? r.startedAt);
   const lateAt = since + r.terms.tickMs + ctx.graceMs + 1;

@@ -23,6 +23,52 @@ export interface Side {
   /** Every state this side signed, by seq: two different states at one seq would be a double-spend risk. */
   signedBySeq: Map<bigint, string>;
   conflicts: bigint[];
+  /** The channel as of this side's last persist: what a crash right now would leave on disk. */
+  stored?: Channel;
+  /** Signature-bearing sends checked against `stored`, by message kind. */
+  signatureSends: Map<string, number>;
+  /** Sends whose signature was not in the stored channel when they went out: each one a funds-safety bug. */
+  unstored: { kind: string; seq?: bigint }[];
+}
+
+/** The signature a message carries, if any (a follower's unsigned update carries none). */
+function sentSignature(m: ChannelMessage): Uint8Array | undefined {
+  switch (m.kind) {
+    case 'openChannel': return m.sigA;
+    case 'acceptChannel': return m.sigB;
+    case 'updateState': return m.sig.every((b) => b === 0) ? undefined : m.sig;
+    case 'ackState':
+    case 'commitState': return m.sig;
+    case 'reestablish': return undefined;
+  }
+}
+
+function storedSignatures(ch: Channel | undefined): Set<string> {
+  if (!ch) return new Set();
+  return new Set([ch.signed.sigA, ch.signed.sigB, ch.proposal?.sig, ch.countersigned?.sig].filter((x) => x !== undefined).map(toHex));
+}
+
+/**
+ * Run effects as the shell does (a persist stores the step's resulting channel) and check the rule the
+ * shell relies on: a signature leaves only once the state it signs is stored, by a persist earlier in
+ * the same step or before it.
+ */
+function runEffects(s: Side, effects: ChannelEffect[], send: (m: ChannelMessage) => void): void {
+  for (const e of effects) {
+    s.effects.push(e);
+    if (e.type === 'persist') {
+      s.persisted.push({ ...s.ch, queue: [] });
+      s.stored = { ...s.ch, queue: [] };
+    }
+    if (e.type === 'send') {
+      const sig = sentSignature(e.message);
+      if (sig) {
+        s.signatureSends.set(e.message.kind, (s.signatureSends.get(e.message.kind) ?? 0) + 1);
+        if (!storedSignatures(s.stored).has(toHex(sig))) s.unstored.push({ kind: e.message.kind, seq: 'seq' in e.message ? e.message.seq : undefined });
+      }
+      send(e.message);
+    }
+  }
 }
 
 function makeCtx(sk: Uint8Array, record?: (s: ChannelState) => void): StepContext {
@@ -35,6 +81,8 @@ export interface Pair {
   other(s: Side): Side;
   /** Apply an event to one side and run its effects. Returns the error, if any. */
   apply(s: Side, ev: ChannelEvent): ChannelError | undefined;
+  /** Run effects a step produced (or a test built) on one side, as the shell would. */
+  applyEffects(s: Side, ch: Channel, effects: ChannelEffect[]): void;
   /** Deliver the oldest message waiting for `to`. */
   deliver(to: Side): boolean;
   /** Deliver everything until both inboxes are empty. */
@@ -61,7 +109,7 @@ export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' 
   const acc = acceptOpen(openMsg.message, { localNodeId: pkB, remoteNodeId: pkA }, makeCtx(skB));
   if (typeof acc === 'string') throw new Error(acc);
   const mk = (name: 'A' | 'B', sk: Uint8Array, pk: Uint8Array, ch: Channel): Side => {
-    const side: Side = { name, sk, pk, ch, ctx: makeCtx(sk), inbox: [], persisted: [], effects: [], errors: [], signedBySeq: new Map(), conflicts: [] };
+    const side: Side = { name, sk, pk, ch, ctx: makeCtx(sk), inbox: [], persisted: [], effects: [], errors: [], signedBySeq: new Map(), conflicts: [], signatureSends: new Map(), unstored: [] };
     side.ctx = makeCtx(sk, (st) => {
       const enc = toHex(encodeState(st));
       const prev = side.signedBySeq.get(st.seq);
@@ -72,6 +120,8 @@ export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' 
   };
   const a = mk('A', skA, pkA, opened.channel);
   const b = mk('B', skB, pkB, acc.channel);
+  runEffects(a, opened.effects, () => undefined); // delivered by hand below
+  runEffects(b, acc.effects, () => undefined);
   let linked = true;
   const pair: Pair = {
     a, b,
@@ -82,13 +132,14 @@ export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' 
         s.errors.push(r.error);
         return r.error;
       }
-      s.ch = r.channel;
-      for (const e of r.effects) {
-        s.effects.push(e);
-        if (e.type === 'persist') s.persisted.push({ ...s.ch, queue: [] });
-        if (e.type === 'send' && linked) pair.other(s).inbox.push(e.message);
-      }
+      pair.applyEffects(s, r.channel, r.effects);
       return undefined;
+    },
+    applyEffects(s, ch, effects) {
+      s.ch = ch;
+      runEffects(s, effects, (m) => {
+        if (linked) pair.other(s).inbox.push(m);
+      });
     },
     deliver(to) {
       const m = to.inbox.shift();
@@ -117,8 +168,8 @@ export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' 
     },
   };
   pair.apply(a, { type: 'message', message: { kind: 'acceptChannel', channelId: id, sigB: acc.channel.signed.sigB } });
-  pair.apply(a, { type: 'ledgerOpened' });
-  pair.apply(b, { type: 'ledgerOpened' });
+  pair.apply(a, { type: 'ledgerOpened', state0: opened.channel.signed.state });
+  pair.apply(b, { type: 'ledgerOpened', state0: opened.channel.signed.state });
   pair.flush(); // the reestablish each side sends when it sees the open
   return pair;
 }

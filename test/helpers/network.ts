@@ -1,8 +1,7 @@
 // An in-process sluice network for tests: one ledger (fast blocks) and nodes on an in-memory transport.
 import { join } from 'node:path';
 import { startLedger, type LedgerService } from '../../src/ledger/service.js';
-import { SluiceNode } from '../../src/node/node.js';
-import type { Clock } from '../../src/node/clock.js';
+import { SluiceNode, type NodeOptions } from '../../src/node/node.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -15,7 +14,8 @@ export interface TestNet {
   network: MemoryNetwork;
   dir: string;
   nodes: SluiceNode[];
-  node(name: string, streams?: StreamPolicy, clock?: Clock): Promise<SluiceNode>;
+  /** `extra`: more node options (a clock, a store double, limits). */
+  node(name: string, streams?: StreamPolicy, extra?: Partial<NodeOptions>): Promise<SluiceNode>;
   stop(): Promise<void>;
 }
 
@@ -26,8 +26,8 @@ export async function testNet(opts: { blockTimeMs?: number; disputeBlocks?: numb
   const nodes: SluiceNode[] = [];
   return {
     ledger, network, dir: tmp.dir, nodes,
-    async node(name, streams, clock) {
-      const n = await SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, network, alias: name, log: silentLogger(), streams, ...(clock ? { clock } : {}) });
+    async node(name, streams, extra) {
+      const n = await SluiceNode.start({ dataDir: join(tmp.dir, name), ledgerUrl: ledger.url, network, alias: name, log: silentLogger(), streams, ...extra });
       nodes.push(n);
       return n;
     },

@@ -91,9 +91,10 @@ describe('ledger rules under random transactions', () => {
         }
         mine();
       }),
-      { numRuns: 40 },
+      { numRuns: 200 },
     );
-    // the generator must exercise both sides of the rules, or the property says nothing
+    // the generator must exercise both sides of the rules, or the property says nothing (a close is
+    // rare in one random run, about 1 in 25: 200 runs make "no close at all" a 1-in-5,000 chance)
     expect(seen.applied).toBeGreaterThan(200);
     expect(seen.rejected).toBeGreaterThan(50);
     expect(seen.closed).toBeGreaterThan(0);

@@ -97,7 +97,7 @@ describe('funding checks', () => {
     const ch = bob.channels.list()[0]!;
     const lc = (await bob.ledger.channel(ch.channelId))!;
     // the real record matches; the same record with other parties or another capacity does not
-    expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, lc)).toEqual([{ type: 'ledgerOpened' }]);
+    expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, lc)).toEqual([{ type: 'ledgerOpened', state0: ch.signed.state }]);
     expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, { ...lc, capacity: 10n })[0]).toMatchObject({ type: 'openFailed' });
     expect(eventsFromLedgerRecord({ ...ch, status: 'opening' }, { ...lc, a: lc.b, b: lc.a })[0]).toMatchObject({ type: 'openFailed' });
     expect(eventsFromLedgerRecord({ ...ch, status: 'open' }, { ...lc, capacity: 10n, status: 'closing' })).toEqual([]);

@@ -6,6 +6,7 @@ import { fromHex, toHex } from '../../src/crypto/bytes.js';
 import { ManualClock, type Clock } from '../../src/node/clock.js';
 import type { SluiceNode } from '../../src/node/node.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
+import type { NodeStore } from '../../src/node/store.js';
 import type { StreamMessage } from '../../src/wire/stream.js';
 import { until } from '../helpers/cluster.js';
 import { testNet, type TestNet } from '../helpers/network.js';
@@ -16,15 +17,21 @@ afterEach(async () => {
   net = undefined;
 });
 
-async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy, bobClock?: Clock): Promise<{ alice: SluiceNode; bob: SluiceNode; channelId: string }> {
+async function pair(bobPolicy?: StreamPolicy, alicePolicy?: StreamPolicy, bobClock?: Clock, aliceClock?: Clock): Promise<{ alice: SluiceNode; bob: SluiceNode; channelId: string }> {
   net = await testNet({ disputeBlocks: 40 });
-  const alice = await net.node('alice', alicePolicy);
-  const bob = await net.node('bob', bobPolicy, bobClock);
+  const alice = await net.node('alice', alicePolicy, { clock: aliceClock });
+  const bob = await net.node('bob', bobPolicy, { clock: bobClock });
   await alice.faucet(2_000_000_000n);
   await alice.connectInMemory(bob.nodeId);
   const ch = await alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
   await until(async () => (await bob.listChannels())[0]?.status === 'open', 15_000, 'bob sees the channel open');
   return { alice, bob, channelId: ch.channelId };
+}
+
+/** The stream records a node has on disk (not its spending ledger). */
+async function storedStreams(node: SluiceNode): Promise<unknown[]> {
+  const store = (node as unknown as { store: NodeStore }).store;
+  return (await store.loadStreams()).filter((v) => v['kind'] !== 'spend' && v['kind'] !== 'paid');
 }
 
 /** Record the stream messages a node sends (the attacker replays them). */
@@ -162,4 +169,88 @@ describe('issue 8, attack 5: unlimited payee streams', () => {
     alice.peers.send(bob.nodeId, rawOpen(channelId, randomBytes(16), { rateAmount: 10n, ratePerMs: 100 }));
     await until(async () => sent.filter((m) => m.kind === 'streamAccept').length === 2, 15_000, 'a second accept');
   });
+});
+
+describe('attack: a payee that stops a hash-chain stream at once exhausts the payer\'s spending limit', () => {
+  it('the unspent budget the payee gives back is given back to the limits too', async () => {
+    const { alice, bob } = await pair(undefined, { nodeLimits: { total: 1_000_000n } });
+    const s = await alice.openStream({ peerId: bob.nodeId, rate: '1000msat/100ms', max: 1_000_000n, mode: 'hashchain' });
+    // bob (the payee) stops it before any tick: his node claims nothing and releases the whole budget
+    await bob.controlStream({ streamId: s.streamId, action: 'stop' });
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 1_000_000_000n, 15_000, 'the budget back in alice\'s balance');
+    // nothing was paid, so the limit has all its room again: the same stream can be opened again
+    const again = await alice.openStream({ peerId: bob.nodeId, rate: '1000msat/100ms', max: 1_000_000n, mode: 'hashchain' });
+    expect(again.status).toBe('active');
+  }, 60_000);
+});
+
+describe('attack: a hash-chain stream that expires as never paid after its budget was locked', () => {
+  it('the payee gives the locked budget back when it drops the stream, so it is not locked until the channel closes', async () => {
+    const clock = new ManualClock(Date.now());
+    const { alice, bob } = await pair(undefined, { nodeLimits: { total: 600_000n } }, clock);
+    // one tick a minute: alice's loop (on the wall clock) never ticks within this test
+    const s = await alice.openStream({ peerId: bob.nodeId, rate: '60sat/min', billing: 'interval', max: 600_000n, mode: 'hashchain' });
+    expect((await alice.listChannels())[0]!.localBalance).toBe(1_000_000_000n - 600_000n);
+    clock.advance(125_000); // past the first tick's due time and the idle expiry, on bob's clock
+    await until(async () => (await bob.listStreams()).length === 0, 15_000, 'bob to drop the never-paid stream');
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 1_000_000_000n, 15_000, 'the budget back in alice\'s balance');
+    await until(async () => (await alice.listStreams()).find((v) => v.streamId === s.streamId)?.status === 'stopped', 15_000, 'alice\'s stream to stop');
+    // and her limit has its room again
+    const again = await alice.openStream({ peerId: bob.nodeId, rate: '60sat/min', billing: 'interval', max: 600_000n, mode: 'hashchain' });
+    expect(again.status).toBe('active');
+  }, 60_000);
+});
+
+describe('attack: a peer fills the payee\'s store with ended streams', () => {
+  it('a stream stopped before it was ever paid is forgotten, so open-then-stop costs the node nothing it keeps', async () => {
+    const { alice, bob, channelId } = await pair({ maxStreamsPerChannel: 2 });
+    const sent = tap(bob);
+    for (let i = 0; i < 20; i++) {
+      const streamId = randomBytes(16);
+      alice.peers.send(bob.nodeId, rawOpen(channelId, streamId, { rateAmount: 10n, ratePerMs: 100 }));
+      alice.peers.send(bob.nodeId, { kind: 'streamControl', streamId, action: 'stop', reason: 'bye' });
+    }
+    await until(async () => sent.filter((m) => m.kind === 'streamAccept' || m.kind === 'streamReject').length === 20, 15_000, 'twenty answers');
+    await until(async () => (await bob.listStreams()).length === 0, 15_000, 'every never-paid stream to be forgotten');
+    // The record's delete is a synced write that may still be in flight when the view has dropped it.
+    await until(async () => (await storedStreams(bob)).length === 0, 15_000, 'every never-paid stream record to be deleted');
+    expect(await storedStreams(bob)).toHaveLength(0);
+  }, 60_000);
+
+  it('ended paid streams a peer leaves on a channel are bounded: the oldest are forgotten', async () => {
+    const { alice, bob } = await pair({ keepEndedPerChannel: 3 });
+    for (let i = 0; i < 6; i++) {
+      const s = await alice.openStream({ peerId: bob.nodeId, rate: '10msat/100ms' });
+      await until(async () => ((await bob.listStreams()).find((v) => v.streamId === s.streamId)?.paid ?? 0n) > 0n, 15_000, 'a paid tick');
+      await alice.controlStream({ streamId: s.streamId, action: 'stop' });
+      await until(async () => (await bob.listStreams()).find((v) => v.streamId === s.streamId)?.status === 'stopped', 15_000, 'bob sees the stop');
+    }
+    const mine = await bob.listStreams();
+    expect(mine).toHaveLength(4); // three ended kept when the last one opened, and the last one
+    expect(await storedStreams(bob)).toHaveLength(4);
+  }, 60_000);
+});
+
+describe('attack: a payee that accepts a hash-chain stream and never signs its lock', () => {
+  it('the payer\'s open gives up in a bounded time (the stream stays opening until the lock\'s outcome is known)', async () => {
+    const clock = new ManualClock(Date.now());
+    const { alice, bob } = await pair(undefined, undefined, undefined, clock);
+    bob.channels.onMessage = () => undefined; // bob answers stream messages, never a channel update
+    const open = alice.openStream({ peerId: bob.nodeId, rate: '1000msat/100ms', max: 100_000n, mode: 'hashchain' });
+    const outcome = open.then(() => 'opened', (e: Error) => e.message);
+    await until(async () => (await alice.listChannels())[0]!.pendingUpdates > 0, 15_000, 'the lock proposed');
+    clock.advance(16_000);
+    expect(await outcome).toMatch(/lock/);
+    expect((await alice.listStreams())[0]!.status).toBe('opening');
+  }, 60_000);
+});
+
+describe('a hash-chain lock that backs no running stream (its stream was dropped or stopped before the lock was signed)', () => {
+  it('the payee gives it back at once rather than leave it locked until the channel closes', async () => {
+    const { alice, bob, channelId } = await pair();
+    const { settled } = alice.channels.submitOps(channelId, [{ op: 'addHashchain', id: 1000, root: new Uint8Array(32).fill(5), unit: 10n, maxUnits: 1000 }]);
+    await settled;
+    await until(async () => (await alice.listChannels())[0]!.localBalance === 1_000_000_000n, 15_000, 'the orphan lock given back');
+    expect(await bob.listStreams()).toHaveLength(0);
+  }, 60_000);
 });

@@ -65,3 +65,23 @@ describe('stream records after a restart', () => {
     expect(b.get('old2') as PayeeRecord).toMatchObject({ ticks: 7, paid: 70n, lastTickAt: T0 + 700, chain: { lockId: 5, revealedDepth: 7, revealedValue: 'bb'.repeat(32) } });
   });
 });
+
+describe('ended payee streams kept per channel', () => {
+  it('forgets the oldest past the bound, but never a hash-chain stream whose lock (and so its unclaimed reveals) is still in the channel', async () => {
+    const s = await store();
+    const chained = makeTerms({ rate: { amount: 10n, perMs: 100 }, max: 100n, mode: 'hashchain' });
+    const lockedChannel = { signed: { state: { locks: [{ kind: 'hashchain', id: 3 }] } } };
+    const a = new StreamRecords({ store: s, channels: { afterPending: (_id, fn) => fn(), channels: new Map([['c', lockedChannel]]) as never }, log: silentLogger() });
+    const ended = (id: string, endedAt: number, extra: Partial<PayeeRecord> = {}): PayeeRecord => ({
+      id, role: 'payee', peerId: 'a', channelId: 'c', terms, status: 'stopped', startedAt: T0, endedAt, ticks: 1, paid: 10n, late: false, ...extra,
+    });
+    const locked = ended('e0', T0, { terms: chained, chain: { lockId: 3, units: 10, unit: 10n, revealedDepth: 4, revealedValue: '00'.repeat(32) } });
+    for (const r of [locked, ended('e1', T0 + 1), ended('e2', T0 + 2), ended('e3', T0 + 3)]) {
+      a.set(r);
+      await a.saveNow(r);
+    }
+    await a.pruneEnded('c', 2);
+    expect([...a.all.keys()].sort()).toEqual(['e0', 'e2', 'e3']);
+    expect((await s.loadStreams()).map((v) => v['id']).sort()).toEqual(['e0', 'e2', 'e3']);
+  });
+});
