@@ -16,7 +16,7 @@ import { parseDuration } from '../util/duration.js';
 import { createLogger } from '../util/log.js';
 import { explainLedgerFailure } from './ledger-errors.js';
 import { CliError } from './output.js';
-import { assertPortFree, checkDataDir, parsePort, waitForSignal } from './parse.js';
+import { assertPortFree, checkDataDir, parseCount, parsePort, waitForSignal } from './parse.js';
 
 type Opts = Record<string, string | boolean | undefined>;
 
@@ -83,6 +83,7 @@ function streamPolicy(o: Opts): StreamPolicy {
     peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
   };
   if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
+  if (typeof o['maxStreamsPerChannel'] === 'string') streams.maxStreamsPerChannel = parseCount(o['maxStreamsPerChannel'], '--max-streams-per-channel');
   return streams;
 }
 

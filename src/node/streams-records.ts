@@ -235,6 +235,7 @@ export function streamView(r: StreamRecord): StreamView {
   }
   if (r.terms.durationMs !== undefined) v.durationMs = r.terms.durationMs;
   if (r.role === 'payee') v.late = (r satisfies PayeeRecord).late;
+  if (r.role === 'payee' && r.lastTickAt !== undefined) v.lastTickAt = r.lastTickAt;
   if (r.reason) v.reason = r.reason;
   return v;
 }
