@@ -28,7 +28,9 @@ export class StreamPayee {
   async admit(peerId: string, m: StreamOpenMessage): Promise<void> {
     const { o, records, clock } = this.s;
     const channelId = toHex(m.channelId);
-    await this.untilOpened(peerId, channelId);
+    // No await unless we must wait: a stop that follows the open must find the record.
+    const wait = this.untilOpened(peerId, channelId);
+    if (wait) await wait;
     const ch = o.channels.channels.get(channelId);
     const on = records.payeeStreamsOn(channelId);
     for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
@@ -53,22 +55,24 @@ export class StreamPayee {
    * before ours does: a stream opened in that moment waits (a bounded time, a bounded number per
    * channel) for our view to catch up instead of being refused. Anything else is decided at once.
    */
-  private async untilOpened(peerId: string, channelId: string): Promise<void> {
+  private untilOpened(peerId: string, channelId: string): Promise<void> | undefined {
     const { o, clock } = this.s;
     const opening = () => {
       const ch = o.channels.channels.get(channelId);
       return !!ch && toHex(ch.remoteNodeId) === peerId && ch.status === 'opening';
     };
     const waiting = this.waitingForOpen.get(channelId) ?? 0;
-    if (!opening() || waiting >= (o.policy.maxStreamsPerChannel ?? DEFAULT_MAX_STREAMS_PER_CHANNEL)) return;
+    if (!opening() || waiting >= (o.policy.maxStreamsPerChannel ?? DEFAULT_MAX_STREAMS_PER_CHANNEL)) return undefined;
     this.waitingForOpen.set(channelId, waiting + 1);
-    try {
-      for (let waited = 0; opening() && waited < OPEN_WAIT_MS; waited += OPEN_POLL_MS) await clock.sleep(OPEN_POLL_MS);
-    } finally {
-      const left = (this.waitingForOpen.get(channelId) ?? 1) - 1;
-      if (left > 0) this.waitingForOpen.set(channelId, left);
-      else this.waitingForOpen.delete(channelId);
-    }
+    return (async () => {
+      try {
+        for (let waited = 0; opening() && waited < OPEN_WAIT_MS; waited += OPEN_POLL_MS) await clock.sleep(OPEN_POLL_MS);
+      } finally {
+        const left = (this.waitingForOpen.get(channelId) ?? 1) - 1;
+        if (left > 0) this.waitingForOpen.set(channelId, left);
+        else this.waitingForOpen.delete(channelId);
+      }
+    })();
   }
 
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
