@@ -97,7 +97,7 @@ export type ChannelEffect =
   | { type: 'send'; message: ChannelMessage }
   | { type: 'submit'; tx: LedgerTxKind; state?: SignedState }
   /** These caller references are now in a both-signed state. */
-  | { type: 'settled'; refs: string[]; seq: bigint }
+  | { type: 'committed'; refs: string[]; seq: bigint }
   /** These caller references will not be paid (the reason says why). */
   | { type: 'rejected'; refs: string[]; reason: string }
   /** The peer paid us (or otherwise moved value to us) in a both-signed state. */
@@ -339,7 +339,7 @@ function onAck(ch: Channel, m: AckStateMessage, ctx: StepContext): StepResult {
   const next: Channel = { ...ch, signed: withSigs(p.state, ch.local, mySig, m.sig), proposal: undefined, latestBy: ch.local };
   const effects: ChannelEffect[] = [{ type: 'persist' }];
   if (!p.sig) effects.push({ type: 'send', message: { kind: 'commitState', channelId: ch.channelId, seq: p.state.seq, sig: mySig } });
-  effects.push({ type: 'settled', refs: p.refs, seq: p.state.seq });
+  effects.push({ type: 'committed', refs: p.refs, seq: p.state.seq });
   if (p.state.closing) return closingAgreed(next, effects);
   return propose(next, ctx, effects);
 }
