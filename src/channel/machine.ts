@@ -21,8 +21,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import type { AckStateMessage, ChannelMessage, CommitStateMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
 import { assertNever } from '../wire/assert-never.js';
 import { applyOps, extendOps, type ChannelLimits } from './ops.js';
-import { chainHash } from './open.js';
-import { balanceOf, encodeState, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
+import { balanceOf, chainHash, encodeState, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
 
 export type ChannelStatus = 'proposed' | 'opening' | 'open' | 'closing' | 'forceClosing' | 'closed' | 'failed';
 
@@ -66,8 +65,6 @@ export interface Channel {
   latestBy?: Side;
   /** Not persisted: operations the user asked for that are not yet in a proposal. */
   queue: QueuedOps[];
-  /** Next lock id to allocate (in this side's space: A even, B odd). */
-  nextLockId: number;
   connected: boolean;
   /** Height from which a unilateral close can be settled. */
   settleHeight?: number;
@@ -115,7 +112,6 @@ export interface ChannelError {
 export type StepResult = { ok: true; channel: Channel; effects: ChannelEffect[] } | { ok: false; error: ChannelError };
 
 export type ChannelEvent =
-  | { type: 'localOps'; ops: ChannelOp[]; ref: string }
   /** Many requests at once (the shell gathers what arrived while the channel was busy). */
   | { type: 'localBatch'; entries: QueuedOps[] }
   | { type: 'connected' }
@@ -163,7 +159,6 @@ export function isLeader(ch: Channel): boolean {
 
 export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResult {
   switch (ev.type) {
-    case 'localOps': return onLocalOps(ch, [{ ops: ev.ops, refs: [ev.ref] }], ctx);
     case 'localBatch': return onLocalOps(ch, ev.entries, ctx);
     case 'connected': return onConnected(ch, ctx);
     case 'disconnected': return done({ ...ch, connected: false });

@@ -8,7 +8,7 @@ import { CHAIN, openPair, receivedTotal, rejectedRefs, committedRefs, type Pair 
 
 const CAP = 1_000_000_000n;
 
-const pay = (amount: bigint, ref: string) => ({ type: 'localOps' as const, ops: [{ op: 'pay' as const, amount }], ref });
+const pay = (amount: bigint, ref: string) => ({ type: 'localBatch' as const, entries: [{ ops: [{ op: 'pay' as const, amount }], refs: [ref] }] });
 
 describe('opening', () => {
   it('signs state 0 on both sides before anything is locked, then opens on the ledger event', () => {
