@@ -45,7 +45,7 @@ function sent(p: Pair, from: Side, kind: ChannelMessage['kind']): ChannelMessage
   return inbox.splice(i, 1)[0]!;
 }
 
-const update = (p: Pair, seq: bigint, amount = 10n, sig = ZERO_SIG): UpdateStateMessage =>
+const update = (p: Pair, seq: bigint, amount = 10n, sig: Uint8Array = ZERO_SIG): UpdateStateMessage =>
   ({ kind: 'updateState', channelId: p.a.ch.channelId, seq, ops: [{ op: 'pay', amount }], sig });
 
 /** The state `side`'s peer would derive from `ops` paid by `payer` on top of `base`, signed by `side`. */
@@ -179,7 +179,7 @@ describe('§6 updateState received by the follower (the leader\'s, signed)', () 
 });
 
 describe('§6 ackState (by the proposer)', () => {
-  const ack = (p: Pair, seq: bigint, sig = ZERO_SIG): ChannelMessage => ({ kind: 'ackState', channelId: p.a.ch.channelId, seq, sig });
+  const ack = (p: Pair, seq: bigint, sig: Uint8Array = ZERO_SIG): ChannelMessage => ({ kind: 'ackState', channelId: p.a.ch.channelId, seq, sig });
 
   it.each<[string, bigint, string]>([
     ['no proposal, seq ≤ current: ignore', 1n, 'ignore'],
@@ -201,28 +201,21 @@ describe('§6 ackState (by the proposer)', () => {
     expect(errorAction(run({ channel: p.a.ch, ctx: p.a.ctx, message: ack(p, 2n, signState(CHAIN, p.a.ch.signed.state, p.b.sk)) }))).toBe('fail');
   });
 
-  it('good, we lead: persist the both-signed state, the caller\'s ops committed, no commitState', () => {
+  it.each<[string, 'a' | 'b', string[]]>([
+    ['good, we lead: persist the both-signed state, the caller\'s ops committed, no commitState', 'a', ['persist', 'committed']],
+    ['good, we follow: sign now, persist, send commitState, the caller\'s ops committed', 'b', ['persist', 'send commitState', 'committed']],
+  ])('%s', (_name, who, want) => {
     const p = atSeq1();
-    p.apply(p.a, pay(5n, 'x'));
-    p.deliver(p.b);
-    const m = sent(p, p.b, 'ackState');
-    const r = run({ channel: p.a.ch, ctx: p.a.ctx, message: m });
+    const proposer = p[who];
+    p.apply(proposer, pay(5n, 'mine'));
+    p.deliver(p.other(proposer));
+    const r = run({ channel: proposer.ch, ctx: proposer.ctx, message: sent(p, p.other(proposer), 'ackState') });
     if (!r.ok) throw new Error(r.error.message);
-    expect(kinds(r.effects)).toEqual(['persist', 'committed']);
+    expect(kinds(r.effects)).toEqual(want);
     expect(r.channel.signed.state.seq).toBe(2n);
     expect(r.channel.proposal).toBeUndefined();
-  });
-
-  it('good, we follow: sign now, persist, send commitState, the caller\'s ops committed', () => {
-    const p = atSeq1();
-    p.apply(p.b, pay(5n, 'y'));
-    p.deliver(p.a);
-    const m = sent(p, p.a, 'ackState');
-    const r = run({ channel: p.b.ch, ctx: p.b.ctx, message: m });
-    if (!r.ok) throw new Error(r.error.message);
-    expect(kinds(r.effects)).toEqual(['persist', 'send commitState', 'committed']);
-    const c = r.effects[2]!;
-    expect(c.type === 'committed' && c.refs).toEqual(['y']);
+    const c = r.effects.at(-1)!;
+    expect(c.type === 'committed' && c.refs).toEqual(['mine']);
   });
 });
 
