@@ -59,17 +59,6 @@ export function checkMsat(value: Msat, what = 'amount'): Msat {
   return value;
 }
 
-export function addMsat(a: Msat, b: Msat): Msat {
-  return checkMsat(checkMsat(a, 'addend') + checkMsat(b, 'addend'), 'sum');
-}
-
-export function subMsat(a: Msat, b: Msat): Msat {
-  checkMsat(a, 'minuend');
-  checkMsat(b, 'subtrahend');
-  if (b > a) throw new AmountError(`insufficient: ${a} msat < ${b} msat`);
-  return a - b;
-}
-
 /** `12345678msat` as `12345.678 sat`; whole sats without the fraction. */
 export function formatMsat(value: Msat): string {
   const sat = value / 1000n;

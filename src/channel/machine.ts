@@ -15,155 +15,25 @@
 // ops on top. Because the follower never signs before the leader, the losing proposal carries no
 // signature, so no second both-signable state at the same seq can exist (with proposer-signs-first on
 // both sides, the winner could complete the loser's signed state and close with it).
-import { equalBytes, toHex } from '../crypto/bytes.js';
-import type { PublicKey, Signature } from '../crypto/keys.js';
-import type { ChannelOp } from '../wire/channel-ops.js';
-import type { AckStateMessage, ChannelMessage, CommitStateMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
+import { equalBytes } from '../crypto/bytes.js';
+import type { Signature } from '../crypto/keys.js';
 import { assertNever } from '../wire/assert-never.js';
-import { applyOps, extendOps, type ChannelLimits } from './ops.js';
-import { chainHash } from './open.js';
-import { balanceOf, encodeState, otherSide, verifyStateSig, type ChannelState, type Side, type SignedState } from './state.js';
+import { done, err, type Channel, type ChannelEffect, type ChannelEvent, type LedgerTxKind, type StepContext, type StepResult } from './channel-types.js';
+import { onLocalOps, propose } from './propose.js';
+import { chainHash, encodeState, verifyStateSig, type ChannelState } from './state.js';
+import { onAck, onCommit, onReestablish, onUpdate } from './updates.js';
 
-export type ChannelStatus = 'proposed' | 'opening' | 'open' | 'closing' | 'forceClosing' | 'closed' | 'failed';
-
-/** Operations waiting to be proposed, with the caller references they settle. */
-export interface QueuedOps {
-  ops: ChannelOp[];
-  refs: string[];
-}
-
-export interface Proposal {
-  state: ChannelState;
-  ops: ChannelOp[];
-  refs: string[];
-  /** The leader signs its proposals; the follower's stay unsigned until the leader has signed. */
-  sig?: Signature;
-}
-
-/** Leader only: a follower's state we signed and acked, waiting for the follower's commitState. */
-export interface Countersigned {
-  state: ChannelState;
-  ops: ChannelOp[];
-  sig: Signature;
-}
-
-/** Sent in place of a signature in a follower's (unsigned) updateState. */
-export const NO_SIGNATURE = new Uint8Array(64);
-
-export interface Channel {
-  channelId: Uint8Array;
-  local: Side;
-  localNodeId: PublicKey;
-  remoteNodeId: PublicKey;
-  capacity: bigint;
-  limits: ChannelLimits;
-  status: ChannelStatus;
-  /** Latest state both sides signed. For 'proposed', state 0 with only our signature (the other is empty). */
-  signed: SignedState;
-  proposal?: Proposal;
-  countersigned?: Countersigned;
-  /** Which side proposed the latest both-signed state (decides what to resend after a reconnect). */
-  latestBy?: Side;
-  /** Not persisted: operations the user asked for that are not yet in a proposal. */
-  queue: QueuedOps[];
-  /** Next lock id to allocate (in this side's space: A even, B odd). */
-  nextLockId: number;
-  connected: boolean;
-  /** Height from which a unilateral close can be settled. */
-  settleHeight?: number;
-  /** Seq of the state the ledger is adjudicating, if a unilateral close was seen. */
-  closingSeq?: bigint;
-  /** Heights at which we last submitted a dispute / a settle: resubmitted if the ledger still needs it a few blocks later. */
-  disputedAt?: number;
-  settleAt?: number;
-  payout?: { local: bigint; remote: bigint };
-  failure?: string;
-  /** B only: the ledger height when we accepted the open; an open never funded is forgotten some blocks later. */
-  acceptedHeight?: number;
-}
-
-export interface StepContext {
-  chainId: string;
-  /** Signs a state with this node's key (pure: the key lives in the shell). */
-  sign(state: ChannelState): Signature;
-  /** Current ledger height, as known to the shell. */
-  height: number;
-}
-
-export type LedgerTxKind = 'open' | 'close' | 'forceClose' | 'dispute' | 'settle';
-
-export type ChannelEffect =
-  | { type: 'persist' }
-  | { type: 'send'; message: ChannelMessage }
-  | { type: 'submit'; tx: LedgerTxKind; state?: SignedState }
-  /** These caller references are now in a both-signed state. */
-  | { type: 'settled'; refs: string[]; seq: bigint }
-  /** These caller references will not be paid (the reason says why). */
-  | { type: 'rejected'; refs: string[]; reason: string }
-  /** The peer paid us (or otherwise moved value to us) in a both-signed state. */
-  | { type: 'received'; ops: ChannelOp[]; amount: bigint; seq: bigint }
-  | { type: 'statusChanged'; status: ChannelStatus };
-
-/** What the shell must do about a bad event, from mildest to harshest. */
-export type ErrorAction = 'ignore' | 'warn' | 'disconnect' | 'fail';
-
-export interface ChannelError {
-  action: ErrorAction;
-  message: string;
-}
-
-export type StepResult = { ok: true; channel: Channel; effects: ChannelEffect[] } | { ok: false; error: ChannelError };
-
-export type ChannelEvent =
-  | { type: 'localOps'; ops: ChannelOp[]; ref: string }
-  /** Many requests at once (the shell gathers what arrived while the channel was busy). */
-  | { type: 'localBatch'; entries: QueuedOps[] }
-  | { type: 'connected' }
-  | { type: 'disconnected' }
-  | { type: 'message'; message: UpdateStateMessage | AckStateMessage | CommitStateMessage | ReestablishMessage | { kind: 'acceptChannel'; channelId: Uint8Array; sigB: Uint8Array } }
-  | { type: 'closeCooperatively' }
-  | { type: 'forceClose' }
-  | { type: 'openFailed'; reason: string }
-  /** The ledger holds an open for this channel by our two parties and capacity, carrying this state 0. */
-  | { type: 'ledgerOpened'; state0: ChannelState | undefined }
-  | { type: 'ledgerClosing'; seq: bigint; by: Side; deadlineHeight: number }
-  | { type: 'ledgerDisputed'; seq: bigint }
-  | { type: 'ledgerClosed'; payoutA: bigint; payoutB: bigint }
-  | { type: 'block'; height: number }
-  /** The ledger refused a transaction the channel asked for. */
-  | { type: 'submitFailed'; tx: LedgerTxKind; reason: string };
-
-const err = (action: ErrorAction, message: string): StepResult => ({ ok: false, error: { action, message } });
-const done = (channel: Channel, effects: ChannelEffect[] = []): StepResult => ({ ok: true, channel, effects });
-
-export function remoteSide(ch: Channel): Side {
-  return otherSide(ch.local);
-}
-
-export function localBalance(ch: Channel): bigint {
-  return balanceOf(ch.signed.state, ch.local);
-}
-
-export function remoteBalance(ch: Channel): bigint {
-  return balanceOf(ch.signed.state, remoteSide(ch));
-}
-
-function localSig(signed: SignedState, side: Side): Signature {
-  return side === 'A' ? signed.sigA : signed.sigB;
-}
-
-function withSigs(state: ChannelState, local: Side, mine: Signature, theirs: Signature): SignedState {
-  return local === 'A' ? { state, sigA: mine, sigB: theirs } : { state, sigA: theirs, sigB: mine };
-}
-
-/** The leader (lower node id) signs first and wins same-seq races. */
-export function isLeader(ch: Channel): boolean {
-  return toHex(ch.localNodeId) < toHex(ch.remoteNodeId);
-}
+// The record, events and effects live in channel-types.ts, proposing in propose.ts, the update round
+// and reestablish in updates.ts; they are exported here too, so the machine stays one import.
+export {
+  isLeader, localBalance, NO_SIGNATURE, remoteBalance, remoteSide,
+  type Channel, type ChannelEffect, type ChannelError, type ChannelEvent, type ChannelStatus, type Countersigned,
+  type ErrorAction, type LedgerTxKind, type Proposal, type QueuedOps, type StepContext, type StepResult,
+} from './channel-types.js';
+export { MAX_OPS_PER_PROPOSAL } from './propose.js';
 
 export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResult {
   switch (ev.type) {
-    case 'localOps': return onLocalOps(ch, [{ ops: ev.ops, refs: [ev.ref] }], ctx);
     case 'localBatch': return onLocalOps(ch, ev.entries, ctx);
     case 'connected': return onConnected(ch, ctx);
     case 'disconnected': return done({ ...ch, connected: false });
@@ -180,62 +50,6 @@ export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResul
     default: return assertNever(ev);
   }
 }
-
-function onLocalOps(ch: Channel, entries: QueuedOps[], ctx: StepContext): StepResult {
-  const refs = entries.flatMap((e) => e.refs);
-  if (ch.status !== 'open') return done(ch, [{ type: 'rejected', refs, reason: `channel is ${ch.status}, not open` }]);
-  if (entries.some((e) => e.ops.some((o) => o.op === 'close')) || ch.queue.some((q) => q.ops.some((o) => o.op === 'close'))) {
-    return done(ch, [{ type: 'rejected', refs, reason: 'the channel is being closed' }]);
-  }
-  return propose({ ...ch, queue: ch.queue.concat(entries) }, ctx, []);
-}
-
-/**
- * Propose the queued ops if nothing is in flight and the peer is there. Ops that cannot apply (say, the
- * balance ran out) are rejected one queue entry at a time; the rest go into one update.
- */
-function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[]): StepResult {
-  if (ch.proposal || ch.countersigned || !ch.connected || ch.queue.length === 0) return done(ch, effects);
-  if (ch.status !== 'open') {
-    const refs = ch.queue.flatMap((q) => q.refs);
-    return done({ ...ch, queue: [] }, [...effects, { type: 'rejected', refs, reason: `channel is ${ch.status}` }]);
-  }
-  const base = ch.signed.state;
-  let state = base;
-  const ops: ChannelOp[] = [];
-  const refs: string[] = [];
-  const out = [...effects];
-  let taken = 0;
-  for (const entry of ch.queue) {
-    if (entry.ops.length > MAX_OPS_PER_PROPOSAL) {
-      taken++;
-      out.push({ type: 'rejected', refs: entry.refs, reason: `more than ${MAX_OPS_PER_PROPOSAL} operations in one request` });
-      continue;
-    }
-    if (ops.length + entry.ops.length > MAX_OPS_PER_PROPOSAL) break;
-    taken++;
-    const trial = extendOps(base, state, entry.ops, ch.local, ch.capacity, ch.limits);
-    if (!trial.ok) {
-      out.push({ type: 'rejected', refs: entry.refs, reason: trial.reason });
-      continue;
-    }
-    state = trial.state;
-    ops.push(...entry.ops);
-    refs.push(...entry.refs);
-  }
-  const queue = ch.queue.slice(taken);
-  if (ops.length === 0) return propose({ ...ch, queue }, ctx, out);
-  const proposal: Proposal = { state, ops, refs };
-  if (isLeader(ch)) proposal.sig = ctx.sign(state);
-  return done({ ...ch, queue, proposal }, [
-    ...out,
-    { type: 'persist' },
-    { type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: state.seq, ops, sig: proposal.sig ?? NO_SIGNATURE } },
-  ]);
-}
-
-/** Big enough to batch thousands of payments per round trip, small enough to fit one wire message. */
-export const MAX_OPS_PER_PROPOSAL = 1000;
 
 function onConnected(ch: Channel, ctx0: StepContext): StepResult {
   const next = { ...ch, connected: true };
@@ -270,136 +84,6 @@ function onAccept(ch: Channel, sigB: Signature, ctx: StepContext): StepResult {
   if (!verifyStateSig(ctx.chainId, ch.signed.state, sigB, ch.remoteNodeId)) return err('fail', 'acceptChannel: bad signature on state 0');
   const next: Channel = { ...ch, status: 'opening', signed: { ...ch.signed, sigB } };
   return done(next, [{ type: 'persist' }, { type: 'statusChanged', status: 'opening' }, { type: 'submit', tx: 'open', state: next.signed }]);
-}
-
-function onUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): StepResult {
-  const current = ch.signed.state.seq;
-  const leader = isLeader(ch);
-  if (m.seq <= current) {
-    // A retransmission of a state we already hold fully: a follower answers it again (idempotent).
-    if (m.seq === current && !leader && ch.latestBy === remoteSide(ch)) {
-      return done(ch, [{ type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: current, sig: localSig(ch.signed, ch.local) } }]);
-    }
-    return err('ignore', `update for old seq ${m.seq}`);
-  }
-  if (m.seq > current + 1n) return err('disconnect', `update seq ${m.seq} skips ahead of our seq ${current}`);
-  if (ch.status === 'opening') return err('ignore', 'update before we saw the channel open; the peer resends after our reestablish');
-  if (ch.status !== 'open') return err('warn', `cannot accept updates: channel is ${ch.status}`);
-  return leader ? onFollowerUpdate(ch, m, ctx) : onLeaderUpdate(ch, m, ctx);
-}
-
-/** We lead: the follower's ops arrive unsigned; we sign first and wait for its commitState. */
-function onFollowerUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): StepResult {
-  if (ch.proposal) return err('ignore', 'simultaneous proposal: ours wins, the peer will re-propose');
-  if (ch.countersigned) {
-    if (ch.countersigned.state.seq !== m.seq) return err('disconnect', 'a new proposal before committing the last one');
-    // Our ack was lost: send the same signature again.
-    return done(ch, [{ type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: m.seq, sig: ch.countersigned.sig } }]);
-  }
-  const r = applyOps(ch.signed.state, m.ops, remoteSide(ch), ch.capacity, ch.limits);
-  if (!r.ok) return err('fail', `peer's update is invalid: ${r.reason}`);
-  const sig = ctx.sign(r.state);
-  return done({ ...ch, countersigned: { state: r.state, ops: m.ops, sig } }, [
-    { type: 'persist' },
-    { type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: r.state.seq, sig } },
-  ]);
-}
-
-/** We follow: the leader's update is signed; a pending proposal of ours lost the race. */
-function onLeaderUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): StepResult {
-  let me = ch;
-  if (ch.proposal) {
-    // Both proposed seq n+1; the leader's wins. Ours was never signed, so it simply goes back in line.
-    me = { ...ch, proposal: undefined, queue: [{ ops: ch.proposal.ops, refs: ch.proposal.refs }, ...ch.queue] };
-  }
-  const r = applyOps(me.signed.state, m.ops, remoteSide(me), me.capacity, me.limits);
-  if (!r.ok) return err('fail', `peer's update is invalid: ${r.reason}`);
-  if (!verifyStateSig(ctx.chainId, r.state, m.sig, me.remoteNodeId)) return err('fail', "peer's update has a bad signature");
-  const mySig = ctx.sign(r.state);
-  const received = balanceOf(r.state, me.local) - balanceOf(me.signed.state, me.local);
-  const next: Channel = { ...me, signed: withSigs(r.state, me.local, mySig, m.sig), latestBy: remoteSide(me) };
-  const effects: ChannelEffect[] = [
-    { type: 'persist' },
-    { type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: r.state.seq, sig: mySig } },
-    { type: 'received', ops: m.ops, amount: received, seq: r.state.seq },
-  ];
-  if (r.state.closing) return closingAgreed(next, effects);
-  return propose(next, ctx, effects);
-}
-
-function onAck(ch: Channel, m: AckStateMessage, ctx: StepContext): StepResult {
-  const p = ch.proposal;
-  if (!p || m.seq !== p.state.seq) {
-    if (m.seq <= ch.signed.state.seq) return err('ignore', `ack for old seq ${m.seq}`);
-    return err('disconnect', `ack for seq ${m.seq} that we did not propose`);
-  }
-  if (!verifyStateSig(ctx.chainId, p.state, m.sig, ch.remoteNodeId)) return err('fail', "peer's ack has a bad signature");
-  // The leader signed when proposing; the follower signs now, after the leader, and commits.
-  const mySig = p.sig ?? ctx.sign(p.state);
-  const next: Channel = { ...ch, signed: withSigs(p.state, ch.local, mySig, m.sig), proposal: undefined, latestBy: ch.local };
-  const effects: ChannelEffect[] = [{ type: 'persist' }];
-  if (!p.sig) effects.push({ type: 'send', message: { kind: 'commitState', channelId: ch.channelId, seq: p.state.seq, sig: mySig } });
-  effects.push({ type: 'settled', refs: p.refs, seq: p.state.seq });
-  if (p.state.closing) return closingAgreed(next, effects);
-  return propose(next, ctx, effects);
-}
-
-/** We lead: the follower's signature completes the state we countersigned. */
-function onCommit(ch: Channel, m: CommitStateMessage, ctx: StepContext): StepResult {
-  const c = ch.countersigned;
-  if (!c || m.seq !== c.state.seq) {
-    if (m.seq <= ch.signed.state.seq) return err('ignore', `commit for old seq ${m.seq}`);
-    return err('disconnect', `commit for seq ${m.seq} that we did not sign`);
-  }
-  if (!verifyStateSig(ctx.chainId, c.state, m.sig, ch.remoteNodeId)) return err('fail', "peer's commit has a bad signature");
-  const received = balanceOf(c.state, ch.local) - balanceOf(ch.signed.state, ch.local);
-  const next: Channel = { ...ch, signed: withSigs(c.state, ch.local, c.sig, m.sig), countersigned: undefined, latestBy: remoteSide(ch) };
-  const effects: ChannelEffect[] = [{ type: 'persist' }, { type: 'received', ops: c.ops, amount: received, seq: c.state.seq }];
-  if (c.state.closing) return closingAgreed(next, effects);
-  return propose(next, ctx, effects);
-}
-
-/** A both-signed closing state exists: no more updates; put it on the ledger. */
-function closingAgreed(ch: Channel, effects: ChannelEffect[]): StepResult {
-  const refs = ch.queue.flatMap((q) => q.refs);
-  const next: Channel = { ...ch, status: 'closing', queue: [] };
-  const out: ChannelEffect[] = [...effects];
-  if (refs.length) out.push({ type: 'rejected', refs, reason: 'the channel closed' });
-  // Both sides submit: whichever lands first closes the channel, the other is refused harmlessly.
-  out.push({ type: 'statusChanged', status: 'closing' }, { type: 'submit', tx: 'close', state: ch.signed });
-  return done(next, out);
-}
-
-function onReestablish(ch: Channel, m: ReestablishMessage, ctx: StepContext): StepResult {
-  const ours = ch.signed.state.seq;
-  const theirs = m.signedSeq;
-  const effects: ChannelEffect[] = [];
-  if (theirs === ours - 1n) {
-    // Our last signature for our latest state never reached them: an ack if they proposed it (or we
-    // lead), a commit if we follow and proposed it.
-    const sig = localSig(ch.signed, ch.local);
-    const kind = !isLeader(ch) && ch.latestBy === ch.local ? 'commitState' : 'ackState';
-    effects.push({ type: 'send', message: { kind, channelId: ch.channelId, seq: ours, sig } });
-  } else if (theirs === ours + 1n) {
-    // They hold the full next state (our proposal or our countersigned one); they resend the missing signature.
-    return done(ch);
-  } else if (theirs > ours) {
-    // We lost states (a restored backup?). Closing with what we have would be a stale close and forfeit
-    // our balance; the peer, which is ahead, must close with the latest.
-    return err('disconnect', `peer is at seq ${theirs}, we are at ${ours}: our states are behind; the peer must close the channel`);
-  } else if (theirs !== ours) {
-    return err('fail', `peer is at seq ${theirs}, we are at ${ours}: the peer lost states`);
-  }
-  if (ch.proposal && ch.status === 'open') {
-    const p = ch.proposal;
-    effects.push({ type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: p.state.seq, ops: p.ops, sig: p.sig ?? NO_SIGNATURE } });
-    return done(ch, effects);
-  }
-  if (ch.status === 'closing' && theirs === ours) {
-    // A closing state both hold: make sure it reaches the ledger.
-    effects.push({ type: 'submit', tx: 'close', state: ch.signed });
-  }
-  return propose(ch, ctx, effects);
 }
 
 function onCloseCooperatively(ch: Channel, ctx: StepContext): StepResult {

@@ -1,17 +1,15 @@
 // Opening a channel: the opener's proposal and the peer's acceptance, as pure functions that build the
 // first channel record. State 0 is signed by both before any money is locked, so the opener can always
 // get its funds back.
-import { equalBytes, utf8 } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/hash.js';
+import { equalBytes } from '../crypto/bytes.js';
 import type { PublicKey } from '../crypto/keys.js';
 import type { OpenChannelMessage } from '../wire/channel.js';
 import type { Channel, ChannelEffect, StepContext } from './machine.js';
 import { defaultLimits, type ChannelLimits } from './ops.js';
-import { verifyStateSig, type ChannelState } from './state.js';
+import { chainHash, verifyStateSig, type ChannelState } from './state.js';
 
-export function chainHash(chainId: string): Uint8Array {
-  return sha256(utf8(chainId));
-}
+// Kept here too: callers that build or check an open name it from the open's module.
+export { chainHash };
 
 const EMPTY_SIG = new Uint8Array(64);
 
@@ -33,7 +31,7 @@ export function proposeOpen(p: OpenParams, ctx: StepContext): { channel: Channel
   const channel: Channel = {
     channelId: p.channelId, local: 'A', localNodeId: p.localNodeId, remoteNodeId: p.remoteNodeId,
     capacity: p.capacity, limits, status: 'proposed', signed: { state, sigA, sigB: EMPTY_SIG },
-    queue: [], nextLockId: 0, connected: true,
+    queue: [], connected: true,
   };
   const message: OpenChannelMessage = {
     kind: 'openChannel', channelId: p.channelId, chainHash: chainHash(ctx.chainId), capacity: p.capacity, push: p.push, reserve: limits.reserve, sigA,
@@ -65,7 +63,7 @@ export function acceptOpen(
   const channel: Channel = {
     channelId: m.channelId, local: 'B', localNodeId: opts.localNodeId, remoteNodeId: opts.remoteNodeId,
     capacity: m.capacity, limits, status: 'opening', signed: { state, sigA: m.sigA, sigB },
-    queue: [], nextLockId: 1, connected: true, acceptedHeight: ctx.height,
+    queue: [], connected: true, acceptedHeight: ctx.height,
   };
   return {
     channel,

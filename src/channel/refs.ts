@@ -9,7 +9,6 @@ export function pendingRefs(ch: Channel): string[] {
 
 /** The references an event hands to the channel. */
 export function eventRefs(ev: ChannelEvent): string[] {
-  if (ev.type === 'localOps') return [ev.ref];
   if (ev.type === 'localBatch') return ev.entries.flatMap((e) => e.refs);
   return [];
 }

@@ -3,12 +3,17 @@
 // The signed digest is sha256(taggedMessage(STATE_TAG, chainId, encodeState(state))): the tag and the
 // chain id make a signature useless on another chain or for another kind of message, and the
 // channel id inside the state makes it useless on another channel.
-import { ByteReader, ByteWriter, ShortReadError, equalBytes } from '../crypto/bytes.js';
-import { taggedMessage } from '../crypto/hash.js';
+import { ByteReader, ByteWriter, ShortReadError, equalBytes, utf8 } from '../crypto/bytes.js';
+import { sha256, taggedMessage } from '../crypto/hash.js';
 import { signMessage, verifyMessage, type PublicKey, type SecretKey, type Signature } from '../crypto/keys.js';
 import { MAX_MSAT, type Msat } from '../money.js';
 
 export const STATE_TAG = 'sluice/channel-state/v1';
+
+/** The chain a channel is on, as `openChannel` and `init` carry it: sha256 of the chain id. */
+export function chainHash(chainId: string): Uint8Array {
+  return sha256(utf8(chainId));
+}
 
 /** Which side of the channel: A is the opener, B the peer it opened to. */
 export type Side = 'A' | 'B';

@@ -28,7 +28,6 @@ export function channelToRecord(ch: Channel): JsonObject {
     limits: { reserve: ch.limits.reserve.toString(), maxLocks: ch.limits.maxLocks, maxInFlight: ch.limits.maxInFlight.toString() },
     status: ch.status,
     signed: signedToJson(ch.signed),
-    nextLockId: ch.nextLockId,
   };
   if (ch.proposal) {
     const p: JsonObject = { state: toHex(encodeState(ch.proposal.state)), ops: toHex(encodeOps(ch.proposal.ops)), refs: ch.proposal.refs };
@@ -63,7 +62,6 @@ export function channelFromRecord(v: unknown): Channel {
     status: String(o['status']) as ChannelStatus,
     signed: signedFromJson(o['signed'] as Record<string, unknown>),
     queue: [],
-    nextLockId: Number(o['nextLockId']),
     connected: false,
   };
   const p = o['proposal'] as Record<string, unknown> | undefined;

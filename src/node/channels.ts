@@ -206,7 +206,7 @@ export class ChannelManager {
         case 'submit':
           void submitChannelTx({ wallet: this.o.wallet, log: this.o.log, dispatch: (i, ev) => this.dispatch(i, ev) }, id, ch, e.tx, e.state);
           break;
-        case 'settled':
+        case 'committed':
           for (const ref of e.refs) this.takeWaiter(ref)?.resolve({ seq: e.seq });
           this.o.onChange(ch, e);
           break;
@@ -236,7 +236,7 @@ export class ChannelManager {
     const failure = new StoreWriteError(what, cause);
     this.o.log.error({ channel: id.slice(0, 16), err: failure.message }, 'channel state not stored; nothing that depends on it was sent');
     const stored = new Set(prev ? pendingRefs(prev) : []);
-    const carried = [...pendingRefs(ch), ...skipped.flatMap((e) => (e.type === 'settled' || e.type === 'rejected' ? e.refs : []))];
+    const carried = [...pendingRefs(ch), ...skipped.flatMap((e) => (e.type === 'committed' || e.type === 'rejected' ? e.refs : []))];
     const refused = new StoreWriteError(what, cause, 'it was not sent to the peer and will not complete');
     for (const ref of carried) if (!stored.has(ref)) this.takeWaiter(ref)?.reject(refused);
     return failure;

@@ -5,13 +5,13 @@ import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
-import { localBalance } from '../channel/machine.js';
 import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
-import { channelView, ledgerCall, ledgerDown, viewStatus } from './node-views.js';
+import { faucet, needLedger, sendOnLedger, walletView, type NodeAccount } from './node-account.js';
+import { channelView, ledgerDown, viewStatus } from './node-views.js';
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
@@ -248,12 +248,6 @@ export class SluiceNode implements NodeApi {
     });
   }
 
-  /** A call that needs the ledger: refused at once while it is unreachable, its failures mapped to API errors. */
-  private needLedger<T>(fn: () => Promise<T>): Promise<T> {
-    const down = ledgerDown(this.ledger);
-    return down ? Promise.reject(down) : ledgerCall(fn);
-  }
-
   async info(): Promise<NodeInfo> {
     const counts = { opening: 0, open: 0, closing: 0, closed: 0, failed: 0 };
     for (const ch of this.channels.list()) counts[viewStatus(ch.status)]++;
@@ -272,17 +266,15 @@ export class SluiceNode implements NodeApi {
   }
 
   async wallet(): Promise<WalletView> {
-    const acct = await this.needLedger(() => this.ledger.account(this.identity.nodeId));
-    const inChannels = this.channels.list().filter((c) => c.status === 'open').reduce((s, c) => s + localBalance(c), 0n);
-    return { address: this.nodeId, balance: acct.balance, nonce: acct.nonce, inChannels };
+    return walletView(this.ownAccount());
   }
 
   async faucet(amount: bigint): Promise<{ txid: string; balance: bigint }> {
-    return this.needLedger(async () => {
-      const txid = await this.ledger.faucet(this.identity.nodeId, amount);
-      await this.ledger.waitForTx(txid);
-      return { txid, balance: (await this.ledger.account(this.identity.nodeId)).balance };
-    });
+    return faucet(this.ownAccount(), amount);
+  }
+
+  private ownAccount(): NodeAccount {
+    return { ledger: this.ledger, address: this.identity.nodeId, account: this.account, channels: this.channels };
   }
 
   async connectPeer(target: string): Promise<PeerView> {
@@ -311,19 +303,7 @@ export class SluiceNode implements NodeApi {
   }
 
   async send(opts: { to: string; amount: bigint }): Promise<SendResult> {
-    const to = parsePublicKey(opts.to, 'to');
-    if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
-    if (toHex(to) === this.nodeId) throw new NodeError('invalid', 'BAD_TARGET', 'that is this node\'s own account');
-    return this.needLedger(async () => {
-      const [acct, info] = await Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]);
-      if (acct.balance < opts.amount + info.fee) {
-        throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of amount + fee (${opts.amount + info.fee} msat)`);
-      }
-      const txid = await this.account.submit({ kind: 'transfer', to, amount: opts.amount });
-      const st = await this.ledger.waitForTx(txid);
-      const balance = (await this.ledger.account(this.identity.nodeId)).balance;
-      return { txid, height: st.height ?? 0, to: toHex(to), amount: opts.amount, fee: info.fee, balance };
-    });
+    return sendOnLedger(this.ownAccount(), opts);
   }
 
   /** Connect to a node in the same in-memory network (tests, embedded demo). */
@@ -340,7 +320,7 @@ export class SluiceNode implements NodeApi {
     if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     if (opts.capacity <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'capacity must be positive');
     if (opts.push > opts.capacity) throw new NodeError('invalid', 'BAD_AMOUNT', 'push cannot exceed the capacity');
-    const [acct, info] = await this.needLedger(() => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
+    const [acct, info] = await needLedger(this.ledger, () => Promise.all([this.ledger.account(this.identity.nodeId), this.ledger.info()]));
     if (acct.balance < opts.capacity + info.fee) {
       throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }

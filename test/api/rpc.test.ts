@@ -10,6 +10,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ApiError, type PaymentResult } from '../../src/api/types.js';
 import { silentLogger } from '../../src/util/log.js';
 import { BIG, FakeApi, nodeId } from './fake-api.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = randomBytes(32).toString('hex');
 
@@ -69,16 +70,6 @@ async function raw(url: string): Promise<{ ws: WebSocket; frames: Frame[]; next(
     return frames.slice(taken - n, taken);
   };
   return { ws, frames, next, closed };
-}
-
-/** Retries `fn` until it gives a value (bounded: 100 tries, 20 ms apart). */
-async function until<T>(fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition never held');
 }
 
 const pay = (id: number, peerId: string, amount: string, extra: object = {}) =>

@@ -4,11 +4,11 @@ import { signState } from '../../src/channel/state.js';
 import { localBalance, remoteBalance, step } from '../../src/channel/machine.js';
 import { acceptOpen, proposeOpen } from '../../src/channel/open.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
-import { CHAIN, openPair, receivedTotal, rejectedRefs, settledRefs, type Pair } from '../helpers/channel-pair.js';
+import { CHAIN, openPair, receivedTotal, rejectedRefs, committedRefs, type Pair } from '../helpers/channel-pair.js';
 
 const CAP = 1_000_000_000n;
 
-const pay = (amount: bigint, ref: string) => ({ type: 'localOps' as const, ops: [{ op: 'pay' as const, amount }], ref });
+const pay = (amount: bigint, ref: string) => ({ type: 'localBatch' as const, entries: [{ ops: [{ op: 'pay' as const, amount }], refs: [ref] }] });
 
 describe('opening', () => {
   it('signs state 0 on both sides before anything is locked, then opens on the ledger event', () => {
@@ -67,7 +67,7 @@ describe('updates', () => {
     p.flush();
     expect(p.a.ch.signed.state.seq).toBe(1n);
     expect(p.b.ch.signed.state).toEqual(p.a.ch.signed.state);
-    expect(settledRefs(p.a)).toEqual(['p1']);
+    expect(committedRefs(p.a)).toEqual(['p1']);
     expect(receivedTotal(p.b)).toBe(1000n);
     expect(remoteBalance(p.a.ch)).toBe(1000n);
   });
@@ -128,7 +128,7 @@ describe('updates', () => {
     for (let i = 0; i < 50; i++) p.apply(p.a, pay(10n, `b${i}`));
     p.flush();
     expect(p.a.ch.signed.state.seq).toBe(2n); // one update for the first, one for the 50 batched
-    expect(settledRefs(p.a)).toHaveLength(51);
+    expect(committedRefs(p.a)).toHaveLength(51);
     expect(remoteBalance(p.a.ch)).toBe(501n);
   });
 
@@ -138,7 +138,7 @@ describe('updates', () => {
     p.apply(p.a, pay(5n, 'fine'));
     p.flush();
     expect(rejectedRefs(p.a)).toContain('too-much');
-    expect(settledRefs(p.a)).toContain('fine');
+    expect(committedRefs(p.a)).toContain('fine');
   });
 
   it('keeps the reserve: the payer cannot spend below 1% of capacity', () => {
@@ -160,8 +160,8 @@ describe('updates', () => {
     p.flush();
     expect(p.a.ch.signed.state).toEqual(p.b.ch.signed.state);
     expect(p.a.ch.signed.state.seq).toBe(2n);
-    expect(settledRefs(p.a)).toEqual(['fromA']);
-    expect(settledRefs(p.b)).toEqual(['fromB']);
+    expect(committedRefs(p.a)).toEqual(['fromA']);
+    expect(committedRefs(p.b)).toEqual(['fromB']);
     expect(localBalance(p.b.ch)).toBe(100_000_000n + 700n - 300n);
   });
 
@@ -213,7 +213,7 @@ describe('updates', () => {
     p.flush();
     expect(p.a.ch.signed.state.seq).toBe(1n);
     expect(p.a.ch.signed.state).toEqual(p.b.ch.signed.state);
-    expect(settledRefs(p.a)).toEqual(['p1']);
+    expect(committedRefs(p.a)).toEqual(['p1']);
     expect(receivedTotal(p.b)).toBe(1000n);
   });
 
@@ -240,7 +240,7 @@ describe('updates', () => {
     if (fromFollower.kind === 'updateState') expect(fromFollower.sig.every((x) => x === 0)).toBe(true);
     p.flush();
     expect(p.a.ch.signed.state).toEqual(p.b.ch.signed.state);
-    expect(settledRefs(p.b)).toEqual(['fromB']);
+    expect(committedRefs(p.b)).toEqual(['fromB']);
   });
 
   it('reestablish after a lost update: the proposer resends it', () => {
@@ -250,7 +250,7 @@ describe('updates', () => {
     p.reconnect();
     p.flush();
     expect(p.b.ch.signed.state.seq).toBe(1n);
-    expect(settledRefs(p.a)).toEqual(['p1']);
+    expect(committedRefs(p.a)).toEqual(['p1']);
   });
 });
 
@@ -364,7 +364,7 @@ describe('random interleavings (property)', () => {
         const sa = p.a.ch.signed.state;
         expect(p.b.ch.signed.state).toEqual(sa);
         expect(sa.balanceA + sa.balanceB).toBe(CAP);
-        const settled = [...settledRefs(p.a), ...settledRefs(p.b)];
+        const settled = [...committedRefs(p.a), ...committedRefs(p.b)];
         const rejected = [...rejectedRefs(p.a), ...rejectedRefs(p.b)];
         expect(new Set(settled).size).toBe(settled.length); // never twice
         settledTotal += settled.length;

@@ -174,8 +174,8 @@ export function openPair(opts: { capacity?: bigint; push?: bigint; leader?: 'A' 
   return pair;
 }
 
-export function settledRefs(s: Side): string[] {
-  return s.effects.flatMap((e) => (e.type === 'settled' ? e.refs : []));
+export function committedRefs(s: Side): string[] {
+  return s.effects.flatMap((e) => (e.type === 'committed' ? e.refs : []));
 }
 
 export function rejectedRefs(s: Side): string[] {

@@ -1,20 +1,13 @@
 // Several whole nodes in one process over the in-memory transport, with a real ledger and LevelDB.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FEE, testNet, type TestNet } from '../helpers/network.js';
+import { until } from '../helpers/until.js';
 
 let net: TestNet | undefined;
 afterEach(async () => {
   await net?.stop();
   net = undefined;
 });
-
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('two nodes in one process', () => {
   it('open, pay both ways, close cooperatively: ledger balances exactly as expected', async () => {

@@ -47,7 +47,7 @@ function record(o: { id: Uint8Array; status: ChannelStatus; me: Party; peer: Par
   const s = state(o.id, o.seq ?? 0n, CAP, 0n);
   return {
     channelId: o.id, local: 'B', localNodeId: o.me.pk, remoteNodeId: o.peer.pk, capacity: CAP, limits: defaultLimits(CAP),
-    status: o.status, signed: { state: s, sigA: new Uint8Array(64), sigB: new Uint8Array(64) }, queue: [], nextLockId: 1, connected: false,
+    status: o.status, signed: { state: s, sigA: new Uint8Array(64), sigB: new Uint8Array(64) }, queue: [], connected: false,
   };
 }
 

@@ -7,6 +7,7 @@ import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
 import type { PeerSession } from '../../src/transport/session.js';
 import { listenPeers, type ListenPeersOptions, type PeerListener } from '../../src/transport/ws.js';
 import { HostilePeer } from '../helpers/hostile-peer.js';
+import { until } from '../helpers/until.js';
 
 const serverKey = randomSecretKey();
 const serverId = publicKeyOf(serverKey);
@@ -84,11 +85,3 @@ describe('peer listener limits', () => {
     await hostile(url); // the listener still serves
   });
 });
-
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
