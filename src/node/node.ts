@@ -31,6 +31,8 @@ export { channelView };
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 60_000;
+/** How long a cooperative close waits for open locks to resolve before it is refused. */
+const LOCKS_WAIT_MS = 15_000;
 
 export interface NodeOptions {
   dataDir: string;
@@ -359,6 +361,12 @@ export class SluiceNode implements NodeApi {
     }
     if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
     if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
+    // A cooperative close needs no lock open (a stream's hash-chain budget, say, claimed and released by
+    // the payee right after the stream ends): wait a little for them to resolve, else refuse at once
+    // rather than let the state machine drop the close and the caller time out.
+    const locked = (c: Channel | undefined) => !!c && (c.signed.state.locks.length > 0 || !!c.proposal?.state.locks.length || !!c.countersigned?.state.locks.length);
+    for (const until = Date.now() + LOCKS_WAIT_MS; locked(this.channels.channels.get(id)) && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+    if (locked(this.channels.channels.get(id))) throw new NodeError('conflict', 'LOCKS_OPEN', 'the channel still has locked amounts (a hash-chain stream budget not yet claimed and released); close again once they resolve, or use --force');
     const down = ledgerDown(this.ledger);
     checkStored(await this.channels.dispatch(id, { type: 'closeCooperatively' }));
     if (down) {
