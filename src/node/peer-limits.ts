@@ -37,12 +37,13 @@ export const DEFAULT_MAX_PEERS_WITHOUT_CHANNELS = 128;
  * Honest traffic stays far below these (measured in `npm run bench`, busiest second per peer, see
  * docs/security.md): every stream sends its own ticks, so 5,000 streams at 1 sat/s were 5,002
  * messages/s from one peer, and the 10,000 streams a channel may carry would be about 10,000/s.
- * Stream control is a user's pause/resume/stop, plus a replay of stops after a reconnect (~1,088 at most).
+ * Stream control is a user's pause/resume/stop, but ending every stream on a channel at once sends one stop
+ * each (a bench run of 5,000 streams went past a burst of 4,096), and a channel may carry 10,000.
  */
 export const DEFAULT_MESSAGE_BURST = 65_536;
 export const DEFAULT_MESSAGES_PER_SECOND = 32_768;
-export const DEFAULT_CONTROL_BURST = 4096;
-export const DEFAULT_CONTROLS_PER_SECOND = 500;
+export const DEFAULT_CONTROL_BURST = 16_384;
+export const DEFAULT_CONTROLS_PER_SECOND = 1000;
 export const DEFAULT_MAX_DROPPED_MESSAGES = 1024;
 export const DEFAULT_HANDSHAKE_BURST = 20;
 export const DEFAULT_HANDSHAKES_PER_MINUTE = 20;
