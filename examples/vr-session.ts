@@ -1,7 +1,8 @@
 // A VR session billed per minute, pro rata each second, in hash-chain mode: the headset locks a budget
 // for up to a minute at 60 sat/min, then each second reveals the next hash of its chain (one hash for
 // the server to check, no signature). The server ends the session when the money stops, and claims the
-// revealed seconds into its balance. `npx tsx examples/vr-session.ts` (about 8 seconds).
+// revealed seconds into its balance (a channel update of its own, just after the session ends).
+// `npx tsx examples/vr-session.ts` (about 8 seconds).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,12 @@ try {
   await headset.openChannel(server.nodeId, '50000sat');
 
   server.on('opened', (s) => console.log(`session started at ${s.rate} for up to ${(s.durationMs ?? 0) / 1000} s`));
-  server.on('tick', (s) => process.stdout.write(`\rsession time ${s.ticks}s, paid ${s.paid} msat   `));
+  // one redrawn line on a terminal, a line per second elsewhere
+  const redraw = process.stdout.isTTY === true;
+  server.on('tick', (s) => {
+    const line = `session time ${s.ticks}s, paid ${s.paid} msat`;
+    process.stdout.write(redraw ? `\r${line}   ` : `${line}\n`);
+  });
   const ended = new Promise<void>((resolve) => server.on('ended', () => resolve()));
   const session = await headset.openStream({ peerId: server.nodeId, rate: '60sat/min', duration: '1min', mode: 'hashchain' });
 
@@ -27,8 +33,9 @@ try {
   await session.stop();
   await ended;
   const [view] = await server.streams();
-  const [ch] = await server.channels();
-  console.log(`\nsession over: ${view!.ticks} s billed, ${view!.paid} msat; the server's channel balance is now ${ch!.localBalance} msat`);
+  // the claim of the revealed seconds is the server's own channel update, just after the session ends
+  const { localBalance: balance } = await server.untilIdle(view!.channelId);
+  console.log(`${redraw ? '\n' : ''}session over: ${view!.ticks} s billed, ${view!.paid} msat; the server's channel balance is now ${balance} msat`);
 } finally {
   await headset.stop();
   await server.stop();

@@ -61,7 +61,7 @@ export async function rpcThroughput(api: ApiClient, peerId: string, channelId: s
 }
 
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number): number | undefined {
+export function cpuMs(pid: number): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     const ticksPerSec = 100; // USER_HZ, 100 on Linux

@@ -6,7 +6,8 @@
 // to start beside a bare `node -e 0`. A benchmark, not a test: figures vary with the machine's load.
 //
 //   npm run bench -- --json FILE     also write every figure to FILE, by stable name (docs/performance.md)
-//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes
+//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, streams-process
+//   npm run bench -- --streams-steps 2000,10000   streams-process: the counts to step through (default 2,000, 10,000, 50,000)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { readApiUrl } from '../src/api/url-file.js';
 import { readToken } from '../src/api/token.js';
 import { benchRouteFinding } from './bench-routing.js';
 import { cliStart, rpcThroughput } from './bench-api.js';
+import { streamsProcess } from './bench-streams-process.js';
 import { fmt, line, median, pct, rate, record, results } from './bench-lib.js';
 
 function argValue(flag: string): string | undefined {
@@ -31,7 +33,7 @@ function argValue(flag: string): string | undefined {
 }
 const jsonFile = argValue('--json');
 const only = argValue('--only')?.split(',');
-const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes'] as const;
+const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes', 'streams-process'] as const;
 for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
 const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 
@@ -88,8 +90,8 @@ async function payeeHolds(balance: () => Promise<bigint>, expected: bigint): Pro
   throw new Error(`payee balance ${await balance()} msat, expected ${expected}`);
 }
 
-function start(args: string[]): { proc: ChildProcess; wait(re: RegExp): Promise<RegExpMatchArray> } {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+function start(args: string[], nodeArgs: string[] = []): { proc: ChildProcess; wait(re: RegExp): Promise<RegExpMatchArray> } {
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,27 +107,57 @@ function start(args: string[]): { proc: ChildProcess; wait(re: RegExp): Promise<
   };
 }
 
+/** A ledger process and two node processes (a pays b), connected, with one funded channel. */
+async function startProcesses(dir: string, procs: ChildProcess[], extra: { payer?: string[]; payee?: string[]; payerNode?: string[] } = {}) {
+  const ledger = start(['ledger', 'start', '--data-dir', join(dir, 'ledger'), '--port', '0', '--block-time', '100ms', '--faucet', '--log-level', 'warn']);
+  procs.push(ledger.proc);
+  const ledgerUrl = (await ledger.wait(/listening on (ws:\/\/\S+)/))[1]!;
+  const nodes = [];
+  for (const name of ['a', 'b']) {
+    const d = join(dir, name);
+    const n = start(['node', 'start', '--data-dir', d, '--port', '0', '--api-port', '0', '--ledger', ledgerUrl, '--log-level', 'warn', ...((name === 'a' ? extra.payer : extra.payee) ?? [])], name === 'a' ? extra.payerNode : []);
+    procs.push(n.proc);
+    const m = await n.wait(/peers connect to (\S+)/);
+    const api = new ApiClient({ url: await readApiUrl(d), token: await readToken(d) });
+    nodes.push({ target: m[1]!, api, id: m[1]!.split('@')[0]!, dir: d, pid: n.proc.pid! });
+  }
+  const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
+  await a.api.faucet(5_000_000_000_000n);
+  await a.api.connectPeer(b.target);
+  const ch = await a.api.openChannel({ peerId: b.id, capacity: 4_000_000_000_000n });
+  return { a, b, ch, nodes, ledgerPid: ledger.proc.pid! };
+}
+
+async function stopProcesses(dir: string, procs: ChildProcess[]): Promise<void> {
+  for (const p of procs) p.kill('SIGTERM');
+  // a node writes its CPU profile (SLUICE_BENCH_CPU_PROF) as it exits
+  await Promise.all(procs.map((p) => (p.exitCode !== null ? undefined : new Promise((r) => { p.once('exit', r); setTimeout(r, 10_000); }))));
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Many streams between two node processes; the payee accepts them all on one channel (--max-streams-per-channel). */
+async function streamsTwoProcesses(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  const procs: ChildProcess[] = [];
+  const profDir = process.env['SLUICE_BENCH_CPU_PROF']; // a directory: the payer writes a CPU profile there as it exits
+  try {
+    const { a, b, ledgerPid } = await startProcesses(dir, procs, {
+      payerNode: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+      payee: ['--max-streams-per-channel', '100000'],
+    });
+    const steps = argValue('--streams-steps')?.split(',').map(Number);
+    await streamsProcess({ payer: { api: a.api, pid: a.pid }, payee: { api: b.api, pid: b.pid, id: b.id }, ledgerPid }, steps);
+  } finally {
+    await stopProcesses(dir, procs);
+  }
+}
+
 async function twoNodes(): Promise<void> {
   process.stdout.write('\ntwo node processes, one channel, payments through the control API\n');
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   const procs: ChildProcess[] = [];
   try {
-    const ledger = start(['ledger', 'start', '--data-dir', join(dir, 'ledger'), '--port', '0', '--block-time', '100ms', '--faucet', '--log-level', 'warn']);
-    procs.push(ledger.proc);
-    const ledgerUrl = (await ledger.wait(/listening on (ws:\/\/\S+)/))[1]!;
-    const nodes = [];
-    for (const name of ['a', 'b']) {
-      const d = join(dir, name);
-      const n = start(['node', 'start', '--data-dir', d, '--port', '0', '--api-port', '0', '--ledger', ledgerUrl, '--log-level', 'warn']);
-      procs.push(n.proc);
-      const m = await n.wait(/peers connect to (\S+)/);
-      const api = new ApiClient({ url: await readApiUrl(d), token: await readToken(d) });
-      nodes.push({ target: m[1]!, api, id: m[1]!.split('@')[0]!, dir: d });
-    }
-    const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
-    await a.api.faucet(5_000_000_000_000n);
-    await a.api.connectPeer(b.target);
-    const ch = await a.api.openChannel({ peerId: b.id, capacity: 4_000_000_000_000n });
+    const { a, b, ch, nodes } = await startProcesses(dir, procs);
 
     // latency: one payment at a time, each a full round trip with two synced writes
     const lat: number[] = [];
@@ -164,9 +196,7 @@ async function twoNodes(): Promise<void> {
     line('payee balance check', 'exact');
     await cliStart(nodes[0]!.dir);
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    await rm(dir, { recursive: true, force: true });
+    await stopProcesses(dir, procs);
   }
 }
 
@@ -303,6 +333,7 @@ if (selected('routing')) {
 if (selected('embedded')) await embedded();
 if (selected('streams')) await streams();
 if (selected('processes')) await twoNodes();
+if (selected('streams-process')) await streamsTwoProcesses();
 ratios();
 
 function ratios(): void {

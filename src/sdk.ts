@@ -259,6 +259,37 @@ export class Sluice {
     return this.node.listChannels();
   }
 
+  /**
+   * The channel once nothing is locked in it and no update is in flight (its balances add up to the
+   * capacity): after a hash-chain stream ends, the payee's claim and release come in an update of their
+   * own. Re-read on each channel event (and every 500 ms); rejects after `timeoutMs` (15 s).
+   */
+  async untilIdle(channelId: string, opts: { timeoutMs?: number } = {}): Promise<ChannelView> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+    for (;;) {
+      // listen before reading, so an update between the read and the wait is not missed
+      let off = () => {};
+      const changed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        const stop = this.on('channel', () => resolve());
+        off = () => {
+          clearTimeout(timer);
+          stop();
+        };
+      });
+      try {
+        const c = (await this.channels()).find((x) => x.channelId === channelId);
+        if (!c) throw new Error(`no channel ${channelId}`);
+        const locked = c.capacity - c.localBalance - c.remoteBalance;
+        if (c.pendingUpdates === 0 && locked === 0n) return c;
+        if (Date.now() > deadline) throw new Error(`channel ${channelId} still has ${locked} msat locked and ${c.pendingUpdates} updates pending`);
+        await changed;
+      } finally {
+        off();
+      }
+    }
+  }
+
   /** Cooperative by default (resolves once paid out); `pendingReason` is set when it completes later. */
   closeChannel(channelId: string, opts: { force?: boolean } = {}): Promise<ChannelView & { pendingReason?: string }> {
     return this.node.closeChannel({ channelId, force: opts.force ?? false });

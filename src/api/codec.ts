@@ -251,6 +251,7 @@ export const streamViewCodec: Codec<StreamView> = {
     out['startedAt'] = s.startedAt;
     if (s.remaining !== undefined) out['remaining'] = s.remaining.toString();
     if (s.late !== undefined) out['late'] = s.late;
+    if (s.lastTickAt !== undefined) out['lastTickAt'] = s.lastTickAt;
     if (s.reason !== undefined) out['reason'] = s.reason;
     return out;
   },
@@ -275,6 +276,7 @@ export const streamViewCodec: Codec<StreamView> = {
     if (has(o, 'durationMs')) s.durationMs = uintField(o, 'durationMs');
     if (has(o, 'remaining')) s.remaining = msatField(o, 'remaining');
     if (has(o, 'late')) s.late = boolField(o, 'late');
+    if (has(o, 'lastTickAt')) s.lastTickAt = uintField(o, 'lastTickAt');
     if (has(o, 'reason')) s.reason = str(o, 'reason');
     return s;
   },

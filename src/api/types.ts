@@ -114,6 +114,8 @@ export interface StreamView {
   remaining?: bigint;
   /** Payee: no tick for longer than a tick plus the grace period. */
   late?: boolean;
+  /** Payee: when it metered the latest tick (ms since the epoch), so a feed's reader can tell how late ticks arrive. */
+  lastTickAt?: number;
   /** Why it stopped or was refused. */
   reason?: string;
 }

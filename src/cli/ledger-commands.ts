@@ -1,14 +1,15 @@
 // What `sluice ledger …` does: run the simulated chain, and look at it (accounts, transactions, blocks,
 // channels). The command tree is in program.ts.
-import { parseChannelId } from '../api/fields.js';
+import { parseChannelId, parseNodeId } from '../api/fields.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { LedgerClient } from '../ledger/client.js';
 import { startLedger } from '../ledger/service.js';
 import { formatMsatFull, parseAmount } from '../money.js';
 import { parseDuration } from '../util/duration.js';
 import { createLogger } from '../util/log.js';
+import { explainLedgerFailure } from './ledger-errors.js';
 import { CliError, print } from './output.js';
-import { assertPortFree, parseCount, parsePort, waitForSignal } from './parse.js';
+import { assertPortFree, checkDataDir, parseCount, parsePort, waitForSignal } from './parse.js';
 
 interface ClientOpts {
   ledger: string;
@@ -16,9 +17,15 @@ interface ClientOpts {
 }
 
 async function withClient<T>(opts: ClientOpts, fn: (c: LedgerClient) => Promise<T>): Promise<T> {
-  const c = await LedgerClient.connect({ url: opts.ledger, connectTimeoutMs: 2000 });
+  // a URL that is not a ledger fails at the connect (HTTP) or at the first call (a peer port)
+  const explain = (e: unknown) => explainLedgerFailure(e, opts.ledger) ?? e;
+  const c = await LedgerClient.connect({ url: opts.ledger, connectTimeoutMs: 2000 }).catch((e: unknown) => {
+    throw explain(e);
+  });
   try {
-    return await fn(c);
+    return await fn(c).catch((e: unknown) => {
+      throw explain(e);
+    });
   } finally {
     await c.close();
   }
@@ -27,6 +34,7 @@ async function withClient<T>(opts: ClientOpts, fn: (c: LedgerClient) => Promise<
 export async function ledgerStart(o: Record<string, string | boolean>): Promise<void> {
   const log = createLogger({ name: 'ledger', level: String(o['logLevel']), json: o['logJson'] === true });
   const port = parsePort(String(o['port']), '--port');
+  await checkDataDir(String(o['dataDir']), { mustExist: false, daemon: 'ledger' });
   await assertPortFree(String(o['host']), port, '--port');
   const svc = await startLedger({
     dataDir: String(o['dataDir']),
@@ -65,14 +73,19 @@ export async function ledgerInfo(o: ClientOpts): Promise<void> {
   );
 }
 
+/** An account is a 33-byte public key; checking the length first says what a typo got wrong. */
+function parseAddress(text: string): Uint8Array {
+  return parsePublicKey(parseNodeId(text, 'address'), 'address');
+}
+
 export async function ledgerBalance(address: string, o: ClientOpts): Promise<void> {
-  const pk = parsePublicKey(address, 'address');
+  const pk = parseAddress(address);
   const acct = await withClient(o, (c) => c.account(pk));
   print(o, { address, balance: acct.balance, nonce: acct.nonce }, () => `${formatMsatFull(acct.balance)}  (nonce ${acct.nonce})`);
 }
 
 export async function ledgerFaucet(address: string, amountText: string, o: ClientOpts & { wait: boolean }): Promise<void> {
-  const pk = parsePublicKey(address, 'address');
+  const pk = parseAddress(address);
   const amount = parseAmount(amountText);
   const r = await withClient(o, async (c) => {
     const txid = await c.faucet(pk, amount);

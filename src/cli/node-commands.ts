@@ -32,8 +32,9 @@ export async function info(o: ConnectionOptions & { wait?: string }): Promise<vo
       print(o, i, () => infoLines(i));
       return;
     } catch (e) {
-      // Not up yet: no api-url written, or nothing listening. Anything else (a wrong token) is final.
-      const notUp = (e instanceof ApiClientError && e.code === 'UNREACHABLE') || /no node API address/.test((e as Error).message);
+      // Not up yet: no data dir or api-url written, or nothing listening. Anything else (a wrong token) is final.
+      const notUp =
+        (e instanceof ApiClientError && e.code === 'UNREACHABLE') || (e instanceof CliError && e.code === 'NO_DATA_DIR') || /no node API address/.test((e as Error).message);
       if (!notUp || Date.now() >= deadline) throw e;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -7,11 +7,13 @@ import { readToken } from '../api/token.js';
 import { readApiUrl } from '../api/url-file.js';
 import type { ConnectionOptions } from './options.js';
 import { CliError } from './output.js';
+import { checkDataDir } from './parse.js';
 
 export type { ConnectionOptions };
 
 /** Where the node's API is and its token, from the options (see the top of this file). */
 export async function nodeAddress(o: ConnectionOptions): Promise<{ url: string; token: string }> {
+  if (o.api === undefined || (o.token === undefined && o.tokenFile === undefined)) await checkDataDir(o.dataDir, { mustExist: true, daemon: 'node' });
   const url = o.api ?? (await readApiUrl(o.dataDir));
   const token = o.token ?? (o.tokenFile !== undefined ? await readTokenFile(o.tokenFile) : await readToken(o.dataDir));
   return { url, token };

@@ -63,7 +63,7 @@ export function channelLine(c: ChannelView): string {
   if (c.pendingUpdates > 0) parts.push(`${c.pendingUpdates} pending`);
   if (c.settleHeight !== undefined && c.status === 'closing') parts.push(`settles after height ${c.settleHeight}`);
   if (c.payout) parts.push(`paid out ${formatMsat(c.payout.local)} / ${formatMsat(c.payout.remote)}`);
-  if (c.failure !== undefined) parts.push(`(${safeText(c.failure)})`);
+  if (c.failure !== undefined) parts.push(`(${safeText(amountsInUnit(c.failure, 'sat'))})`);
   parts.push(`peer ${c.peerId}`);
   return parts.join('  ');
 }
@@ -72,7 +72,7 @@ export function channelLine(c: ChannelView): string {
 export function channelLines(c: ChannelView): string {
   const lines = [
     `channel:   ${c.channelId}`,
-    `status:    ${c.status}${c.failure !== undefined ? ` (${safeText(c.failure)})` : ''}`,
+    `status:    ${c.status}${c.failure !== undefined ? ` (${safeText(amountsInUnit(c.failure, 'sat'))})` : ''}`,
     `peer:      ${c.peerId} (${c.side === 'A' ? 'this node opened it' : 'the peer opened it'})`,
     `capacity:  ${formatMsatFull(c.capacity)}`,
     `local:     ${formatMsatFull(c.localBalance)}`,

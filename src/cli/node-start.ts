@@ -14,8 +14,9 @@ import { parseAmount } from '../money.js';
 import { parseRate } from '../stream/rate.js';
 import { parseDuration } from '../util/duration.js';
 import { createLogger } from '../util/log.js';
+import { explainLedgerFailure } from './ledger-errors.js';
 import { CliError } from './output.js';
-import { assertPortFree, parsePort, waitForSignal } from './parse.js';
+import { assertPortFree, checkDataDir, parseCount, parsePort, waitForSignal } from './parse.js';
 
 type Opts = Record<string, string | boolean | undefined>;
 
@@ -27,6 +28,7 @@ export async function nodeStart(o: Opts): Promise<void> {
   const apiPort = parsePort(String(o['apiPort']), '--api-port');
   const metricsPort = typeof o['metricsPort'] === 'string' ? parsePort(o['metricsPort'], '--metrics-port') : undefined;
   const streams = streamPolicy(o);
+  await checkDataDir(dataDir, { mustExist: false, daemon: 'node' });
   await assertPortFree(host, port, '--port');
   await assertPortFree(host, apiPort, '--api-port');
   if (metricsPort !== undefined) await assertPortFree('127.0.0.1', metricsPort, '--metrics-port');
@@ -81,21 +83,12 @@ function streamPolicy(o: Opts): StreamPolicy {
     peerLimits: { perDay: amountOpt('maxSpendPerPeerDay', '--max-spend-per-peer-day'), total: amountOpt('maxSpendPerPeerTotal', '--max-spend-per-peer-total') },
   };
   if (minRate) streams.minRatePerSec = (minRate.amount * 1000n) / BigInt(minRate.perMs);
+  if (typeof o['maxStreamsPerChannel'] === 'string') streams.maxStreamsPerChannel = parseCount(o['maxStreamsPerChannel'], '--max-streams-per-channel');
   return streams;
 }
 
 /** What went wrong, in the user's terms, when a node does not start. */
 function explainStartFailure(e: unknown, ledgerUrl: string, port: number): unknown {
-  const err = e as { name?: string; code?: string; message?: string };
-  const msg = err.message ?? String(e);
-  if (err.code === 'EADDRINUSE') return new CliError('PORT_IN_USE', `--port ${port} is already in use (another node, or another program); pick another port`);
-  if (err.name === 'LedgerUnavailableError' || err.name === 'LedgerRpcError') {
-    const http = /Unexpected server response: (\d+)/.exec(msg);
-    if (http) return new CliError('NOT_A_LEDGER', `--ledger ${ledgerUrl} is not a sluice ledger: it answered HTTP ${http[1]} (a node's control API?); the ledger listens on ws://127.0.0.1:9700 by default`);
-    if (/connection lost|did not answer|not valid JSON|Invalid WebSocket frame/i.test(msg)) {
-      return new CliError('NOT_A_LEDGER', `--ledger ${ledgerUrl} took a WebSocket but does not answer as a sluice ledger (a node's peer port?); the ledger listens on ws://127.0.0.1:9700 by default`);
-    }
-    if (/cannot reach the ledger/.test(msg)) return new CliError('LEDGER_UNAVAILABLE', msg);
-  }
-  return e;
+  if ((e as { code?: string }).code === 'EADDRINUSE') return new CliError('PORT_IN_USE', `--port ${port} is already in use (another node, or another program); pick another port`);
+  return explainLedgerFailure(e, ledgerUrl) ?? e;
 }

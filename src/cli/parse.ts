@@ -1,6 +1,24 @@
 // Small parsers, checks and waits the command handlers share.
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { CliError } from './output.js';
+
+/**
+ * A --data-dir that is a file is a typo a person makes (the api-token file, say); say so, not ENOTDIR.
+ * `mustExist`: the command reads from the dir, so a missing one means no node ever ran there.
+ */
+export async function checkDataDir(dir: string, o: { mustExist: boolean; daemon: string }): Promise<void> {
+  const st = await stat(dir).catch((e: { code?: string }) => {
+    if (e.code === 'ENOENT') return undefined;
+    if (e.code === 'ENOTDIR') throw new CliError('BAD_DATA_DIR', `--data-dir ${dir}: a part of that path is a file, not a directory`);
+    throw e;
+  });
+  if (st === undefined) {
+    if (o.mustExist) throw new CliError('NO_DATA_DIR', `--data-dir ${dir} does not exist: no ${o.daemon} has run there (give the --data-dir it was started with)`);
+    return;
+  }
+  if (!st.isDirectory()) throw new CliError('BAD_DATA_DIR', `--data-dir ${dir} is a file, not a directory`);
+}
 
 export function parsePort(text: string, what = 'port'): number {
   const n = Number(text);

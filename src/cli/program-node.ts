@@ -11,7 +11,7 @@ export function registerNodeApiCommands(program: Command): void {
     program
       .command('info')
       .description("the node's id, addresses, ledger state and channel counts")
-      .option('--wait <duration>', 'if the node is not up yet (just started), keep asking for this long: 30s'),
+      .option('--wait <duration>', 'if the node is not up yet (just started), keep asking for this long (e.g. 30s)'),
   ).action(
     async (o) => (await nodeCommands()).info(o),
   );
@@ -22,7 +22,8 @@ export function registerNodeApiCommands(program: Command): void {
   );
 
   const wallet = program.command('wallet').description("the node's ledger account");
-  withConnectionOptions(wallet.command('balance').description('ledger balance and the sum held in channels')).action(
+  // `sluice wallet` alone is the balance (docs and people say "sluice wallet")
+  withConnectionOptions(wallet.command('balance', { isDefault: true }).description('ledger balance and the sum held in channels (what `sluice wallet` alone shows)')).action(
     async (o) => (await nodeCommands()).walletBalance(o),
   );
   withConnectionOptions(

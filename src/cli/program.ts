@@ -113,6 +113,7 @@ function registerNode(program: Command): void {
     .option('--max-spend-per-peer-day <amount>', 'streams may pay one peer at most this much in any 24 hours')
     .option('--max-spend-per-peer-total <amount>', 'streams may pay one peer at most this much in total')
     .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
+    .option('--max-streams-per-channel <n>', 'incoming streams a peer may run at once on one channel (default 64)')
     .option('--metrics-port <port>', 'also serve Prometheus /metrics without the token on this 127.0.0.1 port (it is always on the API port with the token)')
     .action(async (o) => (await import('./node-start.js')).nodeStart(o));
   withLogOptions(node.commands.find((c) => c.name() === 'start')!).option('--log-file <file>', 'append log lines to this file instead of stderr');

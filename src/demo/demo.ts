@@ -10,6 +10,7 @@ import { startLedger } from '../ledger/service.js';
 import { formatMsat } from '../money.js';
 import { Sluice } from '../sdk.js';
 import { formatRate, parseRate } from '../stream/rate.js';
+import { hashchainUnits, makeTerms } from '../stream/terms.js';
 import { formatDuration } from '../util/duration.js';
 import { silentLogger } from '../util/log.js';
 import { startDemoDashboards, type DemoDashboards } from './demo-dashboard.js';
@@ -31,7 +32,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const tty = o.tty ?? (process.stdout.isTTY === true);
   const say = (line: string) => out.write(line + '\n');
-  const rate = parseRate(o.rate); // fail early, before anything starts
+  // fail early, before anything starts: a rate, or a hash chain the stream could not be paid with
+  const rate = parseRate(o.rate);
+  const terms = makeTerms({ rate, durationMs: o.durationMs, mode: o.mode });
+  if (o.mode === 'hashchain') hashchainUnits(terms);
   const dir = await mkdtemp(join(tmpdir(), 'sluice-demo-'));
   const ledger = await startLedger({ dataDir: join(dir, 'ledger'), port: 0, blockTimeMs: 200, faucet: true, log: silentLogger() });
   const chain = await LedgerClient.connect({ url: ledger.url });
@@ -101,8 +105,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       return;
     }
 
-    const before = await alice.channels();
-    say(`4. cooperative close at state ${before[0]!.seq}: alice ${formatMsat(before[0]!.localBalance)}, bob ${formatMsat(before[0]!.remoteBalance)}`);
+    // a hash-chain stream ends with bob's claim and the release of the unspent budget: close after them
+    const before = await alice.untilIdle(ch.channelId);
+    say(`4. cooperative close at state ${before.seq}: alice ${formatMsat(before.localBalance)}, bob ${formatMsat(before.remoteBalance)}`);
     await alice.closeChannel(ch.channelId);
     const aliceLedger = (await chain.account(Buffer.from(alice.nodeId, 'hex'))).balance;
     const bobLedger = (await chain.account(Buffer.from(bob.nodeId, 'hex'))).balance;

@@ -14,14 +14,21 @@ import type { StreamOpenMessage } from '../wire/stream.js';
 import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
 
+/** How long a stream open waits for a channel that is still opening in our view, and how often it looks. */
+const OPEN_WAIT_MS = 10_000;
+const OPEN_POLL_MS = 50;
+
 export class StreamPayee {
   private readonly claiming = new Map<string, Promise<void>>();
+  /** Stream opens waiting for a channel our watcher has not yet seen opened, per channel. */
+  private readonly waitingForOpen = new Map<string, number>();
 
   constructor(private readonly s: StreamShell) {}
 
   async admit(peerId: string, m: StreamOpenMessage): Promise<void> {
     const { o, records, clock } = this.s;
     const channelId = toHex(m.channelId);
+    await this.untilOpened(peerId, channelId);
     const ch = o.channels.channels.get(channelId);
     const on = records.payeeStreamsOn(channelId);
     for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
@@ -39,6 +46,29 @@ export class StreamPayee {
     const admitted = this.s.apply(a.stream, a.effects, clock.now());
     await records.pruneEnded(channelId, o.policy.keepEndedPerChannel ?? DEFAULT_KEEP_ENDED_PER_CHANNEL);
     await admitted;
+  }
+
+  /**
+   * The payer counts its channel open when its own watcher sees the ledger's open, which may be a moment
+   * before ours does: a stream opened in that moment waits (a bounded time, a bounded number per
+   * channel) for our view to catch up instead of being refused. Anything else is decided at once.
+   */
+  private async untilOpened(peerId: string, channelId: string): Promise<void> {
+    const { o, clock } = this.s;
+    const opening = () => {
+      const ch = o.channels.channels.get(channelId);
+      return !!ch && toHex(ch.remoteNodeId) === peerId && ch.status === 'opening';
+    };
+    const waiting = this.waitingForOpen.get(channelId) ?? 0;
+    if (!opening() || waiting >= (o.policy.maxStreamsPerChannel ?? DEFAULT_MAX_STREAMS_PER_CHANNEL)) return;
+    this.waitingForOpen.set(channelId, waiting + 1);
+    try {
+      for (let waited = 0; opening() && waited < OPEN_WAIT_MS; waited += OPEN_POLL_MS) await clock.sleep(OPEN_POLL_MS);
+    } finally {
+      const left = (this.waitingForOpen.get(channelId) ?? 1) - 1;
+      if (left > 0) this.waitingForOpen.set(channelId, left);
+      else this.waitingForOpen.delete(channelId);
+    }
   }
 
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {

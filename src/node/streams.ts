@@ -130,6 +130,7 @@ export class StreamManager implements StreamShell {
   async stop(): Promise<void> {
     this.stopLoop?.();
     await this.records.flush().catch(() => undefined);
+    await this.records.spendStored();
   }
 
   list(): StreamView[] {

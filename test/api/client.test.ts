@@ -182,7 +182,7 @@ describe('events', () => {
     const got: NodeEvent[] = [];
     const feed = client.events((e) => got.push(e));
     await feed.ready;
-    const tick = { ...api.stream, ticks: 4, paid: BIG, remaining: 0n, late: true };
+    const tick = { ...api.stream, ticks: 4, paid: BIG, remaining: 0n, late: true, lastTickAt: 1_700_000_123_456 };
     const finished = { ...api.stream, status: 'finished' as const, reason: 'max reached' };
     delete finished.durationMs;
     api.emit({ type: 'stream', event: 'tick', stream: tick });

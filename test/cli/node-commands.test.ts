@@ -625,3 +625,71 @@ describe('the token out of `ps` (issue 7, item 8)', () => {
     expectOneLineError(await sluice(['info', '--api', server.url, '--token-file', join(home, 'missing')]), /--token-file: cannot read .*missing \(ENOENT\)/);
   });
 });
+
+describe("a newcomer's mistakes say what is wrong", () => {
+  it('`sluice wallet` alone is `wallet balance` (it was "unknown option --data-dir")', async () => {
+    const alone = await sluice(['wallet', '--data-dir', dataDir]);
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toBe((await sluice(['wallet', 'balance', '--data-dir', dataDir])).stdout);
+    expect(alone.stdout).toContain('in channels: 1500 msat (1.5 sat)');
+  });
+
+  it('a --data-dir that is a file or does not exist (it was ENOTDIR or "no node API address")', async () => {
+    const file = join(dataDir, 'api-token');
+    expectOneLineError(await sluice(['info', '--data-dir', file]), new RegExp(`^sluice: --data-dir ${file} is a file, not a directory\\n$`));
+    expectOneLineError(await sluice(['pay', nodeId(), '1', '--data-dir', join(file, 'x')]), /--data-dir .*api-token\/x: a part of that path is a file, not a directory/);
+    const missing = join(home, 'no-such-node');
+    expectOneLineError(await sluice(['info', '--data-dir', missing]), new RegExp(`^sluice: --data-dir ${missing} does not exist: no node has run there`));
+    const json = await sluice(['info', '--data-dir', file, '--json']);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'BAD_DATA_DIR', message: `--data-dir ${file} is a file, not a directory` } });
+    // with --api and a token the data dir is not read, so it is not checked
+    expect((await sluice(['info', '--data-dir', missing, ...at()])).code).toBe(0);
+    for (const daemon of [['node', 'start'], ['ledger', 'start']]) {
+      expectOneLineError(await sluice([...daemon, '--data-dir', file, '--port', '0']), new RegExp(`^sluice: --data-dir ${file} is a file, not a directory\\n$`));
+    }
+    expect(api.calls).toEqual([{ method: 'info', args: [] }]);
+  });
+
+  it('info --wait waits for a data dir the node has not created yet (as README runs it right after node start)', async () => {
+    const later = join(home, 'created-later');
+    const waiting = sluice(['info', '--data-dir', later, '--wait', '20s', '--json']);
+    await loadOrCreateToken(later).then(() => writeFileSync(join(later, 'api-token'), `${token}\n`, { mode: 0o600 }));
+    await writeApiUrl(later, server.url);
+    const r = await waiting;
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ nodeId: api.self });
+    const gone = await sluice(['info', '--data-dir', join(home, 'never'), '--wait', '300ms', '--json']);
+    expect(JSON.parse(gone.stderr)).toMatchObject({ error: { code: 'NO_DATA_DIR' } });
+  });
+
+  it('a negative amount is not reported as an unknown option', async () => {
+    const r = await sluice(['pay', nodeId(), '-5sat', ...at()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe("error: '-5sat' is not an option, and amounts, counts and durations cannot be negative");
+    const json = await sluice(['pay', nodeId(), '-5sat', '--json', ...at()]);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'USAGE', message: "'-5sat' is not an option, and amounts, counts and durations cannot be negative" } });
+    expect(api.calls).toEqual([]);
+  });
+
+  it('a ledger address of the wrong length, and --ledger at a node instead of the ledger', async () => {
+    expectOneLineError(await sluice(['ledger', 'balance', 'nothex']), /^sluice: address: expected 66 hex characters, got 6\n$/);
+    const wsUrl = server.url.replace(/^http/, 'ws');
+    expectOneLineError(await sluice(['ledger', 'info', '--ledger', wsUrl]), new RegExp(`^sluice: --ledger ${wsUrl} is not a sluice ledger: it answered HTTP 401 \\(a node's control API\\?\\)`));
+  });
+});
+
+describe('a failed channel says why in the unit the list uses', () => {
+  it('channel list and channel info show the failure amounts in sat (they were raw msat beside sat balances)', async () => {
+    api.channel.failure = 'peer refused: channel refused: capacity below our minimum of 10000000 msat';
+    try {
+      const list = await sluice(['channel', 'list', ...at()]);
+      expect(list.stdout.split('\n')[0]).toContain('(peer refused: channel refused: capacity below our minimum of 10000 sat)');
+      const info = await sluice(['channel', 'info', api.channel.channelId, ...at()]);
+      expect(info.stdout).toMatch(/^status: +open \(peer refused: channel refused: capacity below our minimum of 10000 sat\)$/m);
+      const json = JSON.parse((await sluice(['channel', 'list', '--json', ...at()])).stdout) as { failure?: string }[];
+      expect(json[0]!.failure).toBe('peer refused: channel refused: capacity below our minimum of 10000000 msat'); // exact for programs
+    } finally {
+      delete api.channel.failure;
+    }
+  });
+});

@@ -254,3 +254,29 @@ describe('a hash-chain lock that backs no running stream (its stream was dropped
     expect(await bob.listStreams()).toHaveLength(0);
   }, 60_000);
 });
+
+describe('a stream opened the moment the payer sees its channel open', () => {
+  it('waits for the payee to see the open too, instead of being refused (the payer\'s watcher may be first)', async () => {
+    net = await testNet({ disputeBlocks: 40 });
+    const alice = await net.node('alice');
+    const bob = await net.node('bob');
+    await alice.faucet(2_000_000_000n);
+    await alice.connectInMemory(bob.nodeId);
+    const sent = tap(bob);
+    const opened = alice.openChannel({ peerId: bob.nodeId, capacity: 1_000_000_000n, push: 0n });
+    // catch bob between accepting the open and seeing it on the ledger
+    const deadline = Date.now() + 15_000;
+    let ch = [...bob.channels.channels.values()][0];
+    while (ch?.status !== 'opening' && Date.now() < deadline) {
+      await new Promise((r) => setImmediate(r));
+      ch = [...bob.channels.channels.values()][0];
+    }
+    expect(ch?.status).toBe('opening');
+    const streamId = randomBytes(16);
+    bob.streams.onMessage(alice.nodeId, rawOpen(toHex(ch!.channelId), streamId, { rateAmount: 10n, ratePerMs: 1000 }));
+    await opened;
+    await until(async () => sent.some((m) => (m.kind === 'streamAccept' || m.kind === 'streamReject') && toHex(m.streamId) === toHex(streamId)), 15_000, 'bob to answer');
+    const answer = sent.find((m) => toHex(m.streamId) === toHex(streamId))!;
+    expect(answer.kind).toBe('streamAccept');
+  }, 60_000);
+});

@@ -1,0 +1,159 @@
+// The bench's `streams-process` section: many 1-tick/s streams on one channel between two node
+// processes (and a ledger process), opened through the payer's control API RPC channel. Measures the
+// open rate as the count grows, then a steady state: tick lateness at the payee, from its event feed
+// (each tick event carries when the payee metered the tick, `lastTickAt`; a tick k of a stream fell
+// due at the payee's startedAt + k * tickMs), the ticks/s the payee metered, and each process's RSS.
+import { readFileSync } from 'node:fs';
+import type { ApiClient } from '../src/api/client.js';
+import { streamViewCodec } from '../src/api/codec.js';
+import { openStreamRequestCodec } from '../src/api/requests.js';
+import type { NodeEvent } from '../src/api/types.js';
+import { cpuMs } from './bench-api.js';
+import { fmt, line, median, pct, record, results } from './bench-lib.js';
+
+export interface StreamsProcessNodes {
+  payer: { api: ApiClient; pid: number };
+  payee: { api: ApiClient; pid: number; id: string };
+  ledgerPid: number;
+}
+
+/** Steps of the run: streams running at each, and how long each may spend opening before it is called collapsed. */
+export const STREAMS_PROCESS_STEPS = [2_000, 10_000, 50_000];
+const OPEN_BUDGET_MS = 120_000;
+const STEADY_MS = 10_000;
+const SETTLE_MS = 3_000;
+/** Opens in flight at once over the RPC channel (under its window of 2,048). */
+const OPENS_IN_FLIGHT = 512;
+/** Opening is measured in chunks of this many streams, so the rate can be seen to change as the count grows. */
+const OPEN_CHUNK = 1_000;
+
+/** VmRSS of a process in MB, from /proc (Linux). */
+function rssMB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export async function streamsProcess(n: StreamsProcessNodes, steps: readonly number[] = STREAMS_PROCESS_STEPS): Promise<void> {
+  process.stdout.write('\nstreams between two node processes (1 sat/s each, one channel, opened over the RPC channel; lateness at the payee)\n');
+  // the payee's feed: per stream, the last tick total seen, so a payment for several ticks counts each
+  const lastTicks = new Map<string, number>();
+  // per stream, its least lateness in the window: an upper bound on how much later the payer's clock
+  // started than the payee's (the open's answer in flight), which the lateness above includes
+  let window: { late: number[]; feedDelay: number[]; ticks: number; least: Map<string, number> } | undefined;
+  let feedDrops = 0;
+  const onEvent = (e: NodeEvent) => {
+    if (e.type !== 'stream' || e.event !== 'tick' || e.stream.role !== 'payee') return;
+    const s = e.stream;
+    const prev = lastTicks.get(s.streamId) ?? 0;
+    lastTicks.set(s.streamId, s.ticks);
+    if (!window || s.lastTickAt === undefined) return;
+    window.feedDelay.push(Date.now() - s.lastTickAt);
+    for (let k = prev + 1; k <= s.ticks; k++) {
+      const late = s.lastTickAt - (s.startedAt + k * s.tickMs);
+      window.late.push(late);
+      window.least.set(s.streamId, Math.min(late, window.least.get(s.streamId) ?? Infinity));
+      window.ticks++;
+    }
+  };
+  let feed = n.payee.api.events(onEvent);
+  let stopping = false;
+  const keepFeed = async (): Promise<void> => {
+    while (!stopping) {
+      const err = await feed.done;
+      if (stopping) return;
+      feedDrops++;
+      process.stdout.write(`  (payee event feed ended: ${err?.message ?? 'closed'}; reconnecting)\n`);
+      feed = n.payee.api.events(onEvent);
+    }
+  };
+  await feed.ready;
+  const kept = keepFeed();
+
+  const rpc = await n.payer.api.openRpc();
+  let open = 0;
+  let refused = 0;
+  let firstRefusal: string | undefined;
+  const openOne = async () => {
+    try {
+      await rpc.request('POST', '/v1/streams', openStreamRequestCodec.encode({ peerId: n.payee.id, rate: '1sat/s' }), streamViewCodec);
+      open++;
+    } catch (e) {
+      refused++;
+      firstRefusal ??= (e as Error).message;
+    }
+  };
+  try {
+    for (const target of steps) {
+      const key = `streamsProcess${target}`;
+      // open up to target, in chunks, with the streams already open running
+      const t0 = performance.now();
+      const openBefore = open;
+      const chunkRates: number[] = [];
+      let collapsed = false;
+      while (open < target) {
+        const want = Math.min(OPEN_CHUNK, target - open);
+        const tc = performance.now();
+        let next = 0;
+        await Promise.all(Array.from({ length: Math.min(OPENS_IN_FLIGHT, want) }, async () => {
+          while (next < want) {
+            next++;
+            await openOne();
+          }
+        }));
+        chunkRates.push(want / ((performance.now() - tc) / 1000));
+        if (refused > 0) break;
+        if (performance.now() - t0 > OPEN_BUDGET_MS) { collapsed = true; break; }
+      }
+      const openSecs = (performance.now() - t0) / 1000;
+      record(`${key}OpenPerSec`, (open - openBefore) / openSecs);
+      record(`${key}OpenLastChunkPerSec`, chunkRates.at(-1) ?? 0);
+      record(`${key}Running`, open);
+      line(`open to ${target.toLocaleString('en-US')}: ${open.toLocaleString('en-US')} running`,
+        `${fmt((open - openBefore) / openSecs)} opens/s over the step; per ${OPEN_CHUNK.toLocaleString('en-US')}: first ${fmt(chunkRates[0] ?? 0)} /s, last ${fmt(chunkRates.at(-1) ?? 0)} /s`);
+      if (refused > 0) line('  refused opens', `${refused}: ${firstRefusal}`);
+
+      // steady state
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const cpu0 = { payer: cpuMs(n.payer.pid), payee: cpuMs(n.payee.pid) };
+      window = { late: [], feedDelay: [], ticks: 0, least: new Map() };
+      const ts = performance.now();
+      await new Promise((r) => setTimeout(r, STEADY_MS));
+      const w = window;
+      window = undefined;
+      const secs = (performance.now() - ts) / 1000;
+      const cpuPct = (pid: number, before: number | undefined) => {
+        const after = cpuMs(pid);
+        return after === undefined || before === undefined ? NaN : ((after - before) / (secs * 1000)) * 100;
+      };
+      const [payerCpu, payeeCpu] = [cpuPct(n.payer.pid, cpu0.payer), cpuPct(n.payee.pid, cpu0.payee)];
+      const [payerRss, payeeRss, ledgerRss] = [rssMB(n.payer.pid), rssMB(n.payee.pid), rssMB(n.ledgerPid)];
+      const late = w.late.length ? w.late : [NaN];
+      record(`${key}TicksPerSec`, w.ticks / secs);
+      record(`${key}LatenessP50Ms`, median(late));
+      record(`${key}LatenessP99Ms`, pct(late, 99));
+      record(`${key}LatenessMaxMs`, pct(late, 100));
+      const least = w.least.size ? [...w.least.values()] : [NaN];
+      record(`${key}LatenessLeastPerStreamP50Ms`, median(least));
+      record(`${key}FeedDelayP50Ms`, w.feedDelay.length ? median(w.feedDelay) : NaN);
+      record(`${key}PayerRssMB`, payerRss);
+      record(`${key}PayeeRssMB`, payeeRss);
+      record(`${key}LedgerRssMB`, ledgerRss);
+      record(`${key}PayerCpuPct`, payerCpu);
+      record(`${key}PayeeCpuPct`, payeeCpu);
+      line(`  steady ${STEADY_MS / 1000} s with ${open.toLocaleString('en-US')} running`,
+        `${fmt(w.ticks / secs)} ticks/s metered by the payee, lateness p50 ${median(late).toFixed(0)} ms / p99 ${pct(late, 99).toFixed(0)} ms / max ${pct(late, 100).toFixed(0)} ms`);
+      line('  least lateness per stream, p50 (its clock offset at most)', `${median(least).toFixed(0)} ms; the feed delivered ticks p50 ${(results[`${key}FeedDelayP50Ms`] as number).toFixed(0)} ms after they were metered`);
+      line('  RSS payer / payee / ledger', `${payerRss.toFixed(0)} / ${payeeRss.toFixed(0)} / ${ledgerRss.toFixed(0)} MB; CPU payer ${payerCpu.toFixed(0)}% / payee ${payeeCpu.toFixed(0)}% of a core`);
+      if (refused > 0 || collapsed) {
+        line('  stopped here', refused > 0 ? 'opens were refused' : `opening passed its budget of ${OPEN_BUDGET_MS / 1000} s`);
+        break;
+      }
+    }
+    record('streamsProcessFeedDrops', feedDrops);
+  } finally {
+    stopping = true;
+    await rpc.close().catch(() => undefined);
+    feed.close();
+    await kept;
+  }
+}
