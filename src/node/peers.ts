@@ -11,11 +11,13 @@ import { FeatureVector, unknownRequiredBits } from '../wire/features.js';
 import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
 import { makePing, pongFor } from '../wire/ping.js';
 import type { ChannelMessage } from '../wire/channel.js';
-import type { StreamMessage } from '../wire/stream.js';
+import { STREAM_CONTROL_TYPE, type StreamMessage } from '../wire/stream.js';
 import { assertNever } from '../wire/assert-never.js';
 import type { Logger } from '../util/log.js';
 import { InputError, equalBytes, utf8 } from '../crypto/bytes.js';
-import { judgePing, NO_PINGS, peerLimits, type PeerLimits, type PingState } from './peer-limits.js';
+import {
+  HandshakeLimiter, judgeMessage, judgePing, messageType, NO_MESSAGES, NO_PINGS, peerLimits, type PeerLimits, type PingState, type RateState,
+} from './peer-limits.js';
 
 export const INIT_TIMEOUT_MS = 5000;
 /** Liveness: a ping to each peer this often; a peer silent for three intervals is dropped (and redialed). */
@@ -56,6 +58,8 @@ interface Peer {
   /** A failed redial was logged as a warning; the next ones are debug until the peer is back. */
   warnedUnreachable?: boolean;
   pings: PingState;
+  /** Inbound message rate of its current session. */
+  rate: RateState;
   /** Set when its current session was adopted: no channel, not wanted, no dial of ours waiting. */
   stranger: boolean;
 }
@@ -67,9 +71,11 @@ export class PeerManager {
   private stopped = false;
   private pinger?: NodeJS.Timeout;
   readonly limits: PeerLimits;
+  private readonly handshakes: HandshakeLimiter;
 
   constructor(private readonly opts: PeerManagerOptions) {
     this.limits = peerLimits(opts.pingIntervalMs ?? PING_INTERVAL_MS, opts.limits);
+    this.handshakes = new HandshakeLimiter(this.limits);
   }
 
   private get pingMs(): number {
@@ -110,7 +116,7 @@ export class PeerManager {
   private peer(nodeId: string): Peer {
     let p = this.peers.get(nodeId);
     if (!p) {
-      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [], lastHeard: Date.now(), pings: NO_PINGS, stranger: false };
+      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [], lastHeard: Date.now(), pings: NO_PINGS, rate: NO_MESSAGES, stranger: false };
       this.peers.set(nodeId, p);
     }
     return p;
@@ -252,6 +258,8 @@ export class PeerManager {
       return;
     }
     const known = this.peers.get(nodeId);
+    const waitMs = this.handshakes.admit(nodeId, Date.now());
+    if (waitMs > 0) return this.refuseReconnect(s, known, waitMs);
     const stranger = !known?.wanted && !known?.readyWaiters.length && !this.hasChannel(nodeId);
     const replacing = known?.session !== undefined && !known.session.closed;
     if (stranger && !replacing && this.strangers() >= this.limits.maxPeersWithoutChannels) {
@@ -262,6 +270,7 @@ export class PeerManager {
     const p = this.peer(nodeId);
     p.stranger = stranger;
     p.pings = NO_PINGS;
+    p.rate = NO_MESSAGES;
     if (p.session && !p.session.closed) {
       // Both sides dialed at once: keep the newest session.
       const old = p.session;
@@ -278,6 +287,7 @@ export class PeerManager {
     this.sendOn(s, { kind: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.EMPTY, tlvs: { networks: [this.opts.chainHash] }, unknownTlvs: [] });
     p.lastHeard = Date.now();
     s.onMessage((bytes) => {
+      if (p.ready && !this.withinRate(p, s, bytes, log)) return; // over the rate: not decoded, not liveness
       const d = decodeMessage(bytes);
       // Liveness: anything the peer says, except pings we chose to ignore (a ping flood is not a sign of life).
       if (!(d.ok && d.value.kind === 'ping')) p.lastHeard = Date.now();
@@ -385,6 +395,40 @@ export class PeerManager {
       this.scheduleRedial(p);
       this.forgetIfIdle(p);
     });
+  }
+
+  /** Whether to handle this inbound message; past the rate it is dropped, warned about once, then cut off. */
+  private withinRate(p: Peer, s: PeerSession, bytes: Uint8Array, log: Logger): boolean {
+    const judged = judgeMessage(p.rate, Date.now(), this.limits, messageType(bytes) === STREAM_CONTROL_TYPE);
+    p.rate = judged.state;
+    switch (judged.verdict) {
+      case 'pass':
+        return true;
+      case 'warn':
+        log.warn({ limit: this.limits.messagesPerSecond }, 'peer over the message rate; dropping its messages');
+        this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`too many messages: at most ${this.limits.messagesPerSecond}/s, stream control ${this.limits.controlsPerSecond}/s; the excess is dropped`) });
+        return false;
+      case 'drop':
+        return false;
+      case 'disconnect':
+        log.warn({ dropped: p.rate.dropped }, 'message flood; disconnecting');
+        s.close('message flood');
+        return false;
+      default:
+        return assertNever(judged.verdict, 'rate verdict');
+    }
+  }
+
+  /** A peer that completed too many handshakes lately is hung up on; a peer we keep is redialed after the wait. */
+  private refuseReconnect(s: PeerSession, known: Peer | undefined, waitMs: number): void {
+    const reason = `reconnecting too often: retry in ${Math.ceil(waitMs / 1000)} s`;
+    this.opts.log.debug({ peer: toHex(s.remoteNodeId).slice(0, 16), waitMs }, 'too many handshakes; hanging up');
+    s.close(reason);
+    if (!known) return;
+    // Waiters on a session still in init keep waiting for it; the rest were waiting on this one.
+    if (!known.session || known.ready) for (const w of known.readyWaiters.splice(0)) w.reject(new Error(`connection to ${known.nodeId} refused: ${reason}`));
+    known.backoffMs = Math.max(known.backoffMs, waitMs);
+    this.scheduleRedial(known);
   }
 
   private sendOn(s: PeerSession, m: Message): void {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
 import { chainHash } from '../../src/channel/open.js';
-import { judgePing, NO_PINGS, type PeerLimits } from '../../src/node/peer-limits.js';
+import { HandshakeLimiter, judgeMessage, judgePing, NO_MESSAGES, NO_PINGS, type PeerLimits, type RateState } from '../../src/node/peer-limits.js';
 import { PeerManager } from '../../src/node/peers.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -21,6 +21,8 @@ afterEach(async () => {
 interface Victim {
   pm: PeerManager;
   nodeId: string;
+  /** Stream messages handed up, by peer id. */
+  streamMessages: Map<string, number>;
   /** Connect a hostile peer to it over the chosen transport. */
   attacker(secretKey?: Uint8Array): Promise<HostilePeer>;
 }
@@ -28,6 +30,7 @@ interface Victim {
 async function victim(opts: { transport: 'ws' | 'memory'; limits?: Partial<PeerLimits>; pingIntervalMs?: number; channelPeers?: Set<string> }): Promise<Victim> {
   const secretKey = randomSecretKey();
   const network = opts.transport === 'memory' ? new MemoryNetwork() : undefined;
+  const streamMessages = new Map<string, number>();
   const pm = new PeerManager({
     secretKey, nodeId: publicKeyOf(secretKey), chainHash: chainHash('sluice-test'), log: silentLogger(),
     listen: opts.transport === 'ws' ? { host: '127.0.0.1', port: 0 } : undefined,
@@ -35,13 +38,13 @@ async function victim(opts: { transport: 'ws' | 'memory'; limits?: Partial<PeerL
     pingIntervalMs: opts.pingIntervalMs,
     limits: opts.limits,
     hasChannel: (peer) => opts.channelPeers?.has(peer) ?? false,
-    onChannelMessage: () => {}, onStreamMessage: () => {}, onPeerError: () => {}, onConnected: () => {}, onDisconnected: () => {},
+    onChannelMessage: () => {}, onStreamMessage: (peer) => streamMessages.set(peer, (streamMessages.get(peer) ?? 0) + 1), onPeerError: () => {}, onConnected: () => {}, onDisconnected: () => {},
   });
   await pm.start();
   running.push(pm);
   const nodeId = toHex(publicKeyOf(secretKey));
   return {
-    pm, nodeId,
+    pm, nodeId, streamMessages,
     async attacker(sk) {
       const h = await HostilePeer.connect(
         opts.transport === 'ws' ? { ws: `ws://127.0.0.1:${pm.port}`, remoteNodeId: nodeId, secretKey: sk } : { memory: network!, remoteNodeId: nodeId, secretKey: sk },
@@ -102,6 +105,93 @@ describe.each(['memory', 'ws'] as const)('over %s', (transport) => {
     await evil.disconnected;
     // We stopped well short of the 2,000 pongs (131 MB) it asked for.
     expect(pongs(evil)).toBeLessThan(2000);
+  });
+});
+
+describe('the message rate rule', () => {
+  const limits = { messageBurst: 3, messagesPerSecond: 1, controlBurst: 2, controlsPerSecond: 0.5, maxDroppedMessages: 2 };
+  const run = (times: number[], control: (i: number) => boolean = () => false, given = limits) => {
+    let state: RateState = NO_MESSAGES;
+    return times.map((t, i) => {
+      const judged = judgeMessage(state, t, given, control(i));
+      state = judged.state;
+      return judged.verdict;
+    });
+  };
+
+  it('a burst passes, then the first over the rate is warned about, the next dropped, then a disconnect', () => {
+    expect(run([0, 0, 0, 0, 0, 0])).toEqual(['pass', 'pass', 'pass', 'warn', 'drop', 'disconnect']);
+  });
+
+  it('the bucket refills at the rate, up to the burst', () => {
+    expect(run([0, 0, 0, 1000, 1000, 10_000, 10_000, 10_000, 10_000])).toEqual(['pass', 'pass', 'pass', 'pass', 'warn', 'pass', 'pass', 'pass', 'drop']);
+  });
+
+  it('stream control has its own tighter bucket; other messages still pass while it is empty', () => {
+    const isControl = (i: number) => i !== 3;
+    expect(run([0, 0, 0, 0, 2000, 3000], isControl, { ...limits, messageBurst: 10 })).toEqual(['pass', 'pass', 'warn', 'pass', 'pass', 'drop']);
+  });
+});
+
+describe('the reconnect rule', () => {
+  it('a peer past its handshake burst waits for the refill; others are not affected', () => {
+    const hs = new HandshakeLimiter({ handshakeBurst: 2, handshakesPerMinute: 6 });
+    expect([hs.admit('a', 0), hs.admit('a', 0), hs.admit('a', 0)]).toEqual([0, 0, 10_000]);
+    expect(hs.admit('b', 0)).toBe(0);
+    expect(hs.admit('a', 4000)).toBe(6000);
+    expect(hs.admit('a', 10_000)).toBe(0);
+  });
+
+  it('remembers a bounded number of peers, forgetting the least recently seen', () => {
+    const hs = new HandshakeLimiter({ handshakeBurst: 1, handshakesPerMinute: 1 }, 3);
+    for (const p of ['a', 'b', 'c', 'd']) hs.admit(p, 0);
+    expect(hs.size).toBe(3);
+    expect(hs.admit('a', 0)).toBe(0); // forgotten: a full bucket again
+    expect(hs.admit('d', 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('message floods', () => {
+  const control = (i: number) => ({ kind: 'streamControl' as const, streamId: new Uint8Array(16).fill(i % 256), action: 'pause' as const, reason: '' });
+
+  it('stream control flood: a peer alternating pause/resume past the rate is warned, cut off, and the excess never reaches the streams; an honest peer is still served', async () => {
+    const limits = { controlBurst: 100, controlsPerSecond: 10, maxDroppedMessages: 50 };
+    const v = await victim({ transport: 'memory', limits });
+    const honest = await v.attacker();
+    await honest.init();
+    const evil = await v.attacker();
+    await evil.init();
+    const sent = await evil.flood(5000, (i) => ({ ...control(i), action: i % 2 === 0 ? 'pause' : 'resume' }), { perTurn: 200 });
+    expect(await evil.disconnected).toMatch(/message flood|closed/);
+    const warning = evil.received.find((m) => m.kind === 'warning');
+    expect(warning).toBeDefined();
+    // At most the burst, plus what refilled meanwhile, got through; the flood went on past it.
+    const handled = v.streamMessages.get(evil.nodeId) ?? 0;
+    expect(handled).toBeGreaterThanOrEqual(100);
+    expect(handled).toBeLessThan(sent);
+    expect(sent).toBeGreaterThan(100 + 50);
+    // The honest peer is still connected and its messages are handled.
+    for (let i = 0; i < 20; i++) honest.send(control(i));
+    await waitUntil(() => v.streamMessages.get(honest.nodeId) === 20);
+    expect(v.pm.isConnected(honest.nodeId)).toBe(true);
+    expect(honest.received.some((m) => m.kind === 'warning')).toBe(false);
+  });
+
+  it('reconnect amplification: a peer completing handshakes past its burst is refused with a backoff; another peer still gets in', async () => {
+    const v = await victim({ transport: 'memory', limits: { handshakeBurst: 3, handshakesPerMinute: 1 } });
+    const key = randomSecretKey();
+    for (let i = 0; i < 3; i++) {
+      const h = await v.attacker(key);
+      await h.init();
+      h.close();
+      await h.disconnected;
+    }
+    const again = await v.attacker(key);
+    expect(await again.disconnected).toMatch(/reconnecting too often: retry in \d+ s/);
+    expect(again.received).toEqual([]); // no init: none of its messages will be handled
+    const other = await v.attacker();
+    await other.init();
+    expect(v.pm.isConnected(other.nodeId)).toBe(true);
   });
 });
 
