@@ -130,8 +130,18 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     }
     sockets.set(socket, undefined);
     anonymous++;
-    socket.once('close', () => forget(socket));
+    // Our own deadline for the upgrade, besides Node's socket and header timeouts: a socket that has not
+    // become a WebSocket by then is destroyed, whatever the http server's timers make of it.
+    const deadline = setTimeout(() => {
+      if (!upgraded.has(socket)) socket.destroy();
+    }, limits.handshakeTimeoutMs);
+    deadline.unref();
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      forget(socket);
+    });
   });
+  const upgraded = new WeakSet<Socket>();
   function forget(socket: Socket): void {
     if (!sockets.has(socket)) return;
     const party = sockets.get(socket);
@@ -298,6 +308,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   });
 
   wss.on('connection', (ws, req) => {
+    upgraded.add(req.socket as Socket);
     const conn: Conn = { ws, subs: new Map(), socket: req.socket as Socket };
     conns.add(conn);
     ws.on('message', (data, isBinary) => {
