@@ -10,7 +10,9 @@ const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
 /** Decode hex; `expectedLength` (in bytes) is checked when given. */
 export function fromHex(hex: string, what = 'hex', expectedLength?: number): Uint8Array {
   if (typeof hex !== 'string') throw new InputError(`${what}: expected a hex string`);
-  if (!HEX_RE.test(hex)) throw new InputError(`${what}: not an even-length hex string`);
+  if (!HEX_RE.test(hex)) {
+    throw new InputError(/^[0-9a-fA-F]*$/.test(hex) ? `${what}: an odd number of hex digits (${hex.length})` : `${what}: not hex (only 0-9 and a-f)`);
+  }
   if (expectedLength !== undefined && hex.length !== expectedLength * 2) {
     throw new InputError(`${what}: expected ${expectedLength} bytes, got ${hex.length / 2}`);
   }

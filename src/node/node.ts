@@ -381,7 +381,7 @@ export class SluiceNode implements NodeApi {
   async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
     const peerId = opts.peerId.toLowerCase();
     if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
-    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
+    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     const ch = this.channels.payable(peerId, opts.amount);
     if (!ch) throw new NodeError('conflict', 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
     const id = toHex(ch.channelId);

@@ -32,7 +32,7 @@ export class StreamPayer {
       throw new NodeError('invalid', 'BAD_TERMS', (e as Error).message);
     }
     const peerId = req.peerId.toLowerCase();
-    if (!o.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}`);
+    if (!o.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     const now = clock.now();
     const chainTerms = terms.mode === 'hashchain' ? hashchainUnits(terms) : undefined;
     const budget = chainTerms ? chainTerms.unit * BigInt(chainTerms.units) : owedAfter(terms, 1);

@@ -71,7 +71,8 @@ describe('signatures', () => {
 describe('bytes', () => {
   it('checks hex input', () => {
     expect(toHex(fromHex('00ff'))).toBe('00ff');
-    expect(() => fromHex('abc')).toThrow(/even-length/);
+    expect(() => fromHex('abc')).toThrow(/odd number of hex digits \(3\)/);
+    expect(() => fromHex('nothex')).toThrow(/not hex/);
     expect(() => fromHex('zz')).toThrow(/hex/);
     expect(() => fromHex('00', 'id', 2)).toThrow(/expected 2 bytes/);
   });
