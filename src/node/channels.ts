@@ -48,6 +48,9 @@ export interface ChannelManagerOptions {
   onChange(ch: Channel, effect: ChannelEffect): void;
 }
 
+/** The state machine refused one of our own requests; its message says why. */
+export class ChannelRefused extends Error {}
+
 export class ChannelManager {
   readonly channels = new Map<string, Channel>();
   private readonly serial = new Map<string, Promise<void>>();
@@ -128,16 +131,27 @@ export class ChannelManager {
    * must know whether the step was stored awaits the StoreWriteError it resolves with.
    */
   dispatch(id: string, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
-    return this.serialize(id, () => this.step(id, ev));
+    return this.serialize(id, async () => {
+      const r = await this.step(id, ev);
+      return r instanceof StoreWriteError ? r : undefined;
+    });
   }
 
-  private async step(id: string, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
+  /**
+   * Our own request to close: a refusal is the caller's answer (not a warning to the peer, who did
+   * nothing wrong), so the caller learns it at once instead of waiting for a status that never comes.
+   */
+  command(id: string, ev: { type: 'closeCooperatively' } | { type: 'forceClose' }): Promise<StoreWriteError | ChannelRefused | undefined> {
+    return this.serialize(id, () => this.step(id, ev, true));
+  }
+
+  private async step(id: string, ev: ChannelEvent, local = false): Promise<StoreWriteError | ChannelRefused | undefined> {
     const ch = this.channels.get(id);
     if (!ch) {
       for (const ref of eventRefs(ev)) this.takeWaiter(ref)?.reject(new Error(`no channel ${id}`));
       return;
     }
-    const failed = await this.stepKnown(id, ch, ev);
+    const failed = await this.stepKnown(id, ch, ev, local);
     // Every request handed in is now in the channel's queue or proposal, or has had its answer.
     const handed = eventRefs(ev).filter((ref) => this.waiters.has(ref));
     if (handed.length) {
@@ -148,8 +162,9 @@ export class ChannelManager {
     return failed;
   }
 
-  private async stepKnown(id: string, ch: Channel, ev: ChannelEvent): Promise<StoreWriteError | undefined> {
+  private async stepKnown(id: string, ch: Channel, ev: ChannelEvent, local: boolean): Promise<StoreWriteError | ChannelRefused | undefined> {
     const r = step(ch, ev, this.ctx);
+    if (!r.ok && local) return new ChannelRefused(r.error.message);
     if (!r.ok) {
       const { action, message } = r.error;
       const peer = toHex(ch.remoteNodeId);

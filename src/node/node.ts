@@ -9,7 +9,7 @@ import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
-import { ChannelManager } from './channels.js';
+import { ChannelManager, ChannelRefused } from './channels.js';
 import { faucet, needLedger, sendOnLedger, walletView, type NodeAccount } from './node-account.js';
 import { channelView, ledgerDown, viewStatus } from './node-views.js';
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
@@ -62,7 +62,10 @@ export interface NodeOptions {
 function storeFailed(e: unknown): never {
   throw e instanceof StoreWriteError ? new NodeError('unavailable', 'STORE_FAILED', `nothing was done: ${e.message}`) : e;
 }
-const checkStored = (failure: StoreWriteError | undefined): void => void (failure && storeFailed(failure));
+const checkStored = (failure: StoreWriteError | ChannelRefused | undefined): void => {
+  if (failure instanceof ChannelRefused) throw new NodeError('conflict', 'REFUSED_BY_CHANNEL', failure.message);
+  if (failure) storeFailed(failure);
+};
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
@@ -349,7 +352,7 @@ export class SluiceNode implements NodeApi {
     if (opts.force) {
       if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
       const down = ledgerDown(this.ledger);
-      checkStored(await this.channels.dispatch(id, { type: 'forceClose' }));
+      checkStored(await this.channels.command(id, { type: 'forceClose' }));
       const view: ChannelView & { pendingReason?: string } = channelView(this.channels.channels.get(id)!);
       if (down) return { ...view, pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
       // Until the ledger records the close, the settle height is what the dispute window gives from the next block.
@@ -368,7 +371,7 @@ export class SluiceNode implements NodeApi {
     for (const until = Date.now() + LOCKS_WAIT_MS; locked(this.channels.channels.get(id)) && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
     if (locked(this.channels.channels.get(id))) throw new NodeError('conflict', 'LOCKS_OPEN', 'the channel still has locked amounts (a hash-chain stream budget not yet claimed and released); close again once they resolve, or use --force');
     const down = ledgerDown(this.ledger);
-    checkStored(await this.channels.dispatch(id, { type: 'closeCooperatively' }));
+    checkStored(await this.channels.command(id, { type: 'closeCooperatively' }));
     if (down) {
       // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
       const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
