@@ -22,6 +22,18 @@ import {
 export const INIT_TIMEOUT_MS = 5000;
 /** Liveness: a ping to each peer this often; a peer silent for three intervals is dropped (and redialed). */
 export const PING_INTERVAL_MS = 30_000;
+/** What of a peer's warning or error text reaches our log, and how often at warn level. */
+const LOGGED_TEXT_CHARS = 200;
+const PEER_TEXT_LOG_INTERVAL_MS = 60_000;
+
+const clip = (text: string): string => (text.length > LOGGED_TEXT_CHARS ? `${text.slice(0, LOGGED_TEXT_CHARS)}… (${text.length} chars)` : text);
+
+function takeLogTurn(p: Peer, now: number): boolean {
+  if (p.lastTextLoggedAt !== undefined && now - p.lastTextLoggedAt < PEER_TEXT_LOG_INTERVAL_MS) return false;
+  p.lastTextLoggedAt = now;
+  return true;
+}
+
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 30_000;
 
@@ -47,6 +59,8 @@ export interface PeerManagerOptions {
 
 interface Peer {
   nodeId: string;
+  /** When a warning or error this peer sent was last logged at warn level. */
+  lastTextLoggedAt?: number;
   address?: string;
   session?: PeerSession;
   ready: boolean; // init exchanged
@@ -349,11 +363,15 @@ export class PeerManager {
         case 'pong':
           return;
         case 'warning':
-          log.warn({ text: describeErrorData(m.data) }, 'peer warning');
+          // A peer's text goes to our log cut short, and at warn level at most once a minute per peer:
+          // a flood of long warnings must not fill the disk.
+          if (takeLogTurn(p, Date.now())) log.warn({ text: clip(describeErrorData(m.data)) }, 'peer warning');
+          else log.debug({ text: clip(describeErrorData(m.data)) }, 'peer warning');
           return;
         case 'error': {
-          const text = describeErrorData(m.data);
-          log.warn({ text }, 'peer error');
+          const text = clip(describeErrorData(m.data));
+          if (takeLogTurn(p, Date.now())) log.warn({ text }, 'peer error');
+          else log.debug({ text }, 'peer error');
           const all = equalBytes(m.channelId, ALL_CHANNELS);
           this.opts.onPeerError(nodeId, all ? undefined : m.channelId, text);
           if (all) s.close(`peer error: ${text}`);

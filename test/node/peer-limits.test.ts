@@ -7,7 +7,8 @@ import { chainHash } from '../../src/channel/open.js';
 import { HandshakeLimiter, judgeMessage, judgePing, NO_MESSAGES, NO_PINGS, type PeerLimits, type RateState } from '../../src/node/peer-limits.js';
 import { PeerManager } from '../../src/node/peers.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
-import { silentLogger } from '../../src/util/log.js';
+import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
+import { Writable } from 'node:stream';
 import { makePing } from '../../src/wire/ping.js';
 import { HostilePeer } from '../helpers/hostile-peer.js';
 
@@ -27,12 +28,12 @@ interface Victim {
   attacker(secretKey?: Uint8Array): Promise<HostilePeer>;
 }
 
-async function victim(opts: { transport: 'ws' | 'memory'; limits?: Partial<PeerLimits>; pingIntervalMs?: number; channelPeers?: Set<string> }): Promise<Victim> {
+async function victim(opts: { transport: 'ws' | 'memory'; limits?: Partial<PeerLimits>; pingIntervalMs?: number; channelPeers?: Set<string>; log?: Logger }): Promise<Victim> {
   const secretKey = randomSecretKey();
   const network = opts.transport === 'memory' ? new MemoryNetwork() : undefined;
   const streamMessages = new Map<string, number>();
   const pm = new PeerManager({
-    secretKey, nodeId: publicKeyOf(secretKey), chainHash: chainHash('sluice-test'), log: silentLogger(),
+    secretKey, nodeId: publicKeyOf(secretKey), chainHash: chainHash('sluice-test'), log: opts.log ?? silentLogger(),
     listen: opts.transport === 'ws' ? { host: '127.0.0.1', port: 0 } : undefined,
     network,
     pingIntervalMs: opts.pingIntervalMs,
@@ -175,6 +176,23 @@ describe('message floods', () => {
     await waitUntil(() => v.streamMessages.get(honest.nodeId) === 20);
     expect(v.pm.isConnected(honest.nodeId)).toBe(true);
     expect(honest.received.some((m) => m.kind === 'warning')).toBe(false);
+  });
+
+  it('warning flood: a peer\'s long warnings reach our log cut short, and at warn level once a minute', async () => {
+    const lines: { level: number; text: string }[] = [];
+    const stream = new Writable({ write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; text: string });
+      done();
+    } });
+    const v = await victim({ transport: 'memory', log: createLogger({ stream, json: true, level: 'debug' }) });
+    const evil = await v.attacker();
+    await evil.init();
+    const long = new TextEncoder().encode('x'.repeat(60_000));
+    for (let i = 0; i < 100; i++) evil.send({ kind: 'warning', channelId: new Uint8Array(32), data: long });
+    await waitUntil(() => lines.filter((l) => l.text !== undefined).length === 100);
+    const texts = lines.filter((l) => l.text !== undefined);
+    expect(texts.filter((l) => l.level === 40)).toHaveLength(1); // pino's warn
+    for (const l of texts) expect(l.text.length).toBeLessThan(300);
   });
 
   it('reconnect amplification: a peer completing handshakes past its burst is refused with a backoff; another peer still gets in', async () => {
