@@ -124,12 +124,13 @@ export function createRpcChannel(opts: RpcChannelOptions): RpcChannel {
       const ready = outbox;
       outbox = [];
       if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > maxBufferedBytes) {
-        log.warn('rpc client does not read its answers; dropping it');
-        ws.close(CLOSE_TOO_SLOW, 'too slow');
-        return;
-      }
       for (let i = 0; i < ready.length; i += MAX_CALLS_PER_FRAME) {
+        // checked before every frame, so one flush cannot push the unread backlog far past the bound
+        if (ws.bufferedAmount > maxBufferedBytes) {
+          log.warn('rpc client does not read its answers; dropping it');
+          ws.close(CLOSE_TOO_SLOW, 'too slow');
+          return;
+        }
         const part = ready.slice(i, i + MAX_CALLS_PER_FRAME);
         ws.send(part.length === 1 ? part[0]! : `[${part.join(',')}]`);
       }
