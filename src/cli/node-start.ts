@@ -20,6 +20,9 @@ import { assertPortFree, checkDataDir, parseCount, parsePort, waitForSignal } fr
 
 type Opts = Record<string, string | boolean | undefined>;
 
+/** The control API (and dashboard) listen on loopback only, whatever --host the peers use. */
+const API_HOST = '127.0.0.1';
+
 export async function nodeStart(o: Opts): Promise<void> {
   const dataDir = String(o['dataDir']);
   const host = String(o['host']);
@@ -30,7 +33,7 @@ export async function nodeStart(o: Opts): Promise<void> {
   const streams = streamPolicy(o);
   await checkDataDir(dataDir, { mustExist: false, daemon: 'node' });
   await assertPortFree(host, port, '--port');
-  await assertPortFree(host, apiPort, '--api-port');
+  await assertPortFree(API_HOST, apiPort, '--api-port');
   if (metricsPort !== undefined) await assertPortFree('127.0.0.1', metricsPort, '--metrics-port');
   if (port !== 0 && port === apiPort) throw new CliError('BAD_INPUT', `--port and --api-port are both ${port}; they need a port each`);
 
@@ -58,7 +61,7 @@ export async function nodeStart(o: Opts): Promise<void> {
   metrics.attach(node);
   const api = metrics.instrument(Object.assign(node, { shutdown: async () => requestStop() }));
   const token = await loadOrCreateToken(dataDir);
-  const server = await startApiServer({ api, host, port: apiPort, token, log, metrics });
+  const server = await startApiServer({ api, host: API_HOST, port: apiPort, token, log, metrics });
   const metricsServer = metricsPort !== undefined ? await startMetricsServer({ metrics, port: metricsPort, log }) : undefined;
   await writeApiUrl(dataDir, server.url);
   process.stdout.write(`node ${node.nodeId}\n  peers connect to ${node.nodeId}@${host}:${node.peerPort}\n  control API on ${server.url} (token in ${dataDir}/api-token)\n`);

@@ -102,7 +102,7 @@ function registerNode(program: Command): void {
     .command('start')
     .description('start a node: peers connect on --port, the CLI and apps on --api-port (runs until Ctrl-C or `sluice node stop`)')
     .option('--data-dir <dir>', 'where the node keeps its key, token and LevelDB store', defaultNodeDir())
-    .option('--host <host>', 'address to listen on for peers and the API', '127.0.0.1')
+    .option('--host <host>', 'address to listen on for peers (the control API is always on 127.0.0.1)', '127.0.0.1')
     .option('--port <port>', 'peer WebSocket port (BOLT 8 over WebSocket)', String(DEFAULTS.peerPort))
     .option('--api-port <port>', 'control API port (HTTP + WebSocket events, token required)', String(DEFAULTS.apiPort))
     .addOption(ledgerOption())
