@@ -133,6 +133,9 @@ function onLedgerOpened(ch: Channel, state0: ChannelState | undefined, ctx: Step
 export const RESUBMIT_AFTER_BLOCKS = 3;
 
 function onLedgerClosing(ch: Channel, seq: bigint, deadlineHeight: number, ctx: StepContext): StepResult {
+  // A read of the ledger that started before it closed the channel may answer after we saw the close:
+  // a channel past closing (or never opened) does not go back to waiting for a settle.
+  if (ch.status === 'closed' || ch.status === 'failed' || ch.status === 'proposed') return done(ch);
   const changed = ch.status !== 'forceClosing' || ch.closingSeq !== seq || ch.settleHeight !== deadlineHeight;
   const next: Channel = { ...ch, status: 'forceClosing', closingSeq: seq, settleHeight: deadlineHeight, queue: [] };
   const effects: ChannelEffect[] = [];

@@ -318,6 +318,21 @@ describe('closing', () => {
     expect(settles()).toBe(2);
   });
 
+  it('a late ledger read that still says closing does not reopen a closed channel to settling', () => {
+    const p = openPair();
+    p.apply(p.a, pay(1000n, 'p'));
+    p.flush();
+    p.apply(p.b, { type: 'ledgerClosing', seq: 1n, by: 'A', deadlineHeight: 30 });
+    p.apply(p.b, { type: 'ledgerClosed', payoutA: CAP - 1000n, payoutB: 1000n });
+    expect(p.b.ch.status).toBe('closed');
+    const before = p.b.effects.length;
+    p.apply(p.b, { type: 'ledgerClosing', seq: 1n, by: 'A', deadlineHeight: 30 }); // a read that started earlier
+    expect(p.b.ch.status).toBe('closed');
+    p.b.ctx.height = 40;
+    p.apply(p.b, { type: 'block', height: 40 });
+    expect(p.b.effects.slice(before).filter((e) => e.type === 'submit')).toHaveLength(0);
+  });
+
   it('does not dispute its own close or a current state', () => {
     const p = openPair();
     p.apply(p.a, pay(1000n, 'p'));
