@@ -94,7 +94,13 @@ export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext
   // without holding a complete n+1. Once earned, the penalty stays: seq only grows.
   const newState = tx.state.state;
   const forfeits = newState.seq >= closedSeq + 2n;
-  const next: LedgerChannel = { ...ch, latest: tx.state, reveals: carriedReveals(ch, newState, ctx.work) };
+  const carried = carriedReveals(ch, newState, ctx.work);
+  const next: LedgerChannel = { ...ch, latest: tx.state, reveals: carried.reveals };
+  // A reveal the newer state still owes but that was too deep to re-check here must be shown again
+  // (in steps, against the new root). A dispute in the window's last block would leave no time for
+  // that, so it moves the deadline to a full window from now: the payee then shows it, and whoever
+  // disputed gains nothing by choosing the moment.
+  if (carried.owed) next.deadlineHeight = Math.max(ch.deadlineHeight!, ctx.height + ctx.disputeBlocks);
   if (forfeits) next.penalized = closer;
   const event: LedgerEvent = { kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq };
   if (forfeits) event.penalized = closer;
@@ -107,11 +113,17 @@ export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext
  * preimage shown at depth d of the old chain sits at depth d - claimed of the new one. Dropping it would
  * let the payer erase the payee's reveal by disputing with that newer state at the last block of the
  * window, when the payee can no longer show it again. Each carried reveal is checked (d - claimed
- * hashes, paid by the dispute's sender), at most MAX_REVEAL_UNITS_PER_TX hashes per dispute; a reveal
- * past that, or one the claim covers, is dropped (the payee shows it again in steps).
+ * hashes, paid by the dispute's sender), at most MAX_REVEAL_UNITS_PER_TX hashes per dispute. A reveal the
+ * claim covers is dropped; one past the budget is dropped and `owed`, which extends the window so the
+ * payee can show it again in steps.
  */
-function carriedReveals(ch: LedgerChannel, newState: SignedState['state'], work: WorkMeter | undefined): Record<number, Reveal> {
+function carriedReveals(
+  ch: LedgerChannel,
+  newState: SignedState['state'],
+  work: WorkMeter | undefined,
+): { reveals: Record<number, Reveal>; owed: boolean } {
   const out: Record<number, Reveal> = {};
+  let owed = false;
   let budget = MAX_REVEAL_UNITS_PER_TX;
   for (const [key, shown] of Object.entries(ch.reveals)) {
     const id = Number(key);
@@ -124,11 +136,15 @@ function carriedReveals(ch: LedgerChannel, newState: SignedState['state'], work:
     }
     const claimed = before.maxUnits - after.maxUnits;
     const depth = shown.depth - claimed;
-    if (claimed <= 0 || depth <= 0 || depth > after.maxUnits || depth > budget) continue;
+    if (claimed <= 0 || depth <= 0 || depth > after.maxUnits) continue;
+    if (depth > budget) {
+      owed = true; // still worth units under the newer state, but too deep to check in this dispute
+      continue;
+    }
     budget -= depth;
     if (equalBytes(countedChain(shown.preimage, depth, work), after.root)) out[id] = { depth, preimage: shown.preimage };
   }
-  return out;
+  return { reveals: out, owed };
 }
 
 /** sha256 applied `n` times, each call counted on the meter. */

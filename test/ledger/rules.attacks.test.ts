@@ -213,3 +213,64 @@ describe('a dispute that erases the payee\'s reveal (penalty + reveal interplay)
     expect(w.st.channel(w.id)!.reveals[1]).toBeUndefined();
   });
 });
+
+describe('a dispute that erases a reveal too deep to re-check (issue 7, final review)', () => {
+  // As above, but B's reveal reaches past its claim by more than one request may hash. The dispute
+  // cannot carry it (checking it would be unbounded free work), so it must leave B time to show it
+  // again in steps: without that, A disputing at the window's last block lowered B's payout.
+  const C = 5;
+  const D = C + MAX_REVEAL_UNITS_PER_TX + 1; // owed past the claim: one unit more than a dispute may check
+  const N = D + 10;
+  const UNIT = 1n;
+  function setup() {
+    const w = world();
+    w.nonce.set(w.a, 1);
+    const seed = randomBytes(32);
+    const chain = (k: number) => hashChain(seed, N - k); // the preimage at depth k of the original chain
+    const lock0: Lock = { kind: 'hashchain', id: 1, from: 'A', root: chain(0), unit: UNIT, maxUnits: N };
+    const lock1: Lock = { ...lock0, root: chain(C), maxUnits: N - C };
+    const aBal = CAP - BigInt(N) - 1_000_000n;
+    closing(w, w.a, 3n, aBal, 1_000_000n, 5, [lock0]); // deadline 15
+    for (const k of [MAX_REVEAL_UNITS_PER_TX, D]) {
+      accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'reveal', channelId: w.id, lockId: 1, preimage: chain(k), depth: k }), ctx(6));
+    }
+    const s4 = bothSign(state(w.id, 4n, aBal, 1_000_000n + UNIT * BigInt(C), { locks: [lock1] }), w.a, w.b);
+    return { w, s4, chain };
+  }
+  const owedB = 1_000_000n + UNIT * BigInt(D);
+
+  it('the closer disputes at the last block: the window reopens for a full window, the payee re-reveals and is paid in full', () => {
+    const { w, s4, chain } = setup();
+    expect(w.st.channel(w.id)!.deadlineHeight).toBe(15);
+    const work: WorkMeter = { hashes: 0 };
+    accept(w, signed(w.a, nextNonce(w, w.a), { kind: 'dispute', channelId: w.id, state: s4 }), ctx(14, { work }));
+    expect(work.hashes).toBe(0); // the over-deep reveal was not hashed
+    expect(w.st.channel(w.id)!.reveals[1]).toBeUndefined();
+    expect(w.st.channel(w.id)!.deadlineHeight).toBe(14 + ctx(14).disputeBlocks);
+    // the old deadline no longer settles the channel
+    const early = applyTx(w.st, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(15));
+    expect(early.ok ? 'accepted' : early.error.code).toBe('WINDOW_OPEN');
+    w.nonce.set(w.eve, w.nonce.get(w.eve)! - 1); // refused: the nonce was not used
+    // B shows its ticks again against the new root (depths below lock1's root), in steps
+    const newDepth = D - C;
+    for (const k of [MAX_REVEAL_UNITS_PER_TX, newDepth]) {
+      accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'reveal', channelId: w.id, lockId: 1, preimage: chain(C + k), depth: k }), ctx(16));
+    }
+    accept(w, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(24));
+    expect(w.st.channel(w.id)!.payoutB).toBe(owedB);
+    expect(w.st.channel(w.id)!.payoutA).toBe(CAP - owedB);
+  });
+
+  it('a dispute that carries every reveal it owes leaves the deadline where it was', () => {
+    const { w, chain } = setup();
+    // state 4'': B's claim reaches within one request's check of its reveal (D - C' = the bound)
+    const c2 = D - MAX_REVEAL_UNITS_PER_TX;
+    const lock: Lock = { kind: 'hashchain', id: 1, from: 'A', root: chain(c2), unit: UNIT, maxUnits: N - c2 };
+    const s4 = bothSign(state(w.id, 4n, CAP - BigInt(N) - 1_000_000n, 1_000_000n + UNIT * BigInt(c2), { locks: [lock] }), w.a, w.b);
+    accept(w, signed(w.a, nextNonce(w, w.a), { kind: 'dispute', channelId: w.id, state: s4 }), ctx(14));
+    expect(w.st.channel(w.id)!.reveals[1]?.depth).toBe(MAX_REVEAL_UNITS_PER_TX);
+    expect(w.st.channel(w.id)!.deadlineHeight).toBe(15);
+    accept(w, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(15));
+    expect(w.st.channel(w.id)!.payoutB).toBe(owedB);
+  });
+});
