@@ -7,9 +7,23 @@ import { ApiClientError, oneLine } from './client-error.js';
 import * as c from './codec.js';
 import { EVENTS_PATH } from './paths.js';
 import * as r from './requests.js';
+import * as rc from './routing-codec.js';
+import * as rr from './routing-requests.js';
 // The RPC client (and `ws` with it) is loaded only when an RPC connection is opened, for the same reason.
 import type { PayOutcome, RpcClient } from './rpc-client.js';
 import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, PaymentResult, PeerView, SendResult, StreamView, WalletView } from './types.js';
+import type {
+  CreateInvoiceRequest,
+  DecodedInvoiceView,
+  GraphView,
+  InvoiceView,
+  PayInvoiceRequest,
+  PayNodeRequest,
+  PolicyUpdate,
+  PolicyView,
+  RouteView,
+  RoutedPaymentView,
+} from './routing-types.js';
 
 export { ApiClientError } from './client-error.js';
 
@@ -93,6 +107,24 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
       r.controlStreamRequestCodec.encode({}),
       c.streamViewCodec,
     );
+
+  createInvoice = (req: CreateInvoiceRequest): Promise<InvoiceView> =>
+    this.call('POST', '/v1/invoices', rr.createInvoiceRequestCodec.encode(req), rc.invoiceViewCodec);
+  listInvoices = (): Promise<InvoiceView[]> => this.call('GET', '/v1/invoices', undefined, c.listCodec(rc.invoiceViewCodec, 'invoices'));
+  decodeInvoice = (invoice: string): Promise<DecodedInvoiceView> =>
+    this.call('POST', '/v1/invoices/decode', rr.decodeInvoiceRequestCodec.encode({ invoice }), rc.decodedInvoiceCodec);
+  payInvoice = (req: PayInvoiceRequest): Promise<RoutedPaymentView> =>
+    this.call('POST', '/v1/payments/invoice', rr.payInvoiceRequestCodec.encode(req), rc.routedPaymentCodec);
+  payNode = (req: PayNodeRequest): Promise<RoutedPaymentView> =>
+    this.call('POST', '/v1/payments/keysend', rr.payNodeRequestCodec.encode(req), rc.routedPaymentCodec);
+  listPayments = (): Promise<RoutedPaymentView[]> => this.call('GET', '/v1/payments', undefined, c.listCodec(rc.routedPaymentCodec, 'payments'));
+  queryRoute = (req: { nodeId: string; amount: bigint }): Promise<RouteView> =>
+    this.call('POST', '/v1/routes', rr.routeRequestCodec.encode(req), rc.routeViewCodec);
+  graph = (): Promise<GraphView> => this.call('GET', '/v1/graph', undefined, rc.graphViewCodec);
+  channelPolicy = (req: { channelId: string; update?: PolicyUpdate }): Promise<PolicyView> =>
+    req.update === undefined
+      ? this.call('GET', `/v1/channels/${encodeURIComponent(req.channelId)}/policy`, undefined, rc.policyViewCodec)
+      : this.call('POST', `/v1/channels/${encodeURIComponent(req.channelId)}/policy`, rr.policyUpdateCodec.encode(req.update), rc.policyViewCodec);
 
   /**
    * A connection to the node's RPC channel: the same calls, many in flight on one WebSocket (for

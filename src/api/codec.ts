@@ -41,7 +41,7 @@ function u64Field(o: Record<string, unknown>, key: string, what = key): bigint {
   return BigInt(v);
 }
 
-function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[], what = key): T {
+export function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[], what = key): T {
   const v = o[key];
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
     throw new InputError(`${what}: expected one of ${allowed.join(', ')}`);
@@ -49,7 +49,7 @@ function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowe
   return v as T;
 }
 
-const has = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
+export const has = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
 
 /** A finite, non-negative JSON number that need not be whole (a rate per millisecond). */
 function nonNegativeNumber(o: Record<string, unknown>, key: string, what = key): number {

@@ -58,7 +58,7 @@ export const STREAM_BILLINGS: readonly NonNullable<OpenStreamRequest['billing']>
 export const MAX_STREAM_DURATION_MS = 365 * 24 * 3_600_000;
 const MAX_RATE_CHARS = 64;
 
-function body(v: unknown, allowed: readonly string[]): Record<string, unknown> {
+export function body(v: unknown, allowed: readonly string[]): Record<string, unknown> {
   const o = asObject(v, 'body');
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) {
@@ -68,7 +68,7 @@ function body(v: unknown, allowed: readonly string[]): Record<string, unknown> {
   return o;
 }
 
-function positiveMsat(o: Record<string, unknown>, key: string): bigint {
+export function positiveMsat(o: Record<string, unknown>, key: string): bigint {
   const v = msatField(o, key);
   if (v === 0n) throw new InputError(`${key}: must be more than 0 msat`);
   return v;

@@ -20,6 +20,17 @@
 // | POST   | /v1/streams/:id/pause     | {} (or no body)                               | StreamView                  |
 // | POST   | /v1/streams/:id/resume    | {} (or no body)                               | StreamView                  |
 // | POST   | /v1/streams/:id/stop      | {} (or no body)                               | StreamView                  |
+// | POST   | /v1/invoices              | { amount?, description?, expirySeconds? }     | InvoiceView                 |
+// | GET    | /v1/invoices              |                                               | InvoiceView[]               |
+// | POST   | /v1/invoices/decode       | { invoice }                                   | DecodedInvoiceView          |
+// | POST   | /v1/payments/invoice      | { invoice, amount?, maxFee?, timeoutMs? }     | RoutedPaymentView           |
+// | POST   | /v1/payments/keysend      | { nodeId, amount, maxFee?, timeoutMs? }       | RoutedPaymentView           |
+// | GET    | /v1/payments              |                                               | RoutedPaymentView[]         |
+// | POST   | /v1/routes                | { nodeId, amount }                            | RouteView                   |
+// | GET    | /v1/graph                 |                                               | GraphView                   |
+// | GET    | /v1/channels/:id/policy   |                                               | PolicyView                  |
+// | POST   | /v1/channels/:id/policy   | { feeBase?, feePpm?, cltvExpiryDelta?,        | PolicyView                  |
+// |        |                           |   htlcMinimum?, htlcMaximum? }                |                             |
 // | GET    | /v1/events                | WebSocket upgrade                             | NodeEvent JSON text frames  |
 // | GET    | /v1/rpc                   | WebSocket upgrade                             | the routes above, many      |
 // |        |                           |                                               | calls in flight (rpc-server)|
@@ -58,6 +69,8 @@ import { HttpError, createLimitedServer, errorBody, readJsonBody, refuseUpgrade,
 import { METRICS_PATH, type NodeMetrics } from './metrics.js';
 import { sendMetrics } from './metrics-server.js';
 import * as r from './requests.js';
+import * as rc from './routing-codec.js';
+import * as rr from './routing-requests.js';
 import { ApiError, type NodeApi } from './types.js';
 import { NodeError, type NodeErrorKind } from '../node/errors.js';
 
@@ -178,7 +191,59 @@ const ROUTES: Route<unknown>[] = [
     },
     run: async (api, q) => c.streamViewCodec.encode(await api.controlStream(q)),
   }),
+  ...ROUTING_ROUTES(),
 ];
+
+/** Invoices, routed payments, routes, the graph and channel policy (issue 10). */
+function ROUTING_ROUTES(): Route<unknown>[] {
+  return [
+    route({
+      method: 'POST',
+      path: /^\/v1\/invoices$/,
+      parse: (_p, body) => rr.createInvoiceRequestCodec.decode(body),
+      run: async (api, q) => rc.invoiceViewCodec.encode(await api.createInvoice(q)),
+    }),
+    route({ method: 'GET', path: /^\/v1\/invoices$/, parse: noInput, run: async (api) => (await api.listInvoices()).map((i) => rc.invoiceViewCodec.encode(i)) }),
+    route({
+      method: 'POST',
+      path: /^\/v1\/invoices\/decode$/,
+      parse: (_p, body) => rr.decodeInvoiceRequestCodec.decode(body),
+      run: async (api, q) => rc.decodedInvoiceCodec.encode(await api.decodeInvoice(q.invoice)),
+    }),
+    route({
+      method: 'POST',
+      path: /^\/v1\/payments\/invoice$/,
+      parse: (_p, body) => rr.payInvoiceRequestCodec.decode(body),
+      run: async (api, q) => rc.routedPaymentCodec.encode(await api.payInvoice(q)),
+    }),
+    route({
+      method: 'POST',
+      path: /^\/v1\/payments\/keysend$/,
+      parse: (_p, body) => rr.payNodeRequestCodec.decode(body),
+      run: async (api, q) => rc.routedPaymentCodec.encode(await api.payNode(q)),
+    }),
+    route({ method: 'GET', path: /^\/v1\/payments$/, parse: noInput, run: async (api) => (await api.listPayments()).map((p) => rc.routedPaymentCodec.encode(p)) }),
+    route({
+      method: 'POST',
+      path: /^\/v1\/routes$/,
+      parse: (_p, body) => rr.routeRequestCodec.decode(body),
+      run: async (api, q) => rc.routeViewCodec.encode(await api.queryRoute(q)),
+    }),
+    route({ method: 'GET', path: /^\/v1\/graph$/, parse: noInput, run: async (api) => rc.graphViewCodec.encode(await api.graph()) }),
+    route({
+      method: 'GET',
+      path: /^\/v1\/channels\/([^/]+)\/policy$/,
+      parse: ([id]) => ({ channelId: parseChannelId(id, 'channelId') }),
+      run: async (api, q) => rc.policyViewCodec.encode(await api.channelPolicy(q)),
+    }),
+    route({
+      method: 'POST',
+      path: /^\/v1\/channels\/([^/]+)\/policy$/,
+      parse: ([id], body) => ({ channelId: parseChannelId(id, 'channelId'), update: rr.policyUpdateCodec.decode(body) }),
+      run: async (api, q) => rc.policyViewCodec.encode(await api.channelPolicy(q)),
+    }),
+  ];
+}
 
 /** The route's input from path captures and body; a refused input is the caller's 400. */
 function parseInput(rt: Route<unknown>, params: string[], body: unknown): unknown {

@@ -1,5 +1,8 @@
 // The node's control surface as an interface: the HTTP API serves it, the SDK embeds it, and the CLI
 // reaches it through the HTTP client. Amounts are bigint msat; ids are hex strings.
+import type { RoutingApi } from './routing-types.js';
+
+export type * from './routing-types.js';
 
 export type ChannelStatus =
   | 'opening' // state 0 signed by both, open transaction not yet in a block
@@ -140,7 +143,7 @@ export type NodeEvent =
   | { type: 'payment'; direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }
   | { type: 'ledger'; height: number };
 
-export interface NodeApi {
+export interface NodeApi extends RoutingApi {
   info(): Promise<NodeInfo>;
   wallet(): Promise<WalletView>;
   /** Simnet only: asks the ledger's faucet for funds to this node's account; resolves once in a block. */

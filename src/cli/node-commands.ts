@@ -8,12 +8,12 @@ import type { ChannelView, NodeEvent } from '../api/types.js';
 import { formatMsat, formatMsatFull, parseAmount } from '../money.js';
 import { parseDuration } from '../util/duration.js';
 import { connectToNode, type ConnectionOptions } from './node-connection.js';
-import { amountsInUnit, channelLines, channelLine, eventLine, infoLines, paymentLine, peerLine, unitOf, walletLines } from './node-format.js';
+import { amountsInUnit, channelLines, channelLine, eventLine, infoLines, peerLine, unitOf, walletLines } from './node-format.js';
 import { CliError, errorCode, jsonReplacer, print } from './output.js';
 import { waitForSignal } from './parse.js';
 
 /** Run a call that took an amount; a refusal that names amounts shows them in the unit typed. */
-async function withAmounts<T>(typed: string, call: () => Promise<T>): Promise<T> {
+export async function withAmounts<T>(typed: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
@@ -150,14 +150,6 @@ export async function channelClose(idText: string, o: ConnectionOptions & { forc
     if (c.txid) lines.push(`tx ${c.txid}`);
     return lines.join('\n');
   });
-}
-
-export async function pay(nodeIdText: string, amountText: string, o: ConnectionOptions): Promise<void> {
-  const peerId = parseNodeId(nodeIdText, 'node id');
-  const amount = parseAmount(amountText);
-  const client = await connectToNode(o);
-  const p = await withAmounts(amountText, () => client.pay({ peerId, amount }));
-  print(o, p, () => paymentLine(p));
 }
 
 export async function events(o: ConnectionOptions & { blocks?: boolean }): Promise<void> {

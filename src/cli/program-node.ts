@@ -1,7 +1,9 @@
-// The commands that talk to a running node through its control API: info, wallet, peer, channel, pay,
-// stream, events and node stop. Descriptions and options only; the handlers load when a command runs.
+// The commands that talk to a running node through its control API: info, wallet, peer, channel,
+// stream, events and node stop (pay, invoice, route and graph: program-routing.ts). Descriptions and
+// options only; the handlers load when a command runs.
 import { Option, type Command } from 'commander';
 import { AMOUNT_HELP, CHANNEL_ID_HELP, NODE_ID_HELP, STREAM_ID_HELP, withConnectionOptions } from './options.js';
+import { registerRoutingCommands } from './program-routing.js';
 
 const nodeCommands = () => import('./node-commands.js');
 const streamCommands = () => import('./stream-commands.js');
@@ -81,9 +83,7 @@ export function registerNodeApiCommands(program: Command): void {
       ),
   ).action(async (id: string, o) => (await nodeCommands()).channelClose(id, o));
 
-  withConnectionOptions(
-    program.command('pay').description('pay a channel peer directly').argument('<nodeid>', NODE_ID_HELP).argument('<amount>', AMOUNT_HELP),
-  ).action(async (nodeId: string, amount: string, o) => (await nodeCommands()).pay(nodeId, amount, o));
+  registerRoutingCommands(program);
 
   registerStream(program);
 

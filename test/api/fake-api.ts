@@ -15,6 +15,19 @@ import type {
   StreamView,
   WalletView,
 } from '../../src/api/types.js';
+import type {
+  CreateInvoiceRequest,
+  DecodedInvoiceView,
+  GraphView,
+  InvoiceView,
+  PayInvoiceRequest,
+  PayNodeRequest,
+  PolicyUpdate,
+  PolicyView,
+  RouteHopView,
+  RouteView,
+  RoutedPaymentView,
+} from '../../src/api/routing-types.js';
 
 export const nodeId = () => toHex(publicKeyOf(randomSecretKey()));
 export const channelId = () => toHex(randomBytes(32));
@@ -209,6 +222,114 @@ export class FakeApi implements NodeApi {
     const s: StreamView = { ...this.stream, streamId: opts.streamId, status };
     if (opts.action === 'stop') s.reason = 'stopped by the payer';
     return s;
+  }
+
+  /** A two-hop route to `to`: through the channel peer, every field set. */
+  route(to: string, amount: bigint): RouteHopView[] {
+    return [
+      { nodeId: this.peer, shortChannelId: '120x1x0', amount: amount + 1_001n, fee: 1_001n, expiryHeight: 84 },
+      { nodeId: to, shortChannelId: '130x2x0', amount, fee: 0n, expiryHeight: 72 },
+    ];
+  }
+
+  invoiceView(req: CreateInvoiceRequest): InvoiceView {
+    const inv: InvoiceView = {
+      invoice: 'lnsb1fake',
+      paymentHash: 'aa'.repeat(32),
+      description: req.description,
+      createdAt: 1_700_000_000_000,
+      expiresAt: 1_700_000_000_000 + (req.expirySeconds ?? 3600) * 1000,
+      status: 'open',
+    };
+    if (req.amount !== undefined) inv.amount = req.amount;
+    return inv;
+  }
+
+  async createInvoice(req: CreateInvoiceRequest): Promise<InvoiceView> {
+    this.record('createInvoice', req);
+    return this.invoiceView(req);
+  }
+
+  async listInvoices(): Promise<InvoiceView[]> {
+    this.record('listInvoices');
+    const paid: InvoiceView = { ...this.invoiceView({ amount: BIG, description: 'coffee' }), status: 'paid', paidAt: 1_700_000_001_000, received: BIG };
+    return [this.invoiceView({ description: '' }), paid];
+  }
+
+  async decodeInvoice(invoice: string): Promise<DecodedInvoiceView> {
+    this.record('decodeInvoice', invoice);
+    return {
+      network: 'simnet',
+      payee: this.peer,
+      paymentHash: 'bb'.repeat(32),
+      amount: BIG,
+      description: 'coffee',
+      descriptionHash: 'cc'.repeat(32),
+      createdAt: 1_700_000_000_000,
+      expiresAt: 1_700_003_600_000,
+      expired: true,
+      minFinalCltvExpiryDelta: 18,
+      features: [8, 14],
+      routeHints: [[{ nodeId: this.peer, shortChannelId: '120x1x0', feeBase: 1_000n, feePpm: 100, cltvExpiryDelta: 12 }]],
+    };
+  }
+
+  payment(payee: string, amount: bigint, kind: 'invoice' | 'keysend'): RoutedPaymentView {
+    const route = this.route(payee, amount);
+    return {
+      paymentHash: 'dd'.repeat(32),
+      kind,
+      payee,
+      status: 'succeeded',
+      amount,
+      fee: 1_001n,
+      route,
+      attempts: [
+        { route, status: 'failed', failure: { hop: 0, nodeId: this.peer, code: 'temporary_channel_failure' } },
+        { route, status: 'succeeded' },
+      ],
+      preimage: 'ee'.repeat(32),
+      createdAt: 1_700_000_000_000,
+    };
+  }
+
+  async payInvoice(req: PayInvoiceRequest): Promise<RoutedPaymentView> {
+    this.record('payInvoice', req);
+    return this.payment(this.peer, req.amount ?? 1_000n, 'invoice');
+  }
+
+  async payNode(req: PayNodeRequest): Promise<RoutedPaymentView> {
+    this.record('payNode', req);
+    return this.payment(req.nodeId, req.amount, 'keysend');
+  }
+
+  async listPayments(): Promise<RoutedPaymentView[]> {
+    this.record('listPayments');
+    const failed: RoutedPaymentView = { ...this.payment(this.peer, 5n, 'invoice'), status: 'failed', failure: 'no route' };
+    delete failed.preimage;
+    return [this.payment(this.peer, BIG, 'keysend'), failed];
+  }
+
+  async queryRoute(req: { nodeId: string; amount: bigint }): Promise<RouteView> {
+    this.record('queryRoute', req);
+    return { amount: req.amount, fee: 1_001n, hops: this.route(req.nodeId, req.amount) };
+  }
+
+  async graph(): Promise<GraphView> {
+    this.record('graph');
+    const policy: PolicyView = { feeBase: 1_000n, feePpm: 100, cltvExpiryDelta: 12, htlcMinimum: 1n, htlcMaximum: BIG, disabled: false };
+    return {
+      nodes: [
+        { nodeId: this.self, alias: 'fake', address: '127.0.0.1:9735', channels: 1 },
+        { nodeId: this.peer, channels: 1 },
+      ],
+      channels: [{ shortChannelId: '120x1x0', node1: this.self, node2: this.peer, capacity: BIG, policy1: policy }],
+    };
+  }
+
+  async channelPolicy(req: { channelId: string; update?: PolicyUpdate }): Promise<PolicyView> {
+    this.record('channelPolicy', req);
+    return { feeBase: 1_000n, feePpm: 1, cltvExpiryDelta: 12, htlcMinimum: 1n, ...req.update };
   }
 
   onEvent(listener: (e: NodeEvent) => void): () => void {
