@@ -47,21 +47,26 @@ export async function pay(target: string, amountText: string | undefined, o: Con
   const timeoutMs = parseDuration(o.timeout, '--timeout');
   if (timeoutMs < 1000 || timeoutMs > MAX_PAY_TIMEOUT_MS) throw new UsageError('--timeout: between 1s and 10min');
   const limits = { ...(maxFee !== undefined ? { maxFee } : {}), timeoutMs };
+  const invoice = looksLikeInvoice(target) ? target.trim() : undefined;
+  const nodeId = invoice === undefined ? parseNodeId(target, 'node id') : undefined;
+  if (nodeId !== undefined && amount === undefined) throw new UsageError('amount: needed to pay a node (sluice pay NODEID AMOUNT)');
   const client = new ApiClient({ ...(await nodeAddress(o)), timeoutMs: timeoutMs + ANSWER_MARGIN_MS });
-  if (looksLikeInvoice(target)) {
-    const p = await client.payInvoice({ invoice: target.trim(), ...(amount !== undefined ? { amount } : {}), ...limits });
+  if (invoice !== undefined) {
+    const p = await withAmounts(amountText ?? '', () => client.payInvoice({ invoice, ...(amount !== undefined ? { amount } : {}), ...limits }));
     return showOutcome(o, p);
   }
-  const nodeId = parseNodeId(target, 'target');
-  if (amount === undefined) throw new UsageError('amount: needed to pay a node (sluice pay NODEID AMOUNT)');
-  // Direct when we have an open channel with the node: one update, no fee, no routing.
+  await payNode(client, nodeId!, amount!, amountText!, limits, o);
+}
+
+async function payNode(client: ApiClient, nodeId: string, amount: bigint, amountText: string, limits: { maxFee?: bigint; timeoutMs: number }, o: OutputOptions): Promise<void> {
+  // Direct when we have an open channel with the node that can carry it: one update, no fee, no routing.
   const direct = (await client.listChannels()).some((c) => c.peerId === nodeId && c.status === 'open' && (c.localSpendable ?? c.localBalance) >= amount);
   if (direct) {
-    const p = await withAmounts(amountText!, () => client.pay({ peerId: nodeId, amount }));
+    const p = await withAmounts(amountText, () => client.pay({ peerId: nodeId, amount }));
     print(o, { ...p, status: 'succeeded', kind: 'direct' }, () => directPaymentLine(p));
     return;
   }
-  showOutcome(o, await client.payNode({ nodeId, amount, ...limits }));
+  showOutcome(o, await withAmounts(amountText, () => client.payNode({ nodeId, amount, ...limits })));
 }
 
 /** A failed payment prints its record too (what was tried, where it failed), and exits non-zero. */

@@ -1,89 +1,32 @@
-// The node commands (stream commands included) end to end: the built CLI (`node bin/sluice.js`, needs `npm run build`) against an
-// in-process API server with a fake node, found through --api/--token or through --data-dir files.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+// The node commands (stream commands included) end to end: the built CLI (`node bin/sluice.js`, needs
+// `npm run build`) against an in-process API server with a fake node (fake-node-cli.ts).
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { loadOrCreateToken } from '../../src/api/token.js';
-import { ApiError } from '../../src/api/types.js';
 import { writeApiUrl } from '../../src/api/url-file.js';
-import { formatMsat } from '../../src/money.js';
 import { silentLogger } from '../../src/util/log.js';
+import { ApiError } from '../../src/api/types.js';
+import { formatMsat } from '../../src/money.js';
 import { BIG, FakeApi, channelId, nodeId, streamId } from '../api/fake-api.js';
+import { BIN, ROOT, expectOneLineError, useFakeNodeCli, type Run } from './fake-node-cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/sluice.js');
-
-let home: string;
-let dataDir: string;
-let token: string;
+const cli = useFakeNodeCli();
+const sluice = cli.sluice;
+const at = cli.at;
+// Read at test time: set up in beforeAll.
 let api: FakeApi;
 let server: ApiServer;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI without blocking this process's event loop (the server it talks to lives here). */
-function sluice(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', SLUICE_HOME: home, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The flags that point the CLI at the test server. */
-const at = () => ['--api', server.url, '--token', token];
-
-function expectOneLineError(r: Run, pattern: RegExp): void {
-  expect(r.code).not.toBe(0);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(/^sluice: /);
-  expect(r.stderr).toMatch(pattern);
-}
-
-/** The spawned CLI runs dist/, not src/: refuse to test a build older than the sources under test. */
-function assertBuilt(): void {
-  const built = join(ROOT, 'dist/cli/node-commands.js');
-  if (!existsSync(built)) throw new Error('dist/ is missing the node commands: run `npm run build` first');
-  const sources = [...readdirSync(join(ROOT, 'src/api')).map((f) => `src/api/${f}`), ...readdirSync(join(ROOT, 'src/cli')).map((f) => `src/cli/${f}`), 'src/money.ts'];
-  const newest = Math.max(...sources.map((f) => statSync(join(ROOT, f)).mtimeMs));
-  if (statSync(built).mtimeMs < newest) throw new Error('dist/ is older than src/api or src/cli: run `npm run build` first');
-}
-
-beforeAll(async () => {
-  assertBuilt();
-  home = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
-  dataDir = join(home, 'node');
-  token = await loadOrCreateToken(dataDir);
-  api = new FakeApi();
-  server = await startApiServer({ api, port: 0, token, log: silentLogger() });
-  await writeApiUrl(dataDir, server.url);
-});
-
-afterAll(async () => {
-  await server?.close();
-  if (home) await rm(home, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  api.calls.length = 0;
+let token: string;
+let home: string;
+let dataDir: string;
+beforeAll(() => {
+  ({ api, server, token, home, dataDir } = cli);
 });
 
 describe('reading', () => {
@@ -173,12 +116,13 @@ describe('acting', () => {
     ]);
   });
 
-  it('pay', async () => {
-    const id = nodeId();
+  it('pay a channel peer: directly over the channel', async () => {
+    const id = api.peer;
     const r = await sluice(['pay', id, '1500msat', ...at()]);
     expect(r.stdout.trim()).toBe(`paid 1.5 sat to ${id} (channel ${api.channel.channelId}, state 19)`);
     const json = JSON.parse((await sluice(['pay', id, '2', '--json', ...at()])).stdout);
-    expect(json).toMatchObject({ amount: '2000', seq: '19' });
+    expect(json).toMatchObject({ amount: '2000', seq: '19', status: 'succeeded', kind: 'direct' });
+    expect(api.calls.map((c) => c.method)).toEqual(['listChannels', 'pay', 'listChannels', 'pay']);
   });
 });
 
@@ -395,7 +339,7 @@ describe('errors are one line on stderr and a non-zero exit', () => {
 
   it('the node refusing the request', async () => {
     api.failWith(new ApiError(422, 'INSUFFICIENT_FUNDS', 'local balance 1 sat is less than 10 sat'));
-    expectOneLineError(await sluice(['pay', nodeId(), '10', ...at()]), /^sluice: local balance 1 sat is less than 10 sat\n$/);
+    expectOneLineError(await sluice(['pay', api.peer, '10', ...at()]), /^sluice: local balance 1 sat is less than 10 sat\n$/);
   });
 
   it('a wrong token', async () => {
@@ -428,7 +372,7 @@ describe('help', () => {
     [['channel', 'open'], /--push <amount>/],
     [['channel', 'list'], /all channels/],
     [['channel', 'close'], /--force/],
-    [['pay'], /<nodeid>/],
+    [['pay'], /<target>[\s\S]*\[amount\][\s\S]*--max-fee <amount>[\s\S]*--timeout <duration>/],
     [['events'], /until Ctrl-C/],
     [['stream', 'start'], /--rate <rate>[\s\S]*--max <amount>[\s\S]*--duration <duration>[\s\S]*hashchain[\s\S]*interval[\s\S]*--follow/],
     [['stream', 'list'], /one line each/],
@@ -505,7 +449,7 @@ describe('--json errors are JSON on stderr with the same exit code (issue 9, ite
   it.each([
     ['a bad amount', ['pay', nodeId(), '0.0001sat'], 'BAD_AMOUNT', "amount: '0.0001sat' is finer than 1 msat, the smallest amount"],
     ['a bad id', ['channel', 'close', 'xyz'], 'BAD_INPUT', 'channel id: expected 64 hex characters'],
-    ['a missing argument', ['pay', nodeId()], 'USAGE', "missing required argument 'amount'"],
+    ['a missing argument', ['pay', nodeId()], 'USAGE', 'amount: needed to pay a node (sluice pay NODEID AMOUNT)'],
     ['an unknown option', ['peer', 'list', '--frobnicate'], 'USAGE', "unknown option '--frobnicate'"],
   ])('%s', async (_what, args, code, message) => {
     const human = await sluice([...args, ...at()]);
