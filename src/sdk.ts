@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FINAL_STREAM_STATUSES } from './api/codec.js';
 import type { ChannelView, NodeEvent, PaymentResult, SendResult, StreamEventKind, StreamView, WalletView } from './api/types.js';
+import type { ForwardView, InvoiceView, RoutedPaymentView } from './api/routing-types.js';
 import { parseAmount, type Msat } from './money.js';
 import { SluiceNode } from './node/node.js';
 import type { StreamPolicy } from './node/streams.js';
@@ -124,6 +125,14 @@ export interface SluiceEvents {
   peer: (p: { nodeId: string; connected: boolean }) => void;
   /** A new ledger block (the node's view of the height). */
   block: (b: { height: number }) => void;
+  /** An invoice this node issued was paid (its `received` says how much arrived). */
+  invoicePaid: (i: InvoiceView) => void;
+  /** A payment this node sent over routes (an invoice, keysend) succeeded: its preimage is the proof. */
+  paymentSucceeded: (p: RoutedPaymentView) => void;
+  /** A routed payment failed for good (every attempt tried); `failure` says why. */
+  paymentFailed: (p: RoutedPaymentView) => void;
+  /** This node forwarded a payment between two of its channels (settled, with its fee), or failed one back. */
+  forwarded: (f: ForwardView) => void;
 }
 
 const STREAM_EVENTS: Record<StreamEventKind, keyof SluiceEvents> = {
@@ -230,6 +239,15 @@ export class Sluice {
         return;
       case 'ledger':
         this.fire('block', { height: e.height });
+        return;
+      case 'invoice':
+        this.fire('invoicePaid', e.invoice);
+        return;
+      case 'routedPayment':
+        this.fire(e.event === 'succeeded' ? 'paymentSucceeded' : 'paymentFailed', e.payment);
+        return;
+      case 'forward':
+        this.fire('forwarded', e.forward);
         return;
       default:
         assertNever(e, 'node event');

@@ -15,6 +15,7 @@ import type { ChannelView, NodeApi, NodeEvent, NodeInfo, OpenStreamRequest, Paym
 import type {
   CreateInvoiceRequest,
   DecodedInvoiceView,
+  ForwardView,
   GraphView,
   InvoiceView,
   PayInvoiceRequest,
@@ -121,6 +122,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   queryRoute = (req: { nodeId: string; amount: bigint }): Promise<RouteView> =>
     this.call('POST', '/v1/routes', rr.routeRequestCodec.encode(req), rc.routeViewCodec);
   graph = (): Promise<GraphView> => this.call('GET', '/v1/graph', undefined, rc.graphViewCodec);
+  listForwards = (): Promise<ForwardView[]> => this.call('GET', '/v1/forwards', undefined, c.listCodec(rc.forwardViewCodec, 'forwards'));
   channelPolicy = (req: { channelId: string; update?: PolicyUpdate }): Promise<PolicyView> =>
     req.update === undefined
       ? this.call('GET', `/v1/channels/${encodeURIComponent(req.channelId)}/policy`, undefined, rc.policyViewCodec)

@@ -4,6 +4,8 @@
 import { InputError } from '../crypto/bytes.js';
 import { assertNever } from '../wire/assert-never.js';
 import { asObject, boolField, msatField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
+import { has, oneOf } from './codec-fields.js';
+import * as rc from './routing-codec.js';
 import type {
   ChannelStatus,
   ChannelView,
@@ -41,15 +43,6 @@ function u64Field(o: Record<string, unknown>, key: string, what = key): bigint {
   return BigInt(v);
 }
 
-export function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[], what = key): T {
-  const v = o[key];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new InputError(`${what}: expected one of ${allowed.join(', ')}`);
-  }
-  return v as T;
-}
-
-export const has = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
 
 /** A finite, non-negative JSON number that need not be whole (a rate per millisecond). */
 function nonNegativeNumber(o: Record<string, unknown>, key: string, what = key): number {
@@ -292,7 +285,7 @@ export function listCodec<T>(item: Codec<T>, what: string): Codec<T[]> {
   };
 }
 
-export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['stream', 'peer', 'channel', 'payment', 'ledger'];
+export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['stream', 'peer', 'channel', 'payment', 'ledger', 'invoice', 'routedPayment', 'forward'];
 
 /**
  * Whether this client knows the event well enough to decode it: its type, and for a stream event its
@@ -325,6 +318,12 @@ export const nodeEventCodec: Codec<NodeEvent> = {
         };
       case 'ledger':
         return { type: e.type, height: e.height };
+      case 'invoice':
+        return { type: e.type, event: e.event, invoice: rc.invoiceViewCodec.encode(e.invoice) };
+      case 'routedPayment':
+        return { type: e.type, event: e.event, payment: rc.routedPaymentCodec.encode(e.payment) };
+      case 'forward':
+        return { type: e.type, event: e.event, forward: rc.forwardViewCodec.encode(e.forward) };
       default:
         return assertNever(e, 'node event');
     }
@@ -350,6 +349,12 @@ export const nodeEventCodec: Codec<NodeEvent> = {
         };
       case 'ledger':
         return { type, height: uintField(o, 'height') };
+      case 'invoice':
+        return { type, event: oneOf(o, 'event', ['paid'] as const), invoice: rc.invoiceViewCodec.decode(o['invoice'], `${what}.invoice`) };
+      case 'routedPayment':
+        return { type, event: oneOf(o, 'event', ['succeeded', 'failed'] as const), payment: rc.routedPaymentCodec.decode(o['payment'], `${what}.payment`) };
+      case 'forward':
+        return { type, event: oneOf(o, 'event', ['settled', 'failed'] as const), forward: rc.forwardViewCodec.decode(o['forward'], `${what}.forward`) };
       default:
         return assertNever(type, 'node event type');
     }

@@ -2,9 +2,12 @@
 // strings, counts, heights and times as numbers; decoders are strict and name the bad field.
 import { InputError } from '../crypto/bytes.js';
 import { arrayField, asObject, boolField, msatField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
-import { has, oneOf, type Codec } from './codec.js';
+import type { Codec } from './codec.js';
+import { has, oneOf } from './codec-fields.js';
 import type {
   DecodedInvoiceView,
+  ForwardStatus,
+  ForwardView,
   GraphChannelView,
   GraphNodeView,
   GraphView,
@@ -263,5 +266,37 @@ export const graphViewCodec: Codec<GraphView> = {
       nodes: list(o, 'nodes', MAX_LIST, (n, w) => graphNodeCodec.decode(n, w), what),
       channels: list(o, 'channels', MAX_LIST, (c, w) => graphChannelCodec.decode(c, w), what),
     };
+  },
+};
+
+const FORWARD_STATUSES: readonly ForwardStatus[] = ['inflight', 'settled', 'failed'];
+
+export const forwardViewCodec: Codec<ForwardView> = {
+  encode(f) {
+    const out: JsonObject = { incomingChannelId: f.incomingChannelId };
+    if (f.outgoingChannelId !== undefined) out['outgoingChannelId'] = f.outgoingChannelId;
+    Object.assign(out, { paymentHash: f.paymentHash, amountIn: f.amountIn.toString() });
+    optMsat(out, 'amountOut', f.amountOut);
+    Object.assign(out, { fee: f.fee.toString(), status: f.status });
+    if (f.failure !== undefined) out['failure'] = f.failure;
+    out['createdAt'] = f.createdAt;
+    if (f.resolvedAt !== undefined) out['resolvedAt'] = f.resolvedAt;
+    return out;
+  },
+  decode(v, what = 'forward') {
+    const o = asObject(v, what);
+    const f: ForwardView = {
+      incomingChannelId: str(o, 'incomingChannelId'),
+      paymentHash: str(o, 'paymentHash'),
+      amountIn: msatField(o, 'amountIn'),
+      fee: msatField(o, 'fee'),
+      status: oneOf(o, 'status', FORWARD_STATUSES),
+      createdAt: uintField(o, 'createdAt'),
+    };
+    if (has(o, 'outgoingChannelId')) f.outgoingChannelId = str(o, 'outgoingChannelId');
+    if (has(o, 'amountOut')) f.amountOut = msatField(o, 'amountOut');
+    if (has(o, 'failure')) f.failure = str(o, 'failure');
+    if (has(o, 'resolvedAt')) f.resolvedAt = uintField(o, 'resolvedAt');
+    return f;
   },
 };

@@ -123,6 +123,24 @@ export interface GraphView {
   channels: GraphChannelView[];
 }
 
+export type ForwardStatus = 'inflight' | 'settled' | 'failed';
+
+/** A payment this node forwarded (or is forwarding) between two of its channels. */
+export interface ForwardView {
+  incomingChannelId: string;
+  outgoingChannelId?: string;
+  paymentHash: string;
+  amountIn: bigint;
+  amountOut?: bigint;
+  /** What this node keeps: amountIn − amountOut, once settled. */
+  fee: bigint;
+  status: ForwardStatus;
+  /** BOLT 4's name for why it failed. */
+  failure?: string;
+  createdAt: number;
+  resolvedAt?: number;
+}
+
 export interface CreateInvoiceRequest {
   amount?: bigint;
   description: string;
@@ -157,5 +175,7 @@ export interface RoutingApi {
   listPayments(): Promise<RoutedPaymentView[]>;
   queryRoute(req: { nodeId: string; amount: bigint }): Promise<RouteView>;
   graph(): Promise<GraphView>;
+  /** Forwards, newest last (bounded: the node keeps the most recent). */
+  listForwards(): Promise<ForwardView[]>;
   channelPolicy(req: { channelId: string; update?: PolicyUpdate }): Promise<PolicyView>;
 }

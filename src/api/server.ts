@@ -28,6 +28,7 @@
 // | GET    | /v1/payments              |                                               | RoutedPaymentView[]         |
 // | POST   | /v1/routes                | { nodeId, amount }                            | RouteView                   |
 // | GET    | /v1/graph                 |                                               | GraphView                   |
+// | GET    | /v1/forwards              |                                               | ForwardView[]               |
 // | GET    | /v1/channels/:id/policy   |                                               | PolicyView                  |
 // | POST   | /v1/channels/:id/policy   | { feeBase?, feePpm?, cltvExpiryDelta?,        | PolicyView                  |
 // |        |                           |   htlcMinimum?, htlcMaximum? }                |                             |
@@ -230,6 +231,7 @@ function ROUTING_ROUTES(): Route<unknown>[] {
       run: async (api, q) => rc.routeViewCodec.encode(await api.queryRoute(q)),
     }),
     route({ method: 'GET', path: /^\/v1\/graph$/, parse: noInput, run: async (api) => rc.graphViewCodec.encode(await api.graph()) }),
+    route({ method: 'GET', path: /^\/v1\/forwards$/, parse: noInput, run: async (api) => (await api.listForwards()).map((f) => rc.forwardViewCodec.encode(f)) }),
     route({
       method: 'GET',
       path: /^\/v1\/channels\/([^/]+)\/policy$/,

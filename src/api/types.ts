@@ -1,6 +1,6 @@
 // The node's control surface as an interface: the HTTP API serves it, the SDK embeds it, and the CLI
 // reaches it through the HTTP client. Amounts are bigint msat; ids are hex strings.
-import type { RoutingApi } from './routing-types.js';
+import type { ForwardView, InvoiceView, RoutedPaymentView, RoutingApi } from './routing-types.js';
 
 export type * from './routing-types.js';
 
@@ -141,7 +141,10 @@ export type NodeEvent =
   | { type: 'peer'; nodeId: string; connected: boolean }
   | { type: 'channel'; channel: ChannelView }
   | { type: 'payment'; direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }
-  | { type: 'ledger'; height: number };
+  | { type: 'ledger'; height: number }
+  | { type: 'invoice'; event: 'paid'; invoice: InvoiceView }
+  | { type: 'routedPayment'; event: 'succeeded' | 'failed'; payment: RoutedPaymentView }
+  | { type: 'forward'; event: 'settled' | 'failed'; forward: ForwardView };
 
 export interface NodeApi extends RoutingApi {
   info(): Promise<NodeInfo>;

@@ -207,6 +207,16 @@ export function eventLine(e: NodeEvent): string {
         : `payment received ${formatMsat(e.amount)} from ${e.peerId} (channel ${e.channelId}, state ${e.seq})`;
     case 'ledger':
       return `ledger height ${e.height}`;
+    case 'invoice':
+      return `invoice paid: ${formatMsat(e.invoice.received ?? e.invoice.amount ?? 0n)} for ${e.invoice.paymentHash}${e.invoice.description ? ` "${safeText(e.invoice.description, 60)}"` : ''}`;
+    case 'routedPayment':
+      return e.event === 'succeeded'
+        ? `payment succeeded: ${formatMsat(e.payment.amount)} to ${e.payment.payee} over ${e.payment.route.length} hop(s), fee ${formatMsat(e.payment.fee)}`
+        : `payment failed: ${formatMsat(e.payment.amount)} to ${e.payment.payee}: ${safeText(e.payment.failure ?? 'no reason given')}`;
+    case 'forward':
+      return e.event === 'settled'
+        ? `forwarded ${formatMsat(e.forward.amountOut ?? e.forward.amountIn)} (fee ${formatMsat(e.forward.fee)}) from channel ${e.forward.incomingChannelId} to ${e.forward.outgoingChannelId ?? '?'}`
+        : `forward failed back on channel ${e.forward.incomingChannelId}: ${safeText(e.forward.failure ?? 'no reason given')}`;
     default:
       return assertNever(e, 'node event');
   }

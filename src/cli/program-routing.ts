@@ -42,6 +42,11 @@ export function registerRoutingCommands(program: Command): void {
     async (o) => (await routingCommands()).paymentList(o),
   );
 
+  const forward = program.command('forward').description('payments this node forwarded between its channels, and the fees it earned');
+  withConnectionOptions(forward.command('list', { isDefault: true }).description('recent forwards: amounts, fee, status')).action(
+    async (o) => (await routingCommands()).forwardList(o),
+  );
+
   withConnectionOptions(
     program
       .command('route')

@@ -5,14 +5,14 @@ import { parseChannelId, parseNodeId } from '../api/fields.js';
 import { decodeInvoiceOrThrow } from '../api/invoice-view.js';
 import { MAX_INVOICE_EXPIRY_SECONDS, MAX_PAY_TIMEOUT_MS } from '../api/routing-requests.js';
 import type { PolicyUpdate, RoutedPaymentView } from '../api/routing-types.js';
-import { parseAmount } from '../money.js';
+import { formatMsat, parseAmount } from '../money.js';
 import { parseDuration } from '../util/duration.js';
 import { connectToNode, nodeAddress, type ConnectionOptions } from './node-connection.js';
 import { withAmounts } from './node-commands.js';
 import { paymentLine as directPaymentLine } from './node-format.js';
 import { print, UsageError, type OutputOptions } from './output.js';
 import { parseCount } from './parse.js';
-import { decodedInvoiceLines, graphLines, invoiceCreatedLines, invoiceLine, paymentLine, paymentOutcomeLines, policyLines, routeLines } from './routing-format.js';
+import { decodedInvoiceLines, forwardLine, graphLines, invoiceCreatedLines, invoiceLine, paymentLine, paymentOutcomeLines, policyLines, routeLines } from './routing-format.js';
 
 /** A pay call waits for its outcome: the client waits that long plus room for the answer. */
 const ANSWER_MARGIN_MS = 30_000;
@@ -78,6 +78,12 @@ function showOutcome(o: OutputOptions, p: RoutedPaymentView): void {
 export async function paymentList(o: ConnectionOptions): Promise<void> {
   const list = await (await connectToNode(o)).listPayments();
   print(o, list, () => (list.length ? list.map(paymentLine).join('\n') : 'no routed payments yet (sluice pay INVOICE)'));
+}
+
+export async function forwardList(o: ConnectionOptions): Promise<void> {
+  const list = await (await connectToNode(o)).listForwards();
+  const earned = list.filter((f) => f.status === 'settled').reduce((sum, f) => sum + f.fee, 0n);
+  print(o, list, () => (list.length ? [...list.map(forwardLine), `earned ${formatMsat(earned)} in fees over ${list.filter((f) => f.status === 'settled').length} settled forward(s)`].join('\n') : 'no forwards yet'));
 }
 
 export async function route(nodeIdText: string, amountText: string, o: ConnectionOptions): Promise<void> {

@@ -1,6 +1,6 @@
 // How the routing commands show invoices, routed payments, routes, the graph and a policy to people.
 // Text from the network (descriptions, aliases, failure reasons) goes through safeText.
-import type { DecodedInvoiceView, GraphView, InvoiceView, PolicyView, RouteHopView, RouteView, RoutedPaymentView } from '../api/routing-types.js';
+import type { DecodedInvoiceView, ForwardView, GraphView, InvoiceView, PolicyView, RouteHopView, RouteView, RoutedPaymentView } from '../api/routing-types.js';
 import { formatMsat } from '../money.js';
 import { formatDuration } from '../util/duration.js';
 import { safeText, shortId } from './node-format.js';
@@ -91,4 +91,10 @@ export function policyLines(p: PolicyView): string {
     `min HTLC     ${formatMsat(p.htlcMinimum)}`,
     `max HTLC     ${p.htlcMaximum === undefined ? 'the channel\'s capacity' : formatMsat(p.htlcMaximum)}`,
   ].join('\n');
+}
+
+export function forwardLine(f: ForwardView): string {
+  const out = f.amountOut === undefined ? '' : ` → ${formatMsat(f.amountOut)} on ${shortId(f.outgoingChannelId ?? '?')}`;
+  const why = f.failure ? `  ${safeText(f.failure, 60)}` : '';
+  return `${when(f.createdAt)}  ${f.status.padEnd(8)} ${formatMsat(f.amountIn)} from ${shortId(f.incomingChannelId)}${out}  fee ${formatMsat(f.fee)}${why}`;
 }

@@ -18,6 +18,7 @@ import type {
 import type {
   CreateInvoiceRequest,
   DecodedInvoiceView,
+  ForwardView,
   GraphView,
   InvoiceView,
   PayInvoiceRequest,
@@ -46,6 +47,8 @@ export class FakeApi implements NodeApi {
   readonly self = nodeId();
   readonly peer = nodeId();
   readonly channel: ChannelView;
+  /** A second channel of ours, where forwards leave. */
+  readonly otherChannelId = channelId();
   /** An active stream this node pays, with every optional field set. */
   readonly stream: StreamView;
   /** When set, what listStreams answers. */
@@ -325,6 +328,14 @@ export class FakeApi implements NodeApi {
       ],
       channels: [{ shortChannelId: '120x1x0', node1: this.self, node2: this.peer, capacity: BIG, policy1: policy }],
     };
+  }
+
+  async listForwards(): Promise<ForwardView[]> {
+    this.record('listForwards');
+    return [
+      { incomingChannelId: this.channel.channelId, outgoingChannelId: this.otherChannelId, paymentHash: 'ab'.repeat(32), amountIn: BIG, amountOut: BIG - 1_001n, fee: 1_001n, status: 'settled', createdAt: 1_700_000_000_000, resolvedAt: 1_700_000_000_400 },
+      { incomingChannelId: this.channel.channelId, paymentHash: 'cd'.repeat(32), amountIn: 5_000n, fee: 0n, status: 'failed', failure: 'temporary_channel_failure', createdAt: 1_700_000_001_000 },
+    ];
   }
 
   async channelPolicy(req: { channelId: string; update?: PolicyUpdate }): Promise<PolicyView> {

@@ -43,6 +43,7 @@ describe('routing views round-trip with exact bigints', () => {
     expect(await client.listPayments()).toEqual(await api.listPayments());
     expect(await client.queryRoute({ nodeId: to, amount: BIG })).toEqual({ amount: BIG, fee: 1_001n, hops: api.route(to, BIG) });
     expect(await client.graph()).toEqual(await api.graph());
+    expect(await client.listForwards()).toEqual(await api.listForwards());
     const id = channelId();
     expect(await client.channelPolicy({ channelId: id })).toEqual({ feeBase: 1_000n, feePpm: 1, cltvExpiryDelta: 12, htlcMinimum: 1n });
     expect(await client.channelPolicy({ channelId: id, update: { feeBase: BIG, htlcMaximum: BIG } })).toMatchObject({ feeBase: BIG, htlcMaximum: BIG });
@@ -91,5 +92,27 @@ describe('bad bodies are refused with the field named, and the node is not asked
     const e = await client.queryRoute({ nodeId: nodeId(), amount: 5n }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiClientError);
     expect((e as ApiClientError).code).toBe('NO_ROUTE');
+  });
+});
+
+describe('routing events on the feed', () => {
+  it('invoice, routed payment and forward events reach a client decoded', async () => {
+    const seen: unknown[] = [];
+    const feed = client.events((e) => seen.push(e));
+    await feed.ready;
+    const invoice = { ...api.invoiceView({ amount: BIG, description: 'x' }), status: 'paid' as const, paidAt: 5, received: BIG };
+    const payment = api.payment(api.peer, BIG, 'invoice');
+    const [forward] = await api.listForwards();
+    api.emit({ type: 'invoice', event: 'paid', invoice });
+    api.emit({ type: 'routedPayment', event: 'succeeded', payment });
+    api.emit({ type: 'forward', event: 'settled', forward: forward! });
+    const { until } = await import('../helpers/until.js');
+    await until(() => seen.length === 3, 'three events');
+    feed.close();
+    expect(seen).toEqual([
+      { type: 'invoice', event: 'paid', invoice },
+      { type: 'routedPayment', event: 'succeeded', payment },
+      { type: 'forward', event: 'settled', forward },
+    ]);
   });
 });

@@ -140,3 +140,16 @@ describe('payments, routes, graph, policy', () => {
     expectOneLineError(await sluice(['channel', 'policy', id, '--fee-ppm', '1.5', ...at()]), /--fee-ppm: '1.5' is not a whole number/);
   });
 });
+
+describe('forwards', () => {
+  it('forward list shows each forward and the fees earned', async () => {
+    const r = await sluice(['forward', 'list', ...at()]);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/settled .* fee 1\.001 sat$/);
+    expect(lines[1]).toMatch(/failed .* temporary_channel_failure$/);
+    expect(lines[2]).toBe('earned 1.001 sat in fees over 1 settled forward(s)');
+    const json = JSON.parse((await sluice(['forward', 'list', '--json', ...at()])).stdout);
+    expect(json[0]).toMatchObject({ status: 'settled', fee: '1001', amountIn: BIG.toString() });
+  });
+});
