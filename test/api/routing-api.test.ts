@@ -107,7 +107,7 @@ describe('routing events on the feed', () => {
     api.emit({ type: 'routedPayment', event: 'succeeded', payment });
     api.emit({ type: 'forward', event: 'settled', forward: forward! });
     const { until } = await import('../helpers/until.js');
-    await until(() => seen.length === 3, 'three events');
+    await until(() => seen.length === 3, 10_000, 'three events');
     feed.close();
     expect(seen).toEqual([
       { type: 'invoice', event: 'paid', invoice },
