@@ -1,10 +1,10 @@
 // The dashboard page: the node, a live chart, channels, streams, recent payments and the forms that act.
 import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { logout } from './api';
-import { ConnectForm, FaucetForm, OpenChannelForm, PayForm, StreamForm } from './components/Actions';
+import { ConnectForm, FaucetForm, InvoiceForm, OpenChannelForm, PayForm, PayInvoiceForm, StreamForm } from './components/Actions';
 import { LiveChart } from './components/Charts';
 import { QrCode } from './components/Qr';
-import { Channels, Payments, Streams } from './components/Tables';
+import { Channels, Forwards, Invoices, Payments, RoutedPayments, Streams } from './components/Tables';
 import { formatMsat } from './format';
 import type { DashStore } from './store';
 
@@ -138,11 +138,25 @@ export function App({ store }: { store: DashStore }) {
           <FaucetForm />
           <OpenChannelForm peers={s.peers} />
           <PayForm peers={s.peers} />
+          <PayInvoiceForm />
+          <InvoiceForm onCreated={(i) => store.addInvoice(i)} />
           <StreamForm peers={s.peers} />
         </section>
         <section class="card">
           <h2>Recent payments</h2>
           <Payments payments={s.payments} />
+        </section>
+        <section class="card">
+          <h2>Invoices</h2>
+          <Invoices invoices={s.invoices} />
+        </section>
+        <section class="card">
+          <h2>Payments over routes</h2>
+          <RoutedPayments payments={s.routedPayments} />
+        </section>
+        <section class="card">
+          <h2>Forwards</h2>
+          <Forwards forwards={s.forwards} />
         </section>
       </main>
     </>

@@ -1,12 +1,15 @@
 // What the page shows, kept up to date: read once from the REST routes, then moved by the event feed,
 // and re-read whenever the feed reconnects (events missed while it was down are not replayed).
+import type { ForwardView, InvoiceView, RoutedPaymentView } from '../../src/api/routing-types';
 import type { ChannelView, NodeEvent, NodeInfo, PeerView, StreamView, WalletView } from '../../src/api/types';
 import { call, followEvents, type FeedState } from './api';
-import { toChannel, toEvent, toInfo, toPeer, toStream, toWallet } from './wire';
+import { toChannel, toEvent, toForward, toInfo, toInvoice, toPeer, toRoutedPayment, toStream, toWallet } from './wire';
 
 export const HISTORY_SECONDS = 300;
 export const SPARK_SECONDS = 60;
 const MAX_PAYMENTS = 50;
+/** Rows kept of each routing list (the node holds more; the page shows the recent ones). */
+const MAX_ROUTING_ROWS = 50;
 
 export interface PaymentRow {
   at: number;
@@ -34,6 +37,10 @@ export interface DashState {
   channels: Map<string, ChannelView>;
   streams: Map<string, StreamView>;
   payments: PaymentRow[];
+  /** Newest first. */
+  invoices: InvoiceView[];
+  routedPayments: RoutedPaymentView[];
+  forwards: ForwardView[];
   paymentsByChannel: Map<string, number>;
   /** Per stream: ticks in each of the last SPARK_SECONDS seconds, oldest first. */
   sparks: Map<string, number[]>;
@@ -49,6 +56,9 @@ export class DashStore {
     channels: new Map(),
     streams: new Map(),
     payments: [],
+    invoices: [],
+    routedPayments: [],
+    forwards: [],
     paymentsByChannel: new Map(),
     sparks: new Map(),
     series: { t: [], paymentsPerSec: [], ticksPerSec: [], channelSat: [], ledgerSat: [] },
@@ -108,7 +118,26 @@ export class DashStore {
       const status = (e as { status?: number }).status ?? 0;
       this.state.fatal = { status, message: (e as Error).message };
     }
-    await this.readWallet();
+    await Promise.all([this.readWallet(), this.readRouting()]);
+    this.changed();
+  }
+
+  /** Invoices, routed payments and forwards: newest first, the recent ones. */
+  private async readRouting(): Promise<void> {
+    const recent = <T,>(rows: T[]) => rows.reverse().slice(0, MAX_ROUTING_ROWS);
+    const [invoices, payments, forwards] = await Promise.all([
+      call<Record<string, unknown>[]>('GET', '/v1/invoices').then((l) => l.map(toInvoice), () => this.state.invoices),
+      call<Record<string, unknown>[]>('GET', '/v1/payments').then((l) => l.map(toRoutedPayment), () => this.state.routedPayments),
+      call<Record<string, unknown>[]>('GET', '/v1/forwards').then((l) => l.map(toForward), () => this.state.forwards),
+    ]);
+    this.state.invoices = recent(invoices);
+    this.state.routedPayments = recent(payments);
+    this.state.forwards = recent(forwards);
+  }
+
+  /** A new invoice (the page made it): shown at once, before any event. */
+  addInvoice(i: InvoiceView): void {
+    this.state.invoices = [i, ...this.state.invoices.filter((x) => x.paymentHash !== i.paymentHash)].slice(0, MAX_ROUTING_ROWS);
     this.changed();
   }
 
@@ -162,6 +191,15 @@ export class DashStore {
       case 'stream':
         s.streams.set(e.stream.streamId, e.stream);
         if (e.event === 'tick') this.ticksThisSecond.set(e.stream.streamId, (this.ticksThisSecond.get(e.stream.streamId) ?? 0) + 1);
+        return;
+      case 'invoice':
+        s.invoices = [e.invoice, ...s.invoices.filter((i) => i.paymentHash !== e.invoice.paymentHash)].slice(0, MAX_ROUTING_ROWS);
+        return;
+      case 'routedPayment':
+        s.routedPayments = [e.payment, ...s.routedPayments.filter((p) => p.paymentHash !== e.payment.paymentHash)].slice(0, MAX_ROUTING_ROWS);
+        return;
+      case 'forward':
+        s.forwards = [e.forward, ...s.forwards].slice(0, MAX_ROUTING_ROWS);
         return;
       default:
         return assertNever(e);

@@ -1,4 +1,5 @@
 // The API's JSON (amounts as decimal msat strings) read into the views the node's own types describe.
+import type { ForwardView, InvoiceView, RouteHopView, RoutedPaymentView } from '../../src/api/routing-types';
 import type { ChannelView, NodeEvent, NodeInfo, PeerView, StreamView, WalletView } from '../../src/api/types';
 
 type Obj = Record<string, unknown>;
@@ -25,6 +26,18 @@ export function toStream(o: Obj): StreamView {
   return { ...(o as unknown as StreamView), rateAmount: big(o['rateAmount']), paid: big(o['paid']), max: optBig(o['max']), remaining: optBig(o['remaining']) };
 }
 
+export const toInvoice = (o: Obj): InvoiceView => ({ ...(o as unknown as InvoiceView), amount: optBig(o['amount']), received: optBig(o['received']) });
+
+const toHop = (o: Obj): RouteHopView => ({ ...(o as unknown as RouteHopView), amount: big(o['amount']), fee: big(o['fee']) });
+const hops = (v: unknown): RouteHopView[] => (Array.isArray(v) ? v.map((h) => toHop(h as Obj)) : []);
+
+export function toRoutedPayment(o: Obj): RoutedPaymentView {
+  const attempts = Array.isArray(o['attempts']) ? (o['attempts'] as Obj[]).map((a) => ({ ...(a as unknown as RoutedPaymentView['attempts'][number]), route: hops(a['route']) })) : [];
+  return { ...(o as unknown as RoutedPaymentView), amount: big(o['amount']), fee: big(o['fee']), route: hops(o['route']), attempts };
+}
+
+export const toForward = (o: Obj): ForwardView => ({ ...(o as unknown as ForwardView), amountIn: big(o['amountIn']), amountOut: optBig(o['amountOut']), fee: big(o['fee']) });
+
 export function toEvent(o: Obj): NodeEvent | undefined {
   switch (o['type']) {
     case 'stream':
@@ -37,7 +50,13 @@ export function toEvent(o: Obj): NodeEvent | undefined {
       return { type: 'ledger', height: Number(o['height']) };
     case 'payment':
       return { ...(o as unknown as NodeEvent & { type: 'payment' }), amount: big(o['amount']), seq: big(o['seq']) };
+    case 'invoice':
+      return { type: 'invoice', event: 'paid', invoice: toInvoice(o['invoice'] as Obj) };
+    case 'routedPayment':
+      return { type: 'routedPayment', event: o['event'] === 'succeeded' ? 'succeeded' : 'failed', payment: toRoutedPayment(o['payment'] as Obj) };
+    case 'forward':
+      return { type: 'forward', event: o['event'] === 'settled' ? 'settled' : 'failed', forward: toForward(o['forward'] as Obj) };
     default:
-      return undefined; // a kind this page does not know yet (routing's, say): ignored
+      return undefined; // a kind this page does not know yet: ignored
   }
 }

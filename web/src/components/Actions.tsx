@@ -2,10 +2,13 @@
 // shows what the node answered, or its error message, under the form.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
+import type { InvoiceView, RoutedPaymentView } from '../../../src/api/routing-types';
 import type { PeerView } from '../../../src/api/types';
 import { parseDuration } from '../../../src/util/duration';
 import { call } from '../api';
 import { formatMsat, parseAmount, short } from '../format';
+import { toInvoice, toRoutedPayment } from '../wire';
+import { QrCode } from './Qr';
 
 export function useAction() {
   const [busy, setBusy] = useState(false);
@@ -134,7 +137,6 @@ export function PayForm({ peers }: { peers: PeerView[] }) {
     })}>
       <PeerSelect peers={peers} value={peer} onChange={setPeer} />
       <Field label="amount" name="amount" value={amount} set={setAmount} required />
-      <p class="muted">Paying an invoice needs routing, which this node does not have yet.</p>
     </Form>
   );
 }
@@ -165,6 +167,59 @@ export function StreamForm({ peers }: { peers: PeerView[] }) {
           <option value="hashchain">hashchain (a hash per tick)</option>
         </select>
       </label>
+    </Form>
+  );
+}
+
+/** Ask to be paid: a BOLT 11 invoice any node on the network can pay, shown as text and as a QR code. */
+export function InvoiceForm({ onCreated }: { onCreated: (i: InvoiceView) => void }) {
+  const a = useAction();
+  const [amount, setAmount] = useState('1000sat');
+  const [description, setDescription] = useState('');
+  const [expiry, setExpiry] = useState('1h');
+  const [made, setMade] = useState<InvoiceView>();
+  return (
+    <Form title="Create an invoice" name="invoice" submit="Create" {...a} onSubmit={() => a.run('create invoice', async () => {
+      setMade(undefined);
+      const body: Record<string, unknown> = { description: description.trim() };
+      if (amount.trim()) body['amount'] = msat(amount, 'amount');
+      if (expiry.trim()) body['expirySeconds'] = Math.ceil(parseDuration(expiry.trim(), 'expiry') / 1000);
+      const inv = toInvoice(await call<Record<string, unknown>>('POST', '/v1/invoices', body));
+      setMade(inv);
+      onCreated(inv);
+      return `invoice for ${inv.amount === undefined ? 'any amount' : formatMsat(inv.amount)}`;
+    })}>
+      <Field label="amount (empty: the payer chooses)" name="amount" value={amount} set={setAmount} />
+      <Field label="description" name="description" value={description} set={setDescription} placeholder="what it is for" />
+      <Field label="expires after" name="expiry" value={expiry} set={setExpiry} placeholder="10min, 1h, 7d" />
+      {made ? (
+        <div class="invoice-made" data-testid="invoice-made">
+          <QrCode text={made.invoice.toUpperCase()} size={220} label="the invoice as a QR code" />
+          <textarea class="mono" readOnly rows={4} data-testid="invoice-text" value={made.invoice} onFocus={(e) => e.currentTarget.select()} />
+        </div>
+      ) : null}
+    </Form>
+  );
+}
+
+/** Pay any invoice: the node finds a route, tries others if one fails, and answers with the outcome. */
+export function PayInvoiceForm() {
+  const a = useAction();
+  const [invoice, setInvoice] = useState('');
+  const [maxFee, setMaxFee] = useState('');
+  return (
+    <Form title="Pay an invoice" name="pay-invoice" submit="Pay" {...a} onSubmit={() => a.run('pay invoice', async () => {
+      const body: Record<string, unknown> = { invoice: invoice.trim() };
+      if (maxFee.trim()) body['maxFee'] = msat(maxFee, 'max fee');
+      const p: RoutedPaymentView = toRoutedPayment(await call<Record<string, unknown>>('POST', '/v1/payments/invoice', body));
+      if (p.status !== 'succeeded') throw new Error(p.failure ?? `the payment is ${p.status}`);
+      return `paid ${formatMsat(p.amount)} over ${p.route.length} hop(s), fee ${formatMsat(p.fee)}`;
+    })}>
+      <label>
+        invoice
+        <textarea name="invoice" class="mono" rows={3} value={invoice} onInput={(e) => setInvoice(e.currentTarget.value)} placeholder="lnsb…" required />
+      </label>
+      <Field label="max fee (optional)" name="maxFee" value={maxFee} set={setMaxFee} placeholder="e.g. 10sat" />
     </Form>
   );
 }

@@ -1,4 +1,5 @@
 // The node's channels, streams and recent payments, with the buttons that act on each row.
+import type { ForwardView, InvoiceView, RoutedPaymentView } from '../../../src/api/routing-types';
 import type { ChannelView, StreamView } from '../../../src/api/types';
 import { call } from '../api';
 import { clock, formatMsat, share, short } from '../format';
@@ -140,6 +141,79 @@ export function Payments({ payments }: { payments: PaymentRow[] }) {
             <td class="mono">{short(p.peerId)}</td>
             <td class="mono">{short(p.channelId)}</td>
             <td>{String(p.seq)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Invoices({ invoices }: { invoices: InvoiceView[] }) {
+  if (invoices.length === 0) return <p class="muted">No invoices yet.</p>;
+  return (
+    <table class="rows" data-testid="invoices">
+      <Head cols={['created', 'status', 'amount', 'received', '*description', 'payment hash']} />
+      <tbody>
+        {invoices.map((i) => (
+          <tr key={i.paymentHash} data-status={i.status}>
+            <td>{clock(i.createdAt)}</td>
+            <td>
+              <span class={`badge ${i.status}`}>{i.status}</span>
+            </td>
+            <td>{i.amount === undefined ? 'any' : formatMsat(i.amount)}</td>
+            <td>{i.received === undefined ? '—' : formatMsat(i.received)}</td>
+            <td>{i.description}</td>
+            <td class="mono">{short(i.paymentHash)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function RoutedPayments({ payments }: { payments: RoutedPaymentView[] }) {
+  if (payments.length === 0) return <p class="muted">No payments over routes yet.</p>;
+  return (
+    <table class="rows" data-testid="routed-payments">
+      <Head cols={['created', 'status', 'amount', 'fee', 'payee', 'hops', 'attempts', '*why']} />
+      <tbody>
+        {payments.map((p) => (
+          <tr key={p.paymentHash} data-status={p.status}>
+            <td>{clock(p.createdAt)}</td>
+            <td>
+              <span class={`badge ${p.status}`}>{p.status}</span>
+            </td>
+            <td>{formatMsat(p.amount)}</td>
+            <td>{formatMsat(p.fee)}</td>
+            <td class="mono">{short(p.payee)}</td>
+            <td>{p.route.length}</td>
+            <td>{p.attempts.length}</td>
+            <td>{p.failure ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Forwards({ forwards }: { forwards: ForwardView[] }) {
+  if (forwards.length === 0) return <p class="muted">No payments forwarded yet.</p>;
+  return (
+    <table class="rows" data-testid="forwards">
+      <Head cols={['time', 'status', 'in', 'out', 'fee', 'from channel', 'to channel', '*why']} />
+      <tbody>
+        {forwards.map((f, n) => (
+          <tr key={`${f.paymentHash}-${n}`} data-status={f.status}>
+            <td>{clock(f.createdAt)}</td>
+            <td>
+              <span class={`badge ${f.status}`}>{f.status}</span>
+            </td>
+            <td>{formatMsat(f.amountIn)}</td>
+            <td>{f.amountOut === undefined ? '—' : formatMsat(f.amountOut)}</td>
+            <td>{formatMsat(f.fee)}</td>
+            <td class="mono">{short(f.incomingChannelId)}</td>
+            <td class="mono">{f.outgoingChannelId ? short(f.outgoingChannelId) : '—'}</td>
+            <td>{f.failure ?? ''}</td>
           </tr>
         ))}
       </tbody>
