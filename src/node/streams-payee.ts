@@ -99,8 +99,8 @@ export class StreamPayee {
    */
   private releaseOrphan(ch: Channel, lockId: number): void {
     const channelId = toHex(ch.channelId);
-    for (const r of this.s.records.all.values()) {
-      if (r.role === 'payee' && r.channelId === channelId && r.chain?.lockId === lockId && !isEnded(r.status)) return;
+    for (const r of this.s.records.onChannel(channelId)) {
+      if (r.role === 'payee' && r.chain?.lockId === lockId && !isEnded(r.status)) return;
     }
     this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
     const { settled } = this.s.o.channels.submitOps(channelId, [{ op: 'releaseHashchain', id: lockId }]);
@@ -170,7 +170,7 @@ export class StreamPayee {
   async revealOnLedger(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);
     const { o, records, clock } = this.s;
-    const mine = (): PayeeRecord[] => [...records.all.values()].filter((r): r is PayeeRecord => r.role === 'payee' && r.channelId === id && !!r.chain?.revealedValue);
+    const mine = (): PayeeRecord[] => [...records.onChannel(id)].filter((r): r is PayeeRecord => r.role === 'payee' && !!r.chain?.revealedValue);
     if (mine().length === 0) return;
     await revealWhileClosing({
       channelId: ch.channelId, ledger: o.ledger, wallet: o.wallet, log: o.log, height: o.height, sleep: (ms) => clock.sleep(ms),

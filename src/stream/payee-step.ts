@@ -45,6 +45,7 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'lockRefused':
     case 'committed':
     case 'refused':
+    case 'holdRefused':
     case 'budgetReturned':
       return refuse('ignore', 'NOT_PAYER', 'this node is paid by this stream');
     case 'tick':

@@ -79,6 +79,11 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
       if (isEnded(r.status)) return done(rest, [release, { type: 'persist', when: 'now' }]);
       return end(rest, 'stopped', `a tick was refused: ${ev.reason}`, ev.now, [release]);
     }
+    case 'holdRefused': {
+      if (!r.held || r.held.ticks !== ev.ticks) return refuse('ignore', 'NOT_HELD', `no payment to ${ev.ticks} ticks is held`);
+      const { held: _h, ...rest } = r; // nothing was counted, so nothing is given back
+      return rest.status === 'active' ? limitReached(rest, ev.now) : done(rest, [{ type: 'persist', when: 'now' }]);
+    }
     case 'paid':
     case 'reveal':
       return refuse('ignore', 'NOT_PAYEE', 'this node pays this stream');
@@ -171,13 +176,16 @@ function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: S
   if (ev.spendable < cost(after)) return end(online, 'stopped', 'the channel has no more to pay with', now);
   // Past a spending limit: pay the ticks that still fit, and pause once not even one does.
   const to = ev.allowance === undefined ? after : mostTicksWithin(paid, after, ev.allowance, cost);
-  if (to === paid) {
-    const reason = 'a spending limit is reached';
-    const next: PayerRecord = { ...withClock(online, pausePayer(clock, now)), status: 'paused', reason };
-    return done(next, [{ type: 'persist', when: 'now' }, control(next, 'pause', reason), { type: 'emit', event: 'paused' }]);
-  }
+  if (to === paid) return limitReached(online, now);
   const amount = cost(to);
   return done({ ...online, held: { ticks: to, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: to }]);
+}
+
+/** Not even one more tick fits the spending limits: pause (the user resumes once there is room again). */
+function limitReached(r: PayerRecord, now: number): StreamStepResult {
+  const reason = 'a spending limit is reached';
+  const next: PayerRecord = { ...withClock(r, pausePayer(payerClock(r), now)), status: 'paused', reason };
+  return done(next, [{ type: 'persist', when: 'now' }, control(next, 'pause', reason), { type: 'emit', event: 'paused' }]);
 }
 
 /** The largest total in [from, to] whose cost fits `budget` (the cost only grows with the total). */
