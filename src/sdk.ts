@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FINAL_STREAM_STATUSES } from './api/codec.js';
+import { parseNodeId } from './api/fields.js';
 import * as rules from './api/requests.js';
 import type { ChannelView, NodeEvent, PaymentResult, SendResult, StreamEventKind, StreamView, WalletView } from './api/types.js';
 import { InputError } from './crypto/bytes.js';
@@ -269,7 +270,7 @@ export class Sluice {
   /** `target` is NODEID@HOST:PORT, or a bare node id on a shared in-process network. */
   async connect(target: string): Promise<void> {
     if (typeof target === 'string' && !target.includes('@')) {
-      await this.node.connectInMemory(checked(() => rules.checkDisconnect({ nodeId: target })).nodeId);
+      await this.node.connectInMemory(checked(() => parseNodeId(target, 'target')));
       return;
     }
     await this.node.connectPeer(checked(() => rules.checkConnect({ target })).target);
