@@ -1,10 +1,11 @@
-// Request bodies of the routing routes (invoices, routed payments, routes, policy), in requests.ts's
-// way: exact decimal msat strings, unknown fields refused, every text bounded before it is looked at.
+// The routing requests (invoices, routed payments, routes, policy): their rules, which the SDK runs
+// on its own forms and the HTTP/RPC decoders run on JSON bodies (requests.ts's way: one rule set,
+// the same error both ways), and the JSON codecs. Every text is bounded before it is looked at.
 import { InputError } from '../crypto/bytes.js';
-import { msatField, uintField, type JsonObject } from '../util/json-fields.js';
+import type { JsonObject } from '../util/json-fields.js';
 import type { Codec } from './codec.js';
 import { parseNodeId } from './fields.js';
-import { body, positiveMsat } from './requests.js';
+import { amountRule, body, jsonMsat, type Unchecked } from './requests.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from './routing-types.js';
 
 /** BOLT 11 allows 639 bytes of description; what a person writes is far less. */
@@ -20,20 +21,80 @@ export const MAX_FEE_PPM = 1_000_000;
 /** Largest expiry delta a channel may ask (BOLT 7's max_htlc_cltv is 2016 blocks). */
 export const MAX_CLTV_EXPIRY_DELTA = 2016;
 
-const opt = <T>(o: Record<string, unknown>, key: string, read: () => T): T | undefined => (o[key] === undefined || o[key] === null ? undefined : read());
+// ---- the rules ----
 
-export function invoiceText(v: unknown, what = 'invoice'): string {
-  if (typeof v !== 'string' || v.length === 0) throw new InputError(`${what}: expected a BOLT 11 invoice string`);
-  if (v.length > MAX_INVOICE_CHARS) throw new InputError(`${what}: longer than ${MAX_INVOICE_CHARS} characters`);
+function wholeNumber(v: unknown, key: string, min: number, max: number, unit = ''): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InputError(`${key}: expected a whole number${unit}`);
+  if (v < min) throw new InputError(`${key}: must be at least ${min}${unit}`);
+  if (v > max) throw new InputError(`${key}: must be at most ${max}${unit}`);
+  return v;
+}
+
+export function invoiceRule(v: unknown, key = 'invoice'): string {
+  if (typeof v !== 'string' || v.trim().length === 0) throw new InputError(`${key}: expected a BOLT 11 invoice string`);
+  if (v.length > MAX_INVOICE_CHARS) throw new InputError(`${key}: longer than ${MAX_INVOICE_CHARS} characters`);
   return v.trim();
 }
 
-function description(v: unknown): string {
-  if (v === undefined || v === null) return '';
+function descriptionRule(v: unknown): string {
+  if (v === undefined) return '';
   if (typeof v !== 'string') throw new InputError('description: expected a string');
   if (v.length > MAX_DESCRIPTION_CHARS) throw new InputError(`description: longer than ${MAX_DESCRIPTION_CHARS} characters`);
   return v;
 }
+
+function limitsRule(r: { maxFee?: unknown; timeoutMs?: unknown }, out: { maxFee?: bigint; timeoutMs?: number }): void {
+  if (r.maxFee !== undefined) out.maxFee = amountRule(r.maxFee, 'maxFee', false);
+  if (r.timeoutMs !== undefined) out.timeoutMs = wholeNumber(r.timeoutMs, 'timeoutMs', 1000, MAX_PAY_TIMEOUT_MS, ' ms');
+}
+
+export function checkCreateInvoice(r: Unchecked<CreateInvoiceRequest>): CreateInvoiceRequest {
+  const out: CreateInvoiceRequest = { description: descriptionRule(r.description) };
+  if (r.amount !== undefined) out.amount = amountRule(r.amount, 'amount', true);
+  if (r.expirySeconds !== undefined) out.expirySeconds = wholeNumber(r.expirySeconds, 'expirySeconds', 1, MAX_INVOICE_EXPIRY_SECONDS, ' s');
+  return out;
+}
+
+export function checkPayInvoice(r: Unchecked<PayInvoiceRequest>): PayInvoiceRequest {
+  const out: PayInvoiceRequest = { invoice: invoiceRule(r.invoice) };
+  if (r.amount !== undefined) out.amount = amountRule(r.amount, 'amount', true);
+  limitsRule(r, out);
+  return out;
+}
+
+export function checkPayNode(r: Unchecked<PayNodeRequest>): PayNodeRequest {
+  const out: PayNodeRequest = { nodeId: parseNodeId(r.nodeId, 'nodeId'), amount: amountRule(r.amount, 'amount', true) };
+  limitsRule(r, out);
+  return out;
+}
+
+export function checkRoute(r: Unchecked<{ nodeId: string; amount: bigint }>): { nodeId: string; amount: bigint } {
+  return { nodeId: parseNodeId(r.nodeId, 'nodeId'), amount: amountRule(r.amount, 'amount', true) };
+}
+
+export function checkPolicyUpdate(r: Unchecked<PolicyUpdate>): PolicyUpdate {
+  const u: PolicyUpdate = {};
+  if (r.feeBase !== undefined) u.feeBase = amountRule(r.feeBase, 'feeBase', false);
+  if (r.feePpm !== undefined) u.feePpm = wholeNumber(r.feePpm, 'feePpm', 0, MAX_FEE_PPM);
+  if (r.cltvExpiryDelta !== undefined) u.cltvExpiryDelta = wholeNumber(r.cltvExpiryDelta, 'cltvExpiryDelta', 1, MAX_CLTV_EXPIRY_DELTA, ' blocks');
+  if (r.htlcMinimum !== undefined) u.htlcMinimum = amountRule(r.htlcMinimum, 'htlcMinimum', true);
+  if (r.htlcMaximum !== undefined) u.htlcMaximum = amountRule(r.htlcMaximum, 'htlcMaximum', true);
+  if (u.htlcMinimum !== undefined && u.htlcMaximum !== undefined && u.htlcMaximum < u.htlcMinimum) {
+    throw new InputError('htlcMaximum: must not be below htlcMinimum');
+  }
+  return u;
+}
+
+// ---- JSON bodies: values out of JSON, then the rules ----
+
+/** A JSON null reads as absent (the optional fields a client left out). */
+const field = (o: Record<string, unknown>, key: string) => (o[key] === null ? undefined : o[key]);
+
+const limitsJson = (out: JsonObject, r: { maxFee?: bigint; timeoutMs?: number }) => {
+  if (r.maxFee !== undefined) out['maxFee'] = r.maxFee.toString();
+  if (r.timeoutMs !== undefined) out['timeoutMs'] = r.timeoutMs;
+  return out;
+};
 
 export const createInvoiceRequestCodec: Codec<CreateInvoiceRequest> = {
   encode(r) {
@@ -44,32 +105,8 @@ export const createInvoiceRequestCodec: Codec<CreateInvoiceRequest> = {
   },
   decode(v) {
     const o = body(v, ['amount', 'description', 'expirySeconds']);
-    const req: CreateInvoiceRequest = { description: description(o['description']) };
-    const amount = opt(o, 'amount', () => positiveMsat(o, 'amount'));
-    if (amount !== undefined) req.amount = amount;
-    const expiry = opt(o, 'expirySeconds', () => uintField(o, 'expirySeconds', MAX_INVOICE_EXPIRY_SECONDS));
-    if (expiry !== undefined) {
-      if (expiry === 0) throw new InputError('expirySeconds: must be at least 1');
-      req.expirySeconds = expiry;
-    }
-    return req;
+    return checkCreateInvoice({ amount: jsonMsat(o, 'amount') ?? undefined, description: field(o, 'description'), expirySeconds: field(o, 'expirySeconds') });
   },
-};
-
-function payLimits(o: Record<string, unknown>, req: { maxFee?: bigint; timeoutMs?: number }): void {
-  const maxFee = opt(o, 'maxFee', () => msatField(o, 'maxFee'));
-  if (maxFee !== undefined) req.maxFee = maxFee;
-  const timeoutMs = opt(o, 'timeoutMs', () => uintField(o, 'timeoutMs', MAX_PAY_TIMEOUT_MS));
-  if (timeoutMs !== undefined) {
-    if (timeoutMs < 1000) throw new InputError('timeoutMs: must be at least 1000 (one second)');
-    req.timeoutMs = timeoutMs;
-  }
-}
-
-const limitsJson = (out: JsonObject, r: { maxFee?: bigint; timeoutMs?: number }) => {
-  if (r.maxFee !== undefined) out['maxFee'] = r.maxFee.toString();
-  if (r.timeoutMs !== undefined) out['timeoutMs'] = r.timeoutMs;
-  return out;
 };
 
 export const payInvoiceRequestCodec: Codec<PayInvoiceRequest> = {
@@ -80,11 +117,7 @@ export const payInvoiceRequestCodec: Codec<PayInvoiceRequest> = {
   },
   decode(v) {
     const o = body(v, ['invoice', 'amount', 'maxFee', 'timeoutMs']);
-    const req: PayInvoiceRequest = { invoice: invoiceText(o['invoice']) };
-    const amount = opt(o, 'amount', () => positiveMsat(o, 'amount'));
-    if (amount !== undefined) req.amount = amount;
-    payLimits(o, req);
-    return req;
+    return checkPayInvoice({ invoice: o['invoice'], amount: jsonMsat(o, 'amount') ?? undefined, maxFee: jsonMsat(o, 'maxFee') ?? undefined, timeoutMs: field(o, 'timeoutMs') });
   },
 };
 
@@ -92,9 +125,7 @@ export const payNodeRequestCodec: Codec<PayNodeRequest> = {
   encode: (r) => limitsJson({ nodeId: r.nodeId, amount: r.amount.toString() }, r),
   decode(v) {
     const o = body(v, ['nodeId', 'amount', 'maxFee', 'timeoutMs']);
-    const req: PayNodeRequest = { nodeId: parseNodeId(o['nodeId'], 'nodeId'), amount: positiveMsat(o, 'amount') };
-    payLimits(o, req);
-    return req;
+    return checkPayNode({ nodeId: o['nodeId'], amount: jsonMsat(o, 'amount'), maxFee: jsonMsat(o, 'maxFee') ?? undefined, timeoutMs: field(o, 'timeoutMs') });
   },
 };
 
@@ -102,7 +133,7 @@ export const routeRequestCodec: Codec<{ nodeId: string; amount: bigint }> = {
   encode: (r) => ({ nodeId: r.nodeId, amount: r.amount.toString() }),
   decode(v) {
     const o = body(v, ['nodeId', 'amount']);
-    return { nodeId: parseNodeId(o['nodeId'], 'nodeId'), amount: positiveMsat(o, 'amount') };
+    return checkRoute({ nodeId: o['nodeId'], amount: jsonMsat(o, 'amount') });
   },
 };
 
@@ -110,7 +141,7 @@ export const decodeInvoiceRequestCodec: Codec<{ invoice: string }> = {
   encode: (r) => ({ invoice: r.invoice }),
   decode(v) {
     const o = body(v, ['invoice']);
-    return { invoice: invoiceText(o['invoice']) };
+    return { invoice: invoiceRule(o['invoice']) };
   },
 };
 
@@ -126,23 +157,12 @@ export const policyUpdateCodec: Codec<PolicyUpdate> = {
   },
   decode(v) {
     const o = body(v ?? {}, ['feeBase', 'feePpm', 'cltvExpiryDelta', 'htlcMinimum', 'htlcMaximum']);
-    const u: PolicyUpdate = {};
-    const feeBase = opt(o, 'feeBase', () => msatField(o, 'feeBase'));
-    if (feeBase !== undefined) u.feeBase = feeBase;
-    const feePpm = opt(o, 'feePpm', () => uintField(o, 'feePpm', MAX_FEE_PPM));
-    if (feePpm !== undefined) u.feePpm = feePpm;
-    const delta = opt(o, 'cltvExpiryDelta', () => uintField(o, 'cltvExpiryDelta', MAX_CLTV_EXPIRY_DELTA));
-    if (delta !== undefined) {
-      if (delta === 0) throw new InputError('cltvExpiryDelta: must be at least 1 block');
-      u.cltvExpiryDelta = delta;
-    }
-    const min = opt(o, 'htlcMinimum', () => positiveMsat(o, 'htlcMinimum'));
-    if (min !== undefined) u.htlcMinimum = min;
-    const max = opt(o, 'htlcMaximum', () => positiveMsat(o, 'htlcMaximum'));
-    if (max !== undefined) u.htlcMaximum = max;
-    if (u.htlcMinimum !== undefined && u.htlcMaximum !== undefined && u.htlcMaximum < u.htlcMinimum) {
-      throw new InputError('htlcMaximum: must not be below htlcMinimum');
-    }
-    return u;
+    return checkPolicyUpdate({
+      feeBase: jsonMsat(o, 'feeBase') ?? undefined,
+      feePpm: field(o, 'feePpm'),
+      cltvExpiryDelta: field(o, 'cltvExpiryDelta'),
+      htlcMinimum: jsonMsat(o, 'htlcMinimum') ?? undefined,
+      htlcMaximum: jsonMsat(o, 'htlcMaximum') ?? undefined,
+    });
   },
 };
