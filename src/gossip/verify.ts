@@ -35,7 +35,12 @@ export type GossipRefusalCode =
   | 'bad_policy'
   | 'unknown_node'
   | 'bad_alias'
-  | 'bad_addresses';
+  | 'bad_addresses'
+  // the shell's own reasons (src/node/gossip.ts)
+  | 'not_our_channel'
+  | 'graph_full'
+  | 'ledger_unavailable'
+  | 'store_failed';
 
 export interface GossipRefusal {
   readonly ok: false;
@@ -44,7 +49,7 @@ export interface GossipRefusal {
   readonly message: string;
 }
 
-const refuse = (code: GossipRefusalCode, action: 'ignore' | 'warn', message: string): GossipRefusal => ({ ok: false, code, action, message });
+export const refuse = (code: GossipRefusalCode, action: 'ignore' | 'warn', message: string): GossipRefusal => ({ ok: false, code, action, message });
 
 /** Gossip dated further ahead of our clock than this is refused (BOLT 7: "unreasonably far in the future"). */
 export const DEFAULT_MAX_FUTURE_SECONDS = 3600;
