@@ -13,7 +13,7 @@
 //      peer completes first, its full channel_announcement reaches us as gossip, which completes ours.
 // The pending and stashed entries are bounded (gossip-limits.ts) and are not stored: after a restart the
 // lead calls announceChannel again and the signatures are made again (deterministic, the same bytes).
-import { equalBytes, toHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { verifyMessage } from '../crypto/keys.js';
 import { announcementSignaturesFor, gossipDigestInput, type UnsignedChannelAnnouncement } from '../gossip/messages.js';
 import type { LedgerChannel } from '../ledger/types.js';
@@ -61,7 +61,7 @@ export class OwnAnnouncements {
   valid(p: PendingAnnouncement, m: AnnouncementSignaturesMessage): boolean {
     if (!equalBytes(m.channelId, p.channelId) || m.shortChannelId !== p.unsigned.shortChannelId) return false;
     const digest = gossipDigestInput(channelAnnouncementSignedPart(p.unsigned));
-    const key = Uint8Array.from(Buffer.from(p.peer, 'hex'));
+    const key = fromHex(p.peer, 'peer', 33);
     if (!verifyMessage(m.nodeSignature, digest, key)) return false;
     return equalBytes(m.bitcoinSignature, m.nodeSignature) || verifyMessage(m.bitcoinSignature, digest, key);
   }
@@ -96,6 +96,7 @@ export class OwnAnnouncements {
   done(scid: string): void {
     this.pending.delete(scid);
     this.stash.delete(scid);
+    for (const k of [...this.sent]) if (k.endsWith(`/${scid}`)) this.sent.delete(k);
   }
 }
 

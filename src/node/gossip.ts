@@ -13,7 +13,7 @@
 import { equalBytes, InputError, toHex } from '../crypto/bytes.js';
 import { publicKeyOf, type SecretKey } from '../crypto/keys.js';
 import {
-  announcementForRecord, assembleAnnouncement, signChannelUpdate, signNodeAnnouncement, type NodeAnnouncementFields,
+  announcementForRecord, assembleAnnouncement, policyProblem, signChannelUpdate, signNodeAnnouncement, type NodeAnnouncementFields,
 } from '../gossip/messages.js';
 import {
   checkAnnouncementAgainstLedger, checkAnnouncementSignatures, checkChannelUpdate, checkNodeAnnouncement, refuse, type GossipRefusal,
@@ -147,10 +147,12 @@ export class GossipManager {
     const checked = checkAnnouncementAgainstLedger(m, record);
     if (!checked.ok) return ignored(checked);
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
-    if (this.view.addChannel(m, checked.channel, this.nowSeconds()) === 'full') {
+    if (this.view.channelCount >= this.limits.maxChannels) {
       return ignored(refuse('graph_full', 'ignore', `the graph holds its limit of ${this.limits.maxChannels} channels`));
     }
+    // stored, then visible: a failed write leaves no trace, and the next copy of it is taken
     await this.opts.store.saveChannel(m.shortChannelId, encodeGossipMessage(m), checked.channel.capacityMsat);
+    this.view.addChannel(m, checked.channel, this.nowSeconds());
     this.queueOut(`c/${m.shortChannelId}`, m, peer);
     // Our own channel, completed by the peer first: what is left of ours is our update.
     const mine = this.own.pending.get(m.shortChannelId);
@@ -165,8 +167,8 @@ export class GossipManager {
       ...(known?.updates[directionOf(m)] ? { previous: known.updates[directionOf(m)]! } : {}),
     });
     if (!r.ok) return ignored(r);
-    this.view.setUpdate(m);
     await this.opts.store.saveUpdate(m.shortChannelId, r.direction, encodeGossipMessage(m));
+    this.view.setUpdate(m);
     if (!r.dontForward) this.queueOut(`u/${m.shortChannelId}/${r.direction}`, m, peer);
     return ACCEPTED;
   }
@@ -178,8 +180,8 @@ export class GossipManager {
       known: this.view.hasChannels(id), nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds, ...(prev ? { previous: prev } : {}),
     });
     if (!r.ok) return ignored(r);
-    this.view.setNode(m, r);
     await this.opts.store.saveNode(id, encodeGossipMessage(m));
+    this.view.setNode(m, r);
     this.queueOut(`n/${id}`, m, peer);
     return ACCEPTED;
   }
@@ -215,6 +217,9 @@ export class GossipManager {
       if (!record || record.status !== 'open') return 'not_open';
       const peer = counterparty(record, this.me);
       if (peer === undefined) throw new InputError('announceChannel: this node is not a party to that channel');
+      // checked here, so that a policy that cannot be written fails this call, not a later peer message
+      const bad = policyProblem(opts.policy, record.capacity);
+      if (bad) throw new InputError(`announceChannel: ${bad}`);
       const unsigned = announcementForRecord(record, this.opts.chainHash);
       if (!unsigned) return 'no_short_id';
       const scid = unsigned.shortChannelId;
@@ -252,8 +257,9 @@ export class GossipManager {
       return;
     }
     if (!this.view.channel(scid)) {
-      if (this.view.addChannel(m, checked!.channel, this.nowSeconds()) === 'full') return;
+      if (this.view.channelCount >= this.limits.maxChannels) return; // stays pending; announceChannel again later
       await this.opts.store.saveChannel(scid, encodeGossipMessage(m), p.record.capacity);
+      this.view.addChannel(m, checked!.channel, this.nowSeconds());
       this.queueOut(`c/${scid}`, m);
     }
     await this.finishOwn(p.policy, scid);
@@ -277,8 +283,8 @@ export class GossipManager {
       chainHash: this.opts.chainHash, shortChannelId: scid, timestamp: Math.max(this.nowSeconds(), (prev?.timestamp ?? 0) + 1), direction,
       policy: { ...policy, htlcMaximumMsat: policy.htlcMaximumMsat < k.channel.capacityMsat ? policy.htlcMaximumMsat : k.channel.capacityMsat },
     }, this.opts.nodeSecretKey);
-    this.view.setUpdate(u);
     await this.opts.store.saveUpdate(scid, direction, encodeGossipMessage(u));
+    this.view.setUpdate(u);
     this.queueOut(`u/${scid}/${direction}`, u);
   }
 
