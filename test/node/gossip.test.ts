@@ -277,7 +277,8 @@ describe('GossipManager network', () => {
     await announce(net, a!, b!);
     await announce(net, b!, c!);
     await net.pump();
-    expect(a!.gossip.graph.channelCount).toBe(1);
-    expect(net.outcomes.some((o) => o.to === a!.id && o.outcome.result === 'ignored' && o.outcome.refusal.code === 'graph_full')).toBe(true);
+    // b holds a-b; c's announcement of b-c (complete at c, whose graph was empty) is refused at b
+    for (const n of [a, b, c]) expect(n!.gossip.graph.channelCount).toBe(1);
+    expect(net.outcomes.some((o) => o.to === b!.id && o.from === c!.id && o.outcome.result === 'ignored' && o.outcome.refusal.code === 'graph_full')).toBe(true);
   });
 });
