@@ -49,10 +49,10 @@ export class OwnAnnouncements {
     if (this.pending.size >= this.maxPending) return undefined;
     const entry: PendingAnnouncement = { ...p, ours: announcementSignaturesFor(p.channelId, p.unsigned, secretKey) };
     this.pending.set(scid, entry);
-    const stashed = this.stash.get(scid);
+    const stashed = this.stash.get(`${p.peer}/${scid}`);
     if (stashed) {
-      this.stash.delete(scid);
-      if (stashed.peer === p.peer && this.valid(entry, stashed.msg)) entry.theirs = { node: stashed.msg.nodeSignature, bitcoin: stashed.msg.bitcoinSignature };
+      this.stash.delete(`${p.peer}/${scid}`);
+      if (this.valid(entry, stashed.msg)) entry.theirs = { node: stashed.msg.nodeSignature, bitcoin: stashed.msg.bitcoinSignature };
     }
     return entry;
   }
@@ -66,11 +66,15 @@ export class OwnAnnouncements {
     return equalBytes(m.bitcoinSignature, m.nodeSignature) || verifyMessage(m.bitcoinSignature, digest, key);
   }
 
-  /** Keep a peer's signatures for a channel we have not chosen to announce; the oldest go first. */
+  /**
+   * Keep a peer's signatures for a channel we have not chosen to announce; the oldest go first. Keyed by
+   * peer too, so another peer cannot replace them with its own for the same short id.
+   */
   keep(peer: string, m: AnnouncementSignaturesMessage): void {
-    this.stash.delete(m.shortChannelId);
+    const key = `${peer}/${m.shortChannelId}`;
+    this.stash.delete(key);
     while (this.stash.size >= this.maxStashed) this.stash.delete(this.stash.keys().next().value!);
-    this.stash.set(m.shortChannelId, { peer, msg: m });
+    this.stash.set(key, { peer, msg: m });
   }
 
   get stashedCount(): number {
@@ -95,7 +99,7 @@ export class OwnAnnouncements {
 
   done(scid: string): void {
     this.pending.delete(scid);
-    this.stash.delete(scid);
+    for (const k of [...this.stash.keys()]) if (k.endsWith(`/${scid}`)) this.stash.delete(k);
     for (const k of [...this.sent]) if (k.endsWith(`/${scid}`)) this.sent.delete(k);
   }
 }

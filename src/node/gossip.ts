@@ -121,6 +121,9 @@ export class GossipManager {
 
   private async process(peer: string, msg: GossipMessage): Promise<GossipOutcome> {
     try {
+      if (encodeGossipMessage(msg).length > this.limits.maxMessageBytes) {
+        return ignored(refuse('too_large', 'ignore', `gossip over ${this.limits.maxMessageBytes} bytes is not kept or relayed`));
+      }
       switch (msg.kind) {
         case 'channelAnnouncement': return await this.onChannelAnnouncement(peer, msg);
         case 'channelUpdate': return await this.onChannelUpdate(peer, msg);
@@ -309,41 +312,55 @@ export class GossipManager {
     this.outbox.set(key, origin === undefined ? { msg } : { msg, origin });
   }
 
-  /** Send the staggered batch to every connected peer but the one each message came from. */
+  /**
+   * Send the staggered batch to every connected peer but the one each message came from, oldest first,
+   * up to maxFlushBytes; the rest waits for the next flush.
+   */
   flush(): void {
-    const batch = [...this.outbox.values()];
-    this.outbox.clear();
+    const batch: { msg: GossipMessage; origin?: string }[] = [];
+    let bytes = 0;
+    for (const [key, e] of this.outbox) {
+      const size = encodeGossipMessage(e.msg).length;
+      if (batch.length > 0 && bytes + size > this.limits.maxFlushBytes) break;
+      bytes += size;
+      batch.push(e);
+      this.outbox.delete(key);
+    }
     for (const peer of this.connected) {
       for (const e of batch) if (e.origin !== peer) this.opts.send(peer, e.msg);
     }
   }
 
-  private sendChannel(peer: string, k: KnownChannel): number {
-    let n = 0;
-    this.opts.send(peer, k.announcement);
-    n++;
-    for (const u of k.updates) {
-      if (!u) continue;
-      this.opts.send(peer, u);
-      n++;
+  /** The channel's announcement and updates to one peer; the messages and bytes sent. */
+  private sendChannel(peer: string, k: KnownChannel): { messages: number; bytes: number } {
+    const msgs = [k.announcement, ...k.updates.filter((u): u is ChannelUpdateMessage => u !== undefined)];
+    let bytes = 0;
+    for (const m of msgs) {
+      this.opts.send(peer, m);
+      bytes += encodeGossipMessage(m).length;
     }
-    return n;
+    return { messages: msgs.length, bytes };
   }
 
   /** A peer completed init: give it what we know (bounded), and our pending signatures for channels with it. */
   onPeerConnected(peer: string): void {
     this.connected.add(peer);
-    let budget = this.limits.maxSyncMessages;
-    // BOLT 7: an announcement goes only with an update, and before it and before its nodes' announcements
+    let messages = this.limits.maxSyncMessages;
+    let bytes = this.limits.maxSyncBytes;
+    // BOLT 7: an announcement goes only with an update, and before it and before its nodes' announcements.
+    // Every stored message is at most maxMessageBytes, so checking room for three of them is enough.
     for (const k of this.view.allChannels()) {
       if (!k.updates[0] && !k.updates[1]) continue;
-      if (budget < 3) break;
-      budget -= this.sendChannel(peer, k);
+      if (messages < 3 || bytes < 3 * this.limits.maxMessageBytes) break;
+      const sent = this.sendChannel(peer, k);
+      messages -= sent.messages;
+      bytes -= sent.bytes;
     }
     for (const n of this.view.allNodes()) {
-      if (budget < 1) break;
+      if (messages < 1 || bytes < this.limits.maxMessageBytes) break;
       this.opts.send(peer, n.announcement);
-      budget--;
+      messages--;
+      bytes -= encodeGossipMessage(n.announcement).length;
     }
     for (const p of this.own.pendingWith(peer)) this.sendOurSignatures(peer, p.unsigned.shortChannelId);
   }

@@ -281,4 +281,39 @@ describe('GossipManager network', () => {
     for (const n of [a, b, c]) expect(n!.gossip.graph.channelCount).toBe(1);
     expect(net.outcomes.some((o) => o.to === b!.id && o.from === c!.id && o.outcome.result === 'ignored' && o.outcome.refusal.code === 'graph_full')).toBe(true);
   });
+
+  it('bytes: a message over maxMessageBytes is dropped; a flush sends at most maxFlushBytes and keeps the rest', async () => {
+    const net = new GossipNet({ maxFlushBytes: 500 });
+    const [a, b, c] = await line(net, ['a', 'b', 'c']);
+    const { rec } = await announce(net, a!, b!);
+    const aIs1 = toHex(announcementForRecord(rec, CHAIN_HASH)!.nodeId1) === a!.id;
+    const big = { ...signChannelUpdate({ chainHash: CHAIN_HASH, shortChannelId: rec.shortChannelId!, timestamp: 5, direction: aIs1 ? 0 : 1, policy: POLICY }, a!.sk), extra: new Uint8Array(1000) };
+    const r = await c!.gossip.handleMessage(b!.id, big);
+    expect(r.result === 'ignored' && r.refusal.code).toBe('too_large');
+
+    // b completes a-b and queues the announcement (434 bytes framed) and updates (140 each): one flush of
+    // 500 bytes takes the announcement only, and the updates wait for the next
+    const before = net.outcomes.length;
+    await net.pump(1);
+    expect(b!.gossip.counts.outbox).toBeGreaterThan(0);
+    for (let i = 0; i < 4; i++) await net.pump(1);
+    const toC = net.outcomes.slice(before).filter((o) => o.to === c!.id);
+    expect(toC[0]?.kind).toBe('channelAnnouncement');
+    expect(c!.gossip.graph.channel(rec.shortChannelId!)?.policy1).toBeDefined();
+    expect(c!.gossip.graph.channel(rec.shortChannelId!)?.policy2).toBeDefined();
+    expect(b!.gossip.counts.outbox).toBe(0);
+  });
+
+  it('another peer cannot replace a channel peer\'s stashed signatures with its own', async () => {
+    const net = new GossipNet();
+    const [a, b] = await line(net, ['a', 'b']);
+    const eve = await net.add('eve');
+    net.connect(eve, a!);
+    const rec = net.ledger.open(a!.pk, b!.pk);
+    const u = announcementForRecord(rec, CHAIN_HASH)!;
+    await a!.gossip.handleMessage(b!.id, announcementSignaturesFor(rec.channelId, u, b!.sk));
+    await a!.gossip.handleMessage(eve.id, announcementSignaturesFor(rec.channelId, u, eve.sk));
+    expect(a!.gossip.counts.stashed).toBe(2);
+    expect(await a!.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY })).toBe('announced'); // b's were kept
+  });
 });
