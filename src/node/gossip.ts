@@ -393,34 +393,36 @@ export class GossipManager {
    * would think them stale, then flush the batch.
    */
   tick(): Promise<void> {
-    return this.serially(async () => {
-      const now = this.nowSeconds();
-      for (const k of [...this.view.allChannels()]) {
-        const ours = k.channel.node1 === this.me || k.channel.node2 === this.me;
-        if (ours) {
-          const d = k.channel.node1 === this.me ? 0 : 1;
-          const u = k.updates[d];
-          if (u && now - u.timestamp > this.limits.refreshOwnAfterSeconds) await this.publishPolicy(k.channel.shortChannelId, this.graph.channel(k.channel.shortChannelId)![d === 0 ? 'policy1' : 'policy2']!);
-          continue; // our own channels leave the graph when the ledger closes them, never for staleness
-        }
-        const oldest = Math.min(...k.updates.map((u) => u?.timestamp ?? k.acceptedAt));
-        if (now - oldest > this.limits.staleAfterSeconds) await this.forget(k.channel.shortChannelId);
+    // never rejects: a store failure ends this tick's pruning early, the flush still runs, the next tick retries
+    return this.serially(() => this.prune().catch(() => undefined).then(() => this.flush()));
+  }
+
+  private async prune(): Promise<void> {
+    const now = this.nowSeconds();
+    for (const k of [...this.view.allChannels()]) {
+      const ours = k.channel.node1 === this.me || k.channel.node2 === this.me;
+      if (ours) {
+        const d = k.channel.node1 === this.me ? 0 : 1;
+        const u = k.updates[d];
+        if (u && now - u.timestamp > this.limits.refreshOwnAfterSeconds) await this.publishPolicy(k.channel.shortChannelId, this.graph.channel(k.channel.shortChannelId)![d === 0 ? 'policy1' : 'policy2']!);
+        continue; // our own channels leave the graph when the ledger closes them, never for staleness
       }
-      if (this.pruneCursor.length === 0) this.pruneCursor = [...this.view.allChannels()].map((k) => k.channel.shortChannelId);
-      for (let i = 0; i < this.limits.closedChecksPerTick && this.pruneCursor.length > 0; i++) {
-        const scid = this.pruneCursor.pop()!;
-        if (!this.view.channel(scid)) continue;
-        let rec: LedgerChannel | undefined;
-        try {
-          rec = await this.opts.ledger.channelByShortId(scid);
-        } catch {
-          this.pruneCursor.push(scid);
-          break; // the ledger is away: try again next tick
-        }
-        if (!rec || rec.status !== 'open') await this.forget(scid);
+      const oldest = Math.min(...k.updates.map((u) => u?.timestamp ?? k.acceptedAt));
+      if (now - oldest > this.limits.staleAfterSeconds) await this.forget(k.channel.shortChannelId);
+    }
+    if (this.pruneCursor.length === 0) this.pruneCursor = [...this.view.allChannels()].map((k) => k.channel.shortChannelId);
+    for (let i = 0; i < this.limits.closedChecksPerTick && this.pruneCursor.length > 0; i++) {
+      const scid = this.pruneCursor.pop()!;
+      if (!this.view.channel(scid)) continue;
+      let rec: LedgerChannel | undefined;
+      try {
+        rec = await this.opts.ledger.channelByShortId(scid);
+      } catch {
+        this.pruneCursor.push(scid);
+        break; // the ledger is away: try again next tick
       }
-      this.flush();
-    });
+      if (!rec || rec.status !== 'open') await this.forget(scid);
+    }
   }
 
   /** What `sluice graph` lists: every node with a known channel (alias and addresses if announced) and every channel. */

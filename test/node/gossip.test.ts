@@ -316,4 +316,19 @@ describe('GossipManager network', () => {
     expect(a!.gossip.counts.stashed).toBe(2);
     expect(await a!.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY })).toBe('announced'); // b's were kept
   });
+
+  it('the ledger check for closed channels reads a bounded number per tick, rotating through the graph', async () => {
+    const net = new GossipNet({ closedChecksPerTick: 1 });
+    const [a, b, c, d] = await line(net, ['a', 'b', 'c', 'd']);
+    const recs = [(await announce(net, a!, b!)).rec, (await announce(net, b!, c!)).rec, (await announce(net, c!, d!)).rec];
+    await net.pump();
+    expect(d!.gossip.graph.channelCount).toBe(3);
+    for (const r of recs) net.ledger.close(r);
+    for (let t = 1; t <= 3; t++) {
+      const reads = net.ledger.reads;
+      await d!.gossip.tick();
+      expect(net.ledger.reads - reads).toBe(1);
+      expect(d!.gossip.graph.channelCount).toBe(3 - t);
+    }
+  });
 });
