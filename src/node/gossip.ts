@@ -24,7 +24,8 @@ import type { AnnouncementSignaturesMessage, ChannelAnnouncementMessage, Channel
 import { decodeGossipMessage, encodeGossipMessage } from '../wire/gossip-frame.js';
 import { assertNever } from '../wire/assert-never.js';
 import type { GraphStore } from './graph-store.js';
-import { GossipGraph, directionOf, type GraphSnapshot, type KnownChannel } from './gossip-graph.js';
+import { GossipGraph, directionOf, type GraphSnapshot } from './gossip-graph.js';
+import { GossipRelay } from './gossip-relay.js';
 import { gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
 import { OwnAnnouncements, counterparty } from './gossip-own.js';
 
@@ -62,10 +63,8 @@ export class GossipManager {
   private readonly own: OwnAnnouncements;
   private readonly me: string;
   private readonly nowMs: () => number;
-  private readonly connected = new Set<string>();
   private readonly buckets = new Map<string, Bucket>();
-  /** what the next flush relays, keyed so a newer message replaces an older one; origin is not sent it back */
-  private readonly outbox = new Map<string, { msg: GossipMessage; origin?: string }>();
+  private readonly relay: GossipRelay;
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private pruneCursor: string[] = [];
@@ -74,6 +73,7 @@ export class GossipManager {
   private constructor(private readonly opts: GossipManagerOptions) {
     this.limits = gossipLimits(opts.limits);
     this.view = new GossipGraph(this.limits.maxChannels);
+    this.relay = new GossipRelay(opts.send, this.limits);
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
     this.me = toHex(publicKeyOf(opts.nodeSecretKey));
     this.nowMs = opts.nowMs ?? Date.now;
@@ -156,7 +156,7 @@ export class GossipManager {
     // stored, then visible: a failed write leaves no trace, and the next copy of it is taken
     await this.opts.store.saveChannel(m.shortChannelId, encodeGossipMessage(m), checked.channel.capacityMsat);
     this.view.addChannel(m, checked.channel, this.nowSeconds());
-    this.queueOut(`c/${m.shortChannelId}`, m, peer);
+    this.relay.queue(`c/${m.shortChannelId}`, m, peer);
     // Our own channel, completed by the peer first: what is left of ours is our update.
     const mine = this.own.pending.get(m.shortChannelId);
     if (mine) await this.finishOwn(mine.policy, m.shortChannelId);
@@ -172,7 +172,7 @@ export class GossipManager {
     if (!r.ok) return ignored(r);
     await this.opts.store.saveUpdate(m.shortChannelId, r.direction, encodeGossipMessage(m));
     this.view.setUpdate(m);
-    if (!r.dontForward) this.queueOut(`u/${m.shortChannelId}/${r.direction}`, m, peer);
+    if (!r.dontForward) this.relay.queue(`u/${m.shortChannelId}/${r.direction}`, m, peer);
     return ACCEPTED;
   }
 
@@ -185,7 +185,7 @@ export class GossipManager {
     if (!r.ok) return ignored(r);
     await this.opts.store.saveNode(id, encodeGossipMessage(m));
     this.view.setNode(m, r);
-    this.queueOut(`n/${id}`, m, peer);
+    this.relay.queue(`n/${id}`, m, peer);
     return ACCEPTED;
   }
 
@@ -195,7 +195,7 @@ export class GossipManager {
       const done = this.view.channel(m.shortChannelId);
       if (done && (done.channel.node1 === peer || done.channel.node2 === peer) && (done.channel.node1 === this.me || done.channel.node2 === this.me)) {
         // Announced already (the peer missed it, say across a restart): send it the announcement itself.
-        this.sendChannel(peer, done);
+        this.relay.sendChannel(peer, done);
         return ACCEPTED;
       }
       this.own.keep(peer, m); // checked if and when we announce this channel
@@ -232,7 +232,7 @@ export class GossipManager {
       }
       const p = this.own.begin({ channelId: opts.channelId, peer, record, unsigned, policy: opts.policy }, this.opts.nodeSecretKey);
       if (!p) return 'too_many_pending';
-      if (this.connected.has(peer)) this.sendOurSignatures(peer, scid);
+      if (this.relay.isConnected(peer)) this.sendOurSignatures(peer, scid);
       if (p.theirs) {
         await this.complete(scid);
         return 'announced';
@@ -263,7 +263,7 @@ export class GossipManager {
       if (this.view.channelCount >= this.limits.maxChannels) return; // stays pending; announceChannel again later
       await this.opts.store.saveChannel(scid, encodeGossipMessage(m), p.record.capacity);
       this.view.addChannel(m, checked!.channel, this.nowSeconds());
-      this.queueOut(`c/${scid}`, m);
+      this.relay.queue(`c/${scid}`, m);
     }
     await this.finishOwn(p.policy, scid);
   }
@@ -274,7 +274,7 @@ export class GossipManager {
     if (!this.ownNode) return;
     const r = checkNodeAnnouncement(this.ownNode, { known: true, nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds });
     if (r.ok) this.view.setNode(this.ownNode, r);
-    this.queueOut(`n/${this.me}`, this.ownNode);
+    this.relay.queue(`n/${this.me}`, this.ownNode);
   }
 
   /** Sign our channel_update for our direction of an announced channel, newer than the last one. */
@@ -288,7 +288,7 @@ export class GossipManager {
     }, this.opts.nodeSecretKey);
     await this.opts.store.saveUpdate(scid, direction, encodeGossipMessage(u));
     this.view.setUpdate(u);
-    this.queueOut(`u/${scid}/${direction}`, u);
+    this.relay.queue(`u/${scid}/${direction}`, u);
   }
 
   /** Our node_announcement (alias, the WebSocket address peers dial). Call it at start and on a change. */
@@ -302,71 +302,24 @@ export class GossipManager {
       if (this.view.hasChannels(this.me)) {
         const r = checkNodeAnnouncement(m, { known: true, nowSeconds: this.nowSeconds() });
         if (r.ok) this.view.setNode(m, r);
-        this.queueOut(`n/${this.me}`, m);
+        this.relay.queue(`n/${this.me}`, m);
       }
     });
   }
 
-  private queueOut(key: string, msg: GossipMessage, origin?: string): void {
-    this.outbox.delete(key); // re-inserted last, so an update never goes out before its channel
-    this.outbox.set(key, origin === undefined ? { msg } : { msg, origin });
-  }
-
-  /**
-   * Send the staggered batch to every connected peer but the one each message came from, oldest first,
-   * up to maxFlushBytes; the rest waits for the next flush.
-   */
-  flush(): void {
-    const batch: { msg: GossipMessage; origin?: string }[] = [];
-    let bytes = 0;
-    for (const [key, e] of this.outbox) {
-      const size = encodeGossipMessage(e.msg).length;
-      if (batch.length > 0 && bytes + size > this.limits.maxFlushBytes) break;
-      bytes += size;
-      batch.push(e);
-      this.outbox.delete(key);
-    }
-    for (const peer of this.connected) {
-      for (const e of batch) if (e.origin !== peer) this.opts.send(peer, e.msg);
-    }
-  }
-
-  /** The channel's announcement and updates to one peer; the messages and bytes sent. */
-  private sendChannel(peer: string, k: KnownChannel): { messages: number; bytes: number } {
-    const msgs = [k.announcement, ...k.updates.filter((u): u is ChannelUpdateMessage => u !== undefined)];
-    let bytes = 0;
-    for (const m of msgs) {
-      this.opts.send(peer, m);
-      bytes += encodeGossipMessage(m).length;
-    }
-    return { messages: msgs.length, bytes };
-  }
-
   /** A peer completed init: give it what we know (bounded), and our pending signatures for channels with it. */
   onPeerConnected(peer: string): void {
-    this.connected.add(peer);
-    let messages = this.limits.maxSyncMessages;
-    let bytes = this.limits.maxSyncBytes;
-    // BOLT 7: an announcement goes only with an update, and before it and before its nodes' announcements.
-    // Every stored message is at most maxMessageBytes, so checking room for three of them is enough.
-    for (const k of this.view.allChannels()) {
-      if (!k.updates[0] && !k.updates[1]) continue;
-      if (messages < 3 || bytes < 3 * this.limits.maxMessageBytes) break;
-      const sent = this.sendChannel(peer, k);
-      messages -= sent.messages;
-      bytes -= sent.bytes;
-    }
-    for (const n of this.view.allNodes()) {
-      if (messages < 1 || bytes < this.limits.maxMessageBytes) break;
-      this.opts.send(peer, n.announcement);
-      messages--;
-      bytes -= encodeGossipMessage(n.announcement).length;
-    }
+    this.relay.connected(peer, this.view);
     for (const p of this.own.pendingWith(peer)) this.sendOurSignatures(peer, p.unsigned.shortChannelId);
   }
 
+  /** Send the staggered batch (tick() does it; tests call it directly). */
+  flush(): void {
+    this.relay.flush();
+  }
+
   onPeerDisconnected(peer: string): void {
-    this.connected.delete(peer);
+    this.relay.disconnected(peer);
     this.own.peerGone(peer);
   }
 
@@ -379,10 +332,10 @@ export class GossipManager {
     if (!this.view.channel(scid)) return;
     const orphaned = this.view.removeChannel(scid);
     this.own.done(scid);
-    for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.outbox.delete(k);
+    for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.relay.drop(k);
     await this.opts.store.deleteChannel(scid);
     for (const n of orphaned) {
-      this.outbox.delete(`n/${n}`);
+      this.relay.drop(`n/${n}`);
       if (n !== this.me) await this.opts.store.deleteNode(n);
     }
   }
@@ -432,6 +385,6 @@ export class GossipManager {
 
   /** How much a peer has made us hold (tests and metrics). */
   get counts(): { channels: number; pending: number; stashed: number; queued: number; outbox: number } {
-    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queued, outbox: this.outbox.size };
+    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queued, outbox: this.relay.waiting };
   }
 }
