@@ -14,10 +14,10 @@ import { StoreWriteError, type AttachedWrite } from './store-port.js';
 import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen } from './unfunded-opens.js';
 import { assertNever } from '../wire/assert-never.js';
 import { submitChannelTx } from './ledger-submit.js';
-import { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type Settlement, type Waiter } from './channel-manager-types.js';
+import { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistPlan, type Settlement, type Waiter } from './channel-manager-types.js';
 import { answerRefusal } from './channel-refusals.js';
 
-export { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type Settlement } from './channel-manager-types.js';
+export { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistHook, type PersistPlan, type Settlement } from './channel-manager-types.js';
 
 export class ChannelManager {
   readonly channels = new Map<string, Channel>();
@@ -156,9 +156,11 @@ export class ChannelManager {
     let stored = prev;
     for (const [i, e] of effects.entries()) {
       switch (e.type) {
-        case 'persist':
+        case 'persist': {
+          let plan: PersistPlan | undefined;
           try {
-            await this.o.store.saveChannel(ch, this.takeAttached(ch.proposal?.refs ?? []));
+            plan = this.o.persistHook?.beforePersist(id, stored, ch, effects);
+            await this.o.store.saveChannel(ch, [...this.takeAttached(ch.proposal?.refs ?? []), ...(plan?.writes ?? [])]);
           } catch (cause) {
             // The peer's message was taken in but what it led to is not stored, or a later write of
             // the step failed after the new state was stored and not all it says to send went out:
@@ -168,7 +170,9 @@ export class ChannelManager {
           }
           this.put(id, ch);
           stored = ch;
+          plan?.after();
           break;
+        }
         case 'send':
           this.o.peers.send(peer, e.message);
           break;
