@@ -30,7 +30,6 @@ export {
   type Channel, type ChannelEffect, type ChannelError, type ChannelEvent, type ChannelStatus, type Countersigned,
   type ErrorAction, type LedgerTxKind, type Proposal, type QueuedOps, type StepContext, type StepResult,
 } from './channel-types.js';
-export { MAX_OPS_PER_PROPOSAL } from './propose.js';
 
 export function step(ch: Channel, ev: ChannelEvent, ctx: StepContext): StepResult {
   switch (ev.type) {

@@ -7,14 +7,19 @@
 //   addHtlc           lock from P
 //   fulfillHtlc       lock from R, P shows the preimage, P gets the amount
 //   failHtlc          lock from R, P gives it back to R
+//   failMalformedHtlc lock from R, P gives it back to R (P could not read its onion: a BADONION code)
 //   addHashchain      lock from P (a streaming budget)
 //   claimHashchain    lock from R, P shows x at depth k: P gets k units, the lock's root becomes x
 //   releaseHashchain  lock from R, P gives the unclaimed remainder back to R
 //   close             marks the state closing; needs no locks; nothing may follow it
+//
+// An addHtlc's onion and a failHtlc's reason do not reach the state: a lock holds amount, hash and
+// expiry only, so the signed state (and the ledger's view of it) is the same whatever they carry.
 import { equalBytes } from '../crypto/bytes.js';
 import { MAX_HASH_CHAIN_LENGTH, hashChain, sha256 } from '../crypto/hash.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { assertNever } from '../wire/assert-never.js';
+import { BADONION } from '../onion/failure-codes.js';
 import { MAX_LOCKS, balanceOf, checkInvariant, lockAmount, otherSide, type ChannelState, type Lock, type Side } from './state.js';
 
 
@@ -73,7 +78,12 @@ function applyOne(s: ChannelState, op: ChannelOp, p: Side): ChannelState | strin
       break;
     }
     case 'fulfillHtlc':
-    case 'failHtlc': {
+    case 'failHtlc':
+    case 'failMalformedHtlc': {
+      // BOLT 2: update_fail_malformed_htlc is only for an onion the proposer could not read
+      if (op.op === 'failMalformedHtlc' && (op.failureCode & BADONION) === 0) {
+        return `malformed-onion failure code 0x${op.failureCode.toString(16).padStart(4, '0')} lacks the BADONION bit`;
+      }
       const lock = locks.find((l) => l.id === op.id);
       if (!lock || lock.kind !== 'htlc') return `no HTLC ${op.id}`;
       if (lock.from !== r) return `HTLC ${op.id} was not offered to the proposer`;

@@ -1,6 +1,7 @@
-// Proposing: queued requests become the next state (one update, up to MAX_OPS_PER_PROPOSAL ops), and a
-// both-signed closing state goes to the ledger. Pure.
+// Proposing: queued requests become the next state (one update, as many ops as the wire lets one
+// updateState carry: opsFitUpdate), and a both-signed closing state goes to the ledger. Pure.
 import type { ChannelOp } from '../wire/channel-ops.js';
+import { addOpsSize, measureOps, NO_OPS, opsFitUpdate, type OpsSize } from '../wire/channel.js';
 import { done, isLeader, NO_SIGNATURE, type Channel, type ChannelEffect, type Proposal, type QueuedOps, type StepContext, type StepResult } from './channel-types.js';
 import { extendOps } from './ops.js';
 
@@ -28,14 +29,20 @@ export function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[])
   const ops: ChannelOp[] = [];
   const refs: string[] = [];
   const out = [...effects];
+  let size: OpsSize = NO_OPS;
   let taken = 0;
   for (const entry of ch.queue) {
-    if (entry.ops.length > MAX_OPS_PER_PROPOSAL) {
+    // A request that could never be sent (malformed, or too big for any update) is refused now
+    // rather than left at the head of the queue, where it would block every request behind it.
+    const measured = measureOps(entry.ops);
+    const never = measured.ok ? opsFitUpdate(measured.size) : measured.reason;
+    if (!measured.ok || never !== null) {
       taken++;
-      out.push({ type: 'rejected', refs: entry.refs, reason: `more than ${MAX_OPS_PER_PROPOSAL} operations in one request` });
+      out.push({ type: 'rejected', refs: entry.refs, reason: `request can never be sent: ${never}` });
       continue;
     }
-    if (ops.length + entry.ops.length > MAX_OPS_PER_PROPOSAL) break;
+    const together = addOpsSize(size, measured.size);
+    if (opsFitUpdate(together) !== null) break; // the rest go in the next update
     taken++;
     const trial = extendOps(base, state, entry.ops, ch.local, ch.capacity, ch.limits);
     if (!trial.ok) {
@@ -43,6 +50,7 @@ export function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[])
       continue;
     }
     state = trial.state;
+    size = together;
     ops.push(...entry.ops);
     refs.push(...entry.refs);
   }
@@ -56,9 +64,6 @@ export function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[])
     { type: 'send', message: { kind: 'updateState', channelId: ch.channelId, seq: state.seq, ops, sig: proposal.sig ?? NO_SIGNATURE } },
   ]);
 }
-
-/** Big enough to batch thousands of payments per round trip, small enough to fit one wire message. */
-export const MAX_OPS_PER_PROPOSAL = 1000;
 
 /** A both-signed closing state exists: no more updates; put it on the ledger. */
 export function closingAgreed(ch: Channel, effects: ChannelEffect[]): StepResult {

@@ -9,9 +9,9 @@ import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
-import { ChannelManager, ChannelRefused } from './channels.js';
+import { ChannelManager } from './channels.js';
 import { faucet, needLedger, sendOnLedger, walletView, type NodeAccount } from './node-account.js';
-import { channelView, ledgerDown, viewStatus } from './node-views.js';
+import { channelView, viewStatus } from './node-views.js';
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
@@ -25,14 +25,13 @@ import { Wallet } from './wallet.js';
 import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
+import { closeChannel, storeFailed } from './node-close.js';
 
 export { channelView };
 
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 60_000;
-/** How long a cooperative close waits for open locks to resolve before it is refused. */
-const LOCKS_WAIT_MS = 15_000;
 
 export interface NodeOptions {
   dataDir: string;
@@ -57,15 +56,6 @@ export interface NodeOptions {
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
 }
-
-/** A store failure as a node error (the node's disk, not the request: try again); anything else goes on up. */
-function storeFailed(e: unknown): never {
-  throw e instanceof StoreWriteError ? new NodeError('unavailable', 'STORE_FAILED', `nothing was done: ${e.message}`) : e;
-}
-const checkStored = (failure: StoreWriteError | ChannelRefused | undefined): void => {
-  if (failure instanceof ChannelRefused) throw new NodeError('conflict', 'REFUSED_BY_CHANNEL', failure.message);
-  if (failure) storeFailed(failure);
-};
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
@@ -348,37 +338,8 @@ export class SluiceNode implements NodeApi {
 
   async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string; pendingReason?: string }> {
     const ch = this.channelById(opts.channelId);
-    const id = toHex(ch.channelId);
-    if (opts.force) {
-      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
-      const down = ledgerDown(this.ledger);
-      checkStored(await this.channels.command(id, { type: 'forceClose' }));
-      const view: ChannelView & { pendingReason?: string } = channelView(this.channels.channels.get(id)!);
-      if (down) return { ...view, pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
-      // Until the ledger records the close, the settle height is what the dispute window gives from the next block.
-      if (view.settleHeight === undefined) {
-        const info = await this.ledger.info().catch(() => undefined);
-        if (info) view.settleHeight = Math.max(info.height, this.height) + 1 + info.disputeBlocks;
-      }
-      return view;
-    }
-    if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
-    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
-    // A cooperative close needs no lock open (a stream's hash-chain budget, say, claimed and released by
-    // the payee right after the stream ends): wait a little for them to resolve, else refuse at once
-    // rather than let the state machine drop the close and the caller time out.
-    const locked = (c: Channel | undefined) => !!c && (c.signed.state.locks.length > 0 || !!c.proposal?.state.locks.length || !!c.countersigned?.state.locks.length);
-    for (const until = Date.now() + LOCKS_WAIT_MS; locked(this.channels.channels.get(id)) && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
-    if (locked(this.channels.channels.get(id))) throw new NodeError('conflict', 'LOCKS_OPEN', 'the channel still has locked amounts (a hash-chain stream budget not yet claimed and released); close again once they resolve, or use --force');
-    const down = ledgerDown(this.ledger);
-    checkStored(await this.channels.command(id, { type: 'closeCooperatively' }));
-    if (down) {
-      // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
-      const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
-      return { ...channelView(now), pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
-    }
-    const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
-    return channelView(done);
+    const deps = { channels: this.channels, peers: this.peers, ledger: this.ledger, height: this.height, waitForStatus: (id: string, want: MachineStatus[], ms: number) => this.waitForStatus(id, want, ms) };
+    return closeChannel(deps, ch, opts.force);
   }
 
   async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {

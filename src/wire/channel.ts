@@ -20,14 +20,18 @@ import { MAX_MSAT } from '../money.js';
 import { CHANNEL_ID_LENGTH } from './error.js';
 import { CHAIN_HASH_LENGTH } from './init.js';
 import { EXPERIMENTAL_TYPE_START, MAX_MESSAGE_SIZE, readFields, type MessageCodec } from './codec.js';
-import { amount, MAX_OP_SIZE, readOp, writeOp, type ChannelOp } from './channel-ops.js';
+import { amount, CHANNEL_OP_SIZES, encodedOpSize, readOp, writeOp, type ChannelOp } from './channel-ops.js';
 import { fail, ok, type WireResult } from './result.js';
 import { fixed, tlvTailedCodec } from './tlv-tailed.js';
 
 export {
   CHANNEL_OP_SIZES,
   CHANNEL_OP_TAGS,
+  encodedOpSize,
+  HTLC_ONION_LENGTH,
+  MAX_FAIL_REASON_LENGTH,
   MAX_OP_SIZE,
+  MIN_FAIL_REASON_LENGTH,
   OP_HASH_LENGTH,
   type ChannelOp,
   type ChannelOpKind,
@@ -102,22 +106,77 @@ const U64 = 8;
 const UPDATE_STATE_FIXED_SIZE = U16 + CHANNEL_ID_LENGTH + U64 + U16 + SIGNATURE_LENGTH;
 
 /**
- * The most ops one update may carry: as many of the largest op as fit one MAX_MESSAGE_SIZE frame
- * ((65535 - 108) / 49 = 1335). It is a count limit whatever the ops: encoding refuses more, and
- * decoding fails a count above it, so the channel layer can batch by count alone.
+ * The bytes the ops section of one update may take, count included: what is left of a MAX_MESSAGE_SIZE
+ * frame after the other fields (65535 - 108 + 2 = 65429, so the ops themselves get 65427).
  */
-export const MAX_OPS_PER_UPDATE: number = Math.floor((MAX_MESSAGE_SIZE - UPDATE_STATE_FIXED_SIZE) / MAX_OP_SIZE);
+export const UPDATE_OPS_BYTE_BUDGET: number = MAX_MESSAGE_SIZE - UPDATE_STATE_FIXED_SIZE + U16;
+
+/**
+ * The most ops one update may carry, whatever their size: as many of the largest op without an onion
+ * or error packet (addHashchain, 49 bytes) as fit one frame ((65535 - 108) / 49 = 1335). It bounds the
+ * work one update asks of the receiver; decoding fails a count above it. Ops with an onion or a reason
+ * hit the byte budget first (46 addHtlcs of 1415 bytes), so an update must pass both: see opsFitUpdate.
+ */
+export const MAX_OPS_PER_UPDATE: number = Math.floor((MAX_MESSAGE_SIZE - UPDATE_STATE_FIXED_SIZE) / CHANNEL_OP_SIZES.addHashchain);
+
+/** What an update's ops take so far: their count and their encoded bytes (tags included, not the u16 count). */
+export interface OpsSize {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+export const NO_OPS: OpsSize = { count: 0, bytes: 0 };
+
+/**
+ * The size of `ops`, or why they can never be sent (a malformed op: a caller bug, reported not thrown,
+ * so one bad request cannot stop a channel's other work).
+ */
+export function measureOps(ops: readonly ChannelOp[]): { ok: true; size: OpsSize } | { ok: false; reason: string } {
+  let bytes = 0;
+  for (let i = 0; i < ops.length; i++) {
+    try {
+      bytes += encodedOpSize(ops[i]!);
+    } catch (e) {
+      if (e instanceof InputError) return { ok: false, reason: `operation ${i}: ${e.message}` };
+      throw e;
+    }
+  }
+  return { ok: true, size: { count: ops.length, bytes } };
+}
+
+/**
+ * The one rule for how much an update carries (the encoder, the decoder's frame limit and the channel
+ * layer's batching all follow it): at most MAX_OPS_PER_UPDATE ops in at most UPDATE_OPS_BYTE_BUDGET
+ * bytes. Returns null if `size` fits, else why not.
+ */
+export function opsFitUpdate(size: OpsSize): string | null {
+  if (size.count > MAX_OPS_PER_UPDATE) return `${size.count} operations is more than the ${MAX_OPS_PER_UPDATE} one update may carry`;
+  if (U16 + size.bytes > UPDATE_OPS_BYTE_BUDGET) {
+    return `${size.bytes} bytes of operations is more than the ${UPDATE_OPS_BYTE_BUDGET - U16} one update may carry`;
+  }
+  return null;
+}
+
+/** Two sizes together (the ops already taken for an update and the next request's). */
+export function addOpsSize(a: OpsSize, b: OpsSize): OpsSize {
+  return { count: a.count + b.count, bytes: a.bytes + b.bytes };
+}
 
 function writeOps(w: ByteWriter, ops: readonly ChannelOp[]): void {
   if (!Array.isArray(ops)) throw new InputError('ops: expected an array');
   if (ops.length > MAX_OPS_PER_UPDATE) {
     throw new InputError(`ops: ${ops.length} ops is more than the ${MAX_OPS_PER_UPDATE} one update may carry`);
   }
-  w.u16(ops.length);
-  ops.forEach((op, i) => writeOp(w, op, `ops[${i}]`));
+  const section = new ByteWriter(Math.min(ops.length * 64, UPDATE_OPS_BYTE_BUDGET) + 64);
+  ops.forEach((op, i) => writeOp(section, op, `ops[${i}]`));
+  const body = section.finish();
+  const tooBig = opsFitUpdate({ count: ops.length, bytes: body.length });
+  if (tooBig) throw new InputError(`ops: ${tooBig}`);
+  w.u16(ops.length).bytes(body);
 }
 
 function readOps(r: ByteReader): WireResult<ChannelOp[]> {
+  // No byte check is needed here: the frame itself is at most MAX_MESSAGE_SIZE, which is the budget.
   const count = r.u16('op count');
   if (count > MAX_OPS_PER_UPDATE) return fail('bad_field', `op count ${count} is more than ${MAX_OPS_PER_UPDATE}`);
   const ops: ChannelOp[] = [];
@@ -131,7 +190,7 @@ function readOps(r: ByteReader): WireResult<ChannelOp[]> {
 
 /** The ops section alone: u16 count, then each op. Throws InputError on malformed ops or too many. */
 export function encodeOps(ops: readonly ChannelOp[]): Uint8Array {
-  const w = new ByteWriter(U16 + ops.length * MAX_OP_SIZE);
+  const w = new ByteWriter(U16 + Math.min(ops.length * 64, UPDATE_OPS_BYTE_BUDGET));
   writeOps(w, ops);
   return w.finish();
 }

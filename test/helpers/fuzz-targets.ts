@@ -49,8 +49,8 @@ const MESSAGES: Message[] = [
   {
     kind: 'updateState', channelId: id32, seq: 42n, sig,
     ops: [
-      { op: 'pay', amount: 1000n }, { op: 'addHtlc', id: 1, amount: 5n, paymentHash: id32, expiryHeight: 100 }, { op: 'fulfillHtlc', id: 1, preimage: id32 },
-      { op: 'failHtlc', id: 2 }, { op: 'addHashchain', id: 3, root: id32, unit: 10n, maxUnits: 1000 }, { op: 'claimHashchain', id: 3, depth: 7, preimage: id32 },
+      { op: 'pay', amount: 1000n }, { op: 'addHtlc', id: 1, amount: 5n, paymentHash: id32, expiryHeight: 100, onion: new Uint8Array(1366).fill(7) }, { op: 'fulfillHtlc', id: 1, preimage: id32 },
+      { op: 'failHtlc', id: 2, reason: new Uint8Array(292).fill(9) }, { op: 'failMalformedHtlc', id: 4, sha256OfOnion: id32, failureCode: 0xc005 }, { op: 'addHashchain', id: 3, root: id32, unit: 10n, maxUnits: 1000 }, { op: 'claimHashchain', id: 3, depth: 7, preimage: id32 },
       { op: 'releaseHashchain', id: 3 }, { op: 'close' }, { op: 'streamPay', streamId: id16, amount: 9n, ticks: 3 },
     ],
   },

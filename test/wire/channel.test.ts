@@ -10,6 +10,10 @@ import {
   encodeOps,
   MAX_OP_SIZE,
   MAX_OPS_PER_UPDATE,
+  encodedOpSize,
+  measureOps,
+  opsFitUpdate,
+  UPDATE_OPS_BYTE_BUDGET,
   type ChannelOp,
   type UpdateStateMessage,
 } from '../../src/wire/channel.js';
@@ -22,6 +26,8 @@ const CID = rep('11', 32);
 const REGTEST = '06226e46111a0b59caaf126043eb5bbf28c34f3a5e332a1fc7b2b73cf188910f';
 const SIG = rep('5a', 64);
 const MAX_MSAT_HEX = '7fffffffffffffff';
+const ONION = rep('0e', 1366);
+const REASON = rep('4f', 36); // the shortest reason the wire takes
 
 const update = (seq: bigint, ops: ChannelOp[]): UpdateStateMessage => ({ kind: 'updateState', channelId: h(CID), seq, ops, sig: h(SIG) });
 
@@ -32,11 +38,17 @@ const OP_GOLDEN: [string, string, ChannelOp][] = [
   ['pay 2^63-1', `01 ${MAX_MSAT_HEX}`, { op: 'pay', amount: (1n << 63n) - 1n }],
   [
     'addHtlc',
-    `02 00000005 0000000000989680 ${rep('cd', 32)} 000186a0`,
-    { op: 'addHtlc', id: 5, amount: 10_000_000n, paymentHash: h(rep('cd', 32)), expiryHeight: 100_000 },
+    `02 00000005 0000000000989680 ${rep('cd', 32)} 000186a0 ${ONION}`,
+    { op: 'addHtlc', id: 5, amount: 10_000_000n, paymentHash: h(rep('cd', 32)), expiryHeight: 100_000, onion: h(ONION) },
   ],
   ['fulfillHtlc', `03 00000005 ${rep('ef', 32)}`, { op: 'fulfillHtlc', id: 5, preimage: h(rep('ef', 32)) }],
-  ['failHtlc, largest id', '04 ffffffff', { op: 'failHtlc', id: 0xffff_ffff }],
+  ['failHtlc, largest id, shortest reason', `04 ffffffff 0024 ${REASON}`, { op: 'failHtlc', id: 0xffff_ffff, reason: h(REASON) }],
+  ['failHtlc, longest reason', `04 00000003 0524 ${rep('99', 1316)}`, { op: 'failHtlc', id: 3, reason: h(rep('99', 1316)) }],
+  [
+    'failMalformedHtlc',
+    `0a 00000004 ${rep('ab', 32)} c005`,
+    { op: 'failMalformedHtlc', id: 4, sha256OfOnion: h(rep('ab', 32)), failureCode: 0xc005 },
+  ],
   [
     'addHashchain',
     `05 00000009 ${rep('77', 32)} 00000000000003e8 00000e10`,
@@ -68,8 +80,8 @@ const GOLDEN: [string, string, Message][] = [
   ['updateState with no ops', `8004 ${CID} 0000000000000001 0000 ${SIG}`, update(1n, [])],
   [
     'updateState with three ops',
-    `8004 ${CID} 000000000000002a 0003 01 00000000000003e8 04 00000007 08 ${SIG}`,
-    update(42n, [{ op: 'pay', amount: 1000n }, { op: 'failHtlc', id: 7 }, { op: 'close' }]),
+    `8004 ${CID} 000000000000002a 0003 01 00000000000003e8 04 00000007 0024 ${REASON} 08 ${SIG}`,
+    update(42n, [{ op: 'pay', amount: 1000n }, { op: 'failHtlc', id: 7, reason: h(REASON) }, { op: 'close' }]),
   ],
   ['ackState', `8006 ${CID} 0000000000000007 ${SIG}`, { kind: 'ackState', channelId: h(CID), seq: 7n, sig: h(SIG) }],
   ['reestablish, largest seq (a seq is not an amount)', `8008 ${CID} ffffffffffffffff`, { kind: 'reestablish', channelId: h(CID), signedSeq: 2n ** 64n - 1n }],
@@ -100,7 +112,7 @@ describe('channel message golden vectors', () => {
   it('covers every op tag', () => {
     const tags = new Set(OP_GOLDEN.map(([, opHex]) => h(opHex)[0]));
     expect([...tags].sort()).toEqual(Object.values(CHANNEL_OP_TAGS).sort());
-    expect(Object.values(CHANNEL_OP_TAGS).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Object.values(CHANNEL_OP_TAGS).sort()).toEqual([1, 10, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('uses the experimental (even) types', () => {
@@ -149,12 +161,15 @@ describe('invalid channel messages', () => {
 
   it.each([
     [updateWith('0001 00'), 'bad_field', 'op tag 0'],
-    [updateWith('0001 0a'), 'bad_field', 'op tag 10'],
+    [updateWith('0001 0b'), 'bad_field', 'op tag 11'],
     [updateWith('0001 ff'), 'bad_field', 'op tag 255'],
-    [updateWith('0002 08 0a'), 'bad_field', 'a bad tag after a good op'],
+    [updateWith('0002 08 0b'), 'bad_field', 'a bad tag after a good op'],
     [updateWith('0001 01 8000000000000000'), 'bad_field', 'pay of 2^63'],
     [updateWith('0001 01 ffffffffffffffff'), 'bad_field', 'pay of 2^64-1'],
-    [updateWith(`0001 02 00000001 8000000000000000 ${rep('00', 32)} 00000001`), 'bad_field', 'addHtlc amount of 2^63'],
+    [updateWith(`0001 02 00000001 8000000000000000 ${rep('00', 32)} 00000001 ${ONION}`), 'bad_field', 'addHtlc amount of 2^63'],
+    [updateWith(`0001 04 00000001 0023 ${rep('4f', 35)}`), 'bad_field', 'failHtlc reason of 35 bytes'],
+    [updateWith(`0001 04 00000001 0000`), 'bad_field', 'failHtlc with an empty reason'],
+    [updateWith(`0001 04 00000001 0525 ${rep('4f', 1317)}`), 'bad_field', 'failHtlc reason of 1317 bytes'],
     [updateWith(`0001 05 00000001 ${rep('00', 32)} 8000000000000000 00000001`), 'bad_field', 'addHashchain unit of 2^63'],
     [updateWith(`0539 ${rep('08', 1337)}`), 'bad_field', 'op count 1337, even of 1-byte ops that would fit'],
     [updateWith('ffff'), 'bad_field', 'op count 65535'],
@@ -164,6 +179,9 @@ describe('invalid channel messages', () => {
     [`8004 ${CID} 0000000000000001 0002 01 00000000000003e8`, 'truncated', 'count says 2 ops, 1 present, no sig'],
     [`8004 ${CID} 0000000000000001 0001 01 000003e8`, 'truncated', 'a pay with half an amount'],
     [`8004 ${CID} 0000000000000001 0001 02 00000001 0000000000000001 ${rep('cd', 31)}`, 'truncated', 'a 31-byte payment hash'],
+    [`8004 ${CID} 0000000000000001 0001 02 00000001 0000000000000001 ${rep('cd', 32)} 00000001 ${rep('0e', 1365)}`, 'truncated', 'a 1365-byte onion'],
+    [`8004 ${CID} 0000000000000001 0001 04 00000001 0030 ${rep('4f', 47)}`, 'truncated', 'a reason shorter than its length'],
+    [`8004 ${CID} 0000000000000001 0001 0a 00000001 ${rep('ab', 32)} c0`, 'truncated', 'a failMalformedHtlc with half a code'],
     [`8004 ${CID} 0000000000000001 0000 ${rep('5a', 63)}`, 'truncated', 'a 63-byte sig'],
     [`8002 ${CID}`, 'truncated', 'acceptChannel without sigB'],
     [`8008 ${rep('11', 31)}`, 'truncated', 'a 31-byte channelId'],
@@ -173,8 +191,8 @@ describe('invalid channel messages', () => {
   });
 
   it('tags the error with the message type and names the field', () => {
-    const r = decodeMessage(h(updateWith('0001 0a')));
-    expect(r.ok ? undefined : r.error).toMatchObject({ kind: 'bad_field', messageType: 32772, message: expect.stringMatching(/ops\[0\].*tag 10/) });
+    const r = decodeMessage(h(updateWith('0001 0b')));
+    expect(r.ok ? undefined : r.error).toMatchObject({ kind: 'bad_field', messageType: 32772, message: expect.stringMatching(/ops\[0\].*tag 11/) });
   });
 
   it.each(GOLDEN)('every proper prefix of %s is truncated', (_name, hex) => {
@@ -204,41 +222,65 @@ describe('invalid channel messages', () => {
 });
 
 describe('how many ops fit one update', () => {
-  // Worst case by hand: addHtlc and addHashchain are 1 + 4 + 8 + 32 + 4 = 49 bytes. An update frame
-  // is 2 (type) + 32 (channelId) + 8 (seq) + 2 (count) + 64 (sig) = 108 bytes besides its ops, and
-  // (65535 - 108) / 49 = 1335.2.
-  it('sizes every op and the worst case as computed by hand', () => {
+  // By hand: addHashchain is 1 + 4 + 32 + 8 + 4 = 49 bytes, the largest op with no onion or reason;
+  // addHtlc is 49 + 1366 (onion) = 1415; failHtlc is 1 + 4 + 2 + at most 1316 = 1323. An update frame is
+  // 2 (type) + 32 (channelId) + 8 (seq) + 2 (count) + 64 (sig) = 108 bytes besides its ops, so the ops get
+  // 65535 - 108 = 65427 bytes: 1335 addHashchains (65415), 46 addHtlcs (65090), 49 longest failHtlcs (64827).
+  it('sizes every op and the limits as computed by hand', () => {
     expect(CHANNEL_OP_SIZES).toEqual({
       pay: 9,
-      addHtlc: 49,
+      addHtlc: 1415,
       fulfillHtlc: 37,
-      failHtlc: 5,
+      failHtlc: 1323,
       addHashchain: 49,
       claimHashchain: 41,
       releaseHashchain: 5,
       close: 1,
       streamPay: 29,
+      failMalformedHtlc: 39,
     });
-    expect(MAX_OP_SIZE).toBe(49);
+    expect(MAX_OP_SIZE).toBe(1415);
     expect(MAX_OPS_PER_UPDATE).toBe(1335);
+    expect(UPDATE_OPS_BYTE_BUDGET).toBe(65429);
+    expect(encodedOpSize(addHtlc)).toBe(1415);
+    expect(encodedOpSize({ op: 'failHtlc', id: 1, reason: new Uint8Array(292) })).toBe(1 + 4 + 2 + 292);
   });
 
-  const largest: ChannelOp[] = [
-    { op: 'addHtlc', id: 0xffff_ffff, amount: 2n ** 63n - 1n, paymentHash: h(rep('ff', 32)), expiryHeight: 0xffff_ffff },
-    { op: 'addHashchain', id: 0xffff_ffff, root: h(rep('ff', 32)), unit: 2n ** 63n - 1n, maxUnits: 0xffff_ffff },
-  ];
+  const addHtlc: ChannelOp = { op: 'addHtlc', id: 0xffff_ffff, amount: 2n ** 63n - 1n, paymentHash: h(rep('ff', 32)), expiryHeight: 0xffff_ffff, onion: h(rep('ff', 1366)) };
+  const longestFail: ChannelOp = { op: 'failHtlc', id: 0xffff_ffff, reason: new Uint8Array(1316).fill(0xff) };
+  const addHashchain: ChannelOp = { op: 'addHashchain', id: 0xffff_ffff, root: h(rep('ff', 32)), unit: 2n ** 63n - 1n, maxUnits: 0xffff_ffff };
 
-  it.each(largest)('MAX_OPS_PER_UPDATE $op ops fit, one more does not', (op) => {
-    const full = update(2n ** 64n - 1n, Array.from({ length: MAX_OPS_PER_UPDATE }, () => op));
+  // [op, how many fit one update]: that many encode, decode and fit the frame; one more does not.
+  it.each([
+    ['addHashchain (count limit)', addHashchain, 1335],
+    ['addHtlc with its onion (byte limit)', addHtlc, 46],
+    ['failHtlc with the longest reason (byte limit)', longestFail, 49],
+  ] as const)('%s: %i fit, one more does not', (_name, op, n) => {
+    const full = update(2n ** 64n - 1n, Array.from({ length: n }, () => op));
     const bytes = encodeMessage(full);
-    expect(bytes.length).toBe(108 + MAX_OPS_PER_UPDATE * 49);
+    expect(bytes.length).toBe(108 + n * encodedOpSize(op));
     expect(bytes.length).toBeLessThanOrEqual(MAX_MESSAGE_SIZE);
-    expect(bytes.length + MAX_OP_SIZE).toBeGreaterThan(MAX_MESSAGE_SIZE); // the bound is tight
+    expect(bytes.length + encodedOpSize(op)).toBeGreaterThan(MAX_MESSAGE_SIZE); // the bound is tight
     expect(decodeMessage(bytes)).toEqual({ ok: true, value: full });
+    expect(opsFitUpdate({ count: n, bytes: n * encodedOpSize(op) })).toBeNull();
 
-    const over = update(1n, Array.from({ length: MAX_OPS_PER_UPDATE + 1 }, () => op));
+    const over = update(1n, Array.from({ length: n + 1 }, () => op));
+    expect(opsFitUpdate({ count: n + 1, bytes: (n + 1) * encodedOpSize(op) })).toMatch(/more than/);
     expect(() => encodeMessage(over)).toThrow(InputError);
     expect(() => encodeOps(over.ops)).toThrow(InputError);
+  });
+
+  it('mixed ops: 45 addHtlcs leave room for exactly 8 of the largest hash-chain ops', () => {
+    const room = 65427 - 45 * 1415; // 1752 bytes
+    const fits = measureOps([...Array.from({ length: 45 }, () => addHtlc), ...Array.from({ length: Math.floor(room / 49) }, () => addHashchain)]);
+    expect(fits.ok && opsFitUpdate(fits.size)).toBeNull();
+    const over = measureOps([...Array.from({ length: 45 }, () => addHtlc), ...Array.from({ length: Math.floor(room / 49) + 1 }, () => addHashchain)]);
+    expect(over.ok && opsFitUpdate(over.size)).toMatch(/bytes of operations/);
+  });
+
+  it('measureOps reports a malformed op instead of throwing', () => {
+    const r = measureOps([{ op: 'pay', amount: 1n }, { op: 'addHtlc', id: 1, amount: 1n, paymentHash: new Uint8Array(32), expiryHeight: 1, onion: new Uint8Array(1365) }]);
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(/operation 1: .*onion/) });
   });
 
   it('the limit is a count: one more of even the smallest op is refused both ways', () => {
@@ -261,12 +303,18 @@ describe('malformed message objects are refused on encode', () => {
     ['pay of 2^63', update(1n, [{ op: 'pay', amount: 2n ** 63n }])],
     ['negative pay', update(1n, [{ op: 'pay', amount: -1n }])],
     ['pay as a number', update(1n, [{ op: 'pay', amount: 5 as unknown as bigint }])],
-    ['addHtlc with a 31-byte hash', update(1n, [{ op: 'addHtlc', id: 1, amount: 1n, paymentHash: new Uint8Array(31), expiryHeight: 1 }])],
-    ['addHtlc amount of 2^63', update(1n, [{ op: 'addHtlc', id: 1, amount: 2n ** 63n, paymentHash: new Uint8Array(32), expiryHeight: 1 }])],
+    ['addHtlc with a 31-byte hash', update(1n, [{ op: 'addHtlc', id: 1, amount: 1n, paymentHash: new Uint8Array(31), expiryHeight: 1, onion: new Uint8Array(1366) }])],
+    ['addHtlc amount of 2^63', update(1n, [{ op: 'addHtlc', id: 1, amount: 2n ** 63n, paymentHash: new Uint8Array(32), expiryHeight: 1, onion: new Uint8Array(1366) }])],
+    ['addHtlc with a 1367-byte onion', update(1n, [{ op: 'addHtlc', id: 1, amount: 1n, paymentHash: new Uint8Array(32), expiryHeight: 1, onion: new Uint8Array(1367) }])],
+    ['addHtlc without an onion', update(1n, [{ op: 'addHtlc', id: 1, amount: 1n, paymentHash: new Uint8Array(32), expiryHeight: 1 } as unknown as ChannelOp])],
+    ['failHtlc with an empty reason', update(1n, [{ op: 'failHtlc', id: 1, reason: new Uint8Array(0) }])],
+    ['failHtlc with a 1317-byte reason', update(1n, [{ op: 'failHtlc', id: 1, reason: new Uint8Array(1317) }])],
+    ['failMalformedHtlc code past u16', update(1n, [{ op: 'failMalformedHtlc', id: 1, sha256OfOnion: new Uint8Array(32), failureCode: 0x1_0000 }])],
+    ['failMalformedHtlc with a 31-byte hash', update(1n, [{ op: 'failMalformedHtlc', id: 1, sha256OfOnion: new Uint8Array(31), failureCode: 0xc005 }])],
     ['addHashchain unit of 2^63', update(1n, [{ op: 'addHashchain', id: 1, root: new Uint8Array(32), unit: 2n ** 63n, maxUnits: 1 }])],
     ['fulfillHtlc with a 33-byte preimage', update(1n, [{ op: 'fulfillHtlc', id: 1, preimage: new Uint8Array(33) }])],
     ['claimHashchain with a fractional depth', update(1n, [{ op: 'claimHashchain', id: 1, depth: 1.5, preimage: new Uint8Array(32) }])],
-    ['id past u32', update(1n, [{ op: 'failHtlc', id: 2 ** 32 }])],
+    ['id past u32', update(1n, [{ op: 'failHtlc', id: 2 ** 32, reason: new Uint8Array(36) }])],
     ['negative id', update(1n, [{ op: 'releaseHashchain', id: -1 }])],
     ['an unknown op', update(1n, [{ op: 'refund' } as unknown as ChannelOp])],
     ['openChannel 33-byte chainHash', { kind: 'openChannel', channelId: h(CID), chainHash: new Uint8Array(33), capacity: 1n, push: 0n, reserve: 0n, sigA: h(SIG) }],
