@@ -57,8 +57,9 @@ export function planRoute(payment: Payment, ctx: RouteContext): RoutePlan {
   const ownByScid = new Map(ctx.localChannels.map((c) => [c.shortChannelId, c]));
   const extraEdges = [
     ...own.filter((e) => graph.edge(e.shortChannelId, source) === undefined),
-    // a hint from ourselves is one of our channels: our own view of it is the better one
-    ...payment.hintEdges.filter((e) => e.from !== source),
+    // A hint from ourselves is one of our channels: our own view of it is the better one. A hinted
+    // channel gossip knows: the policy its forwarding node announced beats the payee's guess.
+    ...payment.hintEdges.filter((e) => e.from !== source && graph.edge(e.shortChannelId, e.from) === undefined),
   ];
   const exclude = new Set(payment.excludedEdges);
   for (const node of payment.excludedNodes) {

@@ -107,6 +107,15 @@ describe('routes', () => {
     expect(attempt.route.feeMsat).toBe(2000n);
   });
 
+  it('a hinted channel gossip knows is priced by its announced policy, not the payee\'s guess', () => {
+    const hinted = createPayment({
+      paymentHash: sha256(preimage), payee: Z, amountMsat: 1_000_000n, maxFeeMsat: 10_000n, timeoutMs: 60_000, finalCltvExpiryDelta: 18,
+      hintEdges: hintEdges(Z, [[{ nodeId: Buffer.from(C, 'hex'), shortChannelId: Buffer.from(CZ, 'hex'), feeBaseMsat: 1, feeProportionalMillionths: 0, cltvExpiryDelta: 1 }]]),
+    }, NOW);
+    const { attempt } = start(hinted);
+    expect(attempt.route.hops.map((h) => h.shortChannelId)).toEqual([AB, BZ]);
+  });
+
   it('no route at all fails with no_route', () => {
     const { payment, next } = nextStep(newPayment(), ctx({ graph: new ChannelGraph() }));
     expect(next.kind).toBe('done');
