@@ -3,6 +3,7 @@
 // events. Inputs take what the control API takes as well as exact values: amounts as bigint msat or
 // strings as people write them ('10sat', '1.5sat', '1500msat'), durations as ms or '30s', rates as
 // '10msat/s' or a bigint of msat per second.
+import type { InvoiceView, PaymentView } from './api/payment-types.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +115,12 @@ export interface SluiceEvents {
   finished: (s: StreamView) => void;
   /** A stream ended, whichever way: after `stopped` or `finished`. */
   ended: (s: StreamView) => void;
+  /** A routed payment (an invoice or keysend, over any number of hops) succeeded. */
+  paymentSucceeded: (p: PaymentView) => void;
+  /** A routed payment failed: `failure` says why and, when known, which hop with which code. */
+  paymentFailed: (p: PaymentView) => void;
+  /** One of this node's invoices (or a keysend payment to it) was paid. */
+  invoicePaid: (i: InvoiceView) => void;
   /** A direct payment (or stream update) moved money in a channel. */
   payment: (p: { direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }) => void;
   /** A channel changed: opened, a new state, closing, closed, failed. */
@@ -230,6 +237,13 @@ export class Sluice {
         return;
       case 'ledger':
         this.fire('block', { height: e.height });
+        return;
+      case 'paymentSucceeded':
+      case 'paymentFailed':
+        this.fire(e.type, e.payment);
+        return;
+      case 'invoicePaid':
+        this.fire('invoicePaid', e.invoice);
         return;
       default:
         assertNever(e, 'node event');

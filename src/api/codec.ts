@@ -4,6 +4,7 @@
 import { InputError } from '../crypto/bytes.js';
 import { assertNever } from '../wire/assert-never.js';
 import { asObject, boolField, msatField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
+import { invoiceViewCodec, paymentViewCodec } from './payment-codec.js';
 import type {
   ChannelStatus,
   ChannelView,
@@ -292,7 +293,7 @@ export function listCodec<T>(item: Codec<T>, what: string): Codec<T[]> {
   };
 }
 
-export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['stream', 'peer', 'channel', 'payment', 'ledger'];
+export const NODE_EVENT_TYPES: readonly NodeEvent['type'][] = ['stream', 'peer', 'channel', 'payment', 'ledger', 'paymentSucceeded', 'paymentFailed', 'invoicePaid'];
 
 /**
  * Whether this client knows the event well enough to decode it: its type, and for a stream event its
@@ -325,6 +326,11 @@ export const nodeEventCodec: Codec<NodeEvent> = {
         };
       case 'ledger':
         return { type: e.type, height: e.height };
+      case 'paymentSucceeded':
+      case 'paymentFailed':
+        return { type: e.type, payment: paymentViewCodec.encode(e.payment) };
+      case 'invoicePaid':
+        return { type: e.type, invoice: invoiceViewCodec.encode(e.invoice) };
       default:
         return assertNever(e, 'node event');
     }
@@ -350,6 +356,11 @@ export const nodeEventCodec: Codec<NodeEvent> = {
         };
       case 'ledger':
         return { type, height: uintField(o, 'height') };
+      case 'paymentSucceeded':
+      case 'paymentFailed':
+        return { type, payment: paymentViewCodec.decode(o['payment'], `${what}.payment`) };
+      case 'invoicePaid':
+        return { type, invoice: invoiceViewCodec.decode(o['invoice'], `${what}.invoice`) };
       default:
         return assertNever(type, 'node event type');
     }

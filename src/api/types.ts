@@ -1,6 +1,8 @@
 // The node's control surface as an interface: the HTTP API serves it, the SDK embeds it, and the CLI
 // reaches it through the HTTP client. Amounts are bigint msat; ids are hex strings.
 
+import type { InvoiceView, PaymentView } from './payment-types.js';
+
 export type ChannelStatus =
   | 'opening' // state 0 signed by both, open transaction not yet in a block
   | 'open'
@@ -138,7 +140,11 @@ export type NodeEvent =
   | { type: 'peer'; nodeId: string; connected: boolean }
   | { type: 'channel'; channel: ChannelView }
   | { type: 'payment'; direction: 'sent' | 'received'; channelId: string; peerId: string; amount: bigint; seq: bigint }
-  | { type: 'ledger'; height: number };
+  | { type: 'ledger'; height: number }
+  /** a routed payment (payInvoice, payNode) ended */
+  | { type: 'paymentSucceeded' | 'paymentFailed'; payment: PaymentView }
+  /** an invoice of ours (or a keysend payment to us) was paid */
+  | { type: 'invoicePaid'; invoice: InvoiceView };
 
 export interface NodeApi {
   info(): Promise<NodeInfo>;

@@ -207,6 +207,12 @@ export function eventLine(e: NodeEvent): string {
         : `payment received ${formatMsat(e.amount)} from ${e.peerId} (channel ${e.channelId}, state ${e.seq})`;
     case 'ledger':
       return `ledger height ${e.height}`;
+    case 'paymentSucceeded':
+      return `payment ${e.payment.paymentHash} succeeded: ${formatMsat(e.payment.amountMsat)} to ${e.payment.destination}, fee ${formatMsat(e.payment.feeMsat)}, ${e.payment.attempts.length} attempt(s)`;
+    case 'paymentFailed':
+      return `payment ${e.payment.paymentHash} failed: ${e.payment.failure?.reason ?? 'unknown'} (${safeText(e.payment.failure?.message ?? '')})`;
+    case 'invoicePaid':
+      return `invoice ${e.invoice.paymentHash} paid: ${formatMsat(e.invoice.receivedMsat ?? 0n)}${e.invoice.keysend ? ' (keysend)' : ''}`;
     default:
       return assertNever(e, 'node event');
   }

@@ -1,6 +1,9 @@
 // The payee's invoice record (and keysend receipt) as stored JSON, and what callers see of it.
 import { fromHex, toHex } from '../crypto/bytes.js';
 import { asObject, str, uintField, type JsonObject } from '../util/json-fields.js';
+import type { InvoiceView } from '../api/payment-types.js';
+
+export type { InvoiceView } from '../api/payment-types.js';
 
 export interface InvoiceRecord {
   paymentHash: string;
@@ -21,20 +24,6 @@ export interface InvoiceRecord {
   receivedMsat?: bigint;
   /** `${channelId}/${htlcId}` of the HTLC that paid it: the same HTLC asking again gets the same answer */
   paidBy?: string;
-  keysend: boolean;
-}
-
-export interface InvoiceView {
-  paymentHash: string;
-  /** absent for a keysend receipt */
-  invoice?: string;
-  amountMsat?: bigint;
-  description: string;
-  status: 'open' | 'paid' | 'expired';
-  createdAt: number;
-  expiresAt: number;
-  paidAt?: number;
-  receivedMsat?: bigint;
   keysend: boolean;
 }
 

@@ -23,6 +23,7 @@ import { NodeError } from './errors.js';
 import type { FinalHopAnswer, FinalHopReceiver, HtlcSwitchApi, IncomingHtlc } from './htlc-types.js';
 import { invoiceFromJson, invoiceToJson, invoiceView, type InvoiceRecord, type InvoiceView } from './invoices-record.js';
 import type { NodeStore } from './store-port.js';
+import type { CreatedInvoice, CreateInvoiceRequest } from '../api/payment-types.js';
 
 export interface InvoiceLimits {
   /** unpaid, unexpired invoices at once (each holds a stored preimage); createInvoice refuses past it */
@@ -39,22 +40,6 @@ export const DEFAULT_INVOICE_LIMITS: InvoiceLimits = { maxOpenInvoices: 10_000, 
 export const MAX_DESCRIPTION_BYTES = 639;
 /** A year: an invoice open longer is a mistake (its preimage is held all that time). */
 export const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
-
-export interface CreateInvoiceRequest {
-  amountMsat?: bigint;
-  description: string;
-  /** default 3600 */
-  expirySeconds?: number;
-}
-
-export interface CreatedInvoice {
-  invoice: string;
-  paymentHash: string;
-  paymentSecret: string;
-  amountMsat?: bigint;
-  /** ms since 1970 */
-  expiresAt: number;
-}
 
 export interface InvoiceEvent {
   type: 'invoicePaid';

@@ -25,6 +25,11 @@ import { Wallet } from './wallet.js';
 import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
+import { systemClock } from './clock.js';
+import { NO_HTLC_SWITCH, wirePayments, type PaymentsNodeOptions } from './payments-wiring.js';
+import type { PaymentManager } from './payments.js';
+import type { InvoiceManager } from './invoices.js';
+import type { CreatedInvoice, CreateInvoiceRequest, InvoiceView, PaymentView, PayOptions, RouteQueryResult } from '../api/payment-types.js';
 import { closeChannel, storeFailed } from './node-close.js';
 
 export { channelView };
@@ -33,7 +38,7 @@ export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 60_000;
 
-export interface NodeOptions {
+export interface NodeOptions extends PaymentsNodeOptions {
   dataDir: string;
   ledgerUrl?: string;
   alias?: string;
@@ -62,6 +67,9 @@ export class SluiceNode implements NodeApi {
   private height = 0;
   private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
   private releaseDataDir: () => Promise<void> = async () => undefined;
+  /** The payer (payments.ts) and the payee (invoices.ts), on the HTLC switch. */
+  payer!: PaymentManager;
+  payee!: InvoiceManager;
 
   private constructor(
     readonly identity: Identity,
@@ -137,12 +145,18 @@ export class SluiceNode implements NodeApi {
     self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log, streams);
     self.height = info.height;
     self.releaseDataDir = releaseDataDir;
+    ({ payer: self.payer, payee: self.payee } = wirePayments({
+      store, htlcs: NO_HTLC_SWITCH, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
+      clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: opts,
+    }));
     ledger.onReachabilityChange((up) => {
       if (up) log.warn({ url: ledger.url }, 'ledger reachable again');
       else log.warn({ url: ledger.url }, 'ledger unreachable; calls that need it fail until it is back, channels are watched again once it is');
     });
     await channels.load();
     await streams.load();
+    await self.payer.load();
+    await self.payee.load();
     await peers.start();
     await watcher.start();
     // Redial the peers we have live channels with.
@@ -153,6 +167,7 @@ export class SluiceNode implements NodeApi {
       peers.keep(peer, known.get(peer));
     }
     streams.start();
+    self.payer.start();
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
     return self;
   }
@@ -367,8 +382,39 @@ export class SluiceNode implements NodeApi {
     }
   }
 
+  /** A BOLT 11 invoice signed by this node; its preimage is stored before it is returned. */
+  createInvoice(req: CreateInvoiceRequest): Promise<CreatedInvoice> {
+    return this.payee.createInvoice(req);
+  }
+
+  /** This node's invoices and the keysend payments it received, oldest first. */
+  async invoices(): Promise<InvoiceView[]> {
+    return this.payee.list();
+  }
+
+  /** Pay a BOLT 11 invoice over any number of hops; resolves when it ends (or at its time limit). */
+  payInvoice(invoice: string, opts?: PayOptions): Promise<PaymentView> {
+    return this.payer.payInvoice(invoice, opts);
+  }
+
+  /** A spontaneous (keysend) payment to any node that accepts them. */
+  payNode(nodeId: string, amountMsat: bigint, opts?: Omit<PayOptions, 'amountMsat'>): Promise<PaymentView> {
+    return this.payer.payNode(nodeId, amountMsat, opts);
+  }
+
+  /** Every routed payment this node made, oldest first. */
+  async payments(): Promise<PaymentView[]> {
+    return this.payer.list();
+  }
+
+  /** The route a payment to `nodeId` would take now. */
+  async queryRoute(nodeId: string, amountMsat: bigint, opts?: { maxFeeMsat?: bigint }): Promise<RouteQueryResult> {
+    return this.payer.queryRoute(nodeId, amountMsat, opts);
+  }
+
   async stop(): Promise<void> {
     await this.streams.stop();
+    await this.payer.stop();
     await this.watcher.stop();
     await this.peers.stop();
     await this.ledger.close();

@@ -1,59 +1,12 @@
-// What the node's callers see of a payment (payInvoice, payNode, payments()), and the payer's own
-// channels as the route planner wants them. Amounts stay bigint msat: the API's codec turns them into
-// strings at the HTTP edge, as for every other view.
+// A payment as its callers see it (src/api/payment-types.ts), and the payer's own channels as the
+// route planner wants them.
 import { toHex } from '../crypto/bytes.js';
 import type { LocalChannel } from '../payments/route-plan.js';
-import type { Attempt, AttemptFailure, Payment, PaymentFailureReason, PaymentStatus } from '../payments/types.js';
+import type { Attempt, AttemptFailure, Payment } from '../payments/types.js';
+import type { AttemptFailureView, PaymentView, RouteHopView } from '../api/payment-types.js';
+
+export type { AttemptFailureView, AttemptView, PaymentView, RouteHopView } from '../api/payment-types.js';
 import type { LocalChannelView } from './htlc-types.js';
-
-export interface RouteHopView {
-  shortChannelId: string;
-  /** the node this hop reaches */
-  nodeId: string;
-  /** what the HTLC over this channel carries */
-  amountMsat: bigint;
-  expiryHeight: number;
-}
-
-export interface AttemptFailureView {
-  /** index in the route of the node that reported it; -1: our own first channel */
-  failingHop?: number;
-  failingNode?: string;
-  code?: number;
-  codeName: string;
-  message: string;
-}
-
-export interface AttemptView {
-  attemptId: string;
-  status: 'inflight' | 'succeeded' | 'failed';
-  route: RouteHopView[];
-  amountMsat: bigint;
-  feeMsat: bigint;
-  startedAt: number;
-  resolvedAt?: number;
-  failure?: AttemptFailureView;
-}
-
-export interface PaymentView {
-  paymentHash: string;
-  status: PaymentStatus;
-  /** the payee's node id */
-  destination: string;
-  /** what the payee receives */
-  amountMsat: bigint;
-  /** what the route that succeeded paid the hops (0 until one does) */
-  feeMsat: bigint;
-  /** the succeeded attempt's route, else the last one tried */
-  route: RouteHopView[];
-  attempts: AttemptView[];
-  preimage?: string;
-  failure?: { reason: PaymentFailureReason; message: string } & Partial<AttemptFailureView>;
-  keysend: boolean;
-  invoice?: string;
-  createdAt: number;
-  resolvedAt?: number;
-}
 
 const routeView = (a: Attempt): RouteHopView[] => a.route.hops.map((h) => ({ shortChannelId: h.shortChannelId, nodeId: h.to, amountMsat: h.amountMsat, expiryHeight: h.cltvExpiry }));
 

@@ -29,8 +29,11 @@ import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import type { HtlcSwitchApi, LocalOutcomeSink, OutgoingOutcome } from './htlc-types.js';
 import { SCORER_RECORD_KEY, scorerFromJson, scorerToJson } from './payments-scorer.js';
-import { localChannelsForRoutes, paymentView, type PaymentView, type RouteHopView } from './payments-views.js';
+import { localChannelsForRoutes, paymentView, type PaymentView } from './payments-views.js';
 import type { NodeStore } from './store-port.js';
+import type { PayOptions, RouteQueryResult } from '../api/payment-types.js';
+
+export type { PayOptions } from '../api/payment-types.js';
 
 export interface PaymentLimits {
   /** payments in flight at once; more are refused (each may hold an HTLC on our channels) */
@@ -49,15 +52,6 @@ export const FINAL_CLTV_MARGIN_BLOCKS = 3;
 export const KEYSEND_FINAL_CLTV_EXPIRY_DELTA = 12;
 /** How often the scorer is stored while it has learned something new (and always at stop). */
 export const SCORER_SAVE_INTERVAL_MS = 60_000;
-
-export interface PayOptions {
-  /** the most the route may pay in fees; default 5% of the amount, at least 10 sat */
-  maxFeeMsat?: bigint;
-  /** no attempt starts after this; default 60 s */
-  timeoutMs?: number;
-  /** for an invoice without an amount */
-  amountMsat?: bigint;
-}
 
 export function defaultMaxFee(amountMsat: bigint): bigint {
   const fivePercent = amountMsat / 20n;
@@ -192,7 +186,7 @@ export class PaymentManager implements LocalOutcomeSink {
   }
 
   /** The route a payment of `amountMsat` to `nodeId` would take now (nothing is sent or stored). */
-  queryRoute(nodeId: string, amountMsat: bigint, opts: { maxFeeMsat?: bigint } = {}): { destination: string; amountMsat: bigint; feeMsat: bigint; totalMsat: bigint; expiryHeight: number; route: RouteHopView[] } {
+  queryRoute(nodeId: string, amountMsat: bigint, opts: { maxFeeMsat?: bigint } = {}): RouteQueryResult {
     const payee = nodeId.toLowerCase();
     if (amountMsat <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
     const probe = createPayment({

@@ -163,6 +163,12 @@ export class DashStore {
         s.streams.set(e.stream.streamId, e.stream);
         if (e.event === 'tick') this.ticksThisSecond.set(e.stream.streamId, (this.ticksThisSecond.get(e.stream.streamId) ?? 0) + 1);
         return;
+      case 'paymentSucceeded':
+      case 'paymentFailed':
+      case 'invoicePaid':
+        // routed payments move channel balances, which the channel events already show
+        this.refreshSoon();
+        return;
       default:
         return assertNever(e);
     }
