@@ -63,6 +63,8 @@ const NO_SECRET = new Uint8Array(32); // the switch builds the error packet; dec
 
 export class InvoiceManager implements FinalHopReceiver {
   private readonly invoices = new Map<string, InvoiceRecord>();
+  /** keysend receipts held (counted as they come: a peer's HTLC must not cost a scan of every record) */
+  private keysendReceipts = 0;
   readonly limits: InvoiceLimits;
 
   constructor(private readonly o: InvoiceManagerOptions) {
@@ -74,6 +76,7 @@ export class InvoiceManager implements FinalHopReceiver {
       try {
         const r = invoiceFromJson(value);
         this.invoices.set(r.paymentHash, r);
+        if (r.keysend) this.keysendReceipts++;
       } catch (e) {
         this.o.log.error({ key, err: (e as Error).message }, 'invoice record unreadable; left as it is');
       }
@@ -90,15 +93,12 @@ export class InvoiceManager implements FinalHopReceiver {
     return r && invoiceView(r, this.o.clock.now());
   }
 
-  private count(): { open: number; keysend: number } {
+  /** Unpaid, unexpired invoices (asked only by createInvoice, a local call). */
+  private openCount(): number {
     const now = this.o.clock.now();
     let open = 0;
-    let keysend = 0;
-    for (const r of this.invoices.values()) {
-      if (r.keysend) keysend++;
-      else if (r.status === 'open' && now < r.expiresAt) open++;
-    }
-    return { open, keysend };
+    for (const r of this.invoices.values()) if (!r.keysend && r.status === 'open' && now < r.expiresAt) open++;
+    return open;
   }
 
   /**
@@ -131,7 +131,7 @@ export class InvoiceManager implements FinalHopReceiver {
     if (!Number.isInteger(expirySeconds) || expirySeconds <= 0 || expirySeconds > MAX_EXPIRY_SECONDS) {
       throw new NodeError('invalid', 'BAD_EXPIRY', `the expiry must be 1 to ${MAX_EXPIRY_SECONDS} seconds`);
     }
-    if (this.count().open >= this.limits.maxOpenInvoices) {
+    if (this.openCount() >= this.limits.maxOpenInvoices) {
       throw new NodeError('conflict', 'TOO_MANY_INVOICES', `${this.limits.maxOpenInvoices} invoices are open; wait for some to be paid or expire`);
     }
     const preimage = randomBytes(32);
@@ -170,7 +170,7 @@ export class InvoiceManager implements FinalHopReceiver {
     const nowMs = this.o.clock.now();
     const decision = decideReceive({
       htlc, payload, sharedSecret: NO_SECRET, currentHeight: this.o.height(), nowSeconds: Math.floor(nowMs / 1000),
-      keysend: { accepted: this.o.acceptKeysend === true && this.count().keysend < this.limits.maxKeysendReceipts },
+      keysend: { accepted: this.o.acceptKeysend === true && this.keysendReceipts < this.limits.maxKeysendReceipts },
       // a keysend receipt is a paid invoice: a second HTLC under its hash is refused like one
       invoice: known
         ? { paymentSecret: known.paymentSecret, expiresAtSeconds: Math.floor(known.expiresAt / 1000), minFinalCltvExpiryDelta: known.minFinalCltvExpiryDelta, state: known.status, preimage: known.preimage, ...(known.amountMsat !== undefined ? { amountMsat: known.amountMsat } : {}) }
@@ -190,6 +190,7 @@ export class InvoiceManager implements FinalHopReceiver {
     // Marked now, in memory, so a second HTLC for it is refused even before the fulfil is stored. If that
     // write fails, the switch asks again for this same HTLC and gets the same answer.
     this.invoices.set(hash, paid);
+    if (paid.keysend) this.keysendReceipts++;
     this.o.emit({ type: 'invoicePaid', invoice: invoiceView(paid, nowMs) });
     this.o.log.info({ hash: hash.slice(0, 16), amount: decision.amountMsat.toString(), via: decision.via }, 'paid');
     return this.settle(paid);

@@ -27,9 +27,9 @@ import { DEFAULT_MAX_ATTEMPTS, type AttemptOutcome, type Payment, type ScorerUpd
 import type { Logger } from '../util/log.js';
 import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
-import type { HtlcSwitchApi, LocalOutcomeSink, OutgoingOutcome } from './htlc-types.js';
+import type { HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, OutgoingOutcome } from './htlc-types.js';
 import { SCORER_RECORD_KEY, scorerFromJson, scorerToJson } from './payments-scorer.js';
-import { localChannelsForRoutes, paymentView, type PaymentView } from './payments-views.js';
+import { localChannelsForRoutes, localShortChannelId, paymentView, type PaymentView } from './payments-views.js';
 import type { NodeStore } from './store-port.js';
 import type { PayOptions, RouteQueryResult } from '../api/payment-types.js';
 
@@ -252,12 +252,12 @@ export class PaymentManager implements LocalOutcomeSink {
     for (const w of set) w.resolve(paymentView(p));
   }
 
-  private routeContext(): RouteContext {
+  private routeContext(views: readonly LocalChannelView[] = this.o.switch.localChannels()): RouteContext {
     return {
       graph: this.o.graph?.() ?? new ChannelGraph(),
       scorer: this.scorer,
       source: this.o.nodeId,
-      localChannels: localChannelsForRoutes(this.o.switch.localChannels()),
+      localChannels: localChannelsForRoutes(views),
       currentHeight: this.o.height(),
       nowMs: this.o.clock.now(),
     };
@@ -300,7 +300,8 @@ export class PaymentManager implements LocalOutcomeSink {
     void this.serialize(id, async () => {
       const p = this.payments.get(id);
       if (!p || p.status !== 'inflight') return;
-      const { payment, next } = nextStep(p, this.routeContext());
+      const views = this.o.switch.localChannels();
+      const { payment, next } = nextStep(p, this.routeContext(views));
       if (next.kind === 'wait') return;
       if (next.kind === 'done') return this.commit(payment);
       const route = next.route;
@@ -312,7 +313,8 @@ export class PaymentManager implements LocalOutcomeSink {
       const onion = buildOnion({ hops, sessionKey, associatedData: payment.paymentHash });
       const attemptId = toHex(randomBytes(8));
       const started = addAttempt(payment, { attemptId, route, sessionKey, sharedSecrets: onion.sharedSecrets, nowMs: this.o.clock.now() });
-      const first = this.o.switch.localChannels().find((c) => (c.shortChannelId ?? c.channelId.slice(0, 16)) === route.hops[0]!.shortChannelId)!;
+      // planned over these very views, so the first hop is one of them
+      const first = views.find((c) => localShortChannelId(c) === route.hops[0]!.shortChannelId)!;
       // In memory now: an outcome may come back before sendLocal resolves. On disk only with the HTLC.
       this.payments.set(id, started);
       // Not awaited inside this payment's queue: the outcome that sendLocal's HTLC leads to queues here.

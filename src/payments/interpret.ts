@@ -13,7 +13,7 @@
 
 import { sha256 } from '../crypto/hash.js';
 import { unwrapErrorPacket } from '../onion/failure.js';
-import { failureCodeName, NODE, TEMPORARY_CHANNEL_FAILURE } from '../onion/failure-codes.js';
+import { failureCodeName, NODE } from '../onion/failure-codes.js';
 import { routeSecrets } from '../onion/primitives.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import type { NodeId } from '../routing/graph.js';
@@ -40,7 +40,7 @@ export function interpretFailure(attempt: Attempt, outcome: Exclude<AttemptOutco
         failure: { failingHop: -1, codeName: 'refused', message: `our node did not offer the HTLC: ${outcome.reason}`, final: false },
         excludeEdges: ownChannel,
         excludeNodes: [],
-        scorer: { kind: 'failure', route, failingHop: -1, code: TEMPORARY_CHANNEL_FAILURE },
+        // no scorer lesson: the payer knows its own channels' balances exactly, and checks them per route
       };
     case 'malformed':
       return {
