@@ -121,6 +121,8 @@ export class PaymentManager implements LocalOutcomeSink {
     this.stopScorerTimer();
     await Promise.all([...this.serial.values()]);
     await this.saveScorer();
+    // callers still waiting learn where their payment stands; it continues at the next start
+    for (const p of this.payments.values()) if (this.waiters.has(p.paymentId)) this.settleWaiters(p);
   }
 
   private async saveScorer(): Promise<void> {
