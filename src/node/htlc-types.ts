@@ -14,7 +14,8 @@ export interface ForwardingPolicy {
   /** Blocks the incoming HTLC's expiry must exceed the outgoing one's by. */
   cltvExpiryDelta: number;
   htlcMinimumMsat: bigint;
-  htlcMaximumMsat: bigint;
+  /** Absent: the channel's own limits decide. */
+  htlcMaximumMsat?: bigint;
 }
 
 /** An HTLC offered to this node, in a both-signed state. */
@@ -32,7 +33,7 @@ export interface IncomingHtlc {
  */
 export type FinalHopAnswer =
   | { kind: 'settle'; preimage: Uint8Array; attached?: AttachedWrite[] }
-  /** A BOLT 4 failure message (code and data, as src/onion/failure-details.ts buildFailure encodes it). */
+  /** A BOLT 4 failure message: `encodeFailureMessage(buildFailure(code, details))` (src/onion), u16 code then data. */
   | { kind: 'fail'; failureMessage: Uint8Array };
 
 export interface FinalHopReceiver {
