@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../crypto/bytes.js';
 import type { ReplayEntry } from '../onion/replay.js';
 import type { JsonObject } from '../util/json-fields.js';
 import type { ForwardingPolicy, OutgoingOutcome } from './htlc-types.js';
-import type { RecordWrite } from './store-port.js';
+import type { AttachedWrite, RecordDelete } from './store-port.js';
 
 /** What we owe the upstream peer for an incoming HTLC: sent (and re-sent after a restart) until a both-signed state no longer holds it. */
 export type Owed =
@@ -64,8 +64,8 @@ export const htlcKey = (channelId: string, htlcId: number): string => `${channel
 export const inKey = (channelId: string, htlcId: number): string => `in/${htlcKey(channelId, htlcId)}`;
 export const outKey = (channelId: string, htlcId: number): string => `out/${htlcKey(channelId, htlcId)}`;
 
-const put = (key: string, value: JsonObject): RecordWrite => ({ kind: 'htlc', key, value });
-const del = (key: string): RecordWrite => ({ kind: 'htlc', key, delete: true });
+const put = (key: string, value: JsonObject): AttachedWrite => ({ kind: 'htlc', key, value });
+const del = (key: string): RecordDelete => ({ kind: 'htlc', key, delete: true });
 
 function owedToJson(o: Owed): JsonObject {
   switch (o.kind) {
@@ -81,7 +81,7 @@ function owedFromJson(v: Record<string, unknown>): Owed {
   return { kind: 'malformed', failureCode: Number(v['failureCode']), sha256OfOnion: fromHex(String(v['sha256OfOnion']), 'sha256OfOnion', 32) };
 }
 
-export function putIncoming(r: IncomingRecord): RecordWrite {
+export function putIncoming(r: IncomingRecord): AttachedWrite {
   const v: JsonObject = {
     channelId: r.channelId, htlcId: r.htlcId, amountMsat: r.amountMsat.toString(), paymentHash: toHex(r.paymentHash),
     expiryHeight: r.expiryHeight, onion: toHex(r.onion), decision: r.decision, receivedHeight: r.receivedHeight,
@@ -94,7 +94,7 @@ export function putIncoming(r: IncomingRecord): RecordWrite {
   return put(inKey(r.channelId, r.htlcId), v);
 }
 
-export const deleteIncoming = (r: Pick<IncomingRecord, 'channelId' | 'htlcId'>): RecordWrite => del(inKey(r.channelId, r.htlcId));
+export const deleteIncoming = (r: Pick<IncomingRecord, 'channelId' | 'htlcId'>): RecordDelete => del(inKey(r.channelId, r.htlcId));
 
 export function incomingFromJson(v: Record<string, unknown>): IncomingRecord {
   const r: IncomingRecord = {
@@ -129,7 +129,7 @@ function outcomeFromJson(v: Record<string, unknown>): OutgoingOutcome {
   }
 }
 
-export function putOutgoing(r: OutgoingRecord): RecordWrite {
+export function putOutgoing(r: OutgoingRecord): AttachedWrite {
   const origin: JsonObject = r.origin.kind === 'local'
     ? { kind: 'local', paymentId: r.origin.paymentId, attemptId: r.origin.attemptId }
     : { kind: 'forward', channelId: r.origin.channelId, htlcId: r.origin.htlcId };
@@ -142,7 +142,7 @@ export function putOutgoing(r: OutgoingRecord): RecordWrite {
   return put(outKey(r.channelId, r.htlcId), v);
 }
 
-export const deleteOutgoing = (r: Pick<OutgoingRecord, 'channelId' | 'htlcId'>): RecordWrite => del(outKey(r.channelId, r.htlcId));
+export const deleteOutgoing = (r: Pick<OutgoingRecord, 'channelId' | 'htlcId'>): RecordDelete => del(outKey(r.channelId, r.htlcId));
 
 export function outgoingFromJson(v: Record<string, unknown>): OutgoingRecord {
   const o = v['origin'] as Record<string, unknown>;
@@ -159,10 +159,10 @@ export function outgoingFromJson(v: Record<string, unknown>): OutgoingRecord {
   return r;
 }
 
-export const putReplay = (e: ReplayEntry): RecordWrite => put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight });
-export const deleteReplay = (hash: string): RecordWrite => del(`replay/${hash}`);
+export const putReplay = (e: ReplayEntry): AttachedWrite => put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight });
+export const deleteReplay = (hash: string): RecordDelete => del(`replay/${hash}`);
 
-export function putPolicy(channelId: string, p: ForwardingPolicy): RecordWrite {
+export function putPolicy(channelId: string, p: ForwardingPolicy): AttachedWrite {
   const v: JsonObject = { feeBaseMsat: p.feeBaseMsat.toString(), feePpm: p.feePpm.toString(), cltvExpiryDelta: p.cltvExpiryDelta, htlcMinimumMsat: p.htlcMinimumMsat.toString() };
   if (p.htlcMaximumMsat !== undefined) v['htlcMaximumMsat'] = p.htlcMaximumMsat.toString();
   return put(`policy/${channelId}`, v);

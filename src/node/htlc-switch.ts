@@ -9,8 +9,7 @@
 //   3. B's fulfil, in the H-B state we sign: the preimage and the fulfil owed to A stored with it;
 //   4. the fulfil proposed on A-H; the incoming record deleted with the both-signed state without the lock.
 import { randomBytes } from 'node:crypto';
-import { equalBytes, toHex } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/hash.js';
+import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { decideForward, type ForwardOut } from '../forward/decide.js';
@@ -18,24 +17,26 @@ import { failWith } from '../forward/failures.js';
 import { DEFAULT_FORWARDING_POLICY, checkForwardingPolicy } from '../forward/policy.js';
 import { peelOnion, type PeelResult } from '../onion/sphinx.js';
 import { DEFAULT_REPLAY_LOG_ENTRIES, ReplayLog } from '../onion/replay.js';
-import { createErrorPacket } from '../onion/failure.js';
 import type { HopPayload } from '../onion/payload.js';
 import {
-  INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_CHANNEL_FAILURE, TEMPORARY_NODE_FAILURE,
+  INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_CHANNEL_FAILURE,
 } from '../onion/failure-codes.js';
 import type { Logger } from '../util/log.js';
 import type { ChannelManager, PersistHook } from './channels.js';
-import { finalHopCheck } from './htlc-final.js';
 import {
   deleteOutgoing, htlcKey, putIncoming, putOutgoing, putPolicy, sortHtlcRecords,
   type IncomingRecord, type OutgoingRecord, type Owed,
 } from './htlc-records.js';
 import { planPersist } from './htlc-persist.js';
+import { sweepHtlcs } from './htlc-expiry.js';
+import { PreimageRegistryReader } from './htlc-registry.js';
+import type { LedgerClient } from '../ledger/client.js';
 import type {
-  FinalHopAnswer, FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, IncomingHtlc, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
+  FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
 } from './htlc-types.js';
 import { localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
-import type { NodeStore } from './store-port.js';
+import type { AttachedWrite, NodeStore } from './store-port.js';
+import { askReceiver } from './htlc-receive.js';
 import type { Wallet } from './wallet.js';
 
 export interface HtlcLimits {
@@ -51,6 +52,8 @@ export interface HtlcSwitchOptions {
   store: NodeStore;
   channels: Pick<ChannelManager, 'channels' | 'submitOps'>;
   wallet: Pick<Wallet, 'submit'>;
+  /** Read for the preimages next hops register on the ledger (htlc-registry.ts); absent in unit tests. */
+  ledger?: Pick<LedgerClient, 'request'>;
   secretKey: Uint8Array;
   log: Logger;
   height(): number;
@@ -84,12 +87,24 @@ export class HtlcSwitch implements HtlcSwitchApi {
   readonly log: Logger;
   readonly secretKey: Uint8Array;
   readonly hook: PersistHook = { beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects) };
+  readonly registry?: PreimageRegistryReader;
+  private sweeping?: Promise<void>;
 
   constructor(readonly o: HtlcSwitchOptions) {
     this.limits = { ...DEFAULT_HTLC_LIMITS, ...o.limits };
     this.log = o.log;
     this.secretKey = o.secretKey;
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries });
+    if (o.ledger) this.registry = new PreimageRegistryReader(this, o.ledger);
+  }
+
+  /** A new block (or the start): deadlines, retries, outcomes. One sweep at a time; a block that finds one running is skipped. */
+  onBlock(height: number): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = sweepHtlcs(this, height)
+      .catch((e: unknown) => this.log.error({ err: e, height }, 'htlc switch: a block could not be processed; the next one retries'))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 
   height(): number {
@@ -172,8 +187,6 @@ export class HtlcSwitch implements HtlcSwitchApi {
         return { record, act: () => this.forwardOut(record, d) };
       }
       case 'receive': {
-        const bad = finalHopCheck(base, d.payload, height, d.sharedSecret);
-        if (bad) return { record: { ...withSecret, decision: 'fail', owed: { kind: 'fail', reason: bad } } };
         const record: IncomingRecord = { ...withSecret, decision: 'receive' };
         return { record, act: () => void this.askReceiver(record, d.payload) };
       }
@@ -297,39 +310,17 @@ export class HtlcSwitch implements HtlcSwitchApi {
   }
 
   /** Ask the payee's code about an HTLC that ends here, and settle or fail it with the answer. */
-  async askReceiver(rec: IncomingRecord, payload: HopPayload): Promise<void> {
-    const key = htlcKey(rec.channelId, rec.htlcId);
-    if (this.asking.has(key) || rec.owed) return;
-    this.asking.add(key);
-    const htlc: IncomingHtlc = { channelId: rec.channelId, htlcId: rec.htlcId, amountMsat: rec.amountMsat, paymentHash: rec.paymentHash, expiryHeight: rec.expiryHeight };
-    let answer: FinalHopAnswer;
-    try {
-      answer = this.receiver
-        ? await this.receiver.onFinalHtlc(htlc, payload)
-        : { kind: 'fail', failureMessage: encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, this.height()) };
-    } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'the payee code failed on an incoming HTLC');
-      answer = { kind: 'fail', failureMessage: encodeFailure(TEMPORARY_NODE_FAILURE) };
-    } finally {
-      this.asking.delete(key);
-    }
-    const now = this.incoming.get(key);
-    if (!now || now.owed) return; // failed at its deadline meanwhile
-    if (answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash)) {
-      const up: IncomingRecord = { ...now, owed: { kind: 'fulfil', preimage: answer.preimage } };
-      this.relaying.add(key);
-      this.propose(rec.channelId, rec.htlcId, { op: 'fulfillHtlc', id: rec.htlcId, preimage: answer.preimage }, [...(answer.attached ?? []), putIncoming(up)], {
-        onStored: () => this.incoming.set(key, up),
-        onRefused: (reason) => {
-          this.relaying.delete(key);
-          this.log.warn({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, reason }, 'could not propose a fulfil; the payee is asked again at the next block');
-        },
-      });
-      return;
-    }
-    const message = answer.kind === 'fail' ? answer.failureMessage : encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, this.height());
-    const reason = createErrorPacket({ sharedSecret: now.sharedSecret!, failure: { code: (message[0]! << 8) | message[1]!, data: message.subarray(2) } });
-    await this.owe(now, { kind: 'fail', reason });
+  askReceiver(rec: IncomingRecord, payload: HopPayload): Promise<void> {
+    return askReceiver(this, rec, payload);
+  }
+
+  get finalHopReceiver(): FinalHopReceiver | undefined {
+    return this.receiver;
+  }
+
+  /** Hand a settle to the incoming channel: `attach` (the payee's records and the owed fulfil) goes with the proposal. */
+  proposeSettle(rec: IncomingRecord, preimage: Uint8Array, attach: AttachedWrite[], onStored: () => void, onRefused: (reason: string) => void): void {
+    this.propose(rec.channelId, rec.htlcId, { op: 'fulfillHtlc', id: rec.htlcId, preimage }, attach, { onStored, onRefused });
   }
 
   /** Fail an incoming HTLC back with one of our own codes. */
@@ -386,11 +377,3 @@ export class HtlcSwitch implements HtlcSwitchApi {
   }
 }
 
-function encodeFailure(code: number, htlcMsat?: bigint, height?: number): Uint8Array {
-  const m = failWith(code, htlcMsat !== undefined ? { htlcMsat, height: height ?? 0 } : {}, new Uint8Array(32), '').failureMessage;
-  const out = new Uint8Array(2 + m.data.length);
-  out[0] = m.code >> 8;
-  out[1] = m.code & 0xff;
-  out.set(m.data, 2);
-  return out;
-}

@@ -4,19 +4,9 @@
 import type { HopPayload } from '../onion/payload.js';
 import type { AttachedWrite } from './store-port.js';
 
-/**
- * How this node forwards over one of its channels (BOLT 7 channel_update fields). Stored with the
- * channel's switch record; the defaults suit the simulated ledger's block time (docs/routing.md).
- */
-export interface ForwardingPolicy {
-  feeBaseMsat: bigint;
-  feePpm: bigint;
-  /** Blocks the incoming HTLC's expiry must exceed the outgoing one's by. */
-  cltvExpiryDelta: number;
-  htlcMinimumMsat: bigint;
-  /** Absent: the channel's own limits decide. */
-  htlcMaximumMsat?: bigint;
-}
+/** How this node forwards over one of its channels (BOLT 7 channel_update fields), src/forward's type. */
+export type { ForwardingPolicy } from '../forward/policy.js';
+import type { ForwardingPolicy } from '../forward/policy.js';
 
 /** An HTLC offered to this node, in a both-signed state. */
 export interface IncomingHtlc {
