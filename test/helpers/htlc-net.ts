@@ -7,7 +7,7 @@ import { sha256 } from '../../src/crypto/hash.js';
 import { DEFAULT_FORWARDING_POLICY, forwardingFee } from '../../src/forward/policy.js';
 import { buildOnion } from '../../src/onion/sphinx.js';
 import { encodeHopPayload } from '../../src/onion/payload.js';
-import type { SluiceNode } from '../../src/node/node.js';
+import type { NodeOptions, SluiceNode } from '../../src/node/node.js';
 import type { FinalHopAnswer, FinalHopReceiver, IncomingHtlc, LocalOutcomeSink, OutgoingOutcome } from '../../src/node/htlc-types.js';
 import { localShortChannelId } from '../../src/node/htlc-views.js';
 import type { HopPayload } from '../../src/onion/payload.js';
@@ -65,9 +65,9 @@ export interface Line {
 }
 
 /** Nodes in a line, each opening a channel to the next with `capacity` (pushing `push` to it). */
-export async function openLine(net: TestNet, names: string[], capacity = 100_000_000n, push = 0n): Promise<Line> {
+export async function openLine(net: TestNet, names: string[], capacity = 100_000_000n, push = 0n, extra: Record<string, Partial<NodeOptions>> = {}): Promise<Line> {
   const nodes: SluiceNode[] = [];
-  for (const n of names) nodes.push(await net.node(n));
+  for (const n of names) nodes.push(await net.node(n, undefined, extra[n]));
   const channels: string[] = [];
   for (let i = 0; i + 1 < nodes.length; i++) {
     const [a, b] = [nodes[i]!, nodes[i + 1]!];
