@@ -4,18 +4,9 @@
 import type { HopPayload } from '../onion/payload.js';
 import type { AttachedWrite } from './store-port.js';
 
-/**
- * How this node forwards over one of its channels (BOLT 7 channel_update fields). Stored with the
- * channel's switch record; the defaults suit the simulated ledger's block time (docs/routing.md).
- */
-export interface ForwardingPolicy {
-  feeBaseMsat: bigint;
-  feePpm: bigint;
-  /** Blocks the incoming HTLC's expiry must exceed the outgoing one's by. */
-  cltvExpiryDelta: number;
-  htlcMinimumMsat: bigint;
-  htlcMaximumMsat: bigint;
-}
+/** How this node forwards over one of its channels (BOLT 7 channel_update fields), src/forward's type. */
+export type { ForwardingPolicy } from '../forward/policy.js';
+import type { ForwardingPolicy } from '../forward/policy.js';
 
 /** An HTLC offered to this node, in a both-signed state. */
 export interface IncomingHtlc {
@@ -32,7 +23,7 @@ export interface IncomingHtlc {
  */
 export type FinalHopAnswer =
   | { kind: 'settle'; preimage: Uint8Array; attached?: AttachedWrite[] }
-  /** A BOLT 4 failure message (code and data, as src/onion/failure-details.ts buildFailure encodes it). */
+  /** A BOLT 4 failure message: `encodeFailureMessage(buildFailure(code, details))` (src/onion), u16 code then data. */
   | { kind: 'fail'; failureMessage: Uint8Array };
 
 export interface FinalHopReceiver {

@@ -26,11 +26,13 @@ import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
 import { systemClock } from './clock.js';
-import { NO_HTLC_SWITCH, wirePayments, type PaymentsNodeOptions } from './payments-wiring.js';
+import { wirePayments, type PaymentsNodeOptions } from './payments-wiring.js';
 import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreatedInvoice, CreateInvoiceRequest, InvoiceView, PaymentView, PayOptions, RouteQueryResult } from '../api/payment-types.js';
 import { closeChannel, storeFailed } from './node-close.js';
+import { HtlcSwitch, type HtlcLimits } from './htlc-switch.js';
+import type { ForwardingPolicy } from './htlc-types.js';
 
 export { channelView };
 
@@ -60,6 +62,8 @@ export interface NodeOptions extends PaymentsNodeOptions {
   clock?: Clock;
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
+  /** Bounds on the HTLCs peers can make the switch hold (docs/security.md). */
+  htlcLimits?: Partial<HtlcLimits>;
 }
 
 export class SluiceNode implements NodeApi {
@@ -67,6 +71,8 @@ export class SluiceNode implements NodeApi {
   private height = 0;
   private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
   private releaseDataDir: () => Promise<void> = async () => undefined;
+  /** Payments out, forwards through and HTLCs in (htlc-switch.ts); `payments` registers its receiver and sink here. */
+  htlcs!: HtlcSwitch;
   /** The payer (payments.ts) and the payee (invoices.ts), on the HTLC switch. */
   payer!: PaymentManager;
   payee!: InvoiceManager;
@@ -126,7 +132,9 @@ export class SluiceNode implements NodeApi {
       openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
+      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a) },
     });
+    const htlcs = new HtlcSwitch({ store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
       ...(opts.clock ? { clock: opts.clock } : {}),
@@ -139,14 +147,16 @@ export class SluiceNode implements NodeApi {
       onHeight: (h) => {
         self.height = h;
         void self.channels.onHeight(h);
+        void self.htlcs.onBlock(h);
         self.emit({ type: 'ledger', height: h });
       },
     });
     self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log, streams);
     self.height = info.height;
     self.releaseDataDir = releaseDataDir;
+    self.htlcs = htlcs;
     ({ payer: self.payer, payee: self.payee } = wirePayments({
-      store, htlcs: NO_HTLC_SWITCH, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
+      store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: opts,
     }));
     ledger.onReachabilityChange((up) => {
@@ -154,9 +164,11 @@ export class SluiceNode implements NodeApi {
       else log.warn({ url: ledger.url }, 'ledger unreachable; calls that need it fail until it is back, channels are watched again once it is');
     });
     await channels.load();
-    await streams.load();
+    // the payer's records are read before the switch's, which may deliver their outcomes again
     await self.payer.load();
     await self.payee.load();
+    await htlcs.load();
+    await streams.load();
     await peers.start();
     await watcher.start();
     // Redial the peers we have live channels with.
@@ -168,6 +180,7 @@ export class SluiceNode implements NodeApi {
     }
     streams.start();
     self.payer.start();
+    void htlcs.onBlock(self.height);
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
     return self;
   }
@@ -339,6 +352,15 @@ export class SluiceNode implements NodeApi {
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
     if (done.status === 'failed') throw new NodeError('refused', 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
     return channelView(done);
+  }
+
+  /** Change how this node forwards over one of its channels; the rest of the policy stays. */
+  async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
+    const ch = this.channelById(channelId);
+    return this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
+      if (e instanceof RangeError) throw new NodeError('invalid', 'BAD_POLICY', e.message);
+      return storeFailed(e);
+    });
   }
 
   async listChannels(): Promise<ChannelView[]> {

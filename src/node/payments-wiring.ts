@@ -45,14 +45,3 @@ export function wirePayments(o: {
   o.htlcs.setReceiver(payee);
   return { payer, payee };
 }
-
-/**
- * INTERIM, until htlc-node's switch is merged into this branch: a switch with no channels that offers
- * nothing, so the payer and payee API can be called (invoices are made, payments fail with no_route).
- */
-export const NO_HTLC_SWITCH: HtlcSwitchApi = {
-  sendLocal: () => Promise.reject(new Error('this build has no HTLC switch yet')),
-  setReceiver: () => undefined,
-  setLocalSink: () => undefined,
-  localChannels: () => [],
-};

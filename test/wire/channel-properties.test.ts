@@ -12,6 +12,8 @@ import {
   encodeOps,
   MAX_OP_SIZE,
   MAX_OPS_PER_UPDATE,
+  measureOps,
+  opsFitUpdate,
   type AcceptChannelMessage,
   type AckStateMessage,
   type ChannelMessage,
@@ -134,6 +136,31 @@ describe('channel message round trips', () => {
     );
   });
 
+  it('opsFitUpdate says yes exactly when the update encodes, and then the frame fits 65535 bytes', () => {
+    const heavy = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('addHtlc' as const), id: u32, amount: msat, paymentHash: hash32, expiryHeight: u32, onion: bytes(1366) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('failHtlc' as const), id: u32, reason: fc.uint8Array({ minLength: 36, maxLength: 1316 }) }) },
+      { weight: 1, arbitrary: op },
+    );
+    fc.assert(
+      fc.property(fc.array(heavy, { minLength: 30, maxLength: 70 }), sig64, (someOps, sig) => {
+        const m: UpdateStateMessage = { kind: 'updateState', channelId: new Uint8Array(32), seq: 1n, ops: someOps, sig };
+        const measured = measureOps(someOps);
+        expect(measured.ok).toBe(true);
+        const fits = measured.ok && opsFitUpdate(measured.size) === null;
+        if (fits) {
+          const bytes = encodeMessage(m);
+          expect(bytes.length).toBeLessThanOrEqual(MAX_MESSAGE_SIZE);
+          expect(bytes.length).toBe(108 + (measured.ok ? measured.size.bytes : 0));
+          expect(decodeMessage(bytes)).toEqual({ ok: true, value: m });
+        } else {
+          expect(() => encodeMessage(m)).toThrow(/one update may carry/);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('encodeOps is exactly the ops section of an updateState frame', () => {
     fc.assert(
       fc.property(updateState, (m) => {
@@ -186,7 +213,7 @@ describe('channel message fuzz', () => {
 
   it('… nor on op sections made of plausible tags', () => {
     // random bytes rarely start a valid op; this builds updates whose op bytes begin with a real tag
-    const opish = fc.tuple(fc.integer({ min: 0, max: 11 }), fc.uint8Array({ maxLength: 60 })).map(([tag, rest]) => [tag, ...rest]);
+    const opish = fc.tuple(fc.integer({ min: 0, max: 11 }), fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.uint8Array({ minLength: 1300, maxLength: 1450 }))).map(([tag, rest]) => [tag, ...rest]);
     fc.assert(
       fc.property(hash32, fc.nat({ max: MAX_OPS_PER_UPDATE + 2 }), fc.array(opish, { maxLength: 8 }), fc.uint8Array({ maxLength: 80 }), (cid, count, chunks, tail) => {
         const payload = new Uint8Array([...cid, ...new Uint8Array(8), count >> 8, count & 0xff, ...chunks.flat(), ...tail]);
