@@ -8,48 +8,16 @@ import { acceptOpen, proposeOpen } from '../channel/open.js';
 import { localBalance, step, type Channel, type ChannelEffect, type ChannelEvent, type QueuedOps, type StepContext } from '../channel/machine.js';
 import { eventRefs, pendingRefs } from '../channel/refs.js';
 import { signState, type ChannelState } from '../channel/state.js';
-import type { LedgerClient } from '../ledger/client.js';
 import type { ChannelMessage, OpenChannelMessage } from '../wire/channel.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
-import type { Logger } from '../util/log.js';
-import { StoreWriteError, type AttachedWrite, type NodeStore } from './store-port.js';
-import type { PeerManager } from './peers.js';
-import type { Wallet } from './wallet.js';
-import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen, type OpenLimits } from './unfunded-opens.js';
+import { StoreWriteError, type AttachedWrite } from './store-port.js';
+import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen } from './unfunded-opens.js';
 import { assertNever } from '../wire/assert-never.js';
 import { submitChannelTx } from './ledger-submit.js';
+import { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistPlan, type Settlement, type Waiter } from './channel-manager-types.js';
+import { answerRefusal } from './channel-refusals.js';
 
-/** Peer messages one channel may have waiting for their turn (a write in progress); more is a flood. */
-export const MAX_QUEUED_PEER_MESSAGES = 64;
-
-export interface Settlement {
-  seq: bigint;
-}
-
-interface Waiter {
-  resolve(s: Settlement): void;
-  reject(e: Error): void;
-}
-
-export interface ChannelManagerOptions {
-  store: NodeStore;
-  peers: Pick<PeerManager, 'send' | 'sendError' | 'disconnect'>;
-  wallet: Pick<Wallet, 'channelTx'>;
-  /** Read before forgetting an unfunded open: one the ledger holds is never forgotten. */
-  ledger: Pick<LedgerClient, 'channel'>;
-  /** Bounds on opens peers ask of us that no ledger open has funded yet. */
-  openLimits?: Partial<OpenLimits>;
-  chainId: string;
-  secretKey: Uint8Array;
-  nodeId: Uint8Array;
-  log: Logger;
-  height(): number;
-  /** Something about a channel changed (status, balances, a payment). */
-  onChange(ch: Channel, effect: ChannelEffect): void;
-}
-
-/** The state machine refused one of our own requests; its message says why. */
-export class ChannelRefused extends Error {}
+export { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistHook, type PersistPlan, type Settlement } from './channel-manager-types.js';
 
 export class ChannelManager {
   readonly channels = new Map<string, Channel>();
@@ -166,24 +134,10 @@ export class ChannelManager {
     const r = step(ch, ev, this.ctx);
     if (!r.ok && local) return new ChannelRefused(r.error.message);
     if (!r.ok) {
-      const { action, message } = r.error;
-      const peer = toHex(ch.remoteNodeId);
-      if (action === 'ignore') this.o.log.debug({ channel: id.slice(0, 16), message }, 'ignored');
-      else this.o.log.warn({ channel: id.slice(0, 16), action, message }, 'channel event refused');
-      if (action === 'warn') this.o.peers.sendError(peer, ch.channelId, message);
-      if (action === 'disconnect') {
-        this.o.peers.sendError(peer, ch.channelId, message);
-        this.o.peers.disconnect(peer, message);
-      }
-      if (action === 'fail') {
-        // Fail the channel (BOLT 1 `error` for it), hang up, and close on the ledger with our latest
-        // both-signed state: a peer that breaks the protocol gets no further updates from us.
-        this.o.peers.sendError(peer, ch.channelId, message, 'error');
-        this.o.peers.disconnect(peer, message);
-        if (ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing') {
-          const closed = step(ch, { type: 'forceClose' }, this.ctx);
-          if (closed.ok) return this.runEffects(id, ch, closed.channel, closed.effects);
-        }
+      // A peer that broke the protocol: after answering it, the channel closes with our latest state.
+      if (answerRefusal(this.o, id, ch, r.error)) {
+        const closed = step(ch, { type: 'forceClose' }, this.ctx);
+        if (closed.ok) return this.runEffects(id, ch, closed.channel, closed.effects);
       }
       return undefined;
     }
@@ -202,9 +156,11 @@ export class ChannelManager {
     let stored = prev;
     for (const [i, e] of effects.entries()) {
       switch (e.type) {
-        case 'persist':
+        case 'persist': {
+          let plan: PersistPlan | undefined;
           try {
-            await this.o.store.saveChannel(ch, this.takeAttached(ch.proposal?.refs ?? []));
+            plan = this.o.persistHook?.beforePersist(id, stored, ch, effects);
+            await this.o.store.saveChannel(ch, [...this.takeAttached(ch.proposal?.refs ?? []), ...(plan?.writes ?? [])]);
           } catch (cause) {
             // The peer's message was taken in but what it led to is not stored, or a later write of
             // the step failed after the new state was stored and not all it says to send went out:
@@ -214,7 +170,9 @@ export class ChannelManager {
           }
           this.put(id, ch);
           stored = ch;
+          plan?.after();
           break;
+        }
         case 'send':
           this.o.peers.send(peer, e.message);
           break;

@@ -6,7 +6,8 @@ import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
 import { MemoryGraphStore } from './graph-store.js';
-import type { AttachedWrite, NodeStore, PeerRecord } from './store-port.js';
+
+import type { RecordWrite, NodeStore, PeerRecord, RecordKind } from './store-port.js';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -15,6 +16,30 @@ export class MemoryNodeStore implements NodeStore {
   private readonly streams = new Map<string, string>();
   private readonly peers = new Map<string, PeerRecord>();
   private graph = new MemoryGraphStore();
+  /** Records of the other kinds ('stream' ones are in `streams`), keyed by kind and key. */
+  private readonly records = new Map<RecordKind, Map<string, string>>();
+
+  private family(kind: RecordKind): Map<string, string> {
+    if (kind === 'stream') return this.streams;
+    let m = this.records.get(kind);
+    if (!m) this.records.set(kind, (m = new Map()));
+    return m;
+  }
+
+  private apply(writes: readonly RecordWrite[]): void {
+    for (const w of writes) {
+      if ('delete' in w) this.family(w.kind).delete(w.key);
+      else this.family(w.kind).set(w.key, JSON.stringify(w.value));
+    }
+  }
+
+  async writeRecords(writes: readonly RecordWrite[]): Promise<void> {
+    this.apply(writes);
+  }
+
+  async loadRecords(kind: RecordKind): Promise<{ key: string; value: JsonObject }[]> {
+    return [...this.family(kind).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, value: JSON.parse(v) as JsonObject }));
+  }
 
   async open(): Promise<void> {}
 
@@ -25,9 +50,9 @@ export class MemoryNodeStore implements NodeStore {
 
   async close(): Promise<void> {}
 
-  async saveChannel(ch: Channel, attached: readonly AttachedWrite[] = []): Promise<void> {
+  async saveChannel(ch: Channel, attached: readonly RecordWrite[] = []): Promise<void> {
     this.channels.set(toHex(ch.channelId), JSON.stringify(channelToRecord(ch)));
-    for (const w of attached) this.streams.set(w.key, JSON.stringify(w.value));
+    this.apply(attached);
   }
 
   async deleteChannel(channelId: string): Promise<void> {
@@ -70,6 +95,7 @@ export class MemoryNodeStore implements NodeStore {
     for (const [k, v] of this.streams) c.streams.set(k, v);
     for (const [k, v] of this.peers) c.peers.set(k, copy(v));
     c.graph = this.graph.clone();
+    for (const [kind, m] of this.records) c.records.set(kind, new Map(m));
     return c;
   }
 

@@ -9,9 +9,9 @@ import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
-import { ChannelManager, ChannelRefused } from './channels.js';
+import { ChannelManager } from './channels.js';
 import { faucet, needLedger, sendOnLedger, walletView, type NodeAccount } from './node-account.js';
-import { channelView, ledgerDown, viewStatus } from './node-views.js';
+import { channelView, viewStatus } from './node-views.js';
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
@@ -25,16 +25,23 @@ import { Wallet } from './wallet.js';
 import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
+import { systemClock } from './clock.js';
+import { wirePayments, type PaymentsNodeOptions } from './payments-wiring.js';
+import type { PaymentManager } from './payments.js';
+import type { InvoiceManager } from './invoices.js';
+import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
+import { NodeRouting } from './node-routing.js';
+import { closeChannel, storeFailed } from './node-close.js';
+import { HtlcSwitch, type HtlcLimits } from './htlc-switch.js';
+import type { ForwardingPolicy } from './htlc-types.js';
 
 export { channelView };
 
 export const DEFAULT_PEER_PORT = 9735;
 const PAY_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 60_000;
-/** How long a cooperative close waits for open locks to resolve before it is refused. */
-const LOCKS_WAIT_MS = 15_000;
 
-export interface NodeOptions {
+export interface NodeOptions extends PaymentsNodeOptions {
   dataDir: string;
   ledgerUrl?: string;
   alias?: string;
@@ -56,22 +63,22 @@ export interface NodeOptions {
   clock?: Clock;
   /** Told how long each durable store write took (the metrics' store latency). */
   onStoreWrite?: (ms: number) => void;
+  /** Bounds on the HTLCs peers can make the switch hold (docs/security.md). */
+  htlcLimits?: Partial<HtlcLimits>;
 }
-
-/** A store failure as a node error (the node's disk, not the request: try again); anything else goes on up. */
-function storeFailed(e: unknown): never {
-  throw e instanceof StoreWriteError ? new NodeError('unavailable', 'STORE_FAILED', `nothing was done: ${e.message}`) : e;
-}
-const checkStored = (failure: StoreWriteError | ChannelRefused | undefined): void => {
-  if (failure instanceof ChannelRefused) throw new NodeError('conflict', 'REFUSED_BY_CHANNEL', failure.message);
-  if (failure) storeFailed(failure);
-};
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private height = 0;
   private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
   private releaseDataDir: () => Promise<void> = async () => undefined;
+  /** Payments out, forwards through and HTLCs in (htlc-switch.ts); `payments` registers its receiver and sink here. */
+  htlcs!: HtlcSwitch;
+  /** The payer (payments.ts) and the payee (invoices.ts), on the HTLC switch. */
+  payer!: PaymentManager;
+  payee!: InvoiceManager;
+  /** What the control API asks of them (node-routing.ts). */
+  routing!: NodeRouting;
 
   private constructor(
     readonly identity: Identity,
@@ -128,7 +135,9 @@ export class SluiceNode implements NodeApi {
       openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
+      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a) },
     });
+    const htlcs = new HtlcSwitch({ store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
       ...(opts.clock ? { clock: opts.clock } : {}),
@@ -141,17 +150,34 @@ export class SluiceNode implements NodeApi {
       onHeight: (h) => {
         self.height = h;
         void self.channels.onHeight(h);
+        void self.htlcs.onBlock(h);
         self.emit({ type: 'ledger', height: h });
       },
     });
     self = new SluiceNode(identity, opts.alias ?? toHex(identity.nodeId).slice(0, 8), ledger, info.chainId, store, peers, channels, watcher, wallet, log, streams);
     self.height = info.height;
     self.releaseDataDir = releaseDataDir;
+    self.htlcs = htlcs;
+    ({ payer: self.payer, payee: self.payee } = wirePayments({
+      store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
+      clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: opts,
+    }));
+    self.routing = new NodeRouting({
+      payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
+      graph: () => ({ nodes: [], channels: [] }), // INTEGRATION: gossip's snapshot
+      forwards: () => [], // INTEGRATION: the switch's forward log
+      policy: (id) => htlcs.policy(toHex(self.channelById(id).channelId)),
+      setPolicy: (id, partial) => self.setChannelPolicy(id, partial),
+    });
     ledger.onReachabilityChange((up) => {
       if (up) log.warn({ url: ledger.url }, 'ledger reachable again');
       else log.warn({ url: ledger.url }, 'ledger unreachable; calls that need it fail until it is back, channels are watched again once it is');
     });
     await channels.load();
+    // the payer's records are read before the switch's, which may deliver their outcomes again
+    await self.payer.load();
+    await self.payee.load();
+    await htlcs.load();
     await streams.load();
     await peers.start();
     await watcher.start();
@@ -163,6 +189,8 @@ export class SluiceNode implements NodeApi {
       peers.keep(peer, known.get(peer));
     }
     streams.start();
+    self.payer.start();
+    void htlcs.onBlock(self.height);
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
     return self;
   }
@@ -336,6 +364,15 @@ export class SluiceNode implements NodeApi {
     return channelView(done);
   }
 
+  /** Change how this node forwards over one of its channels; the rest of the policy stays. */
+  async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
+    const ch = this.channelById(channelId);
+    return this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
+      if (e instanceof RangeError) throw new NodeError('invalid', 'BAD_POLICY', e.message);
+      return storeFailed(e);
+    });
+  }
+
   async listChannels(): Promise<ChannelView[]> {
     return this.channels.list().map(channelView);
   }
@@ -348,37 +385,8 @@ export class SluiceNode implements NodeApi {
 
   async closeChannel(opts: { channelId: string; force: boolean }): Promise<ChannelView & { txid?: string; pendingReason?: string }> {
     const ch = this.channelById(opts.channelId);
-    const id = toHex(ch.channelId);
-    if (opts.force) {
-      if (ch.status === 'closed' || ch.status === 'forceClosing') throw new NodeError('conflict', 'WRONG_STATUS', `channel is already ${ch.status}`);
-      const down = ledgerDown(this.ledger);
-      checkStored(await this.channels.command(id, { type: 'forceClose' }));
-      const view: ChannelView & { pendingReason?: string } = channelView(this.channels.channels.get(id)!);
-      if (down) return { ...view, pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
-      // Until the ledger records the close, the settle height is what the dispute window gives from the next block.
-      if (view.settleHeight === undefined) {
-        const info = await this.ledger.info().catch(() => undefined);
-        if (info) view.settleHeight = Math.max(info.height, this.height) + 1 + info.disputeBlocks;
-      }
-      return view;
-    }
-    if (ch.status !== 'open') throw new NodeError('conflict', 'WRONG_STATUS', `channel is ${viewStatus(ch.status)}; a cooperative close needs it open`);
-    if (!this.peers.isConnected(toHex(ch.remoteNodeId))) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', 'the peer is offline; use --force to close unilaterally');
-    // A cooperative close needs no lock open (a stream's hash-chain budget, say, claimed and released by
-    // the payee right after the stream ends): wait a little for them to resolve, else refuse at once
-    // rather than let the state machine drop the close and the caller time out.
-    const locked = (c: Channel | undefined) => !!c && (c.signed.state.locks.length > 0 || !!c.proposal?.state.locks.length || !!c.countersigned?.state.locks.length);
-    for (const until = Date.now() + LOCKS_WAIT_MS; locked(this.channels.channels.get(id)) && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
-    if (locked(this.channels.channels.get(id))) throw new NodeError('conflict', 'LOCKS_OPEN', 'the channel still has locked amounts (a hash-chain stream budget not yet claimed and released); close again once they resolve, or use --force');
-    const down = ledgerDown(this.ledger);
-    checkStored(await this.channels.command(id, { type: 'closeCooperatively' }));
-    if (down) {
-      // Agreed with the peer, but only the ledger pays out: say so now rather than time out.
-      const now = await this.waitForStatus(id, ['closing', 'closed'], 10_000).catch(() => this.channels.channels.get(id)!);
-      return { ...channelView(now), pendingReason: `${down.message.replace(/; is .*$/, '')}: the close is submitted (with retries) once it is back` };
-    }
-    const done = await this.waitForStatus(id, ['closed'], OPEN_TIMEOUT_MS);
-    return channelView(done);
+    const deps = { channels: this.channels, peers: this.peers, ledger: this.ledger, height: this.height, waitForStatus: (id: string, want: MachineStatus[], ms: number) => this.waitForStatus(id, want, ms) };
+    return closeChannel(deps, ch, opts.force);
   }
 
   async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
@@ -406,8 +414,21 @@ export class SluiceNode implements NodeApi {
     }
   }
 
+  // Invoices, routed payments, routes, the graph, forwards and policy: node-routing.ts.
+  createInvoice = (req: CreateInvoiceRequest) => this.routing.createInvoice(req);
+  listInvoices = () => this.routing.listInvoices();
+  decodeInvoice = (invoice: string) => this.routing.decodeInvoice(invoice);
+  payInvoice = (req: PayInvoiceRequest) => this.routing.payInvoice(req);
+  payNode = (req: PayNodeRequest) => this.routing.payNode(req);
+  listPayments = () => this.routing.listPayments();
+  queryRoute = (req: { nodeId: string; amount: bigint }) => this.routing.queryRoute(req);
+  graph = () => this.routing.graph();
+  listForwards = () => this.routing.listForwards();
+  channelPolicy = (req: { channelId: string; update?: PolicyUpdate }) => this.routing.channelPolicy(req);
+
   async stop(): Promise<void> {
     await this.streams.stop();
+    await this.payer.stop();
     await this.watcher.stop();
     await this.peers.stop();
     await this.ledger.close();

@@ -10,18 +10,35 @@ export interface PeerRecord {
   address?: string;
 }
 
-/** A record written in the same atomic batch as a channel state (e.g. the stream ticks it pays). */
+/**
+ * The record families kept beside the channels, each in its own sublevel: streams (stream records and
+ * paid ticks), htlcs (the HTLC switch: incoming and outgoing HTLC records, the replay log, channel
+ * policies), payments and invoices (the payer's and payee's records).
+ */
+export const RECORD_KINDS = ['stream', 'htlc', 'payment', 'invoice'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** A record written in the same atomic batch as a channel state (the stream ticks it pays, the forward it offers, the invoice it settles). */
 export interface AttachedWrite {
-  kind: 'stream';
+  kind: RecordKind;
   key: string;
   value: JsonObject;
 }
+
+/** A record deleted in such a batch: the one the state made moot (a forward both sides have settled). */
+export interface RecordDelete {
+  kind: RecordKind;
+  key: string;
+  delete: true;
+}
+
+export type RecordWrite = AttachedWrite | RecordDelete;
 
 export interface NodeStore {
   open(): Promise<void>;
   close(): Promise<void>;
   /** The channel and the records attached to it, in one atomic, synced batch. */
-  saveChannel(ch: Channel, attached?: readonly AttachedWrite[]): Promise<void>;
+  saveChannel(ch: Channel, attached?: readonly RecordWrite[]): Promise<void>;
   /** Forget a channel that never locked money (an unfunded open past its deadline). */
   deleteChannel(channelId: string): Promise<void>;
   loadChannels(): Promise<Channel[]>;
@@ -30,6 +47,10 @@ export interface NodeStore {
   /** Many stream records in one synced batch. */
   saveStreams(entries: readonly { key: string; value: JsonObject }[]): Promise<void>;
   loadStreams(): Promise<JsonObject[]>;
+  /** Records of any kind, put or deleted, in one atomic, synced batch (no channel state with them). */
+  writeRecords(writes: readonly RecordWrite[]): Promise<void>;
+  /** Every record of one kind, in key order. */
+  loadRecords(kind: RecordKind): Promise<{ key: string; value: JsonObject }[]>;
   savePeer(p: PeerRecord): Promise<void>;
   loadPeers(): Promise<PeerRecord[]>;
 }

@@ -3,7 +3,7 @@
 import type { NodeStore } from './store.js';
 
 /** The store's write methods; each resolves once its synced batch is durable. */
-const WRITE_METHODS = ['saveChannel', 'deleteChannel', 'saveStream', 'deleteStream', 'saveStreams', 'savePeer'] as const;
+const WRITE_METHODS = ['saveChannel', 'deleteChannel', 'saveStream', 'deleteStream', 'saveStreams', 'savePeer', 'writeRecords'] as const;
 
 export function timeStoreWrites<S extends NodeStore>(store: S, onWriteMs: (ms: number) => void): S {
   const methods = store as unknown as Record<string, unknown>;

@@ -7,23 +7,49 @@ import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
 import { LevelGraphStore } from './graph-store.js';
-import type { AttachedWrite, NodeStore as StorePort, PeerRecord } from './store-port.js';
+
+import { RECORD_KINDS, type RecordWrite, type NodeStore as StorePort, type PeerRecord, type RecordKind } from './store-port.js';
 
 // The port's types, from here too: code written against store.ts keeps compiling.
-export type { AttachedWrite, PeerRecord } from './store-port.js';
+export type { AttachedWrite, PeerRecord, RecordKind } from './store-port.js';
 export type NodeStore = StorePort;
+
+type Sublevel = ReturnType<typeof makeSublevel>;
+const makeSublevel = (db: Level<string, JsonObject>, name: string) => db.sublevel<string, JsonObject>(name, { valueEncoding: 'json' });
 
 export class LevelNodeStore implements StorePort {
   private readonly db: Level<string, JsonObject>;
   private readonly channels;
   private readonly peers;
   private readonly streams;
+  /** One sublevel per record kind ('stream' is the streams sublevel above). */
+  private readonly records: Record<RecordKind, Sublevel>;
 
   constructor(path: string) {
     this.db = new Level<string, JsonObject>(path, { valueEncoding: 'json' });
     this.channels = this.db.sublevel<string, JsonObject>('channels', { valueEncoding: 'json' });
     this.peers = this.db.sublevel<string, JsonObject>('peers', { valueEncoding: 'json' });
-    this.streams = this.db.sublevel<string, JsonObject>('streams', { valueEncoding: 'json' });
+    this.streams = makeSublevel(this.db, 'streams');
+    const sub = (name: string) => makeSublevel(this.db, name);
+    this.records = { stream: this.streams, htlc: sub('htlcs'), payment: sub('payments'), invoice: sub('invoices') };
+    if (Object.keys(this.records).length !== RECORD_KINDS.length) throw new Error('a record kind has no sublevel');
+  }
+
+  private recordOps(writes: readonly RecordWrite[]) {
+    return writes.map((w) => ('delete' in w
+      ? { type: 'del' as const, sublevel: this.records[w.kind], key: w.key }
+      : { type: 'put' as const, sublevel: this.records[w.kind], key: w.key, value: w.value }));
+  }
+
+  async writeRecords(writes: readonly RecordWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.db.batch(this.recordOps(writes), { sync: true });
+  }
+
+  async loadRecords(kind: RecordKind): Promise<{ key: string; value: JsonObject }[]> {
+    const out: { key: string; value: JsonObject }[] = [];
+    for await (const [key, value] of this.records[kind].iterator()) out.push({ key, value });
+    return out;
   }
 
   async open(): Promise<void> {
@@ -40,10 +66,10 @@ export class LevelNodeStore implements StorePort {
   }
 
   /** Durable before it returns: the caller may then send what this state commits to. */
-  async saveChannel(ch: Channel, attached: readonly AttachedWrite[] = []): Promise<void> {
+  async saveChannel(ch: Channel, attached: readonly RecordWrite[] = []): Promise<void> {
     const ops = [
       { type: 'put' as const, sublevel: this.channels, key: toHex(ch.channelId), value: channelToRecord(ch) },
-      ...attached.map((w) => ({ type: 'put' as const, sublevel: this.streams, key: w.key, value: w.value })),
+      ...this.recordOps(attached),
     ];
     await this.db.batch(ops, { sync: true });
   }

@@ -4,10 +4,10 @@
 import { toHex } from '../../src/crypto/bytes.js';
 import type { Channel } from '../../src/channel/machine.js';
 import { MemoryNodeStore } from '../../src/node/memory-store.js';
-import type { AttachedWrite, NodeStore, PeerRecord } from '../../src/node/store-port.js';
+import type { RecordWrite, NodeStore, PeerRecord, RecordKind } from '../../src/node/store-port.js';
 import type { JsonObject } from '../../src/util/json-fields.js';
 
-export type WriteMethod = 'saveChannel' | 'deleteChannel' | 'saveStream' | 'deleteStream' | 'saveStreams' | 'savePeer';
+export type WriteMethod = 'saveChannel' | 'deleteChannel' | 'saveStream' | 'deleteStream' | 'saveStreams' | 'savePeer' | 'writeRecords';
 
 /** One write as the store saw it. */
 export interface StoreWrite {
@@ -17,6 +17,8 @@ export interface StoreWrite {
   channel?: Channel;
   channelId?: string;
   keys: string[];
+  /** The records written with it (saveChannel's attached writes, writeRecords' writes), copied. */
+  records?: RecordWrite[];
 }
 
 export type WriteMatch = number | ((w: StoreWrite) => boolean);
@@ -91,9 +93,9 @@ export class FaultyStore implements NodeStore {
     return this.inner.close();
   }
 
-  async saveChannel(ch: Channel, attached: readonly AttachedWrite[] = []): Promise<void> {
+  async saveChannel(ch: Channel, attached: readonly RecordWrite[] = []): Promise<void> {
     const channelId = toHex(ch.channelId);
-    await this.gate({ method: 'saveChannel', channel: structuredClone(ch), channelId, keys: [channelId, ...attached.map((a) => a.key)] });
+    await this.gate({ method: 'saveChannel', channel: structuredClone(ch), channelId, keys: [channelId, ...attached.map((a) => a.key)], records: structuredClone([...attached]) });
     await this.inner.saveChannel(ch, attached);
   }
 
@@ -123,6 +125,15 @@ export class FaultyStore implements NodeStore {
 
   loadStreams(): Promise<JsonObject[]> {
     return this.inner.loadStreams();
+  }
+
+  async writeRecords(writes: readonly RecordWrite[]): Promise<void> {
+    await this.gate({ method: 'writeRecords', keys: writes.map((w) => w.key), records: structuredClone([...writes]) });
+    await this.inner.writeRecords(writes);
+  }
+
+  loadRecords(kind: RecordKind): Promise<{ key: string; value: JsonObject }[]> {
+    return this.inner.loadRecords(kind);
   }
 
   async savePeer(p: PeerRecord): Promise<void> {

@@ -1,0 +1,157 @@
+// The switch on every block (and once after a restart): deadlines from src/forward's hopDeadlines,
+// outcomes not yet taken, owed answers not yet sent, incoming HTLCs decided but not acted on, and the
+// replay log's expired entries. Nothing an HTLC waits on is without a height at which it ends.
+import { LedgerRpcError } from '../ledger/client.js';
+import { hopDeadlines, type HopForward } from '../forward/deadlines.js';
+import { decodeHopPayload } from '../onion/payload.js';
+import { TEMPORARY_CHANNEL_FAILURE, TEMPORARY_NODE_FAILURE } from '../onion/failure-codes.js';
+import { createErrorPacket } from '../onion/failure.js';
+import { buildFailure } from '../onion/failure-details.js';
+import { deleteIncoming, deleteReplay, htlcKey, putIncoming, putOutgoing, type IncomingRecord } from './htlc-records.js';
+import type { HtlcSwitch } from './htlc-switch.js';
+import type { RecordWrite } from './store-port.js';
+
+/** A preimage submitted to the ledger and not yet seen registered is submitted again this many blocks later. */
+export const PREIMAGE_RESUBMIT_BLOCKS = 3;
+
+export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> {
+  await pruneReplay(sw, height);
+  await endClosedChannels(sw);
+  for (const rec of [...sw.outgoing.values()]) if (rec.outcome) void sw.deliver(rec);
+  // An outgoing HTLC counts as unanswered at its expiry only once every block before it was read for
+  // a registered preimage; until then it is left for the next block.
+  if (sw.registry) await sw.registry.onBlock(height);
+  const registryRead = !sw.registry || sw.registry.caughtUp(height);
+  if (registryRead) await expireOutgoing(sw, height);
+
+  const forwards: HopForward[] = [];
+  for (const rec of sw.incoming.values()) {
+    if (rec.owed?.kind === 'fail' || rec.owed?.kind === 'malformed') continue;
+    const key = htlcKey(rec.channelId, rec.htlcId);
+    const out = rec.out && sw.outgoing.get(htlcKey(rec.out.channelId, rec.out.htlcId));
+    const submitted = rec.preimageSubmittedAt !== undefined && height < rec.preimageSubmittedAt + PREIMAGE_RESUBMIT_BLOCKS;
+    forwards.push({
+      key,
+      incomingExpiry: rec.expiryHeight,
+      ...(out && !out.abandoned ? { outgoing: { expiryHeight: out.expiryHeight, state: 'pending' as const } } : {}),
+      preimageKnown: rec.owed?.kind === 'fulfil',
+      preimageRegistered: rec.preimageRegistered === true || submitted,
+      upstreamResolved: false,
+    });
+  }
+  const due = hopDeadlines(forwards, height);
+  for (const { key, why } of due.failBack) {
+    const rec = sw.incoming.get(key);
+    if (!rec || rec.owed) continue;
+    const out = rec.out && sw.outgoing.get(htlcKey(rec.out.channelId, rec.out.htlcId));
+    if (why === 'outgoing_expired' && !registryRead) continue;
+    if (why === 'outgoing_expired' && out) {
+      // Past the outgoing expiry with no preimage: the ledger can only refund that lock to us (§7.0-1a).
+      await abandon(sw, rec, out);
+    } else {
+      await sw.failBack(rec, rec.decision === 'receive' ? TEMPORARY_NODE_FAILURE : TEMPORARY_CHANNEL_FAILURE, `${why.replace('_', ' ')} with ${rec.expiryHeight - height} blocks left`);
+    }
+  }
+  for (const key of due.registerPreimage) await registerPreimage(sw, key, height);
+
+  for (const rec of [...sw.incoming.values()]) {
+    if (rec.owed) sw.relay(rec);
+    else reconsider(sw, rec, height);
+  }
+}
+
+async function pruneReplay(sw: HtlcSwitch, height: number): Promise<void> {
+  const dropped = sw.replay.prune(height);
+  if (dropped.length === 0) return;
+  await sw.o.store.writeRecords(dropped.map(deleteReplay)).catch((e: unknown) => sw.log.warn({ err: (e as Error).message }, 'could not drop expired replay entries'));
+}
+
+/**
+ * A channel the ledger closed has no more updates: what its locks paid is the ledger's settlement, so
+ * incoming records on it are done. Outgoing ones stay until their expiry tells the payer or upstream.
+ */
+async function endClosedChannels(sw: HtlcSwitch): Promise<void> {
+  const writes: RecordWrite[] = [];
+  const gone: string[] = [];
+  for (const [key, rec] of sw.incoming) {
+    const ch = sw.channel(rec.channelId);
+    if (ch && ch.status !== 'closed' && ch.status !== 'failed') continue;
+    writes.push(deleteIncoming(rec));
+    gone.push(key);
+  }
+  if (writes.length === 0) return;
+  try {
+    await sw.o.store.writeRecords(writes);
+    for (const key of gone) sw.incoming.delete(key);
+  } catch (e) {
+    sw.log.warn({ err: (e as Error).message }, 'could not drop the HTLC records of closed channels');
+  }
+}
+
+/** Local attempts past their expiry with no answer from the next hop: the payer hears 'refused'. */
+async function expireOutgoing(sw: HtlcSwitch, height: number): Promise<void> {
+  for (const rec of [...sw.outgoing.values()]) {
+    if (rec.outcome || rec.abandoned || rec.origin.kind !== 'local' || height < rec.expiryHeight) continue;
+    await sw.endLocal(rec, { kind: 'refused', reason: `no answer from the next hop by its expiry height ${rec.expiryHeight}` }).catch((e: unknown) => {
+      sw.log.warn({ err: (e as Error).message }, 'could not store an expired attempt; retried at the next block');
+    });
+  }
+}
+
+/** Fail the incoming HTLC back and mark the outgoing one abandoned, in one batch. */
+async function abandon(sw: HtlcSwitch, rec: IncomingRecord, out: NonNullable<ReturnType<HtlcSwitch['outgoing']['get']>>): Promise<void> {
+  if (!rec.sharedSecret) return;
+  const reason = createErrorPacket({ sharedSecret: rec.sharedSecret, failure: buildFailure(TEMPORARY_CHANNEL_FAILURE, { channelUpdate: new Uint8Array(0) }) });
+  const up: IncomingRecord = { ...rec, owed: { kind: 'fail', reason } };
+  const dropped = { ...out, abandoned: true };
+  try {
+    await sw.o.store.writeRecords([putIncoming(up), putOutgoing(dropped)]);
+  } catch (e) {
+    sw.log.warn({ err: (e as Error).message }, 'could not store a fail-back at expiry; retried at the next block');
+    return;
+  }
+  sw.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, outExpiry: out.expiryHeight }, 'the next hop did not answer by its expiry: failing the HTLC back');
+  sw.outgoing.set(htlcKey(out.channelId, out.htlcId), dropped);
+  sw.incoming.set(htlcKey(rec.channelId, rec.htlcId), up);
+  sw.relay(up);
+}
+
+/** The upstream has not taken our fulfil in time: the ledger's registry secures the incoming lock instead. */
+async function registerPreimage(sw: HtlcSwitch, key: string, height: number): Promise<void> {
+  const rec = sw.incoming.get(key);
+  if (rec?.owed?.kind !== 'fulfil') return;
+  const mark = async (r: IncomingRecord) => {
+    await sw.o.store.writeRecords([putIncoming(r)]).catch((e: unknown) => sw.log.warn({ err: (e as Error).message }, 'could not store a preimage submission'));
+    if (sw.incoming.has(key)) sw.incoming.set(key, r);
+  };
+  await mark({ ...rec, preimageSubmittedAt: height });
+  try {
+    const txid = await sw.o.wallet.submit({ kind: 'preimage', preimage: rec.owed.preimage });
+    sw.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, txid, expiry: rec.expiryHeight }, 'the upstream did not take the fulfil in time: registered the preimage on the ledger');
+  } catch (e) {
+    if (e instanceof LedgerRpcError && e.reason === 'ALREADY_REGISTERED') {
+      const now = sw.incoming.get(key);
+      if (now) await mark({ ...now, preimageRegistered: true });
+    } else {
+      sw.log.warn({ err: (e as Error).message }, 'could not submit a preimage; retried in a few blocks');
+    }
+  }
+}
+
+/** An incoming HTLC decided but not acted on (a restart, a refused offer, a payee not answered): act again. */
+function reconsider(sw: HtlcSwitch, rec: IncomingRecord, height: number): void {
+  const key = htlcKey(rec.channelId, rec.htlcId);
+  if (rec.out || sw.offerPending(key) || sw.asking.has(key) || sw.proposing.has(key)) return;
+  // Decide only once the incoming peer is back: what we answer goes to it.
+  if (!sw.channel(rec.channelId)?.connected) return;
+  const peeled = sw.repeel(rec);
+  if (rec.decision === 'receive') {
+    const payload = peeled.ok ? decodeHopPayload(peeled.value.payload, true) : undefined;
+    if (payload?.ok) void sw.askReceiver(rec, payload.value);
+    return;
+  }
+  if (rec.decision !== 'forward') return;
+  const { record, act } = sw.decide({ ...rec, decision: 'forward' }, peeled, height);
+  if (record.owed) void sw.owe(rec, record.owed);
+  else act?.();
+}

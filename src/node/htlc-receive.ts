@@ -1,0 +1,56 @@
+// An HTLC that ends at this node: the payee's code (payments' receiver) is asked, and its answer becomes
+// the fulfil (with the payee's records, e.g. the invoice marked paid, in the batch of the proposal that
+// carries it) or an error packet under the secret this node shares with the payer. With no receiver
+// registered every such HTLC is refused as unknown.
+import { equalBytes } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_NODE_FAILURE } from '../onion/failure-codes.js';
+import { createErrorPacket, encodeFailureMessage, MAX_FAILURE_MESSAGE, type FailureMessage } from '../onion/failure.js';
+import { buildFailure } from '../onion/failure-details.js';
+import type { HopPayload } from '../onion/payload.js';
+import { htlcKey, putIncoming, type IncomingRecord } from './htlc-records.js';
+import type { HtlcSwitch } from './htlc-switch.js';
+import type { FinalHopAnswer, IncomingHtlc } from './htlc-types.js';
+
+export async function askReceiver(sw: HtlcSwitch, rec: IncomingRecord, payload: HopPayload): Promise<void> {
+  const key = htlcKey(rec.channelId, rec.htlcId);
+  if (sw.asking.has(key) || rec.owed) return;
+  sw.asking.add(key);
+  const htlc: IncomingHtlc = { channelId: rec.channelId, htlcId: rec.htlcId, amountMsat: rec.amountMsat, paymentHash: rec.paymentHash, expiryHeight: rec.expiryHeight };
+  let answer: FinalHopAnswer;
+  try {
+    answer = sw.finalHopReceiver
+      ? await sw.finalHopReceiver.onFinalHtlc(htlc, payload)
+      : { kind: 'fail', failureMessage: encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, sw.height()) };
+  } catch (e) {
+    sw.log.warn({ err: (e as Error).message }, 'the payee code failed on an incoming HTLC');
+    answer = { kind: 'fail', failureMessage: encodeFailure(TEMPORARY_NODE_FAILURE) };
+  } finally {
+    sw.asking.delete(key);
+  }
+  const now = sw.incoming.get(key);
+  if (!now || now.owed) return; // failed at its deadline meanwhile
+  if (answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash)) {
+    const up: IncomingRecord = { ...now, owed: { kind: 'fulfil', preimage: answer.preimage } };
+    sw.relaying.add(key);
+    sw.proposeSettle(rec, answer.preimage, [...(answer.attached ?? []), putIncoming(up)], () => sw.incoming.set(key, up), (reason) => {
+      sw.relaying.delete(key);
+      sw.log.warn({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, reason }, 'could not propose a fulfil; the payee is asked again at the next block');
+    });
+    return;
+  }
+  const message = answer.kind === 'fail' ? answer.failureMessage : encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, sw.height());
+  const failure = decodeFailure(message, () => encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, sw.height()));
+  const reason = createErrorPacket({ sharedSecret: now.sharedSecret!, failure });
+  await sw.owe(now, { kind: 'fail', reason });
+}
+
+function encodeFailure(code: number, htlcMsat?: bigint, height?: number): Uint8Array {
+  return encodeFailureMessage(buildFailure(code, htlcMsat !== undefined ? { htlcMsat, height: height ?? 0 } : {}));
+}
+
+/** The payee code's failure message (u16 code, then data); one too short to hold a code is our own. */
+function decodeFailure(m: Uint8Array, fallback: () => Uint8Array): FailureMessage {
+  const bytes = m.length >= 2 && m.length <= MAX_FAILURE_MESSAGE ? m : fallback();
+  return { code: (bytes[0]! << 8) | bytes[1]!, data: bytes.subarray(2) };
+}

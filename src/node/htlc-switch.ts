@@ -1,0 +1,379 @@
+// The HTLC switch: every HTLC this node offers has an origin (a local payment attempt or an incoming
+// HTLC it forwards), and every HTLC offered to it is peeled, decided (src/forward) and answered. The
+// durable side (what each channel write stores) is htlc-persist.ts; the block-by-block deadlines are
+// htlc-expiry.ts; the records are htlc-records.ts. This file holds the switch's memory and its actions.
+//
+// Order of things for a forward A -> H -> B, at H:
+//   1. A's addHtlc is in a both-signed A-H state: the incoming record (and replay entry) is stored with it;
+//   2. only then is addHtlc proposed on H-B, the outgoing record stored with that proposal;
+//   3. B's fulfil, in the H-B state we sign: the preimage and the fulfil owed to A stored with it;
+//   4. the fulfil proposed on A-H; the incoming record deleted with the both-signed state without the lock.
+import { randomBytes } from 'node:crypto';
+import { toHex } from '../crypto/bytes.js';
+import type { Channel } from '../channel/machine.js';
+import type { ChannelOp } from '../wire/channel-ops.js';
+import { decideForward, type ForwardOut } from '../forward/decide.js';
+import { failWith } from '../forward/failures.js';
+import { DEFAULT_FORWARDING_POLICY, checkForwardingPolicy } from '../forward/policy.js';
+import { peelOnion, type PeelResult } from '../onion/sphinx.js';
+import { DEFAULT_REPLAY_LOG_ENTRIES, ReplayLog } from '../onion/replay.js';
+import type { HopPayload } from '../onion/payload.js';
+import {
+  INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_CHANNEL_FAILURE,
+} from '../onion/failure-codes.js';
+import type { Logger } from '../util/log.js';
+import type { ChannelManager, PersistHook } from './channels.js';
+import {
+  deleteOutgoing, htlcKey, putIncoming, putOutgoing, putPolicy, sortHtlcRecords,
+  type IncomingRecord, type OutgoingRecord, type Owed,
+} from './htlc-records.js';
+import { planPersist } from './htlc-persist.js';
+import { sweepHtlcs } from './htlc-expiry.js';
+import { PreimageRegistryReader } from './htlc-registry.js';
+import type { LedgerClient } from '../ledger/client.js';
+import type {
+  FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
+} from './htlc-types.js';
+import { localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
+import type { AttachedWrite, NodeStore } from './store-port.js';
+import { askReceiver } from './htlc-receive.js';
+import type { Wallet } from './wallet.js';
+
+export interface HtlcLimits {
+  /** Incoming HTLCs the switch holds records for, over all channels; more are failed (temporary_node_failure). */
+  maxPendingHtlcs: number;
+  /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
+  replayLogEntries: number;
+}
+
+export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES };
+
+export interface HtlcSwitchOptions {
+  store: NodeStore;
+  channels: Pick<ChannelManager, 'channels' | 'submitOps'>;
+  wallet: Pick<Wallet, 'submit'>;
+  /** Read for the preimages next hops register on the ledger (htlc-registry.ts); absent in unit tests. */
+  ledger?: Pick<LedgerClient, 'request'>;
+  secretKey: Uint8Array;
+  log: Logger;
+  height(): number;
+  limits?: Partial<HtlcLimits>;
+}
+
+/** An op the switch handed a channel that is not yet in a stored proposal. */
+interface PendingProposal {
+  stored: boolean;
+  /** An offer's amount, counted against the channel's spendable balance until its proposal holds it. */
+  amountMsat: bigint;
+  /** The incoming HTLC this op acts for (a forward's offer): not to be decided again meanwhile. */
+  inKey?: string;
+  onStored(): void;
+}
+
+export class HtlcSwitch implements HtlcSwitchApi {
+  readonly incoming = new Map<string, IncomingRecord>();
+  readonly outgoing = new Map<string, OutgoingRecord>();
+  readonly proposing = new Map<string, PendingProposal>();
+  /** Incoming HTLCs whose owed fulfil or fail is queued on their channel now. */
+  readonly relaying = new Set<string>();
+  /** Final-hop HTLCs the receiver is being asked about. */
+  readonly asking = new Set<string>();
+  private readonly delivering = new Set<string>();
+  private readonly policies = new Map<string, ForwardingPolicy>();
+  replay: ReplayLog;
+  private receiver?: FinalHopReceiver;
+  private sink?: LocalOutcomeSink;
+  readonly limits: HtlcLimits;
+  readonly log: Logger;
+  readonly secretKey: Uint8Array;
+  readonly hook: PersistHook = { beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects) };
+  readonly registry?: PreimageRegistryReader;
+  private sweeping?: Promise<void>;
+
+  constructor(readonly o: HtlcSwitchOptions) {
+    this.limits = { ...DEFAULT_HTLC_LIMITS, ...o.limits };
+    this.log = o.log;
+    this.secretKey = o.secretKey;
+    this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries });
+    if (o.ledger) this.registry = new PreimageRegistryReader(this, o.ledger);
+  }
+
+  /** A new block (or the start): deadlines, retries, outcomes. One sweep at a time; a block that finds one running is skipped. */
+  onBlock(height: number): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = sweepHtlcs(this, height)
+      .catch((e: unknown) => this.log.error({ err: e, height }, 'htlc switch: a block could not be processed; the next one retries'))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  height(): number {
+    return this.o.height();
+  }
+
+  channel(id: string): Channel | undefined {
+    return this.o.channels.channels.get(id);
+  }
+
+  /** Read what was stored; call after the channels are loaded and before any peer connects. */
+  async load(): Promise<void> {
+    const r = sortHtlcRecords(await this.o.store.loadRecords('htlc'));
+    for (const rec of r.incoming) this.incoming.set(htlcKey(rec.channelId, rec.htlcId), rec);
+    for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
+    for (const [id, p] of r.policies) this.policies.set(id, p);
+    this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
+  }
+
+  setReceiver(r: FinalHopReceiver): void {
+    this.receiver = r;
+  }
+
+  setLocalSink(s: LocalOutcomeSink): void {
+    this.sink = s;
+    for (const rec of this.outgoing.values()) if (rec.outcome) void this.deliver(rec);
+  }
+
+  policy(channelId: string): ForwardingPolicy {
+    return this.policies.get(channelId) ?? DEFAULT_FORWARDING_POLICY;
+  }
+
+  async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
+    const next = { ...this.policy(channelId), ...partial };
+    const bad = checkForwardingPolicy(next);
+    if (bad) throw new RangeError(bad);
+    await this.o.store.writeRecords([putPolicy(channelId, next)]);
+    this.policies.set(channelId, next);
+    return next;
+  }
+
+  /** What is handed to a channel and not yet in its proposal: counted against what it can still carry. */
+  private queuedOn(channelId: string): { count: number; msat: bigint } {
+    let count = 0;
+    let msat = 0n;
+    for (const [k, p] of this.proposing) {
+      if (!p.stored && p.amountMsat > 0n && k.startsWith(`${channelId}/`)) {
+        count++;
+        msat += p.amountMsat;
+      }
+    }
+    return { count, msat };
+  }
+
+  localChannels(): LocalChannelView[] {
+    return [...this.o.channels.channels.values()]
+      .filter((c) => c.status === 'open')
+      .map((c) => localChannelView(c, this.policy(toHex(c.channelId)), this.queuedOn(toHex(c.channelId))));
+  }
+
+  /** The forwarding decision for a peeled (or unreadable) incoming onion, as a record and what to do next. */
+  decide(base: IncomingRecord, peeled: PeelResult, height: number): { record: IncomingRecord; act?: () => void } {
+    const d = decideForward({
+      incoming: base, peeled, currentHeight: height,
+      outgoing: (scid) => {
+        const ch = [...this.o.channels.channels.values()].find((c) => localShortChannelId(c) === scid && toHex(c.channelId) !== base.channelId);
+        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)));
+      },
+    });
+    const ss = peeled.ok ? peeled.value.sharedSecret : peeled.error.kind === 'bad_payload' ? peeled.error.sharedSecret : undefined;
+    const withSecret = ss ? { ...base, sharedSecret: ss } : base;
+    switch (d.kind) {
+      case 'malformed':
+        return { record: { ...base, decision: 'malformed', owed: { kind: 'malformed', failureCode: d.failureCode, sha256OfOnion: d.sha256OfOnion } } };
+      case 'fail':
+        this.log.info({ channel: base.channelId.slice(0, 16), htlc: base.htlcId, code: d.codeName, why: d.message }, 'refused to forward an HTLC');
+        return { record: { ...withSecret, decision: 'fail', owed: { kind: 'fail', reason: d.reason } } };
+      case 'forward': {
+        const record: IncomingRecord = { ...withSecret, decision: 'forward' };
+        return { record, act: () => this.forwardOut(record, d) };
+      }
+      case 'receive': {
+        const record: IncomingRecord = { ...withSecret, decision: 'receive' };
+        return { record, act: () => void this.askReceiver(record, d.payload) };
+      }
+    }
+  }
+
+  /** A lock id in this side's space that no state, record or pending op on the channel uses. */
+  private freeHtlcId(ch: Channel): number {
+    const id = toHex(ch.channelId);
+    const used = new Set([...ch.signed.state.locks, ...(ch.proposal?.state.locks ?? []), ...(ch.countersigned?.state.locks ?? [])].map((l) => l.id));
+    const parity = ch.local === 'A' ? 0 : 1;
+    for (;;) {
+      const n = ((randomBytes(4).readUInt32BE(0) & ~1) | parity) >>> 0;
+      if (n !== 0 && !used.has(n) && !this.outgoing.has(htlcKey(id, n)) && !this.proposing.has(htlcKey(id, n))) return n;
+    }
+  }
+
+  /**
+   * Hand an op to a channel. `attach` is stored with the proposal that carries it; `onStored` runs once
+   * that proposal is stored; `onRefused` if the channel refuses the op before any proposal held it.
+   */
+  private propose(channelId: string, htlcId: number, op: ChannelOp, attach: Parameters<ChannelManager['submitOps']>[2], p: { amountMsat?: bigint; inKey?: string; onStored(): void; onRefused(reason: string): void }): void {
+    const key = htlcKey(channelId, htlcId);
+    const pending: PendingProposal = { stored: false, amountMsat: p.amountMsat ?? 0n, onStored: p.onStored, ...(p.inKey ? { inKey: p.inKey } : {}) };
+    this.proposing.set(key, pending);
+    const { settled } = this.o.channels.submitOps(channelId, [op], attach);
+    settled.then(
+      () => {
+        if (this.proposing.get(key) === pending) this.proposing.delete(key);
+      },
+      (e: unknown) => {
+        if (this.proposing.get(key) === pending) this.proposing.delete(key);
+        const reason = (e as Error).message;
+        // Once a proposal held it the peer may hold it too: only its expiry can tell (htlc-expiry.ts).
+        if (pending.stored) this.log.info({ channel: channelId.slice(0, 16), htlc: htlcId, reason }, 'a stored HTLC proposal was dropped; its expiry resolves it');
+        else p.onRefused(reason);
+      },
+    );
+  }
+
+  /** Called from the persist hook once the proposal carrying the op is durable. */
+  proposalStored(key: string): void {
+    const p = this.proposing.get(key);
+    if (!p || p.stored) return;
+    p.stored = true;
+    p.onStored();
+  }
+
+  /** Is this incoming HTLC being forwarded right now (its offer not yet in a stored proposal)? */
+  offerPending(inKey: string): boolean {
+    for (const p of this.proposing.values()) if (p.inKey === inKey && !p.stored) return true;
+    return false;
+  }
+
+  private forwardOut(rec: IncomingRecord, d: ForwardOut): void {
+    const outCh = toHex(d.channelId);
+    const ch = this.channel(outCh);
+    if (!ch) return void this.failBack(rec, TEMPORARY_CHANNEL_FAILURE, 'the outgoing channel is gone');
+    const htlcId = this.freeHtlcId(ch);
+    const out: OutgoingRecord = {
+      channelId: outCh, htlcId, amountMsat: d.amountMsat, paymentHash: rec.paymentHash, expiryHeight: d.expiryHeight,
+      origin: { kind: 'forward', channelId: rec.channelId, htlcId: rec.htlcId }, offeredHeight: this.height(),
+    };
+    const up: IncomingRecord = { ...rec, out: { channelId: outCh, htlcId } };
+    const op: ChannelOp = { op: 'addHtlc', id: htlcId, amount: d.amountMsat, paymentHash: rec.paymentHash, expiryHeight: d.expiryHeight, onion: d.onion };
+    this.propose(outCh, htlcId, op, [putOutgoing(out), putIncoming(up)], {
+      amountMsat: d.amountMsat,
+      inKey: htlcKey(rec.channelId, rec.htlcId),
+      onStored: () => {
+        this.outgoing.set(htlcKey(outCh, htlcId), out);
+        this.incoming.set(htlcKey(rec.channelId, rec.htlcId), up);
+      },
+      onRefused: (reason) => void this.failBack(rec, TEMPORARY_CHANNEL_FAILURE, `the outgoing channel refused the HTLC: ${reason}`),
+    });
+  }
+
+  async sendLocal(send: LocalSend): Promise<{ htlcId: number }> {
+    const ch = this.channel(send.channelId);
+    if (!ch) throw new Error(`no channel ${send.channelId}`);
+    if (ch.status !== 'open') throw new Error(`channel ${send.channelId.slice(0, 16)} is ${ch.status}`);
+    const htlcId = this.freeHtlcId(ch);
+    const out: OutgoingRecord = {
+      channelId: send.channelId, htlcId, amountMsat: send.amountMsat, paymentHash: send.paymentHash, expiryHeight: send.expiryHeight,
+      origin: { kind: 'local', paymentId: send.paymentId, attemptId: send.attemptId }, offeredHeight: this.height(),
+    };
+    const op: ChannelOp = { op: 'addHtlc', id: htlcId, amount: send.amountMsat, paymentHash: send.paymentHash, expiryHeight: send.expiryHeight, onion: send.onion };
+    return new Promise((resolve, reject) => {
+      this.propose(send.channelId, htlcId, op, [...send.attached, putOutgoing(out)], {
+        amountMsat: send.amountMsat,
+        onStored: () => {
+          this.outgoing.set(htlcKey(send.channelId, htlcId), out);
+          resolve({ htlcId });
+        },
+        onRefused: (reason) => reject(new Error(reason)),
+      });
+    });
+  }
+
+  /** Tell the payer an attempt's outcome; the record goes once the payer took it (at least once). */
+  async deliver(rec: OutgoingRecord): Promise<void> {
+    const key = htlcKey(rec.channelId, rec.htlcId);
+    if (!rec.outcome || rec.origin.kind !== 'local' || !this.sink || this.delivering.has(key)) return;
+    this.delivering.add(key);
+    try {
+      await this.sink.onLocalOutcome(rec.origin.paymentId, rec.origin.attemptId, rec.outcome);
+      await this.o.store.writeRecords([deleteOutgoing(rec)]);
+      if (this.outgoing.get(key) === rec) this.outgoing.delete(key);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message, attempt: rec.origin.attemptId }, 'a payment outcome was not taken; told again at the next block');
+    } finally {
+      this.delivering.delete(key);
+    }
+  }
+
+  /** Record a local attempt's outcome that no channel state carries (it expired unanswered). */
+  async endLocal(rec: OutgoingRecord, outcome: OutgoingOutcome): Promise<void> {
+    const done = { ...rec, outcome };
+    await this.o.store.writeRecords([putOutgoing(done)]);
+    this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), done);
+    await this.deliver(done);
+  }
+
+  /** Ask the payee's code about an HTLC that ends here, and settle or fail it with the answer. */
+  askReceiver(rec: IncomingRecord, payload: HopPayload): Promise<void> {
+    return askReceiver(this, rec, payload);
+  }
+
+  get finalHopReceiver(): FinalHopReceiver | undefined {
+    return this.receiver;
+  }
+
+  /** Hand a settle to the incoming channel: `attach` (the payee's records and the owed fulfil) goes with the proposal. */
+  proposeSettle(rec: IncomingRecord, preimage: Uint8Array, attach: AttachedWrite[], onStored: () => void, onRefused: (reason: string) => void): void {
+    this.propose(rec.channelId, rec.htlcId, { op: 'fulfillHtlc', id: rec.htlcId, preimage }, attach, { onStored, onRefused });
+  }
+
+  /** Fail an incoming HTLC back with one of our own codes. */
+  async failBack(rec: IncomingRecord, code: number, why: string): Promise<void> {
+    if (!rec.sharedSecret) return;
+    const details = code === TEMPORARY_CHANNEL_FAILURE ? { channelUpdate: new Uint8Array(0) } : code === INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS ? { htlcMsat: rec.amountMsat, height: this.height() } : {};
+    this.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, why }, 'failing an HTLC back');
+    await this.owe(rec, { kind: 'fail', reason: failWith(code, details, rec.sharedSecret, why).reason });
+  }
+
+  /** Store what we owe upstream (first write wins), then send it. */
+  async owe(rec: IncomingRecord, owed: Owed): Promise<void> {
+    const key = htlcKey(rec.channelId, rec.htlcId);
+    const now = this.incoming.get(key);
+    if (!now || now.owed) return;
+    const up = { ...now, owed };
+    try {
+      await this.o.store.writeRecords([putIncoming(up)]);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'could not store an owed HTLC answer; retried at the next block');
+      return;
+    }
+    if (this.incoming.get(key)?.owed) return;
+    this.incoming.set(key, up);
+    this.relay(up);
+  }
+
+  /** Send (again) the fulfil or fail owed for an incoming HTLC, unless it is on its way. */
+  relay(rec: IncomingRecord): void {
+    const key = htlcKey(rec.channelId, rec.htlcId);
+    if (!rec.owed || this.relaying.has(key)) return;
+    const ch = this.channel(rec.channelId);
+    if (!ch || ch.status !== 'open') return;
+    const op: ChannelOp = rec.owed.kind === 'fulfil'
+      ? { op: 'fulfillHtlc', id: rec.htlcId, preimage: rec.owed.preimage }
+      : rec.owed.kind === 'fail'
+        ? { op: 'failHtlc', id: rec.htlcId, reason: rec.owed.reason }
+        : { op: 'failMalformedHtlc', id: rec.htlcId, sha256OfOnion: rec.owed.sha256OfOnion, failureCode: rec.owed.failureCode };
+    this.relaying.add(key);
+    const { settled } = this.o.channels.submitOps(rec.channelId, [op]);
+    settled.catch((e: unknown) => {
+      this.relaying.delete(key);
+      this.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, reason: (e as Error).message }, 'an owed HTLC answer was not taken; sent again at the next block');
+    });
+  }
+
+  /** Peel a stored incoming onion again (after a restart, or to decide again): deterministic. */
+  repeel(rec: IncomingRecord): PeelResult {
+    return peelOnion({ packet: rec.onion, nodeSecretKey: this.secretKey, associatedData: rec.paymentHash });
+  }
+
+  sizes(): { incoming: number; outgoing: number; replay: number; proposing: number } {
+    return { incoming: this.incoming.size, outgoing: this.outgoing.size, replay: this.replay.size, proposing: this.proposing.size };
+  }
+}
+
