@@ -31,6 +31,9 @@ import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
 import { NodeRouting } from './node-routing.js';
+import { NodeGossip } from './node-gossip.js';
+import { MemoryGraphStore } from './graph-store.js';
+import type { GossipLimits } from './gossip-limits.js';
 import { closeChannel, storeFailed } from './node-close.js';
 import { HtlcSwitch, type HtlcLimits } from './htlc-switch.js';
 import type { ForwardingPolicy } from './htlc-types.js';
@@ -65,6 +68,8 @@ export interface NodeOptions extends PaymentsNodeOptions {
   onStoreWrite?: (ms: number) => void;
   /** Bounds on the HTLCs peers can make the switch hold (docs/security.md). */
   htlcLimits?: Partial<HtlcLimits>;
+  /** Gossip (BOLT 7): how often the relay batch goes out (default a minute) and its bounds. */
+  gossip?: { flushMs?: number; limits?: Partial<GossipLimits> };
 }
 
 export class SluiceNode implements NodeApi {
@@ -79,6 +84,8 @@ export class SluiceNode implements NodeApi {
   payee!: InvoiceManager;
   /** What the control API asks of them (node-routing.ts). */
   routing!: NodeRouting;
+  /** BOLT 7: what we learn of other nodes' channels, and our own announcements (node-gossip.ts). */
+  gossip!: NodeGossip;
 
   private constructor(
     readonly identity: Identity,
@@ -112,6 +119,14 @@ export class SluiceNode implements NodeApi {
       throw e;
     }
     const wallet = new Wallet({ ledger, chainId: info.chainId, secretKey: identity.secretKey, address: identity.nodeId, log });
+    const gossip = await NodeGossip.start({
+      secretKey: identity.secretKey, chainHash: chainHash(info.chainId), ledger, log,
+      store: base.graphStore?.() ?? new MemoryGraphStore(),
+      send: (peer, m) => void self.peers.send(peer, m),
+      warn: (peer, text) => self.peers.sendError(peer, undefined, text),
+      ...(opts.gossip?.flushMs !== undefined ? { flushMs: opts.gossip.flushMs } : {}),
+      ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
+    });
     // The pieces refer to each other through the node; `self` is filled in below.
     let self!: SluiceNode;
     const peers = new PeerManager({
@@ -126,6 +141,7 @@ export class SluiceNode implements NodeApi {
       hasChannel: (peer) => self.channels.withPeer(peer).length > 0,
       onChannelMessage: (peer, m) => self.channels.onMessage(peer, m),
       onStreamMessage: (peer, m) => self.streams.onMessage(peer, m),
+      onGossipMessage: (peer, m) => self.gossip.onMessage(peer, m),
       onPeerError: (peer, channelId, text) => self.onPeerError(peer, channelId, text),
       onConnected: (peer) => self.onPeerConnected(peer),
       onDisconnected: (peer) => self.onPeerDisconnected(peer),
@@ -158,13 +174,14 @@ export class SluiceNode implements NodeApi {
     self.height = info.height;
     self.releaseDataDir = releaseDataDir;
     self.htlcs = htlcs;
+    self.gossip = gossip;
     ({ payer: self.payer, payee: self.payee } = wirePayments({
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
-      clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: opts,
+      clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
-      graph: () => ({ nodes: [], channels: [] }), // INTEGRATION: gossip's snapshot
+      graph: () => gossip.snapshot(),
       forwards: () => [], // INTEGRATION: the switch's forward log
       policy: (id) => htlcs.policy(toHex(self.channelById(id).channelId)),
       setPolicy: (id, partial) => self.setChannelPolicy(id, partial),
@@ -189,6 +206,7 @@ export class SluiceNode implements NodeApi {
       peers.keep(peer, known.get(peer));
     }
     streams.start();
+    void self.announceAll(opts.listen ? `${opts.listen.host}:${peers.port ?? opts.listen.port}` : undefined);
     self.payer.start();
     void htlcs.onBlock(self.height);
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
@@ -224,12 +242,14 @@ export class SluiceNode implements NodeApi {
 
   private onPeerConnected(peer: string): void {
     this.emit({ type: 'peer', nodeId: peer, connected: true });
+    this.gossip.onPeerConnected(peer);
     this.streams.onPeerConnected(peer);
     for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'connected' });
   }
 
   private onPeerDisconnected(peer: string): void {
     this.emit({ type: 'peer', nodeId: peer, connected: false });
+    this.gossip.onPeerDisconnected(peer);
     this.streams.onPeerDisconnected(peer);
     for (const ch of this.channels.withPeer(peer)) void this.channels.dispatch(toHex(ch.channelId), { type: 'disconnected' });
   }
@@ -245,6 +265,7 @@ export class SluiceNode implements NodeApi {
         }
       }
     }
+    if (e.type === 'statusChanged' && e.status === 'open') void this.announce(ch);
     if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.streams.revealOnLedger(ch);
     if (e.type === 'statusChanged' && (e.status === 'closing' || e.status === 'forceClosing' || e.status === 'closed' || e.status === 'failed')) {
       void this.streams.onChannelEnded(ch);
@@ -414,6 +435,16 @@ export class SluiceNode implements NodeApi {
     }
   }
 
+  /** Announce our node, and each open channel (again after a restart: the announcement is re-signed the same). */
+  private async announceAll(hostPort: string | undefined): Promise<void> {
+    await this.gossip.announceNode(this.alias, hostPort);
+    for (const ch of this.channels.list()) if (ch.status === 'open') await this.announce(ch);
+  }
+
+  private announce(ch: Channel): Promise<void> {
+    return this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
+  }
+
   // Invoices, routed payments, routes, the graph, forwards and policy: node-routing.ts.
   createInvoice = (req: CreateInvoiceRequest) => this.routing.createInvoice(req);
   listInvoices = () => this.routing.listInvoices();
@@ -427,6 +458,7 @@ export class SluiceNode implements NodeApi {
   channelPolicy = (req: { channelId: string; update?: PolicyUpdate }) => this.routing.channelPolicy(req);
 
   async stop(): Promise<void> {
+    this.gossip.stop();
     await this.streams.stop();
     await this.payer.stop();
     await this.watcher.stop();

@@ -10,6 +10,7 @@ import { FeatureVector, unknownRequiredBits } from '../wire/features.js';
 import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
 import { pongFor } from '../wire/ping.js';
 import { STREAM_CONTROL_TYPE, type StreamMessage } from '../wire/stream.js';
+import type { GossipMessage } from '../wire/gossip.js';
 import { assertNever } from '../wire/assert-never.js';
 import type { Logger } from '../util/log.js';
 import { judgeMessage, judgePing, messageType, NO_MESSAGES, NO_PINGS, type PeerLimits } from './peer-limits.js';
@@ -28,6 +29,7 @@ export interface SessionHost {
   connected(nodeId: string): void;
   channelMessage(nodeId: string, m: ChannelMessage): void;
   streamMessage(nodeId: string, m: StreamMessage): void;
+  gossipMessage(nodeId: string, m: GossipMessage): void;
   peerError(nodeId: string, channelId: Uint8Array | undefined, text: string): void;
   /** The peer's current session closed (`wasReady`: init had been exchanged on it). */
   closed(p: Peer, wasReady: boolean): void;
@@ -188,6 +190,11 @@ export function runSession(host: SessionHost, p: Peer, s: PeerSession): void {
       case 'streamTick':
       case 'streamControl':
         return host.streamMessage(nodeId, m);
+      case 'channelAnnouncement':
+      case 'nodeAnnouncement':
+      case 'channelUpdate':
+      case 'announcementSignatures':
+        return host.gossipMessage(nodeId, m);
       default: {
         const never: never = m;
         return never;

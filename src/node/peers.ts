@@ -12,6 +12,7 @@ import type { Message } from '../wire/message.js';
 import { makePing } from '../wire/ping.js';
 import type { ChannelMessage } from '../wire/channel.js';
 import type { StreamMessage } from '../wire/stream.js';
+import type { GossipMessage } from '../wire/gossip.js';
 import type { Logger } from '../util/log.js';
 import { HandshakeLimiter, peerLimits, type PeerLimits } from './peer-limits.js';
 import { runSession, sendOn, type SessionHost } from './peer-session.js';
@@ -32,6 +33,8 @@ export interface PeerManagerOptions {
   network?: MemoryNetwork;
   onChannelMessage(peerId: string, message: ChannelMessage): void;
   onStreamMessage(peerId: string, message: StreamMessage): void;
+  /** BOLT 7 gossip (gossip.ts); without a handler it is dropped. */
+  onGossipMessage?(peerId: string, message: GossipMessage): void;
   onPeerError(peerId: string, channelId: Uint8Array | undefined, text: string): void;
   onConnected(peerId: string): void;
   onDisconnected(peerId: string): void;
@@ -59,6 +62,7 @@ export class PeerManager {
       connected: (id) => opts.onConnected(id),
       channelMessage: (id, m) => opts.onChannelMessage(id, m),
       streamMessage: (id, m) => opts.onStreamMessage(id, m),
+      gossipMessage: (id, m) => opts.onGossipMessage?.(id, m),
       peerError: (id, channelId, text) => opts.onPeerError(id, channelId, text),
       closed: (p, wasReady) => {
         if (wasReady) opts.onDisconnected(p.nodeId);

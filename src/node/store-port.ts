@@ -2,6 +2,7 @@
 // the real one; memory-store.ts keeps records in a map for in-process networks, and the tests' doubles
 // (test/helpers/store-doubles.ts) wrap either to fail or hold a chosen write. Every write resolves only
 // once it is durable: the caller may then act on it (send a signature, submit a transaction).
+import type { GraphStore } from './graph-store.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 
@@ -37,6 +38,8 @@ export type RecordWrite = AttachedWrite | RecordDelete;
 export interface NodeStore {
   open(): Promise<void>;
   close(): Promise<void>;
+  /** Where gossip keeps the graph (graph-store.ts); a store without one gives gossip a memory-only graph. */
+  graphStore?(): GraphStore;
   /** The channel and the records attached to it, in one atomic, synced batch. */
   saveChannel(ch: Channel, attached?: readonly RecordWrite[]): Promise<void>;
   /** Forget a channel that never locked money (an unfunded open past its deadline). */

@@ -17,6 +17,7 @@ import { InputError } from '../crypto/bytes.js';
 import { CHANNEL_CODECS } from './channel.js';
 import { MAX_MESSAGE_SIZE, type MessageCodec } from './codec.js';
 import { ERROR_CODECS } from './error.js';
+import { GOSSIP_CODECS } from './gossip.js';
 import { INIT_CODECS } from './init.js';
 import { PING_CODECS } from './ping.js';
 import { STREAM_CODECS } from './stream.js';
@@ -25,7 +26,7 @@ import { fail, ok, type WireResult } from './result.js';
 export { EXPERIMENTAL_TYPE_START, MAX_MESSAGE_SIZE } from './codec.js';
 
 /** Every message sluice understands. One entry per message family. */
-export const MESSAGE_CODECS = [...INIT_CODECS, ...ERROR_CODECS, ...PING_CODECS, ...CHANNEL_CODECS, ...STREAM_CODECS] as const;
+export const MESSAGE_CODECS = [...INIT_CODECS, ...ERROR_CODECS, ...PING_CODECS, ...CHANNEL_CODECS, ...STREAM_CODECS, ...GOSSIP_CODECS] as const;
 
 type MessageOf<C> = C extends MessageCodec<infer M> ? M : never;
 

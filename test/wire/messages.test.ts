@@ -204,7 +204,8 @@ describe('helpers', () => {
           return 'alive';
         case 'openChannel': case 'acceptChannel': case 'updateState': case 'ackState': case 'reestablish': case 'commitState': return 'channel';
         case 'streamOpen': case 'streamAccept': case 'streamReject': case 'streamTick': case 'streamControl': return 'stream';
-      case 'unknown':
+        case 'channelAnnouncement': case 'nodeAnnouncement': case 'channelUpdate': case 'announcementSignatures': return 'gossip';
+        case 'unknown':
           return m.odd ? 'ignore' : 'disconnect';
         default:
           return assertNever(m, 'message');
