@@ -31,6 +31,8 @@ export async function nodeStart(o: Opts): Promise<void> {
   const apiPort = parsePort(String(o['apiPort']), '--api-port');
   const metricsPort = typeof o['metricsPort'] === 'string' ? parsePort(o['metricsPort'], '--metrics-port') : undefined;
   const streams = streamPolicy(o);
+  const gossipFlushMs = parseDuration(String(o['gossipInterval'] ?? '60s'), '--gossip-interval');
+  if (gossipFlushMs < 100) throw new CliError('BAD_INPUT', '--gossip-interval: at least 100ms');
   await checkDataDir(dataDir, { mustExist: false, daemon: 'node' });
   await assertPortFree(host, port, '--port');
   await assertPortFree(API_HOST, apiPort, '--api-port');
@@ -52,6 +54,8 @@ export async function nodeStart(o: Opts): Promise<void> {
     alias: typeof o['alias'] === 'string' ? o['alias'] : undefined,
     listen: { host, port },
     log,
+    acceptKeysend: o['acceptKeysend'] === true,
+    gossip: { flushMs: gossipFlushMs },
     onStoreWrite: (ms) => metrics.observeStoreWrite(ms),
   }).catch((e: unknown) => {
     throw explainStartFailure(e, ledgerUrl, port);

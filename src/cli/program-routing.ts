@@ -18,12 +18,14 @@ export function registerRoutingCommands(program: Command): void {
   withConnectionOptions(invoice.command('list').description('invoices this node issued, newest last, with whether each was paid')).action(
     async (o) => (await routingCommands()).invoiceList(o),
   );
-  invoice
-    .command('decode')
-    .description('show what an invoice asks for (works without a running node)')
-    .argument('<invoice>', 'a BOLT 11 invoice (lnsb..., lnbc..., ...)')
-    .option('--json', 'print JSON (errors too: {"error":{"code","message"}} on stderr)')
-    .action(async (text: string, o) => (await routingCommands()).invoiceDecode(text, o));
+  // decoded here, without asking the node: the connection options are taken (so scripts can pass
+  // the same ones to every command) and not used
+  withConnectionOptions(
+    invoice
+      .command('decode')
+      .description('show what an invoice asks for (read here: works without a running node)')
+      .argument('<invoice>', 'a BOLT 11 invoice (lnsb..., lnbc..., ...)'),
+  ).action(async (text: string, o) => (await routingCommands()).invoiceDecode(text, o));
 
   withConnectionOptions(
     program

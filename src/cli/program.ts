@@ -115,6 +115,8 @@ function registerNode(program: Command): void {
     .option('--late-grace <duration>', 'an incoming stream is late after a tick interval plus this', '2s')
     .option('--max-streams-per-channel <n>', 'incoming streams a peer may run at once on one channel (default 64)')
     .option('--metrics-port <port>', 'also serve Prometheus /metrics without the token on this 127.0.0.1 port (it is always on the API port with the token)')
+    .option('--accept-keysend', 'take spontaneous payments (keysend) to this node without an invoice (off by default)', false)
+    .option('--gossip-interval <duration>', 'how often channel announcements are relayed to peers (BOLT 7 staggers them)', '60s')
     .action(async (o) => (await import('./node-start.js')).nodeStart(o));
   withLogOptions(node.commands.find((c) => c.name() === 'start')!).option('--log-file <file>', 'append log lines to this file instead of stderr');
 }

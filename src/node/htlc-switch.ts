@@ -35,6 +35,7 @@ import type {
   FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
 } from './htlc-types.js';
 import { localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
+import type { ShortIds } from './short-ids.js';
 import type { AttachedWrite, NodeStore } from './store-port.js';
 import { askReceiver } from './htlc-receive.js';
 import type { Wallet } from './wallet.js';
@@ -58,6 +59,10 @@ export interface HtlcSwitchOptions {
   log: Logger;
   height(): number;
   limits?: Partial<HtlcLimits>;
+  /** The ledger's short channel ids of our channels (short-ids.ts); without it, the fallback names. */
+  shortIds?: ShortIds;
+  /** Whether gossip has announced a channel (an invoice then needs no route hint for it). */
+  announced?(channelId: string): boolean;
 }
 
 /** An op the switch handed a channel that is not yet in a stored proposal. */
@@ -162,7 +167,11 @@ export class HtlcSwitch implements HtlcSwitchApi {
   localChannels(): LocalChannelView[] {
     return [...this.o.channels.channels.values()]
       .filter((c) => c.status === 'open')
-      .map((c) => localChannelView(c, this.policy(toHex(c.channelId)), this.queuedOn(toHex(c.channelId))));
+      .map((c) => {
+        const id = toHex(c.channelId);
+        const names = { shortChannelId: this.o.shortIds?.scidOf(id) ?? localShortChannelId(c), announced: this.o.announced?.(id) ?? false };
+        return localChannelView(c, this.policy(id), this.queuedOn(id), names);
+      });
   }
 
   /** The forwarding decision for a peeled (or unreadable) incoming onion, as a record and what to do next. */
@@ -170,7 +179,10 @@ export class HtlcSwitch implements HtlcSwitchApi {
     const d = decideForward({
       incoming: base, peeled, currentHeight: height,
       outgoing: (scid) => {
-        const ch = [...this.o.channels.channels.values()].find((c) => localShortChannelId(c) === scid && toHex(c.channelId) !== base.channelId);
+        // the ledger's name for the channel, or the fallback both ends compute before they know it
+        const named = this.o.shortIds?.channelOf(scid);
+        const ch = named !== undefined ? this.o.channels.channels.get(named) : [...this.o.channels.channels.values()].find((c) => localShortChannelId(c) === scid);
+        if (ch === undefined || toHex(ch.channelId) === base.channelId) return undefined;
         return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)));
       },
     });

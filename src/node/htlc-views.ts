@@ -56,10 +56,16 @@ export function outChannelView(ch: Channel, policy: ForwardingPolicy, queued: { 
   };
 }
 
-export function localChannelView(ch: Channel, policy: ForwardingPolicy, queued: { count: number; msat: bigint }): LocalChannelView {
+export function localChannelView(
+  ch: Channel,
+  policy: ForwardingPolicy,
+  queued: { count: number; msat: bigint },
+  names: { shortChannelId: string; announced: boolean } = { shortChannelId: localShortChannelId(ch), announced: false },
+): LocalChannelView {
   return {
     channelId: toHex(ch.channelId),
-    shortChannelId: localShortChannelId(ch),
+    shortChannelId: names.shortChannelId,
+    announced: names.announced,
     peerNodeId: toHex(ch.remoteNodeId),
     active: isActive(ch),
     spendableMsat: spendable(ch, queued.msat),

@@ -32,6 +32,7 @@ import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
 import { NodeRouting } from './node-routing.js';
 import { NodeGossip } from './node-gossip.js';
+import { ShortIdBook } from './short-ids.js';
 import { MemoryGraphStore } from './graph-store.js';
 import type { GossipLimits } from './gossip-limits.js';
 import { closeChannel, storeFailed } from './node-close.js';
@@ -86,6 +87,7 @@ export class SluiceNode implements NodeApi {
   routing!: NodeRouting;
   /** BOLT 7: what we learn of other nodes' channels, and our own announcements (node-gossip.ts). */
   gossip!: NodeGossip;
+  private shortIds!: ShortIdBook;
 
   private constructor(
     readonly identity: Identity,
@@ -153,7 +155,11 @@ export class SluiceNode implements NodeApi {
       onChange: (ch, e) => self.onChannelChange(ch, e),
       persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a) },
     });
-    const htlcs = new HtlcSwitch({ store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits });
+    const shortIds = new ShortIdBook({ ledger, log });
+    const htlcs = new HtlcSwitch({
+      store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits, shortIds,
+      announced: (id) => gossip.graph.channel(shortIds.scidOf(id)) !== undefined,
+    });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
       ...(opts.clock ? { clock: opts.clock } : {}),
@@ -175,6 +181,7 @@ export class SluiceNode implements NodeApi {
     self.releaseDataDir = releaseDataDir;
     self.htlcs = htlcs;
     self.gossip = gossip;
+    self.shortIds = shortIds;
     ({ payer: self.payer, payee: self.payee } = wirePayments({
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
@@ -441,8 +448,10 @@ export class SluiceNode implements NodeApi {
     for (const ch of this.channels.list()) if (ch.status === 'open') await this.announce(ch);
   }
 
-  private announce(ch: Channel): Promise<void> {
-    return this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
+  /** An open channel: learn its short channel id from the ledger, then announce it. */
+  private async announce(ch: Channel): Promise<void> {
+    await this.shortIds.learn(ch.channelId);
+    await this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
   }
 
   // Invoices, routed payments, routes, the graph, forwards and policy: node-routing.ts.
