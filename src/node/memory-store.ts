@@ -5,6 +5,7 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
+import { MemoryGraphStore } from './graph-store.js';
 import type { AttachedWrite, NodeStore, PeerRecord } from './store-port.js';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -13,8 +14,14 @@ export class MemoryNodeStore implements NodeStore {
   private readonly channels = new Map<string, string>();
   private readonly streams = new Map<string, string>();
   private readonly peers = new Map<string, PeerRecord>();
+  private graph = new MemoryGraphStore();
 
   async open(): Promise<void> {}
+
+  /** The gossip graph's records (graph-store.ts); the same object across restarts on this store. */
+  graphStore(): MemoryGraphStore {
+    return this.graph;
+  }
 
   async close(): Promise<void> {}
 
@@ -62,6 +69,7 @@ export class MemoryNodeStore implements NodeStore {
     for (const [k, v] of this.channels) c.channels.set(k, v);
     for (const [k, v] of this.streams) c.streams.set(k, v);
     for (const [k, v] of this.peers) c.peers.set(k, copy(v));
+    c.graph = this.graph.clone();
     return c;
   }
 

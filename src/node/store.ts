@@ -6,6 +6,7 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
+import { LevelGraphStore } from './graph-store.js';
 import type { AttachedWrite, NodeStore as StorePort, PeerRecord } from './store-port.js';
 
 // The port's types, from here too: code written against store.ts keeps compiling.
@@ -27,6 +28,11 @@ export class LevelNodeStore implements StorePort {
 
   async open(): Promise<void> {
     await this.db.open();
+  }
+
+  /** The gossip graph's records (graph-store.ts), in their own sublevel 'graph' of this database. */
+  graphStore(): LevelGraphStore {
+    return new LevelGraphStore(this.db.sublevel<string, JsonObject>('graph', { valueEncoding: 'json' }));
   }
 
   async close(): Promise<void> {
