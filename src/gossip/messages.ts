@@ -81,13 +81,22 @@ export interface ChannelUpdateFields {
   dontForward?: boolean;
 }
 
+/** Why a policy cannot be written in a channel_update, or undefined when it can. */
+export function policyProblem(p: ChannelPolicy, capacityMsat?: bigint): string | undefined {
+  if (p.feeBaseMsat < 0n || p.feeBaseMsat > 0xffffffffn) return 'the base fee must fit a u32 (msat)';
+  if (p.feePpm < 0n || p.feePpm > 0xffffffffn) return 'the proportional fee must fit a u32 (ppm)';
+  if (!Number.isInteger(p.cltvExpiryDelta) || p.cltvExpiryDelta < 0 || p.cltvExpiryDelta > 0xffff) return 'the expiry delta must fit a u16';
+  if (p.htlcMaximumMsat > 0xffffffffffffffffn) return 'htlc_maximum must fit a u64';
+  const max = capacityMsat !== undefined && capacityMsat < p.htlcMaximumMsat ? capacityMsat : p.htlcMaximumMsat;
+  if (p.htlcMinimumMsat < 0n || p.htlcMinimumMsat > max) return 'need 0 <= htlc_minimum <= htlc_maximum (and the capacity)';
+  return undefined;
+}
+
 /** Our channel_update for one direction. Throws InputError when a policy field does not fit BOLT 7's width. */
 export function signChannelUpdate(f: ChannelUpdateFields, sk: SecretKey): ChannelUpdateMessage {
   const p = f.policy;
-  if (p.feeBaseMsat < 0n || p.feeBaseMsat > 0xffffffffn) throw new InputError('channel_update: the base fee must fit a u32 (msat)');
-  if (p.feePpm < 0n || p.feePpm > 0xffffffffn) throw new InputError('channel_update: the proportional fee must fit a u32 (ppm)');
-  if (!Number.isInteger(p.cltvExpiryDelta) || p.cltvExpiryDelta < 0 || p.cltvExpiryDelta > 0xffff) throw new InputError('channel_update: the expiry delta must fit a u16');
-  if (p.htlcMinimumMsat < 0n || p.htlcMinimumMsat > p.htlcMaximumMsat) throw new InputError('channel_update: need 0 <= htlc_minimum <= htlc_maximum');
+  const bad = policyProblem(p);
+  if (bad) throw new InputError(`channel_update: ${bad}`);
   if (!Number.isInteger(f.timestamp) || f.timestamp < 1 || f.timestamp > 0xffffffff) throw new InputError('channel_update: the timestamp must be 1..2^32-1 seconds');
   const fields: Omit<ChannelUpdateMessage, 'kind' | 'signature'> = {
     chainHash: f.chainHash,

@@ -38,6 +38,7 @@ export type GossipRefusalCode =
   | 'bad_addresses'
   // the shell's own reasons (src/node/gossip.ts)
   | 'not_our_channel'
+  | 'too_large'
   | 'graph_full'
   | 'ledger_unavailable'
   | 'store_failed';

@@ -120,7 +120,9 @@ export class GossipGraph {
       const d = decodeGossipMessage(c.announcement);
       if (!d.ok || d.value.kind !== 'channelAnnouncement' || d.value.shortChannelId !== c.shortChannelId) continue;
       const m = d.value;
-      this.addChannel(m, { shortChannelId: m.shortChannelId, node1: toHex(m.nodeId1), node2: toHex(m.nodeId2), capacityMsat: c.capacityMsat }, nowSeconds);
+      const [node1, node2] = [toHex(m.nodeId1), toHex(m.nodeId2)];
+      if (node1 === node2 || c.capacityMsat <= 0n) continue;
+      this.addChannel(m, { shortChannelId: m.shortChannelId, node1, node2, capacityMsat: c.capacityMsat }, nowSeconds);
     }
     for (const u of stored.updates) {
       const d = decodeGossipMessage(u.update);
@@ -135,7 +137,7 @@ export class GossipGraph {
   }
 
   snapshot(): GraphSnapshot {
-    const channels = [...this.channels.keys()].map((scid) => this.graph.channel(scid)!);
+    const channels = [...this.channels.keys()].sort().map((scid) => this.graph.channel(scid)!);
     const nodes = [...this.channelsOfNode.keys()].sort().map((nodeId) => {
       const n = this.nodes.get(nodeId);
       if (!n) return { nodeId, addresses: [] };

@@ -13,8 +13,14 @@ export interface GossipLimits {
   readonly maxPendingAnnouncements: number;
   /** A peer's announcement_signatures kept for channels we have not (yet) chosen to announce. */
   readonly maxStashedSignatures: number;
-  /** Messages sent to a peer when it connects (announcements, their updates, node announcements). */
+  /** Messages sent to a peer when it connects (announcements, their updates, node announcements)… */
   readonly maxSyncMessages: number;
+  /** …and bytes: with the flush below, well inside the 2 MiB a peer may leave unread before it is cut off. */
+  readonly maxSyncBytes: number;
+  /** Bytes relayed to each peer per flush; what is left waits for the next one. */
+  readonly maxFlushBytes: number;
+  /** A gossip message longer than this is neither kept nor relayed (BOLT 7 allows it: "MAY choose NOT to"). */
+  readonly maxMessageBytes: number;
   /** Channels re-read from the ledger per tick to find those that closed. */
   readonly closedChecksPerTick: number;
   /** Gossip dated further ahead than this is refused. */
@@ -41,6 +47,9 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
   maxPendingAnnouncements: 1000,
   maxStashedSignatures: 256,
   maxSyncMessages: 6000,
+  maxSyncBytes: 1_000_000,
+  maxFlushBytes: 512 * 1024,
+  maxMessageBytes: 1024,
   closedChecksPerTick: 50,
   maxFutureSeconds: 3600,
   staleAfterSeconds: 14 * 24 * 3600,

@@ -13,7 +13,7 @@
 //      peer completes first, its full channel_announcement reaches us as gossip, which completes ours.
 // The pending and stashed entries are bounded (gossip-limits.ts) and are not stored: after a restart the
 // lead calls announceChannel again and the signatures are made again (deterministic, the same bytes).
-import { equalBytes, toHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
 import { verifyMessage } from '../crypto/keys.js';
 import { announcementSignaturesFor, gossipDigestInput, type UnsignedChannelAnnouncement } from '../gossip/messages.js';
 import type { LedgerChannel } from '../ledger/types.js';
@@ -49,10 +49,10 @@ export class OwnAnnouncements {
     if (this.pending.size >= this.maxPending) return undefined;
     const entry: PendingAnnouncement = { ...p, ours: announcementSignaturesFor(p.channelId, p.unsigned, secretKey) };
     this.pending.set(scid, entry);
-    const stashed = this.stash.get(scid);
+    const stashed = this.stash.get(`${p.peer}/${scid}`);
     if (stashed) {
-      this.stash.delete(scid);
-      if (stashed.peer === p.peer && this.valid(entry, stashed.msg)) entry.theirs = { node: stashed.msg.nodeSignature, bitcoin: stashed.msg.bitcoinSignature };
+      this.stash.delete(`${p.peer}/${scid}`);
+      if (this.valid(entry, stashed.msg)) entry.theirs = { node: stashed.msg.nodeSignature, bitcoin: stashed.msg.bitcoinSignature };
     }
     return entry;
   }
@@ -61,16 +61,20 @@ export class OwnAnnouncements {
   valid(p: PendingAnnouncement, m: AnnouncementSignaturesMessage): boolean {
     if (!equalBytes(m.channelId, p.channelId) || m.shortChannelId !== p.unsigned.shortChannelId) return false;
     const digest = gossipDigestInput(channelAnnouncementSignedPart(p.unsigned));
-    const key = Uint8Array.from(Buffer.from(p.peer, 'hex'));
+    const key = fromHex(p.peer, 'peer', 33);
     if (!verifyMessage(m.nodeSignature, digest, key)) return false;
     return equalBytes(m.bitcoinSignature, m.nodeSignature) || verifyMessage(m.bitcoinSignature, digest, key);
   }
 
-  /** Keep a peer's signatures for a channel we have not chosen to announce; the oldest go first. */
+  /**
+   * Keep a peer's signatures for a channel we have not chosen to announce; the oldest go first. Keyed by
+   * peer too, so another peer cannot replace them with its own for the same short id.
+   */
   keep(peer: string, m: AnnouncementSignaturesMessage): void {
-    this.stash.delete(m.shortChannelId);
+    const key = `${peer}/${m.shortChannelId}`;
+    this.stash.delete(key);
     while (this.stash.size >= this.maxStashed) this.stash.delete(this.stash.keys().next().value!);
-    this.stash.set(m.shortChannelId, { peer, msg: m });
+    this.stash.set(key, { peer, msg: m });
   }
 
   get stashedCount(): number {
@@ -95,7 +99,8 @@ export class OwnAnnouncements {
 
   done(scid: string): void {
     this.pending.delete(scid);
-    this.stash.delete(scid);
+    for (const k of [...this.stash.keys()]) if (k.endsWith(`/${scid}`)) this.stash.delete(k);
+    for (const k of [...this.sent]) if (k.endsWith(`/${scid}`)) this.sent.delete(k);
   }
 }
 

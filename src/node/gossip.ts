@@ -13,7 +13,7 @@
 import { equalBytes, InputError, toHex } from '../crypto/bytes.js';
 import { publicKeyOf, type SecretKey } from '../crypto/keys.js';
 import {
-  announcementForRecord, assembleAnnouncement, signChannelUpdate, signNodeAnnouncement, type NodeAnnouncementFields,
+  announcementForRecord, assembleAnnouncement, policyProblem, signChannelUpdate, signNodeAnnouncement, type NodeAnnouncementFields,
 } from '../gossip/messages.js';
 import {
   checkAnnouncementAgainstLedger, checkAnnouncementSignatures, checkChannelUpdate, checkNodeAnnouncement, refuse, type GossipRefusal,
@@ -24,7 +24,8 @@ import type { AnnouncementSignaturesMessage, ChannelAnnouncementMessage, Channel
 import { decodeGossipMessage, encodeGossipMessage } from '../wire/gossip-frame.js';
 import { assertNever } from '../wire/assert-never.js';
 import type { GraphStore } from './graph-store.js';
-import { GossipGraph, directionOf, type GraphSnapshot, type KnownChannel } from './gossip-graph.js';
+import { GossipGraph, directionOf, type GraphSnapshot } from './gossip-graph.js';
+import { GossipRelay } from './gossip-relay.js';
 import { gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
 import { OwnAnnouncements, counterparty } from './gossip-own.js';
 
@@ -62,10 +63,8 @@ export class GossipManager {
   private readonly own: OwnAnnouncements;
   private readonly me: string;
   private readonly nowMs: () => number;
-  private readonly connected = new Set<string>();
   private readonly buckets = new Map<string, Bucket>();
-  /** what the next flush relays, keyed so a newer message replaces an older one; origin is not sent it back */
-  private readonly outbox = new Map<string, { msg: GossipMessage; origin?: string }>();
+  private readonly relay: GossipRelay;
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private pruneCursor: string[] = [];
@@ -74,6 +73,7 @@ export class GossipManager {
   private constructor(private readonly opts: GossipManagerOptions) {
     this.limits = gossipLimits(opts.limits);
     this.view = new GossipGraph(this.limits.maxChannels);
+    this.relay = new GossipRelay(opts.send, this.limits);
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
     this.me = toHex(publicKeyOf(opts.nodeSecretKey));
     this.nowMs = opts.nowMs ?? Date.now;
@@ -121,6 +121,9 @@ export class GossipManager {
 
   private async process(peer: string, msg: GossipMessage): Promise<GossipOutcome> {
     try {
+      if (encodeGossipMessage(msg).length > this.limits.maxMessageBytes) {
+        return ignored(refuse('too_large', 'ignore', `gossip over ${this.limits.maxMessageBytes} bytes is not kept or relayed`));
+      }
       switch (msg.kind) {
         case 'channelAnnouncement': return await this.onChannelAnnouncement(peer, msg);
         case 'channelUpdate': return await this.onChannelUpdate(peer, msg);
@@ -147,11 +150,13 @@ export class GossipManager {
     const checked = checkAnnouncementAgainstLedger(m, record);
     if (!checked.ok) return ignored(checked);
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
-    if (this.view.addChannel(m, checked.channel, this.nowSeconds()) === 'full') {
+    if (this.view.channelCount >= this.limits.maxChannels) {
       return ignored(refuse('graph_full', 'ignore', `the graph holds its limit of ${this.limits.maxChannels} channels`));
     }
+    // stored, then visible: a failed write leaves no trace, and the next copy of it is taken
     await this.opts.store.saveChannel(m.shortChannelId, encodeGossipMessage(m), checked.channel.capacityMsat);
-    this.queueOut(`c/${m.shortChannelId}`, m, peer);
+    this.view.addChannel(m, checked.channel, this.nowSeconds());
+    this.relay.queue(`c/${m.shortChannelId}`, m, peer);
     // Our own channel, completed by the peer first: what is left of ours is our update.
     const mine = this.own.pending.get(m.shortChannelId);
     if (mine) await this.finishOwn(mine.policy, m.shortChannelId);
@@ -165,9 +170,9 @@ export class GossipManager {
       ...(known?.updates[directionOf(m)] ? { previous: known.updates[directionOf(m)]! } : {}),
     });
     if (!r.ok) return ignored(r);
-    this.view.setUpdate(m);
     await this.opts.store.saveUpdate(m.shortChannelId, r.direction, encodeGossipMessage(m));
-    if (!r.dontForward) this.queueOut(`u/${m.shortChannelId}/${r.direction}`, m, peer);
+    this.view.setUpdate(m);
+    if (!r.dontForward) this.relay.queue(`u/${m.shortChannelId}/${r.direction}`, m, peer);
     return ACCEPTED;
   }
 
@@ -178,9 +183,9 @@ export class GossipManager {
       known: this.view.hasChannels(id), nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds, ...(prev ? { previous: prev } : {}),
     });
     if (!r.ok) return ignored(r);
-    this.view.setNode(m, r);
     await this.opts.store.saveNode(id, encodeGossipMessage(m));
-    this.queueOut(`n/${id}`, m, peer);
+    this.view.setNode(m, r);
+    this.relay.queue(`n/${id}`, m, peer);
     return ACCEPTED;
   }
 
@@ -190,7 +195,7 @@ export class GossipManager {
       const done = this.view.channel(m.shortChannelId);
       if (done && (done.channel.node1 === peer || done.channel.node2 === peer) && (done.channel.node1 === this.me || done.channel.node2 === this.me)) {
         // Announced already (the peer missed it, say across a restart): send it the announcement itself.
-        this.sendChannel(peer, done);
+        this.relay.sendChannel(peer, done);
         return ACCEPTED;
       }
       this.own.keep(peer, m); // checked if and when we announce this channel
@@ -215,6 +220,9 @@ export class GossipManager {
       if (!record || record.status !== 'open') return 'not_open';
       const peer = counterparty(record, this.me);
       if (peer === undefined) throw new InputError('announceChannel: this node is not a party to that channel');
+      // checked here, so that a policy that cannot be written fails this call, not a later peer message
+      const bad = policyProblem(opts.policy, record.capacity);
+      if (bad) throw new InputError(`announceChannel: ${bad}`);
       const unsigned = announcementForRecord(record, this.opts.chainHash);
       if (!unsigned) return 'no_short_id';
       const scid = unsigned.shortChannelId;
@@ -224,7 +232,7 @@ export class GossipManager {
       }
       const p = this.own.begin({ channelId: opts.channelId, peer, record, unsigned, policy: opts.policy }, this.opts.nodeSecretKey);
       if (!p) return 'too_many_pending';
-      if (this.connected.has(peer)) this.sendOurSignatures(peer, scid);
+      if (this.relay.isConnected(peer)) this.sendOurSignatures(peer, scid);
       if (p.theirs) {
         await this.complete(scid);
         return 'announced';
@@ -252,9 +260,10 @@ export class GossipManager {
       return;
     }
     if (!this.view.channel(scid)) {
-      if (this.view.addChannel(m, checked!.channel, this.nowSeconds()) === 'full') return;
+      if (this.view.channelCount >= this.limits.maxChannels) return; // stays pending; announceChannel again later
       await this.opts.store.saveChannel(scid, encodeGossipMessage(m), p.record.capacity);
-      this.queueOut(`c/${scid}`, m);
+      this.view.addChannel(m, checked!.channel, this.nowSeconds());
+      this.relay.queue(`c/${scid}`, m);
     }
     await this.finishOwn(p.policy, scid);
   }
@@ -265,7 +274,7 @@ export class GossipManager {
     if (!this.ownNode) return;
     const r = checkNodeAnnouncement(this.ownNode, { known: true, nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds });
     if (r.ok) this.view.setNode(this.ownNode, r);
-    this.queueOut(`n/${this.me}`, this.ownNode);
+    this.relay.queue(`n/${this.me}`, this.ownNode);
   }
 
   /** Sign our channel_update for our direction of an announced channel, newer than the last one. */
@@ -277,9 +286,9 @@ export class GossipManager {
       chainHash: this.opts.chainHash, shortChannelId: scid, timestamp: Math.max(this.nowSeconds(), (prev?.timestamp ?? 0) + 1), direction,
       policy: { ...policy, htlcMaximumMsat: policy.htlcMaximumMsat < k.channel.capacityMsat ? policy.htlcMaximumMsat : k.channel.capacityMsat },
     }, this.opts.nodeSecretKey);
-    this.view.setUpdate(u);
     await this.opts.store.saveUpdate(scid, direction, encodeGossipMessage(u));
-    this.queueOut(`u/${scid}/${direction}`, u);
+    this.view.setUpdate(u);
+    this.relay.queue(`u/${scid}/${direction}`, u);
   }
 
   /** Our node_announcement (alias, the WebSocket address peers dial). Call it at start and on a change. */
@@ -293,57 +302,24 @@ export class GossipManager {
       if (this.view.hasChannels(this.me)) {
         const r = checkNodeAnnouncement(m, { known: true, nowSeconds: this.nowSeconds() });
         if (r.ok) this.view.setNode(m, r);
-        this.queueOut(`n/${this.me}`, m);
+        this.relay.queue(`n/${this.me}`, m);
       }
     });
   }
 
-  private queueOut(key: string, msg: GossipMessage, origin?: string): void {
-    this.outbox.delete(key); // re-inserted last, so an update never goes out before its channel
-    this.outbox.set(key, origin === undefined ? { msg } : { msg, origin });
-  }
-
-  /** Send the staggered batch to every connected peer but the one each message came from. */
-  flush(): void {
-    const batch = [...this.outbox.values()];
-    this.outbox.clear();
-    for (const peer of this.connected) {
-      for (const e of batch) if (e.origin !== peer) this.opts.send(peer, e.msg);
-    }
-  }
-
-  private sendChannel(peer: string, k: KnownChannel): number {
-    let n = 0;
-    this.opts.send(peer, k.announcement);
-    n++;
-    for (const u of k.updates) {
-      if (!u) continue;
-      this.opts.send(peer, u);
-      n++;
-    }
-    return n;
-  }
-
   /** A peer completed init: give it what we know (bounded), and our pending signatures for channels with it. */
   onPeerConnected(peer: string): void {
-    this.connected.add(peer);
-    let budget = this.limits.maxSyncMessages;
-    // BOLT 7: an announcement goes only with an update, and before it and before its nodes' announcements
-    for (const k of this.view.allChannels()) {
-      if (!k.updates[0] && !k.updates[1]) continue;
-      if (budget < 3) break;
-      budget -= this.sendChannel(peer, k);
-    }
-    for (const n of this.view.allNodes()) {
-      if (budget < 1) break;
-      this.opts.send(peer, n.announcement);
-      budget--;
-    }
+    this.relay.connected(peer, this.view);
     for (const p of this.own.pendingWith(peer)) this.sendOurSignatures(peer, p.unsigned.shortChannelId);
   }
 
+  /** Send the staggered batch (tick() does it; tests call it directly). */
+  flush(): void {
+    this.relay.flush();
+  }
+
   onPeerDisconnected(peer: string): void {
-    this.connected.delete(peer);
+    this.relay.disconnected(peer);
     this.own.peerGone(peer);
   }
 
@@ -356,10 +332,10 @@ export class GossipManager {
     if (!this.view.channel(scid)) return;
     const orphaned = this.view.removeChannel(scid);
     this.own.done(scid);
-    for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.outbox.delete(k);
+    for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.relay.drop(k);
     await this.opts.store.deleteChannel(scid);
     for (const n of orphaned) {
-      this.outbox.delete(`n/${n}`);
+      this.relay.drop(`n/${n}`);
       if (n !== this.me) await this.opts.store.deleteNode(n);
     }
   }
@@ -370,34 +346,36 @@ export class GossipManager {
    * would think them stale, then flush the batch.
    */
   tick(): Promise<void> {
-    return this.serially(async () => {
-      const now = this.nowSeconds();
-      for (const k of [...this.view.allChannels()]) {
-        const ours = k.channel.node1 === this.me || k.channel.node2 === this.me;
-        if (ours) {
-          const d = k.channel.node1 === this.me ? 0 : 1;
-          const u = k.updates[d];
-          if (u && now - u.timestamp > this.limits.refreshOwnAfterSeconds) await this.publishPolicy(k.channel.shortChannelId, this.graph.channel(k.channel.shortChannelId)![d === 0 ? 'policy1' : 'policy2']!);
-          continue; // our own channels leave the graph when the ledger closes them, never for staleness
-        }
-        const oldest = Math.min(...k.updates.map((u) => u?.timestamp ?? k.acceptedAt));
-        if (now - oldest > this.limits.staleAfterSeconds) await this.forget(k.channel.shortChannelId);
+    // never rejects: a store failure ends this tick's pruning early, the flush still runs, the next tick retries
+    return this.serially(() => this.prune().catch(() => undefined).then(() => this.flush()));
+  }
+
+  private async prune(): Promise<void> {
+    const now = this.nowSeconds();
+    for (const k of [...this.view.allChannels()]) {
+      const ours = k.channel.node1 === this.me || k.channel.node2 === this.me;
+      if (ours) {
+        const d = k.channel.node1 === this.me ? 0 : 1;
+        const u = k.updates[d];
+        if (u && now - u.timestamp > this.limits.refreshOwnAfterSeconds) await this.publishPolicy(k.channel.shortChannelId, this.graph.channel(k.channel.shortChannelId)![d === 0 ? 'policy1' : 'policy2']!);
+        continue; // our own channels leave the graph when the ledger closes them, never for staleness
       }
-      if (this.pruneCursor.length === 0) this.pruneCursor = [...this.view.allChannels()].map((k) => k.channel.shortChannelId);
-      for (let i = 0; i < this.limits.closedChecksPerTick && this.pruneCursor.length > 0; i++) {
-        const scid = this.pruneCursor.pop()!;
-        if (!this.view.channel(scid)) continue;
-        let rec: LedgerChannel | undefined;
-        try {
-          rec = await this.opts.ledger.channelByShortId(scid);
-        } catch {
-          this.pruneCursor.push(scid);
-          break; // the ledger is away: try again next tick
-        }
-        if (!rec || rec.status !== 'open') await this.forget(scid);
+      const oldest = Math.min(...k.updates.map((u) => u?.timestamp ?? k.acceptedAt));
+      if (now - oldest > this.limits.staleAfterSeconds) await this.forget(k.channel.shortChannelId);
+    }
+    if (this.pruneCursor.length === 0) this.pruneCursor = [...this.view.allChannels()].map((k) => k.channel.shortChannelId);
+    for (let i = 0; i < this.limits.closedChecksPerTick && this.pruneCursor.length > 0; i++) {
+      const scid = this.pruneCursor.pop()!;
+      if (!this.view.channel(scid)) continue;
+      let rec: LedgerChannel | undefined;
+      try {
+        rec = await this.opts.ledger.channelByShortId(scid);
+      } catch {
+        this.pruneCursor.push(scid);
+        break; // the ledger is away: try again next tick
       }
-      this.flush();
-    });
+      if (!rec || rec.status !== 'open') await this.forget(scid);
+    }
   }
 
   /** What `sluice graph` lists: every node with a known channel (alias and addresses if announced) and every channel. */
@@ -407,6 +385,6 @@ export class GossipManager {
 
   /** How much a peer has made us hold (tests and metrics). */
   get counts(): { channels: number; pending: number; stashed: number; queued: number; outbox: number } {
-    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queued, outbox: this.outbox.size };
+    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queued, outbox: this.relay.waiting };
   }
 }

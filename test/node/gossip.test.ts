@@ -228,4 +228,107 @@ describe('GossipManager network', () => {
     expect(again.gossip.graph.channel(rec.shortChannelId!)).toEqual(a.gossip.graph.channel(rec.shortChannelId!));
     expect(again.gossip.snapshot()).toEqual(a.gossip.snapshot());
   });
+
+  it('the check queue is bounded; a store failure drops one message and the next is handled', async () => {
+    const net = new GossipNet({ maxQueued: 2 });
+    const [a, b] = await line(net, ['a', 'b']);
+    const upd = (t: number) => signChannelUpdate({ chainHash: CHAIN_HASH, shortChannelId: '0000010000000000', timestamp: t, direction: 0, policy: POLICY }, a!.sk);
+    const all = [1, 2, 3].map((t) => b!.gossip.handleMessage(a!.id, upd(t)));
+    expect((await Promise.all(all)).map((o) => o.result)).toEqual(['ignored', 'ignored', 'dropped']);
+    expect(b!.gossip.counts.queued).toBe(0);
+
+    const failing = new MemoryGraphStore();
+    let fail = true;
+    const save = failing.saveChannel.bind(failing);
+    failing.saveChannel = async (...args) => {
+      if (fail) throw new Error('ENOSPC (injected)');
+      return save(...args);
+    };
+    const c = await net.add('c', failing);
+    net.connect(b!, c);
+    const rec = net.ledger.open(a!.pk, b!.pk);
+    const u = announcementForRecord(rec, CHAIN_HASH)!;
+    const [s1, s2] = [a!, b!].sort((x, y) => (x.id < y.id ? -1 : 1)).map((n) => signAnnouncement(u, n.sk));
+    const ann = assembleAnnouncement(u, { node: s1!, bitcoin: s1! }, { node: s2!, bitcoin: s2! });
+    const r1 = await c.gossip.handleMessage(b!.id, ann);
+    expect(r1.result === 'ignored' && r1.refusal.code).toBe('store_failed');
+    expect(c.gossip.graph.channelCount).toBe(0); // not stored, so not in the graph either
+    fail = false;
+    expect((await c.gossip.handleMessage(b!.id, ann)).result).toBe('accepted');
+    expect((await failing.load()).channels.length).toBe(1);
+  });
+
+  it('a policy that cannot be written is refused when announcing, before anything is signed', async () => {
+    const net = new GossipNet();
+    const [a, b] = await line(net, ['a', 'b']);
+    const rec = net.ledger.open(a!.pk, b!.pk);
+    await expect(a!.gossip.announceChannel({ channelId: rec.channelId, policy: { ...POLICY, htlcMinimumMsat: CAP + 1n } })).rejects.toThrow(/htlc_minimum/);
+    await expect(a!.gossip.announceChannel({ channelId: rec.channelId, policy: { ...POLICY, feeBaseMsat: 1n << 32n } })).rejects.toThrow(/u32/);
+    expect(a!.gossip.counts.pending).toBe(0);
+    const other = net.ledger.open(b!.pk, publicKeyOf(randomSecretKey()));
+    await expect(a!.gossip.announceChannel({ channelId: other.channelId, policy: POLICY })).rejects.toThrow(/not a party/);
+    net.ledger.close(rec);
+    expect(await a!.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY })).toBe('not_open');
+  });
+
+  it('the graph is bounded: past maxChannels an announcement is refused as graph_full', async () => {
+    const net = new GossipNet({ maxChannels: 1 });
+    const [a, b, c] = await line(net, ['a', 'b', 'c']);
+    await announce(net, a!, b!);
+    await announce(net, b!, c!);
+    await net.pump();
+    // b holds a-b; c's announcement of b-c (complete at c, whose graph was empty) is refused at b
+    for (const n of [a, b, c]) expect(n!.gossip.graph.channelCount).toBe(1);
+    expect(net.outcomes.some((o) => o.to === b!.id && o.from === c!.id && o.outcome.result === 'ignored' && o.outcome.refusal.code === 'graph_full')).toBe(true);
+  });
+
+  it('bytes: a message over maxMessageBytes is dropped; a flush sends at most maxFlushBytes and keeps the rest', async () => {
+    const net = new GossipNet({ maxFlushBytes: 500 });
+    const [a, b, c] = await line(net, ['a', 'b', 'c']);
+    const { rec } = await announce(net, a!, b!);
+    const aIs1 = toHex(announcementForRecord(rec, CHAIN_HASH)!.nodeId1) === a!.id;
+    const big = { ...signChannelUpdate({ chainHash: CHAIN_HASH, shortChannelId: rec.shortChannelId!, timestamp: 5, direction: aIs1 ? 0 : 1, policy: POLICY }, a!.sk), extra: new Uint8Array(1000) };
+    const r = await c!.gossip.handleMessage(b!.id, big);
+    expect(r.result === 'ignored' && r.refusal.code).toBe('too_large');
+
+    // b completes a-b and queues the announcement (434 bytes framed) and updates (140 each): one flush of
+    // 500 bytes takes the announcement only, and the updates wait for the next
+    const before = net.outcomes.length;
+    await net.pump(1);
+    expect(b!.gossip.counts.outbox).toBeGreaterThan(0);
+    for (let i = 0; i < 4; i++) await net.pump(1);
+    const toC = net.outcomes.slice(before).filter((o) => o.to === c!.id);
+    expect(toC[0]?.kind).toBe('channelAnnouncement');
+    expect(c!.gossip.graph.channel(rec.shortChannelId!)?.policy1).toBeDefined();
+    expect(c!.gossip.graph.channel(rec.shortChannelId!)?.policy2).toBeDefined();
+    expect(b!.gossip.counts.outbox).toBe(0);
+  });
+
+  it('another peer cannot replace a channel peer\'s stashed signatures with its own', async () => {
+    const net = new GossipNet();
+    const [a, b] = await line(net, ['a', 'b']);
+    const eve = await net.add('eve');
+    net.connect(eve, a!);
+    const rec = net.ledger.open(a!.pk, b!.pk);
+    const u = announcementForRecord(rec, CHAIN_HASH)!;
+    await a!.gossip.handleMessage(b!.id, announcementSignaturesFor(rec.channelId, u, b!.sk));
+    await a!.gossip.handleMessage(eve.id, announcementSignaturesFor(rec.channelId, u, eve.sk));
+    expect(a!.gossip.counts.stashed).toBe(2);
+    expect(await a!.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY })).toBe('announced'); // b's were kept
+  });
+
+  it('the ledger check for closed channels reads a bounded number per tick, rotating through the graph', async () => {
+    const net = new GossipNet({ closedChecksPerTick: 1 });
+    const [a, b, c, d] = await line(net, ['a', 'b', 'c', 'd']);
+    const recs = [(await announce(net, a!, b!)).rec, (await announce(net, b!, c!)).rec, (await announce(net, c!, d!)).rec];
+    await net.pump();
+    expect(d!.gossip.graph.channelCount).toBe(3);
+    for (const r of recs) net.ledger.close(r);
+    for (let t = 1; t <= 3; t++) {
+      const reads = net.ledger.reads;
+      await d!.gossip.tick();
+      expect(net.ledger.reads - reads).toBe(1);
+      expect(d!.gossip.graph.channelCount).toBe(3 - t);
+    }
+  });
 });
