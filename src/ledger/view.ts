@@ -1,7 +1,7 @@
 // The read side of ledger state that rules see, and an overlay that stacks a block's changes on top
 // of committed state. Rules read through the view and return writes; only the overlay applies them.
 import { toHex } from '../crypto/bytes.js';
-import type { Account, ChainEntry, LedgerChannel, Supply } from './types.js';
+import type { Account, ChainEntry, ChainMark, LedgerChannel, Supply } from './types.js';
 
 export interface LedgerView {
   account(id: Uint8Array): Account;
@@ -13,13 +13,21 @@ export interface LedgerView {
   supply(): Supply;
 }
 
-/** The entry after one registration at `height`: a second one in the same block moves the same mark. */
-export function withMark(e: ChainEntry | undefined, height: number, depth: number, preimage: Uint8Array): ChainEntry {
-  const marks = e ? [...e.marks] : [];
-  if (marks.length > 0 && marks[marks.length - 1]!.height === height) marks.pop();
-  marks.push({ height, depth });
-  return { depth, preimage, marks };
+/**
+ * Record one registration at `height` in an entry the caller owns (a second one in the same block moves
+ * the same mark). In place, so a root with many marks costs O(1) per registration, not a copy of them all.
+ */
+function addMark(e: { depth: number; preimage: Uint8Array; marks: ChainMark[] }, height: number, depth: number, preimage: Uint8Array): void {
+  const last = e.marks[e.marks.length - 1];
+  if (last && last.height === height) last.depth = depth;
+  else e.marks.push({ height, depth });
+  e.depth = depth;
+  e.preimage = preimage;
 }
+
+type OwnedEntry = { depth: number; preimage: Uint8Array; marks: ChainMark[] };
+
+const ownedCopy = (e: ChainEntry | undefined): OwnedEntry => (e ? { depth: e.depth, preimage: e.preimage, marks: e.marks.map((m) => ({ ...m })) } : { depth: 0, preimage: new Uint8Array(), marks: [] });
 
 export type Write =
   | { kind: 'account'; id: Uint8Array; value: Account }
@@ -36,7 +44,7 @@ export class MemoryState implements LedgerView {
   readonly accounts = new Map<string, Account>();
   readonly channels = new Map<string, LedgerChannel>();
   readonly preimages = new Map<string, number>();
-  readonly chains = new Map<string, ChainEntry>();
+  readonly chains = new Map<string, OwnedEntry>();
   /** short channel id -> channel id (hex): gossip names a channel by its short id only. */
   private readonly byShortId = new Map<string, string>();
   private totals: Supply = { minted: 0n, fees: 0n };
@@ -75,7 +83,9 @@ export class MemoryState implements LedgerView {
         case 'preimage': this.preimages.set(toHex(w.hash), w.height); break;
         case 'chainMark': {
           const key = toHex(w.root);
-          this.chains.set(key, withMark(this.chains.get(key), w.height, w.depth, w.preimage));
+          let e = this.chains.get(key);
+          if (!e) this.chains.set(key, (e = ownedCopy(undefined)));
+          addMark(e, w.height, w.depth, w.preimage);
           break;
         }
         case 'supply': this.totals = w.value; break;
@@ -89,7 +99,8 @@ export class Overlay implements LedgerView {
   private readonly accounts = new Map<string, Account>();
   private readonly channels = new Map<string, LedgerChannel>();
   private readonly preimages = new Map<string, number>();
-  private readonly chains = new Map<string, ChainEntry>();
+  /** Entries this overlay changed: copied from the base once, then changed in place. */
+  private readonly chains = new Map<string, OwnedEntry>();
   private totals: Supply | undefined;
   private readonly log: Write[] = [];
 
@@ -118,7 +129,13 @@ export class Overlay implements LedgerView {
         case 'account': this.accounts.set(toHex(w.id), w.value); break;
         case 'channel': this.channels.set(toHex(w.value.channelId), w.value); break;
         case 'preimage': this.preimages.set(toHex(w.hash), w.height); break;
-        case 'chainMark': this.chains.set(toHex(w.root), withMark(this.chain(w.root), w.height, w.depth, w.preimage)); break;
+        case 'chainMark': {
+          const key = toHex(w.root);
+          let e = this.chains.get(key);
+          if (!e) this.chains.set(key, (e = ownedCopy(this.base.chain(w.root))));
+          addMark(e, w.height, w.depth, w.preimage);
+          break;
+        }
         case 'supply': this.totals = w.value; break;
       }
     }

@@ -2,11 +2,13 @@
 // payee could take more than it earned, or anyone could make the ledger work or hold more than it paid
 // for. A pays B on a hash-chain lock of N units; `at(k)` is the preimage at depth k (the root is at(0)).
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { hashChain, MAX_HASH_CHAIN_LENGTH } from '../../src/crypto/hash.js';
 import { applyTx, buildBlock, MAX_REVEAL_UNITS_PER_TX, type WorkMeter } from '../../src/ledger/rules.js';
 import { audit } from '../../src/ledger/audit.js';
 import { revealSteps } from '../../src/ledger/reveal-steps.js';
+import { registeredBefore } from '../../src/ledger/chain-registry.js';
 import type { Tx, TxErrorCode } from '../../src/ledger/types.js';
 import type { HashchainLock, Lock } from '../../src/channel/state.js';
 import { bothSign, ctx, party, signed, state, type Party } from '../helpers/ledger-fixture.js';
@@ -264,5 +266,40 @@ describe('free work and free storage: every refusal is cheap, every entry is pai
     expect(w.st.supply().fees).toBe(fees + 2n * FEE);
     expect(w.st.channel(w.id)!.locked).toBe(CAP);
     expect(w.st.chain(at(0))!.marks).toHaveLength(2); // one mark per paid block that deepened the root
+  });
+});
+
+describe('the registry\'s marks under random registrations', () => {
+  it('blocks of registrations leave one mark per block that deepened the root, and the depth below any expiry is the brute-force answer', () => {
+    const L = 400;
+    const seed = randomBytes(32);
+    const at = (k: number) => hashChain(seed, L - k);
+    const root = at(0);
+    const blocks = fc.array(fc.array(fc.integer({ min: 0, max: L }), { maxLength: 4 }), { minLength: 1, maxLength: 12 });
+    fc.assert(fc.property(blocks, fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 8 }), (perBlock, expiries) => {
+      const w = world({ open: false });
+      const shown: { height: number; depth: number }[] = []; // every accepted registration, in order
+      perBlock.forEach((depths, i) => {
+        const height = 3 + i;
+        let nonce = w.st.account(w.eve.pk).nonce;
+        const txs = depths.map((d) => signed(w.eve, nonce++, { kind: 'registerChain', root, depth: d, preimage: at(d) }));
+        // a refused registration leaves its nonce unused: the ones after it are refused too (BAD_NONCE)
+        const r = buildBlock(w.st, txs, ctx(height));
+        w.st.apply(r.writes);
+        for (const a of r.applied) if (a.tx.kind === 'registerChain') shown.push({ height, depth: a.tx.depth });
+        expect(audit(w.st).ok).toBe(true);
+      });
+      const marks: { height: number; depth: number }[] = [];
+      for (const s of shown) {
+        if (marks.length > 0 && marks[marks.length - 1]!.height === s.height) marks[marks.length - 1]!.depth = s.depth;
+        else marks.push({ ...s });
+      }
+      const entry = w.st.chain(root);
+      expect(entry?.marks ?? []).toEqual(marks);
+      for (const e of expiries) {
+        const brute = Math.max(0, ...shown.filter((s) => s.height < e).map((s) => s.depth));
+        expect(registeredBefore(entry, e)).toBe(brute);
+      }
+    }), { numRuns: 40 });
   });
 });
