@@ -3,17 +3,17 @@
 //
 // Fees: every one of these transactions pays its fee from its sender's ledger account (debitSender),
 // never from the channel. A payout is therefore a function of the adjudicated state alone (its
-// balances, its locks resolved by preimages and reveals, and the penalty): nothing one party submits
+// balances, its locks resolved by preimages, reveals and the chain registry, and the penalty): nothing one party submits
 // can lower what the other is paid below what that state gives it.
 import { equalBytes, toHex } from '../crypto/bytes.js';
 import { checkSignedState, lockAmount, otherSide, type Side, type SignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 import { MAX_REVEAL_UNITS_PER_TX, countedChain, debitSender, feeWrite, isRejection, reject, type AccountEdits, type ApplyResult, type TxContext, type WorkMeter } from './rule-kit.js';
 import { carriedAnchors, hashchainUnitsPaid, revealMark } from './chain-registry.js';
-
-export { MAX_REVEAL_UNITS_PER_TX } from './rule-kit.js';
 import type { LedgerChannel, LedgerEvent, Reveal, SignedTxBody } from './types.js';
 import type { LedgerView } from './view.js';
+
+export { MAX_REVEAL_UNITS_PER_TX } from './rule-kit.js';
 
 type Of<K extends SignedTxBody['kind']> = Extract<SignedTxBody, { kind: K }>;
 
