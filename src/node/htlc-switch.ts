@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
+import { MAX_LOCKS } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { decideForward, type ForwardOut } from '../forward/decide.js';
 import { failWith } from '../forward/failures.js';
@@ -44,9 +45,14 @@ export interface HtlcLimits {
   maxPendingHtlcs: number;
   /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
   replayLogEntries: number;
+  /**
+   * HTLCs the switch offers on one channel at once (forwards and local attempts); the channel's own
+   * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
+   */
+  maxHtlcsPerChannel: number;
 }
 
-export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES };
+export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, maxHtlcsPerChannel: MAX_LOCKS };
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
@@ -171,7 +177,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
       incoming: base, peeled, currentHeight: height,
       outgoing: (scid) => {
         const ch = [...this.o.channels.channels.values()].find((c) => localShortChannelId(c) === scid && toHex(c.channelId) !== base.channelId);
-        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)));
+        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)), this.limits.maxHtlcsPerChannel);
       },
     });
     const ss = peeled.ok ? peeled.value.sharedSecret : peeled.error.kind === 'bad_payload' ? peeled.error.sharedSecret : undefined;

@@ -44,14 +44,14 @@ export function htlcCount(ch: Channel, queued: number): number {
 const isActive = (ch: Channel): boolean => ch.status === 'open' && ch.connected;
 const isEnding = (ch: Channel): boolean => ch.status === 'closing' || ch.status === 'forceClosing' || ch.status === 'closed' || ch.status === 'failed';
 
-export function outChannelView(ch: Channel, policy: ForwardingPolicy, queued: { count: number; msat: bigint }): OutChannelView {
+export function outChannelView(ch: Channel, policy: ForwardingPolicy, queued: { count: number; msat: bigint }, maxHtlcs: number): OutChannelView {
   return {
     channelId: ch.channelId,
     active: isActive(ch),
     closing: isEnding(ch),
     spendableMsat: spendable(ch, queued.msat),
     htlcCount: htlcCount(ch, queued.count),
-    maxHtlcs: ch.limits.maxLocks,
+    maxHtlcs: Math.min(ch.limits.maxLocks, maxHtlcs),
     policy,
   };
 }

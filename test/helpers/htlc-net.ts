@@ -22,6 +22,13 @@ export class TestPayee implements FinalHopReceiver {
   readonly preimages = new Map<string, Uint8Array>();
   readonly asked: IncomingHtlc[] = [];
   mode: 'settle' | 'fail' | 'hang' = 'settle';
+  private readonly held: (() => void)[] = [];
+
+  /** Answer every HTLC held in 'hang' mode as 'settle' mode would, and settle from now on. */
+  releaseAll(): void {
+    this.mode = 'settle';
+    for (const r of this.held.splice(0)) r();
+  }
 
   issue(): { preimage: Uint8Array; paymentHash: Uint8Array } {
     const preimage = randomBytes(32);
@@ -32,8 +39,12 @@ export class TestPayee implements FinalHopReceiver {
 
   onFinalHtlc(htlc: IncomingHtlc, _payload: HopPayload): Promise<FinalHopAnswer> {
     this.asked.push(htlc);
+    if (this.mode === 'hang') return new Promise((resolve) => this.held.push(() => void this.answer(htlc).then(resolve)));
+    return this.answer(htlc);
+  }
+
+  private answer(htlc: IncomingHtlc): Promise<FinalHopAnswer> {
     const preimage = this.preimages.get(toHex(htlc.paymentHash));
-    if (this.mode === 'hang') return new Promise(() => undefined);
     if (!preimage || this.mode === 'fail') {
       return Promise.resolve({ kind: 'fail', failureMessage: encodeFailureMessage(buildFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, { htlcMsat: htlc.amountMsat, height: 0 })) });
     }
