@@ -52,7 +52,15 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
       await sw.failBack(rec, rec.decision === 'receive' ? TEMPORARY_NODE_FAILURE : TEMPORARY_CHANNEL_FAILURE, `${why.replace('_', ' ')} with ${rec.expiryHeight - height} blocks left`);
     }
   }
-  for (const key of due.registerPreimage) await registerPreimage(sw, key, height);
+  const register = new Set(due.registerPreimage);
+  // The ledger settles a force-closed channel at the end of its dispute window, whatever its locks'
+  // expiries, and pays a lock by the preimages registered by then: on an upstream channel being closed
+  // on the ledger a known preimage is registered now, not 6 blocks before the expiry.
+  for (const f of forwards) {
+    const rec = sw.incoming.get(f.key);
+    if (f.preimageKnown && !f.preimageRegistered && rec && sw.channel(rec.channelId)?.status === 'forceClosing') register.add(f.key);
+  }
+  for (const key of register) await registerPreimage(sw, key, height);
 
   for (const rec of [...sw.incoming.values()]) {
     if (rec.owed) sw.relay(rec);

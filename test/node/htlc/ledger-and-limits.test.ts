@@ -79,6 +79,30 @@ describe('the preimage registry', () => {
   });
 });
 
+describe('an upstream that force-closes instead of taking the fulfil', () => {
+  it('H registers the preimage during the dispute window, so the settlement pays H the HTLC', async () => {
+    const s = await setup();
+    s.payee.mode = 'hang';
+    const { paymentHash } = s.payee.issue();
+    const p = await s.send('x', 5_000_000n, paymentHash, 200); // an expiry far past the dispute window
+    await until(() => s.payee.asked.length === 1);
+    await s.a.disconnectPeer({ nodeId: s.h.nodeId });
+    await until(() => !s.h.peers.isConnected(s.a.nodeId));
+    s.payee.releaseAll();
+    await until(() => settledBetween(s.h, s.b, s.hb)); // H paid B and holds the preimage
+    await s.a.closeChannel({ channelId: s.ah, force: true }); // A closes on the ledger with the HTLC locked
+    const idBytes = Buffer.from(s.ah, 'hex');
+    await until(() => net!.ledger.chain.state.channel(idBytes)?.status === 'closed', 30_000, 'the A-H channel settled');
+    const closed = net!.ledger.chain.state.channel(idBytes)!;
+    const registered = net!.ledger.chain.state.preimageHeight(paymentHash);
+    expect(registered).toBeDefined();
+    expect(registered!).toBeLessThan(closed.closedHeight!);
+    expect(closed.closedHeight!).toBeLessThan(p.expiryHeight); // settled long before the HTLC's expiry
+    const fee = forwardingFee(DEFAULT_FORWARDING_POLICY, 5_000_000n);
+    expect(closed.payoutB).toBe(5_000_000n + fee); // H is side B of A-H: the lock paid it
+  });
+});
+
 describe('bounds on what peers make the switch hold', () => {
   const failureCode = (out: Awaited<ReturnType<TestPayer['outcome']>>, secrets: Uint8Array[]) => {
     if (out.kind !== 'failed') return undefined;
