@@ -15,6 +15,7 @@ import type { RecordWrite } from './store-port.js';
 export const PREIMAGE_RESUBMIT_BLOCKS = 3;
 
 export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> {
+  await sw.learnShortChannelIds();
   await pruneReplay(sw, height);
   await endClosedChannels(sw);
   for (const rec of [...sw.outgoing.values()]) if (rec.outcome) void sw.deliver(rec);

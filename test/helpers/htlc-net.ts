@@ -109,7 +109,7 @@ export interface BuiltPayment {
  * The onion for paying `amountMsat` to the last of `hops`, with every forwarder on the default policy:
  * amounts and expiries built backwards from the payee, as a payer's router would.
  */
-export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: Uint8Array, finalExpiry: number, opts: { paymentSecret?: Uint8Array; feeShort?: bigint; deltaShort?: number } = {}): BuiltPayment {
+export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: Uint8Array, finalExpiry: number, opts: { paymentSecret?: Uint8Array; feeShort?: bigint; deltaShort?: number; scid?: (channelId: string) => string } = {}): BuiltPayment {
   const payloads: Uint8Array[] = [];
   let amount = amountMsat;
   let expiry = finalExpiry;
@@ -118,7 +118,7 @@ export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: 
       payloads.unshift(encodeHopPayload({ amountToForwardMsat: amount, outgoingCltvValue: BigInt(expiry), paymentData: { paymentSecret: opts.paymentSecret ?? new Uint8Array(32), totalMsat: amount } }));
     } else {
       const next = hops[i + 1]!;
-      payloads.unshift(encodeHopPayload({ amountToForwardMsat: amount, outgoingCltvValue: BigInt(expiry), shortChannelId: Buffer.from(localShortChannelId({ channelId: Buffer.from(next.channelId, 'hex') }), 'hex') }));
+      payloads.unshift(encodeHopPayload({ amountToForwardMsat: amount, outgoingCltvValue: BigInt(expiry), shortChannelId: Buffer.from(opts.scid?.(next.channelId) ?? localShortChannelId({ channelId: Buffer.from(next.channelId, 'hex') }), 'hex') }));
       amount += forwardingFee(DEFAULT_FORWARDING_POLICY, amount) - (opts.feeShort ?? 0n);
       expiry += DEFAULT_FORWARDING_POLICY.cltvExpiryDelta - (opts.deltaShort ?? 0);
     }
