@@ -28,7 +28,7 @@ import {
   type IncomingRecord, type OutgoingRecord, type Owed,
 } from './htlc-records.js';
 import { planPersist } from './htlc-persist.js';
-import { sweepHtlcs } from './htlc-expiry.js';
+import { sweepHtlcs, trimNeverOffered } from './htlc-expiry.js';
 import { PreimageRegistryReader } from './htlc-registry.js';
 import type { LedgerClient } from '../ledger/client.js';
 import type {
@@ -129,6 +129,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
+    await trimNeverOffered(this);
   }
 
   setReceiver(r: FinalHopReceiver): void {
