@@ -334,11 +334,6 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return this.receiver;
   }
 
-  /** Hand a settle to the incoming channel: `attach` (the payee's records and the owed fulfil) goes with the proposal. */
-  proposeSettle(rec: IncomingRecord, preimage: Uint8Array, attach: AttachedWrite[], onStored: () => void, onRefused: (reason: string) => void): void {
-    this.propose(rec.channelId, rec.htlcId, { op: 'fulfillHtlc', id: rec.htlcId, preimage }, attach, { onStored, onRefused });
-  }
-
   /** Fail an incoming HTLC back with one of our own codes. */
   async failBack(rec: IncomingRecord, code: number, why: string): Promise<void> {
     if (!rec.sharedSecret) return;
@@ -347,14 +342,14 @@ export class HtlcSwitch implements HtlcSwitchApi {
     await this.owe(rec, { kind: 'fail', reason: failWith(code, details, rec.sharedSecret, why).reason });
   }
 
-  /** Store what we owe upstream (first write wins), then send it. */
-  async owe(rec: IncomingRecord, owed: Owed): Promise<void> {
+  /** Store what we owe upstream (first write wins), with `attached` in the same batch, then send it. */
+  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<void> {
     const key = htlcKey(rec.channelId, rec.htlcId);
     const now = this.incoming.get(key);
     if (!now || now.owed) return;
     const up = { ...now, owed };
     try {
-      await this.o.store.writeRecords([putIncoming(up)]);
+      await this.o.store.writeRecords([...attached, putIncoming(up)]);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not store an owed HTLC answer; retried at the next block');
       return;
