@@ -2,14 +2,20 @@
 // URL, open channels, pay, stream (as a payer), accept and meter streams (as a payee), and listen for
 // events. Inputs take what the control API takes as well as exact values: amounts as bigint msat or
 // strings as people write them ('10sat', '1.5sat', '1500msat'), durations as ms or '30s', rates as
-// '10msat/s' or a bigint of msat per second.
+// '10msat/s' or a bigint of msat per second. A call's input is checked by the control API's own rules
+// (src/api/requests.ts) before the node sees it, so a bad input fails here as it does over HTTP: a
+// NodeError of kind 'invalid', code BAD_REQUEST, with the same message.
 import type { InvoiceView, PaymentView } from './api/payment-types.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FINAL_STREAM_STATUSES } from './api/codec.js';
+import { parseNodeId } from './api/fields.js';
+import * as rules from './api/requests.js';
 import type { ChannelView, NodeEvent, PaymentResult, SendResult, StreamEventKind, StreamView, WalletView } from './api/types.js';
+import { InputError } from './crypto/bytes.js';
 import { parseAmount, type Msat } from './money.js';
+import { NodeError } from './node/errors.js';
 import { SluiceNode } from './node/node.js';
 import type { StreamPolicy } from './node/streams.js';
 import { parseRate } from './stream/rate.js';
@@ -30,8 +36,23 @@ function duration(d: Duration, what: string): number {
   return typeof d === 'number' ? d : parseDuration(d, what);
 }
 
-function rateText(r: Rate): string {
+/** A call's input in the API's form: strings as people write them are read, anything else is left to the rules. */
+function callAmount(a: unknown, what: string): unknown {
+  return typeof a === 'string' ? parseAmount(a, what) : a;
+}
+
+function callRate(r: unknown): unknown {
   return typeof r === 'bigint' ? `${r}msat/s` : r;
+}
+
+/** Run the API's rules on a call's input: what they refuse is the caller's error, as over HTTP. */
+function checked<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof InputError) throw new NodeError('invalid', 'BAD_REQUEST', e.message);
+    throw e;
+  }
 }
 
 /** msat per second, rounded down (how the node compares a stream's price with its minimum). */
@@ -252,7 +273,8 @@ export class Sluice {
 
   /** Simnet: funds from the ledger's faucet. */
   async faucet(a: Amount): Promise<{ txid: string; balance: bigint }> {
-    return this.node.faucet(amount(a, 'amount'));
+    const req = checked(() => rules.checkFaucet({ amount: callAmount(a, 'amount') }));
+    return this.node.faucet(req.amount);
   }
 
   wallet(): Promise<WalletView> {
@@ -261,12 +283,15 @@ export class Sluice {
 
   /** `target` is NODEID@HOST:PORT, or a bare node id on a shared in-process network. */
   async connect(target: string): Promise<void> {
-    if (target.includes('@')) await this.node.connectPeer(target);
-    else await this.node.connectInMemory(target.toLowerCase());
+    if (typeof target === 'string' && !target.includes('@')) {
+      await this.node.connectInMemory(checked(() => parseNodeId(target, 'target')));
+      return;
+    }
+    await this.node.connectPeer(checked(() => rules.checkConnect({ target })).target);
   }
 
   async openChannel(peerId: string, capacity: Amount, opts: { push?: Amount } = {}): Promise<ChannelView> {
-    return this.node.openChannel({ peerId, capacity: amount(capacity, 'capacity'), push: opts.push === undefined ? 0n : amount(opts.push, 'push') });
+    return this.node.openChannel(checked(() => rules.checkOpenChannel({ peerId, capacity: callAmount(capacity, 'capacity'), push: callAmount(opts.push, 'push') })));
   }
 
   channels(): Promise<ChannelView[]> {
@@ -305,30 +330,30 @@ export class Sluice {
   }
 
   /** Cooperative by default (resolves once paid out); `pendingReason` is set when it completes later. */
-  closeChannel(channelId: string, opts: { force?: boolean } = {}): Promise<ChannelView & { pendingReason?: string }> {
-    return this.node.closeChannel({ channelId, force: opts.force ?? false });
+  async closeChannel(channelId: string, opts: { force?: boolean } = {}): Promise<ChannelView & { pendingReason?: string }> {
+    return this.node.closeChannel(checked(() => rules.checkClose({ channelId, force: opts.force })));
   }
 
   /** Move funds from this node's ledger account to another account; resolves once in a block. */
-  send(to: string, a: Amount): Promise<SendResult> {
-    return this.node.send({ to, amount: amount(a, 'amount') });
+  async send(to: string, a: Amount): Promise<SendResult> {
+    return this.node.send(checked(() => rules.checkSend({ to, amount: callAmount(a, 'amount') })));
   }
 
   /** Hang up on a peer and stop redialing it. */
   async disconnect(peerId: string): Promise<void> {
-    await this.node.disconnectPeer({ nodeId: peerId });
+    await this.node.disconnectPeer(checked(() => rules.checkDisconnect({ nodeId: peerId })));
   }
 
   async pay(peerId: string, a: Amount): Promise<PaymentResult> {
-    return this.node.pay({ peerId, amount: amount(a, 'amount') });
+    return this.node.pay(checked(() => rules.checkPay({ peerId, amount: callAmount(a, 'amount') })));
   }
 
   async openStream(o: OpenStreamOptions): Promise<StreamHandle> {
-    const v = await this.node.openStream({
-      peerId: o.peerId, rate: rateText(o.rate), mode: o.mode, billing: o.billing,
-      max: o.max === undefined ? undefined : amount(o.max, 'max'),
-      durationMs: o.duration === undefined ? undefined : duration(o.duration, 'duration'),
-    });
+    const req = checked(() => rules.checkOpenStream({
+      peerId: o.peerId, rate: callRate(o.rate), mode: o.mode, billing: o.billing, max: callAmount(o.max, 'max'),
+      durationMs: typeof o.duration === 'string' ? parseDuration(o.duration, 'duration') : o.duration,
+    }));
+    const v = await this.node.openStream(req);
     return this.handle(v.streamId);
   }
 
@@ -360,12 +385,13 @@ export class Sluice {
           },
         );
       });
+    const control = async (action: rules.StreamAction) => node.controlStream(checked(() => rules.checkStreamControl({ streamId: id, action })));
     return {
       id,
       view,
-      pause: () => node.controlStream({ streamId: id, action: 'pause' }),
-      resume: () => node.controlStream({ streamId: id, action: 'resume' }),
-      stop: () => node.controlStream({ streamId: id, action: 'stop' }),
+      pause: () => control('pause'),
+      resume: () => control('resume'),
+      stop: () => control('stop'),
       done,
     };
   }

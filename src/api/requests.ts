@@ -1,13 +1,22 @@
-// Request bodies of the control API. Amounts are exact decimal msat strings ("1500000"), not the
-// human forms `parseAmount` reads ("10sat"): the API is for programs, the CLI converts what people
-// type. The one human form is a stream's `rate` ("10msat/s"): pricing rules are the node's, so it is
-// passed on as typed (bounded here in length and to printable ASCII). Unknown fields are rejected so
+// Requests of the control API, and the one set of rules every caller's input meets. The rules (the
+// `check*` functions) take a request as values, amounts already bigint msat, and return it checked
+// and canonical (ids lowercase) or throw an InputError naming the field. The HTTP/RPC server decodes
+// JSON bodies into values and runs them; the embedded SDK (src/sdk.ts) turns its own forms ('10sat',
+// '30s') into values and runs the same rules, so one bad input gets one message through both. The
+// node below trusts what the rules passed; the pure cores still refuse what would break them.
+//
+// Over JSON, amounts are exact decimal msat strings ("1500000"), not the human forms `parseAmount`
+// reads ("10sat"): the API is for programs, the CLI converts what people type. The one human form is
+// a stream's `rate` ("10msat/s"), parsed here with the stream's terms. Unknown fields are rejected so
 // that a misspelt option (`"forse": true`) is an error rather than silently ignored on a call that
 // moves money.
 import { InputError } from '../crypto/bytes.js';
-import { asObject, boolField, msatField, uintField, type Json, type JsonObject } from '../util/json-fields.js';
+import { checkMsat } from '../money.js';
+import { makeTerms } from '../stream/terms.js';
+import { parseRate } from '../stream/rate.js';
+import { asObject, boolField, uintField, type Json, type JsonObject } from '../util/json-fields.js';
 import type { Codec } from './codec.js';
-import { parseNodeId, parsePeerTarget } from './fields.js';
+import { parseChannelId, parseNodeId, parsePeerTarget, parseStreamId } from './fields.js';
 import type { OpenStreamRequest } from './types.js';
 
 export interface FaucetRequest {
@@ -28,17 +37,133 @@ export interface PayRequest {
   peerId: string;
   amount: bigint;
 }
-
 export interface SendRequest {
   to: string;
   amount: bigint;
+}
+export type StreamAction = 'pause' | 'resume' | 'stop';
+
+/** A request as a caller hands it in, before the rules: any field may hold anything. */
+export type Unchecked<T> = { [K in keyof T]?: unknown };
+
+export const STREAM_MODES: readonly NonNullable<OpenStreamRequest['mode']>[] = ['signed', 'hashchain'];
+export const STREAM_BILLINGS: readonly NonNullable<OpenStreamRequest['billing']>[] = ['prorata', 'interval'];
+/** A stream's duration is capped as `parseDuration` caps it: one year. */
+export const MAX_STREAM_DURATION_MS = 365 * 24 * 3_600_000;
+const MAX_RATE_CHARS = 64;
+
+// ---- the rules ----
+
+/** An exact msat amount (a bigint from 0 to MAX_MSAT); `positive` refuses 0 too. */
+function amountRule(v: unknown, key: string, positive: boolean): bigint {
+  if (typeof v !== 'bigint') throw new InputError(`${key}: expected a whole number of msat`);
+  checkMsat(v, key);
+  if (positive && v === 0n) throw new InputError(`${key}: must be more than 0 msat`);
+  return v;
+}
+
+function optionalOneOf<T extends string>(v: unknown, key: string, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new InputError(`${key}: expected one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+/** The rate as a person typed it ("10msat/s", "2 sat/min"), bounded in length and to printable ASCII. */
+function rateRule(v: unknown): string {
+  const usage = 'rate: expected a rate such as "10msat/s" or "2sat/min"';
+  if (typeof v !== 'string') throw new InputError(usage);
+  const text = v.trim();
+  if (text === '') throw new InputError(usage);
+  if (text.length > MAX_RATE_CHARS) throw new InputError(`rate: longer than ${MAX_RATE_CHARS} characters`);
+  if (!/^[\x20-\x7e]+$/.test(text)) throw new InputError(`${usage} (printable ASCII only)`);
+  return text;
+}
+
+export function checkFaucet(r: Unchecked<FaucetRequest>): FaucetRequest {
+  return { amount: amountRule(r.amount, 'amount', true) };
+}
+
+export function checkConnect(r: Unchecked<ConnectRequest>): ConnectRequest {
+  return { target: parsePeerTarget(r.target) };
+}
+
+export function checkSend(r: Unchecked<SendRequest>): SendRequest {
+  return { to: parseNodeId(r.to, 'to'), amount: amountRule(r.amount, 'amount', true) };
+}
+
+export function checkPay(r: Unchecked<PayRequest>): PayRequest {
+  return { peerId: parseNodeId(r.peerId, 'peerId'), amount: amountRule(r.amount, 'amount', true) };
+}
+
+export function checkOpenChannel(r: Unchecked<OpenRequest>): OpenRequest {
+  const peerId = parseNodeId(r.peerId, 'peerId');
+  const capacity = amountRule(r.capacity, 'capacity', true);
+  const push = r.push === undefined ? 0n : amountRule(r.push, 'push', false);
+  if (push > capacity) throw new InputError('push: must not be more than capacity');
+  return { peerId, capacity, push };
+}
+
+export function checkClose(r: Unchecked<CloseRequest & { channelId: string }>): CloseRequest & { channelId: string } {
+  const channelId = parseChannelId(r.channelId, 'channelId');
+  return { channelId, force: r.force === undefined ? false : boolField(r, 'force') };
+}
+
+export function checkDisconnect(r: Unchecked<{ nodeId: string }>): { nodeId: string } {
+  return { nodeId: parseNodeId(r.nodeId, 'nodeId') };
+}
+
+export function checkStreamControl(r: Unchecked<{ streamId: string; action: StreamAction }>): { streamId: string; action: StreamAction } {
+  const streamId = parseStreamId(r.streamId, 'streamId');
+  const action = optionalOneOf<StreamAction>(r.action, 'action', ['pause', 'resume', 'stop']);
+  if (action === undefined) throw new InputError('action: expected one of pause, resume, stop');
+  return { streamId, action };
+}
+
+/** A stream's request, and its terms as the payer will offer them (the rate parsed, max and duration against one tick). */
+export function checkOpenStream(r: Unchecked<OpenStreamRequest>): OpenStreamRequest {
+  const req: OpenStreamRequest = { peerId: parseNodeId(r.peerId, 'peerId'), rate: rateRule(r.rate) };
+  if (r.max !== undefined) req.max = amountRule(r.max, 'max', true);
+  if (r.durationMs !== undefined) {
+    const ms = uintField(r, 'durationMs', MAX_STREAM_DURATION_MS);
+    if (ms === 0) throw new InputError('durationMs: must be more than 0');
+    req.durationMs = ms;
+  }
+  const mode = optionalOneOf(r.mode, 'mode', STREAM_MODES);
+  if (mode !== undefined) req.mode = mode;
+  const billing = optionalOneOf(r.billing, 'billing', STREAM_BILLINGS);
+  if (billing !== undefined) req.billing = billing;
+  makeTerms({ rate: parseRate(req.rate), billing: req.billing, max: req.max, durationMs: req.durationMs, mode: req.mode });
+  return req;
+}
+
+// ---- JSON bodies: values out of JSON, then the rules ----
+
+function body(v: unknown, allowed: readonly string[]): Record<string, unknown> {
+  const o = asObject(v, 'body');
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw new InputError(`${k}: unknown field (${allowed.length ? `expected ${allowed.join(', ')}` : 'this call takes no fields'})`);
+    }
+  }
+  return o;
+}
+
+/**
+ * An amount field's value: a decimal string (a minus sign allowed, so a negative meets the rule's own
+ * refusal, as a negative bigint from the SDK does) becomes a bigint; anything else goes to the rule as it is.
+ */
+function jsonMsat(o: Record<string, unknown>, key: string): unknown {
+  const v = o[key];
+  return typeof v === 'string' && /^-?\d{1,40}$/.test(v) ? BigInt(v) : v;
 }
 
 export const sendRequestCodec: Codec<SendRequest> = {
   encode: (r) => ({ to: r.to, amount: r.amount.toString() }),
   decode(v) {
     const o = body(v, ['to', 'amount']);
-    return { to: parseNodeId(o['to'], 'to'), amount: positiveMsat(o, 'amount') };
+    return checkSend({ to: o['to'], amount: jsonMsat(o, 'amount') });
   },
 };
 
@@ -51,48 +176,21 @@ export const emptyRequestCodec: Codec<Record<string, never>> = {
   },
 };
 
-export type StreamAction = 'pause' | 'resume' | 'stop';
-export const STREAM_MODES: readonly NonNullable<OpenStreamRequest['mode']>[] = ['signed', 'hashchain'];
-export const STREAM_BILLINGS: readonly NonNullable<OpenStreamRequest['billing']>[] = ['prorata', 'interval'];
-/** A stream's duration is capped as `parseDuration` caps it: one year. */
-export const MAX_STREAM_DURATION_MS = 365 * 24 * 3_600_000;
-const MAX_RATE_CHARS = 64;
-
-function body(v: unknown, allowed: readonly string[]): Record<string, unknown> {
-  const o = asObject(v, 'body');
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw new InputError(`${k}: unknown field (${allowed.length ? `expected ${allowed.join(', ')}` : 'this call takes no fields'})`);
-    }
-  }
-  return o;
-}
-
-function positiveMsat(o: Record<string, unknown>, key: string): bigint {
-  const v = msatField(o, key);
-  if (v === 0n) throw new InputError(`${key}: must be more than 0 msat`);
-  return v;
-}
-
 export const faucetRequestCodec: Codec<FaucetRequest> = {
   encode: (r) => ({ amount: r.amount.toString() }),
-  decode: (v) => ({ amount: positiveMsat(body(v, ['amount']), 'amount') }),
+  decode: (v) => checkFaucet({ amount: jsonMsat(body(v, ['amount']), 'amount') }),
 };
 
 export const connectRequestCodec: Codec<ConnectRequest> = {
   encode: (r) => ({ target: r.target }),
-  decode: (v) => ({ target: parsePeerTarget(body(v, ['target'])['target']) }),
+  decode: (v) => checkConnect({ target: body(v, ['target'])['target'] }),
 };
 
 export const openRequestCodec: Codec<OpenRequest> = {
   encode: (r) => ({ peerId: r.peerId, capacity: r.capacity.toString(), push: r.push.toString() }),
   decode(v) {
     const o = body(v, ['peerId', 'capacity', 'push']);
-    const peerId = parseNodeId(o['peerId'], 'peerId');
-    const capacity = positiveMsat(o, 'capacity');
-    const push = o['push'] === undefined ? 0n : msatField(o, 'push');
-    if (push > capacity) throw new InputError('push: must not be more than capacity');
-    return { peerId, capacity, push };
+    return checkOpenChannel({ peerId: o['peerId'], capacity: jsonMsat(o, 'capacity'), push: jsonMsat(o, 'push') });
   },
 };
 
@@ -108,30 +206,9 @@ export const payRequestCodec: Codec<PayRequest> = {
   encode: (r) => ({ peerId: r.peerId, amount: r.amount.toString() }),
   decode(v) {
     const o = body(v, ['peerId', 'amount']);
-    return { peerId: parseNodeId(o['peerId'], 'peerId'), amount: positiveMsat(o, 'amount') };
+    return checkPay({ peerId: o['peerId'], amount: jsonMsat(o, 'amount') });
   },
 };
-
-function optionalOneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new InputError(`${key}: expected one of ${allowed.join(', ')}`);
-  }
-  return v as T;
-}
-
-/** The rate as a person typed it ("10msat/s", "2 sat/min"): the node parses it; here only its shape is bounded. */
-function rateField(o: Record<string, unknown>): string {
-  const v = o['rate'];
-  const usage = 'rate: expected a rate such as "10msat/s" or "2sat/min"';
-  if (typeof v !== 'string') throw new InputError(usage);
-  const text = v.trim();
-  if (text === '') throw new InputError(usage);
-  if (text.length > MAX_RATE_CHARS) throw new InputError(`rate: longer than ${MAX_RATE_CHARS} characters`);
-  if (!/^[\x20-\x7e]+$/.test(text)) throw new InputError(`${usage} (printable ASCII only)`);
-  return text;
-}
 
 export const openStreamRequestCodec: Codec<OpenStreamRequest> = {
   encode(r) {
@@ -144,18 +221,7 @@ export const openStreamRequestCodec: Codec<OpenStreamRequest> = {
   },
   decode(v) {
     const o = body(v, ['peerId', 'rate', 'max', 'durationMs', 'mode', 'billing']);
-    const req: OpenStreamRequest = { peerId: parseNodeId(o['peerId'], 'peerId'), rate: rateField(o) };
-    if (o['max'] !== undefined) req.max = positiveMsat(o, 'max');
-    if (o['durationMs'] !== undefined) {
-      const ms = uintField(o, 'durationMs', MAX_STREAM_DURATION_MS);
-      if (ms === 0) throw new InputError('durationMs: must be more than 0');
-      req.durationMs = ms;
-    }
-    const mode = optionalOneOf(o, 'mode', STREAM_MODES);
-    if (mode !== undefined) req.mode = mode;
-    const billing = optionalOneOf(o, 'billing', STREAM_BILLINGS);
-    if (billing !== undefined) req.billing = billing;
-    return req;
+    return checkOpenStream({ ...o, max: jsonMsat(o, 'max') });
   },
 };
 

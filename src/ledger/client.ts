@@ -313,6 +313,16 @@ export class LedgerClient {
     }
   }
 
+  /** The channel a BOLT 7 short channel id (16 hex characters) names; undefined if none does. */
+  async channelByShortId(shortChannelId: string): Promise<LedgerChannel | undefined> {
+    try {
+      return channelFromJson(await this.request('getChannelByShortId', { shortChannelId }));
+    } catch (e) {
+      if (e instanceof LedgerRpcError && e.code === -32001) return undefined;
+      throw e;
+    }
+  }
+
   async submit(tx: Tx): Promise<string> {
     const r = (await this.request('submitTx', { tx: txToJson(tx) })) as { txid: string };
     return r.txid;

@@ -2,6 +2,7 @@
 import { InputError, toHex } from '../crypto/bytes.js';
 import { signedStateFromJson, signedStateToJson, stateFromJson, stateToJson } from '../channel/state-json.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
+import { isShortChannelId } from './short-channel-id.js';
 import type { Account, Block, LedgerChannel, LedgerEvent, Reveal, Supply } from './types.js';
 
 export function accountToJson(a: Account): JsonObject {
@@ -33,6 +34,7 @@ export function channelToJson(c: LedgerChannel): JsonObject {
     openedHeight: c.openedHeight,
     reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, { depth: v.depth, preimage: toHex(v.preimage) }])),
   };
+  if (c.shortChannelId !== undefined) out['shortChannelId'] = c.shortChannelId;
   if (c.openState) out['openState'] = stateToJson(c.openState);
   if (c.latest) out['latest'] = signedStateToJson(c.latest);
   if (c.submittedBy) out['submittedBy'] = c.submittedBy;
@@ -66,6 +68,11 @@ export function channelFromJson(v: unknown): LedgerChannel {
     openedHeight: uintField(o, 'openedHeight'),
     reveals,
   };
+  // Absent on records stored before short channel ids existed: they still load.
+  if (o['shortChannelId'] !== undefined) {
+    if (!isShortChannelId(o['shortChannelId'])) throw new InputError('shortChannelId: expected 16 lowercase hex characters');
+    c.shortChannelId = o['shortChannelId'];
+  }
   if (o['openState'] !== undefined) c.openState = stateFromJson(o['openState'], 'openState');
   if (o['latest'] !== undefined) c.latest = signedStateFromJson(o['latest'], 'latest');
   const sb = side(o['submittedBy']);

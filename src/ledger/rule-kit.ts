@@ -14,6 +14,11 @@ export interface WorkMeter {
 export interface TxContext extends LedgerParams {
   /** Height of the block this transaction goes into. */
   height: number;
+  /**
+   * The transaction's index among those applied in the block so far (buildBlock sets it). Absent when a
+   * transaction is only being checked for the mempool, where its place in the block is not known yet.
+   */
+  txIndex?: number;
   /** Optional: the rules add the work they do to it. */
   work?: WorkMeter;
 }

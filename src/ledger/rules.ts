@@ -9,6 +9,7 @@ import { checkSignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 import { applyCooperativeClose, applyDispute, applyForceClose, applyReveal, applySettle } from './close-rules.js';
 import { AccountEdits, debitSender, feeWrite, isRejection, reject, type ApplyResult, type TxContext } from './rule-kit.js';
+import { shortChannelIdAt } from './short-channel-id.js';
 import { verifyTxSig } from './tx-codec.js';
 import type { LedgerChannel, LedgerEvent, SignedTxBody, Tx, TxError } from './types.js';
 import { Overlay, type LedgerView, type Write } from './view.js';
@@ -81,6 +82,9 @@ function applyOpen(view: LedgerView, tx: Of<'open'>, ctx: TxContext): ApplyResul
     channelId: tx.channelId, a: tx.from, b: tx.peer, capacity: tx.capacity, locked: tx.capacity,
     status: 'open', openedHeight: ctx.height, reveals: {}, openState: st,
   };
+  // The id exists only once the open has a place in a block; a mempool check leaves it out.
+  const scid = ctx.txIndex === undefined ? undefined : shortChannelIdAt(ctx.height, ctx.txIndex);
+  if (scid !== undefined) channel.shortChannelId = scid;
   return {
     ok: true,
     writes: [...edits.writes(), { kind: 'channel', value: channel }, feeWrite(view, ctx.fee)],
@@ -112,7 +116,8 @@ export function buildBlock(base: LedgerView, txs: readonly Tx[], ctx: TxContext)
   const applied: BlockResult['applied'] = [];
   const rejected: BlockResult['rejected'] = [];
   for (const tx of txs) {
-    const r = applyTx(overlay, tx, ctx);
+    // Its index among the applied ones: the same `index` the chain stores with the transaction.
+    const r = applyTx(overlay, tx, { ...ctx, txIndex: applied.length });
     if (r.ok) {
       overlay.apply(r.writes);
       applied.push({ tx, events: r.events });

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { InputError, toHex } from '../crypto/bytes.js';
 import type { Logger } from '../util/log.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
+import { isShortChannelId } from './short-channel-id.js';
 import { accountToJson, blockToJson, channelToJson, supplyToJson } from './records-json.js';
 import { txFromJson } from './tx-codec.js';
 import { randomBytes } from 'node:crypto';
@@ -182,6 +183,13 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     getChannel: (p) => {
       const ch = chain.state.channel(hexField(p, 'channelId', 32));
       if (!ch) throw new RpcError(RpcCode.NOT_FOUND, 'no such channel');
+      return channelToJson(ch);
+    },
+    getChannelByShortId: (p) => {
+      const scid = str(p, 'shortChannelId');
+      if (!isShortChannelId(scid)) throw new RpcError(RpcCode.INVALID_PARAMS, 'shortChannelId: expected 16 lowercase hex characters');
+      const ch = chain.state.channelByShortId(scid);
+      if (!ch) throw new RpcError(RpcCode.NOT_FOUND, 'no channel with that short channel id');
       return channelToJson(ch);
     },
     getBlock: async (p) => {

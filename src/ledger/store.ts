@@ -54,7 +54,8 @@ export class LedgerStore {
   async load(): Promise<{ state: MemoryState; tip: Block | undefined }> {
     const state = new MemoryState();
     for await (const [k, v] of this.accounts.iterator()) state.accounts.set(k, accountFromJson(v));
-    for await (const [k, v] of this.channels.iterator()) state.channels.set(k, channelFromJson(v));
+    // through apply, so the short-channel-id index is built too
+    for await (const v of this.channels.values()) state.apply([{ kind: 'channel', value: channelFromJson(v) }]);
     for await (const [k, v] of this.preimages.iterator()) state.preimages.set(k, Number(v['height']));
     const supply = await this.meta.get('supply');
     if (supply) state.apply([{ kind: 'supply', value: supplyFromJson(supply) }]);

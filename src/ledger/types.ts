@@ -23,6 +23,12 @@ export interface LedgerChannel {
   locked: Msat;
   status: ChannelStatus;
   openedHeight: number;
+  /**
+   * BOLT 7 short channel id (16 hex characters: height, index of the open in its block, output 0), set
+   * when the open is applied in a block (short-channel-id.ts). Records written before ids existed, and
+   * opens past height 2^24 - 1, have none: such a channel works but cannot be announced.
+   */
+  shortChannelId?: string;
   /** State 0 as the open carried it (signed by both): each party checks it is the one it signed. */
   openState?: ChannelState;
   /** The state under adjudication (set by a unilateral close, replaced by disputes). */

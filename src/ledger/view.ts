@@ -24,6 +24,8 @@ export class MemoryState implements LedgerView {
   readonly accounts = new Map<string, Account>();
   readonly channels = new Map<string, LedgerChannel>();
   readonly preimages = new Map<string, number>();
+  /** short channel id -> channel id (hex): gossip names a channel by its short id only. */
+  private readonly byShortId = new Map<string, string>();
   private totals: Supply = { minted: 0n, fees: 0n };
 
   account(id: Uint8Array): Account {
@@ -38,12 +40,22 @@ export class MemoryState implements LedgerView {
   supply(): Supply {
     return this.totals;
   }
+  /** The channel a BOLT 7 short channel id (16 hex characters) names, if any. */
+  channelByShortId(shortChannelId: string): LedgerChannel | undefined {
+    const id = this.byShortId.get(shortChannelId);
+    return id === undefined ? undefined : this.channels.get(id);
+  }
 
   apply(writes: readonly Write[]): void {
     for (const w of writes) {
       switch (w.kind) {
         case 'account': this.accounts.set(toHex(w.id), w.value); break;
-        case 'channel': this.channels.set(toHex(w.value.channelId), w.value); break;
+        case 'channel': {
+          const id = toHex(w.value.channelId);
+          this.channels.set(id, w.value);
+          if (w.value.shortChannelId !== undefined) this.byShortId.set(w.value.shortChannelId, id);
+          break;
+        }
         case 'preimage': this.preimages.set(toHex(w.hash), w.height); break;
         case 'supply': this.totals = w.value; break;
       }

@@ -5,6 +5,7 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
+import { MemoryGraphStore } from './graph-store.js';
 import type { RecordWrite, NodeStore, PeerRecord, RecordKind } from './store-port.js';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -37,8 +38,14 @@ export class MemoryNodeStore implements NodeStore {
   async loadRecords(kind: RecordKind): Promise<{ key: string; value: JsonObject }[]> {
     return [...this.family(kind).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, value: JSON.parse(v) as JsonObject }));
   }
+  private graph = new MemoryGraphStore();
 
   async open(): Promise<void> {}
+
+  /** The gossip graph's records (graph-store.ts); the same object across restarts on this store. */
+  graphStore(): MemoryGraphStore {
+    return this.graph;
+  }
 
   async close(): Promise<void> {}
 
@@ -87,6 +94,7 @@ export class MemoryNodeStore implements NodeStore {
     for (const [k, v] of this.streams) c.streams.set(k, v);
     for (const [k, v] of this.peers) c.peers.set(k, copy(v));
     for (const [kind, m] of this.records) c.records.set(kind, new Map(m));
+    c.graph = this.graph.clone();
     return c;
   }
 

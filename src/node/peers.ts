@@ -1,41 +1,25 @@
-// Peer sessions: BOLT 8 transport underneath, BOLT 1 on top (init first, ping/pong, error/warning,
-// the odd/even rule for unknown messages), and channel messages handed up to the channel manager.
-// Peers with channels are redialed with backoff when the connection drops.
-import { toHex } from '../crypto/bytes.js';
+// Peer sessions: which to keep and how to reach them. BOLT 8 transport underneath (dialed over WebSockets
+// or an in-process network, or accepted by our listener); BOLT 1 on each session is peer-session.ts; one
+// peer's state is peer-state.ts. Peers with channels, or that we were asked to keep, are redialed with
+// backoff when the connection drops; others are bounded and forgotten once gone.
+import { toHex, utf8 } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { connectPeer, listenPeers, type PeerListener } from '../transport/ws.js';
 import type { MemoryNetwork } from '../transport/memory.js';
 import type { PeerSession } from '../transport/session.js';
-import { ALL_CHANNELS, describeErrorData } from '../wire/error.js';
-import { FeatureVector, unknownRequiredBits } from '../wire/features.js';
-import { decodeMessage, encodeMessage, type Message } from '../wire/message.js';
-import { makePing, pongFor } from '../wire/ping.js';
+import { ALL_CHANNELS } from '../wire/error.js';
+import type { Message } from '../wire/message.js';
+import { makePing } from '../wire/ping.js';
 import type { ChannelMessage } from '../wire/channel.js';
-import { STREAM_CONTROL_TYPE, type StreamMessage } from '../wire/stream.js';
-import { assertNever } from '../wire/assert-never.js';
+import type { StreamMessage } from '../wire/stream.js';
 import type { Logger } from '../util/log.js';
-import { InputError, equalBytes, utf8 } from '../crypto/bytes.js';
-import {
-  HandshakeLimiter, judgeMessage, judgePing, messageType, NO_MESSAGES, NO_PINGS, peerLimits, type PeerLimits, type PingState, type RateState,
-} from './peer-limits.js';
+import { HandshakeLimiter, peerLimits, type PeerLimits } from './peer-limits.js';
+import { runSession, sendOn, type SessionHost } from './peer-session.js';
+import { newPeer, RECONNECT_MAX_MS, type Peer } from './peer-state.js';
 
-export const INIT_TIMEOUT_MS = 5000;
+export { INIT_TIMEOUT_MS } from './peer-session.js';
 /** Liveness: a ping to each peer this often; a peer silent for three intervals is dropped (and redialed). */
 export const PING_INTERVAL_MS = 30_000;
-/** What of a peer's warning or error text reaches our log, and how often at warn level. */
-const LOGGED_TEXT_CHARS = 200;
-const PEER_TEXT_LOG_INTERVAL_MS = 60_000;
-
-const clip = (text: string): string => (text.length > LOGGED_TEXT_CHARS ? `${text.slice(0, LOGGED_TEXT_CHARS)}… (${text.length} chars)` : text);
-
-function takeLogTurn(p: Peer, now: number): boolean {
-  if (p.lastTextLoggedAt !== undefined && now - p.lastTextLoggedAt < PEER_TEXT_LOG_INTERVAL_MS) return false;
-  p.lastTextLoggedAt = now;
-  return true;
-}
-
-const RECONNECT_MIN_MS = 250;
-const RECONNECT_MAX_MS = 30_000;
 
 export interface PeerManagerOptions {
   secretKey: Uint8Array;
@@ -57,27 +41,6 @@ export interface PeerManagerOptions {
   limits?: Partial<PeerLimits>;
 }
 
-interface Peer {
-  nodeId: string;
-  /** When a warning or error this peer sent was last logged at warn level. */
-  lastTextLoggedAt?: number;
-  address?: string;
-  session?: PeerSession;
-  ready: boolean; // init exchanged
-  lastHeard: number;
-  wanted: boolean; // keep redialing
-  backoffMs: number;
-  timer?: NodeJS.Timeout;
-  readyWaiters: { resolve: () => void; reject: (e: Error) => void }[];
-  /** A failed redial was logged as a warning; the next ones are debug until the peer is back. */
-  warnedUnreachable?: boolean;
-  pings: PingState;
-  /** Inbound message rate of its current session. */
-  rate: RateState;
-  /** Set when its current session was adopted: no channel, not wanted, no dial of ours waiting. */
-  stranger: boolean;
-}
-
 export class PeerManager {
   private readonly peers = new Map<string, Peer>();
   private listener?: PeerListener;
@@ -86,10 +49,23 @@ export class PeerManager {
   private pinger?: NodeJS.Timeout;
   readonly limits: PeerLimits;
   private readonly handshakes: HandshakeLimiter;
+  private readonly host: SessionHost;
 
   constructor(private readonly opts: PeerManagerOptions) {
     this.limits = peerLimits(opts.pingIntervalMs ?? PING_INTERVAL_MS, opts.limits);
     this.handshakes = new HandshakeLimiter(this.limits);
+    this.host = {
+      chainHash: opts.chainHash, limits: this.limits, log: opts.log,
+      connected: (id) => opts.onConnected(id),
+      channelMessage: (id, m) => opts.onChannelMessage(id, m),
+      streamMessage: (id, m) => opts.onStreamMessage(id, m),
+      peerError: (id, channelId, text) => opts.onPeerError(id, channelId, text),
+      closed: (p, wasReady) => {
+        if (wasReady) opts.onDisconnected(p.nodeId);
+        this.scheduleRedial(p);
+        this.forgetIfIdle(p);
+      },
+    };
   }
 
   private get pingMs(): number {
@@ -130,7 +106,7 @@ export class PeerManager {
   private peer(nodeId: string): Peer {
     let p = this.peers.get(nodeId);
     if (!p) {
-      p = { nodeId, ready: false, wanted: false, backoffMs: RECONNECT_MIN_MS, readyWaiters: [], lastHeard: Date.now(), pings: NO_PINGS, rate: NO_MESSAGES, stranger: false };
+      p = newPeer(nodeId, Date.now());
       this.peers.set(nodeId, p);
     }
     return p;
@@ -283,158 +259,13 @@ export class PeerManager {
     }
     const p = this.peer(nodeId);
     p.stranger = stranger;
-    p.pings = NO_PINGS;
-    p.rate = NO_MESSAGES;
     if (p.session && !p.session.closed) {
       // Both sides dialed at once: keep the newest session.
       const old = p.session;
       p.session = undefined;
       old.close('replaced by a newer connection');
     }
-    p.session = s;
-    p.ready = false;
-    const log = this.opts.log.child({ peer: nodeId.slice(0, 16) });
-    const initTimer = setTimeout(() => {
-      if (!p.ready && p.session === s) s.close('no init within 5 s');
-    }, INIT_TIMEOUT_MS);
-    // BOLT 1: send init right away, without waiting for the peer's.
-    this.sendOn(s, { kind: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.EMPTY, tlvs: { networks: [this.opts.chainHash] }, unknownTlvs: [] });
-    p.lastHeard = Date.now();
-    s.onMessage((bytes) => {
-      if (p.ready && !this.withinRate(p, s, bytes, log)) return; // over the rate: not decoded, not liveness
-      const d = decodeMessage(bytes);
-      // Liveness: anything the peer says, except pings we chose to ignore (a ping flood is not a sign of life).
-      if (!(d.ok && d.value.kind === 'ping')) p.lastHeard = Date.now();
-      if (!d.ok) {
-        log.warn({ err: d.error.message }, 'undecodable message; disconnecting');
-        this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`bad message: ${d.error.message}`.slice(0, 200)) });
-        s.close(`bad message: ${d.error.message}`);
-        return;
-      }
-      const m = d.value;
-      if (!p.ready && m.kind !== 'init') {
-        s.close('first message was not init');
-        return;
-      }
-      switch (m.kind) {
-        case 'init': {
-          if (p.ready) return; // a second init is ignored
-          const nets = m.tlvs.networks;
-          if (nets && nets.length > 0 && !nets.some((n) => equalBytes(n, this.opts.chainHash))) {
-            this.sendOn(s, { kind: 'error', channelId: ALL_CHANNELS, data: utf8('no common chain') });
-            s.close('peer is on another chain');
-            return;
-          }
-          const unknown = unknownRequiredBits(m.features.or(m.globalFeatures), []);
-          if (unknown.length > 0) {
-            s.close(`peer requires unknown features ${unknown.join(',')}`);
-            return;
-          }
-          clearTimeout(initTimer);
-          p.ready = true;
-          p.backoffMs = RECONNECT_MIN_MS;
-          p.warnedUnreachable = false;
-          log.info('peer connected');
-          for (const w of p.readyWaiters.splice(0)) w.resolve();
-          this.opts.onConnected(nodeId);
-          return;
-        }
-        case 'ping': {
-          const judged = judgePing(p.pings, Date.now(), this.limits);
-          p.pings = judged.state;
-          switch (judged.verdict) {
-            case 'answer': {
-              p.lastHeard = Date.now();
-              const pong = pongFor(m);
-              if (pong) this.sendOn(s, pong);
-              return;
-            }
-            case 'ignore':
-              return;
-            case 'disconnect':
-              log.warn({ ignored: p.pings.ignoredInARow }, 'ping flood; disconnecting');
-              this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`too many pings: at most one per ${this.limits.pongMinIntervalMs} ms is answered`) });
-              s.close('ping flood');
-              return;
-            default:
-              return assertNever(judged.verdict, 'ping verdict');
-          }
-        }
-        case 'pong':
-          return;
-        case 'warning':
-          // A peer's text goes to our log cut short, and at warn level at most once a minute per peer:
-          // a flood of long warnings must not fill the disk.
-          if (takeLogTurn(p, Date.now())) log.warn({ text: clip(describeErrorData(m.data)) }, 'peer warning');
-          else log.debug({ text: clip(describeErrorData(m.data)) }, 'peer warning');
-          return;
-        case 'error': {
-          const text = clip(describeErrorData(m.data));
-          if (takeLogTurn(p, Date.now())) log.warn({ text }, 'peer error');
-          else log.debug({ text }, 'peer error');
-          const all = equalBytes(m.channelId, ALL_CHANNELS);
-          this.opts.onPeerError(nodeId, all ? undefined : m.channelId, text);
-          if (all) s.close(`peer error: ${text}`);
-          return;
-        }
-        case 'unknown':
-          if (!m.odd) s.close(`unknown even message type ${m.type}`);
-          return;
-        case 'openChannel':
-        case 'acceptChannel':
-        case 'updateState':
-        case 'ackState':
-        case 'reestablish':
-        case 'commitState':
-          this.opts.onChannelMessage(nodeId, m);
-          return;
-        case 'streamOpen':
-        case 'streamAccept':
-        case 'streamReject':
-        case 'streamTick':
-        case 'streamControl':
-          this.opts.onStreamMessage(nodeId, m);
-          return;
-        default: {
-          const never: never = m;
-          return never;
-        }
-      }
-    });
-    s.onClose((c) => {
-      clearTimeout(initTimer);
-      if (p.session !== s) return; // a replaced session
-      const wasReady = p.ready;
-      p.session = undefined;
-      p.ready = false;
-      log.info({ origin: c.origin, reason: c.reason }, 'peer disconnected');
-      for (const w of p.readyWaiters.splice(0)) w.reject(new Error(`connection to ${nodeId} closed: ${c.reason}`));
-      if (wasReady) this.opts.onDisconnected(nodeId);
-      this.scheduleRedial(p);
-      this.forgetIfIdle(p);
-    });
-  }
-
-  /** Whether to handle this inbound message; past the rate it is dropped, warned about once, then cut off. */
-  private withinRate(p: Peer, s: PeerSession, bytes: Uint8Array, log: Logger): boolean {
-    const judged = judgeMessage(p.rate, Date.now(), this.limits, messageType(bytes) === STREAM_CONTROL_TYPE);
-    p.rate = judged.state;
-    switch (judged.verdict) {
-      case 'pass':
-        return true;
-      case 'warn':
-        log.warn({ limit: this.limits.messagesPerSecond }, 'peer over the message rate; dropping its messages');
-        this.sendOn(s, { kind: 'warning', channelId: ALL_CHANNELS, data: utf8(`too many messages: at most ${this.limits.messagesPerSecond}/s, stream control ${this.limits.controlsPerSecond}/s; the excess is dropped`) });
-        return false;
-      case 'drop':
-        return false;
-      case 'disconnect':
-        log.warn({ dropped: p.rate.dropped }, 'message flood; disconnecting');
-        s.close('message flood');
-        return false;
-      default:
-        return assertNever(judged.verdict, 'rate verdict');
-    }
+    runSession(this.host, p, s);
   }
 
   /** A peer that completed too many handshakes lately is hung up on; a peer we keep is redialed after the wait. */
@@ -450,12 +281,7 @@ export class PeerManager {
   }
 
   private sendOn(s: PeerSession, m: Message): void {
-    try {
-      s.send(encodeMessage(m));
-    } catch (e) {
-      if (e instanceof InputError) this.opts.log.error({ err: e.message, kind: m.kind }, 'message too large to send');
-      else throw e;
-    }
+    sendOn(s, m, this.opts.log);
   }
 
   /** Send to a connected peer; false if it is not connected (the channel protocol recovers on reconnect). */

@@ -7,6 +7,7 @@ import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
 import { RECORD_KINDS, type RecordWrite, type NodeStore as StorePort, type PeerRecord, type RecordKind } from './store-port.js';
+import { LevelGraphStore } from './graph-store.js';
 
 // The port's types, from here too: code written against store.ts keeps compiling.
 export type { AttachedWrite, PeerRecord, RecordKind } from './store-port.js';
@@ -52,6 +53,11 @@ export class LevelNodeStore implements StorePort {
 
   async open(): Promise<void> {
     await this.db.open();
+  }
+
+  /** The gossip graph's records (graph-store.ts), in their own sublevel 'graph' of this database. */
+  graphStore(): LevelGraphStore {
+    return new LevelGraphStore(this.db.sublevel<string, JsonObject>('graph', { valueEncoding: 'json' }));
   }
 
   async close(): Promise<void> {

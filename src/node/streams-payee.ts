@@ -99,12 +99,20 @@ export class StreamPayee {
    */
   private releaseOrphan(ch: Channel, lockId: number): void {
     const channelId = toHex(ch.channelId);
-    for (const r of this.s.records.all.values()) {
-      if (r.role === 'payee' && r.channelId === channelId && r.chain?.lockId === lockId && !isEnded(r.status)) return;
+    for (const r of this.s.records.onChannel(channelId)) {
+      if (r.role === 'payee' && r.chain?.lockId === lockId && !isEnded(r.status)) return;
     }
     this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
+    void this.releaseLock(channelId, lockId, { channel: channelId.slice(0, 16) }, 'giving back a lock failed');
+  }
+
+  /**
+   * Give a hash-chain lock back to its payer (only the payee can release one). Resolves once the state
+   * that releases it is signed, or the refusal is logged: the lock then stays until a later try or the close.
+   */
+  private releaseLock(channelId: string, lockId: number, logAs: Record<string, string>, failed: string): Promise<void> {
     const { settled } = this.s.o.channels.submitOps(channelId, [{ op: 'releaseHashchain', id: lockId }]);
-    settled.catch((e: unknown) => this.s.o.log.warn({ channel: channelId.slice(0, 16), err: (e as Error).message }, 'giving back a lock failed'));
+    return settled.then(() => undefined, (e: unknown) => this.s.o.log.warn({ ...logAs, err: (e as Error).message }, failed));
   }
 
   private lockOf(r: PayeeRecord): HashchainLock | undefined {
@@ -150,8 +158,7 @@ export class StreamPayee {
       this.s.o.log.warn({ stream: id }, 'revealed ticks are not claimed yet; keeping the budget locked');
       return;
     }
-    const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: r.chain.lockId }]);
-    await settled.catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'releasing the hash-chain budget failed'));
+    await this.releaseLock(r.channelId, r.chain.lockId, { stream: id }, 'releasing the hash-chain budget failed');
   }
 
   /**
@@ -162,15 +169,14 @@ export class StreamPayee {
   giveBack(r: PayeeRecord): void {
     const lock = r.chain && this.lockOf(r);
     if (!lock || lock.from === this.s.o.channels.channels.get(r.channelId)?.local) return;
-    const { settled } = this.s.o.channels.submitOps(r.channelId, [{ op: 'releaseHashchain', id: lock.id }]);
-    settled.catch((e: unknown) => this.s.o.log.warn({ stream: r.id, err: (e as Error).message }, 'giving back an idle budget failed'));
+    void this.releaseLock(r.channelId, lock.id, { stream: r.id }, 'giving back an idle budget failed');
   }
 
   /** A channel closing unilaterally: show our hash-chain reveals to the ledger until the close ends. */
   async revealOnLedger(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);
     const { o, records, clock } = this.s;
-    const mine = (): PayeeRecord[] => [...records.all.values()].filter((r): r is PayeeRecord => r.role === 'payee' && r.channelId === id && !!r.chain?.revealedValue);
+    const mine = (): PayeeRecord[] => [...records.onChannel(id)].filter((r): r is PayeeRecord => r.role === 'payee' && !!r.chain?.revealedValue);
     if (mine().length === 0) return;
     await revealWhileClosing({
       channelId: ch.channelId, ledger: o.ledger, wallet: o.wallet, log: o.log, height: o.height, sleep: (ms) => clock.sleep(ms),

@@ -21,7 +21,7 @@ const OPEN_TIMEOUT_MS = 15_000;
 export class StreamPayer {
   private readonly opening = new Map<string, (refusal: string | undefined) => void>();
 
-  constructor(private readonly s: StreamShell, private readonly lateness: number[]) {}
+  constructor(private readonly s: StreamShell) {}
 
   async open(req: OpenStreamRequest): Promise<StreamView> {
     const { o, records, clock } = this.s;
@@ -53,7 +53,7 @@ export class StreamPayer {
       await records.saveNow(r);
     } catch (e) {
       if (chain) records.release(peerId, budget, now);
-      records.all.delete(id);
+      records.forget(id);
       throw e;
     }
     const refusal = await this.answer(r);
@@ -114,16 +114,12 @@ export class StreamPayer {
     const ev: StreamEvent = { type: 'tick', now, reachable, spendable };
     const allowance = records.allowance(r.peerId, now);
     if (allowance !== undefined) ev.allowance = allowance;
-    if (reachable && !r.held) {
+    const measure = this.s.onLateness;
+    if (measure && reachable && !r.held) {
       const due = nextTickAt(payerClock(r));
-      if (due !== undefined && due <= now) this.noteLateness(now - due);
+      if (due !== undefined && due <= now) measure(now - due);
     }
     return ev;
-  }
-
-  private noteLateness(ms: number): void {
-    this.lateness.push(Math.max(0, ms));
-    if (this.lateness.length > 100_000) this.lateness.splice(0, 50_000);
   }
 
   /** Run a payment or a lock on the channel; its outcome goes back into the machine. */
@@ -157,8 +153,8 @@ export class StreamPayer {
     const channelId = toHex(ch.channelId);
     for (const op of ops) {
       if (op.op !== 'releaseHashchain') continue;
-      for (const r of this.s.records.all.values()) {
-        if (r.role !== 'payer' || r.channelId !== channelId || r.chain?.lockId !== op.id) continue;
+      for (const r of this.s.records.onChannel(channelId)) {
+        if (r.role !== 'payer' || r.chain?.lockId !== op.id) continue;
         void this.s.run(r.id, { type: 'budgetReturned', now: this.s.clock.now() })
           .catch((e: unknown) => this.s.o.log.warn({ err: e, stream: r.id }, 'a returned budget failed'));
       }

@@ -25,7 +25,15 @@ export interface StreamRecordsOptions {
 }
 
 export class StreamRecords {
-  readonly all = new Map<string, StreamRecord>();
+  private readonly records = new Map<string, StreamRecord>();
+  /**
+   * The ids of each channel's records, and of the records not yet ended: kept in step with the table on
+   * every insert, change and delete, so what looks at one channel (a stream open, a lock added or
+   * released, a channel ending) or at the running streams (the sweep) never walks every record a node
+   * has (up to keepEndedPerChannel ended ones per channel).
+   */
+  private readonly byChannel = new Map<string, Set<string>>();
+  private readonly running = new Set<string>();
   /** Payee meters loaded at start: states signed since they were stored may have paid them. */
   readonly recovered = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -36,12 +44,57 @@ export class StreamRecords {
 
   constructor(private readonly o: StreamRecordsOptions) {}
 
+  /** Every record (read-only: records change through set and drop, which keep the indexes). */
+  get all(): ReadonlyMap<string, StreamRecord> {
+    return this.records;
+  }
+
   get(id: string): StreamRecord | undefined {
-    return this.all.get(id.toLowerCase());
+    return this.records.get(id.toLowerCase());
   }
 
   set(r: StreamRecord): void {
-    this.all.set(r.id, r);
+    const before = this.records.get(r.id);
+    if (before && before.channelId !== r.channelId) this.unindex(before);
+    this.records.set(r.id, r);
+    let ids = this.byChannel.get(r.channelId);
+    if (!ids) this.byChannel.set(r.channelId, (ids = new Set()));
+    ids.add(r.id);
+    if (isEnded(r.status)) this.running.delete(r.id);
+    else this.running.add(r.id);
+  }
+
+  private unindex(r: StreamRecord): void {
+    const ids = this.byChannel.get(r.channelId);
+    ids?.delete(r.id);
+    if (ids?.size === 0) this.byChannel.delete(r.channelId);
+    this.running.delete(r.id);
+  }
+
+  /** The records on one channel. */
+  *onChannel(channelId: string): IterableIterator<StreamRecord> {
+    for (const id of [...(this.byChannel.get(channelId) ?? [])]) {
+      const r = this.records.get(id);
+      if (r) yield r;
+    }
+  }
+
+  /** The records not yet ended (opening, active, paused). */
+  *notEnded(): IterableIterator<StreamRecord> {
+    for (const id of [...this.running]) {
+      const r = this.records.get(id);
+      if (r) yield r;
+    }
+  }
+
+  /** Take a record out of the table only (an open whose first write failed: nothing was stored). */
+  forget(id: string): void {
+    const r = this.records.get(id);
+    if (!r) return;
+    this.unindex(r);
+    this.records.delete(id);
+    this.dirty.delete(id);
+    this.recovered.delete(id);
   }
 
   /** Load, and bring back what was running: its clock restarts on reconnect, downtime is never billed. */
@@ -57,14 +110,14 @@ export class StreamRecords {
         continue;
       }
       const r = fromLegacy(fromStored<StreamRecord & Legacy>(v));
-      this.all.set(r.id, r);
+      this.set(r);
       if (r.role === 'payee' && !r.chain) this.recovered.add(r.id);
     }
-    for (const [id, r] of this.all) {
+    for (const [id, r] of [...this.records]) {
       // A payment stored with its channel state may be newer than the record's own last write.
       const paid = paidTicks.get(id);
       const withPaid = r.role === 'payer' && paid !== undefined && paid > r.ticksPaid ? { ...r, ticksPaid: paid } : r;
-      this.all.set(id, recover(withPaid, now));
+      this.set(recover(withPaid, now));
     }
   }
 
@@ -87,7 +140,7 @@ export class StreamRecords {
   async saveNow(r: StreamRecord): Promise<void> {
     this.dirty.delete(r.id);
     if (r.role === 'payer' && !r.chain) {
-      await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, this.stored(this.all.get(r.id) ?? r)));
+      await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, this.stored(this.records.get(r.id) ?? r)));
       return;
     }
     await this.o.store.saveStream(r.id, this.stored(r));
@@ -110,7 +163,7 @@ export class StreamRecords {
     this.dirty.clear();
     try {
       const entries = ids.flatMap((id) => {
-        const r = this.all.get(id);
+        const r = this.records.get(id);
         return r ? [{ key: id, value: this.stored(r) }] : [];
       });
       await this.o.store.saveStreams(entries);
@@ -121,9 +174,7 @@ export class StreamRecords {
 
   /** Forget a record entirely (a stream that was never paid). */
   async drop(id: string): Promise<void> {
-    this.all.delete(id);
-    this.dirty.delete(id);
-    this.recovered.delete(id);
+    this.forget(id);
     await this.o.store.deleteStream(id); // a payee record: it has no `/paid` entry
   }
 
@@ -135,8 +186,8 @@ export class StreamRecords {
     // A hash-chain stream whose lock is still in the channel keeps its record: its preimage is what claims
     // the revealed ticks (in the channel, or on the ledger if the channel is force-closed).
     const locks = new Set(this.o.channels.channels.get(channelId)?.signed.state.locks.map((l) => l.id) ?? []);
-    const ended = [...this.all.values()]
-      .filter((r) => r.role === 'payee' && r.channelId === channelId && isEnded(r.status) && !(r.chain && locks.has(r.chain.lockId)))
+    const ended = [...this.onChannel(channelId)]
+      .filter((r) => r.role === 'payee' && isEnded(r.status) && !(r.chain && locks.has(r.chain.lockId)))
       .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0));
     for (const r of ended.slice(0, Math.max(0, ended.length - keep))) await this.drop(r.id);
   }
@@ -145,8 +196,8 @@ export class StreamRecords {
   payeeStreamsOn(channelId: string): { live: number; locks: Set<number> } {
     let live = 0;
     const locks = new Set<number>();
-    for (const r of this.all.values()) {
-      if (r.role !== 'payee' || r.channelId !== channelId) continue;
+    for (const r of this.onChannel(channelId)) {
+      if (r.role !== 'payee') continue;
       if (!isEnded(r.status)) live++;
       if (r.chain) locks.add(r.chain.lockId);
     }

@@ -82,6 +82,8 @@ export interface StreamShell {
   /** Take `stream` as the record and run these effects, in order. */
   apply(stream: StreamRecord, effects: readonly StreamEffect[], now: number): Promise<void>;
   chainOf(r: StreamRecord): HashChainSecret | undefined;
+  /** The benchmark's lateness hook, if set. */
+  readonly onLateness?: (ms: number) => void;
 }
 
 export class StreamManager implements StreamShell {
@@ -94,15 +96,18 @@ export class StreamManager implements StreamShell {
   private stopLoop?: () => void;
   private lastFlush = 0;
   private lastSweep = 0;
-  /** Measured lateness of payer ticks (ms after they fell due), for the benchmark. */
-  readonly lateness: number[] = [];
+  /**
+   * The benchmark's hook: told how late each payer tick is paid (ms after it fell due). Unset (always,
+   * outside the bench), nothing is measured; the hook keeps what it is told within its own bound.
+   */
+  onLateness?: (ms: number) => void;
 
   constructor(readonly o: StreamManagerOptions) {
     this.clock = o.clock ?? systemClock;
     const p = o.policy;
     this.policyContext = { graceMs: p.graceMs ?? 2000, checkpointTicks: p.checkpointTicks ?? 60, idleExpiryMs: p.idleExpiryMs ?? DEFAULT_IDLE_EXPIRY_MS };
     this.records = new StreamRecords({ store: o.store, channels: o.channels, log: o.log, nodeLimits: o.policy.nodeLimits, peerLimits: o.policy.peerLimits });
-    this.payer = new StreamPayer(this, this.lateness);
+    this.payer = new StreamPayer(this);
     this.payee = new StreamPayee(this);
   }
 
@@ -119,7 +124,7 @@ export class StreamManager implements StreamShell {
   /** Tick these streams at the next pass (their peer came or went). */
   private wakeNow(match: (r: StreamRecord) => boolean): void {
     const now = this.clock.now();
-    for (const r of this.records.all.values()) if (r.status === 'active' && match(r)) this.queue.set(r.id, now);
+    for (const r of this.records.notEnded()) if (r.status === 'active' && match(r)) this.queue.set(r.id, now);
   }
 
   start(): void {
@@ -192,7 +197,12 @@ export class StreamManager implements StreamShell {
           this.payer.propose(s, e);
           break;
         case 'hold':
-          this.records.reserve(s.peerId, e.amount, now);
+          // The tick's allowance said it fits, but a limit is the spend ledger's to enforce: if it
+          // refuses, none of this step's later effects (its payment) may run.
+          if (!this.records.reserve(s.peerId, e.amount, now)) {
+            if (s.role === 'payer' && s.held) await this.run(s.id, { type: 'holdRefused', ticks: s.held.ticks, now });
+            return;
+          }
           break;
         case 'release':
           this.records.release(s.peerId, e.amount, e.at);
@@ -239,7 +249,8 @@ export class StreamManager implements StreamShell {
     }
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;
-      for (const r of this.records.all.values()) {
+      // Ended streams never tick again: only those still running are looked at.
+      for (const r of this.records.notEnded()) {
         const back = r.role === 'payer' && r.status === 'active' && r.offline && this.o.peers.isConnected(r.peerId);
         if (back) this.queue.set(r.id, now);
         else this.schedule(r);
@@ -332,8 +343,8 @@ export class StreamManager implements StreamShell {
   async onChannelEnded(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);
     const now = this.clock.now();
-    for (const r of [...this.records.all.values()]) {
-      if (r.channelId === id) await this.run(r.id, { type: 'channelEnded', now }).catch((e: unknown) => this.o.log.warn({ err: e, stream: r.id }, 'ending a stream failed'));
+    for (const r of this.records.onChannel(id)) {
+      await this.run(r.id, { type: 'channelEnded', now }).catch((e: unknown) => this.o.log.warn({ err: e, stream: r.id }, 'ending a stream failed'));
     }
   }
 

@@ -32,6 +32,8 @@ export type StreamEvent =
   | { type: 'tick'; now: number; reachable: boolean; spendable: bigint; allowance?: bigint }
   | { type: 'committed'; ticks: number; now: number }
   | { type: 'refused'; ticks: number; reason: string; now: number }
+  /** Payer: the limits refused the hold of the payment to `ticks` (nothing was held, the payment not proposed). */
+  | { type: 'holdRefused'; ticks: number; now: number }
   /** Payee: a both-signed state (seq) carries this streamPay; `gap`: states signed while the meter was not stored. */
   | { type: 'paid'; amount: bigint; ticks: number; seq: bigint; gap: boolean; now: number }
   /** Payee: a hash-chain reveal, with the lock of our latest both-signed state (if any) and our side. */

@@ -80,7 +80,7 @@ export class SpendLedger {
     const entry = this.keys.get(key) ?? { total: 0n, hours: new Map<number, bigint>() };
     entry.total = satAdd(entry.total, amount);
     entry.hours.set(hour, satAdd(entry.hours.get(hour) ?? 0n, amount));
-    for (const h of entry.hours.keys()) if (h < hour - (WINDOW_HOURS - 1)) entry.hours.delete(h); // out of every window
+    pruneHours(entry, hour);
     this.keys.set(key, entry);
     return this;
   }
@@ -148,10 +148,20 @@ export class SpendLedger {
         if (entry.hours.has(hour)) throw bad(`${key} hours: hour ${hour} repeated`);
         entry.hours.set(hour, msatFromJson(pair[1], `spend ledger ${key} hour ${hour}`));
       }
+      pruneHours(entry, Math.max(...entry.hours.keys()));
       ledger.keys.set(key, entry);
     }
     return ledger;
   }
+}
+
+/**
+ * Forget the hours before the window that ends at `latest`: they count toward no rolling day again. So a
+ * key holds at most WINDOW_HOURS buckets (and a few ahead, if the clock stepped back), and what the limits
+ * allow (spentToday, run on every payer tick) costs a bounded sum, however long the node has run.
+ */
+function pruneHours(entry: KeySpend, latest: number): void {
+  for (const h of entry.hours.keys()) if (h < latest - (WINDOW_HOURS - 1)) entry.hours.delete(h);
 }
 
 function checkLimits(limits: SpendingLimits): void {

@@ -5,7 +5,8 @@
 //               stored in the same atomic batch as the channel state carrying it. Answer with
 //               'committed' (that state is signed by both) or 'refused'.
 //   lock        payer, hash-chain mode: propose the budget's lock; answer 'lockCommitted' / 'lockRefused'
-//   hold        count a spend against the spending limits (the event's allowance said it fits)
+//   hold        count a spend against the spending limits (the event's allowance said it fits); if the
+//               limits refuse it after all, run none of the step's later effects and answer 'holdRefused'
 //   release     give back a spend that did not happen (a hold that was refused)
 //   persist     store the record: 'now' (status changes) or 'batched' (progress, stored once a second)
 //   emit        tell the node's listeners (opened, tick, late, …)

@@ -6,18 +6,18 @@
 import { fromHex, toHex } from '../crypto/bytes.js';
 import { assertNever } from '../util/errors.js';
 import { claimedDepth } from './chain.js';
-import { done, refuse, REPEAT_END_MS, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
+import { done, refuse, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
 import { verifyReveal } from './hashchain.js';
 import { checkLate, meterTickTo } from './payee.js';
-import { control, FINISHED_REASON } from './payer-step.js';
 import { isEnded, payeeMeter, type PayeeRecord } from './record.js';
+import { control, endedAs, FINISHED_REASON, repeatRecentStop } from './step-common.js';
 
 const neverPaid = (r: PayeeRecord): boolean => r.paid === 0n && !r.chain?.revealedDepth;
 
 /** End the stream: store it, settle a hash chain in the channel (claim, give back the rest), tell the node. */
 function end(r: PayeeRecord, status: 'stopped' | 'finished', reason: string, now: number, before: StreamEffect[] = []): StreamStepResult {
   if (isEnded(r.status)) return done(r, before);
-  const next: PayeeRecord = { ...r, status, reason, endedAt: now, late: false };
+  const next: PayeeRecord = { ...endedAs(r, status, reason, now), late: false };
   // Never paid: it is nobody's history, so it is forgotten rather than kept (else a peer that opens and
   // stops streams in a loop fills the store for free). A budget locked for it is given back on the drop.
   if (neverPaid(r)) return done(next, [...before, { type: 'emit', event: status }, { type: 'drop' }]);
@@ -45,6 +45,7 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'lockRefused':
     case 'committed':
     case 'refused':
+    case 'holdRefused':
     case 'budgetReturned':
       return refuse('ignore', 'NOT_PAYER', 'this node is paid by this stream');
     case 'tick':
@@ -76,12 +77,9 @@ export function stepPayee(r: PayeeRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'channelEnded':
       // No settleChain: the channel is closing, and the reveals are shown to the ledger instead.
       if (isEnded(r.status)) return done(r);
-      return done({ ...r, status: 'stopped', reason: 'the channel is closing', endedAt: ev.now, late: false }, [{ type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
+      return done({ ...endedAs(r, 'stopped', 'the channel is closing', ev.now), late: false }, [{ type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
     case 'peerConnected':
-      if ((r.status === 'stopped' || r.status === 'finished') && r.endedAt !== undefined && ev.now - r.endedAt < REPEAT_END_MS) {
-        return done(r, [control(r, 'stop', r.reason ?? 'stopped')]);
-      }
-      return done(r);
+      return repeatRecentStop(r, ev.now);
     default:
       return assertNever(ev, 'stream event');
   }

@@ -5,22 +5,20 @@
 import { fromHex } from '../crypto/bytes.js';
 import { assertNever } from '../util/errors.js';
 import type { StreamControlAction } from '../wire/stream.js';
-import { done, refuse, REPEAT_END_MS, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
+import { done, refuse, type StreamContext, type StreamEffect, type StreamEvent, type StreamStepResult } from './events.js';
 import { goOffline, goOnline, nextTickAt, pausePayer, recordTicksTo, resumePayer, stopPayer, ticksDue } from './payer.js';
 import { isEnded, payerClock, withClock, type PayerRecord } from './record.js';
+import { control, endedAs, FINISHED_REASON, repeatRecentStop } from './step-common.js';
 import { owedAfter } from './terms.js';
 
-export const FINISHED_REASON = 'the stream reached its cap or duration';
-
-export function control(r: { id: string }, action: StreamControlAction, reason: string): StreamEffect {
-  return { type: 'send', message: { kind: 'streamControl', streamId: fromHex(r.id), action, reason } };
-}
+/** The payer's clock stopped now (its running time folded in). */
+const halted = (r: PayerRecord, now: number): PayerRecord => withClock(r, stopPayer(payerClock(r), now));
 
 /** End the stream: fold its running time, store it, tell the peer (unless it told us) and the node. */
 function end(r: PayerRecord, status: 'stopped' | 'finished', reason: string, now: number, before: StreamEffect[] = []): StreamStepResult {
   if (isEnded(r.status)) return done(r, before);
   const clock = payerClock(r);
-  const next: PayerRecord = { ...withClock(r, clock.status === 'finished' ? clock : stopPayer(clock, now)), status, reason, endedAt: now };
+  const next = endedAs(withClock(r, clock.status === 'finished' ? clock : stopPayer(clock, now)), status, reason, now);
   return done(next, [...before, { type: 'persist', when: 'now' }, control(next, 'stop', reason), { type: 'emit', event: status }]);
 }
 
@@ -53,13 +51,12 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
       if (r.status !== 'opening') return refuse('ignore', 'WRONG_STATUS', `stream is ${r.status}`);
       const { r: freed, effects } = releaseBudget(r);
       const reason = `could not lock the budget: ${ev.reason}`;
-      const next: PayerRecord = { ...freed, status: 'stopped', reason, endedAt: ev.now };
-      return done(next, [...effects, { type: 'persist', when: 'now' }, control(next, 'stop', reason)]);
+      return done(endedAs(freed, 'stopped', reason, ev.now), [...effects, { type: 'persist', when: 'now' }, control(freed, 'stop', reason)]);
     }
     case 'rejected': {
       if (r.status !== 'opening') return refuse('ignore', 'WRONG_STATUS', `stream is ${r.status}`);
       const { r: freed, effects } = releaseBudget(r);
-      return done({ ...freed, status: 'rejected', reason: ev.reason, endedAt: ev.now }, [...effects, { type: 'persist', when: 'now' }]);
+      return done(endedAs(freed, 'rejected', ev.reason, ev.now), [...effects, { type: 'persist', when: 'now' }]);
     }
     case 'tick':
       return r.status === 'active' ? tick(r, ev, ctx) : done(r);
@@ -79,6 +76,11 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
       if (isEnded(r.status)) return done(rest, [release, { type: 'persist', when: 'now' }]);
       return end(rest, 'stopped', `a tick was refused: ${ev.reason}`, ev.now, [release]);
     }
+    case 'holdRefused': {
+      if (!r.held || r.held.ticks !== ev.ticks) return refuse('ignore', 'NOT_HELD', `no payment to ${ev.ticks} ticks is held`);
+      const { held: _h, ...rest } = r; // nothing was counted, so nothing is given back
+      return rest.status === 'active' ? limitReached(rest, ev.now) : done(rest, [{ type: 'persist', when: 'now' }]);
+    }
     case 'paid':
     case 'reveal':
       return refuse('ignore', 'NOT_PAYEE', 'this node pays this stream');
@@ -92,17 +94,13 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
     case 'channelEnded': {
       if (isEnded(r.status)) return done(r);
       const { r: freed, effects } = releaseBudget(r); // a budget that was never locked
-      const next: PayerRecord = { ...withClock(freed, stopPayer(payerClock(freed), ev.now)), status: 'stopped', reason: 'the channel is closing', endedAt: ev.now };
-      return done(next, [...effects, { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
+      return done(endedAs(halted(freed, ev.now), 'stopped', 'the channel is closing', ev.now), [...effects, { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
     }
     case 'peerConnected':
       // Repeat what the peer may have missed while away; both are harmless to receive twice.
       if (r.status === 'paused') return done(r, [control(r, 'pause', r.reason ?? '')]);
       if (r.status === 'active') return done(r, [control(r, 'resume', '')]); // a resume it may have missed
-      if ((r.status === 'stopped' || r.status === 'finished') && r.endedAt !== undefined && ev.now - r.endedAt < REPEAT_END_MS) {
-        return done(r, [control(r, 'stop', r.reason ?? 'stopped')]);
-      }
-      return done(r);
+      return repeatRecentStop(r, ev.now);
     default:
       return assertNever(ev, 'stream event');
   }
@@ -171,13 +169,16 @@ function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: S
   if (ev.spendable < cost(after)) return end(online, 'stopped', 'the channel has no more to pay with', now);
   // Past a spending limit: pay the ticks that still fit, and pause once not even one does.
   const to = ev.allowance === undefined ? after : mostTicksWithin(paid, after, ev.allowance, cost);
-  if (to === paid) {
-    const reason = 'a spending limit is reached';
-    const next: PayerRecord = { ...withClock(online, pausePayer(clock, now)), status: 'paused', reason };
-    return done(next, [{ type: 'persist', when: 'now' }, control(next, 'pause', reason), { type: 'emit', event: 'paused' }]);
-  }
+  if (to === paid) return limitReached(online, now);
   const amount = cost(to);
   return done({ ...online, held: { ticks: to, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: to }]);
+}
+
+/** Not even one more tick fits the spending limits: pause (the user resumes once there is room again). */
+function limitReached(r: PayerRecord, now: number): StreamStepResult {
+  const reason = 'a spending limit is reached';
+  const next: PayerRecord = { ...withClock(r, pausePayer(payerClock(r), now)), status: 'paused', reason };
+  return done(next, [{ type: 'persist', when: 'now' }, control(next, 'pause', reason), { type: 'emit', event: 'paused' }]);
 }
 
 /** The largest total in [from, to] whose cost fits `budget` (the cost only grows with the total). */
@@ -205,8 +206,7 @@ function userControl(r: PayerRecord, action: StreamControlAction, now: number): 
       return done({ ...rest, status: 'active' }, [control(r, 'resume', ''), { type: 'persist', when: 'now' }, { type: 'emit', event: 'resumed' }]);
     }
     case 'stop': {
-      const next: PayerRecord = { ...withClock(r, stopPayer(clock, now)), status: 'stopped', reason: 'stopped by this node', endedAt: now };
-      return done(next, [control(r, 'stop', 'stopped by the peer'), { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
+      return done(endedAs(halted(r, now), 'stopped', 'stopped by this node', now), [control(r, 'stop', 'stopped by the peer'), { type: 'persist', when: 'now' }, { type: 'emit', event: 'stopped' }]);
     }
     default:
       return assertNever(action, 'control action');

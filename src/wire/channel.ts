@@ -106,10 +106,10 @@ const U64 = 8;
 const UPDATE_STATE_FIXED_SIZE = U16 + CHANNEL_ID_LENGTH + U64 + U16 + SIGNATURE_LENGTH;
 
 /**
- * The bytes the ops section of one update may take, count included: what is left of a MAX_MESSAGE_SIZE
- * frame after the other fields (65535 - 108 + 2 = 65429, so the ops themselves get 65427).
+ * The bytes the ops of one update may take (tags included, the u16 count not): what is left of a
+ * MAX_MESSAGE_SIZE frame after every other field, 65535 - 108 = 65427.
  */
-export const UPDATE_OPS_BYTE_BUDGET: number = MAX_MESSAGE_SIZE - UPDATE_STATE_FIXED_SIZE + U16;
+export const UPDATE_OPS_BYTE_BUDGET: number = MAX_MESSAGE_SIZE - UPDATE_STATE_FIXED_SIZE;
 
 /**
  * The most ops one update may carry, whatever their size: as many of the largest op without an onion
@@ -151,8 +151,8 @@ export function measureOps(ops: readonly ChannelOp[]): { ok: true; size: OpsSize
  */
 export function opsFitUpdate(size: OpsSize): string | null {
   if (size.count > MAX_OPS_PER_UPDATE) return `${size.count} operations is more than the ${MAX_OPS_PER_UPDATE} one update may carry`;
-  if (U16 + size.bytes > UPDATE_OPS_BYTE_BUDGET) {
-    return `${size.bytes} bytes of operations is more than the ${UPDATE_OPS_BYTE_BUDGET - U16} one update may carry`;
+  if (size.bytes > UPDATE_OPS_BYTE_BUDGET) {
+    return `${size.bytes} bytes of operations is more than the ${UPDATE_OPS_BYTE_BUDGET} one update may carry`;
   }
   return null;
 }

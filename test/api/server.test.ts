@@ -294,10 +294,11 @@ describe('stream routes', () => {
   });
 
   it('a refusal from the node keeps its status and code', async () => {
-    api.failWith(new ApiError(422, 'BAD_RATE', "rate: '10 bananas/s' is not a rate"));
-    const r = await call('POST', '/v1/streams', { peerId: nodeId(), rate: '10 bananas/s' });
+    // (a rate that does not parse never gets this far: the request rules refuse it with a 400)
+    api.failWith(new ApiError(422, 'BAD_RATE', 'the payee does not sell at 10 msat/s'));
+    const r = await call('POST', '/v1/streams', { peerId: nodeId(), rate: '10msat/s' });
     expect(r.status).toBe(422);
-    expect(r.body).toEqual({ error: { code: 'BAD_RATE', message: "rate: '10 bananas/s' is not a rate" } });
+    expect(r.body).toEqual({ error: { code: 'BAD_RATE', message: 'the payee does not sell at 10 msat/s' } });
   });
 
   it.each([

@@ -252,9 +252,14 @@ describe('streams', () => {
     expect(api.calls).toEqual([]);
   });
 
+  it('a rate that does not parse is refused before the node sees it', async () => {
+    expectOneLineError(await sluice(['stream', 'start', nodeId(), '--rate', '10 bananas/s', ...at()]), /^sluice: rate: '10 bananas' is not a whole msat or sat amount/);
+    expect(api.calls).toEqual([]);
+  });
+
   it('the node refusing the rate', async () => {
-    api.failWith(new ApiError(422, 'BAD_RATE', "rate: '10 bananas/s' is not a rate"));
-    expectOneLineError(await sluice(['stream', 'start', nodeId(), '--rate', '10 bananas/s', ...at()]), /^sluice: rate: '10 bananas\/s' is not a rate\n$/);
+    api.failWith(new ApiError(422, 'BAD_RATE', 'the payee does not sell at 10 msat/s'));
+    expectOneLineError(await sluice(['stream', 'start', nodeId(), '--rate', '10msat/s', ...at()]), /^sluice: the payee does not sell at 10 msat\/s\n$/);
   });
 });
 

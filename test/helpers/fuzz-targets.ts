@@ -4,7 +4,7 @@
 // Seeds are the golden vectors the tests use (the BOLT 8 vectors file, the hex vectors in
 // test/wire/*.test.ts) plus one well-formed example of every message, transaction and view.
 import { readdirSync, readFileSync } from 'node:fs';
-import { InputError, fromHex } from '../../src/crypto/bytes.js';
+import { InputError, fromHex, toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf } from '../../src/crypto/keys.js';
 import * as api from '../../src/api/codec.js';
 import { parseChannelId, parseNodeId, parsePeerTarget, parseStreamId } from '../../src/api/fields.js';
@@ -26,6 +26,9 @@ import { decodeInvoice } from '../../src/invoice/invoice.js';
 import { unwrapErrorPacket } from '../../src/onion/failure.js';
 import { decodeHopPayload, encodeHopPayload } from '../../src/onion/payload.js';
 import { peelOnion } from '../../src/onion/sphinx.js';
+import { announcementForRecord, announcementSignaturesFor, assembleAnnouncement, signAnnouncement, signChannelUpdate, signNodeAnnouncement } from '../../src/gossip/messages.js';
+import { checkAnnouncementSignatures, checkChannelUpdate, checkNodeAnnouncement } from '../../src/gossip/verify.js';
+import { decodeGossipMessage, encodeGossipMessage } from '../../src/wire/gossip-frame.js';
 import { FakeApi } from '../api/fake-api.js';
 import { loadVectors } from '../transport/bolt08-vectors.js';
 import type { FuzzTarget, Json, Outcome, Rng } from './fuzz-mutate.js';
@@ -251,6 +254,36 @@ function routingTargets(): FuzzTarget[] {
       name: 'BOLT 4 error packets (unwrapErrorPacket)', weight: 0.3, kind: 'bytes', seeds: [fromHex(errors.errorpacket)],
       run: (packet) => result(unwrapErrorPacket({ sharedSecrets, packet })),
     },
+    {
+      // decoded, then through the checks a peer's gossip meets (signatures, addresses, alias)
+      name: 'BOLT 7 gossip (decodeGossipMessage, src/gossip/verify.ts)', weight: 1, kind: 'bytes', seeds: gossipSeeds(),
+      run: (b) => {
+        const d = decodeGossipMessage(b);
+        if (!d.ok) return 'rejected';
+        const m = d.value;
+        const hash = new Uint8Array(32).fill(5);
+        if (m.kind === 'channelAnnouncement') return checkAnnouncementSignatures(m, hash) ? 'rejected' : 'accepted';
+        if (m.kind === 'nodeAnnouncement') return result(checkNodeAnnouncement(m, { known: true, nowSeconds: 2_000_000_000 }));
+        if (m.kind === 'channelUpdate') return result(checkChannelUpdate(m, { chainHash: hash, channel: { shortChannelId: m.shortChannelId, node1: toHex(publicKeyOf(key(1))), node2: toHex(publicKeyOf(key(2))), capacityMsat: 1n << 40n }, nowSeconds: 2_000_000_000 }));
+        return 'accepted';
+      },
+    },
+  ];
+}
+
+function gossipSeeds(): Uint8Array[] {
+  const [k1, k2] = [key(1), key(2)];
+  const hash = new Uint8Array(32).fill(5);
+  const rec = { channelId: id32, a: publicKeyOf(k1), b: publicKeyOf(k2), capacity: 1n << 30n, locked: 1n << 30n, status: 'open' as const, openedHeight: 1, reveals: {}, shortChannelId: '0000010000020000' };
+  const u = announcementForRecord(rec, hash)!;
+  const first = toHex(u.nodeId1) === toHex(rec.a) ? [k1, k2] : [k2, k1];
+  const [s1, s2] = first.map((k) => signAnnouncement(u, k));
+  const policy = { feeBaseMsat: 1000n, feePpm: 10n, cltvExpiryDelta: 12, htlcMinimumMsat: 1n, htlcMaximumMsat: 1n << 30n };
+  return [
+    encodeGossipMessage(assembleAnnouncement(u, { node: s1!, bitcoin: s1! }, { node: s2!, bitcoin: s2! })),
+    encodeGossipMessage(signChannelUpdate({ chainHash: hash, shortChannelId: u.shortChannelId, timestamp: 1_900_000_000, direction: 0, policy }, first[0]!)),
+    encodeGossipMessage(signNodeAnnouncement({ timestamp: 1_900_000_000, alias: 'fuzz', addresses: [{ type: 'ipv4', host: '10.1.2.3', port: 9735 }, { type: 'dns', host: 'n.example', port: 9736 }] }, k1)),
+    encodeGossipMessage(announcementSignaturesFor(id32, u, k1)),
   ];
 }
 

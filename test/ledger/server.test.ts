@@ -130,6 +130,26 @@ describe('ledger API', () => {
     expect((await client.channel(id))?.status).toBe('closed');
   });
 
+  it('finds a channel by its short channel id (getChannelByShortId), after a restart too', async () => {
+    const a = party();
+    const b = party();
+    const id = new Uint8Array(32).fill(8);
+    await client.faucet(a.pk, 100_000n);
+    await client.mine();
+    const s0 = bothSign(state(id, 0n, 60_000n, 0n), a, b, CHAIN);
+    await client.submit(signTx(CHAIN, { kind: 'open', from: a.pk, nonce: 0, channelId: id, peer: b.pk, capacity: 60_000n, state: s0 }, a.sk));
+    const { height } = await client.mine();
+    const rec = await client.channel(id);
+    expect(rec?.shortChannelId).toBe(`${height.toString(16).padStart(6, '0')}0000000000`); // index 0, output 0
+    expect((await client.channelByShortId(rec!.shortChannelId!))?.channelId).toEqual(id);
+    expect(await client.channelByShortId('0000ff0000000000')).toBeUndefined();
+    await expect(client.channelByShortId('not-an-id')).rejects.toThrow(/shortChannelId/);
+    await client.close();
+    await svc.stop();
+    await start();
+    expect((await client.channelByShortId(rec!.shortChannelId!))?.capacity).toBe(60_000n);
+  });
+
   it('refuses faucet and mining when the faucet is off', async () => {
     await client.close();
     await svc.stop();

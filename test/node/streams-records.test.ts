@@ -85,3 +85,39 @@ describe('ended payee streams kept per channel', () => {
     expect((await s.loadStreams()).map((v) => v['id']).sort()).toEqual(['e0', 'e2', 'e3']);
   });
 });
+
+describe('the per-channel and running indexes', () => {
+  it('are kept in step with the table on insert, change and delete', async () => {
+    const a = records(await store());
+    const payer = (id: string, channelId: string, status: PayerRecord['status'] = 'active'): PayerRecord =>
+      ({ id, role: 'payer', peerId: 'b', channelId, terms, status, startedAt: T0, activeMs: 0, ticksPaid: 0 });
+    const ids = (it: Iterable<{ id: string }>) => [...it].map((r) => r.id).sort();
+    a.set(payer('p1', 'c1'));
+    a.set(payer('p2', 'c1'));
+    a.set(payer('p3', 'c2', 'paused'));
+    expect(ids(a.onChannel('c1'))).toEqual(['p1', 'p2']);
+    expect(ids(a.onChannel('c2'))).toEqual(['p3']);
+    expect(ids(a.onChannel('c3'))).toEqual([]);
+    expect(ids(a.notEnded())).toEqual(['p1', 'p2', 'p3']);
+    a.set(payer('p1', 'c1', 'stopped')); // ended: still the channel's, no longer running
+    expect(ids(a.onChannel('c1'))).toEqual(['p1', 'p2']);
+    expect(ids(a.notEnded())).toEqual(['p2', 'p3']);
+    await a.drop('p2');
+    a.forget('p3');
+    expect(ids(a.onChannel('c1'))).toEqual(['p1']);
+    expect(ids(a.onChannel('c2'))).toEqual([]);
+    expect(ids(a.notEnded())).toEqual([]);
+    expect([...a.all.keys()]).toEqual(['p1']);
+  });
+
+  it('are rebuilt by a load', async () => {
+    const s = await store();
+    const a = records(s);
+    const r: PayeeRecord = { id: 'e1', role: 'payee', peerId: 'a', channelId: 'c9', terms, status: 'stopped', startedAt: T0, endedAt: T0, ticks: 1, paid: 10n, late: false };
+    await a.saveNow(r);
+    const b = records(s);
+    await b.load(T0);
+    expect([...b.onChannel('c9')].map((x) => x.id)).toEqual(['e1']);
+    expect([...b.notEnded()]).toEqual([]);
+  });
+});

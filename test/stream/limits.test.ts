@@ -89,3 +89,22 @@ describe('SpendLedger holds', () => {
     expect(() => l.release('node', -1n, T0)).toThrow(/amount/);
   });
 });
+
+describe('SpendLedger stays small however long it runs', () => {
+  const hoursKept = (l: SpendLedger) => l.toJSON().keys.map((k) => k.hours.length);
+
+  it('keeps at most the 25 hour buckets of one rolling day per key, so what a tick asks of it is a bounded sum', () => {
+    const l = new SpendLedger();
+    for (let h = 0; h < 1000; h++) l.record('node', 1n, T0 + h * H);
+    expect(hoursKept(l)).toEqual([25]);
+    expect(l.spentToday('node', T0 + 999 * H)).toBe(25n);
+    expect(l.spentTotal('node')).toBe(1000n);
+  });
+
+  it('a ledger stored with older hours loads with them forgotten, and counts the same', () => {
+    const json = { version: 1 as const, keys: [{ key: 'node', total: '1000', hours: Array.from({ length: 1000 }, (_, h): [number, string] => [1000 + h, '1']) }] };
+    const l = SpendLedger.fromJSON(json);
+    expect(hoursKept(l)).toEqual([25]);
+    expect(l.spentToday('node', (1000 + 999) * H)).toBe(25n);
+  });
+});

@@ -42,6 +42,7 @@ const events: StreamEvent[] = [
   { type: 'tick', now: T0 + 350, reachable: true, spendable: 1_000_000n },
   { type: 'committed', ticks: 3, now: T0 + 400 },
   { type: 'refused', ticks: 3, reason: 'no', now: T0 + 400 },
+  { type: 'holdRefused', ticks: 3, now: T0 + 400 },
   { type: 'paid', amount: 30n, ticks: 3, seq: 5n, gap: false, now: T0 + 400 },
   { type: 'reveal', depth: 3, value: secret.preimageAt(3), lock: lock(), localSide: 'B', now: T0 + 400 },
   { type: 'control', action: 'pause', now: T0 + 400 },
@@ -108,6 +109,7 @@ describe('payer rules', () => {
     ['committed: the hold is paid', payer(signed, 'active', { held: { ticks: 3, amount: 30n, at: T0 } }), { type: 'committed', ticks: 3, now: T0 + 400 }, 'active', ['emit:tick', 'persist:batched']],
     ['committed to the cap: finished', payer(signed, 'active', { held: { ticks: 10, amount: 100n, at: T0 } }), { type: 'committed', ticks: 10, now: T0 + 1100 }, 'finished', ['emit:tick', 'persist:now', 'send:streamControl', 'emit:finished']],
     ['refused: the hold cancelled, its spend released, stopped', payer(signed, 'active', { held: { ticks: 3, amount: 30n, at: T0 } }), { type: 'refused', ticks: 3, reason: 'x', now: T0 + 400 }, 'stopped', ['release', 'persist:now', 'send:streamControl', 'emit:stopped']],
+    ['holdRefused: nothing held is given back, paused at the limit', payer(signed, 'active', { held: { ticks: 3, amount: 30n, at: T0 } }), { type: 'holdRefused', ticks: 3, now: T0 + 400 }, 'paused', ['persist:now', 'send:streamControl', 'emit:paused']],
     ['refused after a stop: released, still stopped', payer(signed, 'stopped', { held: { ticks: 3, amount: 30n, at: T0 } }), { type: 'refused', ticks: 3, reason: 'x', now: T0 + 400 }, 'stopped', ['release', 'persist:now']],
     ['pause', payer(signed, 'active'), { type: 'control', action: 'pause', now: T0 + 400 }, 'paused', ['send:streamControl', 'persist:now', 'emit:paused']],
     ['resume', payer(signed, 'paused'), { type: 'control', action: 'resume', now: T0 + 400 }, 'active', ['send:streamControl', 'persist:now', 'emit:resumed']],
@@ -163,6 +165,7 @@ describe('payer rules', () => {
   it.each([
     ['committed with no payment held', payer(signed, 'active'), { type: 'committed', ticks: 3, now: T0 }, 'ignore', 'NOT_HELD'],
     ['committed for another total', payer(signed, 'active', { held: { ticks: 4, amount: 1n, at: T0 } }), { type: 'committed', ticks: 3, now: T0 }, 'ignore', 'NOT_HELD'],
+    ['holdRefused with no payment held', payer(signed, 'active'), { type: 'holdRefused', ticks: 3, now: T0 }, 'ignore', 'NOT_HELD'],
     ['refused with no payment held', payer(signed, 'active'), { type: 'refused', ticks: 3, reason: 'x', now: T0 }, 'ignore', 'NOT_HELD'],
     ['accepted twice', payer(signed, 'active'), { type: 'accepted', now: T0 }, 'ignore', 'WRONG_STATUS'],
     ['a user control on an ended stream', payer(signed, 'finished'), { type: 'control', action: 'resume', now: T0 }, 'conflict', 'WRONG_STATUS'],

@@ -241,7 +241,7 @@ describe('how many ops fit one update', () => {
     });
     expect(MAX_OP_SIZE).toBe(1415);
     expect(MAX_OPS_PER_UPDATE).toBe(1335);
-    expect(UPDATE_OPS_BYTE_BUDGET).toBe(65429);
+    expect(UPDATE_OPS_BYTE_BUDGET).toBe(65427);
     expect(encodedOpSize(addHtlc)).toBe(1415);
     expect(encodedOpSize({ op: 'failHtlc', id: 1, reason: new Uint8Array(292) })).toBe(1 + 4 + 2 + 292);
   });
