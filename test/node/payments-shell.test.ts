@@ -312,6 +312,22 @@ describe('invoices', () => {
     expect(await code(a.payments.payInvoice('lnsb1garbage'))).toBe('BAD_INVOICE');
   });
 
+  it('payInvoice answers at the time limit with the HTLC still out, and the payment ends later', async () => {
+    const net = new SimNet();
+    const [a, b] = [await party(net, net.node('A')), await party(net, net.node('B'))];
+    net.channel(a.sim, b.sim, 1_000_000n * SAT, 0n);
+    let release!: () => void;
+    a.sim.hold = new Promise((r) => (release = r));
+    const inv = await b.invoices.createInvoice({ amountMsat: 1000n, description: 'slow' });
+    const answer = a.payments.payInvoice(inv.invoice, { timeoutMs: 5000 });
+    await until(() => a.sim.sent.length === 1, 5000, 'the HTLC offered');
+    clock.advance(5000);
+    expect(await answer).toMatchObject({ status: 'inflight', attempts: [{ status: 'inflight' }] });
+    release();
+    await until(() => a.payments.get(inv.paymentHash)?.status === 'succeeded', 5000, 'the late success');
+    expect(a.events.map((e) => e.type)).toEqual(['paymentSucceeded']);
+  });
+
   it('payments in flight are bounded', async () => {
     const net = new SimNet();
     const [a, b] = [await party(net, net.node('A'), { payments: { maxInFlight: 1 } }), await party(net, net.node('B'))];
