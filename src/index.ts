@@ -8,6 +8,7 @@ export { MemoryNetwork } from './transport/memory.js';
 export { startApiServer } from './api/server.js';
 export { ApiClient } from './api/client.js';
 export type * from './api/types.js';
+export type * from './api/payment-types.js';
 export { parseAmount, formatMsat, formatMsatFull, type Msat } from './money.js';
 export { parseRate, formatRate } from './stream/rate.js';
 export { parseDuration } from './util/duration.js';
