@@ -15,7 +15,7 @@ import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen } from './unfunded-opens
 import { assertNever } from '../wire/assert-never.js';
 import { submitChannelTx } from './ledger-submit.js';
 import { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistPlan, type Settlement, type Waiter } from './channel-manager-types.js';
-import { answerRefusal } from './channel-refusals.js';
+import { answerRefusal, lateFulfil } from './channel-refusals.js';
 
 export { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistHook, type PersistPlan, type Settlement } from './channel-manager-types.js';
 
@@ -131,7 +131,8 @@ export class ChannelManager {
   }
 
   private async stepKnown(id: string, ch: Channel, ev: ChannelEvent, local: boolean): Promise<StoreWriteError | ChannelRefused | undefined> {
-    const r = step(ch, ev, this.ctx);
+    const late = ev.type === 'message' && ev.message.kind === 'updateState' ? lateFulfil(ch, ev.message.ops, this.o.height()) : undefined;
+    const r = late ? { ok: false as const, error: late } : step(ch, ev, this.ctx);
     if (!r.ok && local) return new ChannelRefused(r.error.message);
     if (!r.ok) {
       // A peer that broke the protocol: after answering it, the channel closes with our latest state.

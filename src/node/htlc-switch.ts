@@ -8,9 +8,9 @@
 //   2. only then is addHtlc proposed on H-B, the outgoing record stored with that proposal;
 //   3. B's fulfil, in the H-B state we sign: the preimage and the fulfil owed to A stored with it;
 //   4. the fulfil proposed on A-H; the incoming record deleted with the both-signed state without the lock.
-import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
+import { MAX_LOCKS } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { decideForward, type ForwardOut } from '../forward/decide.js';
 import { failWith } from '../forward/failures.js';
@@ -24,17 +24,17 @@ import {
 import type { Logger } from '../util/log.js';
 import type { ChannelManager, PersistHook } from './channels.js';
 import {
-  deleteOutgoing, htlcKey, putIncoming, putOutgoing, putPolicy, sortHtlcRecords,
+  deleteOutgoing, htlcKey, owedOp, putIncoming, putOutgoing, putPolicy, sortHtlcRecords,
   type IncomingRecord, type OutgoingRecord, type Owed,
 } from './htlc-records.js';
 import { planPersist } from './htlc-persist.js';
-import { sweepHtlcs } from './htlc-expiry.js';
+import { sweepHtlcs, trimNeverOffered } from './htlc-expiry.js';
 import { PreimageRegistryReader } from './htlc-registry.js';
 import type { LedgerClient } from '../ledger/client.js';
 import type {
   FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
 } from './htlc-types.js';
-import { localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
+import { freeLockId, localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
 import type { AttachedWrite, NodeStore } from './store-port.js';
 import { askReceiver } from './htlc-receive.js';
 import type { Wallet } from './wallet.js';
@@ -44,16 +44,21 @@ export interface HtlcLimits {
   maxPendingHtlcs: number;
   /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
   replayLogEntries: number;
+  /**
+   * HTLCs the switch offers on one channel at once (forwards and local attempts); the channel's own
+   * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
+   */
+  maxHtlcsPerChannel: number;
 }
 
-export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES };
+export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, maxHtlcsPerChannel: MAX_LOCKS };
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
   channels: Pick<ChannelManager, 'channels' | 'submitOps'>;
   wallet: Pick<Wallet, 'submit'>;
   /** Read for the preimages next hops register on the ledger (htlc-registry.ts); absent in unit tests. */
-  ledger?: Pick<LedgerClient, 'request'>;
+  ledger?: Pick<LedgerClient, 'request' | 'channel'>;
   secretKey: Uint8Array;
   log: Logger;
   height(): number;
@@ -80,6 +85,8 @@ export class HtlcSwitch implements HtlcSwitchApi {
   readonly asking = new Set<string>();
   private readonly delivering = new Set<string>();
   private readonly policies = new Map<string, ForwardingPolicy>();
+  /** Each open channel's short channel id from the ledger (its open's position), once read. */
+  private readonly scids = new Map<string, string>();
   replay: ReplayLog;
   private receiver?: FinalHopReceiver;
   private sink?: LocalOutcomeSink;
@@ -122,6 +129,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
+    await trimNeverOffered(this);
   }
 
   setReceiver(r: FinalHopReceiver): void {
@@ -146,6 +154,25 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return next;
   }
 
+  /**
+   * The short channel id onions name this channel by: the ledger's (BOLT 7, what gossip announces) once
+   * read, and until then the node-local one both ends derive from the channel id (htlc-views.ts).
+   */
+  shortChannelId(ch: Channel): string {
+    return this.scids.get(toHex(ch.channelId)) ?? localShortChannelId(ch);
+  }
+
+  /** Read the ledger's short channel id of open channels that have none yet (one request each, per block, until found). */
+  async learnShortChannelIds(): Promise<void> {
+    if (!this.o.ledger) return;
+    for (const ch of this.o.channels.channels.values()) {
+      const id = toHex(ch.channelId);
+      if (ch.status !== 'open' || this.scids.has(id)) continue;
+      const rec = await this.o.ledger.channel(ch.channelId).catch(() => undefined);
+      if (rec?.shortChannelId) this.scids.set(id, rec.shortChannelId);
+    }
+  }
+
   /** What is handed to a channel and not yet in its proposal: counted against what it can still carry. */
   private queuedOn(channelId: string): { count: number; msat: bigint } {
     let count = 0;
@@ -162,7 +189,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
   localChannels(): LocalChannelView[] {
     return [...this.o.channels.channels.values()]
       .filter((c) => c.status === 'open')
-      .map((c) => localChannelView(c, this.policy(toHex(c.channelId)), this.queuedOn(toHex(c.channelId))));
+      .map((c) => ({ ...localChannelView(c, this.policy(toHex(c.channelId)), this.queuedOn(toHex(c.channelId))), shortChannelId: this.shortChannelId(c) }));
   }
 
   /** The forwarding decision for a peeled (or unreadable) incoming onion, as a record and what to do next. */
@@ -170,8 +197,8 @@ export class HtlcSwitch implements HtlcSwitchApi {
     const d = decideForward({
       incoming: base, peeled, currentHeight: height,
       outgoing: (scid) => {
-        const ch = [...this.o.channels.channels.values()].find((c) => localShortChannelId(c) === scid && toHex(c.channelId) !== base.channelId);
-        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)));
+        const ch = [...this.o.channels.channels.values()].find((c) => toHex(c.channelId) !== base.channelId && (this.shortChannelId(c) === scid || localShortChannelId(c) === scid));
+        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)), this.limits.maxHtlcsPerChannel);
       },
     });
     const ss = peeled.ok ? peeled.value.sharedSecret : peeled.error.kind === 'bad_payload' ? peeled.error.sharedSecret : undefined;
@@ -196,12 +223,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
   /** A lock id in this side's space that no state, record or pending op on the channel uses. */
   private freeHtlcId(ch: Channel): number {
     const id = toHex(ch.channelId);
-    const used = new Set([...ch.signed.state.locks, ...(ch.proposal?.state.locks ?? []), ...(ch.countersigned?.state.locks ?? [])].map((l) => l.id));
-    const parity = ch.local === 'A' ? 0 : 1;
-    for (;;) {
-      const n = ((randomBytes(4).readUInt32BE(0) & ~1) | parity) >>> 0;
-      if (n !== 0 && !used.has(n) && !this.outgoing.has(htlcKey(id, n)) && !this.proposing.has(htlcKey(id, n))) return n;
-    }
+    return freeLockId(ch, (n) => this.outgoing.has(htlcKey(id, n)) || this.proposing.has(htlcKey(id, n)));
   }
 
   /**
@@ -354,11 +376,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
     if (!rec.owed || this.relaying.has(key)) return;
     const ch = this.channel(rec.channelId);
     if (!ch || ch.status !== 'open') return;
-    const op: ChannelOp = rec.owed.kind === 'fulfil'
-      ? { op: 'fulfillHtlc', id: rec.htlcId, preimage: rec.owed.preimage }
-      : rec.owed.kind === 'fail'
-        ? { op: 'failHtlc', id: rec.htlcId, reason: rec.owed.reason }
-        : { op: 'failMalformedHtlc', id: rec.htlcId, sha256OfOnion: rec.owed.sha256OfOnion, failureCode: rec.owed.failureCode };
+    const op = owedOp(rec.htlcId, rec.owed);
     this.relaying.add(key);
     const { settled } = this.o.channels.submitOps(rec.channelId, [op]);
     settled.catch((e: unknown) => {

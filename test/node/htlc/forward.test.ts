@@ -34,7 +34,7 @@ async function setup(): Promise<Setup> {
   return { line, a, h, b, ah: line.channels[0]!, hb: line.channels[1]!, payee, payer };
 }
 
-async function send(s: Setup, attemptId: string, amount: bigint, paymentHash: Uint8Array, opts: { finalBlocks?: number; feeShort?: bigint; deltaShort?: number } = {}) {
+async function send(s: Setup, attemptId: string, amount: bigint, paymentHash: Uint8Array, opts: { finalBlocks?: number; feeShort?: bigint; deltaShort?: number; scid?: (id: string) => string } = {}) {
   const p = buildPayment([{ node: s.h, channelId: s.ah }, { node: s.b, channelId: s.hb }], amount, paymentHash, (await height(net!)) + (opts.finalBlocks ?? 60), opts);
   await s.a.htlcs.sendLocal({ paymentId: `p-${attemptId}`, attemptId, channelId: s.ah, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
   return p;
@@ -71,6 +71,15 @@ describe('forwarding A -> H -> B', () => {
       expect(c.local + c.remote).toBe(100_000_000n);
     }
     await until(() => s.h.htlcs.sizes().incoming === 0 && s.h.htlcs.sizes().outgoing === 0);
+  });
+
+  it('an onion that names the next channel by its ledger short channel id (as gossip announces it) is forwarded', async () => {
+    const s = await setup();
+    const ledgerScid = (id: string) => net!.ledger.chain.state.channel(Buffer.from(id, 'hex'))!.shortChannelId!;
+    await until(() => s.h.htlcs.localChannels().find((c) => c.channelId === s.hb)?.shortChannelId === ledgerScid(s.hb), 10_000, 'H read the ledger id');
+    const { paymentHash } = s.payee.issue();
+    await send(s, 'scid', 1_000_000n, paymentHash, { scid: ledgerScid });
+    expect((await s.payer.outcome('scid')).kind).toBe('fulfilled');
   });
 
   it('a payee refusal reaches A from hop 1, a fee too low from hop 0', async () => {
