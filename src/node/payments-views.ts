@@ -44,8 +44,8 @@ export function paymentView(p: Payment): PaymentView {
 }
 
 /**
- * A local channel's short channel id. Until gossip gives channels a ledger-derived one, the first
- * 8 bytes of the channel id stand in (the HTLC switch resolves the same stand-in when forwarding).
+ * A local channel's short channel id, as the switch gives it: the ledger's once read, until then the
+ * first 8 bytes of the channel id, which the switch also resolves when forwarding (htlc-views.ts).
  */
 export function localShortChannelId(v: Pick<LocalChannelView, 'shortChannelId' | 'channelId'>): string {
   return v.shortChannelId ?? v.channelId.slice(0, 16);

@@ -21,7 +21,12 @@ afterEach(async () => {
 // Slow enough blocks that an HTLC crosses its hops well within the payee's final expiry margin.
 const BLOCK_MS = 400;
 
-const scidOf = (channelId: string) => channelId.slice(0, 16);
+/** The ledger's short channel id of a channel (what gossip announces), once `n`'s switch has read it. */
+const ledgerScid = (n: SluiceNode, channelId: string) =>
+  until(() => {
+    const scid = n.htlcs.localChannels().find((c) => c.channelId === channelId)?.shortChannelId;
+    return scid !== undefined && scid !== channelId.slice(0, 16) && scid;
+  }, 20_000, 'the ledger short channel id');
 const DEFAULT_FEE = (amount: bigint) => 1000n + (amount * 100n) / 1_000_000n;
 
 async function channel(from: SluiceNode, to: SluiceNode, capacity: bigint, push = 0n) {
@@ -75,8 +80,11 @@ describe('routed payments between nodes', () => {
     const cd = await channel(c, d, 1_000_000_000n);
     // what gossip would show: capacities and policies, not balances; C's route is dearer, so B's is tried first
     for (const [ch, from, base] of [[bd, b, 1000n], [cd, c, 5000n]] as const) {
-      graph.addChannel({ shortChannelId: scidOf(ch.channelId), node1: from.nodeId, node2: d.nodeId, capacityMsat: 1_000_000_000n });
-      graph.setPolicy(scidOf(ch.channelId), from.nodeId, { feeBaseMsat: base, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1000n, htlcMaximumMsat: 1_000_000_000n });
+      // both ends name the channel by it before the graph and D's invoice do
+      const scid = await ledgerScid(from, ch.channelId);
+      expect(await ledgerScid(d, ch.channelId)).toBe(scid);
+      graph.addChannel({ shortChannelId: scid, node1: from.nodeId, node2: d.nodeId, capacityMsat: 1_000_000_000n });
+      graph.setPolicy(scid, from.nodeId, { feeBaseMsat: base, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1000n, htlcMaximumMsat: 1_000_000_000n });
     }
     const amount = 100_000_000n;
     const inv = await d.createInvoice({ amountMsat: amount, description: 'detour' });
