@@ -364,6 +364,21 @@ export class ChannelManager {
     return { ref, settled };
   }
 
+  /**
+   * Take back a request not yet in a proposal (waiting for the peer, say): true if it was withdrawn (its
+   * caller is answered with an error and it will never be proposed), false if a proposal holds it or it
+   * has had its answer. Runs after what is queued for the channel, so it never races a step.
+   */
+  withdraw(id: string, ref: string): Promise<boolean> {
+    return this.serialize(id, async () => {
+      const ch = this.channels.get(id);
+      if (!ch || !ch.queue.some((q) => q.refs.includes(ref))) return false;
+      this.put(id, { ...ch, queue: ch.queue.filter((q) => !q.refs.includes(ref)) });
+      this.takeWaiter(ref)?.reject(new Error('withdrawn before it was proposed'));
+      return true;
+    });
+  }
+
   /** The channel to pay a peer through: open, connected, with the most spendable balance. */
   payable(peerId: string, amount: bigint): Channel | undefined {
     return this.withPeer(peerId)

@@ -16,6 +16,7 @@ export const PREIMAGE_RESUBMIT_BLOCKS = 3;
 
 export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> {
   await sw.learnShortChannelIds();
+  await sw.withdrawLate(height);
   await pruneReplay(sw, height);
   await endClosedChannels(sw);
   for (const rec of [...sw.outgoing.values()]) if (rec.outcome) void sw.deliver(rec);
@@ -44,6 +45,8 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
   for (const { key, why } of due.failBack) {
     const rec = sw.incoming.get(key);
     if (!rec || rec.owed) continue;
+    // An offer still queued for the next hop could yet be proposed: never fail back while it can.
+    if (sw.offerPending(key)) continue;
     const out = rec.out && sw.outgoing.get(htlcKey(rec.out.channelId, rec.out.htlcId));
     if (why === 'outgoing_expired' && !registryRead) continue;
     if (why === 'outgoing_expired' && out) {

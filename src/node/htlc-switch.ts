@@ -12,7 +12,8 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import { MAX_LOCKS } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
-import { decideForward, type ForwardOut } from '../forward/decide.js';
+import { EXPIRY_TOO_SOON_BLOCKS, type ForwardOut } from '../forward/decide.js';
+import { decideIncoming } from './htlc-decide.js';
 import { failWith } from '../forward/failures.js';
 import { DEFAULT_FORWARDING_POLICY, checkForwardingPolicy } from '../forward/policy.js';
 import { peelOnion, type PeelResult } from '../onion/sphinx.js';
@@ -34,7 +35,7 @@ import type { LedgerClient } from '../ledger/client.js';
 import type {
   FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
 } from './htlc-types.js';
-import { freeLockId, localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
+import { freeLockId, localChannelView, localShortChannelId } from './htlc-views.js';
 import type { AttachedWrite, NodeStore } from './store-port.js';
 import { askReceiver } from './htlc-receive.js';
 import type { Wallet } from './wallet.js';
@@ -55,7 +56,7 @@ export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replay
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
-  channels: Pick<ChannelManager, 'channels' | 'submitOps'>;
+  channels: Pick<ChannelManager, 'channels' | 'submitOps' | 'withdraw'>;
   wallet: Pick<Wallet, 'submit'>;
   /** Read for the preimages next hops register on the ledger (htlc-registry.ts); absent in unit tests. */
   ledger?: Pick<LedgerClient, 'request' | 'channel'>;
@@ -68,6 +69,11 @@ export interface HtlcSwitchOptions {
 /** An op the switch handed a channel that is not yet in a stored proposal. */
 interface PendingProposal {
   stored: boolean;
+  channelId: string;
+  /** The ChannelManager's reference of the request (to withdraw it). */
+  ref?: string;
+  /** The height at which, still not in a stored proposal, it is withdrawn (an offer's expiry less the next hop's margin). */
+  deadline?: number;
   /** An offer's amount, counted against the channel's spendable balance until its proposal holds it. */
   amountMsat: bigint;
   /** The incoming HTLC this op acts for (a forward's offer): not to be decided again meanwhile. */
@@ -174,7 +180,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
   }
 
   /** What is handed to a channel and not yet in its proposal: counted against what it can still carry. */
-  private queuedOn(channelId: string): { count: number; msat: bigint } {
+  queuedOn(channelId: string): { count: number; msat: bigint } {
     let count = 0;
     let msat = 0n;
     for (const [k, p] of this.proposing) {
@@ -194,30 +200,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
 
   /** The forwarding decision for a peeled (or unreadable) incoming onion, as a record and what to do next. */
   decide(base: IncomingRecord, peeled: PeelResult, height: number): { record: IncomingRecord; act?: () => void } {
-    const d = decideForward({
-      incoming: base, peeled, currentHeight: height,
-      outgoing: (scid) => {
-        const ch = [...this.o.channels.channels.values()].find((c) => toHex(c.channelId) !== base.channelId && (this.shortChannelId(c) === scid || localShortChannelId(c) === scid));
-        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)), this.limits.maxHtlcsPerChannel);
-      },
-    });
-    const ss = peeled.ok ? peeled.value.sharedSecret : peeled.error.kind === 'bad_payload' ? peeled.error.sharedSecret : undefined;
-    const withSecret = ss ? { ...base, sharedSecret: ss } : base;
-    switch (d.kind) {
-      case 'malformed':
-        return { record: { ...base, decision: 'malformed', owed: { kind: 'malformed', failureCode: d.failureCode, sha256OfOnion: d.sha256OfOnion } } };
-      case 'fail':
-        this.log.info({ channel: base.channelId.slice(0, 16), htlc: base.htlcId, code: d.codeName, why: d.message }, 'refused to forward an HTLC');
-        return { record: { ...withSecret, decision: 'fail', owed: { kind: 'fail', reason: d.reason } } };
-      case 'forward': {
-        const record: IncomingRecord = { ...withSecret, decision: 'forward' };
-        return { record, act: () => this.forwardOut(record, d) };
-      }
-      case 'receive': {
-        const record: IncomingRecord = { ...withSecret, decision: 'receive' };
-        return { record, act: () => void this.askReceiver(record, d.payload) };
-      }
-    }
+    return decideIncoming(this, base, peeled, height);
   }
 
   /** A lock id in this side's space that no state, record or pending op on the channel uses. */
@@ -232,9 +215,13 @@ export class HtlcSwitch implements HtlcSwitchApi {
    */
   private propose(channelId: string, htlcId: number, op: ChannelOp, attach: Parameters<ChannelManager['submitOps']>[2], p: { amountMsat?: bigint; inKey?: string; onStored(): void; onRefused(reason: string): void }): void {
     const key = htlcKey(channelId, htlcId);
-    const pending: PendingProposal = { stored: false, amountMsat: p.amountMsat ?? 0n, onStored: p.onStored, ...(p.inKey ? { inKey: p.inKey } : {}) };
+    const pending: PendingProposal = { stored: false, channelId, amountMsat: p.amountMsat ?? 0n, onStored: p.onStored, ...(p.inKey ? { inKey: p.inKey } : {}) };
+    // An offer must not sit in a queue past the point where the next hop would refuse it (a peer
+    // away): withdrawn then, it is refused here instead (htlc-expiry.ts).
+    if (op.op === 'addHtlc') pending.deadline = op.expiryHeight - EXPIRY_TOO_SOON_BLOCKS;
     this.proposing.set(key, pending);
-    const { settled } = this.o.channels.submitOps(channelId, [op], attach);
+    const { ref, settled } = this.o.channels.submitOps(channelId, [op], attach);
+    pending.ref = ref;
     settled.then(
       () => {
         if (this.proposing.get(key) === pending) this.proposing.delete(key);
@@ -257,13 +244,20 @@ export class HtlcSwitch implements HtlcSwitchApi {
     p.onStored();
   }
 
+  /** Withdraw offers still not in a stored proposal at their deadline; their refusal follows as usual. */
+  async withdrawLate(height: number): Promise<void> {
+    for (const p of [...this.proposing.values()]) {
+      if (!p.stored && p.ref && p.deadline !== undefined && height >= p.deadline) await this.o.channels.withdraw(p.channelId, p.ref);
+    }
+  }
+
   /** Is this incoming HTLC being forwarded right now (its offer not yet in a stored proposal)? */
   offerPending(inKey: string): boolean {
     for (const p of this.proposing.values()) if (p.inKey === inKey && !p.stored) return true;
     return false;
   }
 
-  private forwardOut(rec: IncomingRecord, d: ForwardOut): void {
+  forwardOut(rec: IncomingRecord, d: ForwardOut): void {
     const outCh = toHex(d.channelId);
     const ch = this.channel(outCh);
     if (!ch) return void this.failBack(rec, TEMPORARY_CHANNEL_FAILURE, 'the outgoing channel is gone');
@@ -340,11 +334,6 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return this.receiver;
   }
 
-  /** Hand a settle to the incoming channel: `attach` (the payee's records and the owed fulfil) goes with the proposal. */
-  proposeSettle(rec: IncomingRecord, preimage: Uint8Array, attach: AttachedWrite[], onStored: () => void, onRefused: (reason: string) => void): void {
-    this.propose(rec.channelId, rec.htlcId, { op: 'fulfillHtlc', id: rec.htlcId, preimage }, attach, { onStored, onRefused });
-  }
-
   /** Fail an incoming HTLC back with one of our own codes. */
   async failBack(rec: IncomingRecord, code: number, why: string): Promise<void> {
     if (!rec.sharedSecret) return;
@@ -353,14 +342,14 @@ export class HtlcSwitch implements HtlcSwitchApi {
     await this.owe(rec, { kind: 'fail', reason: failWith(code, details, rec.sharedSecret, why).reason });
   }
 
-  /** Store what we owe upstream (first write wins), then send it. */
-  async owe(rec: IncomingRecord, owed: Owed): Promise<void> {
+  /** Store what we owe upstream (first write wins), with `attached` in the same batch, then send it. */
+  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<void> {
     const key = htlcKey(rec.channelId, rec.htlcId);
     const now = this.incoming.get(key);
     if (!now || now.owed) return;
     const up = { ...now, owed };
     try {
-      await this.o.store.writeRecords([putIncoming(up)]);
+      await this.o.store.writeRecords([...attached, putIncoming(up)]);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not store an owed HTLC answer; retried at the next block');
       return;

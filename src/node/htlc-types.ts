@@ -18,8 +18,10 @@ export interface IncomingHtlc {
 }
 
 /**
- * What the payee's code answers for an HTLC that ends here. `attached` is stored in the same synced
- * batch as the state that fulfils it (e.g. the invoice marked paid).
+ * What the payee's code answers for an HTLC that ends here. `attached` (e.g. the invoice marked paid)
+ * is stored in one synced batch with the switch's owed fulfil, before the fulfil is proposed: from that
+ * write on the switch either gets the fulfil signed by the payer's side or registers the preimage on the
+ * ledger before the HTLC's expiry, so the payment is claimed once that batch is durable.
  */
 export type FinalHopAnswer =
   | { kind: 'settle'; preimage: Uint8Array; attached?: AttachedWrite[] }

@@ -30,6 +30,8 @@ interface Row {
   name: string;
   /** the payee refuses instead of settling */
   payeeFails?: boolean;
+  /** the payer's fee is short: H itself refuses */
+  feeShort?: bigint;
   point(ids: Ids): CrashPoint;
   expect: 'fulfilled' | 'failed' | 'either';
 }
@@ -49,6 +51,8 @@ const rows: Row[] = [
     point: (ids) => ({ after: (w) => proposes(w, ids.ah, 'fulfillHtlc') }) },
   { name: 'fulfil signed upstream (the incoming record deleted)', expect: 'fulfilled',
     point: (ids) => ({ after: (w) => rec(w, `in/${ids.ah}/`).some((r) => !r.value) }) },
+  { name: 'H refuses (fee too low): its own fail stored with the incoming add', feeShort: 1n, expect: 'failed',
+    point: (ids) => ({ after: (w) => owed(w, ids, 'fail') }) },
   { name: 'fail received from downstream (the owed fail stored)', payeeFails: true, expect: 'failed',
     point: (ids) => ({ after: (w) => owed(w, ids, 'fail') }) },
   { name: 'fail relayed upstream (the A-H proposal with it stored)', payeeFails: true, expect: 'failed',
@@ -73,7 +77,7 @@ describe('crash table: H dies at each point of a forward and starts again', () =
     b.htlcs.setReceiver(payee);
     a.htlcs.setLocalSink(payer);
     const { paymentHash } = payee.issue();
-    const p = buildPayment([{ node: h, channelId: ids.ah }, { node: b, channelId: ids.hb }], AMOUNT, paymentHash, (await height(net)) + 80);
+    const p = buildPayment([{ node: h, channelId: ids.ah }, { node: b, channelId: ids.hb }], AMOUNT, paymentHash, (await height(net)) + 80, row.feeShort ? { feeShort: row.feeShort } : {});
     await a.htlcs.sendLocal({ paymentId: 'p', attemptId: 'x', channelId: ids.ah, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
 
     await store.reached;
@@ -87,6 +91,7 @@ describe('crash table: H dies at each point of a forward and starts again', () =
     const fee = forwardingFee(DEFAULT_FORWARDING_POLICY, AMOUNT);
     expect(channelOf(a, ids.ah).local).toBe(CAPACITY - (paid ? AMOUNT + fee : 0n));
     expect(channelOf(h2, ids.ah).local).toBe(paid ? AMOUNT + fee : 0n);
+    if (row.feeShort) expect(payee.asked).toHaveLength(0);
     expect(channelOf(h2, ids.hb).local).toBe(CAPACITY - (paid ? AMOUNT : 0n));
     expect(channelOf(b, ids.hb).local).toBe(paid ? AMOUNT : 0n);
     for (const [n, id] of [[a, ids.ah], [h2, ids.ah], [h2, ids.hb], [b, ids.hb]] as const) {

@@ -100,4 +100,25 @@ describe('the HTLC switch over one channel', () => {
     await until(() => a2.htlcs.sizes().outgoing === 0);
     expect((await a2['store'].loadRecords('htlc')).filter((r) => r.key.startsWith('out/'))).toHaveLength(0);
   });
+
+  it('an attempt queued for a peer that is away is withdrawn before its expiry, and never offered after', async () => {
+    net = await testNet({ blockTimeMs: 100 });
+    const { nodes: [a, b], channels: [ab] } = await openLine(net, ['a', 'b']);
+    const payee = new TestPayee();
+    await b!.stop();
+    await until(() => !a!.channels.channels.get(ab!)!.connected);
+    const { paymentHash } = payee.issue();
+    const expiry = (await height(net)) + 10;
+    const p = buildPayment([{ node: b!, channelId: ab! }], 1_000_000n, paymentHash, expiry);
+    await expect(a!.htlcs.sendLocal({ paymentId: 'p', attemptId: 'w', channelId: ab!, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] }))
+      .rejects.toThrow(/withdrawn/);
+    expect(await height(net)).toBeLessThan(expiry);
+    const b2 = await net.node('b');
+    b2.htlcs.setReceiver(payee);
+    await until(() => a!.channels.channels.get(ab!)!.connected && b2.channels.channels.get(ab!)!.connected);
+    await until(() => settledBetween(a!, b2, ab!));
+    expect(channelOf(a!, ab!).seq).toBe(channelOf(b2, ab!).seq);
+    expect(payee.asked).toHaveLength(0);
+    expect(a!.channels.channels.get(ab!)!.queue).toHaveLength(0);
+  });
 });

@@ -79,6 +79,27 @@ describe('the preimage registry', () => {
   });
 });
 
+describe('a payee whose payer will not take the fulfil', () => {
+  it('registers the preimage before the HTLC expires (the final hop, as a forwarder would)', async () => {
+    net = await testNet({ blockTimeMs: 100 });
+    const line = await openLine(net, ['a', 'b']);
+    const [a, b] = line.nodes as [SluiceNode, SluiceNode];
+    const ab = line.channels[0]!;
+    const payee = new TestPayee();
+    payee.mode = 'hang';
+    b.htlcs.setReceiver(payee);
+    await b.faucet(10_000n); // the ledger fee of the preimage transaction
+    const { paymentHash } = payee.issue();
+    const p = buildPayment([{ node: b, channelId: ab }], 2_000_000n, paymentHash, (await height(net)) + 30);
+    await a.htlcs.sendLocal({ paymentId: 'p', attemptId: 'x', channelId: ab, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
+    await until(() => payee.asked.length === 1);
+    await a.stop();
+    payee.releaseAll();
+    await until(() => net!.ledger.chain.state.preimageHeight(paymentHash) !== undefined, 20_000, 'the preimage registered');
+    expect(net!.ledger.chain.state.preimageHeight(paymentHash)!).toBeLessThan(p.expiryHeight);
+  });
+});
+
 describe('an upstream that force-closes instead of taking the fulfil', () => {
   it('H registers the preimage during the dispute window, so the settlement pays H the HTLC', async () => {
     const s = await setup();
