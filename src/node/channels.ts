@@ -131,7 +131,7 @@ export class ChannelManager {
   }
 
   private async stepKnown(id: string, ch: Channel, ev: ChannelEvent, local: boolean): Promise<StoreWriteError | ChannelRefused | undefined> {
-    const late = ev.type === 'message' && ev.message.kind === 'updateState' ? lateFulfil(ch, ev.message.ops, this.o.height()) : undefined;
+    const late = ev.type === 'message' && ev.message.kind === 'updateState' ? lateFulfil(ch, ev.message.ops, this.o.height(), this.o.persistHook?.registeredBefore?.bind(this.o.persistHook)) : undefined;
     const r = late ? { ok: false as const, error: late } : step(ch, ev, this.ctx);
     if (!r.ok && local) return new ChannelRefused(r.error.message);
     if (!r.ok) {

@@ -99,7 +99,10 @@ export class HtlcSwitch implements HtlcSwitchApi {
   readonly limits: HtlcLimits;
   readonly log: Logger;
   readonly secretKey: Uint8Array;
-  readonly hook: PersistHook = { beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects) };
+  readonly hook: PersistHook = {
+    beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects),
+    registeredBefore: (hash, expiry) => (this.registry ? this.registry.registeredBefore(hash, expiry) : false),
+  };
   readonly registry?: PreimageRegistryReader;
   private sweeping?: Promise<void>;
 

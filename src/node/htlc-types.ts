@@ -82,8 +82,10 @@ export interface LocalChannelView {
 export interface HtlcSwitchApi {
   /**
    * Offer a payment attempt's HTLC on one of our channels. Resolves with the HTLC id once the proposal
-   * carrying it (and `attached`) is stored; rejects if the channel refused it at once. The outcome
-   * arrives later through the LocalOutcomeSink.
+   * carrying it (and `attached`) is stored; rejects if the channel refused it first, or withdrew it
+   * still unproposed (its peer away) 4 blocks before its expiry: then nothing was stored and no outcome
+   * follows. Otherwise the outcome arrives later through the LocalOutcomeSink (it may arrive before this
+   * resolves).
    */
   sendLocal(send: LocalSend): Promise<{ htlcId: number }>;
   setReceiver(r: FinalHopReceiver): void;

@@ -132,7 +132,7 @@ export class SluiceNode implements NodeApi {
       openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
-      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a) },
+      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) },
     });
     const htlcs = new HtlcSwitch({ store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits });
     const streams = new StreamManager({

@@ -60,6 +60,27 @@ describe('the preimage registry', () => {
     expect(channelOf(s.h, s.hb).local).toBe(100_000_000n - 5_000_000n);
   });
 
+  it('A away past its HTLC\'s expiry: H registered in time, so A, back, reads the registration, takes H\'s late fulfil and keeps the channel', async () => {
+    const s = await setup();
+    s.payee.mode = 'hang';
+    const { preimage, paymentHash } = s.payee.issue();
+    const p = await s.send('x', 5_000_000n, paymentHash, 20);
+    await until(() => s.payee.asked.length === 1);
+    await s.a.stop();
+    s.payee.releaseAll();
+    await until(() => net!.ledger.chain.state.preimageHeight(paymentHash) !== undefined, 20_000, 'the preimage registered');
+    await until(async () => (await height(net!)) > p.expiryHeight + 2, 20_000, 'past the expiry');
+    const a2 = await net!.node('a');
+    const payer2 = new TestPayer();
+    a2.htlcs.setLocalSink(payer2);
+    const out = await payer2.outcome('x');
+    expect(out.kind === 'fulfilled' && Buffer.from(out.preimage).equals(preimage)).toBe(true);
+    await until(() => settledBetween(a2, s.h, s.ah));
+    expect(a2.channels.channels.get(s.ah)!.status).toBe('open');
+    const fee = forwardingFee(DEFAULT_FORWARDING_POLICY, 5_000_000n);
+    expect(channelOf(a2, s.ah).local).toBe(100_000_000n - 5_000_000n - fee);
+  });
+
   it('B registers the preimage on the ledger instead of fulfilling: H reads it there and fulfils A', async () => {
     const s = await setup();
     s.payee.mode = 'hang';
