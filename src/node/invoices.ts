@@ -23,7 +23,7 @@ import { NodeError } from './errors.js';
 import type { FinalHopAnswer, FinalHopReceiver, HtlcSwitchApi, IncomingHtlc } from './htlc-types.js';
 import { invoiceFromJson, invoiceToJson, invoiceView, type InvoiceRecord, type InvoiceView } from './invoices-record.js';
 import type { NodeStore } from './store-port.js';
-import type { CreatedInvoice, CreateInvoiceRequest } from '../api/payment-types.js';
+import type { CreatedInvoice, CreateInvoiceRequest } from '../payments/views.js';
 
 export interface InvoiceLimits {
   /** unpaid, unexpired invoices at once (each holds a stored preimage); createInvoice refuses past it */

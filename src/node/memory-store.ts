@@ -5,8 +5,8 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
-import type { RecordWrite, NodeStore, PeerRecord, RecordKind } from './store-port.js';
 import { MemoryGraphStore } from './graph-store.js';
+import type { RecordWrite, NodeStore, PeerRecord, RecordKind } from './store-port.js';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
