@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
-import { chainHash } from '../channel/open.js';
+import { chainHash } from '../channel/state.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';

@@ -3,6 +3,7 @@
 import type { StreamMessage } from '../wire/stream.js';
 import type { HashChainSecret } from './hashchain.js';
 import type { StreamRecord } from './record.js';
+import type { Result } from '../util/result.js';
 
 export type StreamEventKind = 'opened' | 'tick' | 'late' | 'onTime' | 'paused' | 'resumed' | 'stopped' | 'finished';
 
@@ -81,7 +82,7 @@ export interface StreamError {
   message: string;
 }
 
-export type StreamStepResult = { ok: true; stream: StreamRecord; effects: StreamEffect[] } | { ok: false; error: StreamError };
+export type StreamStepResult = Result<{ stream: StreamRecord; effects: StreamEffect[] }, StreamError>;
 
 export const done = (stream: StreamRecord, effects: StreamEffect[] = []): StreamStepResult => ({ ok: true, stream, effects });
 export const refuse = (kind: StreamErrorKind, code: string, message: string): StreamStepResult => ({ ok: false, error: { kind, code, message } });
