@@ -27,6 +27,7 @@ import { NodeError } from './errors.js';
 import { StreamManager, type StreamPolicy } from './streams.js';
 import { systemClock } from './clock.js';
 import { wirePayments, type PaymentsNodeOptions } from './payments-wiring.js';
+import { wireRoutedStreams } from './streams-routed-wiring.js';
 import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
@@ -186,6 +187,7 @@ export class SluiceNode implements NodeApi {
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
+    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l) });
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),
@@ -215,6 +217,7 @@ export class SluiceNode implements NodeApi {
     streams.start();
     void self.announceAll(opts.listen ? `${opts.listen.host}:${peers.port ?? opts.listen.port}` : undefined);
     self.payer.start();
+    streams.routed?.resume(); // batches stored as in flight: their outcomes, or offered again under the same hash
     void htlcs.onBlock(self.height);
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
     return self;
