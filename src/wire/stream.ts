@@ -5,7 +5,7 @@
 //
 //   32780 streamOpen     32 channelId, 16 streamId, u8 mode, u64 rateAmount (msat), u32 ratePerMs,
 //                        u32 tickMs, u64 max (0 = none), u64 durationMs (0 = none), u32 hashchainLockId;
-//                        TLV 1: u32 batchMs, a stream across hops (channelId all zero, docs/streams.md)
+//                        TLV 0x534C5543: u32 batchMs, a stream across hops (channelId all zero, docs/streams.md)
 //   32782 streamAccept   16 streamId
 //   32784 streamReject   16 streamId, u16 len, len bytes reason (UTF-8, at most 500 bytes)
 //   32786 streamTick     16 streamId, u32 depth, 32 preimage (a hash-chain tick: sha256^depth(preimage) == root)
@@ -38,8 +38,11 @@ export const STREAM_REJECT_TYPE = EXPERIMENTAL_TYPE_START + 16; // 32784
 export const STREAM_TICK_TYPE = EXPERIMENTAL_TYPE_START + 18; // 32786
 export const STREAM_CONTROL_TYPE = EXPERIMENTAL_TYPE_START + 20; // 32788
 
-/** streamOpen's TLV record 1: the batch interval of a stream across hops (u32 ms). */
-export const STREAM_OPEN_BATCH_TLV = 1n;
+/**
+ * streamOpen's TLV record 0x534C5543 ("SLUC", odd, so a peer that does not know it drops it): the batch
+ * interval of a stream across hops (u32 ms).
+ */
+export const STREAM_OPEN_BATCH_TLV = 0x534c5543n;
 const OPEN_TLV_TYPES: ReadonlySet<bigint> = new Set([STREAM_OPEN_BATCH_TLV]);
 
 /** The longest reason (streamReject, streamControl), in UTF-8 bytes. */
@@ -72,7 +75,7 @@ export interface StreamOpenMessage {
   max: bigint; // u64, 0 = none
   durationMs: bigint; // u64, 0 = none
   hashchainLockId: number; // u32, 0 unless hashchain
-  /** TLV 1 (u32): a stream across hops, paid by one routed HTLC every this many ms; channelId is then all zero */
+  /** TLV 0x534C5543 (u32): a stream across hops, paid by one routed HTLC every this many ms; channelId is then all zero */
   batchMs?: number;
 }
 

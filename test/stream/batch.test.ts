@@ -101,7 +101,7 @@ describe('the payee checks a batch HTLC before it settles', () => {
 });
 
 describe('streamOpen across hops', () => {
-  it('carries batchMs in TLV 1 and a zero channel id; the payee admits it without a channel, refuses hash chains', () => {
+  it('carries batchMs in its TLV and a zero channel id; the payee admits it without a channel, refuses hash chains', () => {
     const m = openMessage(payer({ status: 'opening' }));
     expect(m.batchMs).toBe(3000);
     const back = decodeMessage(encodeMessage(m));
