@@ -14,8 +14,8 @@
 //   mode:   1 signed, 2 hashchain          action: 1 pause, 2 resume, 3 stop
 //
 // Every message ends with a TLV stream (the rest of the payload), with the channel messages' rule:
-// no record type is defined yet, so an unknown odd record is accepted and dropped and an unknown
-// even one fails the message; we always send an empty stream.
+// an unknown odd record is accepted and dropped and an unknown even one fails the message. The one
+// record defined is streamOpen's batchMs (0x534C5543); otherwise we send an empty stream.
 //
 // Only the shape is checked here (lengths, mode and action bytes, rateAmount <= MAX_MSAT, reasons
 // that are UTF-8 and short enough). Whether a stream makes sense (a known streamId, a zero rate, a
