@@ -8,6 +8,7 @@ import { ChannelGraph } from '../../src/routing/graph.js';
 import { SluiceNode } from '../../src/node/node.js';
 import { silentLogger } from '../../src/util/log.js';
 import { encodeBatchRecord, STREAM_BATCH_TLV_TYPE } from '../../src/stream/batch.js';
+import { CrashingStore } from '../helpers/crash-store.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -99,7 +100,7 @@ describe('streams across hops (signed, a keysend HTLC per batch)', () => {
     await expect(a.openStream({ peerId: d.nodeId, rate: '10sat/s' })).rejects.toMatchObject({ code: 'NO_ADDRESS' });
   }, 60_000);
 
-  it('a hub (C) stopped mid-stream and started again: batches fail meanwhile, nothing is paid twice, and the stream goes on', async () => {
+  it('a hub (C) stopped mid-stream and started again: nothing is paid twice, and the stream goes on', async () => {
     const { a, b, c, d, ab, cd } = await fourNodes();
     const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 8000 });
     await until(async () => ((await streamOf(d, s.streamId))?.ticks ?? 0) >= 2, 30_000, 'two ticks metered');
@@ -125,4 +126,91 @@ describe('streams across hops (signed, a keysend HTLC per batch)', () => {
     await until(async () => (await balance(c2, cd.channelId)) === CAP - 80_000n, 20_000, 'C paid D');
     expect((await c2.listChannels()).find((ch) => ch.peerId === b.nodeId)?.localBalance).toBe(80_000n + feeC);
   }, 90_000);
+
+  it('the payer restarted mid-stream resumes from its stored batch: every tick paid once, fees exact', async () => {
+    const { b, c, d, ab, cd } = await fourNodes();
+    let a = net!.nodes[0]!;
+    const graph = new ChannelGraph();
+    for (const [ch, from, to] of [[ab, a, b], [await bcOf(b, c), b, c], [cd, c, d]] as const) {
+      const scid = ch.channelId.slice(0, 16);
+      graph.addChannel({ shortChannelId: scid, node1: from.nodeId, node2: to.nodeId, capacityMsat: CAP });
+      graph.setPolicy(scid, from.nodeId, { feeBaseMsat: 1000n, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1000n, htlcMaximumMsat: CAP });
+    }
+    const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 6000 });
+    await until(async () => ((await streamOf(d, s.streamId))?.ticks ?? 0) >= 2, 30_000, 'two ticks metered');
+    await a.stop();
+    net!.nodes.splice(net!.nodes.indexOf(a), 1);
+    a = await SluiceNode.start({ dataDir: join(net!.dir, 'A'), ledgerUrl: net!.ledger.url, network: net!.network, log: silentLogger(), graph: () => graph });
+    net!.nodes.push(a);
+    await a.connectInMemory(d.nodeId); // the stream's connection (an in-memory peer has no address to redial)
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 60_000, 'A finishes the stream after its restart');
+    await until(async () => (await streamOf(d, s.streamId))?.status === 'finished', 20_000, 'D finishes it');
+    expect(await streamOf(d, s.streamId)).toMatchObject({ ticks: 6, paid: 60_000n });
+    await until(async () => (await balance(d, cd.channelId)) === 60_000n, 20_000, 'D holds each tick once');
+    const view = (await streamOf(a, s.streamId))!;
+    const batches = (await a.payer.list()).filter((p) => p.status === 'succeeded');
+    expect(batches.reduce((x, p) => x + p.amountMsat, 0n)).toBe(60_000n);
+    expect(view.feesPaid).toBe(batches.reduce((x, p) => x + p.feeMsat, 0n));
+    await until(async () => (await balance(b, ab.channelId)) === 60_000n + view.feesPaid!, 20_000, 'A paid ticks + fees once');
+  }, 90_000);
 });
+
+describe('streams across hops: the payee restarted', () => {
+  it('stopped and started mid-stream: its meter matches its channel, and the stream goes on to the end', async () => {
+    const { a, c, d, cd } = await fourNodes();
+    const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 6000 });
+    await until(async () => ((await streamOf(d, s.streamId))?.ticks ?? 0) >= 2, 30_000, 'two ticks metered');
+    await d.stop();
+    net!.nodes.splice(net!.nodes.indexOf(d), 1);
+    const d2 = await SluiceNode.start({ dataDir: join(net!.dir, 'D'), ledgerUrl: net!.ledger.url, network: net!.network, log: silentLogger() });
+    net!.nodes.push(d2);
+    const back = (await streamOf(d2, s.streamId))!;
+    expect(back.paid).toBe(await balance(d2, cd.channelId)); // nothing settled is missing from the meter
+    await until(async () => (await c.listPeers()).some((p) => p.nodeId === d2.nodeId && p.connected), 20_000, 'C back with D');
+    await a.connectInMemory(d2.nodeId);
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 60_000, 'A finishes the stream');
+    await until(async () => (await streamOf(d2, s.streamId))?.status === 'finished', 20_000, 'D finishes it');
+    expect(await streamOf(d2, s.streamId)).toMatchObject({ ticks: 6, paid: 60_000n });
+    expect(await balance(d2, cd.channelId)).toBe(60_000n);
+  }, 90_000);
+});
+
+describe('streams across hops: the payee crashes', () => {
+  it('dead just after the fulfil of its third batch: its meter comes back at exactly that batch, whose stored fulfil then completes', async () => {
+    net = await testNet({ blockTimeMs: BLOCK_MS });
+    let streamId = '';
+    // No write is durable after the one that fulfils the third batch (the meter's record rides in it).
+    const store = new CrashingStore(join(net.dir, 'D'), {
+      after: (w) => w.method === 'saveChannel' && (w.records ?? []).some((r) => r.kind === 'stream' && r.key === streamId && 'value' in r && (r.value as { ticks?: number }).ticks === 3),
+    });
+    const graph = new ChannelGraph();
+    const a = await net.node('A', undefined, { graph: () => graph });
+    const [b, c] = [await net.node('B'), await net.node('C')];
+    const d = await net.node('D', undefined, { store });
+    for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
+    await channel(a, b, graph);
+    await channel(b, c, graph);
+    const cd = await channel(c, d, graph);
+    await a.connectInMemory(d.nodeId);
+    const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 6000 });
+    streamId = s.streamId;
+    await store.reached;
+    await d.stop();
+    net.nodes.splice(net.nodes.indexOf(d), 1);
+    const d2 = await net.node('D');
+    expect(await streamOf(d2, s.streamId)).toMatchObject({ ticks: 3, paid: 30_000n });
+    // The third batch's fulfil is stored (its proposal, with the preimage): the signed balance follows once C signs it.
+    expect(await balance(d2, cd.channelId)).toBeGreaterThanOrEqual(20_000n);
+    await until(async () => (await c.listPeers()).some((p) => p.nodeId === d2.nodeId && p.connected), 20_000, 'C back with D');
+    await until(async () => (await balance(d2, cd.channelId)) >= 30_000n, 20_000, 'the stored fulfil signed');
+    await a.connectInMemory(d2.nodeId);
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 60_000, 'A finishes the stream');
+    await until(async () => (await streamOf(d2, s.streamId))?.status === 'finished', 20_000, 'D finishes it');
+    expect(await streamOf(d2, s.streamId)).toMatchObject({ ticks: 6, paid: 60_000n });
+    await until(async () => (await balance(d2, cd.channelId)) === 60_000n, 20_000, 'D holds each tick once');
+  }, 90_000);
+});
+
+async function bcOf(b: SluiceNode, c: SluiceNode) {
+  return (await b.listChannels()).find((ch) => ch.peerId === c.nodeId)!;
+}
