@@ -66,7 +66,7 @@ export class RoutedStreams {
     if (!Number.isInteger(batchMs) || batchMs < 1 || batchMs > MAX_BATCH_MS) throw new NodeError('invalid', 'BAD_TERMS', `batch: 1 ms to ${MAX_BATCH_MS} ms`);
     const batch = batchAmount(terms, batchMs);
     const maxFeeMsat = req.maxFeeMsat ?? defaultMaxFee(batch);
-    const quote = this.d.payer.queryRoute(peerId, batch, { maxFeeMsat: maxFeeMsat });
+    const quote = this.d.payer.queryRoute(peerId, batch, { maxFeeMsat });
     if (quote.feeMsat > maxFeeMsat) throw new NodeError('conflict', 'FEE_LIMIT', `the route's fee for one batch is ${quote.feeMsat} msat, over the limit of ${maxFeeMsat} msat`);
     await this.connect(peerId);
     return {
@@ -183,9 +183,11 @@ export class RoutedStreams {
   }
 }
 
-/** What one batch of a stream pays (the ticks of one batch interval, at least one tick). */
+/**
+ * What one batch pays, for the fee quote: the ticks of one batch interval (at least one tick). A rate so
+ * low that this rounds to 0 msat is quoted at 1 msat (a batch is sent only once it is worth something).
+ */
 export function batchAmount(terms: StreamTerms, batchMs: number): bigint {
-  const ticks = Math.max(1, Math.floor(batchMs / terms.tickMs));
-  const a = owedAfter(terms, ticks);
-  return a > 0n ? a : owedAfter(terms, ticks + 1) || 1n;
+  const a = owedAfter(terms, Math.max(1, Math.floor(batchMs / terms.tickMs)));
+  return a > 0n ? a : 1n;
 }
