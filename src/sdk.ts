@@ -10,95 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FINAL_STREAM_STATUSES } from './api/codec.js';
 import { parseNodeId } from './api/fields.js';
+import { callAmount, callRate, checked, streamPolicy, type Amount, type Duration, type Rate, type StreamOptions } from './sdk-input.js';
 import * as rules from './api/requests.js';
 import type { ChannelView, NodeEvent, PaymentResult, SendResult, StreamEventKind, StreamView, WalletView } from './api/types.js';
-import type { ForwardView, InvoiceView, RoutedPaymentView } from './api/routing-types.js';
-import { InputError } from './crypto/bytes.js';
-import { parseAmount, type Msat } from './money.js';
-import { NodeError } from './node/errors.js';
+import type { ForwardView, InvoiceView, RouteView, RoutedPaymentView } from './api/routing-types.js';
+import { checkCreateInvoice, checkPayInvoice, checkPayNode, checkRoute } from './api/routing-requests.js';
 import { SluiceNode } from './node/node.js';
-import type { StreamPolicy } from './node/streams.js';
-import { parseRate } from './stream/rate.js';
 import type { MemoryNetwork } from './transport/memory.js';
 import { parseDuration } from './util/duration.js';
 import { createLogger, silentLogger, type Logger } from './util/log.js';
 import { assertNever } from './wire/assert-never.js';
-export type Amount = bigint | string;
-export type Duration = number | string;
-/** '10msat/s', '2sat/min', or a bigint of msat per second. */
-export type Rate = string | bigint;
+export type { Amount, Duration, Rate, SpendingLimitsInput, StreamOptions } from './sdk-input.js';
 
-function amount(a: Amount, what: string): Msat {
-  return typeof a === 'bigint' ? a : parseAmount(a, what);
-}
-
-function duration(d: Duration, what: string): number {
-  return typeof d === 'number' ? d : parseDuration(d, what);
-}
-
-/** A call's input in the API's form: strings as people write them are read, anything else is left to the rules. */
-function callAmount(a: unknown, what: string): unknown {
-  return typeof a === 'string' ? parseAmount(a, what) : a;
-}
-
-function callRate(r: unknown): unknown {
-  return typeof r === 'bigint' ? `${r}msat/s` : r;
-}
-
-/** Run the API's rules on a call's input: what they refuse is the caller's error, as over HTTP. */
-function checked<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (e) {
-    if (e instanceof InputError) throw new NodeError('invalid', 'BAD_REQUEST', e.message);
-    throw e;
-  }
-}
-
-/** msat per second, rounded down (how the node compares a stream's price with its minimum). */
-function ratePerSec(r: Rate, what: string): bigint {
-  if (typeof r === 'bigint') return r;
-  const p = parseRate(r, what);
-  return (p.amount * 1000n) / BigInt(p.perMs);
-}
-
-export interface SpendingLimitsInput {
-  perDay?: Amount;
-  total?: Amount;
-}
-
-/** What StreamPolicy holds, with the same inputs as the rest of the SDK. */
-export interface StreamOptions {
-  /** Payee: refuse streams paying less than this ('10msat/s', or msat per second). */
-  minRatePerSec?: Rate;
-  nodeLimits?: SpendingLimitsInput;
-  peerLimits?: SpendingLimitsInput;
-  /** Payee: a stream is late after a tick interval plus this much without a tick. */
-  graceMs?: Duration;
-  checkpointTicks?: number;
-  /** Payee: how many streams a peer may run on one channel (default 64). */
-  maxStreamsPerChannel?: number;
-  /** Payee: how long a stream that has never been paid is kept (default 60 s). */
-  idleExpiryMs?: Duration;
-}
-
-function limits(l: SpendingLimitsInput | undefined, what: string): StreamPolicy['nodeLimits'] {
-  if (!l) return undefined;
-  return {
-    perDay: l.perDay === undefined ? undefined : amount(l.perDay, `${what}.perDay`),
-    total: l.total === undefined ? undefined : amount(l.total, `${what}.total`),
-  };
-}
-
-function streamPolicy(o: StreamOptions | undefined): StreamPolicy | undefined {
-  if (!o) return undefined;
-  const p: StreamPolicy = { nodeLimits: limits(o.nodeLimits, 'nodeLimits'), peerLimits: limits(o.peerLimits, 'peerLimits') };
-  if (o.minRatePerSec !== undefined) p.minRatePerSec = ratePerSec(o.minRatePerSec, 'minRatePerSec');
-  if (o.graceMs !== undefined) p.graceMs = duration(o.graceMs, 'graceMs');
-  if (o.checkpointTicks !== undefined) p.checkpointTicks = o.checkpointTicks;
-  if (o.maxStreamsPerChannel !== undefined) p.maxStreamsPerChannel = o.maxStreamsPerChannel;
-  if (o.idleExpiryMs !== undefined) p.idleExpiryMs = duration(o.idleExpiryMs, 'idleExpiryMs');
-  return p;
+/** A pay call's fee cap and time limit, in the rules' form. */
+function limitsIn(o: { maxFee?: Amount; timeout?: Duration }): { maxFee?: unknown; timeoutMs?: unknown } {
+  return { maxFee: callAmount(o.maxFee, 'maxFee'), timeoutMs: typeof o.timeout === 'string' ? parseDuration(o.timeout, 'timeout') : o.timeout };
 }
 
 export interface StartOptions {
@@ -203,7 +129,7 @@ export class Sluice {
     readonly dataDir: string,
     private readonly ownedDataDir: string | undefined,
   ) {
-    node.onEvent((e) => this.route(e));
+    node.onEvent((e) => this.dispatch(e));
   }
 
   /** Start a node in this process. */
@@ -242,7 +168,7 @@ export class Sluice {
     for (const l of this.listeners.get(event) ?? []) (l as (x: typeof arg) => void)(arg);
   }
 
-  private route(e: NodeEvent): void {
+  private dispatch(e: NodeEvent): void {
     switch (e.type) {
       case 'stream':
         this.fire(STREAM_EVENTS[e.event], e.stream);
@@ -354,6 +280,37 @@ export class Sluice {
 
   async pay(peerId: string, a: Amount): Promise<PaymentResult> {
     return this.node.pay(checked(() => rules.checkPay({ peerId, amount: callAmount(a, 'amount') })));
+  }
+
+  /** An invoice any node can pay over routes (a BOLT 11 `lnsb` string and its record). */
+  async createInvoice(o: { amount?: Amount; description?: string; expiry?: Duration } = {}): Promise<InvoiceView> {
+    const expiryMs = typeof o.expiry === 'string' ? parseDuration(o.expiry, 'expiry') : o.expiry;
+    return this.node.createInvoice(checked(() => checkCreateInvoice({
+      amount: callAmount(o.amount, 'amount'), description: o.description,
+      expirySeconds: expiryMs === undefined ? undefined : Math.ceil(expiryMs / 1000),
+    })));
+  }
+
+  invoices(): Promise<InvoiceView[]> {
+    return this.node.listInvoices();
+  }
+
+  /** Pay an invoice over any number of hops; resolves with the outcome (`status` says which). */
+  async payInvoice(invoice: string, o: { amount?: Amount; maxFee?: Amount; timeout?: Duration } = {}): Promise<RoutedPaymentView> {
+    return this.node.payInvoice(checked(() => checkPayInvoice({ invoice, amount: callAmount(o.amount, 'amount'), ...limitsIn(o) })));
+  }
+
+  /** A spontaneous (keysend) payment to any node that takes them, routed like an invoice's. */
+  async payNode(nodeId: string, a: Amount, o: { maxFee?: Amount; timeout?: Duration } = {}): Promise<RoutedPaymentView> {
+    return this.node.payNode(checked(() => checkPayNode({ nodeId, amount: callAmount(a, 'amount'), ...limitsIn(o) })));
+  }
+
+  payments(): Promise<RoutedPaymentView[]> {
+    return this.node.listPayments();
+  }
+
+  async route(nodeId: string, a: Amount): Promise<RouteView> {
+    return this.node.queryRoute(checked(() => checkRoute({ nodeId, amount: callAmount(a, 'amount') })));
   }
 
   async openStream(o: OpenStreamOptions): Promise<StreamHandle> {

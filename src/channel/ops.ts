@@ -66,7 +66,7 @@ function applyOne(s: ChannelState, op: ChannelOp, p: Side): ChannelState | strin
       if (locks.some((l) => l.id === op.id)) return `lock id ${op.id} is already in use`;
       const lock: Lock = op.op === 'addHtlc'
         ? { kind: 'htlc', id: op.id, from: p, amount: op.amount, paymentHash: op.paymentHash, expiryHeight: op.expiryHeight }
-        : { kind: 'hashchain', id: op.id, from: p, root: op.root, unit: op.unit, maxUnits: op.maxUnits };
+        : { kind: 'hashchain', id: op.id, from: p, root: op.root, unit: op.unit, maxUnits: op.maxUnits, ...(op.expiryHeight === undefined ? {} : { expiryHeight: op.expiryHeight }) };
       if (lock.kind === 'hashchain' && (op.op !== 'addHashchain' || op.maxUnits < 1 || op.maxUnits > MAX_HASH_CHAIN_LENGTH || op.unit <= 0n)) {
         return `hash-chain lock needs 1..${MAX_HASH_CHAIN_LENGTH} units of a positive amount`;
       }

@@ -4,12 +4,18 @@ import { InputError, toHex } from '../crypto/bytes.js';
 import {
   arrayField, asObject, boolField, hexField, msatField, str, uintField, type JsonObject,
 } from '../util/json-fields.js';
-import { MAX_LOCKS, type ChannelState, type Lock, type Side, type SignedState } from './state.js';
+import { MAX_LOCKS, type ChannelState, type HashchainLock, type Lock, type Side, type SignedState } from './state.js';
 
 export function lockToJson(l: Lock): JsonObject {
   return l.kind === 'htlc'
     ? { kind: 'htlc', id: l.id, from: l.from, amount: l.amount.toString(), paymentHash: toHex(l.paymentHash), expiryHeight: l.expiryHeight }
-    : { kind: 'hashchain', id: l.id, from: l.from, root: toHex(l.root), unit: l.unit.toString(), maxUnits: l.maxUnits };
+    : hashchainToJson(l);
+}
+
+function hashchainToJson(l: HashchainLock): JsonObject {
+  const out: JsonObject = { kind: 'hashchain', id: l.id, from: l.from, root: toHex(l.root), unit: l.unit.toString(), maxUnits: l.maxUnits };
+  if (l.expiryHeight !== undefined) out['expiryHeight'] = l.expiryHeight;
+  return out;
 }
 
 export function stateToJson(s: ChannelState): JsonObject {
@@ -47,12 +53,15 @@ export function lockFromJson(v: unknown, what = 'lock'): Lock {
     };
   }
   if (kind === 'hashchain') {
-    return {
+    const lock: HashchainLock = {
       kind, id, from,
       root: hexField(o, 'root', 32, `${what}.root`),
       unit: msatField(o, 'unit', `${what}.unit`),
       maxUnits: uintField(o, 'maxUnits', 0xffffffff, `${what}.maxUnits`),
     };
+    // absent in records written before hash-chain expiries: such a lock is paid by reveals only
+    if (o['expiryHeight'] !== undefined) lock.expiryHeight = uintField(o, 'expiryHeight', 0xffffffff, `${what}.expiryHeight`);
+    return lock;
   }
   throw new InputError(`${what}.kind: expected "htlc" or "hashchain"`);
 }

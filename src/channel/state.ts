@@ -37,6 +37,12 @@ export interface HashchainLock {
   root: Uint8Array; // 32 bytes
   unit: Msat;
   maxUnits: number;
+  /**
+   * With an expiry the lock is also paid from the ledger's chain registry: the deepest depth registered
+   * for its root at a height below expiryHeight counts, whenever the channel settles (as an HTLC's
+   * preimage does). Without one (states signed before expiries existed) only reveals on this channel count.
+   */
+  expiryHeight?: number;
 }
 
 export type Lock = HtlcLock | HashchainLock;
@@ -97,9 +103,15 @@ export function encodeState(s: ChannelState): Uint8Array {
   const w = new ByteWriter(128 + s.locks.length * 96);
   w.bytes(s.channelId).u64(s.seq).u64(s.balanceA).u64(s.balanceB).u8(s.closing ? 1 : 0).u16(s.locks.length);
   for (const l of s.locks) {
-    w.u8(l.kind === 'htlc' ? 1 : 2).u32(l.id).u8(SIDE_BYTE[l.from]);
+    // Kind 3 is a hash-chain lock with an expiry; kind 2 keeps the bytes (and so the signatures) of
+    // states signed before expiries existed.
+    const kind = l.kind === 'htlc' ? 1 : l.expiryHeight === undefined ? 2 : 3;
+    w.u8(kind).u32(l.id).u8(SIDE_BYTE[l.from]);
     if (l.kind === 'htlc') w.u64(l.amount).bytes(l.paymentHash).u32(l.expiryHeight);
-    else w.bytes(l.root).u64(l.unit).u32(l.maxUnits);
+    else {
+      w.bytes(l.root).u64(l.unit).u32(l.maxUnits);
+      if (l.expiryHeight !== undefined) w.u32(l.expiryHeight);
+    }
   }
   return w.finish();
 }
@@ -127,8 +139,10 @@ export function decodeState(bytes: Uint8Array): DecodeResult<ChannelState> {
       const from: Side = fromByte === 0 ? 'A' : 'B';
       if (kind === 1) {
         locks.push({ kind: 'htlc', id, from, amount: r.u64('amount'), paymentHash: r.bytes(32, 'hash'), expiryHeight: r.u32('expiry') });
-      } else if (kind === 2) {
-        locks.push({ kind: 'hashchain', id, from, root: r.bytes(32, 'root'), unit: r.u64('unit'), maxUnits: r.u32('maxUnits') });
+      } else if (kind === 2 || kind === 3) {
+        const lock: HashchainLock = { kind: 'hashchain', id, from, root: r.bytes(32, 'root'), unit: r.u64('unit'), maxUnits: r.u32('maxUnits') };
+        if (kind === 3) lock.expiryHeight = r.u32('expiry');
+        locks.push(lock);
       } else {
         return { ok: false, error: `unknown lock kind ${kind}` };
       }

@@ -6,11 +6,11 @@ import { toHex } from '../crypto/bytes.js';
 import type { Msat } from '../money.js';
 import { msatFromJson } from '../money.js';
 import type { JsonObject } from '../util/json-fields.js';
-import { accountFromJson, channelFromJson, eventFromJson } from './records-json.js';
+import { accountFromJson, chainEntryFromJson, channelFromJson, eventFromJson } from './records-json.js';
 import { DEFAULT_LEDGER_PORT, MAX_REQUEST_BYTES } from './server.js';
 import { txToJson } from './tx-codec.js';
 import { authParams, type ConnectionIdentity } from './connection-auth.js';
-import type { Account, LedgerChannel, LedgerEvent, Tx } from './types.js';
+import type { Account, ChainEntry, LedgerChannel, LedgerEvent, Tx } from './types.js';
 
 /** How often an identified client asks again to be protected after a refusal (an unfunded key, say). */
 const AUTH_RETRY_MS = 5_000;
@@ -317,6 +317,16 @@ export class LedgerClient {
   async channelByShortId(shortChannelId: string): Promise<LedgerChannel | undefined> {
     try {
       return channelFromJson(await this.request('getChannelByShortId', { shortChannelId }));
+    } catch (e) {
+      if (e instanceof LedgerRpcError && e.code === -32001) return undefined;
+      throw e;
+    }
+  }
+
+  /** The chain registry's record for a hash-chain root (deepest depth, its marks by height); undefined if none. */
+  async chain(root: Uint8Array): Promise<ChainEntry | undefined> {
+    try {
+      return chainEntryFromJson(await this.request('getChain', { root: toHex(root) }));
     } catch (e) {
       if (e instanceof LedgerRpcError && e.code === -32001) return undefined;
       throw e;

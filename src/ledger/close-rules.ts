@@ -3,25 +3,19 @@
 //
 // Fees: every one of these transactions pays its fee from its sender's ledger account (debitSender),
 // never from the channel. A payout is therefore a function of the adjudicated state alone (its
-// balances, its locks resolved by preimages and reveals, and the penalty): nothing one party submits
+// balances, its locks resolved by preimages, reveals and the chain registry, and the penalty): nothing one party submits
 // can lower what the other is paid below what that state gives it.
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/hash.js';
 import { checkSignedState, lockAmount, otherSide, type Side, type SignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
-import { debitSender, feeWrite, isRejection, reject, type AccountEdits, type ApplyResult, type TxContext, type WorkMeter } from './rule-kit.js';
+import { MAX_REVEAL_UNITS_PER_TX, countedChain, debitSender, feeWrite, isRejection, reject, type AccountEdits, type ApplyResult, type TxContext, type WorkMeter } from './rule-kit.js';
+import { carriedAnchors, hashchainUnitsPaid, revealMark } from './chain-registry.js';
 import type { LedgerChannel, LedgerEvent, Reveal, SignedTxBody } from './types.js';
 import type { LedgerView } from './view.js';
 
-type Of<K extends SignedTxBody['kind']> = Extract<SignedTxBody, { kind: K }>;
+export { MAX_REVEAL_UNITS_PER_TX } from './rule-kit.js';
 
-/**
- * A reveal may claim at most this many units past the deepest depth already shown for its lock: checking
- * it costs one sha256 per unit (about 1.2 µs each, so at most ~12 ms), and a refused reveal pays nothing,
- * so this bounds the free work one request can ask of the ledger. Deeper claims go in steps, each a paid
- * transaction checked from the step before (the node does this itself: src/ledger/reveal-steps.ts).
- */
-export const MAX_REVEAL_UNITS_PER_TX = 10_000;
+type Of<K extends SignedTxBody['kind']> = Extract<SignedTxBody, { kind: K }>;
 
 /** Look up the channel, check its status, and take the sender's fee (nonce bumped) from its account. */
 function channelFor(
@@ -96,6 +90,9 @@ export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext
   const forfeits = newState.seq >= closedSeq + 2n;
   const carried = carriedReveals(ch, newState, ctx.work);
   const next: LedgerChannel = { ...ch, latest: tx.state, reveals: carried.reveals };
+  const anchors = carriedAnchors(ch, newState, view);
+  if (Object.keys(anchors).length > 0) next.anchors = anchors;
+  else delete next.anchors;
   // A reveal the newer state still owes but that was too deep to re-check here must be shown again
   // (in steps, against the new root). A dispute in the window's last block would leave no time for
   // that, so it moves the deadline to a full window from now: the payee then shows it, and whoever
@@ -147,14 +144,6 @@ function carriedReveals(
   return { reveals: out, owed };
 }
 
-/** sha256 applied `n` times, each call counted on the meter. */
-function countedChain(x: Uint8Array, n: number, work: WorkMeter | undefined): Uint8Array {
-  let h = x;
-  for (let i = 0; i < n; i++) h = sha256(h);
-  if (work) work.hashes += n;
-  return h;
-}
-
 export function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext): ApplyResult {
   // Every check that costs nothing comes first; the hashing, last, is bounded by MAX_REVEAL_UNITS_PER_TX
   // and only done for a sender whose fee is already taken (channelFor) from its own account.
@@ -177,7 +166,10 @@ export function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext):
     return reject('BAD_PREIMAGE', `sha256^${tx.depth - from}(preimage) is not the preimage at depth ${from}`);
   }
   const next: LedgerChannel = { ...ch, reveals: { ...ch.reveals, [tx.lockId]: { depth: tx.depth, preimage: tx.preimage } } };
-  return changed(view, next, found.edits, ctx, { kind: 'chainRevealed', channelId: ch.channelId, lockId: tx.lockId, depth: tx.depth });
+  const r = changed(view, next, found.edits, ctx, { kind: 'chainRevealed', channelId: ch.channelId, lockId: tx.lockId, depth: tx.depth });
+  const mark = revealMark(view, lock, tx.depth, tx.preimage, ctx.height);
+  if (mark && r.ok) r.writes.push(mark);
+  return r;
 }
 
 export function applySettle(view: LedgerView, tx: Of<'settle'>, ctx: TxContext): ApplyResult {
@@ -190,7 +182,7 @@ export function applySettle(view: LedgerView, tx: Of<'settle'>, ctx: TxContext):
 }
 
 /** Final payout of a closing channel's adjudicated state, as the frame describes: it sums to the capacity. */
-export function settlementPayout(ch: LedgerChannel, view: Pick<LedgerView, 'preimageHeight'>): { a: Msat; b: Msat } {
+export function settlementPayout(ch: LedgerChannel, view: Pick<LedgerView, 'preimageHeight' | 'chain'>): { a: Msat; b: Msat } {
   const st = ch.latest!.state;
   const pay = { A: st.balanceA, B: st.balanceB };
   if (ch.penalized) {
@@ -206,7 +198,8 @@ export function settlementPayout(ch: LedgerChannel, view: Pick<LedgerView, 'prei
       if (h !== undefined && h < lock.expiryHeight) pay[receiver] += lock.amount;
       else pay[lock.from] += lock.amount;
     } else {
-      const paid = lock.unit * BigInt(Math.min(ch.reveals[lock.id]?.depth ?? 0, lock.maxUnits));
+      // the deeper of this channel's reveals and, for a lock with an expiry, the chain registry below it
+      const paid = lock.unit * BigInt(hashchainUnitsPaid(ch, lock, view));
       pay[receiver] += paid;
       pay[lock.from] += lockAmount(lock) - paid;
     }

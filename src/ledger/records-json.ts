@@ -3,7 +3,8 @@ import { InputError, toHex } from '../crypto/bytes.js';
 import { signedStateFromJson, signedStateToJson, stateFromJson, stateToJson } from '../channel/state-json.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type JsonObject } from '../util/json-fields.js';
 import { isShortChannelId } from './short-channel-id.js';
-import type { Account, Block, LedgerChannel, LedgerEvent, Reveal, Supply } from './types.js';
+import type { Account, Block, ChainAnchor, ChainEntry, LedgerChannel, LedgerEvent, Reveal, Supply } from './types.js';
+import type { Write } from './view.js';
 
 export function accountToJson(a: Account): JsonObject {
   return { balance: a.balance.toString(), nonce: a.nonce };
@@ -35,6 +36,9 @@ export function channelToJson(c: LedgerChannel): JsonObject {
     reveals: Object.fromEntries(Object.entries(c.reveals).map(([k, v]) => [k, { depth: v.depth, preimage: toHex(v.preimage) }])),
   };
   if (c.shortChannelId !== undefined) out['shortChannelId'] = c.shortChannelId;
+  if (c.anchors && Object.keys(c.anchors).length > 0) {
+    out['anchors'] = Object.fromEntries(Object.entries(c.anchors).map(([k, v]) => [k, v.map((a) => ({ root: toHex(a.root), offset: a.offset }))]));
+  }
   if (c.openState) out['openState'] = stateToJson(c.openState);
   if (c.latest) out['latest'] = signedStateToJson(c.latest);
   if (c.submittedBy) out['submittedBy'] = c.submittedBy;
@@ -73,6 +77,18 @@ export function channelFromJson(v: unknown): LedgerChannel {
     if (!isShortChannelId(o['shortChannelId'])) throw new InputError('shortChannelId: expected 16 lowercase hex characters');
     c.shortChannelId = o['shortChannelId'];
   }
+  // absent on records written before the chain registry
+  if (o['anchors'] !== undefined) {
+    const anchors: Record<number, ChainAnchor[]> = {};
+    for (const [k, v] of Object.entries(asObject(o['anchors'], 'anchors'))) {
+      if (!Array.isArray(v)) throw new InputError(`anchors.${k}: expected an array`);
+      anchors[Number(k)] = v.map((a, i) => {
+        const r = asObject(a, `anchors.${k}[${i}]`);
+        return { root: hexField(r, 'root', 32), offset: uintField(r, 'offset') };
+      });
+    }
+    c.anchors = anchors;
+  }
   if (o['openState'] !== undefined) c.openState = stateFromJson(o['openState'], 'openState');
   if (o['latest'] !== undefined) c.latest = signedStateFromJson(o['latest'], 'latest');
   const sb = side(o['submittedBy']);
@@ -85,6 +101,38 @@ export function channelFromJson(v: unknown): LedgerChannel {
   if (o['payoutA'] !== undefined) c.payoutA = msatField(o, 'payoutA');
   if (o['payoutB'] !== undefined) c.payoutB = msatField(o, 'payoutB');
   return c;
+}
+
+/** A chain-registry mark as the store keeps it: key `root:height`, value `{ depth, preimage }`. */
+export function chainMarkFromJson(key: string, v: unknown): Write {
+  const [root, height] = key.split(':');
+  const o = asObject(v, 'chainMark');
+  return {
+    kind: 'chainMark',
+    root: hexField({ root }, 'root', 32),
+    height: uintField({ height: Number(height) }, 'height'),
+    depth: uintField(o, 'depth'),
+    preimage: hexField(o, 'preimage', 32),
+  };
+}
+
+/** The registry's record for one root, for the API (`getChain`). */
+export function chainEntryToJson(root: Uint8Array, e: ChainEntry): JsonObject {
+  return { root: toHex(root), depth: e.depth, preimage: toHex(e.preimage), marks: e.marks.map((m) => ({ height: m.height, depth: m.depth })) };
+}
+
+export function chainEntryFromJson(v: unknown): ChainEntry {
+  const o = asObject(v, 'chain');
+  const marks = o['marks'];
+  if (!Array.isArray(marks)) throw new InputError('chain.marks: expected an array');
+  return {
+    depth: uintField(o, 'depth'),
+    preimage: hexField(o, 'preimage', 32),
+    marks: marks.map((m, i) => {
+      const r = asObject(m, `chain.marks[${i}]`);
+      return { height: uintField(r, 'height'), depth: uintField(r, 'depth') };
+    }),
+  };
 }
 
 export function blockToJson(b: Block): JsonObject {

@@ -1,6 +1,7 @@
 // What every ledger rule shares: the block context, the result type, and the one way a transaction pays
 // its fee (from its sender's own account, never from a channel's funds). Pure: no I/O, no clock.
 import { toHex } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
 import type { Msat } from '../money.js';
 import type { Account, LedgerEvent, LedgerParams, SignedTxBody, TxError, TxErrorCode } from './types.js';
 import type { LedgerView, Write } from './view.js';
@@ -73,3 +74,21 @@ export function feeWrite(view: LedgerView, fee: Msat): Write {
   const s = view.supply();
   return { kind: 'supply', value: { ...s, fees: s.fees + fee } };
 }
+
+/**
+ * A reveal may claim at most this many units past the deepest depth already shown for its lock: checking
+ * it costs one sha256 per unit (about 1.2 µs each, so at most ~12 ms), and a refused reveal pays nothing,
+ * so this bounds the free work one request can ask of the ledger. Deeper claims go in steps, each a paid
+ * transaction checked from the step before (the node does this itself: src/ledger/reveal-steps.ts). A chain
+ * registration (chain-registry.ts) is bounded the same way.
+ */
+export const MAX_REVEAL_UNITS_PER_TX = 10_000;
+
+/** sha256 applied `n` times, each call counted on the meter. */
+export function countedChain(x: Uint8Array, n: number, work: WorkMeter | undefined): Uint8Array {
+  let h = x;
+  for (let i = 0; i < n; i++) h = sha256(h);
+  if (work) work.hashes += n;
+  return h;
+}
+

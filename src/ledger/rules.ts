@@ -8,6 +8,7 @@ import { sha256 } from '../crypto/hash.js';
 import { checkSignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 import { applyCooperativeClose, applyDispute, applyForceClose, applyReveal, applySettle } from './close-rules.js';
+import { applyRegisterChain } from './chain-registry.js';
 import { AccountEdits, debitSender, feeWrite, isRejection, reject, type ApplyResult, type TxContext } from './rule-kit.js';
 import { shortChannelIdAt } from './short-channel-id.js';
 import { verifyTxSig } from './tx-codec.js';
@@ -49,6 +50,7 @@ export function applyTx(view: LedgerView, tx: Tx, ctx: TxContext): ApplyResult {
     case 'reveal': return applyReveal(view, tx, ctx);
     case 'settle': return applySettle(view, tx, ctx);
     case 'preimage': return applyPreimage(view, tx, ctx);
+    case 'registerChain': return applyRegisterChain(view, tx, ctx);
     default: return assertNever(tx, 'transaction');
   }
 }

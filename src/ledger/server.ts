@@ -12,7 +12,7 @@ import { InputError, toHex } from '../crypto/bytes.js';
 import type { Logger } from '../util/log.js';
 import { asObject, hexField, msatField, pubkeyField, str, uintField, type Json, type JsonObject } from '../util/json-fields.js';
 import { isShortChannelId } from './short-channel-id.js';
-import { accountToJson, blockToJson, channelToJson, supplyToJson } from './records-json.js';
+import { accountToJson, blockToJson, chainEntryToJson, channelToJson, supplyToJson } from './records-json.js';
 import { txFromJson } from './tx-codec.js';
 import { randomBytes } from 'node:crypto';
 import type { Chain } from './chain.js';
@@ -191,6 +191,12 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       const ch = chain.state.channelByShortId(scid);
       if (!ch) throw new RpcError(RpcCode.NOT_FOUND, 'no channel with that short channel id');
       return channelToJson(ch);
+    },
+    getChain: (p) => {
+      const root = hexField(p, 'root', 32);
+      const e = chain.state.chain(root);
+      if (!e) throw new RpcError(RpcCode.NOT_FOUND, 'nothing is registered for that root');
+      return chainEntryToJson(root, e);
     },
     getBlock: async (p) => {
       const height = uintField(p, 'height');

@@ -5,7 +5,7 @@ import { Level } from 'level';
 import { toHex } from '../crypto/bytes.js';
 import type { JsonObject } from '../util/json-fields.js';
 import {
-  accountFromJson, accountToJson, blockFromJson, blockToJson, channelFromJson, channelToJson, supplyFromJson, supplyToJson,
+  accountFromJson, accountToJson, blockFromJson, blockToJson, channelFromJson, channelToJson, chainMarkFromJson, supplyFromJson, supplyToJson,
 } from './records-json.js';
 import type { Block } from './types.js';
 import { MemoryState, type Write } from './view.js';
@@ -30,6 +30,7 @@ export class LedgerStore {
   private readonly accounts;
   private readonly channels;
   private readonly preimages;
+  private readonly chainMarks;
 
   constructor(path: string) {
     this.db = new Level<string, Value>(path, { valueEncoding: 'json' });
@@ -40,6 +41,8 @@ export class LedgerStore {
     this.accounts = sub('accounts');
     this.channels = sub('channels');
     this.preimages = sub('preimages');
+    // One key per (root, block that deepened it): a registration writes O(1), however many came before.
+    this.chainMarks = sub('chainMarks');
   }
 
   async open(): Promise<void> {
@@ -57,6 +60,8 @@ export class LedgerStore {
     // through apply, so the short-channel-id index is built too
     for await (const v of this.channels.values()) state.apply([{ kind: 'channel', value: channelFromJson(v) }]);
     for await (const [k, v] of this.preimages.iterator()) state.preimages.set(k, Number(v['height']));
+    // Keys sort by root, then height (padded): each root's marks come back in the order they were made.
+    for await (const [k, v] of this.chainMarks.iterator()) state.apply([chainMarkFromJson(k, v)]);
     const supply = await this.meta.get('supply');
     if (supply) state.apply([{ kind: 'supply', value: supplyFromJson(supply) }]);
     const tipRef = await this.meta.get('tip');
@@ -85,6 +90,7 @@ export class LedgerStore {
         case 'account': batch.put(toHex(w.id), accountToJson(w.value), { sublevel: this.accounts }); break;
         case 'channel': batch.put(toHex(w.value.channelId), channelToJson(w.value), { sublevel: this.channels }); break;
         case 'preimage': batch.put(toHex(w.hash), { height: w.height }, { sublevel: this.preimages }); break;
+        case 'chainMark': batch.put(`${toHex(w.root)}:${heightKey(w.height)}`, { depth: w.depth, preimage: toHex(w.preimage) }, { sublevel: this.chainMarks }); break;
         case 'supply': batch.put('supply', supplyToJson(w.value), { sublevel: this.meta }); break;
       }
     }

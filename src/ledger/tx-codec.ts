@@ -33,6 +33,8 @@ export function txBodyToJson(tx: TxBody): JsonObject {
       return { ...signer(tx), channelId: toHex(tx.channelId) };
     case 'preimage':
       return { ...signer(tx), preimage: toHex(tx.preimage) };
+    case 'registerChain':
+      return { ...signer(tx), root: toHex(tx.root), depth: tx.depth, preimage: toHex(tx.preimage) };
   }
 }
 
@@ -68,6 +70,8 @@ export function txFromJson(v: unknown): Tx {
       return { kind, ...base, channelId: hexField(o, 'channelId', 32) };
     case 'preimage':
       return { kind, ...base, preimage: hexField(o, 'preimage', 32) };
+    case 'registerChain':
+      return { kind, ...base, root: hexField(o, 'root', 32), depth: uintField(o, 'depth', 0xffffffff), preimage: hexField(o, 'preimage', 32) };
     default:
       throw new InputError(`tx.kind: unknown transaction kind '${kind}'`);
   }

@@ -42,6 +42,12 @@ export interface LedgerChannel {
   deadlineHeight?: number;
   /** Deepest hash-chain depth shown for each hash-chain lock id, with its preimage (the next reveal is checked from it). */
   reveals: Record<number, Reveal>;
+  /**
+   * For a hash-chain lock whose root a dispute moved down its chain (the payee claimed units in the newer
+   * state), the roots it had before and how many units deeper the current root sits: a depth d
+   * registered for such a root is worth d - offset units now (chain-registry.ts).
+   */
+  anchors?: Record<number, ChainAnchor[]>;
   closedHeight?: number;
   payoutA?: Msat;
   payoutB?: Msat;
@@ -51,6 +57,28 @@ export interface Reveal {
   depth: number;
   /** x with sha256^depth(x) == the lock's root. */
   preimage: Uint8Array;
+}
+
+export interface ChainAnchor {
+  root: Uint8Array;
+  offset: number;
+}
+
+/**
+ * The chain registry's record for one hash-chain root: the deepest depth shown, its preimage (the next
+ * registration is checked from it), and for every block that deepened it, the depth it reached there,
+ * so a lock can be paid what was registered before its expiry.
+ */
+export interface ChainEntry {
+  depth: number;
+  preimage: Uint8Array;
+  /** Ascending in height and depth; the last mark is (height it was reached, depth). */
+  marks: readonly ChainMark[];
+}
+
+export interface ChainMark {
+  height: number;
+  depth: number;
 }
 
 export interface Supply {
@@ -72,7 +100,8 @@ export type TxBody =
   | ({ kind: 'dispute'; channelId: Uint8Array; state: SignedState } & Signed)
   | ({ kind: 'reveal'; channelId: Uint8Array; lockId: number; preimage: Uint8Array; depth: number } & Signed)
   | ({ kind: 'settle'; channelId: Uint8Array } & Signed)
-  | ({ kind: 'preimage'; preimage: Uint8Array } & Signed);
+  | ({ kind: 'preimage'; preimage: Uint8Array } & Signed)
+  | ({ kind: 'registerChain'; root: Uint8Array; depth: number; preimage: Uint8Array } & Signed);
 
 export type TxKind = TxBody['kind'];
 export type SignedTxBody = Exclude<TxBody, { kind: 'faucet' }>;

@@ -52,6 +52,12 @@ export interface PersistHook {
    * respect to the hook's memory: the write may still fail, so nothing may change until `after`.
    */
   beforePersist(id: string, prev: Channel | undefined, next: Channel, effects: readonly ChannelEffect[]): PersistPlan | undefined;
+  /**
+   * Whether the ledger is known to hold this hash's preimage from below `expiryHeight`: then a peer's
+   * fulfil of that HTLC after its expiry is taken (the ledger pays the lock to the peer anyway).
+   * Undefined: not known yet (the blocks below the expiry are still being read).
+   */
+  registeredBefore?(paymentHash: Uint8Array, expiryHeight: number): boolean | undefined;
 }
 
 export interface PersistPlan {

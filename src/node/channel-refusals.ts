@@ -2,6 +2,7 @@
 // on or fail the peer as the refusal's action says.
 import { toHex } from '../crypto/bytes.js';
 import type { Channel, ChannelError } from '../channel/machine.js';
+import type { ChannelOp } from '../wire/channel-ops.js';
 import type { ChannelManagerOptions } from './channel-manager-types.js';
 
 /**
@@ -23,4 +24,25 @@ export function answerRefusal(o: Pick<ChannelManagerOptions, 'peers' | 'log'>, i
   o.peers.sendError(peer, ch.channelId, message, 'error');
   o.peers.disconnect(peer, message);
   return ch.status === 'open' || ch.status === 'opening' || ch.status === 'closing';
+}
+
+/**
+ * A peer's fulfil of an HTLC we offered, proposed at or past the HTLC's expiry height. The ledger no
+ * longer pays such a lock to the peer (a preimage counts only if registered below the expiry), and the
+ * switch may already have failed the incoming HTLC back: signing it would pay the peer out of our own
+ * balance. An honest sluice node never proposes one (it fails its incoming HTLCs 6 blocks before).
+ */
+export function lateFulfil(ch: Channel, ops: readonly ChannelOp[], height: number, registeredBefore?: (hash: Uint8Array, expiry: number) => boolean | undefined): ChannelError | undefined {
+  for (const op of ops) {
+    if (op.op !== 'fulfillHtlc') continue;
+    const lock = ch.signed.state.locks.find((l) => l.id === op.id);
+    if (lock?.kind !== 'htlc' || lock.from !== ch.local || height < lock.expiryHeight) continue;
+    // If the ledger already pays the lock to the peer (its preimage registered in time), taking the
+    // fulfil changes nothing but spares the channel; while we cannot tell yet, the peer tries again later.
+    const registered = registeredBefore ? registeredBefore(lock.paymentHash, lock.expiryHeight) : false;
+    if (registered === true) continue;
+    const message = `fulfil of HTLC ${op.id} at height ${height}, at or past its expiry ${lock.expiryHeight}`;
+    return registered === undefined ? { action: 'disconnect', message: `${message}: not yet known whether its preimage was registered in time` } : { action: 'fail', message };
+  }
+  return undefined;
 }

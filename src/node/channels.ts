@@ -15,7 +15,7 @@ import { DEFAULT_OPEN_LIMITS, UnfundedOpens, answerOpen } from './unfunded-opens
 import { assertNever } from '../wire/assert-never.js';
 import { submitChannelTx } from './ledger-submit.js';
 import { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistPlan, type Settlement, type Waiter } from './channel-manager-types.js';
-import { answerRefusal } from './channel-refusals.js';
+import { answerRefusal, lateFulfil } from './channel-refusals.js';
 
 export { ChannelRefused, MAX_QUEUED_PEER_MESSAGES, type ChannelManagerOptions, type PersistHook, type PersistPlan, type Settlement } from './channel-manager-types.js';
 
@@ -131,7 +131,8 @@ export class ChannelManager {
   }
 
   private async stepKnown(id: string, ch: Channel, ev: ChannelEvent, local: boolean): Promise<StoreWriteError | ChannelRefused | undefined> {
-    const r = step(ch, ev, this.ctx);
+    const late = ev.type === 'message' && ev.message.kind === 'updateState' ? lateFulfil(ch, ev.message.ops, this.o.height(), this.o.persistHook?.registeredBefore?.bind(this.o.persistHook)) : undefined;
+    const r = late ? { ok: false as const, error: late } : step(ch, ev, this.ctx);
     if (!r.ok && local) return new ChannelRefused(r.error.message);
     if (!r.ok) {
       // A peer that broke the protocol: after answering it, the channel closes with our latest state.
@@ -361,6 +362,21 @@ export class ChannelManager {
     }
     pending.push({ ops, refs: [ref] });
     return { ref, settled };
+  }
+
+  /**
+   * Take back a request not yet in a proposal (waiting for the peer, say): true if it was withdrawn (its
+   * caller is answered with an error and it will never be proposed), false if a proposal holds it or it
+   * has had its answer. Runs after what is queued for the channel, so it never races a step.
+   */
+  withdraw(id: string, ref: string): Promise<boolean> {
+    return this.serialize(id, async () => {
+      const ch = this.channels.get(id);
+      if (!ch || !ch.queue.some((q) => q.refs.includes(ref))) return false;
+      this.put(id, { ...ch, queue: ch.queue.filter((q) => !q.refs.includes(ref)) });
+      this.takeWaiter(ref)?.reject(new Error('withdrawn before it was proposed'));
+      return true;
+    });
   }
 
   /** The channel to pay a peer through: open, connected, with the most spendable balance. */

@@ -7,7 +7,7 @@ import { decodeHopPayload } from '../onion/payload.js';
 import { TEMPORARY_CHANNEL_FAILURE, TEMPORARY_NODE_FAILURE } from '../onion/failure-codes.js';
 import { createErrorPacket } from '../onion/failure.js';
 import { buildFailure } from '../onion/failure-details.js';
-import { deleteIncoming, deleteReplay, htlcKey, putIncoming, putOutgoing, type IncomingRecord } from './htlc-records.js';
+import { deleteIncoming, deleteOutgoing, deleteReplay, htlcKey, putIncoming, putOutgoing, type IncomingRecord, type OutgoingRecord } from './htlc-records.js';
 import type { HtlcSwitch } from './htlc-switch.js';
 import type { RecordWrite } from './store-port.js';
 
@@ -15,6 +15,8 @@ import type { RecordWrite } from './store-port.js';
 export const PREIMAGE_RESUBMIT_BLOCKS = 3;
 
 export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> {
+  await sw.learnShortChannelIds();
+  await sw.withdrawLate(height);
   await pruneReplay(sw, height);
   await endClosedChannels(sw);
   for (const rec of [...sw.outgoing.values()]) if (rec.outcome) void sw.deliver(rec);
@@ -43,6 +45,8 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
   for (const { key, why } of due.failBack) {
     const rec = sw.incoming.get(key);
     if (!rec || rec.owed) continue;
+    // An offer still queued for the next hop could yet be proposed: never fail back while it can.
+    if (sw.offerPending(key)) continue;
     const out = rec.out && sw.outgoing.get(htlcKey(rec.out.channelId, rec.out.htlcId));
     if (why === 'outgoing_expired' && !registryRead) continue;
     if (why === 'outgoing_expired' && out) {
@@ -52,7 +56,15 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
       await sw.failBack(rec, rec.decision === 'receive' ? TEMPORARY_NODE_FAILURE : TEMPORARY_CHANNEL_FAILURE, `${why.replace('_', ' ')} with ${rec.expiryHeight - height} blocks left`);
     }
   }
-  for (const key of due.registerPreimage) await registerPreimage(sw, key, height);
+  const register = new Set(due.registerPreimage);
+  // The ledger settles a force-closed channel at the end of its dispute window, whatever its locks'
+  // expiries, and pays a lock by the preimages registered by then: on an upstream channel being closed
+  // on the ledger a known preimage is registered now, not 6 blocks before the expiry.
+  for (const f of forwards) {
+    const rec = sw.incoming.get(f.key);
+    if (f.preimageKnown && !f.preimageRegistered && rec && sw.channel(rec.channelId)?.status === 'forceClosing') register.add(f.key);
+  }
+  for (const key of register) await registerPreimage(sw, key, height);
 
   for (const rec of [...sw.incoming.values()]) {
     if (rec.owed) sw.relay(rec);
@@ -73,28 +85,78 @@ async function pruneReplay(sw: HtlcSwitch, height: number): Promise<void> {
 async function endClosedChannels(sw: HtlcSwitch): Promise<void> {
   const writes: RecordWrite[] = [];
   const gone: string[] = [];
+  const goneOut: string[] = [];
+  const ended = (id: string) => {
+    const ch = sw.channel(id);
+    return !ch || ch.status === 'closed' || ch.status === 'failed';
+  };
   for (const [key, rec] of sw.incoming) {
-    const ch = sw.channel(rec.channelId);
-    if (ch && ch.status !== 'closed' && ch.status !== 'failed') continue;
+    if (!ended(rec.channelId)) continue;
     writes.push(deleteIncoming(rec));
     gone.push(key);
+  }
+  // An abandoned forward on a closed channel: the settlement paid its lock; nobody waits on it.
+  for (const [key, rec] of sw.outgoing) {
+    if (!rec.abandoned || !ended(rec.channelId)) continue;
+    writes.push(deleteOutgoing(rec));
+    goneOut.push(key);
   }
   if (writes.length === 0) return;
   try {
     await sw.o.store.writeRecords(writes);
     for (const key of gone) sw.incoming.delete(key);
+    for (const key of goneOut) sw.outgoing.delete(key);
   } catch (e) {
     sw.log.warn({ err: (e as Error).message }, 'could not drop the HTLC records of closed channels');
   }
 }
 
-/** Local attempts past their expiry with no answer from the next hop: the payer hears 'refused'. */
+/**
+ * Outgoing HTLCs past their expiry with no answer from the next hop: a local attempt's payer hears
+ * 'refused'; a forward whose incoming HTLC is gone (its channel closed) is marked abandoned, so nothing
+ * waits on it (a forward whose incoming HTLC is held is failed back by the deadlines below).
+ */
 async function expireOutgoing(sw: HtlcSwitch, height: number): Promise<void> {
   for (const rec of [...sw.outgoing.values()]) {
-    if (rec.outcome || rec.abandoned || rec.origin.kind !== 'local' || height < rec.expiryHeight) continue;
-    await sw.endLocal(rec, { kind: 'refused', reason: `no answer from the next hop by its expiry height ${rec.expiryHeight}` }).catch((e: unknown) => {
-      sw.log.warn({ err: (e as Error).message }, 'could not store an expired attempt; retried at the next block');
-    });
+    if (rec.outcome || rec.abandoned || height < rec.expiryHeight) continue;
+    const done = rec.origin.kind === 'local'
+      ? sw.endLocal(rec, { kind: 'refused', reason: `no answer from the next hop by its expiry height ${rec.expiryHeight}` })
+      : sw.incoming.has(htlcKey(rec.origin.channelId, rec.origin.htlcId)) ? undefined : markAbandoned(sw, rec);
+    await done?.catch((e: unknown) => sw.log.warn({ err: (e as Error).message }, 'could not store an expired HTLC; retried at the next block'));
+  }
+}
+
+async function markAbandoned(sw: HtlcSwitch, rec: OutgoingRecord): Promise<void> {
+  const dropped = { ...rec, abandoned: true };
+  await sw.o.store.writeRecords([putOutgoing(dropped)]);
+  sw.outgoing.set(htlcKey(rec.channelId, rec.htlcId), dropped);
+}
+
+/**
+ * After a restart: an offer whose outgoing record was stored with a proposal that no stored state holds
+ * any more (a follower's proposal that lost a race went back to the queue, which is not stored) was
+ * never offered: the payer hears 'refused', a forward is failed back. Nothing can claim such a lock.
+ */
+export async function trimNeverOffered(sw: HtlcSwitch): Promise<void> {
+  for (const rec of [...sw.outgoing.values()]) {
+    if (rec.outcome || rec.abandoned) continue;
+    const ch = sw.channel(rec.channelId);
+    const states = ch ? [ch.signed.state, ch.proposal?.state, ch.countersigned?.state] : [];
+    if (states.some((st) => st?.locks.some((l) => l.id === rec.htlcId && l.from === ch!.local))) continue;
+    if (ch && ch.status !== 'open' && ch.status !== 'closed' && ch.status !== 'failed') continue; // being closed on the ledger: its expiry decides
+    sw.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId }, 'an HTLC stored as offered is in no stored state: it was never offered');
+    try {
+      if (rec.origin.kind === 'local') {
+        await sw.endLocal(rec, { kind: 'refused', reason: 'the channel never took the HTLC (a restart lost the proposal)' });
+        continue;
+      }
+      const up = sw.incoming.get(htlcKey(rec.origin.channelId, rec.origin.htlcId));
+      await sw.o.store.writeRecords([deleteOutgoing(rec)]);
+      sw.outgoing.delete(htlcKey(rec.channelId, rec.htlcId));
+      if (up && !up.owed) await sw.failBack({ ...up, out: undefined }, TEMPORARY_CHANNEL_FAILURE, 'the outgoing HTLC was never offered');
+    } catch (e) {
+      sw.log.warn({ err: (e as Error).message }, 'could not resolve an HTLC that was never offered; its expiry will');
+    }
   }
 }
 

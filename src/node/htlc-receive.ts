@@ -1,6 +1,6 @@
 // An HTLC that ends at this node: the payee's code (payments' receiver) is asked, and its answer becomes
-// the fulfil (with the payee's records, e.g. the invoice marked paid, in the batch of the proposal that
-// carries it) or an error packet under the secret this node shares with the payer. With no receiver
+// the owed fulfil (stored in one batch with the payee's records, e.g. the invoice marked paid) or an
+// error packet under the secret this node shares with the payer. With no receiver
 // registered every such HTLC is refused as unknown.
 import { equalBytes } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
@@ -8,7 +8,7 @@ import { INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_NODE_FAILURE } from '..
 import { createErrorPacket, encodeFailureMessage, MAX_FAILURE_MESSAGE, type FailureMessage } from '../onion/failure.js';
 import { buildFailure } from '../onion/failure-details.js';
 import type { HopPayload } from '../onion/payload.js';
-import { htlcKey, putIncoming, type IncomingRecord } from './htlc-records.js';
+import { htlcKey, type IncomingRecord } from './htlc-records.js';
 import type { HtlcSwitch } from './htlc-switch.js';
 import type { FinalHopAnswer, IncomingHtlc } from './htlc-types.js';
 
@@ -31,12 +31,9 @@ export async function askReceiver(sw: HtlcSwitch, rec: IncomingRecord, payload: 
   const now = sw.incoming.get(key);
   if (!now || now.owed) return; // failed at its deadline meanwhile
   if (answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash)) {
-    const up: IncomingRecord = { ...now, owed: { kind: 'fulfil', preimage: answer.preimage } };
-    sw.relaying.add(key);
-    sw.proposeSettle(rec, answer.preimage, [...(answer.attached ?? []), putIncoming(up)], () => sw.incoming.set(key, up), (reason) => {
-      sw.relaying.delete(key);
-      sw.log.warn({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, reason }, 'could not propose a fulfil; the payee is asked again at the next block');
-    });
+    // The payee's records and the owed fulfil in one batch, before the fulfil is proposed: from then on
+    // the switch gets the fulfil signed or, if the payer will not, registers the preimage on the ledger.
+    await sw.owe(now, { kind: 'fulfil', preimage: answer.preimage }, answer.attached ?? []);
     return;
   }
   const message = answer.kind === 'fail' ? answer.failureMessage : encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, sw.height());

@@ -10,6 +10,7 @@
 import { fromHex, toHex } from '../crypto/bytes.js';
 import type { ReplayEntry } from '../onion/replay.js';
 import type { JsonObject } from '../util/json-fields.js';
+import type { ChannelOp } from '../wire/channel-ops.js';
 import type { ForwardingPolicy, OutgoingOutcome } from './htlc-types.js';
 import type { AttachedWrite, RecordDelete } from './store-port.js';
 
@@ -18,6 +19,15 @@ export type Owed =
   | { kind: 'fulfil'; preimage: Uint8Array }
   | { kind: 'fail'; reason: Uint8Array }
   | { kind: 'malformed'; failureCode: number; sha256OfOnion: Uint8Array };
+
+/** The op that pays what is owed for incoming HTLC `htlcId`. */
+export function owedOp(htlcId: number, owed: Owed): ChannelOp {
+  switch (owed.kind) {
+    case 'fulfil': return { op: 'fulfillHtlc', id: htlcId, preimage: owed.preimage };
+    case 'fail': return { op: 'failHtlc', id: htlcId, reason: owed.reason };
+    case 'malformed': return { op: 'failMalformedHtlc', id: htlcId, sha256OfOnion: owed.sha256OfOnion, failureCode: owed.failureCode };
+  }
+}
 
 export type IncomingDecision = 'forward' | 'receive' | 'fail' | 'malformed';
 

@@ -11,12 +11,28 @@ import { MAX_HTLC_CLTV_BLOCKS } from '../forward/policy.js';
 import { deleteOutgoing, htlcKey, putIncoming, type IncomingRecord, type OutgoingRecord } from './htlc-records.js';
 import type { HtlcSwitch } from './htlc-switch.js';
 
+/** Registrations remembered for late fulfils (one per outgoing HTLC paid through the ledger). */
+const MAX_REMEMBERED = 10_000;
+
 export class PreimageRegistryReader {
   /** The last height whose transactions were read. */
   private read?: number;
   private running = false;
+  /** Registrations read that paid one of our outgoing HTLCs: hash -> height (bounded, oldest first out). */
+  private readonly registered = new Map<string, number>();
 
   constructor(private readonly sw: HtlcSwitch, private readonly ledger: Pick<LedgerClient, 'request'>) {}
+
+  /**
+   * Was this hash's preimage registered on the ledger below `expiryHeight`? Undefined while the blocks
+   * below it are not all read. (An outgoing HTLC is only failed back or told 'refused' at its expiry
+   * once they are, so a registration of one of ours below its expiry is never missed here.)
+   */
+  registeredBefore(paymentHash: Uint8Array, expiryHeight: number): boolean | undefined {
+    const h = this.registered.get(toHex(paymentHash));
+    if (h !== undefined && h < expiryHeight) return true;
+    return this.read !== undefined && this.read >= expiryHeight - 1 ? false : undefined;
+  }
 
   /** Has every block up to `height` been read? (The switch fails nothing back at an expiry until then.) */
   caughtUp(height: number): boolean {
@@ -66,6 +82,8 @@ export class PreimageRegistryReader {
     const hash = toHex(sha256(preimage));
     for (const rec of this.pending()) {
       if (toHex(rec.paymentHash) !== hash || height >= rec.expiryHeight) continue;
+      this.registered.set(hash, height);
+      if (this.registered.size > MAX_REMEMBERED) this.registered.delete(this.registered.keys().next().value!);
       this.sw.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, height }, 'the next hop registered the preimage on the ledger');
       if (rec.origin.kind === 'local') {
         await this.sw.endLocal(rec, { kind: 'fulfilled', preimage });

@@ -8,11 +8,12 @@
 //   2. only then is addHtlc proposed on H-B, the outgoing record stored with that proposal;
 //   3. B's fulfil, in the H-B state we sign: the preimage and the fulfil owed to A stored with it;
 //   4. the fulfil proposed on A-H; the incoming record deleted with the both-signed state without the lock.
-import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
+import { MAX_LOCKS } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
-import { decideForward, type ForwardOut } from '../forward/decide.js';
+import { EXPIRY_TOO_SOON_BLOCKS, type ForwardOut } from '../forward/decide.js';
+import { decideIncoming } from './htlc-decide.js';
 import { failWith } from '../forward/failures.js';
 import { DEFAULT_FORWARDING_POLICY, checkForwardingPolicy } from '../forward/policy.js';
 import { peelOnion, type PeelResult } from '../onion/sphinx.js';
@@ -24,18 +25,17 @@ import {
 import type { Logger } from '../util/log.js';
 import type { ChannelManager, PersistHook } from './channels.js';
 import {
-  deleteOutgoing, htlcKey, putIncoming, putOutgoing, putPolicy, sortHtlcRecords,
+  deleteOutgoing, htlcKey, owedOp, putIncoming, putOutgoing, putPolicy, sortHtlcRecords,
   type IncomingRecord, type OutgoingRecord, type Owed,
 } from './htlc-records.js';
 import { planPersist } from './htlc-persist.js';
-import { sweepHtlcs } from './htlc-expiry.js';
+import { sweepHtlcs, trimNeverOffered } from './htlc-expiry.js';
 import { PreimageRegistryReader } from './htlc-registry.js';
 import type { LedgerClient } from '../ledger/client.js';
 import type {
   FinalHopReceiver, ForwardingPolicy, HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, LocalSend, OutgoingOutcome,
 } from './htlc-types.js';
-import { localChannelView, localShortChannelId, outChannelView } from './htlc-views.js';
-import type { ShortIds } from './short-ids.js';
+import { freeLockId, localChannelView, localShortChannelId } from './htlc-views.js';
 import type { AttachedWrite, NodeStore } from './store-port.js';
 import { askReceiver } from './htlc-receive.js';
 import type { Wallet } from './wallet.js';
@@ -45,29 +45,37 @@ export interface HtlcLimits {
   maxPendingHtlcs: number;
   /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
   replayLogEntries: number;
+  /**
+   * HTLCs the switch offers on one channel at once (forwards and local attempts); the channel's own
+   * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
+   */
+  maxHtlcsPerChannel: number;
 }
 
-export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES };
+export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, maxHtlcsPerChannel: MAX_LOCKS };
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
-  channels: Pick<ChannelManager, 'channels' | 'submitOps'>;
+  channels: Pick<ChannelManager, 'channels' | 'submitOps' | 'withdraw'>;
   wallet: Pick<Wallet, 'submit'>;
   /** Read for the preimages next hops register on the ledger (htlc-registry.ts); absent in unit tests. */
-  ledger?: Pick<LedgerClient, 'request'>;
+  ledger?: Pick<LedgerClient, 'request' | 'channel'>;
   secretKey: Uint8Array;
   log: Logger;
   height(): number;
   limits?: Partial<HtlcLimits>;
-  /** The ledger's short channel ids of our channels (short-ids.ts); without it, the fallback names. */
-  shortIds?: ShortIds;
-  /** Whether gossip has announced a channel (an invoice then needs no route hint for it). */
-  announced?(channelId: string): boolean;
+  /** Whether gossip has announced the channel of this short id (an invoice then needs no route hint for it). */
+  announced?(shortChannelId: string): boolean;
 }
 
 /** An op the switch handed a channel that is not yet in a stored proposal. */
 interface PendingProposal {
   stored: boolean;
+  channelId: string;
+  /** The ChannelManager's reference of the request (to withdraw it). */
+  ref?: string;
+  /** The height at which, still not in a stored proposal, it is withdrawn (an offer's expiry less the next hop's margin). */
+  deadline?: number;
   /** An offer's amount, counted against the channel's spendable balance until its proposal holds it. */
   amountMsat: bigint;
   /** The incoming HTLC this op acts for (a forward's offer): not to be decided again meanwhile. */
@@ -85,13 +93,18 @@ export class HtlcSwitch implements HtlcSwitchApi {
   readonly asking = new Set<string>();
   private readonly delivering = new Set<string>();
   private readonly policies = new Map<string, ForwardingPolicy>();
+  /** Each open channel's short channel id from the ledger (its open's position), once read. */
+  private readonly scids = new Map<string, string>();
   replay: ReplayLog;
   private receiver?: FinalHopReceiver;
   private sink?: LocalOutcomeSink;
   readonly limits: HtlcLimits;
   readonly log: Logger;
   readonly secretKey: Uint8Array;
-  readonly hook: PersistHook = { beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects) };
+  readonly hook: PersistHook = {
+    beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects),
+    registeredBefore: (hash, expiry) => (this.registry ? this.registry.registeredBefore(hash, expiry) : false),
+  };
   readonly registry?: PreimageRegistryReader;
   private sweeping?: Promise<void>;
 
@@ -127,6 +140,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
+    await trimNeverOffered(this);
   }
 
   setReceiver(r: FinalHopReceiver): void {
@@ -151,8 +165,27 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return next;
   }
 
+  /**
+   * The short channel id onions name this channel by: the ledger's (BOLT 7, what gossip announces) once
+   * read, and until then the node-local one both ends derive from the channel id (htlc-views.ts).
+   */
+  shortChannelId(ch: Channel): string {
+    return this.scids.get(toHex(ch.channelId)) ?? localShortChannelId(ch);
+  }
+
+  /** Read the ledger's short channel id of open channels that have none yet (one request each, per block, until found). */
+  async learnShortChannelIds(): Promise<void> {
+    if (!this.o.ledger) return;
+    for (const ch of this.o.channels.channels.values()) {
+      const id = toHex(ch.channelId);
+      if (ch.status !== 'open' || this.scids.has(id)) continue;
+      const rec = await this.o.ledger.channel(ch.channelId).catch(() => undefined);
+      if (rec?.shortChannelId) this.scids.set(id, rec.shortChannelId);
+    }
+  }
+
   /** What is handed to a channel and not yet in its proposal: counted against what it can still carry. */
-  private queuedOn(channelId: string): { count: number; msat: bigint } {
+  queuedOn(channelId: string): { count: number; msat: bigint } {
     let count = 0;
     let msat = 0n;
     for (const [k, p] of this.proposing) {
@@ -168,52 +201,20 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return [...this.o.channels.channels.values()]
       .filter((c) => c.status === 'open')
       .map((c) => {
-        const id = toHex(c.channelId);
-        const names = { shortChannelId: this.o.shortIds?.scidOf(id) ?? localShortChannelId(c), announced: this.o.announced?.(id) ?? false };
-        return localChannelView(c, this.policy(id), this.queuedOn(id), names);
+        const shortChannelId = this.shortChannelId(c);
+        return { ...localChannelView(c, this.policy(toHex(c.channelId)), this.queuedOn(toHex(c.channelId))), shortChannelId, announced: this.o.announced?.(shortChannelId) ?? false };
       });
   }
 
   /** The forwarding decision for a peeled (or unreadable) incoming onion, as a record and what to do next. */
   decide(base: IncomingRecord, peeled: PeelResult, height: number): { record: IncomingRecord; act?: () => void } {
-    const d = decideForward({
-      incoming: base, peeled, currentHeight: height,
-      outgoing: (scid) => {
-        // the ledger's name for the channel, or the fallback both ends compute before they know it
-        const named = this.o.shortIds?.channelOf(scid);
-        const ch = named !== undefined ? this.o.channels.channels.get(named) : [...this.o.channels.channels.values()].find((c) => localShortChannelId(c) === scid);
-        if (ch === undefined || toHex(ch.channelId) === base.channelId) return undefined;
-        return ch && outChannelView(ch, this.policy(toHex(ch.channelId)), this.queuedOn(toHex(ch.channelId)));
-      },
-    });
-    const ss = peeled.ok ? peeled.value.sharedSecret : peeled.error.kind === 'bad_payload' ? peeled.error.sharedSecret : undefined;
-    const withSecret = ss ? { ...base, sharedSecret: ss } : base;
-    switch (d.kind) {
-      case 'malformed':
-        return { record: { ...base, decision: 'malformed', owed: { kind: 'malformed', failureCode: d.failureCode, sha256OfOnion: d.sha256OfOnion } } };
-      case 'fail':
-        this.log.info({ channel: base.channelId.slice(0, 16), htlc: base.htlcId, code: d.codeName, why: d.message }, 'refused to forward an HTLC');
-        return { record: { ...withSecret, decision: 'fail', owed: { kind: 'fail', reason: d.reason } } };
-      case 'forward': {
-        const record: IncomingRecord = { ...withSecret, decision: 'forward' };
-        return { record, act: () => this.forwardOut(record, d) };
-      }
-      case 'receive': {
-        const record: IncomingRecord = { ...withSecret, decision: 'receive' };
-        return { record, act: () => void this.askReceiver(record, d.payload) };
-      }
-    }
+    return decideIncoming(this, base, peeled, height);
   }
 
   /** A lock id in this side's space that no state, record or pending op on the channel uses. */
   private freeHtlcId(ch: Channel): number {
     const id = toHex(ch.channelId);
-    const used = new Set([...ch.signed.state.locks, ...(ch.proposal?.state.locks ?? []), ...(ch.countersigned?.state.locks ?? [])].map((l) => l.id));
-    const parity = ch.local === 'A' ? 0 : 1;
-    for (;;) {
-      const n = ((randomBytes(4).readUInt32BE(0) & ~1) | parity) >>> 0;
-      if (n !== 0 && !used.has(n) && !this.outgoing.has(htlcKey(id, n)) && !this.proposing.has(htlcKey(id, n))) return n;
-    }
+    return freeLockId(ch, (n) => this.outgoing.has(htlcKey(id, n)) || this.proposing.has(htlcKey(id, n)));
   }
 
   /**
@@ -222,9 +223,13 @@ export class HtlcSwitch implements HtlcSwitchApi {
    */
   private propose(channelId: string, htlcId: number, op: ChannelOp, attach: Parameters<ChannelManager['submitOps']>[2], p: { amountMsat?: bigint; inKey?: string; onStored(): void; onRefused(reason: string): void }): void {
     const key = htlcKey(channelId, htlcId);
-    const pending: PendingProposal = { stored: false, amountMsat: p.amountMsat ?? 0n, onStored: p.onStored, ...(p.inKey ? { inKey: p.inKey } : {}) };
+    const pending: PendingProposal = { stored: false, channelId, amountMsat: p.amountMsat ?? 0n, onStored: p.onStored, ...(p.inKey ? { inKey: p.inKey } : {}) };
+    // An offer must not sit in a queue past the point where the next hop would refuse it (a peer
+    // away): withdrawn then, it is refused here instead (htlc-expiry.ts).
+    if (op.op === 'addHtlc') pending.deadline = op.expiryHeight - EXPIRY_TOO_SOON_BLOCKS;
     this.proposing.set(key, pending);
-    const { settled } = this.o.channels.submitOps(channelId, [op], attach);
+    const { ref, settled } = this.o.channels.submitOps(channelId, [op], attach);
+    pending.ref = ref;
     settled.then(
       () => {
         if (this.proposing.get(key) === pending) this.proposing.delete(key);
@@ -247,13 +252,20 @@ export class HtlcSwitch implements HtlcSwitchApi {
     p.onStored();
   }
 
+  /** Withdraw offers still not in a stored proposal at their deadline; their refusal follows as usual. */
+  async withdrawLate(height: number): Promise<void> {
+    for (const p of [...this.proposing.values()]) {
+      if (!p.stored && p.ref && p.deadline !== undefined && height >= p.deadline) await this.o.channels.withdraw(p.channelId, p.ref);
+    }
+  }
+
   /** Is this incoming HTLC being forwarded right now (its offer not yet in a stored proposal)? */
   offerPending(inKey: string): boolean {
     for (const p of this.proposing.values()) if (p.inKey === inKey && !p.stored) return true;
     return false;
   }
 
-  private forwardOut(rec: IncomingRecord, d: ForwardOut): void {
+  forwardOut(rec: IncomingRecord, d: ForwardOut): void {
     const outCh = toHex(d.channelId);
     const ch = this.channel(outCh);
     if (!ch) return void this.failBack(rec, TEMPORARY_CHANNEL_FAILURE, 'the outgoing channel is gone');
@@ -330,11 +342,6 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return this.receiver;
   }
 
-  /** Hand a settle to the incoming channel: `attach` (the payee's records and the owed fulfil) goes with the proposal. */
-  proposeSettle(rec: IncomingRecord, preimage: Uint8Array, attach: AttachedWrite[], onStored: () => void, onRefused: (reason: string) => void): void {
-    this.propose(rec.channelId, rec.htlcId, { op: 'fulfillHtlc', id: rec.htlcId, preimage }, attach, { onStored, onRefused });
-  }
-
   /** Fail an incoming HTLC back with one of our own codes. */
   async failBack(rec: IncomingRecord, code: number, why: string): Promise<void> {
     if (!rec.sharedSecret) return;
@@ -343,14 +350,14 @@ export class HtlcSwitch implements HtlcSwitchApi {
     await this.owe(rec, { kind: 'fail', reason: failWith(code, details, rec.sharedSecret, why).reason });
   }
 
-  /** Store what we owe upstream (first write wins), then send it. */
-  async owe(rec: IncomingRecord, owed: Owed): Promise<void> {
+  /** Store what we owe upstream (first write wins), with `attached` in the same batch, then send it. */
+  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<void> {
     const key = htlcKey(rec.channelId, rec.htlcId);
     const now = this.incoming.get(key);
     if (!now || now.owed) return;
     const up = { ...now, owed };
     try {
-      await this.o.store.writeRecords([putIncoming(up)]);
+      await this.o.store.writeRecords([...attached, putIncoming(up)]);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not store an owed HTLC answer; retried at the next block');
       return;
@@ -366,11 +373,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
     if (!rec.owed || this.relaying.has(key)) return;
     const ch = this.channel(rec.channelId);
     if (!ch || ch.status !== 'open') return;
-    const op: ChannelOp = rec.owed.kind === 'fulfil'
-      ? { op: 'fulfillHtlc', id: rec.htlcId, preimage: rec.owed.preimage }
-      : rec.owed.kind === 'fail'
-        ? { op: 'failHtlc', id: rec.htlcId, reason: rec.owed.reason }
-        : { op: 'failMalformedHtlc', id: rec.htlcId, sha256OfOnion: rec.owed.sha256OfOnion, failureCode: rec.owed.failureCode };
+    const op = owedOp(rec.htlcId, rec.owed);
     this.relaying.add(key);
     const { settled } = this.o.channels.submitOps(rec.channelId, [op]);
     settled.catch((e: unknown) => {

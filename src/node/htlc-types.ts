@@ -18,8 +18,10 @@ export interface IncomingHtlc {
 }
 
 /**
- * What the payee's code answers for an HTLC that ends here. `attached` is stored in the same synced
- * batch as the state that fulfils it (e.g. the invoice marked paid).
+ * What the payee's code answers for an HTLC that ends here. `attached` (e.g. the invoice marked paid)
+ * is stored in one synced batch with the switch's owed fulfil, before the fulfil is proposed: from that
+ * write on the switch either gets the fulfil signed by the payer's side or registers the preimage on the
+ * ledger before the HTLC's expiry, so the payment is claimed once that batch is durable.
  */
 export type FinalHopAnswer =
   | { kind: 'settle'; preimage: Uint8Array; attached?: AttachedWrite[] }
@@ -80,8 +82,10 @@ export interface LocalChannelView {
 export interface HtlcSwitchApi {
   /**
    * Offer a payment attempt's HTLC on one of our channels. Resolves with the HTLC id once the proposal
-   * carrying it (and `attached`) is stored; rejects if the channel refused it at once. The outcome
-   * arrives later through the LocalOutcomeSink.
+   * carrying it (and `attached`) is stored; rejects if the channel refused it first, or withdrew it
+   * still unproposed (its peer away) 4 blocks before its expiry: then nothing was stored and no outcome
+   * follows. Otherwise the outcome arrives later through the LocalOutcomeSink (it may arrive before this
+   * resolves).
    */
   sendLocal(send: LocalSend): Promise<{ htlcId: number }>;
   setReceiver(r: FinalHopReceiver): void;

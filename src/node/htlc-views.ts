@@ -1,5 +1,6 @@
 // How the switch reads one of the node's channels: its short channel id, what an HTLC offered on it now
 // could carry, and the view the forwarding decision and the router take. Pure readings of a Channel.
+import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import { balanceOf, lockAmount, otherSide } from '../channel/state.js';
@@ -7,9 +8,9 @@ import type { OutChannelView } from '../forward/decide.js';
 import type { ForwardingPolicy, LocalChannelView } from './htlc-types.js';
 
 /**
- * The short channel id the node's onions name a channel by (16 hex characters): the first 8 bytes of
- * the channel id, until gossip gives channels a ledger position (BOLT 7 block/tx/output). Both ends
- * compute the same one, and a payer's route names it so.
+ * A node-local short channel id (16 hex characters): the first 8 bytes of the channel id, which both
+ * ends derive alike. Used until the switch has read the ledger's id (the open's position, BOLT 7), and
+ * still accepted after, so an onion built with either reaches the channel.
  */
 export function localShortChannelId(ch: Pick<Channel, 'channelId'>): string {
   return toHex(ch.channelId.subarray(0, 8));
@@ -44,28 +45,22 @@ export function htlcCount(ch: Channel, queued: number): number {
 const isActive = (ch: Channel): boolean => ch.status === 'open' && ch.connected;
 const isEnding = (ch: Channel): boolean => ch.status === 'closing' || ch.status === 'forceClosing' || ch.status === 'closed' || ch.status === 'failed';
 
-export function outChannelView(ch: Channel, policy: ForwardingPolicy, queued: { count: number; msat: bigint }): OutChannelView {
+export function outChannelView(ch: Channel, policy: ForwardingPolicy, queued: { count: number; msat: bigint }, maxHtlcs: number): OutChannelView {
   return {
     channelId: ch.channelId,
     active: isActive(ch),
     closing: isEnding(ch),
     spendableMsat: spendable(ch, queued.msat),
     htlcCount: htlcCount(ch, queued.count),
-    maxHtlcs: ch.limits.maxLocks,
+    maxHtlcs: Math.min(ch.limits.maxLocks, maxHtlcs),
     policy,
   };
 }
 
-export function localChannelView(
-  ch: Channel,
-  policy: ForwardingPolicy,
-  queued: { count: number; msat: bigint },
-  names: { shortChannelId: string; announced: boolean } = { shortChannelId: localShortChannelId(ch), announced: false },
-): LocalChannelView {
+export function localChannelView(ch: Channel, policy: ForwardingPolicy, queued: { count: number; msat: bigint }): LocalChannelView {
   return {
     channelId: toHex(ch.channelId),
-    shortChannelId: names.shortChannelId,
-    announced: names.announced,
+    shortChannelId: localShortChannelId(ch),
     peerNodeId: toHex(ch.remoteNodeId),
     active: isActive(ch),
     spendableMsat: spendable(ch, queued.msat),
@@ -73,4 +68,17 @@ export function localChannelView(
     capacityMsat: ch.capacity,
     policy,
   };
+}
+
+/**
+ * A random lock id in this side's space (A even, B odd, as ops.ts requires) that no state of the channel
+ * uses and `taken` does not claim: random as the streams' ids are, so the two never need to agree.
+ */
+export function freeLockId(ch: Channel, taken: (id: number) => boolean): number {
+  const used = new Set([...ch.signed.state.locks, ...(ch.proposal?.state.locks ?? []), ...(ch.countersigned?.state.locks ?? [])].map((l) => l.id));
+  const parity = ch.local === 'A' ? 0 : 1;
+  for (;;) {
+    const n = ((randomBytes(4).readUInt32BE(0) & ~1) | parity) >>> 0;
+    if (n !== 0 && !used.has(n) && !taken(n)) return n;
+  }
 }

@@ -1,9 +1,9 @@
 // The payee's invoice record (and keysend receipt) as stored JSON, and what callers see of it.
 import { fromHex, toHex } from '../crypto/bytes.js';
 import { asObject, str, uintField, type JsonObject } from '../util/json-fields.js';
-import type { InvoiceView } from '../api/payment-types.js';
+import type { InvoiceView } from '../payments/views.js';
 
-export type { InvoiceView } from '../api/payment-types.js';
+export type { InvoiceView } from '../payments/views.js';
 
 export interface InvoiceRecord {
   paymentHash: string;

@@ -25,7 +25,7 @@ import { invoiceFromJson, invoiceToJson, invoiceView, type InvoiceRecord, type I
 import type { NodeStore } from './store-port.js';
 import type { AttachedWrite } from './store.js';
 import { STREAM_BATCH_TLV_TYPE } from '../stream/batch.js';
-import type { CreatedInvoice, CreateInvoiceRequest } from '../api/payment-types.js';
+import type { CreatedInvoice, CreateInvoiceRequest } from '../payments/views.js';
 
 export interface InvoiceLimits {
   /** unpaid, unexpired invoices at once (each holds a stored preimage); createInvoice refuses past it */

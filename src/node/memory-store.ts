@@ -6,7 +6,6 @@ import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
 import { MemoryGraphStore } from './graph-store.js';
-
 import type { RecordWrite, NodeStore, PeerRecord, RecordKind } from './store-port.js';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -15,7 +14,6 @@ export class MemoryNodeStore implements NodeStore {
   private readonly channels = new Map<string, string>();
   private readonly streams = new Map<string, string>();
   private readonly peers = new Map<string, PeerRecord>();
-  private graph = new MemoryGraphStore();
   /** Records of the other kinds ('stream' ones are in `streams`), keyed by kind and key. */
   private readonly records = new Map<RecordKind, Map<string, string>>();
 
@@ -40,6 +38,7 @@ export class MemoryNodeStore implements NodeStore {
   async loadRecords(kind: RecordKind): Promise<{ key: string; value: JsonObject }[]> {
     return [...this.family(kind).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, value: JSON.parse(v) as JsonObject }));
   }
+  private graph = new MemoryGraphStore();
 
   async open(): Promise<void> {}
 
@@ -94,8 +93,8 @@ export class MemoryNodeStore implements NodeStore {
     for (const [k, v] of this.channels) c.channels.set(k, v);
     for (const [k, v] of this.streams) c.streams.set(k, v);
     for (const [k, v] of this.peers) c.peers.set(k, copy(v));
-    c.graph = this.graph.clone();
     for (const [kind, m] of this.records) c.records.set(kind, new Map(m));
+    c.graph = this.graph.clone();
     return c;
   }
 

@@ -33,7 +33,6 @@ import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
 import { NodeRouting } from './node-routing.js';
 import { NodeGossip } from './node-gossip.js';
-import { ShortIdBook } from './short-ids.js';
 import { MemoryGraphStore } from './graph-store.js';
 import type { GossipLimits } from './gossip-limits.js';
 import { closeChannel, storeFailed } from './node-close.js';
@@ -88,7 +87,6 @@ export class SluiceNode implements NodeApi {
   routing!: NodeRouting;
   /** BOLT 7: what we learn of other nodes' channels, and our own announcements (node-gossip.ts). */
   gossip!: NodeGossip;
-  private shortIds!: ShortIdBook;
 
   private constructor(
     readonly identity: Identity,
@@ -154,12 +152,11 @@ export class SluiceNode implements NodeApi {
       openLimits: opts.openLimits,
       height: () => self.height,
       onChange: (ch, e) => self.onChannelChange(ch, e),
-      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a) },
+      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) },
     });
-    const shortIds = new ShortIdBook({ ledger, log });
     const htlcs = new HtlcSwitch({
-      store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits, shortIds,
-      announced: (id) => gossip.graph.channel(shortIds.scidOf(id)) !== undefined,
+      store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits,
+      announced: (scid) => gossip.graph.channel(scid) !== undefined,
     });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
@@ -182,7 +179,6 @@ export class SluiceNode implements NodeApi {
     self.releaseDataDir = releaseDataDir;
     self.htlcs = htlcs;
     self.gossip = gossip;
-    self.shortIds = shortIds;
     ({ payer: self.payer, payee: self.payee } = wirePayments({
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
@@ -451,9 +447,8 @@ export class SluiceNode implements NodeApi {
     for (const ch of this.channels.list()) if (ch.status === 'open') await this.announce(ch);
   }
 
-  /** An open channel: learn its short channel id from the ledger, then announce it. */
+  /** An open channel: announce it (gossip reads its short channel id from the ledger). */
   private async announce(ch: Channel): Promise<void> {
-    await this.shortIds.learn(ch.channelId);
     await this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
   }
 

@@ -7,6 +7,13 @@ import type { JsonObject } from '../util/json-fields.js';
 /** The key of the scorer's record in the payments sublevel (payment records are 64-hex keys). */
 export const SCORER_RECORD_KEY = 'scorer';
 
+/**
+ * The payer's scorer remembers at most this many channel directions and nodes (the routing core's
+ * default is 200,000): the whole scorer is one record rewritten each time it is stored, and one payer's
+ * own attempts touch far fewer channels than that.
+ */
+export const PAYER_SCORER_MAX_ENTRIES = 20_000;
+
 export function scorerToJson(s: LiquidityScorer): JsonObject {
   const snap = s.snapshot();
   return {
@@ -16,7 +23,7 @@ export function scorerToJson(s: LiquidityScorer): JsonObject {
 }
 
 /** A damaged record gives a fresh scorer: it only makes the first routes less informed, never wrong. */
-export function scorerFromJson(v: JsonObject | undefined, params: Partial<ScorerParams> = {}): LiquidityScorer {
+export function scorerFromJson(v: JsonObject | undefined, params: Partial<ScorerParams> = { maxEntries: PAYER_SCORER_MAX_ENTRIES }): LiquidityScorer {
   if (!v) return new LiquidityScorer(params);
   try {
     const bounds = (v['bounds'] as [string, string, string, number][]).map(([k, lower, upper, updatedMs]) => {

@@ -1,11 +1,11 @@
-// A payment as its callers see it (src/api/payment-types.ts), and the payer's own channels as the
+// A payment as its callers see it (src/payments/views.ts), and the payer's own channels as the
 // route planner wants them.
 import { toHex } from '../crypto/bytes.js';
 import type { LocalChannel } from '../payments/route-plan.js';
 import type { Attempt, AttemptFailure, Payment } from '../payments/types.js';
-import type { AttemptFailureView, PaymentView, RouteHopView } from '../api/payment-types.js';
+import type { AttemptFailureView, PaymentView, RouteHopView } from '../payments/views.js';
 
-export type { AttemptFailureView, AttemptView, PaymentView, RouteHopView } from '../api/payment-types.js';
+export type { AttemptFailureView, AttemptView, PaymentView, RouteHopView } from '../payments/views.js';
 import type { LocalChannelView } from './htlc-types.js';
 
 const routeView = (a: Attempt): RouteHopView[] => a.route.hops.map((h) => ({ shortChannelId: h.shortChannelId, nodeId: h.to, amountMsat: h.amountMsat, expiryHeight: h.cltvExpiry }));
@@ -44,8 +44,8 @@ export function paymentView(p: Payment): PaymentView {
 }
 
 /**
- * A local channel's short channel id. Until gossip gives channels a ledger-derived one, the first
- * 8 bytes of the channel id stand in (the HTLC switch resolves the same stand-in when forwarding).
+ * A local channel's short channel id, as the switch gives it: the ledger's once read, until then the
+ * first 8 bytes of the channel id, which the switch also resolves when forwarding (htlc-views.ts).
  */
 export function localShortChannelId(v: Pick<LocalChannelView, 'shortChannelId' | 'channelId'>): string {
   return v.shortChannelId ?? v.channelId.slice(0, 16);

@@ -31,9 +31,9 @@ import type { HtlcSwitchApi, LocalChannelView, LocalOutcomeSink, OutgoingOutcome
 import { SCORER_RECORD_KEY, scorerFromJson, scorerToJson } from './payments-scorer.js';
 import { localChannelsForRoutes, localShortChannelId, paymentView, type PaymentView } from './payments-views.js';
 import type { NodeStore } from './store-port.js';
-import type { PayOptions, RouteQueryResult } from '../api/payment-types.js';
+import type { PayOptions, RouteQueryResult } from '../payments/views.js';
 
-export type { PayOptions } from '../api/payment-types.js';
+export type { PayOptions } from '../payments/views.js';
 
 export interface PaymentLimits {
   /** payments in flight at once; more are refused (each may hold an HTLC on our channels) */
@@ -94,6 +94,8 @@ export class PaymentManager implements LocalOutcomeSink {
   /** per payment: its steps run one at a time, in order */
   private readonly serial = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** outcomes for payments we have no record of, warned about once each */
+  private readonly unknownWarned = new Set<string>();
   private scorer!: LiquidityScorer;
   private scorerDirty = false;
   private stopScorerTimer: () => void = () => undefined;
@@ -358,8 +360,13 @@ export class PaymentManager implements LocalOutcomeSink {
     return this.serialize(id, async () => {
       const p = this.payments.get(id);
       if (!p) {
-        this.o.log.warn({ payment: id.slice(0, 16), attempt: attemptId }, 'outcome for a payment this node has no record of');
-        return;
+        // Not taken: the switch keeps the outcome and tells it again (it is not ours to drop; a record
+        // that could not be read at start is the only way here).
+        if (!this.unknownWarned.has(`${id}/${attemptId}`)) {
+          this.unknownWarned.add(`${id}/${attemptId}`);
+          this.o.log.warn({ payment: id.slice(0, 16), attempt: attemptId }, 'outcome for a payment this node has no record of; left with the switch');
+        }
+        throw new Error(`no payment ${id.slice(0, 16)} here`);
       }
       const r = applyOutcome(p, attemptId, outcome, this.o.clock.now());
       if (!r.changed) return;

@@ -2,7 +2,7 @@
 // payments, the payee's invoices, a queried route, the gossip graph and a channel's forwarding policy.
 // Pure conversions; amounts stay exact bigint msat.
 import { formatShortChannelId } from '../api/invoice-view.js';
-import type { InvoiceView as PayeeInvoiceView, PaymentView, RouteHopView as PayerHopView, RouteQueryResult } from '../api/payment-types.js';
+import type { InvoiceView as PayeeInvoiceView, PaymentView, RouteHopView as PayerHopView, RouteQueryResult } from '../payments/views.js';
 import type { GraphView, InvoiceView, PolicyView, RouteHopView, RouteView, RoutedPaymentView } from '../api/routing-types.js';
 import type { ChannelPolicy } from '../routing/graph.js';
 import type { ForwardingPolicy } from '../forward/policy.js';

@@ -6,9 +6,8 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { channelFromRecord, channelToRecord } from './channel-record.js';
-import { LevelGraphStore } from './graph-store.js';
-
 import { RECORD_KINDS, type RecordWrite, type NodeStore as StorePort, type PeerRecord, type RecordKind } from './store-port.js';
+import { LevelGraphStore } from './graph-store.js';
 
 // The port's types, from here too: code written against store.ts keeps compiling.
 export type { AttachedWrite, PeerRecord, RecordKind } from './store-port.js';

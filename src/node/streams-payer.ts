@@ -19,6 +19,15 @@ import { NO_CHANNEL } from './streams-routed.js';
 
 const OPEN_TIMEOUT_MS = 15_000;
 
+/**
+ * A stream's hash-chain lock expires this many blocks after the height it is proposed at (one day at the
+ * default 1 s block time). The expiry only bounds the ledger's chain registry (docs/ledger.md): the payee
+ * may register its depth at any height below it, and reveals on a closing channel pay it whenever. So it
+ * is generous: a payee that missed it still has the reveal; a hop that forwards under the same root
+ * needs its upstream lock to expire later than its downstream one, which a multi-hop stream sets itself.
+ */
+export const STREAM_LOCK_EXPIRY_BLOCKS = 86_400;
+
 export class StreamPayer {
   private readonly opening = new Map<string, (refusal: string | undefined) => void>();
 
@@ -173,7 +182,8 @@ export class StreamPayer {
       );
       return;
     }
-    const { settled } = o.channels.submitOps(r.channelId, [{ op: 'addHashchain', id: e.lockId, root: e.root, unit: e.unit, maxUnits: e.maxUnits }]);
+    const expiryHeight = o.height() + STREAM_LOCK_EXPIRY_BLOCKS;
+    const { settled } = o.channels.submitOps(r.channelId, [{ op: 'addHashchain', id: e.lockId, root: e.root, unit: e.unit, maxUnits: e.maxUnits, expiryHeight }]);
     settled.then(
       () => report({ type: 'lockCommitted', now: clock.now() }),
       (err: unknown) => report({ type: 'lockRefused', reason: (err as Error).message, now: clock.now() }),

@@ -19,7 +19,7 @@ import {
 } from '../stream/batch.js';
 import type { PayerRecord, StreamRecord } from '../stream/record.js';
 import type { OpenStreamRequest } from '../api/types.js';
-import type { PaymentView } from '../api/payment-types.js';
+import type { PaymentView } from '../payments/views.js';
 import type { AttachedWrite } from './store.js';
 import { NodeError } from './errors.js';
 import { defaultMaxFee, type PaymentManager } from './payments.js';

@@ -106,4 +106,17 @@ export class Wallet {
     }
     return txids;
   }
+
+  /**
+   * Register that the hash chain under `root` reaches `depth` (shown by `preimage`) in the ledger's chain
+   * registry, in steps from the depth already registered (`registeredDepth`), as reveal does. A lock with
+   * an expiry under this root is then paid that depth if the registration lands below its expiryHeight.
+   */
+  async registerChain(opts: { root: Uint8Array; preimage: Uint8Array; depth: number; registeredDepth: number }): Promise<string[]> {
+    const txids: string[] = [];
+    for (const step of revealSteps({ preimage: opts.preimage, depth: opts.depth, shownDepth: opts.registeredDepth })) {
+      txids.push(await this.submit({ kind: 'registerChain', root: opts.root, preimage: step.preimage, depth: step.depth }));
+    }
+    return txids;
+  }
 }

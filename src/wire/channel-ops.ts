@@ -12,6 +12,11 @@
 //   8    close             (no fields)
 //   9    streamPay         16 streamId, u64 amount (msat), u32 ticks
 //   10   failMalformedHtlc u32 id, 32 sha256OfOnion, u16 failureCode
+//   11   addHashchain      u32 id, 32 root, u64 unit (msat), u32 maxUnits, u32 expiryHeight
+//
+// Tag 11 is an addHashchain with an expiry (the ledger's chain registry pays such a lock, docs/ledger.md);
+// tag 5, the same op without one, is still read and written, so a lock added before expiries existed
+// round-trips to the same bytes.
 //
 // The wire checks shape only: known tag, exact lengths, amounts <= MAX_MSAT, a reason within its
 // bounds. Whether an op makes sense (a pay of 0, an unknown HTLC id, a depth past maxUnits, a
@@ -57,7 +62,7 @@ export type ChannelOp =
   | { op: 'addHtlc'; id: number; amount: bigint; paymentHash: Uint8Array; expiryHeight: number; onion: Uint8Array } // tag 2: u32 id, u64 amount, 32 hash, u32 expiry, 1366 onion
   | { op: 'fulfillHtlc'; id: number; preimage: Uint8Array } // tag 3: u32 id, 32 preimage
   | { op: 'failHtlc'; id: number; reason: Uint8Array } // tag 4: u32 id, u16 len, reason
-  | { op: 'addHashchain'; id: number; root: Uint8Array; unit: bigint; maxUnits: number } // tag 5: u32 id, 32 root, u64 unit, u32 maxUnits
+  | { op: 'addHashchain'; id: number; root: Uint8Array; unit: bigint; maxUnits: number; expiryHeight?: number } // tag 5: u32 id, 32 root, u64 unit, u32 maxUnits; with expiryHeight tag 11: + u32 expiryHeight
   | { op: 'claimHashchain'; id: number; depth: number; preimage: Uint8Array } // tag 6: u32 id, u32 depth, 32 preimage
   | { op: 'releaseHashchain'; id: number } // tag 7: u32 id
   | { op: 'close' } // tag 8: no fields
@@ -80,6 +85,9 @@ export const CHANNEL_OP_TAGS = {
   failMalformedHtlc: 10,
 } as const satisfies Record<ChannelOpKind, number>;
 
+/** The tag of an addHashchain that carries an expiryHeight (tag 5 is one without). */
+export const ADD_HASHCHAIN_EXPIRING_TAG = 11;
+
 /** An msat amount about to be written as u64: past MAX_MSAT is a caller bug (InputError). */
 export function amount(value: bigint, what: string): bigint {
   if (typeof value === 'bigint' && value > MAX_MSAT) throw new InputError(`${what}: ${value} is past ${MAX_MSAT} msat`);
@@ -99,7 +107,8 @@ function reasonBytes(value: Uint8Array, what: string): Uint8Array {
 
 /** Append one op (tag and fields). Throws InputError on a malformed op (a caller bug). */
 export function writeOp(w: ByteWriter, op: ChannelOp, what = 'op'): void {
-  w.u8(CHANNEL_OP_TAGS[op.op]); // an op name outside the table is undefined here, which u8 refuses
+  // an op name outside the table is undefined here, which u8 refuses
+  w.u8(op.op === 'addHashchain' && op.expiryHeight !== undefined ? ADD_HASHCHAIN_EXPIRING_TAG : CHANNEL_OP_TAGS[op.op]);
   switch (op.op) {
     case 'pay':
       w.u64(amount(op.amount, `${what} pay amount`));
@@ -125,6 +134,7 @@ export function writeOp(w: ByteWriter, op: ChannelOp, what = 'op'): void {
         .bytes(hash(op.root, `${what} addHashchain root`))
         .u64(amount(op.unit, `${what} addHashchain unit`))
         .u32(op.maxUnits);
+      if (op.expiryHeight !== undefined) w.u32(op.expiryHeight);
       return;
     case 'claimHashchain':
       w.u32(op.id).u32(op.depth).bytes(hash(op.preimage, `${what} claimHashchain preimage`));
@@ -185,13 +195,15 @@ export function readOp(r: ByteReader, what = 'op'): WireResult<ChannelOp> {
       const sha256OfOnion = r.bytes(OP_HASH_LENGTH, `${what} failMalformedHtlc sha256OfOnion`);
       return ok({ op: 'failMalformedHtlc', id, sha256OfOnion, failureCode: r.u16(`${what} failMalformedHtlc failureCode`) });
     }
-    case CHANNEL_OP_TAGS.addHashchain: {
+    case CHANNEL_OP_TAGS.addHashchain:
+    case ADD_HASHCHAIN_EXPIRING_TAG: {
       const id = r.u32(`${what} addHashchain id`);
       const root = r.bytes(OP_HASH_LENGTH, `${what} addHashchain root`);
       const unit = r.u64(`${what} addHashchain unit`);
       const maxUnits = r.u32(`${what} addHashchain maxUnits`);
+      const expiryHeight = tag === ADD_HASHCHAIN_EXPIRING_TAG ? r.u32(`${what} addHashchain expiryHeight`) : undefined;
       if (unit > MAX_MSAT) return tooLarge(`${what} addHashchain unit`, unit);
-      return ok({ op: 'addHashchain', id, root, unit, maxUnits });
+      return ok(expiryHeight === undefined ? { op: 'addHashchain', id, root, unit, maxUnits } : { op: 'addHashchain', id, root, unit, maxUnits, expiryHeight });
     }
     case CHANNEL_OP_TAGS.claimHashchain: {
       const id = r.u32(`${what} claimHashchain id`);
@@ -222,7 +234,7 @@ const OP_SAMPLES: { readonly [K in ChannelOpKind]: Extract<ChannelOp, { op: K }>
   addHtlc: { op: 'addHtlc', id: 0, amount: 0n, paymentHash: new Uint8Array(OP_HASH_LENGTH), expiryHeight: 0, onion: new Uint8Array(HTLC_ONION_LENGTH) },
   fulfillHtlc: { op: 'fulfillHtlc', id: 0, preimage: new Uint8Array(OP_HASH_LENGTH) },
   failHtlc: { op: 'failHtlc', id: 0, reason: new Uint8Array(MAX_FAIL_REASON_LENGTH) },
-  addHashchain: { op: 'addHashchain', id: 0, root: new Uint8Array(OP_HASH_LENGTH), unit: 0n, maxUnits: 0 },
+  addHashchain: { op: 'addHashchain', id: 0, root: new Uint8Array(OP_HASH_LENGTH), unit: 0n, maxUnits: 0, expiryHeight: 0 },
   claimHashchain: { op: 'claimHashchain', id: 0, depth: 0, preimage: new Uint8Array(OP_HASH_LENGTH) },
   releaseHashchain: { op: 'releaseHashchain', id: 0 },
   close: { op: 'close' },

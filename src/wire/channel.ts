@@ -113,7 +113,7 @@ export const UPDATE_OPS_BYTE_BUDGET: number = MAX_MESSAGE_SIZE - UPDATE_STATE_FI
 
 /**
  * The most ops one update may carry, whatever their size: as many of the largest op without an onion
- * or error packet (addHashchain, 49 bytes) as fit one frame ((65535 - 108) / 49 = 1335). It bounds the
+ * or error packet (addHashchain with its expiry, 53 bytes) as fit one frame ((65535 - 108) / 53 = 1234). It bounds the
  * work one update asks of the receiver; decoding fails a count above it. Ops with an onion or a reason
  * hit the byte budget first (46 addHtlcs of 1415 bytes), so an update must pass both: see opsFitUpdate.
  */

@@ -102,7 +102,7 @@ describe('a proposal stops at the wire limits', () => {
     const rejected = p.a.effects.filter((e) => e.type === 'rejected');
     expect(rejected).toEqual([
       { type: 'rejected', refs: ['big'], reason: expect.stringMatching(/can never be sent: 66505 bytes of operations is more than the 65427/) },
-      { type: 'rejected', refs: ['many'], reason: expect.stringMatching(/can never be sent: 1336 operations is more than the 1335/) },
+      { type: 'rejected', refs: ['many'], reason: expect.stringMatching(/can never be sent: 1235 operations is more than the 1234/) },
       { type: 'rejected', refs: ['bad'], reason: expect.stringMatching(/can never be sent: operation 0: .*onion: expected 1366 bytes/) },
     ]);
     p.flush();

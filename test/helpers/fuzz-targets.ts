@@ -159,6 +159,7 @@ function ledgerSeeds(): { txs: Json[]; records: Json[] } {
     state: { channelId: id32, seq: 3n, balanceA: 600n, balanceB: 300n, closing: false, locks: [
       { kind: 'htlc', id: 1, from: 'A', amount: 50n, paymentHash: id32, expiryHeight: 90 },
       { kind: 'hashchain', id: 2, from: 'B', root: id32, unit: 5n, maxUnits: 10 },
+      { kind: 'hashchain', id: 4, from: 'A', root: id32, unit: 5n, maxUnits: 10, expiryHeight: 500 },
     ] },
     sigA: sig, sigB: sig,
   };
@@ -171,11 +172,12 @@ function ledgerSeeds(): { txs: Json[]; records: Json[] } {
     { kind: 'reveal', from, nonce: 6, channelId: id32, lockId: 2, preimage: id32, depth: 7 },
     { kind: 'settle', from, nonce: 7, channelId: id32 },
     { kind: 'preimage', from, nonce: 8, preimage: id32 },
+    { kind: 'registerChain', from, nonce: 9, root: id32, depth: 7, preimage: id32 },
   ];
   const txs: Json[] = [{ kind: 'faucet', to: '02' + '11'.repeat(32), amount: '100', salt: '00'.repeat(16) }, ...bodies.map((b) => txToJson(signTx('fuzz', b, IS)) as Json)];
   const channel = records.channelToJson({
     channelId: id32, a: from, b: peer, capacity: 1000n, locked: 900n, status: 'closing', openedHeight: 3,
-    latest: signed, submittedBy: 'A', closedSeq: 3n, penalized: 'A', deadlineHeight: 20, reveals: { 2: { depth: 7, preimage: id32 } }, closedHeight: 21, payoutA: 1n, payoutB: 2n,
+    latest: signed, submittedBy: 'A', closedSeq: 3n, penalized: 'A', deadlineHeight: 20, reveals: { 2: { depth: 7, preimage: id32 } }, anchors: { 4: [{ root: id32, offset: 3 }] }, closedHeight: 21, payoutA: 1n, payoutB: 2n,
   });
   const recs: Json[] = [
     records.accountToJson({ balance: 10n, nonce: 1 }),

@@ -22,6 +22,13 @@ export class TestPayee implements FinalHopReceiver {
   readonly preimages = new Map<string, Uint8Array>();
   readonly asked: IncomingHtlc[] = [];
   mode: 'settle' | 'fail' | 'hang' = 'settle';
+  private readonly held: (() => void)[] = [];
+
+  /** Answer every HTLC held in 'hang' mode as 'settle' mode would, and settle from now on. */
+  releaseAll(): void {
+    this.mode = 'settle';
+    for (const r of this.held.splice(0)) r();
+  }
 
   issue(): { preimage: Uint8Array; paymentHash: Uint8Array } {
     const preimage = randomBytes(32);
@@ -32,8 +39,12 @@ export class TestPayee implements FinalHopReceiver {
 
   onFinalHtlc(htlc: IncomingHtlc, _payload: HopPayload): Promise<FinalHopAnswer> {
     this.asked.push(htlc);
+    if (this.mode === 'hang') return new Promise((resolve) => this.held.push(() => void this.answer(htlc).then(resolve)));
+    return this.answer(htlc);
+  }
+
+  private answer(htlc: IncomingHtlc): Promise<FinalHopAnswer> {
     const preimage = this.preimages.get(toHex(htlc.paymentHash));
-    if (this.mode === 'hang') return new Promise(() => undefined);
     if (!preimage || this.mode === 'fail') {
       return Promise.resolve({ kind: 'fail', failureMessage: encodeFailureMessage(buildFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, { htlcMsat: htlc.amountMsat, height: 0 })) });
     }
@@ -98,7 +109,7 @@ export interface BuiltPayment {
  * The onion for paying `amountMsat` to the last of `hops`, with every forwarder on the default policy:
  * amounts and expiries built backwards from the payee, as a payer's router would.
  */
-export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: Uint8Array, finalExpiry: number, opts: { paymentSecret?: Uint8Array; feeShort?: bigint; deltaShort?: number } = {}): BuiltPayment {
+export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: Uint8Array, finalExpiry: number, opts: { paymentSecret?: Uint8Array; feeShort?: bigint; deltaShort?: number; scid?: (channelId: string) => string } = {}): BuiltPayment {
   const payloads: Uint8Array[] = [];
   let amount = amountMsat;
   let expiry = finalExpiry;
@@ -107,7 +118,7 @@ export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: 
       payloads.unshift(encodeHopPayload({ amountToForwardMsat: amount, outgoingCltvValue: BigInt(expiry), paymentData: { paymentSecret: opts.paymentSecret ?? new Uint8Array(32), totalMsat: amount } }));
     } else {
       const next = hops[i + 1]!;
-      payloads.unshift(encodeHopPayload({ amountToForwardMsat: amount, outgoingCltvValue: BigInt(expiry), shortChannelId: Buffer.from(localShortChannelId({ channelId: Buffer.from(next.channelId, 'hex') }), 'hex') }));
+      payloads.unshift(encodeHopPayload({ amountToForwardMsat: amount, outgoingCltvValue: BigInt(expiry), shortChannelId: Buffer.from(opts.scid?.(next.channelId) ?? localShortChannelId({ channelId: Buffer.from(next.channelId, 'hex') }), 'hex') }));
       amount += forwardingFee(DEFAULT_FORWARDING_POLICY, amount) - (opts.feeShort ?? 0n);
       expiry += DEFAULT_FORWARDING_POLICY.cltvExpiryDelta - (opts.deltaShort ?? 0);
     }

@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { ChannelGraph } from '../../src/routing/graph.js';
-import { SluiceNode } from '../../src/node/node.js';
-import { silentLogger } from '../../src/util/log.js';
+import type { SluiceNode } from '../../src/node/node.js';
+import { CrashingStore, type CrashPoint } from '../helpers/crash-store.js';
+import type { StoreWrite } from '../helpers/store-doubles.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -20,7 +21,12 @@ afterEach(async () => {
 // Slow enough blocks that an HTLC crosses its hops well within the payee's final expiry margin.
 const BLOCK_MS = 400;
 
-const scidOf = (channelId: string) => channelId.slice(0, 16);
+/** The ledger's short channel id of a channel (what gossip announces), once `n`'s switch has read it. */
+const ledgerScid = (n: SluiceNode, channelId: string) =>
+  until(() => {
+    const scid = n.htlcs.localChannels().find((c) => c.channelId === channelId)?.shortChannelId;
+    return scid !== undefined && scid !== channelId.slice(0, 16) && scid;
+  }, 20_000, 'the ledger short channel id');
 const DEFAULT_FEE = (amount: bigint) => 1000n + (amount * 100n) / 1_000_000n;
 
 async function channel(from: SluiceNode, to: SluiceNode, capacity: bigint, push = 0n) {
@@ -74,8 +80,11 @@ describe('routed payments between nodes', () => {
     const cd = await channel(c, d, 1_000_000_000n);
     // what gossip would show: capacities and policies, not balances; C's route is dearer, so B's is tried first
     for (const [ch, from, base] of [[bd, b, 1000n], [cd, c, 5000n]] as const) {
-      graph.addChannel({ shortChannelId: scidOf(ch.channelId), node1: from.nodeId, node2: d.nodeId, capacityMsat: 1_000_000_000n });
-      graph.setPolicy(scidOf(ch.channelId), from.nodeId, { feeBaseMsat: base, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1000n, htlcMaximumMsat: 1_000_000_000n });
+      // both ends name the channel by it before the graph and D's invoice do
+      const scid = await ledgerScid(from, ch.channelId);
+      expect(await ledgerScid(d, ch.channelId)).toBe(scid);
+      graph.addChannel({ shortChannelId: scid, node1: from.nodeId, node2: d.nodeId, capacityMsat: 1_000_000_000n });
+      graph.setPolicy(scid, from.nodeId, { feeBaseMsat: base, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1000n, htlcMaximumMsat: 1_000_000_000n });
     }
     const amount = 100_000_000n;
     const inv = await d.payee.createInvoice({ amountMsat: amount, description: 'detour' });
@@ -89,9 +98,20 @@ describe('routed payments between nodes', () => {
     expect(await balance(d, bd.channelId)).toBe(950_000_000n);
   });
 
-  it('a restart of the payer mid-payment neither pays twice nor forgets the payment', async () => {
+  const paymentWrite = (w: StoreWrite, hash: string, status: string) => !!w.records?.some((r) => r.kind === 'payment' && r.key === hash && 'value' in r && r.value['status'] === status);
+  it.each([
+    // the channel state offering the HTLC (with the attempt) is stored; nothing later reaches the disk
+    ['once its attempt is stored', (hash: string): CrashPoint => ({ after: (w) => w.method === 'saveChannel' && paymentWrite(w, hash, 'inflight') })],
+    // the fulfil is stored by the switch, but the payer's record of it never reaches the disk
+    ['while it stores the success', (hash: string): CrashPoint => ({ at: (w) => w.method === 'writeRecords' && paymentWrite(w, hash, 'succeeded') })],
+  ])('a payer that dies %s neither pays twice nor forgets the payment', async (_name, point) => {
     net = await testNet({ blockTimeMs: BLOCK_MS });
-    let a = await net.node('A');
+    let hash = '';
+    const store = new CrashingStore(join(net.dir, 'A'), {
+      after: (w) => !!hash && !!point(hash).after?.(w),
+      at: (w) => !!hash && !!point(hash).at?.(w),
+    });
+    const a = await net.node('A', undefined, { store });
     const [b, c] = [await net.node('B'), await net.node('C')];
     await a.faucet(5_000_000_000n);
     await b.faucet(5_000_000_000n);
@@ -99,22 +119,26 @@ describe('routed payments between nodes', () => {
     await channel(b, c, 1_000_000_000n);
     const amount = 20_000_000n;
     const inv = await c.payee.createInvoice({ amountMsat: amount, description: 'restart' });
+    hash = inv.paymentHash;
     void a.payer.payInvoice(inv.invoice).catch(() => undefined);
-    await until(async () => (await a.payer.list())[0]?.attempts.length === 1, 10_000, 'the attempt started');
+    await store.reached;
     await a.stop();
     net.nodes.splice(net.nodes.indexOf(a), 1);
-    a = await SluiceNode.start({ dataDir: join(net.dir, 'A'), ledgerUrl: net.ledger.url, network: net.network, log: silentLogger() });
-    net.nodes.push(a);
-    const [p] = await a.payer.list();
+    const a2 = await net.node('A');
+    const [p] = await a2.payer.list();
+    // remembered with its one attempt: in flight, or already succeeded if the switch told the outcome
+    // again (at start, or once the peer is back) before we looked; never failed, never a new attempt
     expect(p).toMatchObject({ paymentHash: inv.paymentHash, attempts: [{ attemptId: expect.any(String) }] });
-    if (p!.status === 'inflight') expect(await a.payer.payInvoice(inv.invoice).catch((e: Error & { code?: string }) => e.code)).toBe('PAYMENT_IN_FLIGHT');
-    if (!(await a.listPeers()).some((x) => x.nodeId === b.nodeId && x.connected)) await a.connectInMemory(b.nodeId);
-    await until(async () => (await a.payer.list())[0]?.status === 'succeeded', 30_000, 'the payment to succeed after the restart');
-    const done = (await a.payer.list())[0]!;
+    expect(['inflight', 'succeeded']).toContain(p!.status);
+    expect(await a2.payer.payInvoice(inv.invoice).catch((e: Error & { code?: string }) => e.code)).toBe(p!.status === 'inflight' ? 'PAYMENT_IN_FLIGHT' : 'ALREADY_PAID');
+    if (!(await a2.listPeers()).some((x) => x.nodeId === b.nodeId && x.connected)) await a2.connectInMemory(b.nodeId);
+    await until(async () => (await a2.payer.list())[0]?.status === 'succeeded', 30_000, 'the payment to succeed after the restart');
+    const done = (await a2.payer.list())[0]!;
     expect(done.attempts).toHaveLength(1);
     expect(done.feeMsat).toBe(DEFAULT_FEE(amount));
-    await until(async () => (await balance(a, ab.channelId)) === 1_000_000_000n - amount - DEFAULT_FEE(amount), 10_000, 'A paid once');
-    expect(await a.payer.payInvoice(inv.invoice).catch((e: Error & { code?: string }) => e.code)).toBe('ALREADY_PAID');
+    await until(async () => (await balance(a2, ab.channelId)) === 1_000_000_000n - amount - DEFAULT_FEE(amount), 10_000, 'A paid once');
+    expect((await c.payee.list())[0]).toMatchObject({ status: 'paid', receivedMsat: amount });
+    expect(await a2.payer.payInvoice(inv.invoice).catch((e: Error & { code?: string }) => e.code)).toBe('ALREADY_PAID');
   });
 
   it('keysend is refused by default and accepted with acceptKeysend', async () => {

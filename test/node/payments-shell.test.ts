@@ -287,6 +287,25 @@ describe('invoices', () => {
     expect(inv.expiresAt).toBe(Math.floor(clock.now() / 1000) * 1000 + 600_000);
   });
 
+  it('the HTLC that paid an invoice, asked about again, is settled again; any other HTLC for it is refused', async () => {
+    const net = new SimNet();
+    const b = await party(net, net.node('B'));
+    const inv = await b.invoices.createInvoice({ amountMsat: 5000n, description: 'once' });
+    const d = decodeInvoice(inv.invoice);
+    if (!d.ok) throw new Error(d.message);
+    const payload = { amountToForwardMsat: 5000n, outgoingCltvValue: BigInt(net.height + 20), paymentData: { paymentSecret: d.invoice.paymentSecret, totalMsat: 5000n }, customRecords: [] };
+    const htlc = { channelId: 'ab'.repeat(32), htlcId: 7, amountMsat: 5000n, paymentHash: d.invoice.paymentHash, expiryHeight: net.height + 20 };
+    const first = await b.invoices.onFinalHtlc(htlc, payload);
+    const again = await b.invoices.onFinalHtlc(htlc, payload);
+    expect(first.kind).toBe('settle');
+    expect(again).toEqual(first);
+    expect(first.kind === 'settle' && first.attached?.[0]).toMatchObject({ kind: 'invoice', key: inv.paymentHash, value: { status: 'paid', paidBy: `${htlc.channelId}/7` } });
+    const other = await b.invoices.onFinalHtlc({ ...htlc, htlcId: 8 }, payload);
+    expect(other.kind).toBe('fail');
+    expect(other.kind === 'fail' && (other.failureMessage[0]! << 8) | other.failureMessage[1]!).toBe(0x400f);
+    expect(b.events.filter((e) => e.type === 'invoicePaid')).toHaveLength(1);
+  });
+
   it('open invoices are bounded; bad requests are refused', async () => {
     const net = new SimNet();
     const b = await party(net, net.node('B'), { invoices: { maxOpenInvoices: 2 } });
@@ -310,6 +329,22 @@ describe('invoices', () => {
     expect(await code(a.payments.payInvoice(fixed.invoice))).toBe('INVOICE_EXPIRED');
     expect(b.invoices.get(fixed.paymentHash)?.status).toBe('expired');
     expect(await code(a.payments.payInvoice('lnsb1garbage'))).toBe('BAD_INVOICE');
+  });
+
+  it('payInvoice answers at the time limit with the HTLC still out, and the payment ends later', async () => {
+    const net = new SimNet();
+    const [a, b] = [await party(net, net.node('A')), await party(net, net.node('B'))];
+    net.channel(a.sim, b.sim, 1_000_000n * SAT, 0n);
+    let release!: () => void;
+    a.sim.hold = new Promise((r) => (release = r));
+    const inv = await b.invoices.createInvoice({ amountMsat: 1000n, description: 'slow' });
+    const answer = a.payments.payInvoice(inv.invoice, { timeoutMs: 5000 });
+    await until(() => a.sim.sent.length === 1, 5000, 'the HTLC offered');
+    clock.advance(5000);
+    expect(await answer).toMatchObject({ status: 'inflight', attempts: [{ status: 'inflight' }] });
+    release();
+    await until(() => a.payments.get(inv.paymentHash)?.status === 'succeeded', 5000, 'the late success');
+    expect(a.events.map((e) => e.type)).toEqual(['paymentSucceeded']);
   });
 
   it('payments in flight are bounded', async () => {

@@ -128,3 +128,39 @@ describe('the SDK (issue 9)', () => {
     expect(existsSync(payee.dataDir)).toBe(true); // a dir the app chose stays
   });
 });
+
+describe('the SDK pays invoices (issue 10)', () => {
+  it('an embedded payee issues an invoice, an embedded payer pays it; both hear of it; bad input is refused as over HTTP', async () => {
+    const { tmp, ledger } = await tmpLedger();
+    const network = new MemoryNetwork();
+    const payer = await Sluice.start({ dataDir: join(tmp.dir, 'payer'), ledgerUrl: ledger.url, network, listen: false });
+    cleanups.push(() => payer.stop());
+    const payee = await Sluice.start({ dataDir: join(tmp.dir, 'payee'), ledgerUrl: ledger.url, network, listen: false });
+    cleanups.push(() => payee.stop());
+    await payer.faucet('200000sat');
+    await payer.connect(payee.nodeId);
+    await payer.openChannel(payee.nodeId, '100000sat');
+    await until(async () => (await payee.channels())[0]?.status === 'open');
+
+    const inv = await payee.createInvoice({ amount: '25sat', description: 'a tea', expiry: '10min' });
+    expect(inv).toMatchObject({ amount: 25_000n, description: 'a tea', status: 'open' });
+    expect(inv.invoice).toMatch(/^lnsb250n1/);
+    // BOLT 11 counts the expiry from the invoice's timestamp, in whole seconds
+    expect(inv.expiresAt - Math.floor(inv.createdAt / 1000) * 1000).toBe(600_000);
+    const paidEvent = new Promise((r) => payee.on('invoicePaid', r));
+    const succeeded = new Promise((r) => payer.on('paymentSucceeded', r));
+    const p = await payer.payInvoice(inv.invoice, { maxFee: '1sat', timeout: '20s' });
+    expect(p).toMatchObject({ status: 'succeeded', amount: 25_000n, fee: 0n, kind: 'invoice', payee: payee.nodeId });
+    expect(p.route.map((h) => h.nodeId)).toEqual([payee.nodeId]);
+    await expect(paidEvent).resolves.toMatchObject({ paymentHash: inv.paymentHash, status: 'paid', received: 25_000n });
+    await expect(succeeded).resolves.toMatchObject({ paymentHash: inv.paymentHash, status: 'succeeded' });
+    expect((await payer.payments()).map((x) => x.status)).toEqual(['succeeded']);
+    expect((await payee.invoices())[0]).toMatchObject({ status: 'paid' });
+    expect((await payer.route(payee.nodeId, '1sat')).hops).toHaveLength(1);
+
+    // the same rules as the control API: the same kind, code and message
+    await expect(payer.payInvoice(inv.invoice, { timeout: 10 })).rejects.toMatchObject({ kind: 'invalid', code: 'BAD_REQUEST', message: 'timeoutMs: must be at least 1000 ms' });
+    await expect(payee.createInvoice({ amount: '0' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'amount: must be more than 0 msat' });
+    await expect(payer.payNode('zz', '1sat')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});

@@ -10,6 +10,7 @@ import type { NodeStore } from '../../src/node/store.js';
 import type { StreamMessage } from '../../src/wire/stream.js';
 import { until } from '../helpers/cluster.js';
 import { testNet, type TestNet } from '../helpers/network.js';
+import { STREAM_LOCK_EXPIRY_BLOCKS } from '../../src/node/streams-payer.js';
 
 let net: TestNet | undefined;
 afterEach(async () => {
@@ -119,6 +120,10 @@ describe('issue 8, attack 3: a close one state behind', () => {
     // bob gets every revealed tick: the claimed part in his balance, the rest through the reveal
     const lock = closed.latest!.state.locks.find((l) => l.kind === 'hashchain');
     const claimedUnits = 10_000 - (lock?.kind === 'hashchain' ? lock.maxUnits : 0);
+    // the stream's lock expires STREAM_LOCK_EXPIRY_BLOCKS after the height it was proposed at (issue 11)
+    const expiry = lock?.kind === 'hashchain' ? lock.expiryHeight : undefined;
+    expect(expiry! - closed.openedHeight).toBeGreaterThanOrEqual(STREAM_LOCK_EXPIRY_BLOCKS);
+    expect(expiry! - closed.closedHeight!).toBeLessThanOrEqual(STREAM_LOCK_EXPIRY_BLOCKS);
     const inBalance = closed.latest!.state.balanceB;
     const fromReveals = lock ? 1000n * BigInt(closed.reveals[lock.id]?.depth ?? 0) : 0n;
     expect(fromReveals).toBeGreaterThan(0n);

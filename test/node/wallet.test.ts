@@ -97,4 +97,38 @@ describe('wallet fees', () => {
     expect(await wb.reveal({ channelId: id, lockId: 4, preimage: seed, depth: n, shownDepth: n })).toEqual([]);
     expect(lines).toEqual([]);
   });
+
+  it('registers a deep chain in steps, one fee each; a lock with an expiry is paid from the registry at settle, and the registry survives a ledger restart', async () => {
+    const seed = randomBytes(32);
+    const n = MAX_REVEAL_UNITS_PER_TX + 500;
+    const root = hashChain(seed, n);
+    const depth = n - 100;
+    const lock: Lock = { kind: 'hashchain', id: 4, from: 'A', root, unit: 10n, maxUnits: n, expiryHeight: 1000 };
+    const { b, id, locked } = await closingChannel([lock]);
+    await client.faucet(b.pk, 10n * FEE);
+    await client.mine();
+    const wb = wallet(b);
+    const txids = await wb.registerChain({ root, preimage: hashChain(seed, 100), depth, registeredDepth: 0 });
+    expect(txids).toHaveLength(2);
+    const mined = await client.mine();
+    const entry = (await client.chain(root))!;
+    expect(entry).toEqual({ depth, preimage: hashChain(seed, 100), marks: [{ height: mined.height, depth }] });
+    expect((await client.account(b.pk)).balance).toBe(8n * FEE);
+    expect(await client.chain(randomBytes(32))).toBeUndefined();
+    await client.mine(5); // past the dispute window
+    await wb.channelTx('settle', id, {});
+    await client.mine();
+    const lc = (await client.channel(id))!;
+    expect(lc.payoutB).toBe(1000n + 10n * BigInt(depth));
+    expect(lc.payoutA).toBe(CAP - 1000n - 10n * BigInt(depth));
+    expect(lc.payoutA! + lc.payoutB!).toBe(CAP);
+    expect(locked).toBe(10n * BigInt(n));
+    // the registry is on disk: a restarted ledger has the same entry
+    await client.close();
+    await svc.stop();
+    svc = await startLedger({ dataDir: dir.dir, port: 0, blockTimeMs: 0, faucet: true, chainId: CHAIN, fee: FEE, disputeBlocks: 5, log: createLogger({ level: 'silent' }) });
+    client = await LedgerClient.connect({ url: svc.url });
+    expect(await client.chain(root)).toEqual(entry);
+    expect(lines).toEqual([]);
+  });
 });

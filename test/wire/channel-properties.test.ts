@@ -39,6 +39,7 @@ const op: fc.Arbitrary<ChannelOp> = fc.oneof(
   fc.record({ op: fc.constant('failHtlc' as const), id: u32, reason: fc.uint8Array({ minLength: 36, maxLength: 1316 }) }),
   fc.record({ op: fc.constant('failMalformedHtlc' as const), id: u32, sha256OfOnion: hash32, failureCode: fc.integer({ min: 0, max: 0xffff }) }),
   fc.record({ op: fc.constant('addHashchain' as const), id: u32, root: hash32, unit: msat, maxUnits: u32 }),
+  fc.record({ op: fc.constant('addHashchain' as const), id: u32, root: hash32, unit: msat, maxUnits: u32, expiryHeight: u32 }),
   fc.record({ op: fc.constant('claimHashchain' as const), id: u32, depth: u32, preimage: hash32 }),
   fc.record({ op: fc.constant('releaseHashchain' as const), id: u32 }),
   fc.record({ op: fc.constant('close' as const) }),

@@ -18,6 +18,7 @@ import {
   type UpdateStateMessage,
 } from '../../src/wire/channel.js';
 import { decodeMessage, encodeMessage, MAX_MESSAGE_SIZE, messageType, type Message } from '../../src/wire/message.js';
+import { ADD_HASHCHAIN_EXPIRING_TAG } from '../../src/wire/channel-ops.js';
 
 const h = (spaced: string): Uint8Array => fromHex(spaced.replace(/ /g, ''));
 const rep = (byte: string, n: number): string => byte.repeat(n);
@@ -53,6 +54,11 @@ const OP_GOLDEN: [string, string, ChannelOp][] = [
     'addHashchain',
     `05 00000009 ${rep('77', 32)} 00000000000003e8 00000e10`,
     { op: 'addHashchain', id: 9, root: h(rep('77', 32)), unit: 1000n, maxUnits: 3600 },
+  ],
+  [
+    'addHashchain with an expiry (tag 11)',
+    `0b 00000009 ${rep('77', 32)} 00000000000003e8 00000e10 000004d2`,
+    { op: 'addHashchain', id: 9, root: h(rep('77', 32)), unit: 1000n, maxUnits: 3600, expiryHeight: 1234 },
   ],
   ['claimHashchain', `06 00000009 0000012c ${rep('88', 32)}`, { op: 'claimHashchain', id: 9, depth: 300, preimage: h(rep('88', 32)) }],
   ['releaseHashchain', '07 00000009', { op: 'releaseHashchain', id: 9 }],
@@ -111,8 +117,9 @@ describe('channel message golden vectors', () => {
 
   it('covers every op tag', () => {
     const tags = new Set(OP_GOLDEN.map(([, opHex]) => h(opHex)[0]));
-    expect([...tags].sort()).toEqual(Object.values(CHANNEL_OP_TAGS).sort());
+    expect([...tags].sort()).toEqual([...Object.values(CHANNEL_OP_TAGS), ADD_HASHCHAIN_EXPIRING_TAG].sort());
     expect(Object.values(CHANNEL_OP_TAGS).sort()).toEqual([1, 10, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(ADD_HASHCHAIN_EXPIRING_TAG).toBe(11);
   });
 
   it('uses the experimental (even) types', () => {
@@ -161,9 +168,9 @@ describe('invalid channel messages', () => {
 
   it.each([
     [updateWith('0001 00'), 'bad_field', 'op tag 0'],
-    [updateWith('0001 0b'), 'bad_field', 'op tag 11'],
+    [updateWith('0001 0c'), 'bad_field', 'op tag 12'],
     [updateWith('0001 ff'), 'bad_field', 'op tag 255'],
-    [updateWith('0002 08 0b'), 'bad_field', 'a bad tag after a good op'],
+    [updateWith('0002 08 0c'), 'bad_field', 'a bad tag after a good op'],
     [updateWith('0001 01 8000000000000000'), 'bad_field', 'pay of 2^63'],
     [updateWith('0001 01 ffffffffffffffff'), 'bad_field', 'pay of 2^64-1'],
     [updateWith(`0001 02 00000001 8000000000000000 ${rep('00', 32)} 00000001 ${ONION}`), 'bad_field', 'addHtlc amount of 2^63'],
@@ -191,8 +198,8 @@ describe('invalid channel messages', () => {
   });
 
   it('tags the error with the message type and names the field', () => {
-    const r = decodeMessage(h(updateWith('0001 0b')));
-    expect(r.ok ? undefined : r.error).toMatchObject({ kind: 'bad_field', messageType: 32772, message: expect.stringMatching(/ops\[0\].*tag 11/) });
+    const r = decodeMessage(h(updateWith('0001 0c')));
+    expect(r.ok ? undefined : r.error).toMatchObject({ kind: 'bad_field', messageType: 32772, message: expect.stringMatching(/ops\[0\].*tag 12/) });
   });
 
   it.each(GOLDEN)('every proper prefix of %s is truncated', (_name, hex) => {
@@ -222,17 +229,18 @@ describe('invalid channel messages', () => {
 });
 
 describe('how many ops fit one update', () => {
-  // By hand: addHashchain is 1 + 4 + 32 + 8 + 4 = 49 bytes, the largest op with no onion or reason;
+  // By hand: addHashchain with its expiry (tag 11) is 1 + 4 + 32 + 8 + 4 + 4 = 53 bytes, the largest op with
+  // no onion or reason (without one, tag 5, 49);
   // addHtlc is 49 + 1366 (onion) = 1415; failHtlc is 1 + 4 + 2 + at most 1316 = 1323. An update frame is
   // 2 (type) + 32 (channelId) + 8 (seq) + 2 (count) + 64 (sig) = 108 bytes besides its ops, so the ops get
-  // 65535 - 108 = 65427 bytes: 1335 addHashchains (65415), 46 addHtlcs (65090), 49 longest failHtlcs (64827).
+  // 65535 - 108 = 65427 bytes: 1234 addHashchains (65402), 46 addHtlcs (65090), 49 longest failHtlcs (64827).
   it('sizes every op and the limits as computed by hand', () => {
     expect(CHANNEL_OP_SIZES).toEqual({
       pay: 9,
       addHtlc: 1415,
       fulfillHtlc: 37,
       failHtlc: 1323,
-      addHashchain: 49,
+      addHashchain: 53,
       claimHashchain: 41,
       releaseHashchain: 5,
       close: 1,
@@ -240,7 +248,7 @@ describe('how many ops fit one update', () => {
       failMalformedHtlc: 39,
     });
     expect(MAX_OP_SIZE).toBe(1415);
-    expect(MAX_OPS_PER_UPDATE).toBe(1335);
+    expect(MAX_OPS_PER_UPDATE).toBe(1234);
     expect(UPDATE_OPS_BYTE_BUDGET).toBe(65427);
     expect(encodedOpSize(addHtlc)).toBe(1415);
     expect(encodedOpSize({ op: 'failHtlc', id: 1, reason: new Uint8Array(292) })).toBe(1 + 4 + 2 + 292);
@@ -248,11 +256,11 @@ describe('how many ops fit one update', () => {
 
   const addHtlc: ChannelOp = { op: 'addHtlc', id: 0xffff_ffff, amount: 2n ** 63n - 1n, paymentHash: h(rep('ff', 32)), expiryHeight: 0xffff_ffff, onion: h(rep('ff', 1366)) };
   const longestFail: ChannelOp = { op: 'failHtlc', id: 0xffff_ffff, reason: new Uint8Array(1316).fill(0xff) };
-  const addHashchain: ChannelOp = { op: 'addHashchain', id: 0xffff_ffff, root: h(rep('ff', 32)), unit: 2n ** 63n - 1n, maxUnits: 0xffff_ffff };
+  const addHashchain: ChannelOp = { op: 'addHashchain', id: 0xffff_ffff, root: h(rep('ff', 32)), unit: 2n ** 63n - 1n, maxUnits: 0xffff_ffff, expiryHeight: 0xffff_ffff };
 
   // [op, how many fit one update]: that many encode, decode and fit the frame; one more does not.
   it.each([
-    ['addHashchain (count limit)', addHashchain, 1335],
+    ['addHashchain with its expiry (count limit)', addHashchain, 1234],
     ['addHtlc with its onion (byte limit)', addHtlc, 46],
     ['failHtlc with the longest reason (byte limit)', longestFail, 49],
   ] as const)('%s: %i fit, one more does not', (_name, op, n) => {
@@ -270,11 +278,12 @@ describe('how many ops fit one update', () => {
     expect(() => encodeOps(over.ops)).toThrow(InputError);
   });
 
-  it('mixed ops: 45 addHtlcs leave room for exactly 8 of the largest hash-chain ops', () => {
+  it('mixed ops: 45 addHtlcs leave room for exactly 33 of the largest hash-chain ops', () => {
     const room = 65427 - 45 * 1415; // 1752 bytes
-    const fits = measureOps([...Array.from({ length: 45 }, () => addHtlc), ...Array.from({ length: Math.floor(room / 49) }, () => addHashchain)]);
+    expect(Math.floor(room / 53)).toBe(33);
+    const fits = measureOps([...Array.from({ length: 45 }, () => addHtlc), ...Array.from({ length: Math.floor(room / 53) }, () => addHashchain)]);
     expect(fits.ok && opsFitUpdate(fits.size)).toBeNull();
-    const over = measureOps([...Array.from({ length: 45 }, () => addHtlc), ...Array.from({ length: Math.floor(room / 49) + 1 }, () => addHashchain)]);
+    const over = measureOps([...Array.from({ length: 45 }, () => addHtlc), ...Array.from({ length: Math.floor(room / 53) + 1 }, () => addHashchain)]);
     expect(over.ok && opsFitUpdate(over.size)).toMatch(/bytes of operations/);
   });
 
@@ -287,7 +296,7 @@ describe('how many ops fit one update', () => {
     const closes = (n: number): ChannelOp[] => Array.from({ length: n }, () => ({ op: 'close' }));
     expect(decodeMessage(encodeMessage(update(1n, closes(MAX_OPS_PER_UPDATE))))).toMatchObject({ ok: true });
     expect(() => encodeMessage(update(1n, closes(MAX_OPS_PER_UPDATE + 1)))).toThrow(InputError);
-    const frame = h(`8004 ${CID} 0000000000000001 0538 ${rep('08', MAX_OPS_PER_UPDATE + 1)} ${SIG}`);
+    const frame = h(`8004 ${CID} 0000000000000001 ${(MAX_OPS_PER_UPDATE + 1).toString(16).padStart(4, '0')} ${rep('08', MAX_OPS_PER_UPDATE + 1)} ${SIG}`);
     expect(errorKind(frame)).toBe('bad_field');
   });
 });

@@ -7,6 +7,9 @@ import { until } from '../../helpers/until.js';
 import { TestPayee, TestPayer, buildPayment, channelOf, height, openLine, settledBetween } from '../../helpers/htlc-net.js';
 import { unwrapErrorPacket } from '../../../src/onion/failure.js';
 import { INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS } from '../../../src/onion/failure-codes.js';
+import { join } from 'node:path';
+import { LevelNodeStore } from '../../../src/node/store.js';
+import { putOutgoing } from '../../../src/node/htlc-records.js';
 
 let net: TestNet | undefined;
 afterEach(async () => {
@@ -75,5 +78,47 @@ describe('the HTLC switch over one channel', () => {
       .rejects.toThrow(/insufficient balance/);
     expect(payer.told).toBe(0);
     expect(a!.htlcs.sizes().outgoing).toBe(0);
+  });
+
+  it('after a restart, an attempt stored as offered that no stored state holds was never offered: the payer hears refused', async () => {
+    net = await testNet({ blockTimeMs: 100 });
+    const { nodes: [a], channels: [ab] } = await openLine(net, ['a', 'b']);
+    await a!.stop();
+    // what a follower's proposal that lost a race and then a crash leave: the record, and no lock
+    const store = new LevelNodeStore(join(net.dir, 'a', 'db'));
+    await store.open();
+    await store.writeRecords([putOutgoing({
+      channelId: ab!, htlcId: 4, amountMsat: 1_000n, paymentHash: randomBytes(32), expiryHeight: (await height(net)) + 100,
+      origin: { kind: 'local', paymentId: 'p', attemptId: 'lost' }, offeredHeight: 1,
+    })]);
+    await store.close();
+    const a2 = await net.node('a');
+    const payer = new TestPayer();
+    a2.htlcs.setLocalSink(payer);
+    const out = await payer.outcome('lost');
+    expect(out.kind).toBe('refused');
+    await until(() => a2.htlcs.sizes().outgoing === 0);
+    expect((await a2['store'].loadRecords('htlc')).filter((r) => r.key.startsWith('out/'))).toHaveLength(0);
+  });
+
+  it('an attempt queued for a peer that is away is withdrawn before its expiry, and never offered after', async () => {
+    net = await testNet({ blockTimeMs: 100 });
+    const { nodes: [a, b], channels: [ab] } = await openLine(net, ['a', 'b']);
+    const payee = new TestPayee();
+    await b!.stop();
+    await until(() => !a!.channels.channels.get(ab!)!.connected);
+    const { paymentHash } = payee.issue();
+    const expiry = (await height(net)) + 10;
+    const p = buildPayment([{ node: b!, channelId: ab! }], 1_000_000n, paymentHash, expiry);
+    await expect(a!.htlcs.sendLocal({ paymentId: 'p', attemptId: 'w', channelId: ab!, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] }))
+      .rejects.toThrow(/withdrawn/);
+    expect(await height(net)).toBeLessThan(expiry);
+    const b2 = await net.node('b');
+    b2.htlcs.setReceiver(payee);
+    await until(() => a!.channels.channels.get(ab!)!.connected && b2.channels.channels.get(ab!)!.connected);
+    await until(() => settledBetween(a!, b2, ab!));
+    expect(channelOf(a!, ab!).seq).toBe(channelOf(b2, ab!).seq);
+    expect(payee.asked).toHaveLength(0);
+    expect(a!.channels.channels.get(ab!)!.queue).toHaveLength(0);
   });
 });

@@ -34,7 +34,7 @@ async function setup(): Promise<Setup> {
   return { line, a, h, b, ah: line.channels[0]!, hb: line.channels[1]!, payee, payer };
 }
 
-async function send(s: Setup, attemptId: string, amount: bigint, paymentHash: Uint8Array, opts: { finalBlocks?: number; feeShort?: bigint; deltaShort?: number } = {}) {
+async function send(s: Setup, attemptId: string, amount: bigint, paymentHash: Uint8Array, opts: { finalBlocks?: number; feeShort?: bigint; deltaShort?: number; scid?: (id: string) => string } = {}) {
   const p = buildPayment([{ node: s.h, channelId: s.ah }, { node: s.b, channelId: s.hb }], amount, paymentHash, (await height(net!)) + (opts.finalBlocks ?? 60), opts);
   await s.a.htlcs.sendLocal({ paymentId: `p-${attemptId}`, attemptId, channelId: s.ah, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
   return p;
@@ -71,6 +71,36 @@ describe('forwarding A -> H -> B', () => {
       expect(c.local + c.remote).toBe(100_000_000n);
     }
     await until(() => s.h.htlcs.sizes().incoming === 0 && s.h.htlcs.sizes().outgoing === 0);
+  });
+
+  it('an onion that names the next channel by its ledger short channel id (as gossip announces it) is forwarded', async () => {
+    const s = await setup();
+    const ledgerScid = (id: string) => net!.ledger.chain.state.channel(Buffer.from(id, 'hex'))!.shortChannelId!;
+    await until(() => s.h.htlcs.localChannels().find((c) => c.channelId === s.hb)?.shortChannelId === ledgerScid(s.hb), 10_000, 'H read the ledger id');
+    const { paymentHash } = s.payee.issue();
+    await send(s, 'scid', 1_000_000n, paymentHash, { scid: ledgerScid });
+    expect((await s.payer.outcome('scid')).kind).toBe('fulfilled');
+  });
+
+  it('a policy set on H\'s outgoing channel is checked, stored across a restart, and is what H charges', async () => {
+    const s = await setup();
+    await expect(s.h.setChannelPolicy(s.hb, { feePpm: 2_000_000n })).rejects.toThrow(/feePpm/);
+    const policy = await s.h.setChannelPolicy(s.hb, { feeBaseMsat: 5_000n });
+    expect(policy).toEqual({ ...DEFAULT_FORWARDING_POLICY, feeBaseMsat: 5_000n });
+    await s.h.stop();
+    const h2 = await net!.node('h');
+    expect(h2.htlcs.localChannels().find((c) => c.channelId === s.hb)?.policy.feeBaseMsat).toBe(5_000n);
+    await until(() => s.a.channels.channels.get(s.ah)!.connected && s.b.channels.channels.get(s.hb)!.connected);
+    // the payer's route still assumes the default fee: H asks for its own
+    const { paymentHash } = s.payee.issue();
+    const p = buildPayment([{ node: h2, channelId: s.ah }, { node: s.b, channelId: s.hb }], 1_000_000n, paymentHash, (await height(net!)) + 60);
+    await s.a.htlcs.sendLocal({ paymentId: 'p', attemptId: 'low', channelId: s.ah, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
+    const r = failureOf(await s.payer.outcome('low'), p.sharedSecrets);
+    expect(r.ok && [r.hopIndex, r.failure.code]).toEqual([0, FEE_INSUFFICIENT]);
+    // paying 5,000 msat more than the route built for the default fee is enough
+    const p2 = buildPayment([{ node: h2, channelId: s.ah }, { node: s.b, channelId: s.hb }], 1_000_000n, paymentHash, (await height(net!)) + 60, { feeShort: -5_000n });
+    await s.a.htlcs.sendLocal({ paymentId: 'p', attemptId: 'ok', channelId: s.ah, amountMsat: p2.amountMsat, paymentHash, expiryHeight: p2.expiryHeight, onion: p2.onion, attached: [] });
+    expect((await s.payer.outcome('ok')).kind).toBe('fulfilled');
   });
 
   it('a payee refusal reaches A from hop 1, a fee too low from hop 0', async () => {

@@ -1,7 +1,7 @@
-// What callers see of routed payments and invoices (SluiceNode's payInvoice, payNode, payments,
-// queryRoute, createInvoice, invoices, and their events). Amounts are bigint msat here; codecs turn
-// them into decimal strings for JSON. Times are ms since 1970.
-import type { PaymentFailureReason, PaymentStatus } from '../payments/types.js';
+// The payer's and payee's own views of routed payments and invoices (PaymentManager, InvoiceManager:
+// payInvoice, payNode, list, queryRoute, createInvoice), which node-routing.ts shows as the control API's
+// views (src/api/routing-types.ts). Amounts are bigint msat; times are ms since 1970.
+import type { PaymentFailureReason, PaymentStatus } from './types.js';
 
 export type { PaymentFailureReason, PaymentStatus };
 
