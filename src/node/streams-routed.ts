@@ -7,7 +7,7 @@
 // Safety, in short: the payer stores the batch's tick range (held) before it offers the HTLC, and the
 // batch's preimage derives from that range, so a restart finds the same payment hash and the payments
 // layer (one payment per hash) never offers it twice. The payee counts a batch only when it settles the
-// HTLC, its meter stored in the same batch as the fulfil, and only if it starts where its meter is.
+// HTLC, its meter stored in the same batch as the switch's record of the settle, and only if it starts where its meter is.
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
@@ -161,7 +161,7 @@ export class RoutedStreams {
 
   /**
    * A batch HTLC that ends here (its payload carries our TLV record): undefined to refuse it; else settle,
-   * with the meter already moved in memory and its stored record attached to the fulfil's write.
+   * with the meter already moved in memory and its stored record attached to the switch's write of this answer.
    */
   onBatchHtlc(value: Uint8Array, amountMsat: bigint, htlcKey: string): { attached: AttachedWrite[] } | { refused: string } {
     const b = decodeBatchRecord(value);

@@ -176,12 +176,13 @@ describe('streams across hops: the payee restarted', () => {
 });
 
 describe('streams across hops: the payee crashes', () => {
-  it('dead just after the fulfil of its third batch: its meter comes back at exactly that batch, whose stored fulfil then completes', async () => {
+  it('dead just after it settled its third batch: its meter comes back at exactly that batch, whose stored settle then completes', async () => {
     net = await testNet({ blockTimeMs: BLOCK_MS });
     let streamId = '';
-    // No write is durable after the one that fulfils the third batch (the meter's record rides in it).
+    // No write is durable after the one that settles the third batch (the meter's record rides in it).
     const store = new CrashingStore(join(net.dir, 'D'), {
-      after: (w) => w.method === 'saveChannel' && (w.records ?? []).some((r) => r.kind === 'stream' && r.key === streamId && 'value' in r && (r.value as { ticks?: number }).ticks === 3),
+      // the write of the switch's settle answer for the HTLC, with the meter's record attached
+      after: (w) => (w.records ?? []).some((r) => r.kind === 'htlc') && (w.records ?? []).some((r) => r.kind === 'stream' && r.key === streamId && 'value' in r && (r.value as { ticks?: number }).ticks === 3),
     });
     const graph = new ChannelGraph();
     const a = await net.node('A', undefined, { graph: () => graph });
@@ -199,10 +200,10 @@ describe('streams across hops: the payee crashes', () => {
     net.nodes.splice(net.nodes.indexOf(d), 1);
     const d2 = await net.node('D');
     expect(await streamOf(d2, s.streamId)).toMatchObject({ ticks: 3, paid: 30_000n });
-    // The third batch's fulfil is stored (its proposal, with the preimage): the signed balance follows once C signs it.
+    // The third batch's settle is stored (with the preimage): the signed balance follows once the fulfil is signed with C.
     expect(await balance(d2, cd.channelId)).toBeGreaterThanOrEqual(20_000n);
     await until(async () => (await c.listPeers()).some((p) => p.nodeId === d2.nodeId && p.connected), 20_000, 'C back with D');
-    await until(async () => (await balance(d2, cd.channelId)) >= 30_000n, 20_000, 'the stored fulfil signed');
+    await until(async () => (await balance(d2, cd.channelId)) >= 30_000n, 20_000, 'the stored settle signed');
     await a.connectInMemory(d2.nodeId);
     await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 60_000, 'A finishes the stream');
     await until(async () => (await streamOf(d2, s.streamId))?.status === 'finished', 20_000, 'D finishes it');
