@@ -7,7 +7,8 @@
 // Safety, in short: the payer stores the batch's tick range (held) before it offers the HTLC, and the
 // batch's preimage derives from that range, so a restart finds the same payment hash and the payments
 // layer (one payment per hash) never offers it twice. The payee counts a batch only when it settles the
-// HTLC, its meter stored in the same batch as the switch's record of the settle, and only if it starts where its meter is.
+// HTLC (its meter stored in the same batch as the switch's record of the settle), and only if the batch
+// starts where its meter is.
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
