@@ -99,6 +99,24 @@ describe('a stream across one hub, real processes', () => {
     expect(batches.reduce((x, p) => x + BigInt(p.fee), 0n)).toBe(toHub);
   }, SLOW);
 
+  it('`stream start --follow` across the hub: plain lines, the route in the head, exit 0 when it finishes', async () => {
+    const r = await payer.cli(['stream', 'start', payee.id, '--rate', '10sat/s', '--duration', '3s', '--batch', '1s', '--follow']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const head = lines[0]!.match(/^stream ([0-9a-f]{32}) active: paying 10 sat\/s to ([0-9a-f]{66})$/);
+    expect(head, r.stdout).not.toBeNull();
+    expect(lines[1]).toMatch(/^across hops via 1 hub, a batch every 1s, signed, a tick every 1s, for 3s$/);
+    expect(lines.at(-1)).toMatch(/finished: paid 30000 msat \(30 sat\) in 3 ticks/);
+    const id = head![1]!;
+    await until(async () => ended(await streamOn(payee, id)), 20_000, 'the payee to end it');
+    expect(await streamOn(payee, id)).toMatchObject({ status: 'finished', ticks: 3, paid: '30000' });
+    const atPayer = (await streamOn(payer, id))!;
+    toPayee += 30_000n;
+    toHub += BigInt(atPayer.feesPaid!);
+    expect(BigInt(atPayer.feesPaid!)).toBe(3n * policyFee(RATE));
+  }, SLOW);
+
   it('every channel closes: the payee holds ticks × price, the hub its fees, every ledger balance exact', async () => {
     // what each side of each channel should hold: the payer paid toPayee + toHub to the hub, the hub toPayee to the payee
     const held = { ph: { opener: CAP - toPayee - toHub, peer: toPayee + toHub }, hp: { opener: CAP - toPayee, peer: toPayee } };

@@ -112,6 +112,8 @@ describe('streamOpen across hops', () => {
     expect(admitPayee({ ...m, mode: 'hashchain', max: 100n, hashchainLockId: 5 }, ctxA)).toMatchObject({ ok: false, reason: expect.stringContaining('not built yet') });
     expect(admitPayee({ ...m, batchMs: 60_001 }, ctxA)).toMatchObject({ ok: false });
     expect(admitPayee({ ...m, channelId: new Uint8Array(32).fill(1) }, ctxA)).toMatchObject({ ok: false });
+    // the bound on a peer's streams (maxStreamsPerChannel) applies per peer across hops
+    expect(admitPayee(m, { ...ctxA, liveStreams: 64 })).toMatchObject({ ok: false, reason: 'at most 64 streams per peer across hops' });
     const { batchMs: _b, ...direct } = m;
     expect(admitPayee(direct, ctxA)).toMatchObject({ ok: false, reason: 'no open channel with you by that id' });
     expect(decodeMessage(encodeMessage(direct)).ok && (decodeMessage(encodeMessage(direct)) as { value: { batchMs?: number } }).value.batchMs).toBeUndefined();
