@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelGraph } from '../../src/routing/graph.js';
 import { SluiceNode } from '../../src/node/node.js';
+import type { StreamPolicy } from '../../src/node/streams.js';
 import { silentLogger } from '../../src/util/log.js';
 import { encodeBatchRecord, STREAM_BATCH_TLV_TYPE } from '../../src/stream/batch.js';
 import { CrashingStore } from '../helpers/crash-store.js';
@@ -36,11 +37,11 @@ async function channel(from: SluiceNode, to: SluiceNode, graph: ChannelGraph) {
 const balance = async (n: SluiceNode, channelId: string) => (await n.listChannels()).find((c) => c.channelId === channelId)!.localBalance;
 const streamOf = async (n: SluiceNode, id: string) => (await n.listStreams()).find((s) => s.streamId === id);
 
-async function fourNodes() {
+async function fourNodes(payeePolicy?: StreamPolicy) {
   net = await testNet({ blockTimeMs: BLOCK_MS });
   const graph = new ChannelGraph();
   const a = await net.node('A', undefined, { graph: () => graph });
-  const [b, c, d] = [await net.node('B'), await net.node('C'), await net.node('D')];
+  const [b, c, d] = [await net.node('B'), await net.node('C'), await net.node('D', payeePolicy)];
   for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
   const ab = await channel(a, b, graph);
   const bc = await channel(b, c, graph);
@@ -98,6 +99,34 @@ describe('streams across hops (signed, a keysend HTLC per batch)', () => {
     await a.disconnectPeer({ nodeId: d.nodeId });
     await until(async () => !(await a.listPeers()).some((p) => p.nodeId === d.nodeId && p.connected), 10_000, 'A and D apart');
     await expect(a.openStream({ peerId: d.nodeId, rate: '10sat/s' })).rejects.toMatchObject({ code: 'NO_ADDRESS' });
+  }, 60_000);
+
+  it('pause and resume across hops: no tick is paid while paused, the payee sees both, the stream still pays exactly its 5 ticks', async () => {
+    const { a, d, cd } = await fourNodes();
+    const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 5000 });
+    await until(async () => ((await streamOf(d, s.streamId))?.ticks ?? 0) >= 2, 20_000, 'two ticks metered');
+    const paused = await a.controlStream({ streamId: s.streamId, action: 'pause' });
+    await until(async () => (await streamOf(d, s.streamId))?.status === 'paused', 10_000, 'D sees the pause');
+    // what was due at the pause may still arrive; after that nothing moves
+    await until(async () => (await streamOf(a, s.streamId))?.ticks === (await streamOf(d, s.streamId))?.ticks, 10_000, 'the last batch settled');
+    const atPause = (await streamOf(d, s.streamId))!.ticks;
+    expect(atPause).toBeGreaterThanOrEqual(paused.ticks);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await streamOf(d, s.streamId))!.ticks).toBe(atPause);
+    await a.controlStream({ streamId: s.streamId, action: 'resume' });
+    await until(async () => (await streamOf(d, s.streamId))?.status === 'finished', 30_000, 'D finishes');
+    expect(await streamOf(d, s.streamId)).toMatchObject({ ticks: 5, paid: 50_000n });
+    expect(await balance(d, cd.channelId)).toBe(50_000n);
+  }, 60_000);
+
+  it("the payee's bound on a peer's streams holds across hops (maxStreamsPerChannel, counted per peer)", async () => {
+    const { a, d } = await fourNodes({ maxStreamsPerChannel: 1 });
+    const first = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 60_000 });
+    await expect(a.openStream({ peerId: d.nodeId, rate: '10sat/s' })).rejects.toMatchObject({ code: 'STREAM_REJECTED', message: expect.stringContaining('at most 1 streams per peer across hops') });
+    await until(async () => ((await streamOf(d, first.streamId))?.ticks ?? 0) >= 1, 20_000, 'a tick metered');
+    await a.controlStream({ streamId: first.streamId, action: 'stop' });
+    await until(async () => (await streamOf(d, first.streamId))?.status === 'stopped', 10_000, 'D sees the stop');
+    expect((await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 2000 })).status).toBe('active');
   }, 60_000);
 
   it('a hub (C) stopped mid-stream and started again: nothing is paid twice, and the stream goes on', async () => {
