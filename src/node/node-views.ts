@@ -4,7 +4,7 @@ import { toHex } from '../crypto/bytes.js';
 import type { Channel, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { localBalance, remoteBalance } from '../channel/machine.js';
 import { LedgerRpcError, LedgerUnavailableError, type LedgerClient } from '../ledger/client.js';
-import type { ChannelStatus, ChannelView } from '../api/types.js';
+import type { ChannelStatus, ChannelView, NodeInfo } from '../api/types.js';
 import { NodeError } from './errors.js';
 
 export function viewStatus(s: MachineStatus): ChannelStatus {
@@ -65,4 +65,30 @@ export async function ledgerCall<T>(fn: () => Promise<T>): Promise<T> {
     if (e instanceof LedgerUnavailableError) throw new NodeError('unavailable', 'LEDGER_UNAVAILABLE', e.message);
     throw e;
   }
+}
+
+/** `sluice info`: who the node is, where it listens, the ledger as it sees it, and what it holds. */
+export function nodeInfo(o: {
+  nodeId: string;
+  alias: string;
+  peerPort: number | undefined;
+  ledger: Pick<LedgerClient, 'url' | 'reachable' | 'lastSeenAt' | 'unreachableSince'>;
+  chainId: string;
+  height: number;
+  channels: readonly Channel[];
+  peers: readonly { connected: boolean }[];
+}): NodeInfo {
+  const counts = { opening: 0, open: 0, closing: 0, closed: 0, failed: 0 };
+  for (const ch of o.channels) counts[viewStatus(ch.status)]++;
+  return {
+    nodeId: o.nodeId,
+    alias: o.alias,
+    peerUrl: o.peerPort !== undefined ? `ws://127.0.0.1:${o.peerPort}` : '(in-memory)',
+    ledgerUrl: o.ledger.url,
+    chainId: o.chainId,
+    height: o.height,
+    ledger: { reachable: o.ledger.reachable, lastSeenAt: o.ledger.lastSeenAt, unreachableSince: o.ledger.unreachableSince },
+    channels: counts,
+    peers: { connected: o.peers.filter((p) => p.connected).length, known: o.peers.length },
+  };
 }

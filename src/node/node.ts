@@ -6,77 +6,49 @@ import { parsePublicKey } from '../crypto/keys.js';
 import { chainHash } from '../channel/open.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
-import type { MemoryNetwork } from '../transport/memory.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
 import { createLogger, type Logger } from '../util/log.js';
 import { ChannelManager } from './channels.js';
 import { faucet, needLedger, sendOnLedger, walletView, type NodeAccount } from './node-account.js';
-import { channelView, viewStatus } from './node-views.js';
+import { channelView, nodeInfo } from './node-views.js';
 import { claimDataDir, dataDirHolder, DataDirError } from './data-dir.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
 import { PeerManager } from './peers.js';
-import type { PeerLimits } from './peer-limits.js';
 import { LevelNodeStore } from './store.js';
-import { StoreWriteError, type NodeStore } from './store-port.js';
+import type { NodeStore } from './store-port.js';
 import { timeStoreWrites } from './store-timing.js';
-import type { OpenLimits } from './unfunded-opens.js';
 import { Watcher } from './watcher.js';
 import { Wallet } from './wallet.js';
-import type { Clock } from './clock.js';
 import { NodeError } from './errors.js';
-import { StreamManager, type StreamPolicy } from './streams.js';
+import { StreamManager } from './streams.js';
 import { systemClock } from './clock.js';
-import { wirePayments, type PaymentsNodeOptions } from './payments-wiring.js';
+import { wirePayments } from './payments-wiring.js';
 import { wireRoutedStreams } from './streams-routed-wiring.js';
 import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
 import { NodeRouting } from './node-routing.js';
+import { payPeer } from './node-pay.js';
+import { StatusWaiters } from './status-waiters.js';
+import type { NodeOptions } from './node-options.js';
 import { NodeGossip } from './node-gossip.js';
 import { MemoryGraphStore } from './graph-store.js';
-import type { GossipLimits } from './gossip-limits.js';
 import { closeChannel, storeFailed } from './node-close.js';
-import { HtlcSwitch, type HtlcLimits } from './htlc-switch.js';
+import { HtlcSwitch } from './htlc-switch.js';
 import type { ForwardingPolicy } from './htlc-types.js';
 
 export { channelView };
 
 export const DEFAULT_PEER_PORT = 9735;
-const PAY_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 60_000;
 
-export interface NodeOptions extends PaymentsNodeOptions {
-  dataDir: string;
-  ledgerUrl?: string;
-  alias?: string;
-  /** Peer WebSocket listener; port 0 picks one. Omit `listen` to not listen (with `network`). */
-  listen?: { host: string; port: number };
-  network?: MemoryNetwork;
-  log?: Logger;
-  /** Stream prices, spending limits and metering. */
-  streams?: StreamPolicy;
-  /** How often peers are pinged (tests shorten it). */
-  pingIntervalMs?: number;
-  /** The store to use instead of LevelDB in the data dir (in-process networks, tests' fault doubles). */
-  store?: NodeStore;
-  /** Bounds on opens peers ask of this node that are not yet funded on the ledger. */
-  openLimits?: Partial<OpenLimits>;
-  /** Bounds on what peers can make the node hold (docs/security.md); defaults otherwise. */
-  peerLimits?: Partial<PeerLimits>;
-  /** The streams' clock and scheduler (tests drive a ManualClock). */
-  clock?: Clock;
-  /** Told how long each durable store write took (the metrics' store latency). */
-  onStoreWrite?: (ms: number) => void;
-  /** Bounds on the HTLCs peers can make the switch hold (docs/security.md). */
-  htlcLimits?: Partial<HtlcLimits>;
-  /** Gossip (BOLT 7): how often the relay batch goes out (default a minute) and its bounds. */
-  gossip?: { flushMs?: number; limits?: Partial<GossipLimits> };
-}
+export type { NodeOptions } from './node-options.js';
+
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
   private height = 0;
-  private readonly statusWaiters = new Set<{ id: string; want: MachineStatus[]; resolve: (c: Channel) => void }>();
+  private readonly statusWaiters = new StatusWaiters((id) => this.channels.channels.get(id));
   private releaseDataDir: () => Promise<void> = async () => undefined;
   /** Payments out, forwards through and HTLCs in (htlc-switch.ts); `payments` registers its receiver and sink here. */
   htlcs!: HtlcSwitch;
@@ -211,9 +183,11 @@ export class SluiceNode implements NodeApi {
       peers.keep(peer, known.get(peer));
     }
     streams.start();
-    void self.announceAll(opts.listen ? `${opts.listen.host}:${peers.port ?? opts.listen.port}` : undefined);
+    // our node, then each open channel (again after a restart: the announcement is re-signed the same)
+    void gossip.announceNode(self.alias, opts.listen ? `${opts.listen.host}:${peers.port ?? opts.listen.port}` : undefined).then(async () => {
+      for (const ch of channels.list()) if (ch.status === 'open') await self.announce(ch);
+    });
     self.payer.start();
-    streams.routed?.resume(); // batches stored as in flight: their outcomes, or offered again under the same hash
     void htlcs.onBlock(self.height);
     log.info({ nodeId: toHex(identity.nodeId), peerPort: peers.port, chainId: info.chainId }, 'node started');
     return self;
@@ -264,12 +238,7 @@ export class SluiceNode implements NodeApi {
     const id = toHex(ch.channelId);
     if (e.type === 'statusChanged') {
       if (e.status === 'opening') void this.watcher.watch(ch);
-      for (const w of [...this.statusWaiters]) {
-        if (w.id === id && w.want.includes(ch.status)) {
-          this.statusWaiters.delete(w);
-          w.resolve(ch);
-        }
-      }
+      this.statusWaiters.changed(id, ch);
     }
     if (e.type === 'statusChanged' && e.status === 'open') void this.announce(ch);
     if (e.type === 'statusChanged' && e.status === 'forceClosing') void this.streams.revealOnLedger(ch);
@@ -296,34 +265,14 @@ export class SluiceNode implements NodeApi {
   }
 
   private waitForStatus(id: string, want: MachineStatus[], timeoutMs: number): Promise<Channel> {
-    const now = this.channels.channels.get(id);
-    if (now && want.includes(now.status)) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const w = { id, want, resolve: (c: Channel) => { clearTimeout(t); resolve(c); } };
-      const t = setTimeout(() => {
-        this.statusWaiters.delete(w);
-        reject(new NodeError('unavailable', 'TIMEOUT', `channel ${id} did not become ${want.join(' or ')} within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.statusWaiters.add(w);
-    });
+    return this.statusWaiters.wait(id, want, timeoutMs);
   }
 
+
   async info(): Promise<NodeInfo> {
-    const counts = { opening: 0, open: 0, closing: 0, closed: 0, failed: 0 };
-    for (const ch of this.channels.list()) counts[viewStatus(ch.status)]++;
-    const peers = this.peers.list();
-    return {
-      nodeId: this.nodeId,
-      alias: this.alias,
-      peerUrl: this.peerPort !== undefined ? `ws://127.0.0.1:${this.peerPort}` : '(in-memory)',
-      ledgerUrl: this.ledger.url,
-      chainId: this.chainId,
-      height: this.height,
-      ledger: { reachable: this.ledger.reachable, lastSeenAt: this.ledger.lastSeenAt, unreachableSince: this.ledger.unreachableSince },
-      channels: counts,
-      peers: { connected: peers.filter((p) => p.connected).length, known: peers.length },
-    };
+    return nodeInfo({ nodeId: this.nodeId, alias: this.alias, peerPort: this.peerPort, ledger: this.ledger, chainId: this.chainId, height: this.height, channels: this.channels.list(), peers: this.peers.list() });
   }
+
 
   async wallet(): Promise<WalletView> {
     return walletView(this.ownAccount());
@@ -416,40 +365,14 @@ export class SluiceNode implements NodeApi {
     return closeChannel(deps, ch, opts.force);
   }
 
-  async pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
-    const peerId = opts.peerId.toLowerCase();
-    if (opts.amount <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'amount must be positive');
-    if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
-    const ch = this.channels.payable(peerId, opts.amount);
-    if (!ch) throw new NodeError('conflict', 'NO_ROUTE', `no open channel with ${peerId} can send ${opts.amount} msat (reserve included)`);
-    const id = toHex(ch.channelId);
-    const { ref, settled } = this.channels.submitOps(id, [{ op: 'pay', amount: opts.amount }]);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new NodeError('unavailable', 'PENDING', `payment ${ref} not acknowledged within ${PAY_TIMEOUT_MS / 1000} s; it may still complete`)), PAY_TIMEOUT_MS);
-    });
-    try {
-      const s = await Promise.race([settled, timeout]);
-      this.emit({ type: 'payment', direction: 'sent', channelId: id, peerId, amount: opts.amount, seq: s.seq });
-      return { paymentId: ref, channelId: id, peerId, amount: opts.amount, seq: s.seq };
-    } catch (e) {
-      if (e instanceof NodeError) throw e;
-      if (e instanceof StoreWriteError) throw new NodeError('unavailable', 'STORE_FAILED', `the payment was not made: ${e.message}`);
-      throw new NodeError('refused', 'PAYMENT_REJECTED', (e as Error).message);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** A payment to a channel peer in one channel update (no HTLC, no route): node-pay.ts. */
+  pay(opts: { peerId: string; amount: bigint }): Promise<PaymentResult> {
+    return payPeer({ peers: this.peers, channels: this.channels, emit: (e) => this.emit(e) }, opts);
   }
 
-  /** Announce our node, and each open channel (again after a restart: the announcement is re-signed the same). */
-  private async announceAll(hostPort: string | undefined): Promise<void> {
-    await this.gossip.announceNode(this.alias, hostPort);
-    for (const ch of this.channels.list()) if (ch.status === 'open') await this.announce(ch);
-  }
 
-  /** An open channel: announce it (gossip reads its short channel id from the ledger). */
-  private async announce(ch: Channel): Promise<void> {
-    await this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
+  private announce(ch: Channel): Promise<void> {
+    return this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
   }
 
   // Invoices, routed payments, routes, the graph, forwards and policy: node-routing.ts.

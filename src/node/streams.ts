@@ -136,6 +136,9 @@ export class StreamManager implements StreamShell {
 
   start(): void {
     this.stopLoop = this.clock.every(TICK_LOOP_MS, () => this.loop());
+    // Routed batches stored as in flight: their outcomes, or offered again under the same hash (the
+    // payer's records and the switch are loaded by now).
+    this.routed?.resume();
   }
 
   /** Stop ticking and store what progress is not yet stored. */
