@@ -23,6 +23,7 @@ import { NodeError } from './errors.js';
 import { StreamManager } from './streams.js';
 import { systemClock } from './clock.js';
 import { wirePayments } from './payments-wiring.js';
+import { wireRoutedStreams } from './streams-routed-wiring.js';
 import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
@@ -155,6 +156,7 @@ export class SluiceNode implements NodeApi {
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
+    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l) });
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),

@@ -31,8 +31,10 @@ export type StreamEvent =
    * (absent: no limit).
    */
   | { type: 'tick'; now: number; reachable: boolean; spendable: bigint; allowance?: bigint }
-  | { type: 'committed'; ticks: number; now: number }
-  | { type: 'refused'; ticks: number; reason: string; now: number }
+  /** `feeMsat`: a routed batch's routing fee, once fulfilled. */
+  | { type: 'committed'; ticks: number; now: number; feeMsat?: bigint }
+  /** `final`: a routed batch the payee itself refused (else a routed stream retries in its next batch). */
+  | { type: 'refused'; ticks: number; reason: string; now: number; final?: boolean }
   /** Payer: the limits refused the hold of the payment to `ticks` (nothing was held, the payment not proposed). */
   | { type: 'holdRefused'; ticks: number; now: number }
   /** Payee: a both-signed state (seq) carries this streamPay; `gap`: states signed while the meter was not stored. */
@@ -51,6 +53,11 @@ export type StreamEvent =
 export type StreamEffect =
   | { type: 'send'; message: StreamMessage }
   | { type: 'pay'; amount: bigint; ticks: number }
+  /**
+   * Payer, routed: pay ticks (from, to] as one keysend HTLC to the payee (batch.ts). The record, with this
+   * batch held, is stored before the HTLC is offered; answer 'committed' (fulfilled, with its fee) or 'refused'.
+   */
+  | { type: 'payBatch'; amount: bigint; from: number; ticks: number }
   | { type: 'lock'; root: Uint8Array; unit: bigint; maxUnits: number; lockId: number }
   | { type: 'hold'; amount: bigint }
   | { type: 'release'; amount: bigint; at: number }
