@@ -39,6 +39,7 @@ export type GossipRefusalCode =
   // the shell's own reasons (src/node/gossip.ts)
   | 'not_our_channel'
   | 'too_large'
+  | 'refused_before'
   | 'graph_full'
   | 'ledger_unavailable'
   | 'store_failed';

@@ -31,6 +31,10 @@ export interface GossipLimits {
   readonly refreshOwnAfterSeconds: number;
   /** Peers whose bucket we remember (connected or not), so reconnecting does not refill it. */
   readonly maxPeerBuckets: number;
+  /** Announcements the ledger refused, remembered (by their bytes) so a replay costs no ledger read… */
+  readonly maxRefusedRemembered: number;
+  /** …for this long. */
+  readonly refusedForgetSeconds: number;
 }
 
 /**
@@ -55,6 +59,8 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
   staleAfterSeconds: 14 * 24 * 3600,
   refreshOwnAfterSeconds: 7 * 24 * 3600,
   maxPeerBuckets: 4096,
+  maxRefusedRemembered: 4096,
+  refusedForgetSeconds: 3600,
 };
 
 export function gossipLimits(given: Partial<GossipLimits> = {}): GossipLimits {

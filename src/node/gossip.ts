@@ -7,9 +7,11 @@
 // minute (the staggered flush BOLT 7 asks for, plus pruning), and announceChannel / announceNode when
 // our channels open or our policy, alias or address change.
 //
-// Messages are handled one at a time, in arrival order, so a channel_update that follows its
-// announcement from the same peer finds the channel even though checking the announcement waited on the
-// ledger. Every peer message first takes a token from that peer's bucket; the queue is bounded too.
+// Work runs one job at a time (gossip-queue.ts): our own first, then the peers' messages in turns, each
+// peer's in arrival order, so a channel_update that follows its announcement from the same peer finds the
+// channel even though checking the announcement waited on the ledger, and a peer whose announcements
+// wait on the ledger holds up only its own. Every peer message first takes a token from that peer's
+// bucket; the queue is bounded too.
 import { equalBytes, InputError, toHex } from '../crypto/bytes.js';
 import { publicKeyOf, type SecretKey } from '../crypto/keys.js';
 import {
@@ -28,6 +30,8 @@ import { GossipGraph, directionOf, type GraphSnapshot } from './gossip-graph.js'
 import { GossipRelay } from './gossip-relay.js';
 import { gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
 import { OwnAnnouncements, counterparty } from './gossip-own.js';
+import { GossipQueue } from './gossip-queue.js';
+import { RefusedAnnouncements } from './gossip-refused.js';
 
 export interface GossipLedger {
   channel(channelId: Uint8Array): Promise<LedgerChannel | undefined>;
@@ -55,6 +59,7 @@ export type GossipOutcome =
 export type AnnounceResult = 'announced' | 'pending' | 'not_open' | 'no_short_id' | 'too_many_pending';
 
 const ACCEPTED: GossipOutcome = { result: 'accepted' };
+const QUEUE_FULL: GossipOutcome = { result: 'dropped', reason: 'queue_full' };
 const ignored = (refusal: GossipRefusal): GossipOutcome => ({ result: 'ignored', refusal });
 
 export class GossipManager {
@@ -65,8 +70,8 @@ export class GossipManager {
   private readonly nowMs: () => number;
   private readonly buckets = new Map<string, Bucket>();
   private readonly relay: GossipRelay;
-  private queue: Promise<unknown> = Promise.resolve();
-  private queued = 0;
+  private readonly queue: GossipQueue;
+  private readonly refused: RefusedAnnouncements;
   private pruneCursor: string[] = [];
   private ownNode?: NodeAnnouncementMessage;
 
@@ -77,6 +82,8 @@ export class GossipManager {
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
     this.me = toHex(publicKeyOf(opts.nodeSecretKey));
     this.nowMs = opts.nowMs ?? Date.now;
+    this.queue = new GossipQueue(this.limits.maxQueued);
+    this.refused = new RefusedAnnouncements(this.limits.maxRefusedRemembered, this.limits.refusedForgetSeconds);
   }
 
   /** Load the stored graph. */
@@ -107,16 +114,12 @@ export class GossipManager {
     this.buckets.delete(peer); // re-inserted last: the map forgets the least recently heard peers first
     this.buckets.set(peer, bucket);
     while (this.buckets.size > this.limits.maxPeerBuckets) this.buckets.delete(this.buckets.keys().next().value!);
-    if (this.queued >= this.limits.maxQueued) return Promise.resolve({ result: 'dropped', reason: 'queue_full' });
-    this.queued++;
-    return this.serially(() => this.process(peer, msg)).finally(() => this.queued--);
+    return this.queue.peer(peer, () => this.process(peer, msg), QUEUE_FULL);
   }
 
-  /** Run `fn` after everything queued before it; its failure is contained. */
+  /** Our own work: after the job now running, before any peer message waiting. */
   private serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.own(fn);
   }
 
   private async process(peer: string, msg: GossipMessage): Promise<GossipOutcome> {
@@ -139,8 +142,13 @@ export class GossipManager {
 
   private async onChannelAnnouncement(peer: string | undefined, m: ChannelAnnouncementMessage): Promise<GossipOutcome> {
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
+    const key = RefusedAnnouncements.keyOf(encodeGossipMessage(m));
+    if (this.refused.has(key, this.nowSeconds())) return ignored(refuse('refused_before', 'ignore', 'this announcement was refused already'));
     const bad = checkAnnouncementSignatures(m, this.opts.chainHash);
-    if (bad) return ignored(bad);
+    if (bad) {
+      this.refused.add(key, this.nowSeconds());
+      return ignored(bad);
+    }
     let record: LedgerChannel | undefined;
     try {
       record = await this.opts.ledger.channelByShortId(m.shortChannelId);
@@ -148,7 +156,11 @@ export class GossipManager {
       return ignored(refuse('ledger_unavailable', 'ignore', `cannot check the channel on the ledger: ${(e as Error).message}`));
     }
     const checked = checkAnnouncementAgainstLedger(m, record);
-    if (!checked.ok) return ignored(checked);
+    if (!checked.ok) {
+      // the ledger's blocks are final: a channel it does not hold open now is not one these bytes will name
+      this.refused.add(key, this.nowSeconds());
+      return ignored(checked);
+    }
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
     if (this.view.channelCount >= this.limits.maxChannels) {
       return ignored(refuse('graph_full', 'ignore', `the graph holds its limit of ${this.limits.maxChannels} channels`));
@@ -385,6 +397,6 @@ export class GossipManager {
 
   /** How much a peer has made us hold (tests and metrics). */
   get counts(): { channels: number; pending: number; stashed: number; queued: number; outbox: number } {
-    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queued, outbox: this.relay.waiting };
+    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queue.size, outbox: this.relay.waiting };
   }
 }
