@@ -17,6 +17,10 @@ export interface GossipLimits {
   readonly maxSyncMessages: number;
   /** …and bytes: with the flush below, well inside the 2 MiB a peer may leave unread before it is cut off. */
   readonly maxSyncBytes: number;
+  /** Bytes all connecting peers' syncs together may take per minute (and at once): fresh identities are free. */
+  readonly syncBytesPerMinute: number;
+  /** A peer that reconnects within this long of its last sync gets only what changed since. */
+  readonly fullResyncAfterSeconds: number;
   /** Bytes relayed to each peer per flush; what is left waits for the next one. */
   readonly maxFlushBytes: number;
   /** A gossip message longer than this is neither kept nor relayed (BOLT 7 allows it: "MAY choose NOT to"). */
@@ -52,6 +56,8 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
   maxStashedSignatures: 256,
   maxSyncMessages: 6000,
   maxSyncBytes: 1_000_000,
+  syncBytesPerMinute: 4_000_000,
+  fullResyncAfterSeconds: 24 * 3600,
   maxFlushBytes: 512 * 1024,
   maxMessageBytes: 1024,
   closedChecksPerTick: 50,

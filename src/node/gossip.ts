@@ -321,7 +321,7 @@ export class GossipManager {
 
   /** A peer completed init: give it what we know (bounded), and our pending signatures for channels with it. */
   onPeerConnected(peer: string): void {
-    this.relay.connected(peer, this.view);
+    this.relay.connected(peer, this.view, this.nowSeconds());
     for (const p of this.own.pendingWith(peer)) this.sendOurSignatures(peer, p.unsigned.shortChannelId);
   }
 
