@@ -77,10 +77,10 @@ export class GossipManager {
 
   private constructor(private readonly opts: GossipManagerOptions) {
     this.limits = gossipLimits(opts.limits);
-    this.view = new GossipGraph(this.limits.maxChannels);
+    this.me = toHex(publicKeyOf(opts.nodeSecretKey));
+    this.view = new GossipGraph(this.limits.maxChannels, this.me);
     this.relay = new GossipRelay(opts.send, this.limits);
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
-    this.me = toHex(publicKeyOf(opts.nodeSecretKey));
     this.nowMs = opts.nowMs ?? Date.now;
     this.queue = new GossipQueue(this.limits.maxQueued);
     this.refused = new RefusedAnnouncements(this.limits.maxRefusedRemembered, this.limits.refusedForgetSeconds);
@@ -162,7 +162,8 @@ export class GossipManager {
       return ignored(checked);
     }
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
-    if (this.view.channelCount >= this.limits.maxChannels) {
+    // the bound is on others' channels: one of ours (completed by the peer first) always goes in
+    if (!this.view.isOurs(checked.channel) && this.view.othersCount >= this.limits.maxChannels) {
       return ignored(refuse('graph_full', 'ignore', `the graph holds its limit of ${this.limits.maxChannels} channels`));
     }
     // stored, then visible: a failed write leaves no trace, and the next copy of it is taken
@@ -272,7 +273,6 @@ export class GossipManager {
       return;
     }
     if (!this.view.channel(scid)) {
-      if (this.view.channelCount >= this.limits.maxChannels) return; // stays pending; announceChannel again later
       await this.opts.store.saveChannel(scid, encodeGossipMessage(m), p.record.capacity);
       this.view.addChannel(m, checked!.channel, this.nowSeconds());
       this.relay.queue(`c/${scid}`, m);
