@@ -4,6 +4,7 @@
 // closed one is forgotten. The timer sends the staggered relay batch (BOLT 7: once a minute) and prunes.
 import { toHex } from '../crypto/bytes.js';
 import { addressFromHostPort } from '../gossip/address.js';
+import { policyProblem } from '../gossip/messages.js';
 import type { ChannelPolicy } from '../routing/graph.js';
 import type { Logger } from '../util/log.js';
 import type { GossipMessage } from '../wire/gossip.js';
@@ -85,10 +86,7 @@ export class NodeGossip {
    * the channel: it still pays and forwards; it is tried again at the next start or policy change.
    */
   async announceChannel(channelId: Uint8Array, policy: ForwardingPolicy, capacityMsat: bigint): Promise<void> {
-    const p: ChannelPolicy = {
-      feeBaseMsat: policy.feeBaseMsat, feePpm: policy.feePpm, cltvExpiryDelta: policy.cltvExpiryDelta,
-      htlcMinimumMsat: policy.htlcMinimumMsat, htlcMaximumMsat: policy.htlcMaximumMsat ?? capacityMsat,
-    };
+    const p = announceablePolicy(policy, capacityMsat);
     try {
       const r = await this.manager.announceChannel({ channelId, policy: p });
       if (r !== 'announced' && r !== 'pending') this.o.log.info({ channelId: toHex(channelId).slice(0, 16), result: r }, 'channel not announced');
@@ -104,4 +102,27 @@ export class NodeGossip {
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+const U32 = 0xffffffffn;
+const minBig = (x: bigint, y: bigint) => (x < y ? x : y);
+
+/**
+ * What we tell the network of a forwarding policy. One that a channel_update cannot carry (a fee past
+ * u32, a minimum above the capacity: the switch allows them) is announced as disabled, with its fields
+ * cut to fit: otherwise the announcement would fail and the network would keep routing by our old
+ * policy, and payers' HTLCs would fail at us.
+ */
+export function announceablePolicy(policy: ForwardingPolicy, capacityMsat: bigint): ChannelPolicy {
+  const p: ChannelPolicy = {
+    feeBaseMsat: policy.feeBaseMsat, feePpm: policy.feePpm, cltvExpiryDelta: policy.cltvExpiryDelta,
+    htlcMinimumMsat: policy.htlcMinimumMsat, htlcMaximumMsat: policy.htlcMaximumMsat ?? capacityMsat,
+  };
+  if (!policyProblem(p, capacityMsat)) return p;
+  const htlcMinimumMsat = minBig(p.htlcMinimumMsat < 0n ? 0n : p.htlcMinimumMsat, capacityMsat);
+  const max = minBig(p.htlcMaximumMsat, capacityMsat);
+  return {
+    feeBaseMsat: minBig(p.feeBaseMsat, U32), feePpm: minBig(p.feePpm, U32), cltvExpiryDelta: Math.min(p.cltvExpiryDelta, 0xffff),
+    htlcMinimumMsat, htlcMaximumMsat: max < htlcMinimumMsat ? htlcMinimumMsat : max, disabled: true,
+  };
 }

@@ -341,10 +341,12 @@ export class SluiceNode implements NodeApi {
   /** Change how this node forwards over one of its channels; the rest of the policy stays. */
   async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
     const ch = this.channelById(channelId);
-    return this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
+    const next = await this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
       if (e instanceof RangeError) throw new NodeError('invalid', 'BAD_POLICY', e.message);
       return storeFailed(e);
     });
+    if (ch.status === 'open') void this.announce(ch); // the network must route by the new policy, not the old
+    return next;
   }
 
   async listChannels(): Promise<ChannelView[]> {
