@@ -40,6 +40,7 @@ export type GossipRefusalCode =
   | 'not_our_channel'
   | 'too_large'
   | 'refused_before'
+  | 'update_rate'
   | 'graph_full'
   | 'ledger_unavailable'
   | 'store_failed';

@@ -27,6 +27,13 @@ export interface GossipLimits {
   readonly maxMessageBytes: number;
   /** Channels re-read from the ledger per tick to find those that closed. */
   readonly closedChecksPerTick: number;
+  /**
+   * Updates accepted per channel direction: a bucket of `updateBurst`, refilled at `updatesPerMinute`.
+   * Only the channel's own node can sign them, so this is what holds a party (or anyone relaying its
+   * fresh updates from many identities) to a few store writes and relays; checked before the signature.
+   */
+  readonly updateBurst: number;
+  readonly updatesPerMinute: number;
   /** Gossip dated further ahead than this is refused. */
   readonly maxFutureSeconds: number;
   /** A channel whose older direction has had no update for this long is pruned (BOLT 7: two weeks). */
@@ -61,6 +68,8 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
   maxFlushBytes: 512 * 1024,
   maxMessageBytes: 1024,
   closedChecksPerTick: 50,
+  updateBurst: 10,
+  updatesPerMinute: 1,
   maxFutureSeconds: 3600,
   staleAfterSeconds: 14 * 24 * 3600,
   refreshOwnAfterSeconds: 7 * 24 * 3600,

@@ -69,6 +69,8 @@ export class GossipManager {
   private readonly me: string;
   private readonly nowMs: () => number;
   private readonly buckets = new Map<string, Bucket>();
+  /** per `scid/direction`: accepted updates; charged only for an update that was accepted */
+  private readonly updateBuckets = new Map<string, Bucket>();
   private readonly relay: GossipRelay;
   private readonly queue: GossipQueue;
   private readonly refused: RefusedAnnouncements;
@@ -178,6 +180,12 @@ export class GossipManager {
 
   private async onChannelUpdate(peer: string, m: ChannelUpdateMessage): Promise<GossipOutcome> {
     const known = this.view.channel(m.shortChannelId);
+    const rateKey = `${m.shortChannelId}/${directionOf(m)}`;
+    const shape = { burst: this.limits.updateBurst, messagesPerMinute: this.limits.updatesPerMinute };
+    // looked at before the signature is checked, taken only once the update is accepted: a forger
+    // cannot use up a channel's allowance
+    const taken = known ? takeToken(this.updateBuckets.get(rateKey), this.nowMs(), shape) : undefined;
+    if (known && !taken) return ignored(refuse('update_rate', 'ignore', `more than ${this.limits.updatesPerMinute} update(s) a minute for one channel direction`));
     const r = checkChannelUpdate(m, {
       chainHash: this.opts.chainHash, channel: known?.channel, nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds,
       ...(known?.updates[directionOf(m)] ? { previous: known.updates[directionOf(m)]! } : {}),
@@ -185,6 +193,7 @@ export class GossipManager {
     if (!r.ok) return ignored(r);
     await this.opts.store.saveUpdate(m.shortChannelId, r.direction, encodeGossipMessage(m));
     this.view.setUpdate(m);
+    this.updateBuckets.set(rateKey, taken!); // two per channel we hold at most: forget() deletes them
     if (!r.dontForward) this.relay.queue(`u/${m.shortChannelId}/${r.direction}`, m, peer);
     return ACCEPTED;
   }
@@ -343,6 +352,8 @@ export class GossipManager {
   private async forget(scid: string): Promise<void> {
     if (!this.view.channel(scid)) return;
     const orphaned = this.view.removeChannel(scid);
+    this.updateBuckets.delete(`${scid}/0`);
+    this.updateBuckets.delete(`${scid}/1`);
     this.own.done(scid);
     for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.relay.drop(k);
     await this.opts.store.deleteChannel(scid);
