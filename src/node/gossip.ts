@@ -216,8 +216,12 @@ export class GossipManager {
     if (!p) {
       const done = this.view.channel(m.shortChannelId);
       if (done && (done.channel.node1 === peer || done.channel.node2 === peer) && (done.channel.node1 === this.me || done.channel.node2 === this.me)) {
-        // Announced already (the peer missed it, say across a restart): send it the announcement itself.
-        this.relay.sendChannel(peer, done);
+        // Announced already (the peer missed it, say across a restart): send it the announcement itself,
+        // once per connection (repeating the small message must not buy the three large ones again)
+        if (!this.own.wasSent(peer, m.shortChannelId)) {
+          this.relay.sendChannel(peer, done);
+          this.own.markSent(peer, m.shortChannelId);
+        }
         return ACCEPTED;
       }
       this.own.keep(peer, m); // checked if and when we announce this channel

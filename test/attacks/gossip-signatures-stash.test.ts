@@ -6,7 +6,8 @@ import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
 import { encodeShortChannelId } from '../../src/ledger/short-channel-id.js';
 import type { AnnouncementSignaturesMessage } from '../../src/wire/gossip.js';
-import { GossipNet, POLICY } from '../helpers/gossip-net.js';
+import { announcementForRecord, announcementSignaturesFor } from '../../src/gossip/messages.js';
+import { CHAIN_HASH, GossipNet, POLICY } from '../helpers/gossip-net.js';
 
 const junk = (i: number): AnnouncementSignaturesMessage => ({
   kind: 'announcementSignatures', channelId: new Uint8Array(32).fill(i % 256), shortChannelId: encodeShortChannelId({ height: 1000 + i, txIndex: 0, output: 0 }),
@@ -43,5 +44,28 @@ describe('attack: filling the announcement_signatures stash', () => {
     expect(a.gossip.counts.stashed).toBe(20);
     net.disconnect(a, eve);
     expect(a.gossip.counts.stashed).toBe(0);
+  });
+
+  it('a channel peer repeating announcement_signatures for an announced channel gets the announcement once per connection', async () => {
+    const net = new GossipNet();
+    const [a, b] = [await net.add('a'), await net.add('b')];
+    net.connect(a, b);
+    const rec = net.ledger.open(a.pk, b.pk);
+    await a.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY });
+    await b.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY });
+    await net.pump();
+    const sigs = announcementSignaturesFor(rec.channelId, announcementForRecord(rec, CHAIN_HASH)!, b.sk);
+    const before = net.outcomes.length;
+    for (let i = 0; i < 50; i++) expect((await a.gossip.handleMessage(b.id, sigs)).result).toBe('accepted');
+    await net.pump(1);
+    expect(net.outcomes.slice(before).filter((o) => o.to === b.id && o.kind === 'channelAnnouncement').length).toBe(1);
+    // after a reconnect, once more
+    net.disconnect(a, b);
+    net.connect(a, b);
+    await net.pump(1);
+    const mid = net.outcomes.length;
+    for (let i = 0; i < 5; i++) await a.gossip.handleMessage(b.id, sigs);
+    await net.pump(1);
+    expect(net.outcomes.slice(mid).filter((o) => o.to === b.id && o.kind === 'channelAnnouncement').length).toBe(1);
   });
 });
