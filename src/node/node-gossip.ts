@@ -30,8 +30,14 @@ export interface NodeGossipOptions {
   limits?: Partial<GossipLimits>;
 }
 
+/** A peer is sent at most one warning about its refused gossip per this long (each refusal is one message of its own). */
+export const GOSSIP_WARNING_INTERVAL_MS = 60_000;
+const MAX_WARNED_PEERS = 4096;
+
 export class NodeGossip {
   private timer?: NodeJS.Timeout;
+  /** when each peer was last warned, least recent first */
+  private readonly warnedAt = new Map<string, number>();
 
   private constructor(
     readonly manager: GossipManager,
@@ -60,7 +66,14 @@ export class NodeGossip {
 
   onMessage(peer: string, m: GossipMessage): void {
     void this.manager.handleMessage(peer, m).then((r) => {
-      if (r.result === 'ignored' && r.refusal.action === 'warn') this.o.warn(peer, `gossip refused: ${r.refusal.message}`);
+      if (r.result !== 'ignored' || r.refusal.action !== 'warn') return;
+      const now = Date.now();
+      const last = this.warnedAt.get(peer);
+      if (last !== undefined && now - last < GOSSIP_WARNING_INTERVAL_MS) return; // a flood of forgeries gets one answer a minute
+      this.warnedAt.delete(peer);
+      this.warnedAt.set(peer, now);
+      if (this.warnedAt.size > MAX_WARNED_PEERS) this.warnedAt.delete(this.warnedAt.keys().next().value!);
+      this.o.warn(peer, `gossip refused: ${r.refusal.message}`);
     });
   }
 
