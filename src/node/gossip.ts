@@ -32,6 +32,7 @@ import { gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossi
 import { OwnAnnouncements, counterparty } from './gossip-own.js';
 import { GossipQueue } from './gossip-queue.js';
 import { RefusedAnnouncements } from './gossip-refused.js';
+import { GossipPruner } from './gossip-prune.js';
 
 export interface GossipLedger {
   channel(channelId: Uint8Array): Promise<LedgerChannel | undefined>;
@@ -74,7 +75,7 @@ export class GossipManager {
   private readonly relay: GossipRelay;
   private readonly queue: GossipQueue;
   private readonly refused: RefusedAnnouncements;
-  private pruneCursor: string[] = [];
+  private readonly pruner: GossipPruner;
   private ownNode?: NodeAnnouncementMessage;
 
   private constructor(private readonly opts: GossipManagerOptions) {
@@ -85,6 +86,11 @@ export class GossipManager {
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
     this.nowMs = opts.nowMs ?? Date.now;
     this.queue = new GossipQueue(this.limits.maxQueued);
+    this.pruner = new GossipPruner({
+      view: this.view, ledger: opts.ledger, limits: this.limits, me: this.me,
+      forget: (scid) => this.forget(scid),
+      refreshOwn: (scid, d) => this.publishPolicy(scid, this.graph.channel(scid)![d === 0 ? 'policy1' : 'policy2']!),
+    });
     this.refused = new RefusedAnnouncements(this.limits.maxRefusedRemembered, this.limits.refusedForgetSeconds);
   }
 
@@ -374,36 +380,10 @@ export class GossipManager {
    */
   tick(): Promise<void> {
     // never rejects: a store failure ends this tick's pruning early, the flush still runs, the next tick retries
-    return this.serially(() => this.prune().catch(() => undefined).then(() => this.flush()));
+    return this.serially(() => this.pruner.prune(this.nowSeconds()).catch(() => undefined).then(() => this.flush()));
   }
 
-  private async prune(): Promise<void> {
-    const now = this.nowSeconds();
-    for (const k of [...this.view.allChannels()]) {
-      const ours = k.channel.node1 === this.me || k.channel.node2 === this.me;
-      if (ours) {
-        const d = k.channel.node1 === this.me ? 0 : 1;
-        const u = k.updates[d];
-        if (u && now - u.timestamp > this.limits.refreshOwnAfterSeconds) await this.publishPolicy(k.channel.shortChannelId, this.graph.channel(k.channel.shortChannelId)![d === 0 ? 'policy1' : 'policy2']!);
-        continue; // our own channels leave the graph when the ledger closes them, never for staleness
-      }
-      const oldest = Math.min(...k.updates.map((u) => u?.timestamp ?? k.acceptedAt));
-      if (now - oldest > this.limits.staleAfterSeconds) await this.forget(k.channel.shortChannelId);
-    }
-    if (this.pruneCursor.length === 0) this.pruneCursor = [...this.view.allChannels()].map((k) => k.channel.shortChannelId);
-    for (let i = 0; i < this.limits.closedChecksPerTick && this.pruneCursor.length > 0; i++) {
-      const scid = this.pruneCursor.pop()!;
-      if (!this.view.channel(scid)) continue;
-      let rec: LedgerChannel | undefined;
-      try {
-        rec = await this.opts.ledger.channelByShortId(scid);
-      } catch {
-        this.pruneCursor.push(scid);
-        break; // the ledger is away: try again next tick
-      }
-      if (!rec || rec.status !== 'open') await this.forget(scid);
-    }
-  }
+
 
   /** What `sluice graph` lists: every node with a known channel (alias and addresses if announced) and every channel. */
   snapshot(): GraphSnapshot {
