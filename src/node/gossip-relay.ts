@@ -78,7 +78,8 @@ export class GossipRelay {
    * only with an update, before it and before its nodes' announcements. Every stored message is at most
    * maxMessageBytes, so room for three of them is room for a channel.
    */
-  connected(peer: string, view: GossipGraph, nowSeconds: number): { messages: number; bytes: number } {
+  /** `channelPeer`: a peer we have a channel with; its sync does not draw on the shared budget (there are few). */
+  connected(peer: string, view: GossipGraph, nowSeconds: number, channelPeer = false): { messages: number; bytes: number } {
     this.peers.add(peer);
     const last = this.syncedAt.get(peer);
     this.syncedAt.delete(peer);
@@ -87,7 +88,7 @@ export class GossipRelay {
     // fullResyncAfterSeconds, everything again
     const since = last !== undefined && nowSeconds - last.at < this.limits.fullResyncAfterSeconds ? last.seq : undefined;
     const missed = (entity: string) => since === undefined || (this.changed.get(entity) ?? 0) > since;
-    const budget = this.refill(nowSeconds);
+    const budget = channelPeer ? this.limits.maxSyncBytes : this.refill(nowSeconds);
     let messages = this.limits.maxSyncMessages;
     let bytes = Math.min(this.limits.maxSyncBytes, budget);
     let cut = false;
@@ -113,7 +114,7 @@ export class GossipRelay {
       bytes -= encodeGossipMessage(n.announcement).length;
     }
     const spent = Math.min(this.limits.maxSyncBytes, budget) - bytes;
-    this.budget = { bytes: budget - spent, at: nowSeconds };
+    if (!channelPeer) this.budget = { bytes: budget - spent, at: nowSeconds };
     // only a whole sync counts: one cut short (by the bounds or the budget) is given in full next time
     if (!cut) {
       this.syncedAt.set(peer, { seq: seqNow, at: nowSeconds });

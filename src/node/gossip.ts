@@ -47,6 +47,8 @@ export interface GossipManagerOptions {
   store: GraphStore;
   /** Send to a connected peer (peers.send); a message to a peer that is gone may be dropped. */
   send(peer: string, msg: GossipMessage): void;
+  /** Whether we have a channel with this peer: its sync on connect is not held to the shared budget. */
+  isChannelPeer?(peer: string): boolean;
   /** ms since 1970; Date.now by default (tests drive it) */
   nowMs?: () => number;
   limits?: Partial<GossipLimits>;
@@ -340,7 +342,7 @@ export class GossipManager {
 
   /** A peer completed init: give it what we know (bounded), and our pending signatures for channels with it. */
   onPeerConnected(peer: string): void {
-    this.relay.connected(peer, this.view, this.nowSeconds());
+    this.relay.connected(peer, this.view, this.nowSeconds(), this.opts.isChannelPeer?.(peer) ?? false);
     for (const p of this.own.pendingWith(peer)) this.sendOurSignatures(peer, p.unsigned.shortChannelId);
   }
 

@@ -24,6 +24,8 @@ export interface NodeGossipOptions {
   store: GraphStore;
   log: Logger;
   send(peer: string, m: GossipMessage): void;
+  /** Whether we have a channel with the peer (its sync is not held to the budget strangers share). */
+  isChannelPeer?(peer: string): boolean;
   /** Tell a peer it sent gossip we refused (a BOLT 1 warning). */
   warn(peer: string, text: string): void;
   flushMs?: number;
@@ -48,6 +50,7 @@ export class NodeGossip {
     const manager = await GossipManager.start({
       nodeSecretKey: o.secretKey, chainHash: o.chainHash, ledger: o.ledger, store: o.store,
       send: (peer, m) => o.send(peer, m),
+      ...(o.isChannelPeer ? { isChannelPeer: o.isChannelPeer } : {}),
       ...(o.limits ? { limits: o.limits } : {}),
     });
     const g = new NodeGossip(manager, o);

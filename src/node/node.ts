@@ -95,7 +95,7 @@ export class SluiceNode implements NodeApi {
       secretKey: identity.secretKey, chainHash: chainHash(info.chainId), ledger, log,
       store: base.graphStore?.() ?? new MemoryGraphStore(),
       send: (peer, m) => void self.peers.send(peer, m),
-      warn: (peer, text) => self.peers.sendError(peer, undefined, text),
+      warn: (peer, text) => self.peers.sendError(peer, undefined, text), isChannelPeer: (peer) => self.channels.withPeer(peer).length > 0,
       ...(opts.gossip?.flushMs !== undefined ? { flushMs: opts.gossip.flushMs } : {}),
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
     });

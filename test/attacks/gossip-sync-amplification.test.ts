@@ -32,11 +32,12 @@ async function knownGraph(): Promise<{ net: GossipNet; hub: NetNode; nodes: NetN
 }
 
 /** The hub again, on a copy of its store, with a send that counts bytes per peer. */
-async function victim(net: GossipNet, hub: NetNode, limits: Partial<GossipLimits> = {}) {
+async function victim(net: GossipNet, hub: NetNode, limits: Partial<GossipLimits> = {}, channelPeers = new Set<string>()) {
   const sent = new Map<string, { bytes: number; msgs: GossipMessage[] }>();
   const clock = { ms: net.nowMs };
   const g = await GossipManager.start({
     nodeSecretKey: hub.sk, chainHash: CHAIN_HASH, ledger: net.ledger, store: (hub.store as MemoryGraphStore).clone(), limits, nowMs: () => clock.ms,
+    isChannelPeer: (p) => channelPeers.has(p),
     send: (peer, m) => {
       const e = sent.get(peer) ?? { bytes: 0, msgs: [] };
       e.bytes += encodeGossipMessage(m).length;
@@ -88,10 +89,14 @@ describe('attack: the sync on connect as an amplifier', () => {
   it('fresh identities, each connecting once, share one budget of sync bytes a minute', async () => {
     const { net, hub } = await knownGraph();
     const BUDGET = 30_000; // about four syncs of this graph
-    const v = await victim(net, hub, { syncBytesPerMinute: BUDGET });
+    const channelPeer = toHex(publicKeyOf(randomSecretKey()));
+    const v = await victim(net, hub, { syncBytesPerMinute: BUDGET }, new Set([channelPeer]));
     for (let i = 0; i < 40; i++) v.g.onPeerConnected(toHex(publicKeyOf(randomSecretKey())));
     expect(v.total()).toBeLessThanOrEqual(BUDGET);
     expect(v.total()).toBeGreaterThan(BUDGET / 2); // the first few did get their sync
+    // a peer we have a channel with is not held to the strangers' budget
+    v.g.onPeerConnected(channelPeer);
+    expect(v.sent.get(channelPeer)!.msgs.filter((m) => m.kind === 'channelAnnouncement').length).toBe(CHANNELS);
     // a minute later the budget is back: a newcomer gets a whole graph again
     v.clock.ms += 60_000;
     const late = toHex(publicKeyOf(randomSecretKey()));
