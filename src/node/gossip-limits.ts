@@ -95,3 +95,27 @@ export function takeToken(b: Bucket | undefined, nowMs: number, limits: Pick<Gos
   if (tokens < 1) return undefined;
   return { tokens: tokens - 1, at: nowMs };
 }
+
+/**
+ * Accepted channel_updates per `scid/direction` and node_announcements per `n/node`: a bucket each.
+ * `peek` is asked before the signature is checked and `spend` only once the message is accepted, so a
+ * forger cannot use up a channel's or a node's allowance. At most two a channel and one a node the
+ * graph holds: the manager forgets them with the channel.
+ */
+export class Allowances {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly limits: Pick<GossipLimits, 'updateBurst' | 'updatesPerMinute'>) {}
+
+  peek(key: string, nowMs: number): Bucket | undefined {
+    return takeToken(this.buckets.get(key), nowMs, { burst: this.limits.updateBurst, messagesPerMinute: this.limits.updatesPerMinute });
+  }
+
+  spend(key: string, after: Bucket): void {
+    this.buckets.set(key, after);
+  }
+
+  forget(key: string): void {
+    this.buckets.delete(key);
+  }
+}

@@ -28,7 +28,7 @@ import { assertNever } from '../wire/assert-never.js';
 import type { GraphStore } from './graph-store.js';
 import { GossipGraph, directionOf, type GraphSnapshot } from './gossip-graph.js';
 import { GossipRelay } from './gossip-relay.js';
-import { gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
+import { Allowances, gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
 import { OwnAnnouncements, counterparty } from './gossip-own.js';
 import { GossipQueue } from './gossip-queue.js';
 import { RefusedAnnouncements } from './gossip-refused.js';
@@ -72,8 +72,7 @@ export class GossipManager {
   private readonly me: string;
   private readonly nowMs: () => number;
   private readonly buckets = new Map<string, Bucket>();
-  /** per `scid/direction`: accepted updates; charged only for an update that was accepted */
-  private readonly updateBuckets = new Map<string, Bucket>();
+  private readonly allowances: Allowances;
   private readonly relay: GossipRelay;
   private readonly queue: GossipQueue;
   private readonly refused: RefusedAnnouncements;
@@ -88,6 +87,7 @@ export class GossipManager {
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
     this.nowMs = opts.nowMs ?? Date.now;
     this.queue = new GossipQueue(this.limits.maxQueued);
+    this.allowances = new Allowances(this.limits);
     this.pruner = new GossipPruner({
       view: this.view, ledger: opts.ledger, limits: this.limits, me: this.me,
       forget: (scid) => this.forget(scid),
@@ -189,10 +189,7 @@ export class GossipManager {
   private async onChannelUpdate(peer: string, m: ChannelUpdateMessage): Promise<GossipOutcome> {
     const known = this.view.channel(m.shortChannelId);
     const rateKey = `${m.shortChannelId}/${directionOf(m)}`;
-    const shape = { burst: this.limits.updateBurst, messagesPerMinute: this.limits.updatesPerMinute };
-    // looked at before the signature is checked, taken only once the update is accepted: a forger
-    // cannot use up a channel's allowance
-    const taken = known ? takeToken(this.updateBuckets.get(rateKey), this.nowMs(), shape) : undefined;
+    const taken = known ? this.allowances.peek(rateKey, this.nowMs()) : undefined;
     if (known && !taken) return ignored(refuse('update_rate', 'ignore', `more than ${this.limits.updatesPerMinute} update(s) a minute for one channel direction`));
     const r = checkChannelUpdate(m, {
       chainHash: this.opts.chainHash, channel: known?.channel, nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds,
@@ -201,7 +198,7 @@ export class GossipManager {
     if (!r.ok) return ignored(r);
     await this.opts.store.saveUpdate(m.shortChannelId, r.direction, encodeGossipMessage(m));
     this.view.setUpdate(m);
-    this.updateBuckets.set(rateKey, taken!); // two per channel we hold at most: forget() deletes them
+    this.allowances.spend(rateKey, taken!);
     if (!r.dontForward) this.relay.queue(`u/${m.shortChannelId}/${r.direction}`, m, peer);
     return ACCEPTED;
   }
@@ -213,7 +210,10 @@ export class GossipManager {
       known: this.view.hasChannels(id), nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds, ...(prev ? { previous: prev } : {}),
     });
     if (!r.ok) return ignored(r);
+    const taken = this.allowances.peek(`n/${id}`, this.nowMs());
+    if (!taken) return ignored(refuse('update_rate', 'ignore', `more than ${this.limits.updatesPerMinute} node_announcement(s) a minute for one node`));
     await this.opts.store.saveNode(id, encodeGossipMessage(m));
+    this.allowances.spend(`n/${id}`, taken);
     this.view.setNode(m, r);
     this.relay.queue(`n/${id}`, m, peer);
     return ACCEPTED;
@@ -364,13 +364,13 @@ export class GossipManager {
   private async forget(scid: string): Promise<void> {
     if (!this.view.channel(scid)) return;
     const orphaned = this.view.removeChannel(scid);
-    this.updateBuckets.delete(`${scid}/0`);
-    this.updateBuckets.delete(`${scid}/1`);
+    for (const d of [0, 1]) this.allowances.forget(`${scid}/${d}`);
     this.own.done(scid);
     for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.relay.drop(k);
     await this.opts.store.deleteChannel(scid);
     for (const n of orphaned) {
       this.relay.drop(`n/${n}`);
+      this.allowances.forget(`n/${n}`);
       if (n !== this.me) await this.opts.store.deleteNode(n);
     }
   }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
-import { announcementForRecord, signChannelUpdate } from '../../src/gossip/messages.js';
+import { announcementForRecord, signChannelUpdate, signNodeAnnouncement } from '../../src/gossip/messages.js';
 import { MemoryGraphStore } from '../../src/node/graph-store.js';
 import { CHAIN_HASH, GossipNet, POLICY } from '../helpers/gossip-net.js';
 
@@ -56,5 +56,31 @@ describe('attack: a flood of valid channel_updates for one channel', () => {
     expect((await v.gossip.handleMessage(b.id, later)).result).toBe('accepted');
     const seen = v.gossip.graph.channel(rec.shortChannelId!)!;
     expect((aDir === 0 ? seen.policy1 : seen.policy2)?.feePpm).toBe(4321n);
+  });
+
+  it('node_announcements, each newer, from many identities, are held the same way per node', async () => {
+    const net = new GossipNet();
+    const [a, b, v] = [await net.add('a'), await net.add('b'), await net.add('victim')];
+    net.connect(a, b);
+    net.connect(b, v);
+    const rec = net.ledger.open(a.pk, b.pk);
+    await a.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY });
+    await b.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY });
+    await net.pump();
+    const now = Math.floor(net.nowMs / 1000);
+    let writes = 0;
+    const save = v.store.saveNode.bind(v.store);
+    v.store.saveNode = async (...args) => {
+      writes++;
+      return save(...args);
+    };
+    const results: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const m = signNodeAnnouncement({ timestamp: now + 1 + i, alias: `a${i}`, addresses: [{ type: 'dns', host: `h${i}.example`, port: 9735 }] }, a.sk);
+      results.push((await v.gossip.handleMessage(toHex(publicKeyOf(randomSecretKey())), m)).result);
+    }
+    expect(results.filter((r) => r === 'accepted').length).toBe(v.gossip.limits.updateBurst);
+    expect(writes).toBe(v.gossip.limits.updateBurst);
+    expect(v.gossip.snapshot().nodes.find((n) => n.nodeId === a.id)?.alias).toBe(`a${v.gossip.limits.updateBurst - 1}`);
   });
 });
