@@ -94,7 +94,7 @@ export class SluiceNode implements NodeApi {
       secretKey: identity.secretKey, chainHash: chainHash(info.chainId), ledger, log,
       store: base.graphStore?.() ?? new MemoryGraphStore(),
       send: (peer, m) => void self.peers.send(peer, m),
-      warn: (peer, text) => self.peers.sendError(peer, undefined, text),
+      warn: (peer, text) => self.peers.sendError(peer, undefined, text), isChannelPeer: (peer) => self.channels.withPeer(peer).length > 0,
       ...(opts.gossip?.flushMs !== undefined ? { flushMs: opts.gossip.flushMs } : {}),
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
     });
@@ -341,10 +341,12 @@ export class SluiceNode implements NodeApi {
   /** Change how this node forwards over one of its channels; the rest of the policy stays. */
   async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
     const ch = this.channelById(channelId);
-    return this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
+    const next = await this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
       if (e instanceof RangeError) throw new NodeError('invalid', 'BAD_POLICY', e.message);
       return storeFailed(e);
     });
+    if (ch.status === 'open') void this.announce(ch); // the network must route by the new policy, not the old
+    return next;
   }
 
   async listChannels(): Promise<ChannelView[]> {

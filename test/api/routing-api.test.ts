@@ -8,6 +8,7 @@ import { MAX_INVOICE_CHARS } from '../../src/api/routing-requests.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { silentLogger } from '../../src/util/log.js';
 import { BIG, FakeApi, channelId, nodeId } from './fake-api.js';
+import { MAX_FEE_BASE_MSAT } from '../../src/api/routing-requests.js';
 
 const TOKEN = randomBytes(32).toString('hex');
 let api: FakeApi;
@@ -46,13 +47,13 @@ describe('routing views round-trip with exact bigints', () => {
     expect(await client.listForwards()).toEqual(await api.listForwards());
     const id = channelId();
     expect(await client.channelPolicy({ channelId: id })).toEqual({ feeBase: 1_000n, feePpm: 1, cltvExpiryDelta: 12, htlcMinimum: 1n });
-    expect(await client.channelPolicy({ channelId: id, update: { feeBase: BIG, htlcMaximum: BIG } })).toMatchObject({ feeBase: BIG, htlcMaximum: BIG });
+    expect(await client.channelPolicy({ channelId: id, update: { feeBase: MAX_FEE_BASE_MSAT, htlcMaximum: BIG } })).toMatchObject({ feeBase: MAX_FEE_BASE_MSAT, htlcMaximum: BIG });
     const calls = api.calls.filter((c) => ['payInvoice', 'payNode', 'channelPolicy'].includes(c.method)).map((c) => c.args[0]);
     expect(calls).toEqual([
       { invoice: 'lnsb1x', maxFee: BIG, timeoutMs: 5000 },
       { nodeId: to, amount: BIG },
       { channelId: id },
-      { channelId: id, update: { feeBase: BIG, htlcMaximum: BIG } },
+      { channelId: id, update: { feeBase: MAX_FEE_BASE_MSAT, htlcMaximum: BIG } },
     ]);
   });
 });
