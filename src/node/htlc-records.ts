@@ -169,7 +169,11 @@ export function outgoingFromJson(v: Record<string, unknown>): OutgoingRecord {
   return r;
 }
 
-export const putReplay = (e: ReplayEntry): AttachedWrite => put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight });
+/** A replay entry, with the channel whose HTLC carried the onion (its share of the log, htlc-switch.ts). */
+export type OwnedReplayEntry = ReplayEntry & { channelId?: string };
+
+export const putReplay = (e: OwnedReplayEntry): AttachedWrite =>
+  put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight, ...(e.channelId !== undefined ? { channelId: e.channelId } : {}) });
 export const deleteReplay = (hash: string): RecordDelete => del(`replay/${hash}`);
 
 export function putPolicy(channelId: string, p: ForwardingPolicy): AttachedWrite {
@@ -190,7 +194,7 @@ export function policyFromJson(v: Record<string, unknown>): ForwardingPolicy {
 export interface LoadedHtlcRecords {
   incoming: IncomingRecord[];
   outgoing: OutgoingRecord[];
-  replay: ReplayEntry[];
+  replay: OwnedReplayEntry[];
   policies: Map<string, ForwardingPolicy>;
 }
 
@@ -199,7 +203,9 @@ export function sortHtlcRecords(rows: readonly { key: string; value: JsonObject 
   for (const { key, value } of rows) {
     if (key.startsWith('in/')) out.incoming.push(incomingFromJson(value));
     else if (key.startsWith('out/')) out.outgoing.push(outgoingFromJson(value));
-    else if (key.startsWith('replay/')) out.replay.push({ hash: String(value['hash']), expiryHeight: Number(value['expiryHeight']) });
+    else if (key.startsWith('replay/')) {
+      out.replay.push({ hash: String(value['hash']), expiryHeight: Number(value['expiryHeight']), ...(typeof value['channelId'] === 'string' ? { channelId: value['channelId'] } : {}) });
+    }
     else if (key.startsWith('policy/')) out.policies.set(key.slice('policy/'.length), policyFromJson(value));
   }
   return out;

@@ -46,13 +46,20 @@ export interface HtlcLimits {
   /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
   replayLogEntries: number;
   /**
+   * Of those, the most one channel's onions may hold: past it that channel's new HTLCs are refused
+   * (temporary_channel_failure), so a peer cycling cheap HTLCs fills its own share, not the node's log.
+   */
+  replayEntriesPerChannel: number;
+  /**
    * HTLCs the switch offers on one channel at once (forwards and local attempts); the channel's own
    * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
    */
   maxHtlcsPerChannel: number;
 }
 
-export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, maxHtlcsPerChannel: MAX_LOCKS };
+export const DEFAULT_HTLC_LIMITS: HtlcLimits = {
+  maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, replayEntriesPerChannel: DEFAULT_REPLAY_LOG_ENTRIES / 10, maxHtlcsPerChannel: MAX_LOCKS,
+};
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
@@ -96,6 +103,9 @@ export class HtlcSwitch implements HtlcSwitchApi {
   /** Each open channel's short channel id from the ledger (its open's position), once read. */
   private readonly scids = new Map<string, string>();
   replay: ReplayLog;
+  /** Which channel's HTLC each replay entry came from (entries stored before this was kept have none). */
+  private readonly replayChannel = new Map<string, string>();
+  private readonly replayPerChannel = new Map<string, number>();
   private receiver?: FinalHopReceiver;
   private sink?: LocalOutcomeSink;
   readonly limits: HtlcLimits;
@@ -140,7 +150,32 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
+    for (const e of r.replay) if (e.channelId) this.replayOwned(e.hash, e.channelId);
     await trimNeverOffered(this);
+  }
+
+  /** Replay entries the onions of this channel's HTLCs hold now. */
+  replayEntriesOf(channelId: string): number {
+    return this.replayPerChannel.get(channelId) ?? 0;
+  }
+
+  /** A replay entry recorded for an HTLC of `channelId`. */
+  replayOwned(hash: string, channelId: string): void {
+    if (this.replayChannel.has(hash)) return;
+    this.replayChannel.set(hash, channelId);
+    this.replayPerChannel.set(channelId, this.replayEntriesOf(channelId) + 1);
+  }
+
+  /** Replay entries pruned: their channels' shares shrink. */
+  replayDropped(hashes: readonly string[]): void {
+    for (const hash of hashes) {
+      const ch = this.replayChannel.get(hash);
+      if (ch === undefined) continue;
+      this.replayChannel.delete(hash);
+      const n = this.replayEntriesOf(ch) - 1;
+      if (n > 0) this.replayPerChannel.set(ch, n);
+      else this.replayPerChannel.delete(ch);
+    }
   }
 
   setReceiver(r: FinalHopReceiver): void {
