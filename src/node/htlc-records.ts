@@ -6,6 +6,8 @@
 //                         HTLC) and, for a local one, its outcome until the payer has been told
 //   replay/<hash>         the replay log (sha256 of an onion's shared secret, until its expiry)
 //   policy/<channel>      the forwarding policy of one channel
+//   registered/<hash>     a preimage a next hop registered on the ledger for one of our HTLCs, and the
+//                         height (a late off-chain fulfil of that lock is taken, also after a restart)
 // Every write that follows from a channel state goes into that state's batch (htlc-persist.ts).
 import { fromHex, toHex } from '../crypto/bytes.js';
 import type { ReplayEntry } from '../onion/replay.js';
@@ -176,6 +178,9 @@ export const putReplay = (e: OwnedReplayEntry): AttachedWrite =>
   put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight, ...(e.channelId !== undefined ? { channelId: e.channelId } : {}) });
 export const deleteReplay = (hash: string): RecordDelete => del(`replay/${hash}`);
 
+export const putRegistered = (hash: string, height: number): AttachedWrite => put(`registered/${hash}`, { hash, height });
+export const deleteRegistered = (hash: string): RecordDelete => del(`registered/${hash}`);
+
 export function putPolicy(channelId: string, p: ForwardingPolicy): AttachedWrite {
   const v: JsonObject = { feeBaseMsat: p.feeBaseMsat.toString(), feePpm: p.feePpm.toString(), cltvExpiryDelta: p.cltvExpiryDelta, htlcMinimumMsat: p.htlcMinimumMsat.toString() };
   if (p.htlcMaximumMsat !== undefined) v['htlcMaximumMsat'] = p.htlcMaximumMsat.toString();
@@ -196,10 +201,13 @@ export interface LoadedHtlcRecords {
   outgoing: OutgoingRecord[];
   replay: OwnedReplayEntry[];
   policies: Map<string, ForwardingPolicy>;
+  /** payment hash (hex) -> the height its preimage was registered at, oldest first */
+  registered: Map<string, number>;
 }
 
 export function sortHtlcRecords(rows: readonly { key: string; value: JsonObject }[]): LoadedHtlcRecords {
-  const out: LoadedHtlcRecords = { incoming: [], outgoing: [], replay: [], policies: new Map() };
+  const out: LoadedHtlcRecords = { incoming: [], outgoing: [], replay: [], policies: new Map(), registered: new Map() };
+  const registered: [string, number][] = [];
   for (const { key, value } of rows) {
     if (key.startsWith('in/')) out.incoming.push(incomingFromJson(value));
     else if (key.startsWith('out/')) out.outgoing.push(outgoingFromJson(value));
@@ -207,6 +215,8 @@ export function sortHtlcRecords(rows: readonly { key: string; value: JsonObject 
       out.replay.push({ hash: String(value['hash']), expiryHeight: Number(value['expiryHeight']), ...(typeof value['channelId'] === 'string' ? { channelId: value['channelId'] } : {}) });
     }
     else if (key.startsWith('policy/')) out.policies.set(key.slice('policy/'.length), policyFromJson(value));
+    else if (key.startsWith('registered/')) registered.push([String(value['hash']), Number(value['height'])]);
   }
+  for (const [hash, h] of registered.sort((x, y) => x[1] - y[1])) out.registered.set(hash, h);
   return out;
 }

@@ -151,6 +151,7 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
     for (const e of r.replay) if (e.channelId) this.replayOwned(e.hash, e.channelId);
+    this.registry?.restore(r.registered);
     await trimNeverOffered(this);
   }
 
