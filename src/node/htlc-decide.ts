@@ -23,6 +23,10 @@ export function decideIncoming(sw: HtlcSwitch, base: IncomingRecord, peeled: Pee
       return { record: { ...base, decision: 'malformed', owed: { kind: 'malformed', failureCode: d.failureCode, sha256OfOnion: d.sha256OfOnion } } };
     case 'fail':
       sw.log.info({ channel: base.channelId.slice(0, 16), htlc: base.htlcId, code: d.codeName, why: d.message }, 'refused to forward an HTLC');
+      sw.o.onForward?.({
+        incomingChannelId: base.channelId, paymentHash: toHex(base.paymentHash), amountIn: base.amountMsat, fee: 0n,
+        status: 'failed', failure: d.codeName, createdAt: Date.now(),
+      });
       return { record: { ...withSecret, decision: 'fail', owed: { kind: 'fail', reason: d.reason } } };
     case 'forward': {
       const record: IncomingRecord = { ...withSecret, decision: 'forward' };

@@ -14,7 +14,9 @@ import { peelOnion, type PeelResult } from '../onion/sphinx.js';
 import { replayHash, type ReplayEntry } from '../onion/replay.js';
 import { createErrorPacket, wrapErrorPacket } from '../onion/failure.js';
 import { buildFailure } from '../onion/failure-details.js';
-import { TEMPORARY_CHANNEL_FAILURE, TEMPORARY_NODE_FAILURE } from '../onion/failure-codes.js';
+import { TEMPORARY_CHANNEL_FAILURE, TEMPORARY_NODE_FAILURE, failureCodeName } from '../onion/failure-codes.js';
+import type { ForwardView } from '../api/routing-types.js';
+import { toHex } from '../crypto/bytes.js';
 import { failWith } from '../forward/failures.js';
 import { MAX_HTLC_CLTV_BLOCKS } from '../forward/policy.js';
 import type { PersistPlan } from './channel-manager-types.js';
@@ -164,13 +166,29 @@ function planOutResolved(sw: HtlcSwitch, plan: Plan, channelId: string, op: Htlc
   } else if (up?.owed?.kind === 'fail' && outcome.kind === 'fulfilled') {
     sw.log.error({ channel: channelId.slice(0, 16), htlc: op.id }, 'the next hop fulfilled an HTLC after we had failed it back at its expiry');
   }
+  const origin = rec.origin;
   plan.after.push(() => {
+    sw.o.onForward?.(forwardView(origin.channelId, channelId, rec.paymentHash, up?.amountMsat ?? rec.amountMsat, rec.amountMsat, outcome));
     sw.outgoing.delete(key);
     if (owedRec) {
       sw.incoming.set(upKey, owedRec);
       sw.relay(owedRec);
     }
   });
+}
+
+/** A forward that ended downstream, for the history: settled (we keep in − out), or failed. */
+function forwardView(inChannel: string, outChannel: string, paymentHash: Uint8Array, amountIn: bigint, amountOut: bigint, outcome: OutgoingOutcome): ForwardView {
+  const now = Date.now();
+  const settled = outcome.kind === 'fulfilled';
+  const v: ForwardView = {
+    incomingChannelId: inChannel, outgoingChannelId: outChannel, paymentHash: toHex(paymentHash), amountIn, amountOut,
+    fee: settled ? amountIn - amountOut : 0n, status: settled ? 'settled' : 'failed', createdAt: now, resolvedAt: now,
+  };
+  if (outcome.kind === 'malformed') v.failure = failureCodeName(outcome.failureCode);
+  else if (outcome.kind === 'failed') v.failure = 'failed downstream';
+  else if (outcome.kind === 'refused') v.failure = outcome.reason;
+  return v;
 }
 
 /** What the upstream is owed for the outcome downstream: the preimage, or the error wrapped in our layer. */

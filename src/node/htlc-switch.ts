@@ -37,6 +37,7 @@ import type {
 } from './htlc-types.js';
 import { freeLockId, localChannelView, localShortChannelId } from './htlc-views.js';
 import type { AttachedWrite, NodeStore } from './store-port.js';
+import type { ForwardView } from '../api/routing-types.js';
 import { askReceiver } from './htlc-receive.js';
 import type { Wallet } from './wallet.js';
 
@@ -73,6 +74,8 @@ export interface HtlcSwitchOptions {
   limits?: Partial<HtlcLimits>;
   /** Whether gossip has announced the channel of this short id (an invoice then needs no route hint for it). */
   announced?(shortChannelId: string): boolean;
+  /** Told of each forward that ended (settled downstream or failed) and each HTLC we refused to forward: the history. */
+  onForward?(f: ForwardView): void;
 }
 
 /** An op the switch handed a channel that is not yet in a stored proposal. */

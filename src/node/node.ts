@@ -28,6 +28,7 @@ import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
 import { NodeRouting } from './node-routing.js';
 import { payPeer } from './node-pay.js';
+import { ForwardLog } from './forward-log.js';
 import { StatusWaiters } from './status-waiters.js';
 import type { NodeOptions } from './node-options.js';
 import { NodeGossip } from './node-gossip.js';
@@ -42,7 +43,6 @@ export const DEFAULT_PEER_PORT = 9735;
 const OPEN_TIMEOUT_MS = 60_000;
 
 export type { NodeOptions } from './node-options.js';
-
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
@@ -125,9 +125,10 @@ export class SluiceNode implements NodeApi {
       onChange: (ch, e) => self.onChannelChange(ch, e),
       persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) },
     });
+    const forwards = new ForwardLog({ store, log, onAdded: (f) => self.emit({ type: 'forward', event: f.status === 'settled' ? 'settled' : 'failed', forward: f }) });
     const htlcs = new HtlcSwitch({
       store, channels, wallet, ledger, secretKey: identity.secretKey, log, height: () => self.height, limits: opts.htlcLimits,
-      announced: (scid) => gossip.graph.channel(scid) !== undefined,
+      announced: (scid) => gossip.graph.channel(scid) !== undefined, onForward: (f) => forwards.add(f),
     });
     const streams = new StreamManager({
       store, channels, peers, wallet, log, ledger, height: () => self.height, policy: opts.streams ?? {}, emit: (e) => self.emit(e),
@@ -157,7 +158,7 @@ export class SluiceNode implements NodeApi {
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),
-      forwards: () => [], // INTEGRATION: the switch's forward log
+      forwards: () => forwards.list(),
       policy: (id) => htlcs.policy(toHex(self.channelById(id).channelId)),
       setPolicy: (id, partial) => self.setChannelPolicy(id, partial),
     });
@@ -169,6 +170,7 @@ export class SluiceNode implements NodeApi {
     // the payer's records are read before the switch's, which may deliver their outcomes again
     await self.payer.load();
     await self.payee.load();
+    await forwards.load();
     await htlcs.load();
     await streams.load();
     await peers.start();
@@ -266,11 +268,9 @@ export class SluiceNode implements NodeApi {
     return this.statusWaiters.wait(id, want, timeoutMs);
   }
 
-
   async info(): Promise<NodeInfo> {
     return nodeInfo({ nodeId: this.nodeId, alias: this.alias, peerPort: this.peerPort, ledger: this.ledger, chainId: this.chainId, height: this.height, channels: this.channels.list(), peers: this.peers.list() });
   }
-
 
   async wallet(): Promise<WalletView> {
     return walletView(this.ownAccount());
@@ -322,7 +322,7 @@ export class SluiceNode implements NodeApi {
     return this.peers.list().map((p) => ({ ...p, channels: this.channels.withPeer(p.nodeId).filter((c) => c.status !== 'closed' && c.status !== 'failed').length }));
   }
 
-  async openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView> {
+  async openChannel(opts: { peerId: string; capacity: bigint; push: bigint; private?: boolean }): Promise<ChannelView> {
     const peerId = opts.peerId.toLowerCase();
     if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     if (opts.capacity <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'capacity must be positive');
@@ -331,7 +331,7 @@ export class SluiceNode implements NodeApi {
     if (acct.balance < opts.capacity + info.fee) {
       throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
-    const ch = await this.channels.open(peerId, opts.capacity, opts.push).catch((e: unknown) => storeFailed(e));
+    const ch = await this.channels.open(peerId, opts.capacity, opts.push, { private: opts.private === true }).catch((e: unknown) => storeFailed(e));
     const id = toHex(ch.channelId);
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
     if (done.status === 'failed') throw new NodeError('refused', 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
@@ -368,8 +368,9 @@ export class SluiceNode implements NodeApi {
     return payPeer({ peers: this.peers, channels: this.channels, emit: (e) => this.emit(e) }, opts);
   }
 
-
-  private announce(ch: Channel): Promise<void> {
+  /** A private channel is never announced: payers reach it through our invoices' route hints. */
+  private async announce(ch: Channel): Promise<void> {
+    if (ch.private) return;
     return this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
   }
 

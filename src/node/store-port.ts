@@ -16,7 +16,7 @@ export interface PeerRecord {
  * paid ticks), htlcs (the HTLC switch: incoming and outgoing HTLC records, the replay log, channel
  * policies), payments and invoices (the payer's and payee's records).
  */
-export const RECORD_KINDS = ['stream', 'htlc', 'payment', 'invoice'] as const;
+export const RECORD_KINDS = ['stream', 'htlc', 'payment', 'invoice', 'forward'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** A record written in the same atomic batch as a channel state (the stream ticks it pays, the forward it offers, the invoice it settles). */

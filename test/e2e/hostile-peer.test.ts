@@ -61,11 +61,14 @@ describe('a hostile peer', () => {
 
   it('is cut off for an unknown even message and for an undecodable channel message', async () => {
     const a = await session(randomSecretKey());
-    a.s.send(Uint8Array.of(0x01, 0x00)); // type 256: unknown and even
-    expect(await a.closed).toMatch(/unknown even message type 256/);
+    a.s.send(Uint8Array.of(0x03, 0xe8)); // type 1000: unknown and even (256..259 are BOLT 7 gossip now)
+    expect(await a.closed).toMatch(/unknown even message type 1000/);
     const b = await session(randomSecretKey());
     b.s.send(Uint8Array.of(0x80, 0x04, 1, 2, 3)); // an updateState cut short
     expect(await b.closed).toMatch(/bad message/);
+    const c = await session(randomSecretKey());
+    c.s.send(Uint8Array.of(0x01, 0x00)); // a channel_announcement with no body
+    expect(await c.closed).toMatch(/bad message/);
   });
 
   it('sends a badly signed update: cut off, the channel keeps its state and is closed with it', async () => {

@@ -118,6 +118,22 @@ describe('routing between node processes', () => {
     expect(list.filter((x) => x.status === 'succeeded')).toHaveLength(3);
   }, SLOW);
 
+  it("each hop's forwarding history: what it forwarded, what it earned, what it refused", async () => {
+    type ForwardJson = { status: string; fee: string; amountIn: string; amountOut?: string; failure?: string };
+    const fees = (node: NodeProc) => paid.flatMap((p) => p.route.filter((h, i) => i + 1 < p.route.length && h.nodeId === node.id).map((h) => BigInt(h.fee)));
+    for (const hop of [n.b, n.c, n.e]) {
+      const fwd = await hop.cliJson<ForwardJson[]>(['forward', 'list']);
+      const settled = fwd.filter((f) => f.status === 'settled');
+      expect(settled.map((f) => BigInt(f.fee)).sort(), hop.name).toEqual(fees(hop).sort());
+      for (const f of settled) expect(BigInt(f.amountIn) - BigInt(f.amountOut!), hop.name).toBe(BigInt(f.fee));
+    }
+    // B refused the large payment on its channel to C, and passed on the keysend D refused
+    const atB = await n.b.cliJson<ForwardJson[]>(['forward', 'list']);
+    expect(atB.filter((f) => f.status === 'failed').map((f) => f.failure)).toEqual(expect.arrayContaining(['temporary_channel_failure']));
+    const human = await n.b.cli(['forward', 'list']);
+    expect(human.stdout).toMatch(/earned [\d.]+ sat in fees over \d+ settled forward\(s\)/);
+  }, SLOW);
+
   it('every channel closes, and every ledger balance is exactly what the payments and fees say', async () => {
     // what each channel's two sides should hold: the capacity, moved by every hop of every payment
     const key = (x: NodeProc, y: NodeProc) => [x.id, y.id].sort().join('/');

@@ -71,6 +71,10 @@ describe('forwarding A -> H -> B', () => {
       expect(c.local + c.remote).toBe(100_000_000n);
     }
     await until(() => s.h.htlcs.sizes().incoming === 0 && s.h.htlcs.sizes().outgoing === 0);
+    // H's forwarding history: one forward, settled, with its fee
+    expect(await s.h.listForwards()).toMatchObject([
+      { status: 'settled', incomingChannelId: s.ah, outgoingChannelId: s.hb, amountIn: amount + fee, amountOut: amount, fee, paymentHash: Buffer.from(paymentHash).toString('hex') },
+    ]);
   });
 
   it('an onion that names the next channel by its ledger short channel id (as gossip announces it) is forwarded', async () => {
@@ -97,8 +101,13 @@ describe('forwarding A -> H -> B', () => {
     await s.a.htlcs.sendLocal({ paymentId: 'p', attemptId: 'low', channelId: s.ah, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
     const r = failureOf(await s.payer.outcome('low'), p.sharedSecrets);
     expect(r.ok && [r.hopIndex, r.failure.code]).toEqual([0, FEE_INSUFFICIENT]);
+    // the refusal is in H's history, read again from its store after another restart
+    await h2.stop();
+    const h3 = await net!.node('h');
+    expect((await h3.listForwards()).at(-1)).toMatchObject({ status: 'failed', failure: 'fee_insufficient', incomingChannelId: s.ah, fee: 0n });
+    await until(() => s.a.channels.channels.get(s.ah)!.connected && s.b.channels.channels.get(s.hb)!.connected);
     // paying 5,000 msat more than the route built for the default fee is enough
-    const p2 = buildPayment([{ node: h2, channelId: s.ah }, { node: s.b, channelId: s.hb }], 1_000_000n, paymentHash, (await height(net!)) + 60, { feeShort: -5_000n });
+    const p2 = buildPayment([{ node: h3, channelId: s.ah }, { node: s.b, channelId: s.hb }], 1_000_000n, paymentHash, (await height(net!)) + 60, { feeShort: -5_000n });
     await s.a.htlcs.sendLocal({ paymentId: 'p', attemptId: 'ok', channelId: s.ah, amountMsat: p2.amountMsat, paymentHash, expiryHeight: p2.expiryHeight, onion: p2.onion, attached: [] });
     expect((await s.payer.outcome('ok')).kind).toBe('fulfilled');
   });
