@@ -212,6 +212,11 @@ export class HtlcSwitch implements HtlcSwitchApi {
     return this.scids.get(toHex(ch.channelId)) ?? localShortChannelId(ch);
   }
 
+  /** The ledger's short channel id of this channel, once read (undefined before). */
+  ledgerShortChannelId(ch: Channel): string | undefined {
+    return this.scids.get(toHex(ch.channelId));
+  }
+
   /** Read the ledger's short channel id of open channels that have none yet (one request each, per block, until found). */
   async learnShortChannelIds(): Promise<void> {
     if (!this.o.ledger) return;
