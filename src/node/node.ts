@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
-import { chainHash } from '../channel/open.js';
+import { chainHash } from '../channel/state.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
@@ -23,6 +23,7 @@ import { NodeError } from './errors.js';
 import { StreamManager } from './streams.js';
 import { systemClock } from './clock.js';
 import { wirePayments } from './payments-wiring.js';
+import { wireRoutedStreams } from './streams-routed-wiring.js';
 import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
@@ -155,6 +156,7 @@ export class SluiceNode implements NodeApi {
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
+    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l) });
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),

@@ -10,6 +10,7 @@ import { done, refuse, type StreamContext, type StreamEffect, type StreamEvent, 
 import { verifyReveal } from './hashchain.js';
 import { checkLate, meterTickTo } from './payee.js';
 import { isEnded, payeeMeter, type PayeeRecord } from './record.js';
+import { lateGrace } from './batch.js';
 import { control, endedAs, FINISHED_REASON, repeatRecentStop } from './step-common.js';
 
 const neverPaid = (r: PayeeRecord): boolean => r.paid === 0n && !r.chain?.revealedDepth;
@@ -101,7 +102,7 @@ function watch(r: PayeeRecord, now: number, ctx: StreamContext): StreamStepResul
     // Never paid: it holds nothing of value, so it goes entirely (a peer cannot fill the store with them).
     return done(r, [control(r, 'stop', 'never paid'), { type: 'drop' }]);
   }
-  const c = checkLate(payeeMeter(r), now, ctx.graceMs);
+  const c = checkLate(payeeMeter(r), now, lateGrace(r, ctx.graceMs));
   if (c.meter.late === r.late) return done(r);
   return done({ ...r, late: c.meter.late }, [{ type: 'emit', event: c.becameLate ? 'late' : 'onTime' }]);
 }
