@@ -76,7 +76,7 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
 async function pruneReplay(sw: HtlcSwitch, height: number): Promise<void> {
   const dropped = sw.replay.prune(height);
   if (dropped.length === 0) return;
-  sw.replayDropped(dropped);
+  sw.replayShares.dropped(dropped);
   await sw.o.store.writeRecords(dropped.map(deleteReplay)).catch((e: unknown) => sw.log.warn({ err: (e as Error).message }, 'could not drop expired replay entries'));
 }
 

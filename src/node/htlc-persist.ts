@@ -107,7 +107,7 @@ function planIncoming(sw: HtlcSwitch, plan: Plan, channelId: string, op: AddOp):
   };
   if (peeled.ok && (sw.replay.has(peeled.value.sharedSecret) || plan.replayHashes.has(replayHash(peeled.value.sharedSecret)))) {
     rec = refuse(TEMPORARY_CHANNEL_FAILURE, 'a replayed onion');
-  } else if (peeled.ok && sw.replayEntriesOf(channelId) + plan.replayHashes.size >= sw.limits.replayEntriesPerChannel) {
+  } else if (peeled.ok && sw.replayShares.of(channelId) + plan.replayHashes.size >= sw.limits.replayEntriesPerChannel) {
     // One write is one channel's: its own share of the log, so a peer flooding onions blocks only itself.
     rec = refuse(TEMPORARY_CHANNEL_FAILURE, `this channel's onions hold ${sw.limits.replayEntriesPerChannel} replay-log entries`);
   } else if (peeled.ok && sw.replay.size + plan.replayHashes.size >= sw.limits.replayLogEntries) {
@@ -131,7 +131,7 @@ function planIncoming(sw: HtlcSwitch, plan: Plan, channelId: string, op: AddOp):
   const ss = rec.sharedSecret;
   plan.after.push(() => {
     sw.incoming.set(key, rec);
-    if (entry && ss && sw.replay.checkAndRecord(ss, entry.expiryHeight).kind === 'fresh') sw.replayOwned(entry.hash, channelId);
+    if (entry && ss && sw.replay.checkAndRecord(ss, entry.expiryHeight).kind === 'fresh') sw.replayShares.owned(entry.hash, channelId);
     if (rec.owed) sw.relay(rec);
     else act?.();
   });

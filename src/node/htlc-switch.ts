@@ -10,14 +10,14 @@
 //   4. the fulfil proposed on A-H; the incoming record deleted with the both-signed state without the lock.
 import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
-import { MAX_LOCKS } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { EXPIRY_TOO_SOON_BLOCKS, type ForwardOut } from '../forward/decide.js';
 import { decideIncoming } from './htlc-decide.js';
 import { failWith } from '../forward/failures.js';
 import { DEFAULT_FORWARDING_POLICY, checkForwardingPolicy } from '../forward/policy.js';
 import { peelOnion, type PeelResult } from '../onion/sphinx.js';
-import { DEFAULT_REPLAY_LOG_ENTRIES, ReplayLog } from '../onion/replay.js';
+import { ReplayLog } from '../onion/replay.js';
+import { DEFAULT_HTLC_LIMITS, type HtlcLimits } from './htlc-limits.js';
 import type { HopPayload } from '../onion/payload.js';
 import {
   INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_CHANNEL_FAILURE,
@@ -39,28 +39,10 @@ import { freeLockId, localChannelView, localShortChannelId } from './htlc-views.
 import type { AttachedWrite, NodeStore } from './store-port.js';
 import type { ForwardView } from '../api/routing-types.js';
 import { askReceiver } from './htlc-receive.js';
+import { ReplayShares } from './htlc-replay-shares.js';
 import type { Wallet } from './wallet.js';
 
-export interface HtlcLimits {
-  /** Incoming HTLCs the switch holds records for, over all channels; more are failed (temporary_node_failure). */
-  maxPendingHtlcs: number;
-  /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
-  replayLogEntries: number;
-  /**
-   * Of those, the most one channel's onions may hold: past it that channel's new HTLCs are refused
-   * (temporary_channel_failure), so a peer cycling cheap HTLCs fills its own share, not the node's log.
-   */
-  replayEntriesPerChannel: number;
-  /**
-   * HTLCs the switch offers on one channel at once (forwards and local attempts); the channel's own
-   * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
-   */
-  maxHtlcsPerChannel: number;
-}
-
-export const DEFAULT_HTLC_LIMITS: HtlcLimits = {
-  maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, replayEntriesPerChannel: DEFAULT_REPLAY_LOG_ENTRIES / 10, maxHtlcsPerChannel: MAX_LOCKS,
-};
+export { DEFAULT_HTLC_LIMITS, type HtlcLimits } from './htlc-limits.js';
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
@@ -106,9 +88,8 @@ export class HtlcSwitch implements HtlcSwitchApi {
   /** Each open channel's short channel id from the ledger (its open's position), once read. */
   private readonly scids = new Map<string, string>();
   replay: ReplayLog;
-  /** Which channel's HTLC each replay entry came from (entries stored before this was kept have none). */
-  private readonly replayChannel = new Map<string, string>();
-  private readonly replayPerChannel = new Map<string, number>();
+  /** Each channel's share of the replay log (htlc-replay-shares.ts). */
+  readonly replayShares = new ReplayShares();
   private receiver?: FinalHopReceiver;
   private sink?: LocalOutcomeSink;
   readonly limits: HtlcLimits;
@@ -153,33 +134,9 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
-    for (const e of r.replay) if (e.channelId) this.replayOwned(e.hash, e.channelId);
+    for (const e of r.replay) if (e.channelId) this.replayShares.owned(e.hash, e.channelId);
     this.registry?.restore(r.registered);
     await trimNeverOffered(this);
-  }
-
-  /** Replay entries the onions of this channel's HTLCs hold now. */
-  replayEntriesOf(channelId: string): number {
-    return this.replayPerChannel.get(channelId) ?? 0;
-  }
-
-  /** A replay entry recorded for an HTLC of `channelId`. */
-  replayOwned(hash: string, channelId: string): void {
-    if (this.replayChannel.has(hash)) return;
-    this.replayChannel.set(hash, channelId);
-    this.replayPerChannel.set(channelId, this.replayEntriesOf(channelId) + 1);
-  }
-
-  /** Replay entries pruned: their channels' shares shrink. */
-  replayDropped(hashes: readonly string[]): void {
-    for (const hash of hashes) {
-      const ch = this.replayChannel.get(hash);
-      if (ch === undefined) continue;
-      this.replayChannel.delete(hash);
-      const n = this.replayEntriesOf(ch) - 1;
-      if (n > 0) this.replayPerChannel.set(ch, n);
-      else this.replayPerChannel.delete(ch);
-    }
   }
 
   setReceiver(r: FinalHopReceiver): void {

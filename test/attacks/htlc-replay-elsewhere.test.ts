@@ -53,7 +53,7 @@ describe('attack: an onion replayed on another channel and after a restart', () 
 
     await h.stop();
     const h2 = await net.node('h');
-    expect((h2.htlcs as HtlcSwitch).replayEntriesOf(ah)).toBe(1);
+    expect((h2.htlcs as HtlcSwitch).replayShares.of(ah)).toBe(1);
     for (const x of [a, b, c]) if (!x.peers.isConnected(h2.nodeId)) await x.connectInMemory(h2.nodeId).catch(() => undefined);
     await until(() => h2.channels.channels.get(chc)?.connected === true, 20_000, 'C and H reconnected');
     await send(c, chc, 'replay-after-restart');
