@@ -39,11 +39,9 @@ import { HtlcSwitch } from './htlc-switch.js';
 import type { ForwardingPolicy } from './htlc-types.js';
 
 export { channelView };
-
+export type { NodeOptions } from './node-options.js';
 export const DEFAULT_PEER_PORT = 9735;
 const OPEN_TIMEOUT_MS = 60_000;
-
-export type { NodeOptions } from './node-options.js';
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
