@@ -6,6 +6,7 @@ import type { JsonObject } from '../util/json-fields.js';
 import type { Codec } from './codec.js';
 import { parseNodeId } from './fields.js';
 import { amountRule, body, jsonMsat, type Unchecked } from './requests.js';
+import { MIN_CLTV_EXPIRY_DELTA } from '../forward/policy.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from './routing-types.js';
 
 /** BOLT 11 allows 639 bytes of description; what a person writes is far less. */
@@ -82,7 +83,7 @@ export function checkPolicyUpdate(r: Unchecked<PolicyUpdate>): PolicyUpdate {
     if (u.feeBase > MAX_FEE_BASE_MSAT) throw new InputError(`feeBase: must be at most ${MAX_FEE_BASE_MSAT} msat (a channel_update carries it in 32 bits)`);
   }
   if (r.feePpm !== undefined) u.feePpm = wholeNumber(r.feePpm, 'feePpm', 0, MAX_FEE_PPM);
-  if (r.cltvExpiryDelta !== undefined) u.cltvExpiryDelta = wholeNumber(r.cltvExpiryDelta, 'cltvExpiryDelta', 1, MAX_CLTV_EXPIRY_DELTA, ' blocks');
+  if (r.cltvExpiryDelta !== undefined) u.cltvExpiryDelta = wholeNumber(r.cltvExpiryDelta, 'cltvExpiryDelta', MIN_CLTV_EXPIRY_DELTA, MAX_CLTV_EXPIRY_DELTA, ' blocks');
   if (r.htlcMinimum !== undefined) u.htlcMinimum = amountRule(r.htlcMinimum, 'htlcMinimum', true);
   if (r.htlcMaximum !== undefined) u.htlcMaximum = amountRule(r.htlcMaximum, 'htlcMaximum', true);
   if (u.htlcMinimum !== undefined && u.htlcMaximum !== undefined && u.htlcMaximum < u.htlcMinimum) {

@@ -74,7 +74,8 @@ describe('bad bodies are refused with the field named, and the node is not asked
     ['an invoice that lasts past a year', '/v1/invoices', { description: '', expirySeconds: 365 * 24 * 3600 + 1 }, /expirySeconds/],
     ['a route to nowhere', '/v1/routes', { nodeId: nodeId(), amount: '-1' }, /amount/],
     ['a policy with a fee rate past 100%', `/v1/channels/${channelId()}/policy`, { feePpm: 1_000_001 }, /feePpm/],
-    ['a policy with no expiry delta', `/v1/channels/${channelId()}/policy`, { cltvExpiryDelta: 0 }, /cltvExpiryDelta: must be at least 1/],
+    ['a policy with no expiry delta', `/v1/channels/${channelId()}/policy`, { cltvExpiryDelta: 0 }, /cltvExpiryDelta: must be at least 6 blocks/],
+    ['a policy with a delta under the register margin', `/v1/channels/${channelId()}/policy`, { cltvExpiryDelta: 5 }, /cltvExpiryDelta: must be at least 6 blocks/],
     ['a policy whose max is below its min', `/v1/channels/${channelId()}/policy`, { htlcMinimum: '10', htlcMaximum: '9' }, /htlcMaximum: must not be below htlcMinimum/],
     ['a policy for a bad channel id', '/v1/channels/xyz/policy', {}, /channelId/],
   ];
