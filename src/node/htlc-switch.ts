@@ -352,20 +352,22 @@ export class HtlcSwitch implements HtlcSwitchApi {
   }
 
   /** Store what we owe upstream (first write wins), with `attached` in the same batch, then send it. */
-  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<void> {
+  /** Store the answer owed upstream (with `attached`), then send it. False when nothing was stored. */
+  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<boolean> {
     const key = htlcKey(rec.channelId, rec.htlcId);
     const now = this.incoming.get(key);
-    if (!now || now.owed) return;
+    if (!now || now.owed) return false;
     const up = { ...now, owed };
     try {
       await this.o.store.writeRecords([...attached, putIncoming(up)]);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not store an owed HTLC answer; retried at the next block');
-      return;
+      return false;
     }
-    if (this.incoming.get(key)?.owed) return;
+    if (this.incoming.get(key)?.owed) return true;
     this.incoming.set(key, up);
     this.relay(up);
+    return true;
   }
 
   /** Send (again) the fulfil or fail owed for an incoming HTLC, unless it is on its way. */
