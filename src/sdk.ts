@@ -41,6 +41,10 @@ export interface StartOptions {
   log?: Logger;
   /** Payee price, spending limits, lateness grace. */
   streams?: StreamOptions;
+  /** Take spontaneous (keysend) payments without an invoice (off by default). */
+  acceptKeysend?: boolean;
+  /** How often channel announcements are relayed to peers (default '60s', BOLT 7's stagger). */
+  gossipInterval?: Duration;
 }
 
 /** Every event of the node, by name. Stream events carry the stream as it is after the event. */
@@ -136,7 +140,12 @@ export class Sluice {
     const listen = opts.listen === false ? undefined : { host: opts.listen?.host ?? '127.0.0.1', port: opts.listen?.port ?? 0 };
     try {
       const streams = streamPolicy(opts.streams);
-      const node = await SluiceNode.start({ dataDir, ledgerUrl: opts.ledgerUrl, alias: opts.alias, listen, network: opts.network, log, streams });
+      const gossipMs = typeof opts.gossipInterval === 'string' ? parseDuration(opts.gossipInterval, 'gossipInterval') : opts.gossipInterval;
+      const node = await SluiceNode.start({
+        dataDir, ledgerUrl: opts.ledgerUrl, alias: opts.alias, listen, network: opts.network, log, streams,
+        ...(opts.acceptKeysend ? { acceptKeysend: true } : {}),
+        ...(gossipMs !== undefined ? { gossip: { flushMs: gossipMs } } : {}),
+      });
       return new Sluice(node, dataDir, owned);
     } catch (e) {
       if (owned) await rm(owned, { recursive: true, force: true });
@@ -220,8 +229,9 @@ export class Sluice {
     await this.node.connectPeer(checked(() => rules.checkConnect({ target })).target);
   }
 
-  async openChannel(peerId: string, capacity: Amount, opts: { push?: Amount } = {}): Promise<ChannelView> {
-    return this.node.openChannel(checked(() => rules.checkOpenChannel({ peerId, capacity: callAmount(capacity, 'capacity'), push: callAmount(opts.push, 'push') })));
+  /** `private`: not announced to the network; payers reach it through this node's invoices' route hints. */
+  async openChannel(peerId: string, capacity: Amount, opts: { push?: Amount; private?: boolean } = {}): Promise<ChannelView> {
+    return this.node.openChannel(checked(() => rules.checkOpenChannel({ peerId, capacity: callAmount(capacity, 'capacity'), push: callAmount(opts.push, 'push'), private: opts.private })));
   }
 
   channels(): Promise<ChannelView[]> {

@@ -82,7 +82,7 @@ export class ApiClient implements Omit<NodeApi, 'onEvent'> {
   connectPeer = (target: string): Promise<PeerView> =>
     this.call('POST', '/v1/peers', r.connectRequestCodec.encode({ target }), c.peerViewCodec);
   listPeers = (): Promise<PeerView[]> => this.call('GET', '/v1/peers', undefined, c.listCodec(c.peerViewCodec, 'peers'));
-  openChannel = (o: { peerId: string; capacity: bigint; push?: bigint }): Promise<ChannelView> =>
+  openChannel = (o: { peerId: string; capacity: bigint; push?: bigint; private?: boolean }): Promise<ChannelView> =>
     this.call('POST', '/v1/channels', r.openRequestCodec.encode({ ...o, push: o.push ?? 0n }), c.channelViewCodec);
   listChannels = (): Promise<ChannelView[]> =>
     this.call('GET', '/v1/channels', undefined, c.listCodec(c.channelViewCodec, 'channels'));

@@ -116,6 +116,7 @@ export const channelViewCodec: Codec<ChannelView> = {
     if (c.localSpendable !== undefined) out['localSpendable'] = c.localSpendable.toString();
     if (c.remoteSpendable !== undefined) out['remoteSpendable'] = c.remoteSpendable.toString();
     if (c.failure !== undefined) out['failure'] = c.failure;
+    if (c.private) out['private'] = true;
     return out;
   },
   decode(v, what = 'channel') {
@@ -140,6 +141,7 @@ export const channelViewCodec: Codec<ChannelView> = {
     if (has(o, 'localSpendable')) c.localSpendable = msatField(o, 'localSpendable');
     if (has(o, 'remoteSpendable')) c.remoteSpendable = msatField(o, 'remoteSpendable');
     if (has(o, 'failure')) c.failure = str(o, 'failure');
+    if (has(o, 'private')) c.private = boolField(o, 'private');
     return c;
   },
 };

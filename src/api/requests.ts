@@ -29,6 +29,8 @@ export interface OpenRequest {
   peerId: string;
   capacity: bigint;
   push: bigint;
+  /** Not announced to the network (BOLT 7); payers reach it through the route hints of our invoices. */
+  private?: boolean;
 }
 export interface CloseRequest {
   force: boolean;
@@ -102,7 +104,8 @@ export function checkOpenChannel(r: Unchecked<OpenRequest>): OpenRequest {
   const capacity = amountRule(r.capacity, 'capacity', true);
   const push = r.push === undefined ? 0n : amountRule(r.push, 'push', false);
   if (push > capacity) throw new InputError('push: must not be more than capacity');
-  return { peerId, capacity, push };
+  if (r.private !== undefined && typeof r.private !== 'boolean') throw new InputError('private: expected true or false');
+  return r.private ? { peerId, capacity, push, private: true } : { peerId, capacity, push };
 }
 
 export function checkClose(r: Unchecked<CloseRequest & { channelId: string }>): CloseRequest & { channelId: string } {
@@ -187,10 +190,10 @@ export const connectRequestCodec: Codec<ConnectRequest> = {
 };
 
 export const openRequestCodec: Codec<OpenRequest> = {
-  encode: (r) => ({ peerId: r.peerId, capacity: r.capacity.toString(), push: r.push.toString() }),
+  encode: (r) => ({ peerId: r.peerId, capacity: r.capacity.toString(), push: r.push.toString(), ...(r.private ? { private: true } : {}) }),
   decode(v) {
-    const o = body(v, ['peerId', 'capacity', 'push']);
-    return checkOpenChannel({ peerId: o['peerId'], capacity: jsonMsat(o, 'capacity'), push: jsonMsat(o, 'push') });
+    const o = body(v, ['peerId', 'capacity', 'push', 'private']);
+    return checkOpenChannel({ peerId: o['peerId'], capacity: jsonMsat(o, 'capacity'), push: jsonMsat(o, 'push'), private: o['private'] ?? undefined });
   },
 };
 

@@ -56,6 +56,8 @@ export interface ChannelView {
   remoteSpendable?: bigint;
   /** Why a channel failed. */
   failure?: string;
+  /** Opened with `--private`: not announced to the network. */
+  private?: boolean;
 }
 
 export interface PeerView {
@@ -155,7 +157,7 @@ export interface NodeApi extends RoutingApi {
   connectPeer(target: string): Promise<PeerView>;
   listPeers(): Promise<PeerView[]>;
   /** Resolves once the open transaction is in a block and the channel is usable. */
-  openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView>;
+  openChannel(opts: { peerId: string; capacity: bigint; push: bigint; private?: boolean }): Promise<ChannelView>;
   listChannels(): Promise<ChannelView[]>;
   /** Cooperative close by default; `force` closes unilaterally with the latest both-signed state. */
   /** Returns early (status still 'closing', `pendingReason` set) when the close completes later, e.g. once the ledger is back. */

@@ -61,6 +61,8 @@ export interface Channel {
   failure?: string;
   /** B only: the ledger height when we accepted the open; an open never funded is forgotten some blocks later. */
   acceptedHeight?: number;
+  /** A only, the shell's: the opener asked that it not be announced (BOLT 7); invoices hint it instead. */
+  private?: true;
 }
 
 export interface StepContext {

@@ -98,15 +98,15 @@ export async function peerDisconnect(nodeIdText: string, o: ConnectionOptions): 
   print(o, p, () => `disconnected from ${p.nodeId}; it is not redialed until \`sluice peer connect\``);
 }
 
-export async function channelOpen(nodeIdText: string, amountText: string, o: ConnectionOptions & { push?: string }): Promise<void> {
+export async function channelOpen(nodeIdText: string, amountText: string, o: ConnectionOptions & { push?: string; private?: boolean }): Promise<void> {
   const peerId = parseNodeId(nodeIdText, 'node id');
   const capacity = parseAmount(amountText);
   const push = o.push === undefined ? 0n : parseAmount(o.push, '--push');
   const client = await connectToNode(o);
-  const c = await withAmounts(amountText, () => client.openChannel({ peerId, capacity, push }));
+  const c = await withAmounts(amountText, () => client.openChannel({ peerId, capacity, push, ...(o.private ? { private: true } : {}) }));
   print(o, c, () =>
     [
-      `opened channel ${c.channelId} (${c.status}) with ${c.peerId}`,
+      `opened ${c.private ? 'private ' : ''}channel ${c.channelId} (${c.status}) with ${c.peerId}`,
       `local ${formatMsat(c.localBalance)}, remote ${formatMsat(c.remoteBalance)}, capacity ${formatMsat(c.capacity)}`,
     ].join('\n'),
   );

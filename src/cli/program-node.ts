@@ -63,7 +63,8 @@ export function registerNodeApiCommands(program: Command): void {
       .description('open a channel with a connected peer; waits until the open is in a block')
       .argument('<nodeid>', NODE_ID_HELP)
       .argument('<amount>', `capacity to lock from the ledger balance (${AMOUNT_HELP})`)
-      .option('--push <amount>', 'part of the capacity given to the peer at open'),
+      .option('--push <amount>', 'part of the capacity given to the peer at open')
+      .option('--private', 'do not announce the channel to the network (payers reach it through your invoices\' route hints)'),
   ).action(async (nodeId: string, amount: string, o) => (await nodeCommands()).channelOpen(nodeId, amount, o));
   withConnectionOptions(channel.command('list').description('all channels: balances, what each side can spend now, reserve')).action(
     async (o) => (await nodeCommands()).channelList(o),

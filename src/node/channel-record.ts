@@ -45,6 +45,7 @@ export function channelToRecord(ch: Channel): JsonObject {
   if (ch.payout) r['payout'] = { local: ch.payout.local.toString(), remote: ch.payout.remote.toString() };
   if (ch.failure) r['failure'] = ch.failure;
   if (ch.acceptedHeight !== undefined) r['acceptedHeight'] = ch.acceptedHeight;
+  if (ch.private) r['private'] = true;
   return r;
 }
 
@@ -88,5 +89,6 @@ export function channelFromRecord(v: unknown): Channel {
   if (pay) ch.payout = { local: BigInt(String(pay['local'])), remote: BigInt(String(pay['remote'])) };
   if (o['failure']) ch.failure = String(o['failure']);
   if (typeof o['acceptedHeight'] === 'number') ch.acceptedHeight = o['acceptedHeight'];
+  if (o['private'] === true) ch.private = true;
   return ch;
 }

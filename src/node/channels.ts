@@ -242,10 +242,12 @@ export class ChannelManager {
   }
 
   /** Open a channel to a connected peer: persist the proposal, then send it. */
-  async open(peerId: string, capacity: bigint, push: bigint): Promise<Channel> {
+  async open(peerId: string, capacity: bigint, push: bigint, opts: { private?: boolean } = {}): Promise<Channel> {
     const remoteNodeId = Uint8Array.from(Buffer.from(peerId, 'hex'));
     const channelId = randomBytes(32);
-    const { channel, effects } = proposeOpen({ channelId, localNodeId: this.o.nodeId, remoteNodeId, capacity, push }, this.ctx);
+    const proposed = proposeOpen({ channelId, localNodeId: this.o.nodeId, remoteNodeId, capacity, push }, this.ctx);
+    const channel: Channel = opts.private ? { ...proposed.channel, private: true } : proposed.channel;
+    const effects = proposed.effects;
     const id = toHex(channelId);
     const failed = await this.serialize(id, () => this.runEffects(id, undefined, channel, effects));
     if (failed) throw failed;

@@ -45,6 +45,7 @@ export function channelView(ch: Channel): ChannelView {
   v.localSpendable = spendable(v.localBalance);
   v.remoteSpendable = spendable(v.remoteBalance);
   if (ch.failure !== undefined) v.failure = ch.failure;
+  if (ch.private) v.private = true;
   return v;
 }
 

@@ -322,7 +322,7 @@ export class SluiceNode implements NodeApi {
     return this.peers.list().map((p) => ({ ...p, channels: this.channels.withPeer(p.nodeId).filter((c) => c.status !== 'closed' && c.status !== 'failed').length }));
   }
 
-  async openChannel(opts: { peerId: string; capacity: bigint; push: bigint }): Promise<ChannelView> {
+  async openChannel(opts: { peerId: string; capacity: bigint; push: bigint; private?: boolean }): Promise<ChannelView> {
     const peerId = opts.peerId.toLowerCase();
     if (!this.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     if (opts.capacity <= 0n) throw new NodeError('invalid', 'BAD_AMOUNT', 'capacity must be positive');
@@ -331,7 +331,7 @@ export class SluiceNode implements NodeApi {
     if (acct.balance < opts.capacity + info.fee) {
       throw new NodeError('conflict', 'INSUFFICIENT_FUNDS', `ledger balance ${acct.balance} msat is short of capacity + fee (${opts.capacity + info.fee} msat)`);
     }
-    const ch = await this.channels.open(peerId, opts.capacity, opts.push).catch((e: unknown) => storeFailed(e));
+    const ch = await this.channels.open(peerId, opts.capacity, opts.push, { private: opts.private === true }).catch((e: unknown) => storeFailed(e));
     const id = toHex(ch.channelId);
     const done = await this.waitForStatus(id, ['open', 'failed'], OPEN_TIMEOUT_MS);
     if (done.status === 'failed') throw new NodeError('refused', 'OPEN_FAILED', `the channel could not be opened: ${done.failure ?? 'unknown reason'}`);
@@ -368,7 +368,9 @@ export class SluiceNode implements NodeApi {
     return payPeer({ peers: this.peers, channels: this.channels, emit: (e) => this.emit(e) }, opts);
   }
 
-  private announce(ch: Channel): Promise<void> {
+  /** A private channel is never announced: payers reach it through our invoices' route hints. */
+  private async announce(ch: Channel): Promise<void> {
+    if (ch.private) return;
     return this.gossip.announceChannel(ch.channelId, this.htlcs.policy(toHex(ch.channelId)), ch.capacity);
   }
 
