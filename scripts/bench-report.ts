@@ -18,7 +18,7 @@ const n = (k: string): number => {
 };
 const int = (k: string) => Math.round(n(k)).toLocaleString('en-US');
 const ms = (k: string, digits = 2) => `${n(k).toFixed(digits)} ms`;
-const pct = (k: string) => `${Math.round(n(k) * 100)}%`;
+const pct = (k: string) => `${(n(k) * 100).toFixed(n(k) < 0.1 ? 2 : 0)}%`;
 const x = (k: string) => `${n(k).toFixed(1)}x`;
 const out: string[] = [];
 const p = (s = '') => out.push(s);
