@@ -104,6 +104,10 @@ export interface OpenStreamOptions {
   duration?: Duration;
   mode?: 'signed' | 'hashchain';
   billing?: 'prorata' | 'interval';
+  /** With no channel to the payee (a stream across hops): one routed HTLC pays the ticks due this often (default '1s', at most '1min'). */
+  batch?: Duration;
+  /** Across hops: the most one batch may pay in routing fees. */
+  maxFee?: Amount;
 }
 
 /** A handle on one stream this node pays (or, for `stop`, is paid by). */
@@ -323,6 +327,7 @@ export class Sluice {
     const req = checked(() => rules.checkOpenStream({
       peerId: o.peerId, rate: callRate(o.rate), mode: o.mode, billing: o.billing, max: callAmount(o.max, 'max'),
       durationMs: typeof o.duration === 'string' ? parseDuration(o.duration, 'duration') : o.duration,
+      batchMs: typeof o.batch === 'string' ? parseDuration(o.batch, 'batch') : o.batch, maxFeeMsat: callAmount(o.maxFee, 'maxFee'),
     }));
     const v = await this.node.openStream(req);
     return this.handle(v.streamId);

@@ -248,6 +248,9 @@ export const streamViewCodec: Codec<StreamView> = {
     if (s.late !== undefined) out['late'] = s.late;
     if (s.lastTickAt !== undefined) out['lastTickAt'] = s.lastTickAt;
     if (s.reason !== undefined) out['reason'] = s.reason;
+    if (s.route !== undefined) out['route'] = [...s.route];
+    if (s.feesPaid !== undefined) out['feesPaid'] = s.feesPaid.toString();
+    if (s.batchMs !== undefined) out['batchMs'] = s.batchMs;
     return out;
   },
   decode(v, what = 'stream') {
@@ -273,6 +276,13 @@ export const streamViewCodec: Codec<StreamView> = {
     if (has(o, 'late')) s.late = boolField(o, 'late');
     if (has(o, 'lastTickAt')) s.lastTickAt = uintField(o, 'lastTickAt');
     if (has(o, 'reason')) s.reason = str(o, 'reason');
+    if (has(o, 'route')) {
+      const route = o['route'];
+      if (!Array.isArray(route) || route.some((h) => typeof h !== 'string')) throw new InputError(`${what}.route: expected a list of node ids`);
+      s.route = route as string[];
+    }
+    if (has(o, 'feesPaid')) s.feesPaid = msatField(o, 'feesPaid');
+    if (has(o, 'batchMs')) s.batchMs = uintField(o, 'batchMs');
     return s;
   },
 };

@@ -14,6 +14,7 @@ import { InputError } from '../crypto/bytes.js';
 import { checkMsat } from '../money.js';
 import { makeTerms } from '../stream/terms.js';
 import { parseRate } from '../stream/rate.js';
+import { MAX_BATCH_MS } from '../stream/batch.js';
 import { asObject, boolField, uintField, type Json, type JsonObject } from '../util/json-fields.js';
 import type { Codec } from './codec.js';
 import { parseChannelId, parseNodeId, parsePeerTarget, parseStreamId } from './fields.js';
@@ -137,6 +138,12 @@ export function checkOpenStream(r: Unchecked<OpenStreamRequest>): OpenStreamRequ
   if (mode !== undefined) req.mode = mode;
   const billing = optionalOneOf(r.billing, 'billing', STREAM_BILLINGS);
   if (billing !== undefined) req.billing = billing;
+  if (r.batchMs !== undefined) {
+    const ms = uintField(r, 'batchMs', MAX_BATCH_MS);
+    if (ms === 0) throw new InputError('batchMs: must be more than 0');
+    req.batchMs = ms;
+  }
+  if (r.maxFeeMsat !== undefined) req.maxFeeMsat = amountRule(r.maxFeeMsat, 'maxFeeMsat', false);
   makeTerms({ rate: parseRate(req.rate), billing: req.billing, max: req.max, durationMs: req.durationMs, mode: req.mode });
   return req;
 }
@@ -220,11 +227,13 @@ export const openStreamRequestCodec: Codec<OpenStreamRequest> = {
     if (r.durationMs !== undefined) out['durationMs'] = r.durationMs;
     if (r.mode !== undefined) out['mode'] = r.mode;
     if (r.billing !== undefined) out['billing'] = r.billing;
+    if (r.batchMs !== undefined) out['batchMs'] = r.batchMs;
+    if (r.maxFeeMsat !== undefined) out['maxFeeMsat'] = r.maxFeeMsat.toString();
     return out;
   },
   decode(v) {
-    const o = body(v, ['peerId', 'rate', 'max', 'durationMs', 'mode', 'billing']);
-    return checkOpenStream({ ...o, max: jsonMsat(o, 'max') });
+    const o = body(v, ['peerId', 'rate', 'max', 'durationMs', 'mode', 'billing', 'batchMs', 'maxFeeMsat']);
+    return checkOpenStream({ ...o, max: jsonMsat(o, 'max'), maxFeeMsat: jsonMsat(o, 'maxFeeMsat') });
   },
 };
 

@@ -123,6 +123,12 @@ export interface StreamView {
   lastTickAt?: number;
   /** Why it stopped or was refused. */
   reason?: string;
+  /** A stream across hops (no channel with the peer): the hops' node ids of the route quoted at the open (payer). */
+  route?: string[];
+  /** A stream across hops: the routing fees its batches paid so far (payer). */
+  feesPaid?: bigint;
+  /** A stream across hops: one routed HTLC pays the ticks due every this many ms. */
+  batchMs?: number;
 }
 
 export interface OpenStreamRequest {
@@ -134,6 +140,10 @@ export interface OpenStreamRequest {
   mode?: 'signed' | 'hashchain';
   /** 'prorata' (default): a per-minute price is billed each second; 'interval': once per interval. */
   billing?: 'prorata' | 'interval';
+  /** Without a channel with the peer (a stream across hops): pay a batch every this many ms (1000 default, at most 60 000). */
+  batchMs?: number;
+  /** Across hops: the most one batch may pay in routing fees (default: 5% of a batch, at least 10 sat). */
+  maxFeeMsat?: bigint;
 }
 
 export type StreamEventKind = 'opened' | 'tick' | 'late' | 'onTime' | 'paused' | 'resumed' | 'stopped' | 'finished';

@@ -6,6 +6,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import type { AckStateMessage, ChannelMessage, CommitStateMessage, ReestablishMessage, UpdateStateMessage } from '../wire/channel.js';
 import type { ChannelLimits } from './ops.js';
 import { balanceOf, otherSide, type ChannelState, type Side, type SignedState } from './state.js';
+import type { Result } from '../util/result.js';
 
 export type ChannelStatus = 'proposed' | 'opening' | 'open' | 'closing' | 'forceClosing' | 'closed' | 'failed';
 
@@ -95,7 +96,7 @@ export interface ChannelError {
   message: string;
 }
 
-export type StepResult = { ok: true; channel: Channel; effects: ChannelEffect[] } | { ok: false; error: ChannelError };
+export type StepResult = Result<{ channel: Channel; effects: ChannelEffect[] }, ChannelError>;
 
 export type ChannelEvent =
   /** Many requests at once (the shell gathers what arrived while the channel was busy). */

@@ -4,12 +4,11 @@
 import { equalBytes } from '../crypto/bytes.js';
 import type { PublicKey } from '../crypto/keys.js';
 import type { OpenChannelMessage } from '../wire/channel.js';
-import type { Channel, ChannelEffect, StepContext } from './machine.js';
+import type { Channel, ChannelEffect, StepContext } from './channel-types.js';
 import { defaultLimits, type ChannelLimits } from './ops.js';
 import { chainHash, verifyStateSig, type ChannelState } from './state.js';
 
 // Kept here too: callers that build or check an open name it from the open's module.
-export { chainHash };
 
 const EMPTY_SIG = new Uint8Array(64);
 

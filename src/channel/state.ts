@@ -7,6 +7,7 @@ import { ByteReader, ByteWriter, ShortReadError, equalBytes, utf8 } from '../cry
 import { sha256, taggedMessage } from '../crypto/hash.js';
 import { signMessage, verifyMessage, type PublicKey, type SecretKey, type Signature } from '../crypto/keys.js';
 import { MAX_MSAT, type Msat } from '../money.js';
+import type { ValueResult } from '../util/result.js';
 
 export const STATE_TAG = 'sluice/channel-state/v1';
 
@@ -116,7 +117,7 @@ export function encodeState(s: ChannelState): Uint8Array {
   return w.finish();
 }
 
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
+export type DecodeResult<T> = ValueResult<T, string>;
 
 /** Decode untrusted bytes; never throws. Trailing bytes are an error (the encoding is canonical). */
 export function decodeState(bytes: Uint8Array): DecodeResult<ChannelState> {

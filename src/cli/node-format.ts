@@ -163,6 +163,8 @@ export function streamLine(s: StreamView): string {
     `paid ${formatMsat(s.paid)}`,
     `remaining ${remainingText(s)}`,
   ];
+  if (s.route !== undefined) parts.push(`route ${s.route.map(shortId).join('>')}`);
+  if (s.feesPaid !== undefined) parts.push(`fees ${formatMsat(s.feesPaid)}`);
   if (s.late) parts.push('LATE');
   if (s.reason !== undefined) parts.push(`(${safeText(s.reason)})`);
   return parts.join('  ');

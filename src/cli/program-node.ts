@@ -104,12 +104,12 @@ export function registerNodeApiCommands(program: Command): void {
 }
 
 function registerStream(program: Command): void {
-  const stream = program.command('stream').description('stream payments to a channel peer: start, list, status, pause, resume, stop');
+  const stream = program.command('stream').description('stream payments to a channel peer or across hops: start, list, status, pause, resume, stop');
   withConnectionOptions(
     stream
       .command('start')
-      .description('start paying a channel peer a rate; waits until the peer accepts the terms')
-      .argument('<nodeid>', 'node id of a channel peer (66 hex characters)')
+      .description('start paying a node a rate (a channel peer, or any node a route reaches); waits until it accepts the terms')
+      .argument('<nodeid>', 'node id of the payee (66 hex characters)')
       .requiredOption('--rate <rate>', 'the price, e.g. 10msat/s, 2sat/min')
       .option('--max <amount>', `stop once this much is paid (${AMOUNT_HELP})`)
       .option('--duration <duration>', 'stop after this long: 30s, 5min, 1h')
@@ -117,6 +117,8 @@ function registerStream(program: Command): void {
       .addOption(
         new Option('--billing <billing>', 'prorata: a per-minute price billed each second; interval: once per interval').choices(['prorata', 'interval']),
       )
+      .option('--batch <duration>', 'no channel with the payee: pay the ticks due as one routed HTLC this often (default 1s, at most 1min)')
+      .option('--max-fee <amount>', `no channel with the payee: the most one batch may pay in routing fees (${AMOUNT_HELP})`)
       .option('--follow', 'then show the stream live until it ends; Ctrl-C stops following, not the stream (with --json: the stream, then one event per line)'),
   ).action(async (nodeId: string, o) => (await streamCommands()).streamStart(nodeId, o));
   withConnectionOptions(stream.command('list').description('streams this node pays or is paid, one line each, oldest first')).action(

@@ -18,6 +18,7 @@ import { CliError, print, UsageError } from './output.js';
 import { waitForSignal } from './parse.js';
 import { StreamFollower } from './stream-follow.js';
 import { controlLine, startLines } from './stream-format.js';
+import { MAX_BATCH_MS } from '../stream/batch.js';
 
 type StartOptions = ConnectionOptions & {
   rate: string;
@@ -25,6 +26,8 @@ type StartOptions = ConnectionOptions & {
   duration?: string;
   mode?: 'signed' | 'hashchain';
   billing?: 'prorata' | 'interval';
+  batch?: string;
+  maxFee?: string;
   follow?: boolean;
 };
 
@@ -81,6 +84,11 @@ function startRequest(nodeId: string, o: StartOptions): OpenStreamRequest {
   if (o.duration !== undefined) req.durationMs = parseDuration(o.duration, '--duration');
   if (o.mode !== undefined) req.mode = o.mode;
   if (o.billing !== undefined) req.billing = o.billing;
+  if (o.batch !== undefined) {
+    req.batchMs = parseDuration(o.batch, '--batch');
+    if (req.batchMs < 1 || req.batchMs > MAX_BATCH_MS) throw new InputError('--batch: from 1ms to 1min');
+  }
+  if (o.maxFee !== undefined) req.maxFeeMsat = parseAmount(o.maxFee, '--max-fee');
   return req;
 }
 
@@ -93,6 +101,9 @@ function statusLines(s: StreamView): string {
   ];
   if (s.durationMs !== undefined) lines.push(`duration:  ${formatDuration(s.durationMs)}`);
   if (s.late) lines.push('LATE: no tick for longer than a tick interval plus the grace period');
+  if (s.route !== undefined) lines.push(`route:     ${s.route.join(' > ')}`);
+  if (s.batchMs !== undefined) lines.push(`batch:     one routed HTLC every ${formatDuration(s.batchMs)}`);
+  if (s.feesPaid !== undefined) lines.push(`fees paid: ${formatMsatFull(s.feesPaid)}`);
   if (s.reason !== undefined) lines.push(`reason:    ${safeText(s.reason)}`);
   return lines.join('\n');
 }

@@ -5,7 +5,8 @@ import { formatDuration } from '../util/duration.js';
 import { safeText } from './node-format.js';
 
 export function startLines(s: StreamView): string {
-  const terms = [`channel ${s.channelId}`, s.mode, `a tick every ${formatDuration(s.tickMs)}`];
+  const via = s.batchMs !== undefined ? `across hops${s.route ? ` via ${s.route.length - 1} hub${s.route.length === 2 ? '' : 's'}` : ''}, a batch every ${formatDuration(s.batchMs)}` : `channel ${s.channelId}`;
+  const terms = [via, s.mode, `a tick every ${formatDuration(s.tickMs)}`];
   if (s.max !== undefined) terms.push(`max ${formatMsat(s.max)}`);
   if (s.durationMs !== undefined) terms.push(`for ${formatDuration(s.durationMs)}`);
   const dir = s.role === 'payer' ? `paying ${safeText(s.rate, 40)} to` : `paid ${safeText(s.rate, 40)} by`;

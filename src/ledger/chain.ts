@@ -10,6 +10,7 @@ import type { LedgerStore, StoredTx } from './store.js';
 import { txId, txToJson } from './tx-codec.js';
 import type { Block, LedgerEvent, LedgerParams, Tx, TxError } from './types.js';
 import { Overlay, type MemoryState } from './view.js';
+import type { Result } from '../util/result.js';
 
 export const MEMPOOL_MAX = 20_000;
 
@@ -19,7 +20,7 @@ export interface MinedBlock {
   rejected: { txid: string; error: TxError }[];
 }
 
-export type SubmitResult = { ok: true; txid: string } | { ok: false; error: TxError | { code: 'MEMPOOL_FULL'; message: string } };
+export type SubmitResult = Result<{ txid: string }, TxError | { code: 'MEMPOOL_FULL'; message: string }>;
 
 export function blockHash(height: number, prevHash: Uint8Array, time: number, txRoot: Uint8Array): Uint8Array {
   return sha256(new ByteWriter(80).u32(height).bytes(prevHash).u64(BigInt(time)).bytes(txRoot).finish());

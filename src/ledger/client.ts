@@ -7,56 +7,18 @@ import type { Msat } from '../money.js';
 import { msatFromJson } from '../money.js';
 import type { JsonObject } from '../util/json-fields.js';
 import { accountFromJson, chainEntryFromJson, channelFromJson, eventFromJson } from './records-json.js';
+import { LedgerRpcError, LedgerUnavailableError, channelNotice, type ChannelNotice, type LedgerInfo, type TxStatus } from './client-types.js';
 import { DEFAULT_LEDGER_PORT, MAX_REQUEST_BYTES } from './server.js';
 import { txToJson } from './tx-codec.js';
 import { authParams, type ConnectionIdentity } from './connection-auth.js';
-import type { Account, ChainEntry, LedgerChannel, LedgerEvent, Tx } from './types.js';
+import type { Account, ChainEntry, LedgerChannel, Tx } from './types.js';
 
 /** How often an identified client asks again to be protected after a refusal (an unfunded key, say). */
 const AUTH_RETRY_MS = 5_000;
 
 export const DEFAULT_LEDGER_URL = `ws://127.0.0.1:${DEFAULT_LEDGER_PORT}`;
 
-export class LedgerRpcError extends Error {
-  constructor(readonly code: number, message: string, readonly reason?: string) {
-    super(message);
-    this.name = 'LedgerRpcError';
-  }
-}
-
-export class LedgerUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LedgerUnavailableError';
-  }
-}
-
-export interface LedgerInfo {
-  chainId: string;
-  height: number;
-  tipHash: string;
-  fee: Msat;
-  disputeBlocks: number;
-  faucet: boolean;
-  blockTimeMs: number;
-  mempool: number;
-  supply: { minted: Msat; fees: Msat };
-}
-
-export interface TxStatus {
-  txid: string;
-  status: 'pending' | 'confirmed';
-  height?: number;
-  events?: LedgerEvent[];
-}
-
-export interface ChannelNotice {
-  txid: string;
-  height: number;
-  event: LedgerEvent;
-  /** The channel's record after the block (party subscriptions carry it). */
-  channel?: LedgerChannel;
-}
+export { LedgerRpcError, LedgerUnavailableError, type ChannelNotice, type LedgerInfo, type TxStatus } from './client-types.js';
 
 export interface LedgerClientOptions {
   url?: string;
@@ -431,21 +393,6 @@ export class LedgerClient {
   }
 }
 
-
-function channelNotice(onNotice: (n: ChannelNotice) => void): (p: Record<string, unknown>) => void {
-  return (p) => {
-    const n: ChannelNotice = { txid: String(p['txid']), height: Number(p['height']), event: eventFromJson(p['event']) };
-    // A record we cannot read is left out rather than losing the event with it: the watcher reads it.
-    if (p['channel'] !== undefined) {
-      try {
-        n.channel = channelFromJson(p['channel']);
-      } catch {
-        // left out
-      }
-    }
-    onNotice(n);
-  };
-}
 
 /** Wait for `p` but no longer than `ms`, without leaving a timer behind. */
 async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {

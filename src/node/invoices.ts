@@ -23,6 +23,8 @@ import { NodeError } from './errors.js';
 import type { FinalHopAnswer, FinalHopReceiver, HtlcSwitchApi, IncomingHtlc } from './htlc-types.js';
 import { invoiceFromJson, invoiceToJson, invoiceView, type InvoiceRecord, type InvoiceView } from './invoices-record.js';
 import type { NodeStore } from './store-port.js';
+import type { AttachedWrite } from './store.js';
+import { STREAM_BATCH_TLV_TYPE } from '../stream/batch.js';
 import type { CreatedInvoice, CreateInvoiceRequest } from '../payments/views.js';
 
 export interface InvoiceLimits {
@@ -59,12 +61,19 @@ export interface InvoiceManagerOptions {
   limits?: Partial<InvoiceLimits>;
 }
 
+/**
+ * Streams across hops: the stream layer's verdict on a batch HTLC (its payload carries the stream batch
+ * record): settle, with these writes stored with the fulfil, or refuse.
+ */
+export type StreamBatchJudge = (record: Uint8Array, amountMsat: bigint, htlcKey: string) => { attached: AttachedWrite[] } | { refused: string };
+
 const NO_SECRET = new Uint8Array(32); // the switch builds the error packet; decideReceive's is not used
 
 export class InvoiceManager implements FinalHopReceiver {
   private readonly invoices = new Map<string, InvoiceRecord>();
   /** keysend receipts held (counted as they come: a peer's HTLC must not cost a scan of every record) */
   private keysendReceipts = 0;
+  private streamBatches?: StreamBatchJudge;
   readonly limits: InvoiceLimits;
 
   constructor(private readonly o: InvoiceManagerOptions) {
@@ -162,9 +171,16 @@ export class InvoiceManager implements FinalHopReceiver {
     };
   }
 
+  /** Streams across hops: batch HTLCs go to the stream layer, not to keysend (which may stay off). */
+  setStreamBatches(judge: StreamBatchJudge): void {
+    this.streamBatches = judge;
+  }
+
   async onFinalHtlc(htlc: IncomingHtlc, payload: HopPayload): Promise<FinalHopAnswer> {
     const hash = toHex(htlc.paymentHash);
     const htlcKey = `${htlc.channelId}/${htlc.htlcId}`;
+    const batch = this.streamBatches && payload.customRecords.find((r) => r.type === STREAM_BATCH_TLV_TYPE);
+    if (batch) return this.onStreamBatch(htlc, payload, batch.value, htlcKey);
     const known = this.invoices.get(hash);
     if (known?.status === 'paid' && known.paidBy === htlcKey) return this.settle(known);
     const nowMs = this.o.clock.now();
@@ -194,6 +210,23 @@ export class InvoiceManager implements FinalHopReceiver {
     this.o.emit({ type: 'invoicePaid', invoice: invoiceView(paid, nowMs) });
     this.o.log.info({ hash: hash.slice(0, 16), amount: decision.amountMsat.toString(), via: decision.via }, 'paid');
     return this.settle(paid);
+  }
+
+  /**
+   * A stream batch: the HTLC's own checks first (amount and expiry against the onion, the preimage against
+   * the hash), as for keysend; then the stream's. No keysend receipt is kept: the stream's meter, stored
+   * with the fulfil, is what refuses a second HTLC for the same ticks.
+   */
+  private onStreamBatch(htlc: IncomingHtlc, payload: HopPayload, record: Uint8Array, htlcKey: string): FinalHopAnswer {
+    const base = { htlc, payload, sharedSecret: NO_SECRET, currentHeight: this.o.height(), nowSeconds: Math.floor(this.o.clock.now() / 1000), invoice: undefined };
+    const htlcCheck = decideReceive({ ...base, keysend: { accepted: true } });
+    const verdict = htlcCheck.kind === 'settle' ? this.streamBatches!(record, htlcCheck.amountMsat, htlcKey) : { refused: htlcCheck.message };
+    if (htlcCheck.kind === 'settle' && 'attached' in verdict) return { kind: 'settle', preimage: htlcCheck.preimage!, attached: verdict.attached };
+    this.o.log.info({ hash: toHex(htlc.paymentHash).slice(0, 16), why: 'refused' in verdict ? verdict.refused : '' }, 'refused a stream batch HTLC');
+    // The same PERM|15 failure as any unknown payment (decideReceive's, with keysend off), so no prober learns why.
+    const no = htlcCheck.kind === 'fail' ? htlcCheck : decideReceive({ ...base, keysend: { accepted: false } });
+    if (no.kind !== 'fail') throw new Error('unreachable: a refused keysend settled');
+    return { kind: 'fail', failureMessage: encodeFailureMessage(no.failureMessage) };
   }
 
   private settle(r: InvoiceRecord): FinalHopAnswer {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { toHex } from '../crypto/bytes.js';
 import { parsePublicKey } from '../crypto/keys.js';
-import { chainHash } from '../channel/open.js';
+import { chainHash } from '../channel/state.js';
 import type { Channel, ChannelEffect, ChannelStatus as MachineStatus } from '../channel/machine.js';
 import { LedgerClient, DEFAULT_LEDGER_URL } from '../ledger/client.js';
 import { type ChannelView, type NodeApi, type NodeEvent, type NodeInfo, type OpenStreamRequest, type PaymentResult, type PeerView, type SendResult, type StreamView, type WalletView } from '../api/types.js';
@@ -23,6 +23,7 @@ import { NodeError } from './errors.js';
 import { StreamManager } from './streams.js';
 import { systemClock } from './clock.js';
 import { wirePayments } from './payments-wiring.js';
+import { wireRoutedStreams } from './streams-routed-wiring.js';
 import type { PaymentManager } from './payments.js';
 import type { InvoiceManager } from './invoices.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from '../api/routing-types.js';
@@ -38,11 +39,9 @@ import { HtlcSwitch } from './htlc-switch.js';
 import type { ForwardingPolicy } from './htlc-types.js';
 
 export { channelView };
-
+export type { NodeOptions } from './node-options.js';
 export const DEFAULT_PEER_PORT = 9735;
 const OPEN_TIMEOUT_MS = 60_000;
-
-export type { NodeOptions } from './node-options.js';
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
@@ -95,7 +94,7 @@ export class SluiceNode implements NodeApi {
       secretKey: identity.secretKey, chainHash: chainHash(info.chainId), ledger, log,
       store: base.graphStore?.() ?? new MemoryGraphStore(),
       send: (peer, m) => void self.peers.send(peer, m),
-      warn: (peer, text) => self.peers.sendError(peer, undefined, text),
+      warn: (peer, text) => self.peers.sendError(peer, undefined, text), isChannelPeer: (peer) => self.channels.withPeer(peer).length > 0,
       ...(opts.gossip?.flushMs !== undefined ? { flushMs: opts.gossip.flushMs } : {}),
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
     });
@@ -120,9 +119,7 @@ export class SluiceNode implements NodeApi {
     });
     const channels = new ChannelManager({
       store, peers, wallet, ledger, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
-      openLimits: opts.openLimits,
-      height: () => self.height,
-      onChange: (ch, e) => self.onChannelChange(ch, e),
+      openLimits: opts.openLimits, height: () => self.height, onChange: (ch, e) => self.onChannelChange(ch, e),
       persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) },
     });
     const forwards = new ForwardLog({ store, log, onAdded: (f) => self.emit({ type: 'forward', event: f.status === 'settled' ? 'settled' : 'failed', forward: f }) });
@@ -155,6 +152,7 @@ export class SluiceNode implements NodeApi {
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
+    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l) });
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),
@@ -341,10 +339,12 @@ export class SluiceNode implements NodeApi {
   /** Change how this node forwards over one of its channels; the rest of the policy stays. */
   async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
     const ch = this.channelById(channelId);
-    return this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
+    const next = await this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
       if (e instanceof RangeError) throw new NodeError('invalid', 'BAD_POLICY', e.message);
       return storeFailed(e);
     });
+    if (ch.status === 'open') void this.announce(ch); // the network must route by the new policy, not the old
+    return next;
   }
 
   async listChannels(): Promise<ChannelView[]> {

@@ -58,6 +58,15 @@ export function defaultMaxFee(amountMsat: bigint): bigint {
   return fivePercent > 10_000n ? fivePercent : 10_000n;
 }
 
+/**
+ * What a keysend may carry beyond the money: the preimage (a stream batch derives it, so a restart finds
+ * the same payment hash) and odd custom records for the payee's payload.
+ */
+export interface KeysendExtras {
+  preimage?: Uint8Array;
+  customRecords?: readonly { readonly type: bigint; readonly value: Uint8Array }[];
+}
+
 export interface PaymentEvent {
   type: 'paymentSucceeded' | 'paymentFailed';
   payment: PaymentView;
@@ -182,11 +191,18 @@ export class PaymentManager implements LocalOutcomeSink {
    * fee, a durable record and the preimage as a receipt (the plain `pay` op of `SluiceNode.pay` stays
    * for paying a peer without its node's consent). The payee must accept keysend.
    */
-  async payNode(nodeId: string, amountMsat: bigint, opts: Omit<PayOptions, 'amountMsat'> = {}): Promise<PaymentView> {
+  async payNode(nodeId: string, amountMsat: bigint, opts: Omit<PayOptions, 'amountMsat'> & KeysendExtras = {}): Promise<PaymentView> {
     const payee = nodeId.toLowerCase();
     if (!/^0[23][0-9a-f]{64}$/.test(payee)) throw new NodeError('invalid', 'BAD_NODE_ID', 'a node id is 66 hex characters (a compressed public key)');
-    const preimage = randomBytes(32);
-    return this.pay({ paymentHash: sha256(preimage), payee, amountMsat, finalCltvExpiryDelta: KEYSEND_FINAL_CLTV_EXPIRY_DELTA + FINAL_CLTV_MARGIN_BLOCKS, keysendPreimage: preimage }, opts);
+    for (const r of opts.customRecords ?? []) {
+      if (r.type < 65536n || r.type % 2n === 0n) throw new NodeError('invalid', 'BAD_CUSTOM_RECORD', `custom record type ${r.type} must be odd and at least 65536`);
+    }
+    const preimage = opts.preimage ?? randomBytes(32);
+    const { preimage: _p, customRecords, ...payOpts } = opts;
+    return this.pay({
+      paymentHash: sha256(preimage), payee, amountMsat, finalCltvExpiryDelta: KEYSEND_FINAL_CLTV_EXPIRY_DELTA + FINAL_CLTV_MARGIN_BLOCKS, keysendPreimage: preimage,
+      ...(customRecords?.length ? { customRecords: [...customRecords].sort((a, b) => (a.type < b.type ? -1 : 1)) } : {}),
+    }, payOpts);
   }
 
   /** The route a payment of `amountMsat` to `nodeId` would take now (nothing is sent or stored). */
@@ -313,12 +329,15 @@ export class PaymentManager implements LocalOutcomeSink {
       const hops = onionHopsForRoute(route, {
         ...(payment.paymentSecret ? { paymentSecret: payment.paymentSecret, totalMsat: payment.amountMsat } : {}),
         ...(payment.keysendPreimage ? { keysendPreimage: payment.keysendPreimage } : {}),
+        ...(payment.customRecords ? { customRecords: payment.customRecords } : {}),
       });
       const onion = buildOnion({ hops, sessionKey, associatedData: payment.paymentHash });
       const attemptId = toHex(randomBytes(8));
       const started = addAttempt(payment, { attemptId, route, sessionKey, sharedSecrets: onion.sharedSecrets, nowMs: this.o.clock.now() });
-      // planned over these very views, so the first hop is one of them
-      const first = views.find((c) => localShortChannelId(c) === route.hops[0]!.shortChannelId)!;
+      // Planned over these very views, so the first hop is one of them: the one to the route's first
+      // node (a peer that chose its channel id could give it another channel's short id for a block).
+      const hop = route.hops[0]!;
+      const first = views.find((c) => localShortChannelId(c) === hop.shortChannelId && c.peerNodeId === hop.to)!;
       // In memory now: an outcome may come back before sendLocal resolves. On disk only with the HTLC.
       this.payments.set(id, started);
       // Not awaited inside this payment's queue: the outcome that sendLocal's HTLC leads to queues here.

@@ -120,5 +120,3 @@ export class LevelNodeStore implements StorePort {
   }
 }
 
-/** The LevelDB store's old name, so code that still writes `new NodeStore(path)` keeps compiling. */
-export const NodeStore = LevelNodeStore;

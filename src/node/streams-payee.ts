@@ -33,6 +33,8 @@ export class StreamPayee {
     if (wait) await wait;
     const ch = o.channels.channels.get(channelId);
     const on = records.payeeStreamsOn(channelId);
+    // Streams across hops share the no-channel id: the bound is per peer there.
+    if (m.batchMs !== undefined) on.live = [...records.onChannel(channelId)].filter((r) => r.peerId === peerId && r.role === 'payee' && !isEnded(r.status)).length;
     for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
     const a = admitPayee(m, {
       peerId, now: clock.now(), idInUse: records.get(toHex(m.streamId)) !== undefined,

@@ -15,6 +15,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import { NodeError } from './errors.js';
 import type { StreamShell } from './streams.js';
 import { streamView } from './streams-records.js';
+import { NO_CHANNEL } from './streams-routed.js';
 
 const OPEN_TIMEOUT_MS = 15_000;
 
@@ -41,6 +42,9 @@ export class StreamPayer {
       throw new NodeError('invalid', 'BAD_TERMS', (e as Error).message);
     }
     const peerId = req.peerId.toLowerCase();
+    // No open channel with the payee: a stream across hops, if the payments layer is wired.
+    const direct = o.channels.withPeer(peerId).some((c) => c.status === 'open');
+    if (!direct && this.s.routed) return this.openRouted(req, terms, peerId);
     if (!o.peers.isConnected(peerId)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to ${peerId}; run \`sluice peer connect\` first`);
     const now = clock.now();
     const chainTerms = terms.mode === 'hashchain' ? hashchainUnits(terms) : undefined;
@@ -83,6 +87,33 @@ export class StreamPayer {
     return streamView(done);
   }
 
+  /** A stream across hops: batches of ticks go as routed HTLCs (streams-routed.ts); the terms go direct. */
+  private async openRouted(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<StreamView> {
+    const { records, clock } = this.s;
+    const routed = await this.s.routed!.prepare(req, terms, peerId);
+    const now = clock.now();
+    const allowance = records.allowance(peerId, now);
+    if (allowance !== undefined && allowance < owedAfter(terms, 1)) throw new NodeError('conflict', 'SPENDING_LIMIT', 'this stream would pass a spending limit');
+    const id = toHex(randomBytes(16));
+    const r: PayerRecord = { ...openPayer({ id, peerId, channelId: NO_CHANNEL, terms, now }), routed };
+    records.set(r);
+    try {
+      await records.saveNow(r);
+    } catch (e) {
+      records.forget(id);
+      throw e;
+    }
+    const refusal = await this.answer(r);
+    if (refusal !== undefined) {
+      const timedOut = refusal === TIMEOUT;
+      const reason = timedOut ? 'the peer did not answer the stream request' : refusal;
+      await this.s.run(id, { type: 'rejected', reason, now: clock.now() });
+      throw timedOut ? new NodeError('unavailable', 'TIMEOUT', reason) : new NodeError('refused', 'STREAM_REJECTED', `the peer refused the stream: ${refusal}`);
+    }
+    await this.s.run(id, { type: 'accepted', now: clock.now() });
+    return streamView(records.get(id)!);
+  }
+
   /** Send the terms and wait for the peer's word: undefined if accepted, else the reason. */
   private answer(r: PayerRecord): Promise<string | undefined> {
     return new Promise((resolve) => {
@@ -117,9 +148,10 @@ export class StreamPayer {
     if (r.role !== 'payer') return undefined;
     const { o, records } = this.s;
     const ch = o.channels.channels.get(r.channelId);
-    const reachable = !!ch && ch.status === 'open' && o.peers.isConnected(r.peerId);
+    const reach = r.routed && this.s.routed?.reach(r);
+    const reachable = reach ? reach.reachable : !!ch && ch.status === 'open' && o.peers.isConnected(r.peerId);
     if (payerTickIdle(r, now, reachable)) return undefined;
-    const spendable = ch ? localBalance(ch) - ch.limits.reserve : 0n;
+    const spendable = reach ? reach.spendable : ch ? localBalance(ch) - ch.limits.reserve : 0n;
     const ev: StreamEvent = { type: 'tick', now, reachable, spendable };
     const allowance = records.allowance(r.peerId, now);
     if (allowance !== undefined) ev.allowance = allowance;

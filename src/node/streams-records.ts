@@ -131,7 +131,8 @@ export class StreamRecords {
 
   /** The stored form: a payer's payment in flight counts as paid. */
   stored(r: StreamRecord): JsonObject {
-    if (r.role === 'payee' || !r.held) return toStored(r);
+    // A routed batch in flight is stored as it is: its range names its payment hash after a restart.
+    if (r.role === 'payee' || !r.held || r.routed) return toStored(r);
     const { held: _h, ...rest } = r;
     return toStored({ ...rest, ticksPaid: payerTicks(r) });
   }
@@ -139,7 +140,7 @@ export class StreamRecords {
   /** Store a record now (status changes). */
   async saveNow(r: StreamRecord): Promise<void> {
     this.dirty.delete(r.id);
-    if (r.role === 'payer' && !r.chain) {
+    if (r.role === 'payer' && !r.chain && !r.routed) {
       await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, this.stored(this.records.get(r.id) ?? r)));
       return;
     }
@@ -152,7 +153,7 @@ export class StreamRecords {
    * that carry them, so it has nothing to flush.
    */
   saveLater(r: StreamRecord): void {
-    if (r.role === 'payer' && !r.chain) return;
+    if (r.role === 'payer' && !r.chain && !r.routed) return;
     this.dirty.add(r.id);
   }
 
@@ -292,7 +293,7 @@ function recover(r: StreamRecord, now: number): StreamRecord {
   // We do not know when the node went down, so its running time is taken to end at the last paid tick:
   // the downtime is never billed (at most part of one tick is not).
   const { resumedAt: _r, ...rest } = r;
-  return { ...rest, activeMs: r.ticksPaid * r.terms.tickMs, offline: true } satisfies PayerRecord;
+  return { ...rest, activeMs: payerTicks(r) * r.terms.tickMs, offline: true } satisfies PayerRecord;
 }
 
 export function streamView(r: StreamRecord): StreamView {
@@ -310,5 +311,10 @@ export function streamView(r: StreamRecord): StreamView {
   if (r.role === 'payee') v.late = (r satisfies PayeeRecord).late;
   if (r.role === 'payee' && r.lastTickAt !== undefined) v.lastTickAt = r.lastTickAt;
   if (r.reason) v.reason = r.reason;
+  if (r.routed) v.batchMs = r.routed.batchMs;
+  if (r.role === 'payer' && r.routed) {
+    v.route = [...r.routed.route];
+    v.feesPaid = r.routed.feesPaid;
+  }
   return v;
 }

@@ -26,6 +26,7 @@ import { StreamPayee } from './streams-payee.js';
 import { StreamPayer } from './streams-payer.js';
 import { StreamRecords, streamView } from './streams-records.js';
 import { DueQueue } from './streams-schedule.js';
+import type { RoutedStreams } from './streams-routed.js';
 import type { Wallet } from './wallet.js';
 import { fromHex } from '../crypto/bytes.js';
 
@@ -77,6 +78,10 @@ export interface StreamShell {
   readonly o: StreamManagerOptions;
   readonly records: StreamRecords;
   readonly clock: Clock;
+  /** Step one event and take the new record at once; the effects are the caller's to run. */
+  stepNow(r: StreamRecord, ev: StreamEvent): readonly StreamEffect[] | undefined;
+  /** Streams across hops (streams-routed.ts), once the node has wired the payments layer. */
+  readonly routed?: RoutedStreams;
   /** Feed one event to a stream and run its effects; throws a NodeError for a refused user request. */
   run(id: string, ev: StreamEvent): Promise<void>;
   /** Take `stream` as the record and run these effects, in order. */
@@ -101,6 +106,8 @@ export class StreamManager implements StreamShell {
    * outside the bench), nothing is measured; the hook keeps what it is told within its own bound.
    */
   onLateness?: (ms: number) => void;
+  /** Set by routed-wiring.ts. */
+  routed?: RoutedStreams;
 
   constructor(readonly o: StreamManagerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -129,6 +136,9 @@ export class StreamManager implements StreamShell {
 
   start(): void {
     this.stopLoop = this.clock.every(TICK_LOOP_MS, () => this.loop());
+    // Routed batches stored as in flight: their outcomes, or offered again under the same hash (the
+    // payer's records and the switch are loaded by now).
+    this.routed?.resume();
   }
 
   /** Stop ticking and store what progress is not yet stored. */
@@ -171,7 +181,7 @@ export class StreamManager implements StreamShell {
    * Step and take the new record at once (so events are applied in the order they come); the effects
    * are returned for the caller to run, or undefined when there are none.
    */
-  private stepNow(r: StreamRecord, ev: StreamEvent): readonly StreamEffect[] | undefined {
+  stepNow(r: StreamRecord, ev: StreamEvent): readonly StreamEffect[] | undefined {
     const res = step(r, ev, this.context(r));
     if (!res.ok) {
       const { kind, code, message } = res.error;
@@ -195,6 +205,10 @@ export class StreamManager implements StreamShell {
         case 'pay':
         case 'lock':
           this.payer.propose(s, e);
+          break;
+        case 'payBatch':
+          if (this.routed) this.routed.payBatch(s, e);
+          else this.o.log.error({ stream: s.id }, 'a routed batch with no payments layer wired');
           break;
         case 'hold':
           // The tick's allowance said it fits, but a limit is the spend ledger's to enforce: if it

@@ -9,6 +9,7 @@ import { fail, ok, type WireResult } from '../wire/result.js';
 import { decodeTlvFields, encodeTlvFields, type TlvField, type TlvRecord, type TlvSchema } from '../wire/tlv.js';
 import { decodeTruncated, encodeTruncated } from '../wire/truncated-int.js';
 import { INVALID_ONION_PAYLOAD } from './failure-codes.js';
+import type { ValueResult } from '../util/result.js';
 
 /** bLIP-3 / LND keysend: the payer puts the preimage in the final hop's payload. */
 export const KEYSEND_TLV_TYPE = 5482373484n;
@@ -83,7 +84,7 @@ export interface InvalidOnionPayload {
   readonly message: string;
 }
 
-export type HopPayloadResult = { readonly ok: true; readonly value: HopPayload } | { readonly ok: false; readonly error: InvalidOnionPayload };
+export type HopPayloadResult = ValueResult<HopPayload, InvalidOnionPayload>;
 
 /** The failure data of invalid_onion_payload: bigsize type || u16 offset. */
 export function invalidOnionPayloadData(e: Pick<InvalidOnionPayload, 'tlvType' | 'offset'>): Uint8Array {

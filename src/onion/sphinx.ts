@@ -20,6 +20,7 @@ import {
   type BadOnionCode,
 } from './failure-codes.js';
 import { blindingFactor, blindPublicKey, keystream, onionKey, routeSecrets, xorInto } from './primitives.js';
+import type { ValueResult } from '../util/result.js';
 
 export const ONION_VERSION = 0;
 export const HOP_PAYLOADS_SIZE = 1300;
@@ -113,7 +114,7 @@ export interface PeeledOnion {
   readonly next: Uint8Array | 'final';
 }
 
-export type PeelResult = { readonly ok: true; readonly value: PeeledOnion } | { readonly ok: false; readonly error: PeelError };
+export type PeelResult = ValueResult<PeeledOnion, PeelError>;
 
 export interface PeelOnionOptions {
   readonly packet: Uint8Array;

@@ -25,6 +25,7 @@ export interface NewPayment {
   readonly finalCltvExpiryDelta: number;
   readonly paymentSecret?: Uint8Array;
   readonly keysendPreimage?: Uint8Array;
+  readonly customRecords?: readonly { readonly type: bigint; readonly value: Uint8Array }[];
   readonly invoice?: string;
   readonly invoiceExpiresAtMs?: number;
   readonly hintEdges?: readonly DirectedEdge[];
@@ -42,6 +43,7 @@ export function createPayment(p: NewPayment, nowMs: number): Payment {
     finalCltvExpiryDelta: p.finalCltvExpiryDelta,
     ...(p.paymentSecret ? { paymentSecret: p.paymentSecret } : {}),
     ...(p.keysendPreimage ? { keysendPreimage: p.keysendPreimage } : {}),
+    ...(p.customRecords?.length ? { customRecords: p.customRecords } : {}),
     ...(p.invoice !== undefined ? { invoice: p.invoice } : {}),
     ...(p.invoiceExpiresAtMs !== undefined ? { invoiceExpiresAtMs: p.invoiceExpiresAtMs } : {}),
     hintEdges: p.hintEdges ?? [],

@@ -123,6 +123,7 @@ export function paymentToJson(p: Payment): JsonObject {
   };
   if (p.paymentSecret) out['paymentSecret'] = toHex(p.paymentSecret);
   if (p.keysendPreimage) out['keysendPreimage'] = toHex(p.keysendPreimage);
+  if (p.customRecords?.length) out['customRecords'] = p.customRecords.map((r) => ({ type: r.type.toString(), value: toHex(r.value) }));
   if (p.invoice !== undefined) out['invoice'] = p.invoice;
   if (p.invoiceExpiresAtMs !== undefined) out['invoiceExpiresAtMs'] = p.invoiceExpiresAtMs;
   if (p.resolvedMs !== undefined) out['resolvedMs'] = p.resolvedMs;
@@ -148,6 +149,10 @@ export function paymentFromJson(v: unknown): Payment {
   const paymentSecret = hex('paymentSecret', 32);
   const keysendPreimage = hex('keysendPreimage', 32);
   const preimage = hex('preimage', 32);
+  const customRecords = optional(o, 'customRecords', () => list('customRecords').map((x) => {
+    const r = asObject(x, 'custom record');
+    return { type: BigInt(str(r, 'type')), value: fromHex(str(r, 'value'), 'custom record value') };
+  }));
   const invoice = optional(o, 'invoice', () => str(o, 'invoice'));
   const invoiceExpiresAtMs = optional(o, 'invoiceExpiresAtMs', () => num(o, 'invoiceExpiresAtMs'));
   const resolvedMs = optional(o, 'resolvedMs', () => num(o, 'resolvedMs'));
@@ -159,6 +164,7 @@ export function paymentFromJson(v: unknown): Payment {
     hintEdges: list('hintEdges').map(edgeFromJson), excludedEdges: strings(o['excludedEdges'], 'excludedEdges'), excludedNodes: strings(o['excludedNodes'], 'excludedNodes'),
     attempts: list('attempts').map(attemptFromJson), status: status(o), createdMs: num(o, 'createdMs'),
     ...(paymentSecret ? { paymentSecret } : {}), ...(keysendPreimage ? { keysendPreimage } : {}), ...(preimage ? { preimage } : {}),
+    ...(customRecords?.length ? { customRecords } : {}),
     ...(invoice !== undefined ? { invoice } : {}), ...(invoiceExpiresAtMs !== undefined ? { invoiceExpiresAtMs } : {}),
     ...(resolvedMs !== undefined ? { resolvedMs } : {}), ...(feeMsat !== undefined ? { feeMsat } : {}),
     ...(o['failure'] !== undefined ? { failure: paymentFailureFromJson(o['failure']) } : {}),

@@ -78,6 +78,8 @@ export interface Payment {
   readonly paymentSecret?: Uint8Array;
   /** a spontaneous payment: the payer chose the preimage and puts it in the onion */
   readonly keysendPreimage?: Uint8Array;
+  /** odd custom records for the payee's payload (a stream batch's); kept so a retry after a restart carries them */
+  readonly customRecords?: readonly { readonly type: bigint; readonly value: Uint8Array }[];
   readonly invoice?: string;
   /** ms since 1970 after which the payee refuses (the invoice's expiry) */
   readonly invoiceExpiresAtMs?: number;

@@ -4,6 +4,7 @@
 
 import { fromHex } from '../crypto/bytes.js';
 import { encodeHopPayload } from '../onion/payload.js';
+import type { TlvRecord } from '../wire/tlv.js';
 import type { OnionHop } from '../onion/sphinx.js';
 import type { Route } from './pathfind.js';
 
@@ -12,6 +13,8 @@ export interface FinalHopData {
   /** the whole payment, equal to the final amount without multi-part payments */
   readonly totalMsat?: bigint;
   readonly keysendPreimage?: Uint8Array;
+  /** odd custom records for the payee (types >= 65536, increasing): a stream batch's, for one */
+  readonly customRecords?: readonly TlvRecord[];
 }
 
 /** Hop payloads for buildOnion. Short channel ids are 16 hex characters (8 bytes). */
@@ -36,6 +39,7 @@ export function onionHopsForRoute(route: Route, final: FinalHopData): OnionHop[]
         outgoingCltvValue: BigInt(hop.cltvExpiry),
         ...(final.paymentSecret ? { paymentData: { paymentSecret: final.paymentSecret, totalMsat: final.totalMsat ?? hop.amountMsat } } : {}),
         ...(final.keysendPreimage ? { keysendPreimage: final.keysendPreimage } : {}),
+        ...(final.customRecords?.length ? { customRecords: final.customRecords } : {}),
       }),
     };
   });

@@ -3,6 +3,7 @@
 import type { StreamMessage } from '../wire/stream.js';
 import type { HashChainSecret } from './hashchain.js';
 import type { StreamRecord } from './record.js';
+import type { Result } from '../util/result.js';
 
 export type StreamEventKind = 'opened' | 'tick' | 'late' | 'onTime' | 'paused' | 'resumed' | 'stopped' | 'finished';
 
@@ -30,8 +31,10 @@ export type StreamEvent =
    * (absent: no limit).
    */
   | { type: 'tick'; now: number; reachable: boolean; spendable: bigint; allowance?: bigint }
-  | { type: 'committed'; ticks: number; now: number }
-  | { type: 'refused'; ticks: number; reason: string; now: number }
+  /** `feeMsat`: a routed batch's routing fee, once fulfilled. */
+  | { type: 'committed'; ticks: number; now: number; feeMsat?: bigint }
+  /** `final`: a routed batch the payee itself refused (else a routed stream retries in its next batch). */
+  | { type: 'refused'; ticks: number; reason: string; now: number; final?: boolean }
   /** Payer: the limits refused the hold of the payment to `ticks` (nothing was held, the payment not proposed). */
   | { type: 'holdRefused'; ticks: number; now: number }
   /** Payee: a both-signed state (seq) carries this streamPay; `gap`: states signed while the meter was not stored. */
@@ -50,6 +53,11 @@ export type StreamEvent =
 export type StreamEffect =
   | { type: 'send'; message: StreamMessage }
   | { type: 'pay'; amount: bigint; ticks: number }
+  /**
+   * Payer, routed: pay ticks (from, to] as one keysend HTLC to the payee (batch.ts). The record, with this
+   * batch held, is stored before the HTLC is offered; answer 'committed' (fulfilled, with its fee) or 'refused'.
+   */
+  | { type: 'payBatch'; amount: bigint; from: number; ticks: number }
   | { type: 'lock'; root: Uint8Array; unit: bigint; maxUnits: number; lockId: number }
   | { type: 'hold'; amount: bigint }
   | { type: 'release'; amount: bigint; at: number }
@@ -81,7 +89,7 @@ export interface StreamError {
   message: string;
 }
 
-export type StreamStepResult = { ok: true; stream: StreamRecord; effects: StreamEffect[] } | { ok: false; error: StreamError };
+export type StreamStepResult = Result<{ stream: StreamRecord; effects: StreamEffect[] }, StreamError>;
 
 export const done = (stream: StreamRecord, effects: StreamEffect[] = []): StreamStepResult => ({ ok: true, stream, effects });
 export const refuse = (kind: StreamErrorKind, code: string, message: string): StreamStepResult => ({ ok: false, error: { kind, code, message } });

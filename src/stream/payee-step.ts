@@ -10,6 +10,7 @@ import { done, refuse, type StreamContext, type StreamEffect, type StreamEvent, 
 import { verifyReveal } from './hashchain.js';
 import { checkLate, meterTickTo } from './payee.js';
 import { isEnded, payeeMeter, type PayeeRecord } from './record.js';
+import { lateGrace } from './batch.js';
 import { control, endedAs, FINISHED_REASON, repeatRecentStop } from './step-common.js';
 
 const neverPaid = (r: PayeeRecord): boolean => r.paid === 0n && !r.chain?.revealedDepth;
@@ -101,7 +102,7 @@ function watch(r: PayeeRecord, now: number, ctx: StreamContext): StreamStepResul
     // Never paid: it holds nothing of value, so it goes entirely (a peer cannot fill the store with them).
     return done(r, [control(r, 'stop', 'never paid'), { type: 'drop' }]);
   }
-  const c = checkLate(payeeMeter(r), now, ctx.graceMs);
+  const c = checkLate(payeeMeter(r), now, lateGrace(r, ctx.graceMs));
   if (c.meter.late === r.late) return done(r);
   return done({ ...r, late: c.meter.late }, [{ type: 'emit', event: c.becameLate ? 'late' : 'onTime' }]);
 }
@@ -146,12 +147,12 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
     prevValue: prev > claimed && chain.revealedValue ? fromHex(chain.revealedValue) : undefined,
     depth: ev.depth - claimed, value: ev.value, maxStep: lock.maxUnits,
   });
-  if (!v.ok && v.reason === 'wrong-preimage') {
+  if (!v.ok && v.error === 'wrong-preimage') {
     // An honest payer never sends one (its chain comes from its seed): stop, so the work cannot be asked again.
     const why = `a wrong hash-chain tick at depth ${ev.depth}`;
     return end(r, 'stopped', why, ev.now, [control(r, 'stop', why)]);
   }
-  if (!v.ok) return refuse(v.reason === 'not-deeper' ? 'ignore' : 'warn', v.reason, 'bad hash-chain tick');
+  if (!v.ok) return refuse(v.error === 'not-deeper' ? 'ignore' : 'warn', v.error, 'bad hash-chain tick');
   const next: PayeeRecord = {
     ...r, ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,
     chain: { ...chain, revealedDepth: ev.depth, revealedValue: toHex(ev.value) },

@@ -10,6 +10,7 @@ import { goOffline, goOnline, nextTickAt, pausePayer, recordTicksTo, resumePayer
 import { isEnded, payerClock, withClock, type PayerRecord } from './record.js';
 import { control, endedAs, FINISHED_REASON, repeatRecentStop } from './step-common.js';
 import { owedAfter } from './terms.js';
+import { batchDue, ROUTE_GIVE_UP_MS } from './batch.js';
 
 /** The payer's clock stopped now (its running time folded in). */
 const halted = (r: PayerRecord, now: number): PayerRecord => withClock(r, stopPayer(payerClock(r), now));
@@ -65,15 +66,21 @@ export function stepPayer(r: PayerRecord, ev: StreamEvent, ctx: StreamContext): 
       const { held: _h, ...rest } = r;
       const clock = recordTicksTo(payerClock(r), ev.ticks, ev.now);
       const next = withClock(rest, clock);
+      if (next.routed) {
+        const { failingSince: _f, ...rt } = next.routed;
+        next.routed = { ...rt, feesPaid: rt.feesPaid + (ev.feeMsat ?? 0n) };
+      }
       const effects: StreamEffect[] = [{ type: 'emit', event: 'tick', at: next }];
       if (clock.status === 'finished' && r.status === 'active') return end(next, 'finished', FINISHED_REASON, ev.now, effects);
-      return done(next, [...effects, { type: 'persist', when: 'batched' }]);
+      // A routed payer has no channel state to carry its total: the batch's end is stored at once.
+      return done(next, [...effects, { type: 'persist', when: next.routed ? 'now' : 'batched' }]);
     }
     case 'refused': {
       if (!r.held || r.held.ticks !== ev.ticks) return refuse('ignore', 'NOT_HELD', `no payment to ${ev.ticks} ticks is in flight`);
       const { held, ...rest } = r;
       const release: StreamEffect = { type: 'release', amount: held.amount, at: held.at };
       if (isEnded(r.status)) return done(rest, [release, { type: 'persist', when: 'now' }]);
+      if (rest.routed && !ev.final) return batchFailed(rest, ev.reason, ev.now, release);
       return end(rest, 'stopped', `a tick was refused: ${ev.reason}`, ev.now, [release]);
     }
     case 'holdRefused': {
@@ -170,8 +177,27 @@ function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: S
   // Past a spending limit: pay the ticks that still fit, and pause once not even one does.
   const to = ev.allowance === undefined ? after : mostTicksWithin(paid, after, ev.allowance, cost);
   if (to === paid) return limitReached(online, now);
+  // Routed: ticks gather into one HTLC per batch interval; the batch is stored (held) before it is offered.
+  if (online.routed && !batchDue(online, to, now)) return done(online);
   const amount = cost(to);
+  if (online.routed) {
+    // A batch worth nothing is not sent (an HTLC must carry money): its ticks go into the next one.
+    if (amount === 0n) return done(online);
+    const held: PayerRecord = { ...online, held: { ticks: to, amount, at: now }, routed: { ...online.routed, lastBatchAt: now } };
+    return done(held, [{ type: 'hold', amount }, { type: 'persist', when: 'now' }, { type: 'payBatch', amount, from: paid, ticks: to }]);
+  }
   return done({ ...online, held: { ticks: to, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: to }]);
+}
+
+/**
+ * Routed: a batch found no route that worked (every attempt failed back, so nothing moved). Its ticks stay
+ * due and go into the next batch (a new tick range, so a new payment hash); the stream ends only once no
+ * batch has gone through for ROUTE_GIVE_UP_MS. A refusal by the payee itself is final (the 'refused' event's `final`).
+ */
+function batchFailed(r: PayerRecord, reason: string, now: number, release: StreamEffect): StreamStepResult {
+  const since = r.routed!.failingSince ?? now;
+  if (now - since >= ROUTE_GIVE_UP_MS) return end(r, 'stopped', `no batch went through for ${ROUTE_GIVE_UP_MS / 1000} s: ${reason}`, now, [release]);
+  return done({ ...r, routed: { ...r.routed!, failingSince: since } }, [release, { type: 'persist', when: 'now' }]);
 }
 
 /** Not even one more tick fits the spending limits: pause (the user resumes once there is room again). */

@@ -5,6 +5,7 @@
 import { owedAfter, type StreamTerms } from './terms.js';
 import type { PayerStream } from './payer.js';
 import type { PayeeMeter } from './payee.js';
+import type { RoutedPayee, RoutedPayer } from './batch.js';
 
 export type StreamStatus = 'opening' | 'active' | 'paused' | 'stopped' | 'finished' | 'rejected';
 export type StreamRole = 'payer' | 'payee';
@@ -46,6 +47,8 @@ export interface PayerRecord extends StreamCommon {
   chain?: PayerChain;
   /** Hash-chain mode: the whole budget's spend hold, until the lock is signed or refused. */
   budgetHold?: { amount: bigint; at: number };
+  /** A stream across hops (no channel with the payee): each batch is a keysend HTLC (batch.ts). */
+  routed?: RoutedPayer;
 }
 
 /** A payee's view of the payer's hash chain, measured from the first root (absolute depth). */
@@ -70,6 +73,8 @@ export interface PayeeRecord extends StreamCommon {
   /** Signed mode: the channel seq of the last payment counted (decimal). */
   countedSeq?: string;
   chain?: PayeeChain;
+  /** A stream across hops: it is paid by batch HTLCs, not streamPay ops (batch.ts). */
+  routed?: RoutedPayee;
 }
 
 export type StreamRecord = PayerRecord | PayeeRecord;

@@ -5,12 +5,13 @@
 import type { StreamContext } from './events.js';
 import { nextTickAt } from './payer.js';
 import { idleExpiryAt } from './payee-step.js';
+import { lateGrace, nextBatchAt } from './batch.js';
 import { payerClock, type PayeeRecord, type PayerRecord, type StreamRecord } from './record.js';
 
 export function payerWakeAt(r: PayerRecord): number | undefined {
   // Offline: woken when the peer is back. Held: woken by the payment's outcome.
   if (r.status !== 'active' || r.offline || r.held) return undefined;
-  return nextTickAt(payerClock(r));
+  return nextBatchAt(r, nextTickAt(payerClock(r)));
 }
 
 export function payeeWakeAt(r: PayeeRecord, ctx: Pick<StreamContext, 'graceMs' | 'idleExpiryMs'>, now: number): number | undefined {
@@ -21,7 +22,7 @@ export function payeeWakeAt(r: PayeeRecord, ctx: Pick<StreamContext, 'graceMs' |
   if (expiry !== undefined) earliest(expiry + 1);
   // Late once no tick came for tickMs + grace (checkLate's rule, strictly more than that many ms).
   const since = Math.max(r.lastTickAt ?? r.startedAt, r.resumedAt ?? r.startedAt);
-  const lateAt = since + r.terms.tickMs + ctx.graceMs + 1;
+  const lateAt = since + r.terms.tickMs + lateGrace(r, ctx.graceMs) + 1;
   if (!r.late) earliest(lateAt);
   else if (now < lateAt) earliest(now); // a tick came: on time again at the next pass
   return at;
@@ -30,3 +31,4 @@ export function payeeWakeAt(r: PayeeRecord, ctx: Pick<StreamContext, 'graceMs' |
 export function wakeAt(r: StreamRecord, ctx: Pick<StreamContext, 'graceMs' | 'idleExpiryMs'>, now: number): number | undefined {
   return r.role === 'payer' ? payerWakeAt(r) : payeeWakeAt(r, ctx, now);
 }
+

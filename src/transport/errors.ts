@@ -25,7 +25,7 @@ export type FrameError =
 
 export type TransportError = HandshakeError | FrameError;
 
-export type Result<T extends object, E> = ({ readonly ok: true } & T) | { readonly ok: false; readonly error: E };
+export type { Result } from '../util/result.js';
 
 export function describeTransportError(error: TransportError): string {
   switch (error.kind) {

@@ -5,6 +5,7 @@
 // bad TLV extension, bad field) means "close the connection". The kinds below say *why*, for
 // logs and tests; none of them means "ignore" (an unknown odd message is not an error, see
 // message.ts).
+import type { ValueResult } from '../util/result.js';
 
 export type WireErrorKind =
   /** fewer bytes than the fields need (including a TLV length past the end) */
@@ -28,7 +29,7 @@ export interface WireError {
 }
 
 export type WireFailure = { readonly ok: false; readonly error: WireError };
-export type WireResult<T> = { readonly ok: true; readonly value: T } | WireFailure;
+export type WireResult<T> = ValueResult<T, WireError>;
 
 export function ok<T>(value: T): WireResult<T> {
   return { ok: true, value };

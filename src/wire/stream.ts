@@ -4,7 +4,8 @@
 // message is repeated on its codec below.
 //
 //   32780 streamOpen     32 channelId, 16 streamId, u8 mode, u64 rateAmount (msat), u32 ratePerMs,
-//                        u32 tickMs, u64 max (0 = none), u64 durationMs (0 = none), u32 hashchainLockId
+//                        u32 tickMs, u64 max (0 = none), u64 durationMs (0 = none), u32 hashchainLockId;
+//                        TLV 0x534C5543: u32 batchMs, a stream across hops (channelId all zero, docs/streams.md)
 //   32782 streamAccept   16 streamId
 //   32784 streamReject   16 streamId, u16 len, len bytes reason (UTF-8, at most 500 bytes)
 //   32786 streamTick     16 streamId, u32 depth, 32 preimage (a hash-chain tick: sha256^depth(preimage) == root)
@@ -13,8 +14,8 @@
 //   mode:   1 signed, 2 hashchain          action: 1 pause, 2 resume, 3 stop
 //
 // Every message ends with a TLV stream (the rest of the payload), with the channel messages' rule:
-// no record type is defined yet, so an unknown odd record is accepted and dropped and an unknown
-// even one fails the message; we always send an empty stream.
+// an unknown odd record is accepted and dropped and an unknown even one fails the message. The one
+// record defined is streamOpen's batchMs (0x534C5543); otherwise we send an empty stream.
 //
 // Only the shape is checked here (lengths, mode and action bytes, rateAmount <= MAX_MSAT, reasons
 // that are UTF-8 and short enough). Whether a stream makes sense (a known streamId, a zero rate, a
@@ -27,6 +28,7 @@ import { EXPERIMENTAL_TYPE_START, type MessageCodec } from './codec.js';
 import { CHANNEL_ID_LENGTH } from './error.js';
 import { fail, ok, type WireResult } from './result.js';
 import { fixed, tlvTailedCodec } from './tlv-tailed.js';
+import { decodeTlvStream, encodeTlvStream } from './tlv.js';
 
 export { STREAM_ID_LENGTH } from './channel-ops.js';
 
@@ -35,6 +37,13 @@ export const STREAM_ACCEPT_TYPE = EXPERIMENTAL_TYPE_START + 14; // 32782
 export const STREAM_REJECT_TYPE = EXPERIMENTAL_TYPE_START + 16; // 32784
 export const STREAM_TICK_TYPE = EXPERIMENTAL_TYPE_START + 18; // 32786
 export const STREAM_CONTROL_TYPE = EXPERIMENTAL_TYPE_START + 20; // 32788
+
+/**
+ * streamOpen's TLV record 0x534C5543 ("SLUC", odd, so a peer that does not know it drops it): the batch
+ * interval of a stream across hops (u32 ms).
+ */
+export const STREAM_OPEN_BATCH_TLV = 0x534c5543n;
+const OPEN_TLV_TYPES: ReadonlySet<bigint> = new Set([STREAM_OPEN_BATCH_TLV]);
 
 /** The longest reason (streamReject, streamControl), in UTF-8 bytes. */
 export const MAX_STREAM_REASON_LENGTH = 500;
@@ -66,6 +75,8 @@ export interface StreamOpenMessage {
   max: bigint; // u64, 0 = none
   durationMs: bigint; // u64, 0 = none
   hashchainLockId: number; // u32, 0 unless hashchain
+  /** TLV 0x534C5543 (u32): a stream across hops, paid by one routed HTLC every this many ms; channelId is then all zero */
+  batchMs?: number;
 }
 
 export interface StreamAcceptMessage {
@@ -156,6 +167,7 @@ export const streamOpenCodec: MessageCodec<StreamOpenMessage> = tlvTailedCodec<S
       .u64(m.max)
       .u64(m.durationMs)
       .u32(m.hashchainLockId);
+    if (m.batchMs !== undefined) w.bytes(encodeTlvStream([{ type: STREAM_OPEN_BATCH_TLV, value: new ByteWriter(4).u32(m.batchMs).finish() }]));
   },
   read(r) {
     const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
@@ -170,7 +182,14 @@ export const streamOpenCodec: MessageCodec<StreamOpenMessage> = tlvTailedCodec<S
     const mode = byValue(STREAM_MODE_BYTES, modeByte);
     if (mode === undefined) return fail('bad_field', `unknown mode ${modeByte}`);
     if (rateAmount > MAX_MSAT) return fail('bad_field', `rateAmount: ${rateAmount} msat is past ${MAX_MSAT}`);
-    return ok({ kind: 'streamOpen', channelId, streamId, mode, rateAmount, ratePerMs, tickMs, max, durationMs, hashchainLockId });
+    // The TLV stream is read here (the tail's own check then sees it consumed): its one known record.
+    const tlvs = decodeTlvStream(r.rest(), { knownTypes: OPEN_TLV_TYPES });
+    if (!tlvs.ok) return fail(tlvs.error.kind, `tlvs: ${tlvs.error.message}`);
+    const batch = tlvs.value.find((t) => t.type === STREAM_OPEN_BATCH_TLV);
+    if (batch && batch.value.length !== 4) return fail('bad_field', 'batchMs: expected 4 bytes');
+    const m: StreamOpenMessage = { kind: 'streamOpen', channelId, streamId, mode, rateAmount, ratePerMs, tickMs, max, durationMs, hashchainLockId };
+    if (batch) m.batchMs = new DataView(batch.value.buffer, batch.value.byteOffset, 4).getUint32(0);
+    return ok(m);
   },
 });
 

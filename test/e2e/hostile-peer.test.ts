@@ -9,7 +9,7 @@ import { connectPeer } from '../../src/transport/ws.js';
 import type { PeerSession } from '../../src/transport/session.js';
 import { decodeMessage, encodeMessage, type Message } from '../../src/wire/message.js';
 import { FeatureVector } from '../../src/wire/features.js';
-import { chainHash } from '../../src/channel/open.js';
+import { chainHash } from '../../src/channel/state.js';
 import { signState, type ChannelState } from '../../src/channel/state.js';
 import { LedgerClient } from '../../src/ledger/client.js';
 import { signTx } from '../../src/ledger/tx-codec.js';

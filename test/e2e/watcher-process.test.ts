@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { fromHex } from '../../src/crypto/bytes.js';
 import { randomSecretKey } from '../../src/crypto/keys.js';
-import { chainHash } from '../../src/channel/open.js';
+import { chainHash } from '../../src/channel/state.js';
 import { signState, type ChannelState } from '../../src/channel/state.js';
 import { DEFAULT_CHAIN_ID } from '../../src/ledger/service.js';
 import { connectPeer } from '../../src/transport/ws.js';

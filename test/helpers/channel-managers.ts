@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
 import { signState } from '../../src/channel/state.js';
-import { chainHash } from '../../src/channel/open.js';
+import { chainHash } from '../../src/channel/state.js';
 import { defaultLimits } from '../../src/channel/ops.js';
 import type { LedgerChannel } from '../../src/ledger/types.js';
 import { ChannelManager } from '../../src/node/channels.js';

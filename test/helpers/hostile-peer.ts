@@ -12,7 +12,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { concatBytes, fromHex, toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
-import { chainHash } from '../../src/channel/open.js';
+import { chainHash } from '../../src/channel/state.js';
 import { NoiseLink } from '../../src/transport/link.js';
 import type { MemoryNetwork } from '../../src/transport/memory.js';
 import { describeTransportError } from '../../src/transport/errors.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fromHex } from '../../src/crypto/bytes.js';
 import { randomSecretKey } from '../../src/crypto/keys.js';
-import { chainHash } from '../../src/channel/open.js';
+import { chainHash } from '../../src/channel/state.js';
 import { startLedger } from '../../src/ledger/service.js';
 import { SluiceNode } from '../../src/node/node.js';
 import { connectPeer } from '../../src/transport/ws.js';

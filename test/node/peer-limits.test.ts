@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { publicKeyOf, randomSecretKey } from '../../src/crypto/keys.js';
-import { chainHash } from '../../src/channel/open.js';
+import { chainHash } from '../../src/channel/state.js';
 import { HandshakeLimiter, judgeMessage, judgePing, NO_MESSAGES, NO_PINGS, type PeerLimits, type RateState } from '../../src/node/peer-limits.js';
 import { PeerManager } from '../../src/node/peers.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';

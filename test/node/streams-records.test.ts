@@ -3,7 +3,8 @@
 // the shape stored before the stream machine still load.
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { NodeStore } from '../../src/node/store.js';
+import { LevelNodeStore } from '../../src/node/store.js';
+import type { NodeStore } from '../../src/node/store-port.js';
 import { StreamRecords } from '../../src/node/streams-records.js';
 import { toStored } from '../../src/node/stream-record.js';
 import { makeTerms } from '../../src/stream/terms.js';
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 async function store(): Promise<NodeStore> {
   const tmp = await tempDir();
-  const s = new NodeStore(join(tmp.dir, 'db'));
+  const s = new LevelNodeStore(join(tmp.dir, 'db'));
   await s.open();
   cleanups.push(tmp.cleanup, () => s.close());
   return s;

@@ -1,0 +1,194 @@
+// Streams across hops, signed mode (docs/streams.md "Streams across hops"): the payer has no channel with
+// the payee. The stream's messages go over a direct BOLT 8 connection to the payee (dialed at the address
+// of its gossip node_announcement); its money goes as one keysend HTLC per batch through the payments
+// layer, which picks the route and retries failed attempts on others. The pure parts are
+// src/stream/batch.ts (the batch record, preimage, schedule and the payee's check); this file runs them.
+//
+// Safety, in short: the payer stores the batch's tick range (held) before it offers the HTLC, and the
+// batch's preimage derives from that range, so a restart finds the same payment hash and the payments
+// layer (one payment per hash) never offers it twice. The payee counts a batch only when it settles the
+// HTLC (its meter stored in the same batch as the switch's record of the settle), and only if the batch
+// starts where its meter is.
+import { randomBytes } from 'node:crypto';
+import { toHex } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { owedAfter, type StreamTerms } from '../stream/index.js';
+import type { StreamEffect, StreamEvent } from '../stream/machine.js';
+import {
+  batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, STREAM_BATCH_TLV_TYPE,
+  type BatchRecord, type RoutedPayer,
+} from '../stream/batch.js';
+import type { PayerRecord, StreamRecord } from '../stream/record.js';
+import type { OpenStreamRequest } from '../api/types.js';
+import type { PaymentView } from '../payments/views.js';
+import type { AttachedWrite } from './store.js';
+import { NodeError } from './errors.js';
+import { defaultMaxFee, type PaymentManager } from './payments.js';
+import type { LocalChannelView } from './htlc-types.js';
+import type { StreamShell } from './streams.js';
+
+/** The channel id a routed stream's record and streamOpen carry: there is no channel. */
+export const NO_CHANNEL = '00'.repeat(32);
+/** How long a batch's payment may look for a route. */
+const BATCH_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export interface RoutedDeps {
+  payer: Pick<PaymentManager, 'payNode' | 'queryRoute' | 'get'>;
+  /** Our channels as the switch sees them (for reachability and what a batch can spend). */
+  localChannels(): readonly LocalChannelView[];
+  /** An address (host:port) the payee announced in gossip, if any. */
+  addressOf(nodeId: string): string | undefined;
+}
+
+/** A payment's end as the payer's view or the node's event shows it. */
+export interface BatchOutcome {
+  paymentHash: string;
+  status: PaymentView['status'];
+  feeMsat: bigint;
+  failure?: { message: string; reason?: string };
+}
+
+export class RoutedStreams {
+  /** Batches whose payment outcome we wait for, by payment hash: the stream id. */
+  private readonly waiting = new Map<string, string>();
+
+  constructor(private readonly s: StreamShell, private readonly d: RoutedDeps) {}
+
+  /**
+   * Before a routed stream opens: refuse what is not built, quote the route's fee for one batch against
+   * the limit, and make sure the payee is connected (dialing its announced address).
+   */
+  async prepare(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<RoutedPayer> {
+    if (terms.mode === 'hashchain') {
+      throw new NodeError('conflict', 'NOT_BUILT', `no open channel with ${peerId}, and hash-chain streams across hops are not built yet: open a channel with the payee, or use --mode signed`);
+    }
+    const batchMs = req.batchMs ?? DEFAULT_BATCH_MS;
+    if (!Number.isInteger(batchMs) || batchMs < 1 || batchMs > MAX_BATCH_MS) throw new NodeError('invalid', 'BAD_TERMS', `batch: 1 ms to ${MAX_BATCH_MS} ms`);
+    const batch = batchAmount(terms, batchMs);
+    const maxFeeMsat = req.maxFeeMsat ?? defaultMaxFee(batch);
+    const quote = this.d.payer.queryRoute(peerId, batch, { maxFeeMsat });
+    if (quote.feeMsat > maxFeeMsat) throw new NodeError('conflict', 'FEE_LIMIT', `the route's fee for one batch is ${quote.feeMsat} msat, over the limit of ${maxFeeMsat} msat`);
+    await this.connect(peerId);
+    return {
+      batchMs, maxFeeMsat, secret: toHex(randomBytes(32)), route: quote.route.map((h) => h.nodeId), quotedFeeMsat: quote.feeMsat, feesPaid: 0n,
+    };
+  }
+
+  private async connect(peerId: string): Promise<void> {
+    const { peers } = this.s.o;
+    if (peers.isConnected(peerId)) return;
+    const address = this.d.addressOf(peerId);
+    if (!address) throw new NodeError('conflict', 'NO_ADDRESS', `not connected to ${peerId}, and its gossip announces no address: run \`sluice peer connect ${peerId}@HOST:PORT\` first`);
+    peers.keep(peerId, address); // redialed while the stream runs
+    const connected = peers.connect(peerId, address).then(() => true, () => false);
+    const ok = await Promise.race([connected, this.s.clock.sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
+    if (!ok) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `cannot connect to ${peerId} at ${address}`);
+  }
+
+  /** The scheduler's inputs: the payee connected and one of our channels able to carry a batch. */
+  reach(r: PayerRecord): { reachable: boolean; spendable: bigint } {
+    const fee = r.routed?.maxFeeMsat ?? 0n;
+    let best = -1n;
+    for (const c of this.d.localChannels()) if (c.active && c.spendableMsat > best) best = c.spendableMsat;
+    const reachable = best >= 0n && this.s.o.peers.isConnected(r.peerId);
+    return { reachable, spendable: best > fee ? best - fee : 0n };
+  }
+
+  private batchOf(r: PayerRecord, from: number, to: number): BatchRecord {
+    return { streamId: r.id, from, to };
+  }
+
+  /** Pay one batch (the record with it held is stored already); its outcome goes back into the machine. */
+  payBatch(r: StreamRecord, e: Extract<StreamEffect, { type: 'payBatch' }>): void {
+    if (r.role !== 'payer' || !r.routed) return;
+    this.offer(r, this.batchOf(r, e.from, e.ticks), e.amount);
+  }
+
+  private offer(r: PayerRecord, b: BatchRecord, amount: bigint): void {
+    const rt = r.routed!;
+    const preimage = batchPreimage(rt.secret, b);
+    const hash = toHex(sha256(preimage));
+    this.waiting.set(hash, r.id);
+    this.d.payer
+      .payNode(r.peerId, amount, {
+        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage,
+        customRecords: [{ type: STREAM_BATCH_TLV_TYPE, value: encodeBatchRecord(b) }],
+      })
+      .then((v) => this.outcome(v), (err: unknown) => {
+        // Already known (a restart): its outcome comes, or came, by the payment's record.
+        const known = this.d.payer.get(hash);
+        if (known) return this.outcome(known);
+        this.waiting.delete(hash);
+        this.report(r.id, { type: 'refused', ticks: b.to, reason: (err as Error).message, now: this.s.clock.now() });
+      });
+  }
+
+  /** A payment ended (or its caller's wait did): a batch of ours goes back into its stream. */
+  outcome(seen: BatchOutcome): void {
+    const id = this.waiting.get(seen.paymentHash);
+    if (!id || seen.status === 'inflight') return;
+    const v = this.d.payer.get(seen.paymentHash) ?? seen; // the full record says who refused
+    this.waiting.delete(v.paymentHash);
+    const r = this.s.records.get(id);
+    if (r?.role !== 'payer' || !r.held) return;
+    const now = this.s.clock.now();
+    if (v.status === 'succeeded') this.report(id, { type: 'committed', ticks: r.held.ticks, feeMsat: v.feeMsat, now });
+    else this.report(id, { type: 'refused', ticks: r.held.ticks, reason: v.failure?.message ?? 'the batch payment failed', now, final: v.failure?.reason === 'rejected_by_payee' });
+  }
+
+  private report(id: string, ev: StreamEvent): void {
+    void this.s.run(id, ev).catch((err: unknown) => this.s.o.log.error({ err, stream: id }, 'stream event failed'));
+  }
+
+  /**
+   * After a restart: a batch stored as held is found again by its hash. Paid or failed: the stream learns
+   * it. In flight: its outcome comes. Never offered (the node stopped between storing it and paying):
+   * it is offered now, under the same hash.
+   */
+  resume(): void {
+    for (const r of this.s.records.all.values()) {
+      if (r.role !== 'payer' || !r.routed || !r.held) continue;
+      const b = this.batchOf(r, r.ticksPaid, r.held.ticks);
+      const hash = toHex(sha256(batchPreimage(r.routed.secret, b)));
+      const known = this.d.payer.get(hash);
+      this.waiting.set(hash, r.id);
+      if (known) this.outcome(known);
+      else this.offer(r, b, r.held.amount);
+    }
+  }
+
+  // ---- the payee ----
+
+  /**
+   * A batch HTLC that ends here (its payload carries our TLV record): undefined to refuse it; else settle,
+   * with the meter already moved in memory and its stored record attached to the switch's write of this answer.
+   */
+  onBatchHtlc(value: Uint8Array, amountMsat: bigint, htlcKey: string): { attached: AttachedWrite[] } | { refused: string } {
+    const b = decodeBatchRecord(value);
+    if (!b) return { refused: 'a malformed stream batch record' };
+    const r = this.s.records.get(b.streamId);
+    const check = checkBatch(r?.role === 'payee' ? r : undefined, b, amountMsat, htlcKey);
+    if (check.kind === 'fail') return { refused: check.reason };
+    if (check.kind === 'meter') {
+      const now = this.s.clock.now();
+      const effects = this.s.stepNow(r!, { type: 'paid', amount: check.amount, ticks: check.to, seq: 0n, gap: false, now });
+      const after = this.s.records.get(b.streamId);
+      if (after?.role !== 'payee' || after.ticks !== check.to) return { refused: 'the meter did not take the batch' };
+      const marked = { ...after, routed: { ...after.routed!, lastHtlc: htlcKey, lastFrom: b.from } };
+      this.s.records.set(marked);
+      if (effects) void this.s.apply(marked, effects, now).catch((e: unknown) => this.s.o.log.warn({ err: e, stream: b.streamId }, 'stream batch effects failed'));
+    }
+    const rec = this.s.records.get(b.streamId)!;
+    return { attached: [{ kind: 'stream', key: rec.id, value: this.s.records.stored(rec) }] };
+  }
+}
+
+/**
+ * What one batch pays, for the fee quote: the ticks of one batch interval (at least one tick). A rate so
+ * low that this rounds to 0 msat is quoted at 1 msat (a batch is sent only once it is worth something).
+ */
+export function batchAmount(terms: StreamTerms, batchMs: number): bigint {
+  const a = owedAfter(terms, Math.max(1, Math.floor(batchMs / terms.tickMs)));
+  return a > 0n ? a : 1n;
+}
