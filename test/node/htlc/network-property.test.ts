@@ -51,7 +51,7 @@ function dump(): string {
     const cx = x.channels.channels.get(id)!;
     const cy = y.channels.channels.get(id)!;
     const d = (c: typeof cx) => `seq ${c.signed.state.seq} locks ${c.signed.state.locks.map((l) => l.id).join(',')} prop ${c.proposal?.state.seq ?? '-'} cs ${c.countersigned?.state.seq ?? '-'} q ${c.queue.length} conn ${c.connected} ${c.status}`;
-    return `ch${i}: ${x.alias}[${d(cx)}] ${y.alias}[${d(cy)}] sw ${JSON.stringify(x.htlcs.sizes())} ${JSON.stringify(y.htlcs.sizes())}`;
+    return `ch${i}: peers ${x.peers.isConnected(y.nodeId)}/${y.peers.isConnected(x.nodeId)} ${x.alias}[${d(cx)}] ${y.alias}[${d(cy)}] sw ${JSON.stringify(x.htlcs.sizes())} ${JSON.stringify(y.htlcs.sizes())}`;
   }).join('\n');
 }
 
@@ -130,6 +130,8 @@ describe('random payments, refusals, disconnects and restarts on four nodes', ()
           seen.disconnects++;
           const [x, y] = [nodes[a.channel]!, nodes[a.channel + 1]!];
           x.peers.disconnect(y.nodeId, 'test: a dropped connection');
+          // the hang-up takes effect a moment later: reconnecting before it would find both still up
+          await until(() => !x.peers.isConnected(y.nodeId) && !y.peers.isConnected(x.nodeId), 20_000, 'the hang-up seen at both ends');
           await reconnectAll();
         }
       }
