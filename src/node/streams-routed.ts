@@ -80,10 +80,13 @@ export class RoutedStreams {
     if (peers.isConnected(peerId)) return;
     const address = this.d.addressOf(peerId);
     if (!address) throw new NodeError('conflict', 'NO_ADDRESS', `not connected to ${peerId}, and its gossip announces no address: run \`sluice peer connect ${peerId}@HOST:PORT\` first`);
-    peers.keep(peerId, address); // redialed while the stream runs
     const connected = peers.connect(peerId, address).then(() => true, () => false);
     const ok = await Promise.race([connected, this.s.clock.sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
     if (!ok) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `cannot connect to ${peerId} at ${address}`);
+    // Redialed while the stream runs. Only once connected: `keep` dials a peer that has no session yet,
+    // and a dial next to connect's own would replace the session the streamOpen is about to go out on
+    // (the open was then lost, and timed out after 15 s).
+    peers.keep(peerId, address);
   }
 
   /** The scheduler's inputs: the payee connected and one of our channels able to carry a batch. */
