@@ -65,6 +65,8 @@ export function defaultMaxFee(amountMsat: bigint): bigint {
 export interface KeysendExtras {
   preimage?: Uint8Array;
   customRecords?: readonly { readonly type: bigint; readonly value: Uint8Array }[];
+  /** Blocks added to the payee's minimum final expiry (default FINAL_CLTV_MARGIN_BLOCKS), for the blocks the HTLC may spend on its way. */
+  finalCltvMarginBlocks?: number;
 }
 
 export interface PaymentEvent {
@@ -198,9 +200,11 @@ export class PaymentManager implements LocalOutcomeSink {
       if (r.type < 65536n || r.type % 2n === 0n) throw new NodeError('invalid', 'BAD_CUSTOM_RECORD', `custom record type ${r.type} must be odd and at least 65536`);
     }
     const preimage = opts.preimage ?? randomBytes(32);
-    const { preimage: _p, customRecords, ...payOpts } = opts;
+    const { preimage: _p, customRecords, finalCltvMarginBlocks, ...payOpts } = opts;
+    const margin = finalCltvMarginBlocks ?? FINAL_CLTV_MARGIN_BLOCKS;
+    if (!Number.isInteger(margin) || margin < 0 || margin > 144) throw new NodeError('invalid', 'BAD_CLTV_MARGIN', 'the final expiry margin is 0 to 144 blocks');
     return this.pay({
-      paymentHash: sha256(preimage), payee, amountMsat, finalCltvExpiryDelta: KEYSEND_FINAL_CLTV_EXPIRY_DELTA + FINAL_CLTV_MARGIN_BLOCKS, keysendPreimage: preimage,
+      paymentHash: sha256(preimage), payee, amountMsat, finalCltvExpiryDelta: KEYSEND_FINAL_CLTV_EXPIRY_DELTA + margin, keysendPreimage: preimage,
       ...(customRecords?.length ? { customRecords: [...customRecords].sort((a, b) => (a.type < b.type ? -1 : 1)) } : {}),
     }, payOpts);
   }

@@ -22,6 +22,7 @@ import type { PayerRecord, StreamRecord } from '../stream/record.js';
 import type { OpenStreamRequest } from '../api/types.js';
 import type { PaymentView } from '../payments/views.js';
 import type { AttachedWrite } from './store.js';
+import { MIN_FINAL_CLTV_EXPIRY_DELTA } from '../forward/policy.js';
 import { NodeError } from './errors.js';
 import { defaultMaxFee, type PaymentManager } from './payments.js';
 import type { LocalChannelView } from './htlc-types.js';
@@ -32,6 +33,14 @@ export const NO_CHANNEL = '00'.repeat(32);
 /** How long a batch's payment may look for a route. */
 const BATCH_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Blocks a batch's HTLC may spend between our height and the payee's before the payee must refuse it as
+ * expiring too soon (a payment's default is 3). A stream sends one every second, through hubs that may be
+ * slow or restarting, and on a fast chain (the simnet's 100 ms blocks in the process tests) 3 blocks are
+ * 300 ms: batches reached the payee with none of the 3 left. Twelve more blocks of lock time on a batch
+ * that fails is a small price for not re-batching healthy ones.
+ */
+const BATCH_CLTV_MARGIN_BLOCKS = 12;
 
 export interface RoutedDeps {
   payer: Pick<PaymentManager, 'payNode' | 'queryRoute' | 'get'>;
@@ -47,6 +56,8 @@ export interface BatchOutcome {
   status: PaymentView['status'];
   feeMsat: bigint;
   failure?: { message: string; reason?: string };
+  /** the attempts and their routes (the payer's record has them; an event may not) */
+  attempts?: PaymentView['attempts'];
 }
 
 export class RoutedStreams {
@@ -115,7 +126,7 @@ export class RoutedStreams {
     this.waiting.set(hash, r.id);
     this.d.payer
       .payNode(r.peerId, amount, {
-        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage,
+        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage, finalCltvMarginBlocks: BATCH_CLTV_MARGIN_BLOCKS,
         customRecords: [{ type: STREAM_BATCH_TLV_TYPE, value: encodeBatchRecord(b) }],
       })
       .then((v) => this.outcome(v), (err: unknown) => {
@@ -137,7 +148,7 @@ export class RoutedStreams {
     if (r?.role !== 'payer' || !r.held) return;
     const now = this.s.clock.now();
     if (v.status === 'succeeded') this.report(id, { type: 'committed', ticks: r.held.ticks, feeMsat: v.feeMsat, now });
-    else this.report(id, { type: 'refused', ticks: r.held.ticks, reason: v.failure?.message ?? 'the batch payment failed', now, final: v.failure?.reason === 'rejected_by_payee' });
+    else this.report(id, { type: 'refused', ticks: r.held.ticks, reason: v.failure?.message ?? 'the batch payment failed', now, final: v.failure?.reason === 'rejected_by_payee' && !arrivedLate(v, this.s.o.height()) });
   }
 
   private report(id: string, ev: StreamEvent): void {
@@ -185,6 +196,19 @@ export class RoutedStreams {
     const rec = this.s.records.get(b.streamId)!;
     return { attached: [{ kind: 'stream', key: rec.id, value: this.s.records.stored(rec) }] };
   }
+}
+
+/**
+ * Did the payee refuse this batch only because its HTLC came too late (its expiry too near the payee's
+ * height)? Any payee must refuse such an HTLC, and says so with the same incorrect_or_unknown_payment_details
+ * as a refusal of the stream, so the failure alone cannot tell them apart; the attempt's own expiry can.
+ * A hub that held the batch a while (a restart, a slow machine, fast blocks) does that, and it is no
+ * reason to stop the stream: nothing moved, so the ticks go into the next batch with a fresh expiry.
+ * One block more than the payee's minimum allows for the payee seeing a block before we do.
+ */
+export function arrivedLate(p: Pick<BatchOutcome, 'attempts'>, height: number): boolean {
+  const last = p.attempts?.at(-1)?.route.at(-1);
+  return last !== undefined && last.expiryHeight < height + MIN_FINAL_CLTV_EXPIRY_DELTA + 1;
 }
 
 /**

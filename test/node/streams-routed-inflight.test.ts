@@ -18,6 +18,7 @@ import { batchPreimage } from '../../src/stream/batch.js';
 
 const ID = '11'.repeat(16);
 const PAYEE = '02' + 'ab'.repeat(32);
+const HEIGHT = 500;
 const terms = makeTerms({ rate: { amount: 10_000n, perMs: 1000 }, durationMs: 30_000 });
 
 function setup() {
@@ -30,7 +31,7 @@ function setup() {
   const offers: string[] = [];
   const payments = new Map<string, PaymentView>();
   const shell = {
-    o: { log: { error: () => {}, warn: () => {} } },
+    o: { log: { error: () => {}, warn: () => {} }, height: () => HEIGHT },
     records: { get: (id: string) => (id === ID ? record : undefined), all: new Map([[ID, record]]) },
     clock: new ManualClock(3000),
     run: (_id: string, ev: StreamEvent) => (events.push(ev), Promise.resolve()),
@@ -83,5 +84,29 @@ describe('a routed batch still in flight at its time limit', () => {
     again.payments.set(hash, { paymentHash: hash, status: 'failed', feeMsat: 0n, failure: { message: 'no route', reason: 'no_route' } } as unknown as PaymentView);
     again.routed.outcome({ paymentHash: hash, status: 'failed', feeMsat: 0n });
     expect(again.events).toEqual([{ type: 'refused', ticks: 3, reason: 'no route', now: 3000, final: false }]);
+  });
+});
+
+describe('a batch the payee refused', () => {
+  // the payee's failure for a late HTLC and for a refused stream is the same PERM|15: the attempt's expiry tells them apart
+  const refusedWith = (finalExpiry: number) => ({
+    paymentHash: '', status: 'failed', feeMsat: 0n, failure: { reason: 'rejected_by_payee', message: 'the payee failed with incorrect_or_unknown_payment_details' },
+    attempts: [{ route: [{ expiryHeight: finalExpiry + 12 }, { expiryHeight: finalExpiry }] }],
+  }) as unknown as PaymentView;
+
+  it('stops the stream when the HTLC had time to spare (the payee refused the batch itself)', () => {
+    const t = setup();
+    t.routed.resume();
+    t.payments.set(t.hash, { ...refusedWith(HEIGHT + 20), paymentHash: t.hash });
+    t.routed.outcome({ paymentHash: t.hash, status: 'failed', feeMsat: 0n });
+    expect(t.events).toMatchObject([{ type: 'refused', ticks: 3, final: true }]);
+  });
+
+  it('re-batches its ticks when the HTLC came too late for any payee (held by a hub, fast blocks): the stream goes on', () => {
+    const t = setup();
+    t.routed.resume();
+    t.payments.set(t.hash, { ...refusedWith(HEIGHT + 12), paymentHash: t.hash }); // within a block of the payee's minimum of 12
+    t.routed.outcome({ paymentHash: t.hash, status: 'failed', feeMsat: 0n });
+    expect(t.events).toMatchObject([{ type: 'refused', ticks: 3, final: false }]);
   });
 });
