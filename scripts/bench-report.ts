@@ -18,7 +18,7 @@ const n = (k: string): number => {
 };
 const int = (k: string) => Math.round(n(k)).toLocaleString('en-US');
 const ms = (k: string, digits = 2) => `${n(k).toFixed(digits)} ms`;
-const pct = (k: string) => `${Math.round(n(k) * 100)}%`;
+const pct = (k: string) => `${(n(k) * 100).toFixed(n(k) < 0.1 ? 2 : 0)}%`;
 const x = (k: string) => `${n(k).toFixed(1)}x`;
 const out: string[] = [];
 const p = (s = '') => out.push(s);
@@ -55,6 +55,26 @@ if (f['apiRpcPaymentsPerSecRound1'] !== undefined) {
 p('Beside the limits, in the same run:');
 p(`- embedded one-at-a-time latency is ${x('embeddedLatencyVsPathX')} the summed sign/verify/fsync path; embedded sequential updates/s reach ${pct('embeddedSequentialVsPathPct')} of what that path allows, processes with HTTP in front ${pct('httpSequentialVsPathPct')}.`);
 p(`- the RPC channel moves ${x('apiRpcVsHttpPaymentsX')} the payments of one HTTP request each, ${pct('apiRpcVsEmbeddedPaymentsPct')} of what the embedded node does with no API at all.`);
+p();
+p('### Routing');
+p();
+p('| | figure | name |');
+p('|---|---|---|');
+if (f['routeFindMsP50'] !== undefined) {
+  p(`| route finding, synthetic graph of 10,000 nodes and 50,000 channels, p50 / p99 | ${ms('routeFindMsP50', 1)} / ${ms('routeFindMsP99', 1)} | \`routeFindMsP50\` / \`P99Ms\` |`);
+}
+if (f['multiHopLatencyP50Ms'] !== undefined) {
+  p(`| node processes A–H–B, an invoice of B paid by A over H, one at a time, p50 / p99 | ${ms('multiHopLatencyP50Ms', 1)} / ${ms('multiHopLatencyP99Ms', 1)} | \`multiHopLatencyP50Ms\` / \`P99Ms\` |`);
+  p(`| the same line one node longer, A–H–B–C (two forwarding hops), p50 / p99 | ${ms('fourHopLatencyP50Ms', 1)} / ${ms('fourHopLatencyP99Ms', 1)} | \`fourHopLatencyP50Ms\` / \`P99Ms\` |`);
+  p(`| forwarded payments/s through H (2,000 invoices of B, 30 in flight over A's RPC channel; ${int('forwardedPaymentsFailed')} failed) | **${int('forwardedPaymentsPerSec')} /s** | \`forwardedPaymentsPerSec\` |`);
+  if (f['forwardedHopCpuUsPerPayment'] !== undefined) {
+    p(`| CPU per forwarded payment: payer A / hop H / payee B | ${(n('forwardedPayerCpuUsPerPayment') / 1000).toFixed(2)} / ${(n('forwardedHopCpuUsPerPayment') / 1000).toFixed(2)} / ${(n('forwardedPayeeCpuUsPerPayment') / 1000).toFixed(2)} ms | \`forwarded{Payer,Hop,Payee}CpuUsPerPayment\` |`);
+  }
+  p();
+  p('Beside the limits, in the same run:');
+  if (f['multiHopLatencyVsPathX'] !== undefined) p(`- one payment over one forwarding hop takes ${x('multiHopLatencyVsPathX')} one update's summed sign/verify/fsync path${f['multiHopVsDirectLatencyX'] !== undefined ? ` and ${x('multiHopVsDirectLatencyX')} a direct payment between two processes through HTTP` : ''}.`);
+  if (f['forwardedVsRpcPaymentsPct'] !== undefined) p(`- forwarded payments/s are ${pct('forwardedVsRpcPaymentsPct')} of direct payments over the RPC channel.`);
+}
 p();
 p('### Streams on one channel (two embedded nodes, real LevelDB; lateness measured by the payer)');
 p();

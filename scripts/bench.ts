@@ -6,13 +6,13 @@
 // to start beside a bare `node -e 0`. A benchmark, not a test: figures vary with the machine's load.
 //
 //   npm run bench -- --json FILE     also write every figure to FILE, by stable name (docs/performance.md)
-//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, streams-process
+//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, routing-process, streams-process
 //   npm run bench -- --streams-steps 2000,10000   streams-process: the counts to step through (default 2,000, 10,000, 50,000)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { Level } from 'level';
@@ -25,6 +25,8 @@ import { readToken } from '../src/api/token.js';
 import { benchRouteFinding } from './bench-routing.js';
 import { cliStart, rpcThroughput } from './bench-api.js';
 import { streamsProcess } from './bench-streams-process.js';
+import { start, stopProcesses } from './bench-procs.js';
+import { benchRoutingProcesses } from './bench-routing-process.js';
 import { fmt, line, median, pct, rate, record, results } from './bench-lib.js';
 
 function argValue(flag: string): string | undefined {
@@ -33,7 +35,7 @@ function argValue(flag: string): string | undefined {
 }
 const jsonFile = argValue('--json');
 const only = argValue('--only')?.split(',');
-const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes', 'streams-process'] as const;
+const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes', 'routing-process', 'streams-process'] as const;
 for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
 const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 
@@ -74,8 +76,6 @@ async function machineLimits(): Promise<void> {
   line('synced LevelDB batch write (600 B), p50', `${(results['syncedWriteMsP50'] as number).toFixed(3)} ms  (${fmt(results['syncedWritesPerSec'] as number)} /s one at a time)`);
 }
 
-const BIN = new URL('../bin/sluice.js', import.meta.url).pathname;
-
 /**
  * The payee holds exactly what was paid. A payment resolves once the payer's side is both-signed;
  * when the payee follows, its copy completes when the payer's commit arrives a moment later.
@@ -88,23 +88,6 @@ async function payeeHolds(balance: () => Promise<bigint>, expected: bigint): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`payee balance ${await balance()} msat, expected ${expected}`);
-}
-
-function start(args: string[], nodeArgs: string[] = []): { proc: ChildProcess; wait(re: RegExp): Promise<RegExpMatchArray> } {
-  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return {
-    proc,
-    wait: (re) => new Promise((resolve, reject) => {
-      const t = setInterval(() => {
-        const m = out.match(re);
-        if (m) { clearInterval(t); resolve(m); }
-        if (proc.exitCode !== null) { clearInterval(t); reject(new Error(`exited: ${out}`)); }
-      }, 20);
-    }),
-  };
 }
 
 /** A ledger process and two node processes (a pays b), connected, with one funded channel. */
@@ -126,13 +109,6 @@ async function startProcesses(dir: string, procs: ChildProcess[], extra: { payer
   await a.api.connectPeer(b.target);
   const ch = await a.api.openChannel({ peerId: b.id, capacity: 4_000_000_000_000n });
   return { a, b, ch, nodes, ledgerPid: ledger.proc.pid! };
-}
-
-async function stopProcesses(dir: string, procs: ChildProcess[]): Promise<void> {
-  for (const p of procs) p.kill('SIGTERM');
-  // a node writes its CPU profile (SLUICE_BENCH_CPU_PROF) as it exits
-  await Promise.all(procs.map((p) => (p.exitCode !== null ? undefined : new Promise((r) => { p.once('exit', r); setTimeout(r, 10_000); }))));
-  await rm(dir, { recursive: true, force: true });
 }
 
 /** Many streams between two node processes; the payee accepts them all on one channel (--max-streams-per-channel). */
@@ -215,27 +191,51 @@ async function embedded(): Promise<void> {
   try {
     await a.faucet(5_000_000_000_000n);
     await a.connectInMemory(b.nodeId);
-    await a.openChannel({ peerId: b.nodeId, capacity: 4_000_000_000_000n, push: 0n });
+    // b gets enough to pay back past its reserve (1% of the capacity), for the other direction below
+    const push = 100_000_000_000n;
+    await a.openChannel({ peerId: b.nodeId, capacity: 4_000_000_000_000n, push });
     const lat: number[] = [];
+    // CPU time per payment (both nodes and the ledger share this process): what the machine's load
+    // changes far less than it changes wall time, so runs on a busy machine still compare
+    const cpuSeq = process.cpuUsage();
     for (let i = 0; i < 300; i++) {
       const t = performance.now();
       await a.pay({ peerId: b.nodeId, amount: 1000n });
       lat.push(performance.now() - t);
     }
+    const seqCpu = process.cpuUsage(cpuSeq);
+    record('embeddedSequentialCpuUsPerPayment', (seqCpu.user + seqCpu.system) / 300);
     record('embeddedPaymentLatencyP50Ms', median(lat), 'embeddedLatencyMsP50');
     record('embeddedPaymentLatencyP99Ms', pct(lat, 99), 'embeddedLatencyMsP99');
     record('embeddedUpdatesPerSecSequential', 1000 / median(lat));
     line('payment latency, one at a time: p50 / p99', `${median(lat).toFixed(2)} ms / ${pct(lat, 99).toFixed(2)} ms`);
-    line('durable signed updates/s, one payment each', `${fmt(1000 / median(lat))} /s`);
+    // The lower node id leads the channel: its update is one round trip and three writes, the
+    // follower's one and a half and four (src/channel/machine.ts). Node keys are drawn per run, so
+    // a→b is either; paying back b→a gives the other, and both are recorded by role.
+    const back: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now();
+      await b.pay({ peerId: a.nodeId, amount: 1000n });
+      back.push(performance.now() - t);
+    }
+    const aLeads = a.nodeId < b.nodeId;
+    const [leader, follower] = aLeads ? [lat, back] : [back, lat];
+    record('embeddedLeaderPaymentLatencyP50Ms', median(leader));
+    record('embeddedFollowerPaymentLatencyP50Ms', median(follower));
+    line('  p50 when the payer leads / follows', `${median(leader).toFixed(2)} ms / ${median(follower).toFixed(2)} ms  (a→b above: a ${aLeads ? 'leads' : 'follows'})`);
+    line('durable signed updates/s, one payment each', `${fmt(1000 / median(lat))} /s  (CPU ${(results['embeddedSequentialCpuUsPerPayment'] as number).toFixed(0)} µs a payment)`);
     const seq0 = (await a.listChannels())[0]!.seq;
     const total = 50_000;
+    const cpuBurst = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: total }, () => a.pay({ peerId: b.nodeId, amount: 1000n })));
     const secs = (performance.now() - t0) / 1000;
+    const burstCpu = process.cpuUsage(cpuBurst);
+    record('embeddedBurstCpuUsPerPayment', (burstCpu.user + burstCpu.system) / total);
     const seq1 = (await a.listChannels())[0]!.seq;
     record('embeddedPaymentsPerSec', total / secs);
-    line(`payments/s (${total.toLocaleString('en-US')} at once)`, `${fmt(total / secs)} /s  (${Number(seq1 - seq0)} updates)`);
-    await payeeHolds(async () => (await b.listChannels())[0]!.localBalance, 1000n * BigInt(total + 300));
+    line(`payments/s (${total.toLocaleString('en-US')} at once)`, `${fmt(total / secs)} /s  (${Number(seq1 - seq0)} updates, CPU ${(results['embeddedBurstCpuUsPerPayment'] as number).toFixed(1)} µs a payment)`);
+    await payeeHolds(async () => (await b.listChannels())[0]!.localBalance, push + 1000n * BigInt(total));
   } finally {
     await a.stop();
     await b.stop();
@@ -338,6 +338,7 @@ if (selected('routing')) {
 if (selected('embedded')) await embedded();
 if (selected('streams')) await streams();
 if (selected('processes')) await twoNodes();
+if (selected('routing-process')) await benchRoutingProcesses();
 if (selected('streams-process')) await streamsTwoProcesses();
 ratios();
 
@@ -358,7 +359,7 @@ function ratios(): void {
     record(name, a / b);
     line(label, show(a / b));
   };
-  const asPct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const asPct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 2 : 0)}%`;
   const times = (x: number) => `${x.toFixed(1)}x`;
   ratio('embeddedVsHttpPaymentsX', 'embedded vs process+HTTP payments/s', num('embeddedPaymentsPerSec'), num('apiHttpPaymentsPerSec'), times);
   ratio('apiRpcVsHttpPaymentsX', 'API over RPC vs one HTTP request per payment', num('apiPaymentsPerSec'), num('apiHttpPaymentsPerSec'), times);
@@ -367,6 +368,9 @@ function ratios(): void {
   ratio('embeddedSequentialVsPathPct', 'embedded sequential updates/s vs that limit', num('embeddedUpdatesPerSecSequential'), path, asPct);
   ratio('httpSequentialVsPathPct', 'process+HTTP sequential updates/s vs that limit', num('updatesPerSecSequential'), path, asPct);
   ratio('embeddedLatencyVsPathX', 'embedded payment latency p50 vs the summed path', num('embeddedPaymentLatencyP50Ms'), pathMs, times);
+  ratio('forwardedVsRpcPaymentsPct', 'forwarded (A→H→B) vs direct RPC payments/s', num('forwardedPaymentsPerSec'), num('apiPaymentsPerSec'), asPct);
+  ratio('multiHopLatencyVsPathX', 'A→H→B latency p50 vs one update\'s summed path', num('multiHopLatencyP50Ms'), pathMs, times);
+  ratio('multiHopVsDirectLatencyX', 'A→H→B latency p50 vs a direct HTTP payment', num('multiHopLatencyP50Ms'), num('paymentLatencyP50Ms'), times);
 }
 
 process.stdout.write('\n' + JSON.stringify(results) + '\n');

@@ -6,6 +6,7 @@ import type { JsonObject } from '../util/json-fields.js';
 import type { Codec } from './codec.js';
 import { parseNodeId } from './fields.js';
 import { amountRule, body, jsonMsat, type Unchecked } from './requests.js';
+import { MIN_CLTV_EXPIRY_DELTA } from '../forward/policy.js';
 import type { CreateInvoiceRequest, PayInvoiceRequest, PayNodeRequest, PolicyUpdate } from './routing-types.js';
 
 /** BOLT 11 allows 639 bytes of description; what a person writes is far less. */
@@ -18,6 +19,8 @@ export const MAX_INVOICE_EXPIRY_SECONDS = 365 * 24 * 3600;
 export const MAX_PAY_TIMEOUT_MS = 600_000;
 /** Largest forwarding fee rate, in parts per million (100%). */
 export const MAX_FEE_PPM = 1_000_000;
+/** Largest base fee: BOLT 7's channel_update carries it as a u32 (msat). */
+export const MAX_FEE_BASE_MSAT = 0xffffffffn;
 /** Largest expiry delta a channel may ask (BOLT 7's max_htlc_cltv is 2016 blocks). */
 export const MAX_CLTV_EXPIRY_DELTA = 2016;
 
@@ -74,9 +77,13 @@ export function checkRoute(r: Unchecked<{ nodeId: string; amount: bigint }>): { 
 
 export function checkPolicyUpdate(r: Unchecked<PolicyUpdate>): PolicyUpdate {
   const u: PolicyUpdate = {};
-  if (r.feeBase !== undefined) u.feeBase = amountRule(r.feeBase, 'feeBase', false);
+  if (r.feeBase !== undefined) {
+    u.feeBase = amountRule(r.feeBase, 'feeBase', false);
+    // a fee the network cannot be told would be charged on HTLCs routed by the old one
+    if (u.feeBase > MAX_FEE_BASE_MSAT) throw new InputError(`feeBase: must be at most ${MAX_FEE_BASE_MSAT} msat (a channel_update carries it in 32 bits)`);
+  }
   if (r.feePpm !== undefined) u.feePpm = wholeNumber(r.feePpm, 'feePpm', 0, MAX_FEE_PPM);
-  if (r.cltvExpiryDelta !== undefined) u.cltvExpiryDelta = wholeNumber(r.cltvExpiryDelta, 'cltvExpiryDelta', 1, MAX_CLTV_EXPIRY_DELTA, ' blocks');
+  if (r.cltvExpiryDelta !== undefined) u.cltvExpiryDelta = wholeNumber(r.cltvExpiryDelta, 'cltvExpiryDelta', MIN_CLTV_EXPIRY_DELTA, MAX_CLTV_EXPIRY_DELTA, ' blocks');
   if (r.htlcMinimum !== undefined) u.htlcMinimum = amountRule(r.htlcMinimum, 'htlcMinimum', true);
   if (r.htlcMaximum !== undefined) u.htlcMaximum = amountRule(r.htlcMaximum, 'htlcMaximum', true);
   if (u.htlcMinimum !== undefined && u.htlcMaximum !== undefined && u.htlcMaximum < u.htlcMinimum) {

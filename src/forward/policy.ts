@@ -9,6 +9,7 @@
 // base fee of 1000 msat, with a small proportional part.
 
 import { forwardingFee as routingForwardingFee } from '../routing/graph.js';
+import { DEFAULT_REGISTER_MARGIN_BLOCKS } from './deadlines.js';
 
 export interface ForwardingPolicy {
   readonly feeBaseMsat: bigint;
@@ -44,6 +45,14 @@ export const MIN_FINAL_CLTV_EXPIRY_DELTA = 12;
  */
 export const MAX_HTLC_CLTV_BLOCKS = 2016;
 
+/**
+ * The least a policy's delta may be. A next hop may fulfil off-chain at the last block before its
+ * HTLC's expiry; the hop then has `delta` blocks to get the fulfil taken upstream or the preimage
+ * registered on the ledger before the incoming HTLC expires. Below the register margin a single late
+ * or lost ledger transaction (it is resubmitted every few blocks) would lose the forwarded amount.
+ */
+export const MIN_CLTV_EXPIRY_DELTA = DEFAULT_REGISTER_MARGIN_BLOCKS;
+
 /** The most a policy's delta may be: the whole max_htlc_cltv budget, or no route could use it. */
 export const MAX_CLTV_EXPIRY_DELTA = MAX_HTLC_CLTV_BLOCKS;
 
@@ -62,8 +71,8 @@ export function forwardingFee(policy: Pick<ForwardingPolicy, 'feeBaseMsat' | 'fe
 export function checkForwardingPolicy(policy: ForwardingPolicy): string | null {
   if (typeof policy.feeBaseMsat !== 'bigint' || policy.feeBaseMsat < 0n) return 'feeBaseMsat must be a non-negative bigint';
   if (typeof policy.feePpm !== 'bigint' || policy.feePpm < 0n || policy.feePpm > MAX_FEE_PPM) return `feePpm must be 0..${MAX_FEE_PPM}`;
-  if (!Number.isInteger(policy.cltvExpiryDelta) || policy.cltvExpiryDelta < 1 || policy.cltvExpiryDelta > MAX_CLTV_EXPIRY_DELTA) {
-    return `cltvExpiryDelta must be an integer 1..${MAX_CLTV_EXPIRY_DELTA}`;
+  if (!Number.isInteger(policy.cltvExpiryDelta) || policy.cltvExpiryDelta < MIN_CLTV_EXPIRY_DELTA || policy.cltvExpiryDelta > MAX_CLTV_EXPIRY_DELTA) {
+    return `cltvExpiryDelta must be an integer ${MIN_CLTV_EXPIRY_DELTA}..${MAX_CLTV_EXPIRY_DELTA}`;
   }
   if (typeof policy.htlcMinimumMsat !== 'bigint' || policy.htlcMinimumMsat < 1n) return 'htlcMinimumMsat must be at least 1 msat';
   if (policy.htlcMaximumMsat !== undefined) {

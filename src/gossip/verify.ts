@@ -39,6 +39,8 @@ export type GossipRefusalCode =
   // the shell's own reasons (src/node/gossip.ts)
   | 'not_our_channel'
   | 'too_large'
+  | 'refused_before'
+  | 'update_rate'
   | 'graph_full'
   | 'ledger_unavailable'
   | 'store_failed';

@@ -15,6 +15,31 @@ import type { LedgerView } from './view.js';
 
 export { MAX_REVEAL_UNITS_PER_TX } from './rule-kit.js';
 
+/**
+ * The most blocks past the transaction that closes (or disputes) a channel that a lock's expiry may
+ * hold its settlement back. A forwarder takes no HTLC expiring more than max_htlc_cltv (2016) blocks
+ * ahead (src/forward), so every lock it forwarded expires within this of any later close; a lock
+ * signed with an expiry further out settles at this bound instead of freezing the channel.
+ */
+export const MAX_LOCK_WAIT_BLOCKS = 2016;
+
+/**
+ * The first height a closing channel may settle at. An HTLC lock pays its receiver by a preimage
+ * registered below its expiry; settling earlier would cut the receiver's time short. That is the classic
+ * attack on a hop: its upstream force-closes at once, its downstream holds the preimage until the
+ * upstream channel has settled (the lock refunded to the upstream) and only then fulfils the hop's
+ * outgoing HTLC, which the hop must pay. So a settle waits for the window and for every HTLC lock's
+ * expiry, each bounded by MAX_LOCK_WAIT_BLOCKS from now. (A hash-chain lock needs no wait: a hop holds
+ * every preimage of a chain it forwarded before its downstream can claim any, multihop.md §7.6.)
+ */
+export function settleDeadline(state: SignedState['state'], height: number, disputeBlocks: number): number {
+  let at = height + disputeBlocks;
+  for (const l of state.locks) {
+    if (l.kind === 'htlc') at = Math.max(at, Math.min(l.expiryHeight, height + MAX_LOCK_WAIT_BLOCKS));
+  }
+  return at;
+}
+
 type Of<K extends SignedTxBody['kind']> = Extract<SignedTxBody, { kind: K }>;
 
 /** Look up the channel, check its status, and take the sender's fee (nonce bumped) from its account. */
@@ -62,7 +87,7 @@ export function applyForceClose(view: LedgerView, tx: Of<'forceClose'>, ctx: TxC
   if (!by) return reject('NOT_A_PARTY', 'only a channel party can close it unilaterally');
   const bad = checkState(found.ch, tx.state, ctx);
   if (bad) return bad;
-  const deadlineHeight = ctx.height + ctx.disputeBlocks;
+  const deadlineHeight = settleDeadline(tx.state.state, ctx.height, ctx.disputeBlocks);
   const ch: LedgerChannel = { ...found.ch, status: 'closing', latest: tx.state, submittedBy: by, closedSeq: tx.state.state.seq, deadlineHeight };
   return changed(view, ch, found.edits, ctx, { kind: 'channelClosing', channelId: ch.channelId, seq: tx.state.state.seq, by, deadlineHeight });
 }
@@ -89,7 +114,9 @@ export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext
   const newState = tx.state.state;
   const forfeits = newState.seq >= closedSeq + 2n;
   const carried = carriedReveals(ch, newState, ctx.work);
-  const next: LedgerChannel = { ...ch, latest: tx.state, reveals: carried.reveals };
+  // A newer state's locks may expire later than the old one's: the settle waits for them too (never
+  // less than the window already given).
+  const next: LedgerChannel = { ...ch, latest: tx.state, reveals: carried.reveals, deadlineHeight: Math.max(ch.deadlineHeight!, settleDeadline(newState, ctx.height, 0)) };
   const anchors = carriedAnchors(ch, newState, view);
   if (Object.keys(anchors).length > 0) next.anchors = anchors;
   else delete next.anchors;
@@ -97,7 +124,7 @@ export function applyDispute(view: LedgerView, tx: Of<'dispute'>, ctx: TxContext
   // (in steps, against the new root). A dispute in the window's last block would leave no time for
   // that, so it moves the deadline to a full window from now: the payee then shows it, and whoever
   // disputed gains nothing by choosing the moment.
-  if (carried.owed) next.deadlineHeight = Math.max(ch.deadlineHeight!, ctx.height + ctx.disputeBlocks);
+  if (carried.owed) next.deadlineHeight = Math.max(next.deadlineHeight!, ctx.height + ctx.disputeBlocks);
   if (forfeits) next.penalized = closer;
   const event: LedgerEvent = { kind: 'channelDisputed', channelId: ch.channelId, seq: newState.seq };
   if (forfeits) event.penalized = closer;

@@ -5,6 +5,7 @@ import { sha256 } from '../crypto/hash.js';
 import type { Msat } from '../money.js';
 import type { Account, LedgerEvent, LedgerParams, SignedTxBody, TxError, TxErrorCode } from './types.js';
 import type { LedgerView, Write } from './view.js';
+import type { Result } from '../util/result.js';
 
 /** Work a rule did for one transaction, counted by the caller that owns it (tests, the chain's metrics). */
 export interface WorkMeter {
@@ -24,9 +25,7 @@ export interface TxContext extends LedgerParams {
   work?: WorkMeter;
 }
 
-export type ApplyResult =
-  | { ok: true; writes: Write[]; events: LedgerEvent[] }
-  | { ok: false; error: TxError };
+export type ApplyResult = Result<{ writes: Write[]; events: LedgerEvent[] }, TxError>;
 
 export const reject = (code: TxErrorCode, message: string): ApplyResult => ({ ok: false, error: { code, message } });
 

@@ -30,6 +30,12 @@ export interface GraphSnapshot {
   channels: (GraphChannel & { policy1?: ChannelPolicy; policy2?: ChannelPolicy })[];
 }
 
+/**
+ * Our own channels are not counted against the bound on peers' channels (a peer filling the graph must
+ * not stop us announcing ours); the routing graph's hard bound leaves this much room for them.
+ */
+export const MAX_OWN_CHANNELS = 100_000;
+
 export const directionOf = (u: ChannelUpdateMessage): 0 | 1 => ((u.channelFlags & CHANNEL_FLAG_DIRECTION) === 0 ? 0 : 1);
 
 export class GossipGraph {
@@ -37,13 +43,24 @@ export class GossipGraph {
   private readonly channels = new Map<string, KnownChannel>();
   private readonly nodes = new Map<string, KnownNode>();
   private readonly channelsOfNode = new Map<string, number>();
+  private ownCount = 0;
 
-  constructor(maxChannels: number) {
-    this.graph = new ChannelGraph({ maxChannels });
+  /** `me`: our node id (hex), whose channels are counted apart. */
+  constructor(maxChannels: number, private readonly me: string) {
+    this.graph = new ChannelGraph({ maxChannels: maxChannels + MAX_OWN_CHANNELS });
   }
 
   get channelCount(): number {
     return this.channels.size;
+  }
+
+  /** Channels we are not a party to: what the bound on peers' gossip counts. */
+  get othersCount(): number {
+    return this.channels.size - this.ownCount;
+  }
+
+  isOurs(channel: { node1: string; node2: string }): boolean {
+    return channel.node1 === this.me || channel.node2 === this.me;
   }
 
   channel(scid: string): KnownChannel | undefined {
@@ -71,6 +88,7 @@ export class GossipGraph {
     const r = this.graph.addChannel(channel);
     if (r !== 'added') return r;
     this.channels.set(channel.shortChannelId, { announcement, channel, updates: [undefined, undefined], acceptedAt: nowSeconds });
+    if (this.isOurs(channel)) this.ownCount++;
     for (const n of [channel.node1, channel.node2]) this.channelsOfNode.set(n, (this.channelsOfNode.get(n) ?? 0) + 1);
     return 'added';
   }
@@ -97,6 +115,7 @@ export class GossipGraph {
     if (!k) return [];
     this.channels.delete(scid);
     this.graph.removeChannel(scid);
+    if (this.isOurs(k.channel)) this.ownCount--;
     const orphaned: string[] = [];
     for (const n of [k.channel.node1, k.channel.node2]) {
       const left = (this.channelsOfNode.get(n) ?? 1) - 1;

@@ -17,12 +17,23 @@ export interface GossipLimits {
   readonly maxSyncMessages: number;
   /** …and bytes: with the flush below, well inside the 2 MiB a peer may leave unread before it is cut off. */
   readonly maxSyncBytes: number;
+  /** Bytes all connecting peers' syncs together may take per minute (and at once): fresh identities are free. */
+  readonly syncBytesPerMinute: number;
+  /** A peer that reconnects within this long of its last sync gets only what changed since. */
+  readonly fullResyncAfterSeconds: number;
   /** Bytes relayed to each peer per flush; what is left waits for the next one. */
   readonly maxFlushBytes: number;
   /** A gossip message longer than this is neither kept nor relayed (BOLT 7 allows it: "MAY choose NOT to"). */
   readonly maxMessageBytes: number;
   /** Channels re-read from the ledger per tick to find those that closed. */
   readonly closedChecksPerTick: number;
+  /**
+   * Updates accepted per channel direction: a bucket of `updateBurst`, refilled at `updatesPerMinute`.
+   * Only the channel's own node can sign them, so this is what holds a party (or anyone relaying its
+   * fresh updates from many identities) to a few store writes and relays; checked before the signature.
+   */
+  readonly updateBurst: number;
+  readonly updatesPerMinute: number;
   /** Gossip dated further ahead than this is refused. */
   readonly maxFutureSeconds: number;
   /** A channel whose older direction has had no update for this long is pruned (BOLT 7: two weeks). */
@@ -31,6 +42,10 @@ export interface GossipLimits {
   readonly refreshOwnAfterSeconds: number;
   /** Peers whose bucket we remember (connected or not), so reconnecting does not refill it. */
   readonly maxPeerBuckets: number;
+  /** Announcements the ledger refused, remembered (by their bytes) so a replay costs no ledger read… */
+  readonly maxRefusedRemembered: number;
+  /** …for this long. */
+  readonly refusedForgetSeconds: number;
 }
 
 /**
@@ -48,13 +63,19 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
   maxStashedSignatures: 256,
   maxSyncMessages: 6000,
   maxSyncBytes: 1_000_000,
+  syncBytesPerMinute: 4_000_000,
+  fullResyncAfterSeconds: 24 * 3600,
   maxFlushBytes: 512 * 1024,
   maxMessageBytes: 1024,
   closedChecksPerTick: 50,
+  updateBurst: 10,
+  updatesPerMinute: 1,
   maxFutureSeconds: 3600,
   staleAfterSeconds: 14 * 24 * 3600,
   refreshOwnAfterSeconds: 7 * 24 * 3600,
   maxPeerBuckets: 4096,
+  maxRefusedRemembered: 4096,
+  refusedForgetSeconds: 3600,
 };
 
 export function gossipLimits(given: Partial<GossipLimits> = {}): GossipLimits {
@@ -73,4 +94,28 @@ export function takeToken(b: Bucket | undefined, nowMs: number, limits: Pick<Gos
   const tokens = Math.min(limits.burst, start.tokens + refill);
   if (tokens < 1) return undefined;
   return { tokens: tokens - 1, at: nowMs };
+}
+
+/**
+ * Accepted channel_updates per `scid/direction` and node_announcements per `n/node`: a bucket each.
+ * `peek` is asked before the signature is checked and `spend` only once the message is accepted, so a
+ * forger cannot use up a channel's or a node's allowance. At most two a channel and one a node the
+ * graph holds: the manager forgets them with the channel.
+ */
+export class Allowances {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly limits: Pick<GossipLimits, 'updateBurst' | 'updatesPerMinute'>) {}
+
+  peek(key: string, nowMs: number): Bucket | undefined {
+    return takeToken(this.buckets.get(key), nowMs, { burst: this.limits.updateBurst, messagesPerMinute: this.limits.updatesPerMinute });
+  }
+
+  spend(key: string, after: Bucket): void {
+    this.buckets.set(key, after);
+  }
+
+  forget(key: string): void {
+    this.buckets.delete(key);
+  }
 }

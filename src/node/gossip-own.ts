@@ -33,6 +33,8 @@ export interface PendingAnnouncement {
 export class OwnAnnouncements {
   readonly pending = new Map<string, PendingAnnouncement>();
   private readonly stash = new Map<string, { peer: string; msg: AnnouncementSignaturesMessage }>();
+  /** the stash's keys by peer, oldest first */
+  private readonly byPeer = new Map<string, string[]>();
   /** `${peer}/${scid}`: our signatures went to that peer on its current connection */
   private readonly sent = new Set<string>();
 
@@ -51,7 +53,7 @@ export class OwnAnnouncements {
     this.pending.set(scid, entry);
     const stashed = this.stash.get(`${p.peer}/${scid}`);
     if (stashed) {
-      this.stash.delete(`${p.peer}/${scid}`);
+      this.forgetStashed(`${p.peer}/${scid}`);
       if (this.valid(entry, stashed.msg)) entry.theirs = { node: stashed.msg.nodeSignature, bitcoin: stashed.msg.bitcoinSignature };
     }
     return entry;
@@ -67,14 +69,38 @@ export class OwnAnnouncements {
   }
 
   /**
-   * Keep a peer's signatures for a channel we have not chosen to announce; the oldest go first. Keyed by
-   * peer too, so another peer cannot replace them with its own for the same short id.
+   * Keep a peer's signatures for a channel we have not chosen to announce. Keyed by peer too, so another
+   * peer cannot replace them with its own for the same short id. Anyone can send them and nothing in them
+   * can be checked before we announce, so one peer must not push out another's: at the bound the peer
+   * holding the most loses its oldest if it holds more than one beyond the sender; otherwise the sender
+   * loses its own oldest, or is refused when it holds none. Entries go when their peer disconnects (it sends them
+   * again on reconnect), so only connected peers hold any.
    */
   keep(peer: string, m: AnnouncementSignaturesMessage): void {
     const key = `${peer}/${m.shortChannelId}`;
-    this.stash.delete(key);
-    while (this.stash.size >= this.maxStashed) this.stash.delete(this.stash.keys().next().value!);
+    const mine = this.byPeer.get(peer) ?? [];
+    if (this.stash.has(key)) {
+      this.forgetStashed(key);
+    } else if (this.stash.size >= this.maxStashed) {
+      let longest: string[] | undefined;
+      for (const keys of this.byPeer.values()) if (!longest || keys.length > longest.length) longest = keys;
+      const victim = longest && longest.length > mine.length + 1 ? longest[0] : mine[0];
+      if (victim === undefined) return;
+      this.forgetStashed(victim);
+    }
     this.stash.set(key, { peer, msg: m });
+    const keys = this.byPeer.get(peer);
+    if (keys) keys.push(key);
+    else this.byPeer.set(peer, [key]);
+  }
+
+  private forgetStashed(key: string): void {
+    const e = this.stash.get(key);
+    if (!e) return;
+    this.stash.delete(key);
+    const keys = this.byPeer.get(e.peer)!;
+    keys.splice(keys.indexOf(key), 1);
+    if (keys.length === 0) this.byPeer.delete(e.peer);
   }
 
   get stashedCount(): number {
@@ -91,6 +117,7 @@ export class OwnAnnouncements {
 
   peerGone(peer: string): void {
     for (const k of [...this.sent]) if (k.startsWith(`${peer}/`)) this.sent.delete(k);
+    for (const k of [...(this.byPeer.get(peer) ?? [])]) this.forgetStashed(k);
   }
 
   pendingWith(peer: string): PendingAnnouncement[] {
@@ -99,7 +126,7 @@ export class OwnAnnouncements {
 
   done(scid: string): void {
     this.pending.delete(scid);
-    for (const k of [...this.stash.keys()]) if (k.endsWith(`/${scid}`)) this.stash.delete(k);
+    for (const k of [...this.stash.keys()]) if (k.endsWith(`/${scid}`)) this.forgetStashed(k);
     for (const k of [...this.sent]) if (k.endsWith(`/${scid}`)) this.sent.delete(k);
   }
 }

@@ -7,9 +7,11 @@
 // minute (the staggered flush BOLT 7 asks for, plus pruning), and announceChannel / announceNode when
 // our channels open or our policy, alias or address change.
 //
-// Messages are handled one at a time, in arrival order, so a channel_update that follows its
-// announcement from the same peer finds the channel even though checking the announcement waited on the
-// ledger. Every peer message first takes a token from that peer's bucket; the queue is bounded too.
+// Work runs one job at a time (gossip-queue.ts): our own first, then the peers' messages in turns, each
+// peer's in arrival order, so a channel_update that follows its announcement from the same peer finds the
+// channel even though checking the announcement waited on the ledger, and a peer whose announcements
+// wait on the ledger holds up only its own. Every peer message first takes a token from that peer's
+// bucket; the queue is bounded too.
 import { equalBytes, InputError, toHex } from '../crypto/bytes.js';
 import { publicKeyOf, type SecretKey } from '../crypto/keys.js';
 import {
@@ -26,8 +28,11 @@ import { assertNever } from '../wire/assert-never.js';
 import type { GraphStore } from './graph-store.js';
 import { GossipGraph, directionOf, type GraphSnapshot } from './gossip-graph.js';
 import { GossipRelay } from './gossip-relay.js';
-import { gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
+import { Allowances, gossipLimits, takeToken, type Bucket, type GossipLimits } from './gossip-limits.js';
 import { OwnAnnouncements, counterparty } from './gossip-own.js';
+import { GossipQueue } from './gossip-queue.js';
+import { RefusedAnnouncements } from './gossip-refused.js';
+import { GossipPruner } from './gossip-prune.js';
 
 export interface GossipLedger {
   channel(channelId: Uint8Array): Promise<LedgerChannel | undefined>;
@@ -42,6 +47,8 @@ export interface GossipManagerOptions {
   store: GraphStore;
   /** Send to a connected peer (peers.send); a message to a peer that is gone may be dropped. */
   send(peer: string, msg: GossipMessage): void;
+  /** Whether we have a channel with this peer: its sync on connect is not held to the shared budget. */
+  isChannelPeer?(peer: string): boolean;
   /** ms since 1970; Date.now by default (tests drive it) */
   nowMs?: () => number;
   limits?: Partial<GossipLimits>;
@@ -55,6 +62,7 @@ export type GossipOutcome =
 export type AnnounceResult = 'announced' | 'pending' | 'not_open' | 'no_short_id' | 'too_many_pending';
 
 const ACCEPTED: GossipOutcome = { result: 'accepted' };
+const QUEUE_FULL: GossipOutcome = { result: 'dropped', reason: 'queue_full' };
 const ignored = (refusal: GossipRefusal): GossipOutcome => ({ result: 'ignored', refusal });
 
 export class GossipManager {
@@ -64,19 +72,28 @@ export class GossipManager {
   private readonly me: string;
   private readonly nowMs: () => number;
   private readonly buckets = new Map<string, Bucket>();
+  private readonly allowances: Allowances;
   private readonly relay: GossipRelay;
-  private queue: Promise<unknown> = Promise.resolve();
-  private queued = 0;
-  private pruneCursor: string[] = [];
+  private readonly queue: GossipQueue;
+  private readonly refused: RefusedAnnouncements;
+  private readonly pruner: GossipPruner;
   private ownNode?: NodeAnnouncementMessage;
 
   private constructor(private readonly opts: GossipManagerOptions) {
     this.limits = gossipLimits(opts.limits);
-    this.view = new GossipGraph(this.limits.maxChannels);
+    this.me = toHex(publicKeyOf(opts.nodeSecretKey));
+    this.view = new GossipGraph(this.limits.maxChannels, this.me);
     this.relay = new GossipRelay(opts.send, this.limits);
     this.own = new OwnAnnouncements(this.limits.maxPendingAnnouncements, this.limits.maxStashedSignatures);
-    this.me = toHex(publicKeyOf(opts.nodeSecretKey));
     this.nowMs = opts.nowMs ?? Date.now;
+    this.queue = new GossipQueue(this.limits.maxQueued);
+    this.allowances = new Allowances(this.limits);
+    this.pruner = new GossipPruner({
+      view: this.view, ledger: opts.ledger, limits: this.limits, me: this.me,
+      forget: (scid) => this.forget(scid),
+      refreshOwn: (scid, d) => this.publishPolicy(scid, this.graph.channel(scid)![d === 0 ? 'policy1' : 'policy2']!),
+    });
+    this.refused = new RefusedAnnouncements(this.limits.maxRefusedRemembered, this.limits.refusedForgetSeconds);
   }
 
   /** Load the stored graph. */
@@ -107,16 +124,12 @@ export class GossipManager {
     this.buckets.delete(peer); // re-inserted last: the map forgets the least recently heard peers first
     this.buckets.set(peer, bucket);
     while (this.buckets.size > this.limits.maxPeerBuckets) this.buckets.delete(this.buckets.keys().next().value!);
-    if (this.queued >= this.limits.maxQueued) return Promise.resolve({ result: 'dropped', reason: 'queue_full' });
-    this.queued++;
-    return this.serially(() => this.process(peer, msg)).finally(() => this.queued--);
+    return this.queue.peer(peer, () => this.process(peer, msg), QUEUE_FULL);
   }
 
-  /** Run `fn` after everything queued before it; its failure is contained. */
+  /** Our own work: after the job now running, before any peer message waiting. */
   private serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.own(fn);
   }
 
   private async process(peer: string, msg: GossipMessage): Promise<GossipOutcome> {
@@ -139,8 +152,13 @@ export class GossipManager {
 
   private async onChannelAnnouncement(peer: string | undefined, m: ChannelAnnouncementMessage): Promise<GossipOutcome> {
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
+    const key = RefusedAnnouncements.keyOf(encodeGossipMessage(m));
+    if (this.refused.has(key, this.nowSeconds())) return ignored(refuse('refused_before', 'ignore', 'this announcement was refused already'));
     const bad = checkAnnouncementSignatures(m, this.opts.chainHash);
-    if (bad) return ignored(bad);
+    if (bad) {
+      this.refused.add(key, this.nowSeconds());
+      return ignored(bad);
+    }
     let record: LedgerChannel | undefined;
     try {
       record = await this.opts.ledger.channelByShortId(m.shortChannelId);
@@ -148,9 +166,14 @@ export class GossipManager {
       return ignored(refuse('ledger_unavailable', 'ignore', `cannot check the channel on the ledger: ${(e as Error).message}`));
     }
     const checked = checkAnnouncementAgainstLedger(m, record);
-    if (!checked.ok) return ignored(checked);
+    if (!checked.ok) {
+      // the ledger's blocks are final: a channel it does not hold open now is not one these bytes will name
+      this.refused.add(key, this.nowSeconds());
+      return ignored(checked);
+    }
     if (this.view.channel(m.shortChannelId)) return ignored(refuse('duplicate', 'ignore', 'channel already known'));
-    if (this.view.channelCount >= this.limits.maxChannels) {
+    // the bound is on others' channels: one of ours (completed by the peer first) always goes in
+    if (!this.view.isOurs(checked.channel) && this.view.othersCount >= this.limits.maxChannels) {
       return ignored(refuse('graph_full', 'ignore', `the graph holds its limit of ${this.limits.maxChannels} channels`));
     }
     // stored, then visible: a failed write leaves no trace, and the next copy of it is taken
@@ -165,6 +188,9 @@ export class GossipManager {
 
   private async onChannelUpdate(peer: string, m: ChannelUpdateMessage): Promise<GossipOutcome> {
     const known = this.view.channel(m.shortChannelId);
+    const rateKey = `${m.shortChannelId}/${directionOf(m)}`;
+    const taken = known ? this.allowances.peek(rateKey, this.nowMs()) : undefined;
+    if (known && !taken) return ignored(refuse('update_rate', 'ignore', `more than ${this.limits.updatesPerMinute} update(s) a minute for one channel direction`));
     const r = checkChannelUpdate(m, {
       chainHash: this.opts.chainHash, channel: known?.channel, nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds,
       ...(known?.updates[directionOf(m)] ? { previous: known.updates[directionOf(m)]! } : {}),
@@ -172,6 +198,7 @@ export class GossipManager {
     if (!r.ok) return ignored(r);
     await this.opts.store.saveUpdate(m.shortChannelId, r.direction, encodeGossipMessage(m));
     this.view.setUpdate(m);
+    this.allowances.spend(rateKey, taken!);
     if (!r.dontForward) this.relay.queue(`u/${m.shortChannelId}/${r.direction}`, m, peer);
     return ACCEPTED;
   }
@@ -183,7 +210,10 @@ export class GossipManager {
       known: this.view.hasChannels(id), nowSeconds: this.nowSeconds(), maxFutureSeconds: this.limits.maxFutureSeconds, ...(prev ? { previous: prev } : {}),
     });
     if (!r.ok) return ignored(r);
+    const taken = this.allowances.peek(`n/${id}`, this.nowMs());
+    if (!taken) return ignored(refuse('update_rate', 'ignore', `more than ${this.limits.updatesPerMinute} node_announcement(s) a minute for one node`));
     await this.opts.store.saveNode(id, encodeGossipMessage(m));
+    this.allowances.spend(`n/${id}`, taken);
     this.view.setNode(m, r);
     this.relay.queue(`n/${id}`, m, peer);
     return ACCEPTED;
@@ -194,8 +224,12 @@ export class GossipManager {
     if (!p) {
       const done = this.view.channel(m.shortChannelId);
       if (done && (done.channel.node1 === peer || done.channel.node2 === peer) && (done.channel.node1 === this.me || done.channel.node2 === this.me)) {
-        // Announced already (the peer missed it, say across a restart): send it the announcement itself.
-        this.relay.sendChannel(peer, done);
+        // Announced already (the peer missed it, say across a restart): send it the announcement itself,
+        // once per connection (repeating the small message must not buy the three large ones again)
+        if (!this.own.wasSent(peer, m.shortChannelId)) {
+          this.relay.sendChannel(peer, done);
+          this.own.markSent(peer, m.shortChannelId);
+        }
         return ACCEPTED;
       }
       this.own.keep(peer, m); // checked if and when we announce this channel
@@ -260,7 +294,6 @@ export class GossipManager {
       return;
     }
     if (!this.view.channel(scid)) {
-      if (this.view.channelCount >= this.limits.maxChannels) return; // stays pending; announceChannel again later
       await this.opts.store.saveChannel(scid, encodeGossipMessage(m), p.record.capacity);
       this.view.addChannel(m, checked!.channel, this.nowSeconds());
       this.relay.queue(`c/${scid}`, m);
@@ -309,7 +342,7 @@ export class GossipManager {
 
   /** A peer completed init: give it what we know (bounded), and our pending signatures for channels with it. */
   onPeerConnected(peer: string): void {
-    this.relay.connected(peer, this.view);
+    this.relay.connected(peer, this.view, this.nowSeconds(), this.opts.isChannelPeer?.(peer) ?? false);
     for (const p of this.own.pendingWith(peer)) this.sendOurSignatures(peer, p.unsigned.shortChannelId);
   }
 
@@ -331,11 +364,13 @@ export class GossipManager {
   private async forget(scid: string): Promise<void> {
     if (!this.view.channel(scid)) return;
     const orphaned = this.view.removeChannel(scid);
+    for (const d of [0, 1]) this.allowances.forget(`${scid}/${d}`);
     this.own.done(scid);
     for (const k of [`c/${scid}`, `u/${scid}/0`, `u/${scid}/1`]) this.relay.drop(k);
     await this.opts.store.deleteChannel(scid);
     for (const n of orphaned) {
       this.relay.drop(`n/${n}`);
+      this.allowances.forget(`n/${n}`);
       if (n !== this.me) await this.opts.store.deleteNode(n);
     }
   }
@@ -347,36 +382,10 @@ export class GossipManager {
    */
   tick(): Promise<void> {
     // never rejects: a store failure ends this tick's pruning early, the flush still runs, the next tick retries
-    return this.serially(() => this.prune().catch(() => undefined).then(() => this.flush()));
+    return this.serially(() => this.pruner.prune(this.nowSeconds()).catch(() => undefined).then(() => this.flush()));
   }
 
-  private async prune(): Promise<void> {
-    const now = this.nowSeconds();
-    for (const k of [...this.view.allChannels()]) {
-      const ours = k.channel.node1 === this.me || k.channel.node2 === this.me;
-      if (ours) {
-        const d = k.channel.node1 === this.me ? 0 : 1;
-        const u = k.updates[d];
-        if (u && now - u.timestamp > this.limits.refreshOwnAfterSeconds) await this.publishPolicy(k.channel.shortChannelId, this.graph.channel(k.channel.shortChannelId)![d === 0 ? 'policy1' : 'policy2']!);
-        continue; // our own channels leave the graph when the ledger closes them, never for staleness
-      }
-      const oldest = Math.min(...k.updates.map((u) => u?.timestamp ?? k.acceptedAt));
-      if (now - oldest > this.limits.staleAfterSeconds) await this.forget(k.channel.shortChannelId);
-    }
-    if (this.pruneCursor.length === 0) this.pruneCursor = [...this.view.allChannels()].map((k) => k.channel.shortChannelId);
-    for (let i = 0; i < this.limits.closedChecksPerTick && this.pruneCursor.length > 0; i++) {
-      const scid = this.pruneCursor.pop()!;
-      if (!this.view.channel(scid)) continue;
-      let rec: LedgerChannel | undefined;
-      try {
-        rec = await this.opts.ledger.channelByShortId(scid);
-      } catch {
-        this.pruneCursor.push(scid);
-        break; // the ledger is away: try again next tick
-      }
-      if (!rec || rec.status !== 'open') await this.forget(scid);
-    }
-  }
+
 
   /** What `sluice graph` lists: every node with a known channel (alias and addresses if announced) and every channel. */
   snapshot(): GraphSnapshot {
@@ -385,6 +394,6 @@ export class GossipManager {
 
   /** How much a peer has made us hold (tests and metrics). */
   get counts(): { channels: number; pending: number; stashed: number; queued: number; outbox: number } {
-    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queued, outbox: this.relay.waiting };
+    return { channels: this.view.channelCount, pending: this.own.pending.size, stashed: this.own.stashedCount, queued: this.queue.size, outbox: this.relay.waiting };
   }
 }

@@ -57,9 +57,10 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
     }
   }
   const register = new Set(due.registerPreimage);
-  // The ledger settles a force-closed channel at the end of its dispute window, whatever its locks'
-  // expiries, and pays a lock by the preimages registered by then: on an upstream channel being closed
-  // on the ledger a known preimage is registered now, not 6 blocks before the expiry.
+  // The ledger settles a force-closed channel no earlier than its HTLC locks' expiries (close-rules.ts
+  // settleDeadline) and pays a lock by the preimages registered below its expiry. On an upstream
+  // channel being closed on the ledger a known preimage is registered now all the same, not 6 blocks
+  // before the expiry: the upstream will never take the fulfil.
   for (const f of forwards) {
     const rec = sw.incoming.get(f.key);
     if (f.preimageKnown && !f.preimageRegistered && rec && sw.channel(rec.channelId)?.status === 'forceClosing') register.add(f.key);
@@ -75,6 +76,7 @@ export async function sweepHtlcs(sw: HtlcSwitch, height: number): Promise<void> 
 async function pruneReplay(sw: HtlcSwitch, height: number): Promise<void> {
   const dropped = sw.replay.prune(height);
   if (dropped.length === 0) return;
+  sw.replayShares.dropped(dropped);
   await sw.o.store.writeRecords(dropped.map(deleteReplay)).catch((e: unknown) => sw.log.warn({ err: (e as Error).message }, 'could not drop expired replay entries'));
 }
 

@@ -18,6 +18,7 @@ import { TEMPORARY_CHANNEL_FAILURE, TEMPORARY_NODE_FAILURE, failureCodeName } fr
 import type { ForwardView } from '../api/routing-types.js';
 import { toHex } from '../crypto/bytes.js';
 import { failWith } from '../forward/failures.js';
+import { MAX_HTLC_CLTV_BLOCKS } from '../forward/policy.js';
 import type { PersistPlan } from './channel-manager-types.js';
 import type { OutgoingOutcome } from './htlc-types.js';
 import {
@@ -106,13 +107,18 @@ function planIncoming(sw: HtlcSwitch, plan: Plan, channelId: string, op: AddOp):
   };
   if (peeled.ok && (sw.replay.has(peeled.value.sharedSecret) || plan.replayHashes.has(replayHash(peeled.value.sharedSecret)))) {
     rec = refuse(TEMPORARY_CHANNEL_FAILURE, 'a replayed onion');
+  } else if (peeled.ok && sw.replayShares.of(channelId) + plan.replayHashes.size >= sw.limits.replayEntriesPerChannel) {
+    // One write is one channel's: its own share of the log, so a peer flooding onions blocks only itself.
+    rec = refuse(TEMPORARY_CHANNEL_FAILURE, `this channel's onions hold ${sw.limits.replayEntriesPerChannel} replay-log entries`);
   } else if (peeled.ok && sw.replay.size + plan.replayHashes.size >= sw.limits.replayLogEntries) {
     rec = refuse(TEMPORARY_NODE_FAILURE, 'the replay log is full');
   } else if (peeled.ok && sw.incoming.size + plan.newIncoming >= sw.limits.maxPendingHtlcs) {
     rec = refuse(TEMPORARY_NODE_FAILURE, `${sw.limits.maxPendingHtlcs} incoming HTLCs are pending`);
   } else {
     if (peeled.ok) {
-      entry = { hash: replayHash(peeled.value.sharedSecret), expiryHeight: op.expiryHeight };
+      // Remembered until the HTLC's expiry, but never past max_htlc_cltv: an onion whose HTLC expires
+      // later than that was refused (expiry_too_far), and a peer must not pin an entry for ever.
+      entry = { hash: replayHash(peeled.value.sharedSecret), expiryHeight: Math.min(op.expiryHeight, height + MAX_HTLC_CLTV_BLOCKS) };
       plan.replayHashes.add(entry.hash);
     }
     const decided = sw.decide(base, peeled, height);
@@ -121,11 +127,11 @@ function planIncoming(sw: HtlcSwitch, plan: Plan, channelId: string, op: AddOp):
   }
   plan.newIncoming++;
   plan.writes.push(putIncoming(rec));
-  if (entry) plan.writes.push(putReplay(entry));
+  if (entry) plan.writes.push(putReplay({ ...entry, channelId }));
   const ss = rec.sharedSecret;
   plan.after.push(() => {
     sw.incoming.set(key, rec);
-    if (entry && ss) sw.replay.checkAndRecord(ss, entry.expiryHeight);
+    if (entry && ss && sw.replay.checkAndRecord(ss, entry.expiryHeight).kind === 'fresh') sw.replayShares.owned(entry.hash, channelId);
     if (rec.owed) sw.relay(rec);
     else act?.();
   });

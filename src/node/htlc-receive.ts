@@ -29,11 +29,17 @@ export async function askReceiver(sw: HtlcSwitch, rec: IncomingRecord, payload: 
     sw.asking.delete(key);
   }
   const now = sw.incoming.get(key);
-  if (!now || now.owed) return; // failed at its deadline meanwhile
-  if (answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash)) {
+  const settles = answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash);
+  if (!now || now.owed) {
+    // failed at its deadline meanwhile: whatever the payee marked for this answer is undone
+    if (settles) sw.finalHopReceiver?.released?.(htlc);
+    return;
+  }
+  if (answer.kind === 'settle' && settles) {
     // The payee's records and the owed fulfil in one batch, before the fulfil is proposed: from then on
     // the switch gets the fulfil signed or, if the payer will not, registers the preimage on the ledger.
-    await sw.owe(now, { kind: 'fulfil', preimage: answer.preimage }, answer.attached ?? []);
+    // Not stored (the write failed): the payee undoes its mark, and is asked again at the next block.
+    if (!(await sw.owe(now, { kind: 'fulfil', preimage: answer.preimage }, answer.attached ?? []))) sw.finalHopReceiver?.released?.(htlc);
     return;
   }
   const message = answer.kind === 'fail' ? answer.failureMessage : encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, sw.height());

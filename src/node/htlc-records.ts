@@ -6,6 +6,8 @@
 //                         HTLC) and, for a local one, its outcome until the payer has been told
 //   replay/<hash>         the replay log (sha256 of an onion's shared secret, until its expiry)
 //   policy/<channel>      the forwarding policy of one channel
+//   registered/<hash>     a preimage a next hop registered on the ledger for one of our HTLCs, and the
+//                         height (a late off-chain fulfil of that lock is taken, also after a restart)
 // Every write that follows from a channel state goes into that state's batch (htlc-persist.ts).
 import { fromHex, toHex } from '../crypto/bytes.js';
 import type { ReplayEntry } from '../onion/replay.js';
@@ -169,8 +171,15 @@ export function outgoingFromJson(v: Record<string, unknown>): OutgoingRecord {
   return r;
 }
 
-export const putReplay = (e: ReplayEntry): AttachedWrite => put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight });
+/** A replay entry, with the channel whose HTLC carried the onion (its share of the log, htlc-switch.ts). */
+export type OwnedReplayEntry = ReplayEntry & { channelId?: string };
+
+export const putReplay = (e: OwnedReplayEntry): AttachedWrite =>
+  put(`replay/${e.hash}`, { hash: e.hash, expiryHeight: e.expiryHeight, ...(e.channelId !== undefined ? { channelId: e.channelId } : {}) });
 export const deleteReplay = (hash: string): RecordDelete => del(`replay/${hash}`);
+
+export const putRegistered = (hash: string, height: number): AttachedWrite => put(`registered/${hash}`, { hash, height });
+export const deleteRegistered = (hash: string): RecordDelete => del(`registered/${hash}`);
 
 export function putPolicy(channelId: string, p: ForwardingPolicy): AttachedWrite {
   const v: JsonObject = { feeBaseMsat: p.feeBaseMsat.toString(), feePpm: p.feePpm.toString(), cltvExpiryDelta: p.cltvExpiryDelta, htlcMinimumMsat: p.htlcMinimumMsat.toString() };
@@ -190,17 +199,24 @@ export function policyFromJson(v: Record<string, unknown>): ForwardingPolicy {
 export interface LoadedHtlcRecords {
   incoming: IncomingRecord[];
   outgoing: OutgoingRecord[];
-  replay: ReplayEntry[];
+  replay: OwnedReplayEntry[];
   policies: Map<string, ForwardingPolicy>;
+  /** payment hash (hex) -> the height its preimage was registered at, oldest first */
+  registered: Map<string, number>;
 }
 
 export function sortHtlcRecords(rows: readonly { key: string; value: JsonObject }[]): LoadedHtlcRecords {
-  const out: LoadedHtlcRecords = { incoming: [], outgoing: [], replay: [], policies: new Map() };
+  const out: LoadedHtlcRecords = { incoming: [], outgoing: [], replay: [], policies: new Map(), registered: new Map() };
+  const registered: [string, number][] = [];
   for (const { key, value } of rows) {
     if (key.startsWith('in/')) out.incoming.push(incomingFromJson(value));
     else if (key.startsWith('out/')) out.outgoing.push(outgoingFromJson(value));
-    else if (key.startsWith('replay/')) out.replay.push({ hash: String(value['hash']), expiryHeight: Number(value['expiryHeight']) });
+    else if (key.startsWith('replay/')) {
+      out.replay.push({ hash: String(value['hash']), expiryHeight: Number(value['expiryHeight']), ...(typeof value['channelId'] === 'string' ? { channelId: value['channelId'] } : {}) });
+    }
     else if (key.startsWith('policy/')) out.policies.set(key.slice('policy/'.length), policyFromJson(value));
+    else if (key.startsWith('registered/')) registered.push([String(value['hash']), Number(value['height'])]);
   }
+  for (const [hash, h] of registered.sort((x, y) => x[1] - y[1])) out.registered.set(hash, h);
   return out;
 }

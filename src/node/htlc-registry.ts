@@ -8,7 +8,8 @@ import { fromHex, toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import type { LedgerClient } from '../ledger/client.js';
 import { MAX_HTLC_CLTV_BLOCKS } from '../forward/policy.js';
-import { deleteOutgoing, htlcKey, putIncoming, type IncomingRecord, type OutgoingRecord } from './htlc-records.js';
+import { deleteOutgoing, deleteRegistered, htlcKey, putIncoming, putRegistered, type IncomingRecord, type OutgoingRecord } from './htlc-records.js';
+import type { RecordWrite } from './store-port.js';
 import type { HtlcSwitch } from './htlc-switch.js';
 
 /** Registrations remembered for late fulfils (one per outgoing HTLC paid through the ledger). */
@@ -22,6 +23,15 @@ export class PreimageRegistryReader {
   private readonly registered = new Map<string, number>();
 
   constructor(private readonly sw: HtlcSwitch, private readonly ledger: Pick<LedgerClient, 'request'>) {}
+
+  /**
+   * The registrations stored before a restart. They are stored because the next hop may fulfil the
+   * lock off-chain long after it registered (and after the outgoing record is gone): refusing that
+   * late fulfil as unregistered would fail a channel over a lock the ledger pays the peer anyway.
+   */
+  restore(registered: ReadonlyMap<string, number>): void {
+    for (const [hash, h] of registered) this.registered.set(hash, h);
+  }
 
   /**
    * Was this hash's preimage registered on the ledger below `expiryHeight`? Undefined while the blocks
@@ -82,8 +92,15 @@ export class PreimageRegistryReader {
     const hash = toHex(sha256(preimage));
     for (const rec of this.pending()) {
       if (toHex(rec.paymentHash) !== hash || height >= rec.expiryHeight) continue;
-      this.registered.set(hash, height);
-      if (this.registered.size > MAX_REMEMBERED) this.registered.delete(this.registered.keys().next().value!);
+      if (!this.registered.has(hash)) {
+        // Stored before what it leads to, and remembered only once stored: a failed write throws, and
+        // the block is read again at the next one.
+        const oldest = this.registered.size >= MAX_REMEMBERED ? this.registered.keys().next().value! : undefined;
+        const writes: RecordWrite[] = [putRegistered(hash, height), ...(oldest !== undefined ? [deleteRegistered(oldest)] : [])];
+        await this.sw.o.store.writeRecords(writes);
+        if (oldest !== undefined) this.registered.delete(oldest);
+        this.registered.set(hash, height);
+      }
       this.sw.log.info({ channel: rec.channelId.slice(0, 16), htlc: rec.htlcId, height }, 'the next hop registered the preimage on the ledger');
       if (rec.origin.kind === 'local') {
         await this.sw.endLocal(rec, { kind: 'fulfilled', preimage });

@@ -10,14 +10,14 @@
 //   4. the fulfil proposed on A-H; the incoming record deleted with the both-signed state without the lock.
 import { toHex } from '../crypto/bytes.js';
 import type { Channel } from '../channel/machine.js';
-import { MAX_LOCKS } from '../channel/state.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import { EXPIRY_TOO_SOON_BLOCKS, type ForwardOut } from '../forward/decide.js';
 import { decideIncoming } from './htlc-decide.js';
 import { failWith } from '../forward/failures.js';
 import { DEFAULT_FORWARDING_POLICY, checkForwardingPolicy } from '../forward/policy.js';
 import { peelOnion, type PeelResult } from '../onion/sphinx.js';
-import { DEFAULT_REPLAY_LOG_ENTRIES, ReplayLog } from '../onion/replay.js';
+import { ReplayLog } from '../onion/replay.js';
+import { DEFAULT_HTLC_LIMITS, type HtlcLimits } from './htlc-limits.js';
 import type { HopPayload } from '../onion/payload.js';
 import {
   INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, TEMPORARY_CHANNEL_FAILURE,
@@ -39,21 +39,10 @@ import { freeLockId, localChannelView, localShortChannelId } from './htlc-views.
 import type { AttachedWrite, NodeStore } from './store-port.js';
 import type { ForwardView } from '../api/routing-types.js';
 import { askReceiver } from './htlc-receive.js';
+import { ReplayShares } from './htlc-replay-shares.js';
 import type { Wallet } from './wallet.js';
 
-export interface HtlcLimits {
-  /** Incoming HTLCs the switch holds records for, over all channels; more are failed (temporary_node_failure). */
-  maxPendingHtlcs: number;
-  /** Onions remembered against replay until their expiry; at the bound new onions are refused. */
-  replayLogEntries: number;
-  /**
-   * HTLCs the switch offers on one channel at once (forwards and local attempts); the channel's own
-   * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
-   */
-  maxHtlcsPerChannel: number;
-}
-
-export const DEFAULT_HTLC_LIMITS: HtlcLimits = { maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, maxHtlcsPerChannel: MAX_LOCKS };
+export { DEFAULT_HTLC_LIMITS, type HtlcLimits } from './htlc-limits.js';
 
 export interface HtlcSwitchOptions {
   store: NodeStore;
@@ -99,6 +88,8 @@ export class HtlcSwitch implements HtlcSwitchApi {
   /** Each open channel's short channel id from the ledger (its open's position), once read. */
   private readonly scids = new Map<string, string>();
   replay: ReplayLog;
+  /** Each channel's share of the replay log (htlc-replay-shares.ts). */
+  readonly replayShares = new ReplayShares();
   private receiver?: FinalHopReceiver;
   private sink?: LocalOutcomeSink;
   readonly limits: HtlcLimits;
@@ -143,6 +134,8 @@ export class HtlcSwitch implements HtlcSwitchApi {
     for (const rec of r.outgoing) this.outgoing.set(htlcKey(rec.channelId, rec.htlcId), rec);
     for (const [id, p] of r.policies) this.policies.set(id, p);
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries, entries: r.replay });
+    for (const e of r.replay) if (e.channelId) this.replayShares.owned(e.hash, e.channelId);
+    this.registry?.restore(r.registered);
     await trimNeverOffered(this);
   }
 
@@ -174,6 +167,11 @@ export class HtlcSwitch implements HtlcSwitchApi {
    */
   shortChannelId(ch: Channel): string {
     return this.scids.get(toHex(ch.channelId)) ?? localShortChannelId(ch);
+  }
+
+  /** The ledger's short channel id of this channel, once read (undefined before). */
+  ledgerShortChannelId(ch: Channel): string | undefined {
+    return this.scids.get(toHex(ch.channelId));
   }
 
   /** Read the ledger's short channel id of open channels that have none yet (one request each, per block, until found). */
@@ -354,20 +352,22 @@ export class HtlcSwitch implements HtlcSwitchApi {
   }
 
   /** Store what we owe upstream (first write wins), with `attached` in the same batch, then send it. */
-  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<void> {
+  /** Store the answer owed upstream (with `attached`), then send it. False when nothing was stored. */
+  async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<boolean> {
     const key = htlcKey(rec.channelId, rec.htlcId);
     const now = this.incoming.get(key);
-    if (!now || now.owed) return;
+    if (!now || now.owed) return false;
     const up = { ...now, owed };
     try {
       await this.o.store.writeRecords([...attached, putIncoming(up)]);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not store an owed HTLC answer; retried at the next block');
-      return;
+      return false;
     }
-    if (this.incoming.get(key)?.owed) return;
+    if (this.incoming.get(key)?.owed) return true;
     this.incoming.set(key, up);
     this.relay(up);
+    return true;
   }
 
   /** Send (again) the fulfil or fail owed for an incoming HTLC, unless it is on its way. */

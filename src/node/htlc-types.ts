@@ -34,6 +34,11 @@ export interface FinalHopReceiver {
    * well before the HTLC's expiry: the switch fails an HTLC with no answer when it nears its expiry.
    */
   onFinalHtlc(htlc: IncomingHtlc, payload: HopPayload): Promise<FinalHopAnswer>;
+  /**
+   * A settle this receiver answered for `htlc` was not stored (the write failed, or the HTLC was failed
+   * at its deadline first): undo what the answer marked in memory (an invoice paid by it is open again).
+   */
+  released?(htlc: IncomingHtlc): void;
 }
 
 export interface LocalSend {

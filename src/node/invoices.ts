@@ -204,7 +204,8 @@ export class InvoiceManager implements FinalHopReceiver {
           paidAt: nowMs, receivedMsat: decision.amountMsat, paidBy: htlcKey, keysend: true,
         };
     // Marked now, in memory, so a second HTLC for it is refused even before the fulfil is stored. If that
-    // write fails, the switch asks again for this same HTLC and gets the same answer.
+    // write fails (or the HTLC is failed at its deadline first), the switch calls `released` and the
+    // invoice is open again; asked again, this same HTLC gets the same answer. (The event is not unsent.)
     this.invoices.set(hash, paid);
     if (paid.keysend) this.keysendReceipts++;
     this.o.emit({ type: 'invoicePaid', invoice: invoiceView(paid, nowMs) });
@@ -227,6 +228,21 @@ export class InvoiceManager implements FinalHopReceiver {
     const no = htlcCheck.kind === 'fail' ? htlcCheck : decideReceive({ ...base, keysend: { accepted: false } });
     if (no.kind !== 'fail') throw new Error('unreachable: a refused keysend settled');
     return { kind: 'fail', failureMessage: encodeFailureMessage(no.failureMessage) };
+  }
+
+  /** The settle for this HTLC was not stored: the invoice it marked paid is open again (a keysend receipt is dropped). */
+  released(htlc: IncomingHtlc): void {
+    const hash = toHex(htlc.paymentHash);
+    const r = this.invoices.get(hash);
+    if (r?.status !== 'paid' || r.paidBy !== `${htlc.channelId}/${htlc.htlcId}`) return;
+    if (r.keysend) {
+      this.invoices.delete(hash);
+      this.keysendReceipts--;
+    } else {
+      const { paidAt: _a, receivedMsat: _r, paidBy: _b, ...open } = r;
+      this.invoices.set(hash, { ...open, status: 'open' });
+    }
+    this.o.log.warn({ hash: hash.slice(0, 16) }, 'an invoice marked paid was not stored as paid: it is open again');
   }
 
   private settle(r: InvoiceRecord): FinalHopAnswer {

@@ -4,6 +4,7 @@
 // closed one is forgotten. The timer sends the staggered relay batch (BOLT 7: once a minute) and prunes.
 import { toHex } from '../crypto/bytes.js';
 import { addressFromHostPort } from '../gossip/address.js';
+import { policyProblem } from '../gossip/messages.js';
 import type { ChannelPolicy } from '../routing/graph.js';
 import type { Logger } from '../util/log.js';
 import type { GossipMessage } from '../wire/gossip.js';
@@ -23,14 +24,22 @@ export interface NodeGossipOptions {
   store: GraphStore;
   log: Logger;
   send(peer: string, m: GossipMessage): void;
+  /** Whether we have a channel with the peer (its sync is not held to the budget strangers share). */
+  isChannelPeer?(peer: string): boolean;
   /** Tell a peer it sent gossip we refused (a BOLT 1 warning). */
   warn(peer: string, text: string): void;
   flushMs?: number;
   limits?: Partial<GossipLimits>;
 }
 
+/** A peer is sent at most one warning about its refused gossip per this long (each refusal is one message of its own). */
+export const GOSSIP_WARNING_INTERVAL_MS = 60_000;
+const MAX_WARNED_PEERS = 4096;
+
 export class NodeGossip {
   private timer?: NodeJS.Timeout;
+  /** when each peer was last warned, least recent first */
+  private readonly warnedAt = new Map<string, number>();
 
   private constructor(
     readonly manager: GossipManager,
@@ -41,6 +50,7 @@ export class NodeGossip {
     const manager = await GossipManager.start({
       nodeSecretKey: o.secretKey, chainHash: o.chainHash, ledger: o.ledger, store: o.store,
       send: (peer, m) => o.send(peer, m),
+      ...(o.isChannelPeer ? { isChannelPeer: o.isChannelPeer } : {}),
       ...(o.limits ? { limits: o.limits } : {}),
     });
     const g = new NodeGossip(manager, o);
@@ -59,7 +69,14 @@ export class NodeGossip {
 
   onMessage(peer: string, m: GossipMessage): void {
     void this.manager.handleMessage(peer, m).then((r) => {
-      if (r.result === 'ignored' && r.refusal.action === 'warn') this.o.warn(peer, `gossip refused: ${r.refusal.message}`);
+      if (r.result !== 'ignored' || r.refusal.action !== 'warn') return;
+      const now = Date.now();
+      const last = this.warnedAt.get(peer);
+      if (last !== undefined && now - last < GOSSIP_WARNING_INTERVAL_MS) return; // a flood of forgeries gets one answer a minute
+      this.warnedAt.delete(peer);
+      this.warnedAt.set(peer, now);
+      if (this.warnedAt.size > MAX_WARNED_PEERS) this.warnedAt.delete(this.warnedAt.keys().next().value!);
+      this.o.warn(peer, `gossip refused: ${r.refusal.message}`);
     });
   }
 
@@ -85,10 +102,7 @@ export class NodeGossip {
    * the channel: it still pays and forwards; it is tried again at the next start or policy change.
    */
   async announceChannel(channelId: Uint8Array, policy: ForwardingPolicy, capacityMsat: bigint): Promise<void> {
-    const p: ChannelPolicy = {
-      feeBaseMsat: policy.feeBaseMsat, feePpm: policy.feePpm, cltvExpiryDelta: policy.cltvExpiryDelta,
-      htlcMinimumMsat: policy.htlcMinimumMsat, htlcMaximumMsat: policy.htlcMaximumMsat ?? capacityMsat,
-    };
+    const p = announceablePolicy(policy, capacityMsat);
     try {
       const r = await this.manager.announceChannel({ channelId, policy: p });
       if (r !== 'announced' && r !== 'pending') this.o.log.info({ channelId: toHex(channelId).slice(0, 16), result: r }, 'channel not announced');
@@ -104,4 +118,27 @@ export class NodeGossip {
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+const U32 = 0xffffffffn;
+const minBig = (x: bigint, y: bigint) => (x < y ? x : y);
+
+/**
+ * What we tell the network of a forwarding policy. One that a channel_update cannot carry (a fee past
+ * u32, a minimum above the capacity: the switch allows them) is announced as disabled, with its fields
+ * cut to fit: otherwise the announcement would fail and the network would keep routing by our old
+ * policy, and payers' HTLCs would fail at us.
+ */
+export function announceablePolicy(policy: ForwardingPolicy, capacityMsat: bigint): ChannelPolicy {
+  const p: ChannelPolicy = {
+    feeBaseMsat: policy.feeBaseMsat, feePpm: policy.feePpm, cltvExpiryDelta: policy.cltvExpiryDelta,
+    htlcMinimumMsat: policy.htlcMinimumMsat, htlcMaximumMsat: policy.htlcMaximumMsat ?? capacityMsat,
+  };
+  if (!policyProblem(p, capacityMsat)) return p;
+  const htlcMinimumMsat = minBig(p.htlcMinimumMsat < 0n ? 0n : p.htlcMinimumMsat, capacityMsat);
+  const max = minBig(p.htlcMaximumMsat, capacityMsat);
+  return {
+    feeBaseMsat: minBig(p.feeBaseMsat, U32), feePpm: minBig(p.feePpm, U32), cltvExpiryDelta: Math.min(p.cltvExpiryDelta, 0xffff),
+    htlcMinimumMsat, htlcMaximumMsat: max < htlcMinimumMsat ? htlcMinimumMsat : max, disabled: true,
+  };
 }

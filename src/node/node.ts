@@ -39,11 +39,9 @@ import { HtlcSwitch } from './htlc-switch.js';
 import type { ForwardingPolicy } from './htlc-types.js';
 
 export { channelView };
-
+export type { NodeOptions } from './node-options.js';
 export const DEFAULT_PEER_PORT = 9735;
 const OPEN_TIMEOUT_MS = 60_000;
-
-export type { NodeOptions } from './node-options.js';
 
 export class SluiceNode implements NodeApi {
   private readonly listeners = new Set<(e: NodeEvent) => void>();
@@ -96,7 +94,7 @@ export class SluiceNode implements NodeApi {
       secretKey: identity.secretKey, chainHash: chainHash(info.chainId), ledger, log,
       store: base.graphStore?.() ?? new MemoryGraphStore(),
       send: (peer, m) => void self.peers.send(peer, m),
-      warn: (peer, text) => self.peers.sendError(peer, undefined, text),
+      warn: (peer, text) => self.peers.sendError(peer, undefined, text), isChannelPeer: (peer) => self.channels.withPeer(peer).length > 0,
       ...(opts.gossip?.flushMs !== undefined ? { flushMs: opts.gossip.flushMs } : {}),
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
     });
@@ -121,9 +119,7 @@ export class SluiceNode implements NodeApi {
     });
     const channels = new ChannelManager({
       store, peers, wallet, ledger, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
-      openLimits: opts.openLimits,
-      height: () => self.height,
-      onChange: (ch, e) => self.onChannelChange(ch, e),
+      openLimits: opts.openLimits, height: () => self.height, onChange: (ch, e) => self.onChannelChange(ch, e),
       persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) },
     });
     const forwards = new ForwardLog({ store, log, onAdded: (f) => self.emit({ type: 'forward', event: f.status === 'settled' ? 'settled' : 'failed', forward: f }) });
@@ -343,10 +339,12 @@ export class SluiceNode implements NodeApi {
   /** Change how this node forwards over one of its channels; the rest of the policy stays. */
   async setChannelPolicy(channelId: string, partial: Partial<ForwardingPolicy>): Promise<ForwardingPolicy> {
     const ch = this.channelById(channelId);
-    return this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
+    const next = await this.htlcs.setChannelPolicy(toHex(ch.channelId), partial).catch((e: unknown) => {
       if (e instanceof RangeError) throw new NodeError('invalid', 'BAD_POLICY', e.message);
       return storeFailed(e);
     });
+    if (ch.status === 'open') void this.announce(ch); // the network must route by the new policy, not the old
+    return next;
   }
 
   async listChannels(): Promise<ChannelView[]> {

@@ -338,8 +338,10 @@ export class PaymentManager implements LocalOutcomeSink {
       const onion = buildOnion({ hops, sessionKey, associatedData: payment.paymentHash });
       const attemptId = toHex(randomBytes(8));
       const started = addAttempt(payment, { attemptId, route, sessionKey, sharedSecrets: onion.sharedSecrets, nowMs: this.o.clock.now() });
-      // planned over these very views, so the first hop is one of them
-      const first = views.find((c) => localShortChannelId(c) === route.hops[0]!.shortChannelId)!;
+      // Planned over these very views, so the first hop is one of them: the one to the route's first
+      // node (a peer that chose its channel id could give it another channel's short id for a block).
+      const hop = route.hops[0]!;
+      const first = views.find((c) => localShortChannelId(c) === hop.shortChannelId && c.peerNodeId === hop.to)!;
       // In memory now: an outcome may come back before sendLocal resolves. On disk only with the HTLC.
       this.payments.set(id, started);
       // Not awaited inside this payment's queue: the outcome that sendLocal's HTLC leads to queues here.

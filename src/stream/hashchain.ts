@@ -7,6 +7,7 @@ import { InputError } from '../util/errors.js';
 import { hashChain, sha256 } from '../crypto/hash.js';
 import { checkCount } from './check.js';
 import { MAX_CHAIN_UNITS } from './terms.js';
+import type { Result } from '../util/result.js';
 
 /** Seeds, preimages and roots are sha256 sized; the channel's claim op carries exactly 32 bytes. */
 export const CHAIN_VALUE_LENGTH = 32;
@@ -45,7 +46,8 @@ export class HashChainSecret {
   }
 }
 
-export type RevealResult = { ok: true } | { ok: false; reason: 'wrong-preimage' | 'not-deeper' | 'beyond-max' | 'step-too-large' };
+export type RevealError = 'wrong-preimage' | 'not-deeper' | 'beyond-max' | 'step-too-large';
+export type RevealResult = Result<object, RevealError>;
 
 export interface RevealCheck {
   root: Uint8Array;
@@ -72,10 +74,10 @@ export function verifyReveal(opts: RevealCheck): RevealResult {
   if (prevDepth > maxUnits) throw new InputError(`prevDepth: ${prevDepth} is past maxUnits ${maxUnits}`);
   if (prevDepth > 0) assertBytes(prevValue, 'prevValue', CHAIN_VALUE_LENGTH);
   const maxStep = checkCount(opts.maxStep ?? 1000, 'maxStep', 1);
-  if (!Number.isSafeInteger(depth) || depth <= prevDepth) return { ok: false, reason: 'not-deeper' };
-  if (depth > maxUnits) return { ok: false, reason: 'beyond-max' };
-  if (depth - prevDepth > maxStep) return { ok: false, reason: 'step-too-large' };
-  if (!(value instanceof Uint8Array) || value.length !== CHAIN_VALUE_LENGTH) return { ok: false, reason: 'wrong-preimage' };
+  if (!Number.isSafeInteger(depth) || depth <= prevDepth) return { ok: false, error: 'not-deeper' };
+  if (depth > maxUnits) return { ok: false, error: 'beyond-max' };
+  if (depth - prevDepth > maxStep) return { ok: false, error: 'step-too-large' };
+  if (!(value instanceof Uint8Array) || value.length !== CHAIN_VALUE_LENGTH) return { ok: false, error: 'wrong-preimage' };
   const anchor = prevDepth === 0 ? root : prevValue!;
-  return equalBytes(hashChain(value, depth - prevDepth), anchor) ? { ok: true } : { ok: false, reason: 'wrong-preimage' };
+  return equalBytes(hashChain(value, depth - prevDepth), anchor) ? { ok: true } : { ok: false, error: 'wrong-preimage' };
 }

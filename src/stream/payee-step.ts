@@ -147,12 +147,12 @@ function reveal(r: PayeeRecord, ev: Extract<StreamEvent, { type: 'reveal' }>, ct
     prevValue: prev > claimed && chain.revealedValue ? fromHex(chain.revealedValue) : undefined,
     depth: ev.depth - claimed, value: ev.value, maxStep: lock.maxUnits,
   });
-  if (!v.ok && v.reason === 'wrong-preimage') {
+  if (!v.ok && v.error === 'wrong-preimage') {
     // An honest payer never sends one (its chain comes from its seed): stop, so the work cannot be asked again.
     const why = `a wrong hash-chain tick at depth ${ev.depth}`;
     return end(r, 'stopped', why, ev.now, [control(r, 'stop', why)]);
   }
-  if (!v.ok) return refuse(v.reason === 'not-deeper' ? 'ignore' : 'warn', v.reason, 'bad hash-chain tick');
+  if (!v.ok) return refuse(v.error === 'not-deeper' ? 'ignore' : 'warn', v.error, 'bad hash-chain tick');
   const next: PayeeRecord = {
     ...r, ticks: ev.depth, paid: chain.unit * BigInt(ev.depth), lastTickAt: ev.now,
     chain: { ...chain, revealedDepth: ev.depth, revealedValue: toHex(ev.value) },

@@ -3,6 +3,7 @@
 // are absolute (ticks, paid == owedAfter(ticks)), like the payer's, so the two sides agree to the msat.
 import { checkAmount, checkId, checkTime } from './check.js';
 import { checkTerms, maxTicks, owedAfter, type StreamStatus, type StreamTerms } from './terms.js';
+import type { Result } from '../util/result.js';
 
 export interface PayeeMeter {
   id: string;
@@ -20,7 +21,7 @@ export interface PayeeMeter {
 
 export type MeterErrorReason = 'underpaid' | 'overpaid' | 'too-many-ticks' | 'bad-ticks' | 'stale' | 'not-running';
 
-export type MeterResult = { meter: PayeeMeter } | { error: MeterError };
+export type MeterResult = Result<{ meter: PayeeMeter }, MeterError>;
 
 export interface MeterError {
   reason: MeterErrorReason;
@@ -67,11 +68,11 @@ export function meterTickTo(m: PayeeMeter, amount: bigint, totalTicks: number, n
   if (amount > expected) return fail('overpaid', what);
   const meter: PayeeMeter = { ...m, ticks: totalTicks, paid: m.paid + amount, lastTickAt: now };
   if (totalTicks === end) meter.status = 'finished';
-  return { meter };
+  return { ok: true, meter };
 }
 
-function fail(reason: MeterErrorReason, message: string): { error: MeterError } {
-  return { error: { reason, message } };
+function fail(reason: MeterErrorReason, message: string): MeterResult {
+  return { ok: false, error: { reason, message } };
 }
 
 export function pauseMeter(m: PayeeMeter, now: number): PayeeMeter {

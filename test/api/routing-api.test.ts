@@ -8,6 +8,7 @@ import { MAX_INVOICE_CHARS } from '../../src/api/routing-requests.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { silentLogger } from '../../src/util/log.js';
 import { BIG, FakeApi, channelId, nodeId } from './fake-api.js';
+import { MAX_FEE_BASE_MSAT } from '../../src/api/routing-requests.js';
 
 const TOKEN = randomBytes(32).toString('hex');
 let api: FakeApi;
@@ -46,13 +47,13 @@ describe('routing views round-trip with exact bigints', () => {
     expect(await client.listForwards()).toEqual(await api.listForwards());
     const id = channelId();
     expect(await client.channelPolicy({ channelId: id })).toEqual({ feeBase: 1_000n, feePpm: 1, cltvExpiryDelta: 12, htlcMinimum: 1n });
-    expect(await client.channelPolicy({ channelId: id, update: { feeBase: BIG, htlcMaximum: BIG } })).toMatchObject({ feeBase: BIG, htlcMaximum: BIG });
+    expect(await client.channelPolicy({ channelId: id, update: { feeBase: MAX_FEE_BASE_MSAT, htlcMaximum: BIG } })).toMatchObject({ feeBase: MAX_FEE_BASE_MSAT, htlcMaximum: BIG });
     const calls = api.calls.filter((c) => ['payInvoice', 'payNode', 'channelPolicy'].includes(c.method)).map((c) => c.args[0]);
     expect(calls).toEqual([
       { invoice: 'lnsb1x', maxFee: BIG, timeoutMs: 5000 },
       { nodeId: to, amount: BIG },
       { channelId: id },
-      { channelId: id, update: { feeBase: BIG, htlcMaximum: BIG } },
+      { channelId: id, update: { feeBase: MAX_FEE_BASE_MSAT, htlcMaximum: BIG } },
     ]);
   });
 });
@@ -73,7 +74,8 @@ describe('bad bodies are refused with the field named, and the node is not asked
     ['an invoice that lasts past a year', '/v1/invoices', { description: '', expirySeconds: 365 * 24 * 3600 + 1 }, /expirySeconds/],
     ['a route to nowhere', '/v1/routes', { nodeId: nodeId(), amount: '-1' }, /amount/],
     ['a policy with a fee rate past 100%', `/v1/channels/${channelId()}/policy`, { feePpm: 1_000_001 }, /feePpm/],
-    ['a policy with no expiry delta', `/v1/channels/${channelId()}/policy`, { cltvExpiryDelta: 0 }, /cltvExpiryDelta: must be at least 1/],
+    ['a policy with no expiry delta', `/v1/channels/${channelId()}/policy`, { cltvExpiryDelta: 0 }, /cltvExpiryDelta: must be at least 6 blocks/],
+    ['a policy with a delta under the register margin', `/v1/channels/${channelId()}/policy`, { cltvExpiryDelta: 5 }, /cltvExpiryDelta: must be at least 6 blocks/],
     ['a policy whose max is below its min', `/v1/channels/${channelId()}/policy`, { htlcMinimum: '10', htlcMaximum: '9' }, /htlcMaximum: must not be below htlcMinimum/],
     ['a policy for a bad channel id', '/v1/channels/xyz/policy', {}, /channelId/],
   ];

@@ -214,7 +214,9 @@ describe('locks at settlement', () => {
     accept(w, signed(w.eve, 0, { kind: 'preimage', preimage: pre1 }), ctx(6));
     accept(w, signed(w.eve, 1, { kind: 'preimage', preimage: pre2 }), ctx(8));
     expectReject(w, signed(w.eve, 2, { kind: 'preimage', preimage: pre1 }), ctx(9), 'ALREADY_REGISTERED');
-    accept(w, signed(w.b, 0, { kind: 'settle', channelId: w.id }), ctx(15));
+    // the window ends at 15, but the settle waits for the HTLCs' expiry (20): a preimage may come until then
+    expectReject(w, signed(w.b, 0, { kind: 'settle', channelId: w.id }), ctx(15), 'WINDOW_OPEN');
+    accept(w, signed(w.b, 0, { kind: 'settle', channelId: w.id }), ctx(20));
     expect(bal(w, w.b)).toBe(B_FUNDS - FEE + 10_000_000n);
   });
 

@@ -271,15 +271,17 @@ describe('GossipManager network', () => {
     expect(await a!.gossip.announceChannel({ channelId: rec.channelId, policy: POLICY })).toBe('not_open');
   });
 
-  it('the graph is bounded: past maxChannels an announcement is refused as graph_full', async () => {
+  it('the graph is bounded: past maxChannels of others an announcement is refused as graph_full', async () => {
     const net = new GossipNet({ maxChannels: 1 });
-    const [a, b, c] = await line(net, ['a', 'b', 'c']);
+    const [a, b, c, d] = await line(net, ['a', 'b', 'c', 'd']);
     await announce(net, a!, b!);
     await announce(net, b!, c!);
+    await announce(net, c!, d!);
     await net.pump();
-    // b holds a-b; c's announcement of b-c (complete at c, whose graph was empty) is refused at b
-    for (const n of [a, b, c]) expect(n!.gossip.graph.channelCount).toBe(1);
-    expect(net.outcomes.some((o) => o.to === b!.id && o.from === c!.id && o.outcome.result === 'ignored' && o.outcome.refusal.code === 'graph_full')).toBe(true);
+    // our own channels are not counted (test/attacks/gossip-graph-full.test.ts): a holds a-b and one of
+    // the others' channels, and refuses the second
+    expect(a!.gossip.graph.channelCount).toBe(2);
+    expect(net.outcomes.some((o) => o.to === a!.id && o.outcome.result === 'ignored' && o.outcome.refusal.code === 'graph_full')).toBe(true);
   });
 
   it('bytes: a message over maxMessageBytes is dropped; a flush sends at most maxFlushBytes and keeps the rest', async () => {

@@ -54,12 +54,12 @@ describe('verifyReveal', () => {
     ['next tick', { prevDepth: 5, prevValue: at(5), depth: 6, value: at(6) }, { ok: true }],
     ['skipped ticks', { prevDepth: 5, prevValue: at(5), depth: 8, value: at(8) }, { ok: true }],
     ['last unit (the seed)', { prevDepth: 199, prevValue: at(199), depth: 200, value: at(200) }, { ok: true }],
-    ['wrong preimage', { depth: 1, value: at(2) }, { ok: false, reason: 'wrong-preimage' }],
-    ['value of the wrong length', { depth: 1, value: new Uint8Array(31) }, { ok: false, reason: 'wrong-preimage' }],
-    ['the previous value again', { prevDepth: 5, prevValue: at(5), depth: 5, value: at(5) }, { ok: false, reason: 'not-deeper' }],
-    ['shallower', { prevDepth: 5, prevValue: at(5), depth: 4, value: at(4) }, { ok: false, reason: 'not-deeper' }],
-    ['beyond maxUnits', { maxUnits: 10, depth: 11, value: at(11) }, { ok: false, reason: 'beyond-max' }],
-    ['step too large', { maxStep: 2, depth: 3, value: at(3) }, { ok: false, reason: 'step-too-large' }],
+    ['wrong preimage', { depth: 1, value: at(2) }, { ok: false, error: 'wrong-preimage' }],
+    ['value of the wrong length', { depth: 1, value: new Uint8Array(31) }, { ok: false, error: 'wrong-preimage' }],
+    ['the previous value again', { prevDepth: 5, prevValue: at(5), depth: 5, value: at(5) }, { ok: false, error: 'not-deeper' }],
+    ['shallower', { prevDepth: 5, prevValue: at(5), depth: 4, value: at(4) }, { ok: false, error: 'not-deeper' }],
+    ['beyond maxUnits', { maxUnits: 10, depth: 11, value: at(11) }, { ok: false, error: 'beyond-max' }],
+    ['step too large', { maxStep: 2, depth: 3, value: at(3) }, { ok: false, error: 'step-too-large' }],
   ])('%s', (_name, over, expected) => {
     expect(verifyReveal({ ...base, ...over })).toEqual(expected);
   });
