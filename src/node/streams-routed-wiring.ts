@@ -24,7 +24,7 @@ export function wireRoutedStreams(o: {
     addressOf: (id) => o.nodes().find((n) => n.nodeId === id)?.addresses[0],
   });
   o.streams.routed = routed;
-  o.payee.setStreamBatches((record, amount, htlcKey) => routed.onBatchHtlc(record, amount, htlcKey));
+  o.payee.setStreamBatches((record, amount, htlcKey) => routed.onBatchHtlc(record, amount, htlcKey), (htlcKey) => routed.releasedBatch(htlcKey));
   o.onEvent((e) => {
     if (e.type !== 'routedPayment') return;
     const p = e.payment;

@@ -18,7 +18,7 @@ import {
   batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, STREAM_BATCH_TLV_TYPE,
   type BatchRecord, type RoutedPayer,
 } from '../stream/batch.js';
-import type { PayerRecord, StreamRecord } from '../stream/record.js';
+import type { PayeeRecord, PayerRecord, StreamRecord } from '../stream/record.js';
 import type { OpenStreamRequest } from '../api/types.js';
 import type { PaymentView } from '../payments/views.js';
 import type { AttachedWrite } from './store.js';
@@ -63,6 +63,11 @@ export interface BatchOutcome {
 export class RoutedStreams {
   /** Batches whose payment outcome we wait for, by payment hash: the stream id. */
   private readonly waiting = new Map<string, string>();
+  /**
+   * The payee: each stream's record from before its last metered batch, by stream id (one per stream),
+   * so a settle the switch could not store puts the meter back (releasedBatch).
+   */
+  private readonly beforeBatch = new Map<string, { htlcKey: string; before: PayeeRecord }>();
 
   constructor(private readonly s: StreamShell, private readonly d: RoutedDeps) {}
 
@@ -189,12 +194,32 @@ export class RoutedStreams {
       const effects = this.s.stepNow(r!, { type: 'paid', amount: check.amount, ticks: check.to, seq: 0n, gap: false, now });
       const after = this.s.records.get(b.streamId);
       if (after?.role !== 'payee' || after.ticks !== check.to) return { refused: 'the meter did not take the batch' };
+      this.beforeBatch.set(b.streamId, { htlcKey, before: r as PayeeRecord });
       const marked = { ...after, routed: { ...after.routed!, lastHtlc: htlcKey, lastFrom: b.from } };
       this.s.records.set(marked);
       if (effects) void this.s.apply(marked, effects, now).catch((e: unknown) => this.s.o.log.warn({ err: e, stream: b.streamId }, 'stream batch effects failed'));
     }
     const rec = this.s.records.get(b.streamId)!;
     return { attached: [{ kind: 'stream', key: rec.id, value: this.s.records.stored(rec) }] };
+  }
+
+  /**
+   * The switch did not store the settle of this batch HTLC (its write failed, or the HTLC was failed at
+   * its deadline first): the meter moved in memory for a batch that is not paid, so it goes back to where
+   * it was. Asked again, the HTLC is metered again; failed, its ticks come again in the payer's next
+   * batch, from the meter as it was (before, the meter stayed ahead, and that batch was refused).
+   */
+  releasedBatch(htlcKey: string): void {
+    for (const [id, e] of this.beforeBatch) {
+      if (e.htlcKey !== htlcKey) continue;
+      this.beforeBatch.delete(id);
+      const now = this.s.records.get(id);
+      if (now?.role === 'payee' && now.routed?.lastHtlc === htlcKey) {
+        this.s.records.set(e.before);
+        this.s.o.log.warn({ stream: id, htlc: htlcKey }, 'a stream batch settle was not stored: the meter is back where it was');
+      }
+      return;
+    }
   }
 }
 
