@@ -24,7 +24,7 @@ import type { PaymentView } from '../payments/views.js';
 import type { AttachedWrite } from './store.js';
 import { MIN_FINAL_CLTV_EXPIRY_DELTA } from '../forward/policy.js';
 import { NodeError } from './errors.js';
-import { defaultMaxFee, type PaymentManager } from './payments.js';
+import { defaultMaxFee, MAX_FINAL_CLTV_MARGIN_BLOCKS, type PaymentManager } from './payments.js';
 import type { LocalChannelView } from './htlc-types.js';
 import type { StreamShell } from './streams.js';
 
@@ -34,13 +34,20 @@ export const NO_CHANNEL = '00'.repeat(32);
 const BATCH_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 /**
- * Blocks a batch's HTLC may spend between our height and the payee's before the payee must refuse it as
- * expiring too soon (a payment's default is 3). A stream sends one every second, through hubs that may be
- * slow or restarting, and on a fast chain (the simnet's 100 ms blocks in the process tests) 3 blocks are
- * 300 ms: batches reached the payee with none of the 3 left. Twelve more blocks of lock time on a batch
- * that fails is a small price for not re-batching healthy ones.
+ * The blocks a batch's HTLC gets above the payee's minimum final expiry (a payment's default is 3): at
+ * least 12, and at least the batch's time limit (30 s) in blocks. Two things need the room. The payee
+ * must refuse an HTLC whose expiry is too near, and on a fast chain (the simnet's 100 ms blocks in the
+ * process tests) 3 blocks are 300 ms: batches reached the payee with none of the 3 left. And a hub that
+ * stops with a batch in flight must be back before the payer's HTLC to it expires, or the payer takes the
+ * batch back on the ledger while the payee, paid by the hub, metered it: seen in the process test (100 ms
+ * blocks, the payer's HTLC 36 blocks from expiry): after a 2 s SIGKILL of the hub the payee had metered
+ * 50 000 msat, the payer paid 40 000, and the payer–hub channel was closed.
+ * The longer lock only matters for a batch that fails, and then for seconds.
  */
-const BATCH_CLTV_MARGIN_BLOCKS = 12;
+export function batchCltvMargin(blockTimeMs: number | undefined): number {
+  const forTimeout = blockTimeMs && blockTimeMs > 0 ? Math.ceil(BATCH_TIMEOUT_MS / blockTimeMs) : 0;
+  return Math.min(MAX_FINAL_CLTV_MARGIN_BLOCKS, Math.max(12, forTimeout));
+}
 
 export interface RoutedDeps {
   payer: Pick<PaymentManager, 'payNode' | 'queryRoute' | 'get'>;
@@ -48,6 +55,8 @@ export interface RoutedDeps {
   localChannels(): readonly LocalChannelView[];
   /** An address (host:port) the payee announced in gossip, if any. */
   addressOf(nodeId: string): string | undefined;
+  /** The ledger's time between blocks, if known (batchCltvMargin). */
+  blockTimeMs?: number;
 }
 
 /** A payment's end as the payer's view or the node's event shows it. */
@@ -131,7 +140,7 @@ export class RoutedStreams {
     this.waiting.set(hash, r.id);
     this.d.payer
       .payNode(r.peerId, amount, {
-        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage, finalCltvMarginBlocks: BATCH_CLTV_MARGIN_BLOCKS,
+        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage, finalCltvMarginBlocks: batchCltvMargin(this.d.blockTimeMs),
         customRecords: [{ type: STREAM_BATCH_TLV_TYPE, value: encodeBatchRecord(b) }],
       })
       .then((v) => this.outcome(v), (err: unknown) => {

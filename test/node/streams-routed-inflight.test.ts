@@ -5,7 +5,7 @@
 // found in flight is waited for, not offered again.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/node/clock.js';
-import { RoutedStreams, type BatchOutcome } from '../../src/node/streams-routed.js';
+import { batchCltvMargin, RoutedStreams, type BatchOutcome } from '../../src/node/streams-routed.js';
 import type { StreamShell } from '../../src/node/streams.js';
 import type { StreamEvent } from '../../src/stream/machine.js';
 import { openPayer } from '../../src/stream/open.js';
@@ -108,5 +108,15 @@ describe('a batch the payee refused', () => {
     t.payments.set(t.hash, { ...refusedWith(HEIGHT + 12), paymentHash: t.hash }); // within a block of the payee's minimum of 12
     t.routed.outcome({ paymentHash: t.hash, status: 'failed', feeMsat: 0n });
     expect(t.events).toMatchObject([{ type: 'refused', ticks: 3, final: false }]);
+  });
+});
+
+describe("a batch HTLC's expiry margin", () => {
+  it('covers the batch time limit (30 s) in blocks, at least 12, at most the payer allows', () => {
+    expect(batchCltvMargin(100)).toBe(300); // the process tests' blocks: 30 s of them
+    expect(batchCltvMargin(1000)).toBe(30);
+    expect(batchCltvMargin(60_000)).toBe(12);
+    expect(batchCltvMargin(undefined)).toBe(12);
+    expect(batchCltvMargin(1)).toBe(1008);
   });
 });
