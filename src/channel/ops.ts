@@ -21,6 +21,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import { assertNever } from '../wire/assert-never.js';
 import { BADONION } from '../onion/failure-codes.js';
 import { MAX_LOCKS, balanceOf, checkInvariant, lockAmount, otherSide, type ChannelState, type Lock, type Side } from './state.js';
+import type { Result } from '../util/result.js';
 
 
 /** What a node accepts from its peer (and holds itself to). */
@@ -37,7 +38,12 @@ export function defaultLimits(capacity: bigint): ChannelLimits {
   return { reserve: capacity / 100n, maxLocks: 30, maxInFlight: capacity };
 }
 
-export type OpsResult = { ok: true; state: ChannelState } | { ok: false; index: number; reason: string };
+/** Refused: which op (its index in the update) and why. */
+export interface OpsError {
+  index: number;
+  reason: string;
+}
+export type OpsResult = Result<{ state: ChannelState }, OpsError>;
 
 /** Lock ids are allocated from disjoint spaces (A even, B odd) so concurrent proposals never collide. */
 export function lockIdSide(id: number): Side {
@@ -142,16 +148,16 @@ export function applyOps(base: ChannelState, ops: readonly ChannelOp[], p: Side,
 export function extendOps(
   base: ChannelState, running: ChannelState, ops: readonly ChannelOp[], p: Side, capacity: bigint, limits: ChannelLimits,
 ): OpsResult {
-  if (base.closing) return { ok: false, index: 0, reason: 'the channel is closing' };
+  if (base.closing) return { ok: false, error: { index: 0, reason: 'the channel is closing' } };
   let s: ChannelState = running;
   for (let i = 0; i < ops.length; i++) {
     const next = applyOne(s, ops[i]!, p);
-    if (typeof next === 'string') return { ok: false, index: i, reason: next };
+    if (typeof next === 'string') return { ok: false, error: { index: i, reason: next } };
     s = next;
   }
   s = { ...s, seq: base.seq + 1n };
   const bad = checkInvariant(s, capacity) ?? checkLimits(base, s, limits);
-  return bad ? { ok: false, index: ops.length - 1, reason: bad } : { ok: true, state: s };
+  return bad ? { ok: false, error: { index: ops.length - 1, reason: bad } } : { ok: true, state: s };
 }
 
 function checkLimits(before: ChannelState, after: ChannelState, limits: ChannelLimits): string | null {

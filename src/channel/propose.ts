@@ -46,7 +46,7 @@ export function propose(ch: Channel, ctx: StepContext, effects: ChannelEffect[])
     taken++;
     const trial = extendOps(base, state, entry.ops, ch.local, ch.capacity, ch.limits);
     if (!trial.ok) {
-      out.push({ type: 'rejected', refs: entry.refs, reason: trial.reason });
+      out.push({ type: 'rejected', refs: entry.refs, reason: trial.error.reason });
       continue;
     }
     state = trial.state;

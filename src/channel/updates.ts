@@ -34,7 +34,7 @@ function onFollowerUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext):
     return done(ch, [{ type: 'send', message: { kind: 'ackState', channelId: ch.channelId, seq: m.seq, sig: ch.countersigned.sig } }]);
   }
   const r = applyOps(ch.signed.state, m.ops, remoteSide(ch), ch.capacity, ch.limits);
-  if (!r.ok) return err('fail', `peer's update is invalid: ${r.reason}`);
+  if (!r.ok) return err('fail', `peer's update is invalid: ${r.error.reason}`);
   const sig = ctx.sign(r.state);
   return done({ ...ch, countersigned: { state: r.state, ops: m.ops, sig } }, [
     { type: 'persist' },
@@ -50,7 +50,7 @@ function onLeaderUpdate(ch: Channel, m: UpdateStateMessage, ctx: StepContext): S
     me = { ...ch, proposal: undefined, queue: [{ ops: ch.proposal.ops, refs: ch.proposal.refs }, ...ch.queue] };
   }
   const r = applyOps(me.signed.state, m.ops, remoteSide(me), me.capacity, me.limits);
-  if (!r.ok) return err('fail', `peer's update is invalid: ${r.reason}`);
+  if (!r.ok) return err('fail', `peer's update is invalid: ${r.error.reason}`);
   if (!verifyStateSig(ctx.chainId, r.state, m.sig, me.remoteNodeId)) return err('fail', "peer's update has a bad signature");
   const mySig = ctx.sign(r.state);
   const received = balanceOf(r.state, me.local) - balanceOf(me.signed.state, me.local);

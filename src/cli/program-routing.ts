@@ -35,7 +35,7 @@ export function registerRoutingCommands(program: Command): void {
       )
       .argument('<target>', `a BOLT 11 invoice, or a ${NODE_ID_HELP}`)
       .argument('[amount]', `${AMOUNT_HELP}; needed to pay a node, or an invoice that leaves the amount to the payer`)
-      .option('--max-fee <amount>', 'the most to pay in routing fees (default: 1% of the amount, at least 10 sat)')
+      .option('--max-fee <amount>', 'the most to pay in routing fees (default: 5% of the amount, at least 10 sat)')
       .option('--timeout <duration>', 'stop trying new routes after this long', '60s'),
   ).action(async (target: string, amount: string | undefined, o) => (await routingCommands()).pay(target, amount, o));
 

@@ -12,6 +12,7 @@
 import { MinHeap } from './heap.js';
 import { forwardingFee, type ChannelGraph, type DirectedEdge, type NodeId } from './graph.js';
 import type { LiquidityScorer } from './scorer.js';
+import type { Result } from '../util/result.js';
 
 export interface RouteHop {
   readonly shortChannelId: string;
@@ -60,7 +61,7 @@ export interface FindRouteOptions {
   readonly extraEdges?: readonly DirectedEdge[];
 }
 
-export type FindRouteResult = { readonly ok: true; readonly route: Route } | { readonly ok: false; readonly reason: 'no_route'; readonly message: string };
+export type FindRouteResult = Result<{ readonly route: Route }, { readonly reason: 'no_route'; readonly message: string }>;
 
 export const DEFAULT_MAX_HOPS = 27;
 export const DEFAULT_MAX_CLTV_EXPIRY_DELTA = 2016;
@@ -83,8 +84,8 @@ export function findRoute(opts: FindRouteOptions): FindRouteResult {
   const maxHops = opts.maxHops ?? DEFAULT_MAX_HOPS;
   const maxExpiry = opts.currentHeight + (opts.maxCltvExpiryDelta ?? DEFAULT_MAX_CLTV_EXPIRY_DELTA);
   const risk = opts.riskFactorPpb ?? DEFAULT_RISK_FACTOR_PPB;
-  if (amountMsat <= 0n) return { ok: false, reason: 'no_route', message: 'amount must be positive' };
-  if (source === target) return { ok: false, reason: 'no_route', message: 'the payee is the payer' };
+  if (amountMsat <= 0n) return { ok: false, error: { reason: 'no_route', message: 'amount must be positive' } };
+  if (source === target) return { ok: false, error: { reason: 'no_route', message: 'the payee is the payer' } };
 
   const extra = new Map<NodeId, DirectedEdge[]>();
   for (const e of opts.extraEdges ?? []) extra.set(e.to, [...(extra.get(e.to) ?? []), e]);
@@ -125,7 +126,7 @@ export function findRoute(opts: FindRouteOptions): FindRouteResult {
   }
 
   const start = labels.get(source);
-  if (!start || !settled.has(source)) return { ok: false, reason: 'no_route', message: 'no route satisfies the channels\' policies and the limits' };
+  if (!start || !settled.has(source)) return { ok: false, error: { reason: 'no_route', message: 'no route satisfies the channels\' policies and the limits' } };
   const hops: RouteHop[] = [];
   for (let node = source, label = start; label.next !== undefined; ) {
     const edge = label.next;

@@ -72,10 +72,10 @@ describe('the expiry through ops', () => {
     const top = hashChain(seed, 5);
     const limits = defaultLimits(10_000n);
     const r = applyOps(s0, [{ op: 'addHashchain', id: 2, root: top, unit: 10n, maxUnits: 5, expiryHeight: 77 }], 'A', 10_000n, limits);
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw new Error(r.error.reason);
     expect(r.state.locks).toEqual([{ kind: 'hashchain', id: 2, from: 'A', root: top, unit: 10n, maxUnits: 5, expiryHeight: 77 }]);
     const claimed = applyOps(r.state, [{ op: 'claimHashchain', id: 2, depth: 2, preimage: hashChain(seed, 3) }], 'B', 10_000n, limits);
-    if (!claimed.ok) throw new Error(claimed.reason);
+    if (!claimed.ok) throw new Error(claimed.error.reason);
     expect(claimed.state.locks).toEqual([{ kind: 'hashchain', id: 2, from: 'A', root: hashChain(seed, 3), unit: 10n, maxUnits: 3, expiryHeight: 77 }]);
     const plain = applyOps(s0, [{ op: 'addHashchain', id: 2, root: top, unit: 10n, maxUnits: 5 }], 'A', 10_000n, limits);
     expect(plain.ok && 'expiryHeight' in plain.state.locks[0]!).toBe(false);

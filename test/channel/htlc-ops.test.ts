@@ -22,7 +22,7 @@ const add = (id: number, amount = 1000n, fill = 0): ChannelOp => ({ op: 'addHtlc
 
 function withHtlcFromA(): ChannelState {
   const r = applyOps(base, [add(2)], 'A', CAPACITY, limits);
-  if (!r.ok) throw new Error(r.reason);
+  if (!r.ok) throw new Error(r.error.reason);
   return r.state;
 }
 
@@ -59,7 +59,7 @@ describe('HTLC ops and the signed state', () => {
   ])('%s', (_name, op, proposer, want) => {
     const r = applyOps(withHtlcFromA(), [op], proposer, CAPACITY, limits);
     if (typeof want === 'string') {
-      expect(r).toMatchObject({ ok: false, reason: expect.stringContaining(want) });
+      expect(r).toMatchObject({ ok: false, error: { reason: expect.stringContaining(want) } });
     } else {
       expect(r).toMatchObject({ ok: true, state: { ...want, locks: [] } });
     }

@@ -20,7 +20,7 @@ describe('a found route, as an onion', () => {
       g.setPolicy(scid, ids[i]!, { feeBaseMsat: 1000n, feePpm: 250n, cltvExpiryDelta: 12, htlcMinimumMsat: 1n, htlcMaximumMsat: 10n ** 9n });
     }
     const r = findRoute({ graph: g, source: ids[0]!, target: ids[3]!, amountMsat: 5_000_000n, finalCltvExpiry: 130, currentHeight: 100, nowMs: 0 });
-    if (!r.ok) throw new Error(r.message);
+    if (!r.ok) throw new Error(r.error.message);
     const paymentSecret = new Uint8Array(32).fill(0x77);
     const paymentHash = sha256(Uint8Array.of(1));
     const { packet } = buildOnion({ hops: onionHopsForRoute(r.route, { paymentSecret }), sessionKey: new Uint8Array(32).fill(9), associatedData: paymentHash });
