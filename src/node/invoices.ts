@@ -74,6 +74,8 @@ export class InvoiceManager implements FinalHopReceiver {
   /** keysend receipts held (counted as they come: a peer's HTLC must not cost a scan of every record) */
   private keysendReceipts = 0;
   private streamBatches?: StreamBatchJudge;
+  /** A batch's settle was not stored: the stream layer puts its meter back. */
+  private streamBatchReleased?: (htlcKey: string) => void;
   readonly limits: InvoiceLimits;
 
   constructor(private readonly o: InvoiceManagerOptions) {
@@ -172,8 +174,9 @@ export class InvoiceManager implements FinalHopReceiver {
   }
 
   /** Streams across hops: batch HTLCs go to the stream layer, not to keysend (which may stay off). */
-  setStreamBatches(judge: StreamBatchJudge): void {
+  setStreamBatches(judge: StreamBatchJudge, released?: (htlcKey: string) => void): void {
     this.streamBatches = judge;
+    this.streamBatchReleased = released;
   }
 
   async onFinalHtlc(htlc: IncomingHtlc, payload: HopPayload): Promise<FinalHopAnswer> {
@@ -232,6 +235,7 @@ export class InvoiceManager implements FinalHopReceiver {
 
   /** The settle for this HTLC was not stored: the invoice it marked paid is open again (a keysend receipt is dropped). */
   released(htlc: IncomingHtlc): void {
+    this.streamBatchReleased?.(`${htlc.channelId}/${htlc.htlcId}`);
     const hash = toHex(htlc.paymentHash);
     const r = this.invoices.get(hash);
     if (r?.status !== 'paid' || r.paidBy !== `${htlc.channelId}/${htlc.htlcId}`) return;

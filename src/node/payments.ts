@@ -48,6 +48,8 @@ export const DEFAULT_PAYMENT_LIMITS: PaymentLimits = { maxInFlight: 1000, maxAtt
 
 /** Blocks the payer adds to the payee's min_final_cltv_expiry_delta: the ledger moves while the HTLC travels. */
 export const FINAL_CLTV_MARGIN_BLOCKS = 3;
+/** The most a caller may add (half the hops' limit of 2016 blocks, expiry_too_far, so the route's own deltas still fit). */
+export const MAX_FINAL_CLTV_MARGIN_BLOCKS = 1008;
 /** The final expiry delta of a keysend payment (no invoice to say it): sluice's min_final_cltv_expiry_delta. */
 export const KEYSEND_FINAL_CLTV_EXPIRY_DELTA = 12;
 /** How often the scorer is stored while it has learned something new (and always at stop). */
@@ -65,6 +67,8 @@ export function defaultMaxFee(amountMsat: bigint): bigint {
 export interface KeysendExtras {
   preimage?: Uint8Array;
   customRecords?: readonly { readonly type: bigint; readonly value: Uint8Array }[];
+  /** Blocks added to the payee's minimum final expiry (default FINAL_CLTV_MARGIN_BLOCKS), for the blocks the HTLC may spend on its way. */
+  finalCltvMarginBlocks?: number;
 }
 
 export interface PaymentEvent {
@@ -198,9 +202,11 @@ export class PaymentManager implements LocalOutcomeSink {
       if (r.type < 65536n || r.type % 2n === 0n) throw new NodeError('invalid', 'BAD_CUSTOM_RECORD', `custom record type ${r.type} must be odd and at least 65536`);
     }
     const preimage = opts.preimage ?? randomBytes(32);
-    const { preimage: _p, customRecords, ...payOpts } = opts;
+    const { preimage: _p, customRecords, finalCltvMarginBlocks, ...payOpts } = opts;
+    const margin = finalCltvMarginBlocks ?? FINAL_CLTV_MARGIN_BLOCKS;
+    if (!Number.isInteger(margin) || margin < 0 || margin > MAX_FINAL_CLTV_MARGIN_BLOCKS) throw new NodeError('invalid', 'BAD_CLTV_MARGIN', `the final expiry margin is 0 to ${MAX_FINAL_CLTV_MARGIN_BLOCKS} blocks`);
     return this.pay({
-      paymentHash: sha256(preimage), payee, amountMsat, finalCltvExpiryDelta: KEYSEND_FINAL_CLTV_EXPIRY_DELTA + FINAL_CLTV_MARGIN_BLOCKS, keysendPreimage: preimage,
+      paymentHash: sha256(preimage), payee, amountMsat, finalCltvExpiryDelta: KEYSEND_FINAL_CLTV_EXPIRY_DELTA + margin, keysendPreimage: preimage,
       ...(customRecords?.length ? { customRecords: [...customRecords].sort((a, b) => (a.type < b.type ? -1 : 1)) } : {}),
     }, payOpts);
   }

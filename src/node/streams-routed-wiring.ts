@@ -17,14 +17,17 @@ export function wireRoutedStreams(o: {
   /** the gossip graph's nodes (their announced host:port addresses) */
   nodes(): readonly { nodeId: string; addresses: readonly string[] }[];
   onEvent(listener: (e: NodeEvent) => void): () => void;
+  /** the ledger's time between blocks (what a batch HTLC's expiry margin is counted from) */
+  blockTimeMs?: number;
 }): RoutedStreams {
   const routed = new RoutedStreams(o.streams, {
     payer: o.payer,
     localChannels: () => o.htlcs.localChannels(),
     addressOf: (id) => o.nodes().find((n) => n.nodeId === id)?.addresses[0],
+    ...(o.blockTimeMs !== undefined ? { blockTimeMs: o.blockTimeMs } : {}),
   });
   o.streams.routed = routed;
-  o.payee.setStreamBatches((record, amount, htlcKey) => routed.onBatchHtlc(record, amount, htlcKey));
+  o.payee.setStreamBatches((record, amount, htlcKey) => routed.onBatchHtlc(record, amount, htlcKey), (htlcKey) => routed.releasedBatch(htlcKey));
   o.onEvent((e) => {
     if (e.type !== 'routedPayment') return;
     const p = e.payment;

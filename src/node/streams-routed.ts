@@ -18,12 +18,13 @@ import {
   batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, STREAM_BATCH_TLV_TYPE,
   type BatchRecord, type RoutedPayer,
 } from '../stream/batch.js';
-import type { PayerRecord, StreamRecord } from '../stream/record.js';
+import type { PayeeRecord, PayerRecord, StreamRecord } from '../stream/record.js';
 import type { OpenStreamRequest } from '../api/types.js';
 import type { PaymentView } from '../payments/views.js';
 import type { AttachedWrite } from './store.js';
+import { MIN_FINAL_CLTV_EXPIRY_DELTA } from '../forward/policy.js';
 import { NodeError } from './errors.js';
-import { defaultMaxFee, type PaymentManager } from './payments.js';
+import { defaultMaxFee, MAX_FINAL_CLTV_MARGIN_BLOCKS, type PaymentManager } from './payments.js';
 import type { LocalChannelView } from './htlc-types.js';
 import type { StreamShell } from './streams.js';
 
@@ -32,6 +33,21 @@ export const NO_CHANNEL = '00'.repeat(32);
 /** How long a batch's payment may look for a route. */
 const BATCH_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The blocks a batch's HTLC gets above the payee's minimum final expiry (a payment's default is 3): at
+ * least 12, and at least the batch's time limit (30 s) in blocks. Two things need the room. The payee
+ * must refuse an HTLC whose expiry is too near, and on a fast chain (the simnet's 100 ms blocks in the
+ * process tests) 3 blocks are 300 ms: batches reached the payee with none of the 3 left. And a hub that
+ * stops with a batch in flight must be back before the payer's HTLC to it expires, or the payer takes the
+ * batch back on the ledger while the payee, paid by the hub, metered it: seen in the process test (100 ms
+ * blocks, the payer's HTLC 36 blocks from expiry): after a 2 s SIGKILL of the hub the payee had metered
+ * 50 000 msat, the payer paid 40 000, and the payer–hub channel was closed.
+ * The longer lock only matters for a batch that fails, and then for seconds.
+ */
+export function batchCltvMargin(blockTimeMs: number | undefined): number {
+  const forTimeout = blockTimeMs && blockTimeMs > 0 ? Math.ceil(BATCH_TIMEOUT_MS / blockTimeMs) : 0;
+  return Math.min(MAX_FINAL_CLTV_MARGIN_BLOCKS, Math.max(12, forTimeout));
+}
 
 export interface RoutedDeps {
   payer: Pick<PaymentManager, 'payNode' | 'queryRoute' | 'get'>;
@@ -39,6 +55,8 @@ export interface RoutedDeps {
   localChannels(): readonly LocalChannelView[];
   /** An address (host:port) the payee announced in gossip, if any. */
   addressOf(nodeId: string): string | undefined;
+  /** The ledger's time between blocks, if known (batchCltvMargin). */
+  blockTimeMs?: number;
 }
 
 /** A payment's end as the payer's view or the node's event shows it. */
@@ -47,11 +65,18 @@ export interface BatchOutcome {
   status: PaymentView['status'];
   feeMsat: bigint;
   failure?: { message: string; reason?: string };
+  /** the attempts and their routes (the payer's record has them; an event may not) */
+  attempts?: PaymentView['attempts'];
 }
 
 export class RoutedStreams {
   /** Batches whose payment outcome we wait for, by payment hash: the stream id. */
   private readonly waiting = new Map<string, string>();
+  /**
+   * The payee: each stream's record from before its last metered batch, by stream id (one per stream),
+   * so a settle the switch could not store puts the meter back (releasedBatch).
+   */
+  private readonly beforeBatch = new Map<string, { htlcKey: string; before: PayeeRecord }>();
 
   constructor(private readonly s: StreamShell, private readonly d: RoutedDeps) {}
 
@@ -80,10 +105,13 @@ export class RoutedStreams {
     if (peers.isConnected(peerId)) return;
     const address = this.d.addressOf(peerId);
     if (!address) throw new NodeError('conflict', 'NO_ADDRESS', `not connected to ${peerId}, and its gossip announces no address: run \`sluice peer connect ${peerId}@HOST:PORT\` first`);
-    peers.keep(peerId, address); // redialed while the stream runs
     const connected = peers.connect(peerId, address).then(() => true, () => false);
     const ok = await Promise.race([connected, this.s.clock.sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
     if (!ok) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `cannot connect to ${peerId} at ${address}`);
+    // Redialed while the stream runs. Only once connected: `keep` dials a peer that has no session yet,
+    // and a dial next to connect's own would replace the session the streamOpen is about to go out on
+    // (the open was then lost, and timed out after 15 s).
+    peers.keep(peerId, address);
   }
 
   /** The scheduler's inputs: the payee connected and one of our channels able to carry a batch. */
@@ -112,7 +140,7 @@ export class RoutedStreams {
     this.waiting.set(hash, r.id);
     this.d.payer
       .payNode(r.peerId, amount, {
-        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage,
+        maxFeeMsat: rt.maxFeeMsat, timeoutMs: BATCH_TIMEOUT_MS, preimage, finalCltvMarginBlocks: batchCltvMargin(this.d.blockTimeMs),
         customRecords: [{ type: STREAM_BATCH_TLV_TYPE, value: encodeBatchRecord(b) }],
       })
       .then((v) => this.outcome(v), (err: unknown) => {
@@ -134,7 +162,7 @@ export class RoutedStreams {
     if (r?.role !== 'payer' || !r.held) return;
     const now = this.s.clock.now();
     if (v.status === 'succeeded') this.report(id, { type: 'committed', ticks: r.held.ticks, feeMsat: v.feeMsat, now });
-    else this.report(id, { type: 'refused', ticks: r.held.ticks, reason: v.failure?.message ?? 'the batch payment failed', now, final: v.failure?.reason === 'rejected_by_payee' });
+    else this.report(id, { type: 'refused', ticks: r.held.ticks, reason: v.failure?.message ?? 'the batch payment failed', now, final: v.failure?.reason === 'rejected_by_payee' && !arrivedLate(v, this.s.o.height()) });
   }
 
   private report(id: string, ev: StreamEvent): void {
@@ -175,6 +203,7 @@ export class RoutedStreams {
       const effects = this.s.stepNow(r!, { type: 'paid', amount: check.amount, ticks: check.to, seq: 0n, gap: false, now });
       const after = this.s.records.get(b.streamId);
       if (after?.role !== 'payee' || after.ticks !== check.to) return { refused: 'the meter did not take the batch' };
+      this.beforeBatch.set(b.streamId, { htlcKey, before: r as PayeeRecord });
       const marked = { ...after, routed: { ...after.routed!, lastHtlc: htlcKey, lastFrom: b.from } };
       this.s.records.set(marked);
       if (effects) void this.s.apply(marked, effects, now).catch((e: unknown) => this.s.o.log.warn({ err: e, stream: b.streamId }, 'stream batch effects failed'));
@@ -182,6 +211,38 @@ export class RoutedStreams {
     const rec = this.s.records.get(b.streamId)!;
     return { attached: [{ kind: 'stream', key: rec.id, value: this.s.records.stored(rec) }] };
   }
+
+  /**
+   * The switch did not store the settle of this batch HTLC (its write failed, or the HTLC was failed at
+   * its deadline first): the meter moved in memory for a batch that is not paid, so it goes back to where
+   * it was. Asked again, the HTLC is metered again; failed, its ticks come again in the payer's next
+   * batch, from the meter as it was (before, the meter stayed ahead, and that batch was refused).
+   */
+  releasedBatch(htlcKey: string): void {
+    for (const [id, e] of this.beforeBatch) {
+      if (e.htlcKey !== htlcKey) continue;
+      this.beforeBatch.delete(id);
+      const now = this.s.records.get(id);
+      if (now?.role === 'payee' && now.routed?.lastHtlc === htlcKey) {
+        this.s.records.set(e.before);
+        this.s.o.log.warn({ stream: id, htlc: htlcKey }, 'a stream batch settle was not stored: the meter is back where it was');
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * Did the payee refuse this batch only because its HTLC came too late (its expiry too near the payee's
+ * height)? Any payee must refuse such an HTLC, and says so with the same incorrect_or_unknown_payment_details
+ * as a refusal of the stream, so the failure alone cannot tell them apart; the attempt's own expiry can.
+ * A hub that held the batch a while (a restart, a slow machine, fast blocks) does that, and it is no
+ * reason to stop the stream: nothing moved, so the ticks go into the next batch with a fresh expiry.
+ * One block more than the payee's minimum allows for the payee seeing a block before we do.
+ */
+export function arrivedLate(p: Pick<BatchOutcome, 'attempts'>, height: number): boolean {
+  const last = p.attempts?.at(-1)?.route.at(-1);
+  return last !== undefined && last.expiryHeight < height + MIN_FINAL_CLTV_EXPIRY_DELTA + 1;
 }
 
 /**

@@ -64,7 +64,7 @@ export interface RoutedPayer {
   quotedFeeMsat: bigint;
   /** Fees of the batches that succeeded. */
   feesPaid: bigint;
-  /** When the last batch was offered (ms); the next is due batchMs later. */
+  /** The start of the batch interval of the last batch offered (ms, on the grid from startedAt); the next is due batchMs later. */
   lastBatchAt?: number;
   /** Since when every batch failed (no route worked); cleared by one that goes through. */
   failingSince?: number;
@@ -88,6 +88,20 @@ export function batchDue(r: PayerRecord, to: number, now: number): boolean {
   const end = maxTicks(r.terms);
   if (end !== undefined && to >= end) return true;
   return now - (rt.lastBatchAt ?? r.startedAt) >= rt.batchMs;
+}
+
+/**
+ * The batch interval a batch made at `now` belongs to (stored as lastBatchAt): the start of that interval
+ * on the stream's batch grid, not `now` itself. A batch is made a little after it is due (the loop, the
+ * load), and counting the next interval from `now` would let that lateness add up until one interval holds
+ * two ticks and a batch is skipped; counted from the grid, each interval holds its own ticks.
+ */
+export function batchSlot(r: PayerRecord, now: number): number {
+  const rt = r.routed;
+  if (!rt) return now;
+  const base = rt.lastBatchAt ?? r.startedAt;
+  if (now <= base) return base;
+  return base + Math.floor((now - base) / rt.batchMs) * rt.batchMs;
 }
 
 /** When the next batch can be due (the scheduler's wake), given when the next tick falls due. */

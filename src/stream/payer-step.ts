@@ -10,7 +10,7 @@ import { goOffline, goOnline, nextTickAt, pausePayer, recordTicksTo, resumePayer
 import { isEnded, payerClock, withClock, type PayerRecord } from './record.js';
 import { control, endedAs, FINISHED_REASON, repeatRecentStop } from './step-common.js';
 import { owedAfter } from './terms.js';
-import { batchDue, ROUTE_GIVE_UP_MS } from './batch.js';
+import { batchDue, batchSlot, ROUTE_GIVE_UP_MS } from './batch.js';
 
 /** The payer's clock stopped now (its running time folded in). */
 const halted = (r: PayerRecord, now: number): PayerRecord => withClock(r, stopPayer(payerClock(r), now));
@@ -183,7 +183,7 @@ function tick(r: PayerRecord, ev: Extract<StreamEvent, { type: 'tick' }>, ctx: S
   if (online.routed) {
     // A batch worth nothing is not sent (an HTLC must carry money): its ticks go into the next one.
     if (amount === 0n) return done(online);
-    const held: PayerRecord = { ...online, held: { ticks: to, amount, at: now }, routed: { ...online.routed, lastBatchAt: now } };
+    const held: PayerRecord = { ...online, held: { ticks: to, amount, at: now }, routed: { ...online.routed, lastBatchAt: batchSlot(online, now) } };
     return done(held, [{ type: 'hold', amount }, { type: 'persist', when: 'now' }, { type: 'payBatch', amount, from: paid, ticks: to }]);
   }
   return done({ ...online, held: { ticks: to, amount, at: now } }, [{ type: 'hold', amount }, { type: 'pay', amount, ticks: to }]);

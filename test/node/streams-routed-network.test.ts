@@ -3,13 +3,14 @@
 // The terms go over a direct connection A–D; each batch is a keysend HTLC through B and C. Checked to the
 // msat: D's meter is D's channel balance, each hub keeps exactly its fees, A paid ticks + fees.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChannelGraph } from '../../src/routing/graph.js';
 import { SluiceNode } from '../../src/node/node.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
 import { silentLogger } from '../../src/util/log.js';
 import { encodeBatchRecord, STREAM_BATCH_TLV_TYPE } from '../../src/stream/batch.js';
 import { CrashingStore } from '../helpers/crash-store.js';
+import { FaultyStore } from '../helpers/store-doubles.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -244,3 +245,38 @@ describe('streams across hops: the payee crashes', () => {
 async function bcOf(b: SluiceNode, c: SluiceNode) {
   return (await b.listChannels()).find((ch) => ch.peerId === c.nodeId)!;
 }
+
+describe('streams across hops: the payee cannot store a settle', () => {
+  it('puts its meter back for the batch whose settle was not stored, and the HTLC asked again is counted once', async () => {
+    net = await testNet({ blockTimeMs: BLOCK_MS });
+    let streamId = '';
+    const store = new FaultyStore();
+    const graph = new ChannelGraph();
+    const a = await net.node('A', undefined, { graph: () => graph });
+    const [b, c] = [await net.node('B'), await net.node('C')];
+    const d = await net.node('D', undefined, { store });
+    for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
+    await channel(a, b, graph);
+    await channel(b, c, graph);
+    const cd = await channel(c, d, graph);
+    await a.connectInMemory(d.nodeId);
+    // the switch's write of the second batch's settle (with the meter's record at 2 ticks) fails, once
+    store.fail((w) => (w.records ?? []).some((r) => r.kind === 'htlc') && (w.records ?? []).some((r) => r.kind === 'stream' && r.key === streamId && 'value' in r && (r.value as { ticks?: number }).ticks === 2));
+    // the meter in D's memory right after the release
+    const afterRelease: number[] = [];
+    const routed = d.streams.routed!;
+    const real = routed.releasedBatch.bind(routed);
+    vi.spyOn(routed, 'releasedBatch').mockImplementation((key) => {
+      real(key);
+      const r = d.streams.records.get(streamId);
+      afterRelease.push(r?.role === 'payee' ? r.ticks : -1);
+    });
+    const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 4000 });
+    streamId = s.streamId;
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 60_000, 'A finishes the stream');
+    await until(async () => (await streamOf(d, s.streamId))?.status === 'finished', 20_000, 'D finishes it');
+    expect(afterRelease).toEqual([1]);
+    expect(await streamOf(d, s.streamId)).toMatchObject({ ticks: 4, paid: 40_000n });
+    await until(async () => (await balance(d, cd.channelId)) === 40_000n, 20_000, 'D holds each tick once');
+  }, 90_000);
+});

@@ -6,6 +6,7 @@ import {
   batchDue, batchPreimage, checkBatch, decodeBatchRecord, encodeBatchRecord, lateGrace, nextBatchAt, STREAM_BATCH_TLV_TYPE, type RoutedPayer,
 } from '../../src/stream/batch.js';
 import { step } from '../../src/stream/machine.js';
+import { payerWakeAt } from '../../src/stream/wake.js';
 import { admitPayee, openMessage, openPayer } from '../../src/stream/open.js';
 import type { PayeeRecord, PayerRecord } from '../../src/stream/record.js';
 import { makeTerms } from '../../src/stream/terms.js';
@@ -51,6 +52,29 @@ describe('the payer pays one batch per interval', () => {
     expect(at3.effects.map((e) => e.type)).toEqual(['hold', 'persist', 'payBatch']);
     expect(at3.effects[2]).toEqual({ type: 'payBatch', amount: 30n, from: 0, ticks: 3 });
     expect(at3.stream).toMatchObject({ held: { ticks: 3, amount: 30n }, routed: { lastBatchAt: T0 + 3000 } });
+  });
+
+  it('keeps one tick per batch when every batch is made late: the interval counts from its slot, not from when it was made', () => {
+    // a tick and a batch every second; each pass comes 250 ms after the wake asked for, and each batch
+    // settles 150 ms after it is offered (a loaded machine). Counted from `now`, the lateness would add
+    // up and a batch of two ticks would come by the fourth.
+    const perSecond: RoutedPayer = { ...routed, batchMs: 1000 };
+    let r: PayerRecord = payer({ routed: perSecond });
+    const batches: number[] = [];
+    for (let pass = 0; pass < 200 && r.status === 'active'; pass++) {
+      const now = payerWakeAt(r)! + 250;
+      const out = step(r, { type: 'tick', now, reachable: true, spendable: 10n ** 9n }, ctx);
+      if (!out.ok) throw new Error(out.error.message);
+      r = out.stream as PayerRecord;
+      const pay = out.effects.find((e) => e.type === 'payBatch');
+      if (!pay || pay.type !== 'payBatch') continue;
+      batches.push(pay.ticks - pay.from);
+      const settled = step(r, { type: 'committed', ticks: pay.ticks, feeMsat: 1n, now: now + 150 }, ctx);
+      if (!settled.ok) throw new Error(settled.error.message);
+      r = settled.stream as PayerRecord;
+    }
+    expect(r).toMatchObject({ status: 'finished', ticksPaid: 10 });
+    expect(batches).toEqual(Array(10).fill(1));
   });
 
   it('sends the last ticks at once, wakes at the batch time, and adds each batch fee when fulfilled', () => {
