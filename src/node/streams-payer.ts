@@ -69,13 +69,7 @@ export class StreamPayer {
       records.forget(id);
       throw e;
     }
-    const refusal = await this.answer(r);
-    if (refusal !== undefined) {
-      const timedOut = refusal === TIMEOUT;
-      const reason = timedOut ? 'the peer did not answer the stream request' : refusal;
-      await this.s.run(id, { type: 'rejected', reason, now: clock.now() });
-      throw timedOut ? new NodeError('unavailable', 'TIMEOUT', reason) : new NodeError('refused', 'STREAM_REJECTED', `the peer refused the stream: ${refusal}`);
-    }
+    await this.acceptedOrThrow(r);
     const opened = this.untilOpen(id);
     await this.s.run(id, { type: 'accepted', now: clock.now() });
     // A payee that accepts and never signs the lock must not hold the caller forever. The stream stays
@@ -85,6 +79,16 @@ export class StreamPayer {
     const done = records.get(id) as PayerRecord;
     if (done.status !== 'active') throw new NodeError('refused', 'LOCK_FAILED', done.reason ?? 'the budget could not be locked');
     return streamView(done);
+  }
+
+  /** The payee's answer to a stream open: nothing if it accepted; refused or silent, the stream ends rejected and the caller hears why. */
+  private async acceptedOrThrow(r: PayerRecord): Promise<void> {
+    const refusal = await this.answer(r);
+    if (refusal === undefined) return;
+    const timedOut = refusal === TIMEOUT;
+    const reason = timedOut ? 'the peer did not answer the stream request' : refusal;
+    await this.s.run(r.id, { type: 'rejected', reason, now: this.s.clock.now() });
+    throw timedOut ? new NodeError('unavailable', 'TIMEOUT', reason) : new NodeError('refused', 'STREAM_REJECTED', `the peer refused the stream: ${refusal}`);
   }
 
   /** A stream across hops: batches of ticks go as routed HTLCs (streams-routed.ts); the terms go direct. */
@@ -103,13 +107,7 @@ export class StreamPayer {
       records.forget(id);
       throw e;
     }
-    const refusal = await this.answer(r);
-    if (refusal !== undefined) {
-      const timedOut = refusal === TIMEOUT;
-      const reason = timedOut ? 'the peer did not answer the stream request' : refusal;
-      await this.s.run(id, { type: 'rejected', reason, now: clock.now() });
-      throw timedOut ? new NodeError('unavailable', 'TIMEOUT', reason) : new NodeError('refused', 'STREAM_REJECTED', `the peer refused the stream: ${refusal}`);
-    }
+    await this.acceptedOrThrow(r);
     await this.s.run(id, { type: 'accepted', now: clock.now() });
     return streamView(records.get(id)!);
   }
