@@ -1,4 +1,4 @@
-// Property: on a small in-process network (four whole nodes in a line, real LevelDB), random
+// Property: on a small in-process network (five whole nodes in a line, real LevelDB), random
 // multi-hop payments in both directions, payees that refuse, dropped connections and restarts of any
 // node mid-flight end with every HTLC resolved well past no expiry, every channel at its capacity
 // with both ends agreeing, and each node's balance moved by exactly what the payments' outcomes say
@@ -11,7 +11,8 @@ import { TestPayee, TestPayer, buildPayment, channelOf, height, openLine, settle
 import { DEFAULT_FORWARDING_POLICY, forwardingFee } from '../../../src/forward/policy.js';
 import type { SluiceNode } from '../../../src/node/node.js';
 
-const NAMES = ['n0', 'n1', 'n2', 'n3'];
+const NAMES = ['n0', 'n1', 'n2', 'n3', 'n4'];
+const LAST = NAMES.length - 1;
 const CAPACITY = 200_000_000n;
 
 let net: TestNet;
@@ -63,12 +64,12 @@ async function quiet(maxExpiry: number): Promise<void> {
   expect(await height(net)).toBeLessThan(maxExpiry + 20);
 }
 
-const pay = fc.record({ kind: fc.constant('pay' as const), from: fc.nat(3), to: fc.nat(3), amount: fc.bigInt({ min: 1_000_000n, max: 20_000_000n }), refuse: fc.boolean() })
+const pay = fc.record({ kind: fc.constant('pay' as const), from: fc.nat(LAST), to: fc.nat(LAST), amount: fc.bigInt({ min: 1_000_000n, max: 20_000_000n }), refuse: fc.boolean() })
   .filter((p) => p.from !== p.to);
 const action = fc.oneof(
   { arbitrary: pay, weight: 4 },
-  { arbitrary: fc.record({ kind: fc.constant('restart' as const), node: fc.nat(3) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('disconnect' as const), channel: fc.nat(2) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('restart' as const), node: fc.nat(LAST) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('disconnect' as const), channel: fc.nat(LAST - 1) }), weight: 1 },
 );
 
 /** A step that does not end within `ms` fails the run with the network's state (instead of hanging it). */
@@ -96,7 +97,7 @@ async function reconnectAll(): Promise<void> {
 let attempt = 0;
 const seen = { fulfilled: 0, failed: 0, refusedAtOnce: 0, restarts: 0, disconnects: 0 };
 
-describe('random payments, refusals, disconnects and restarts on four nodes', () => {
+describe('random payments, refusals, disconnects and restarts on five nodes', () => {
   it('conserve every channel and leave no HTLC unresolved', async () => {
     await fc.assert(fc.asyncProperty(fc.array(action, { minLength: 3, maxLength: 8 }), async (actions) => {
       const before = totals();
