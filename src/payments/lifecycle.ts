@@ -9,27 +9,15 @@
 // restart): an outcome for an attempt that is no longer in flight changes nothing.
 
 import { toHex } from '../crypto/bytes.js';
-import type { DirectedEdge, NodeId } from '../routing/graph.js';
 import type { Route } from '../routing/pathfind.js';
 import { interpretFailure, preimageMatches } from './interpret.js';
 import { planRoute, type RouteContext } from './route-plan.js';
 import { DEFAULT_MAX_ATTEMPTS, type Attempt, type AttemptOutcome, type Payment, type PaymentFailure, type ScorerUpdate } from './types.js';
 
-export interface NewPayment {
-  readonly paymentHash: Uint8Array;
-  readonly payee: NodeId;
-  readonly amountMsat: bigint;
-  readonly maxFeeMsat: bigint;
-  readonly timeoutMs: number;
-  readonly maxAttempts?: number;
-  readonly finalCltvExpiryDelta: number;
-  readonly paymentSecret?: Uint8Array;
-  readonly keysendPreimage?: Uint8Array;
-  readonly customRecords?: readonly { readonly type: bigint; readonly value: Uint8Array }[];
-  readonly invoice?: string;
-  readonly invoiceExpiresAtMs?: number;
-  readonly hintEdges?: readonly DirectedEdge[];
-}
+/** What a payment starts from: the record's own fields (types.ts) less what the lifecycle sets. */
+export type NewPayment = Pick<Payment, 'paymentHash' | 'payee' | 'amountMsat' | 'maxFeeMsat' | 'finalCltvExpiryDelta'>
+  & Partial<Pick<Payment, 'maxAttempts' | 'paymentSecret' | 'keysendPreimage' | 'customRecords' | 'invoice' | 'invoiceExpiresAtMs' | 'hintEdges'>>
+  & { readonly timeoutMs: number };
 
 export function createPayment(p: NewPayment, nowMs: number): Payment {
   return {
