@@ -30,16 +30,20 @@ export async function askReceiver(sw: HtlcSwitch, rec: IncomingRecord, payload: 
   }
   const now = sw.incoming.get(key);
   const settles = answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash);
+  // A settle the switch does not hold as owed (failed at its deadline meanwhile, or its write failed) is
+  // undone at the payee; one that is owed, whoever stored it, stands.
+  const release = () => {
+    if (sw.incoming.get(key)?.owed?.kind !== 'fulfil') sw.finalHopReceiver?.released?.(htlc);
+  };
   if (!now || now.owed) {
-    // failed at its deadline meanwhile: whatever the payee marked for this answer is undone
-    if (settles) sw.finalHopReceiver?.released?.(htlc);
+    if (settles) release();
     return;
   }
   if (answer.kind === 'settle' && settles) {
     // The payee's records and the owed fulfil in one batch, before the fulfil is proposed: from then on
     // the switch gets the fulfil signed or, if the payer will not, registers the preimage on the ledger.
     // Not stored (the write failed): the payee undoes its mark, and is asked again at the next block.
-    if (!(await sw.owe(now, { kind: 'fulfil', preimage: answer.preimage }, answer.attached ?? []))) sw.finalHopReceiver?.released?.(htlc);
+    if (!(await sw.owe(now, { kind: 'fulfil', preimage: answer.preimage }, answer.attached ?? []))) release();
     return;
   }
   const message = answer.kind === 'fail' ? answer.failureMessage : encodeFailure(INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS, rec.amountMsat, sw.height());
