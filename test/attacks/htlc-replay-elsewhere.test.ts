@@ -7,7 +7,7 @@ import { unwrapErrorPacket } from '../../src/onion/failure.js';
 import { TEMPORARY_CHANNEL_FAILURE } from '../../src/onion/failure-codes.js';
 import type { SluiceNode } from '../../src/node/node.js';
 import type { HtlcSwitch } from '../../src/node/htlc-switch.js';
-import { TestPayee, TestPayer, buildPayment, height, openLine } from '../helpers/htlc-net.js';
+import { TestPayee, TestPayer, buildPayment, height, openStar } from '../helpers/htlc-net.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -20,14 +20,7 @@ afterEach(async () => {
 describe('attack: an onion replayed on another channel and after a restart', () => {
   it('is refused both times by the hop, and the payee is asked only once', async () => {
     net = await testNet({ blockTimeMs: 100 });
-    const line = await openLine(net, ['a', 'h', 'b']);
-    const [a, h, b] = line.nodes as [SluiceNode, SluiceNode, SluiceNode];
-    const [ah, hb] = line.channels as [string, string];
-    const c = await net.node('c');
-    await c.faucet(200_000_000n);
-    await c.connectInMemory(h.nodeId);
-    const chc = (await c.openChannel({ peerId: h.nodeId, capacity: 100_000_000n, push: 0n })).channelId;
-    await until(async () => (await h.listChannels()).some((x) => x.channelId === chc && x.status === 'open'));
+    const { a, h, b, c, ah, hb, ch: chc } = await openStar(net);
     const payee = new TestPayee();
     b.htlcs.setReceiver(payee);
     const payerA = new TestPayer();

@@ -9,10 +9,8 @@ import { sha256 } from '../../src/crypto/hash.js';
 import { MAX_HTLC_CLTV_BLOCKS } from '../../src/forward/policy.js';
 import { unwrapErrorPacket } from '../../src/onion/failure.js';
 import { EXPIRY_TOO_FAR, TEMPORARY_CHANNEL_FAILURE } from '../../src/onion/failure-codes.js';
-import type { SluiceNode } from '../../src/node/node.js';
-import { TestPayee, TestPayer, buildPayment, height, openLine } from '../helpers/htlc-net.js';
+import { TestPayee, TestPayer, buildPayment, height, openStar } from '../helpers/htlc-net.js';
 import { testNet, type TestNet } from '../helpers/network.js';
-import { until } from '../helpers/until.js';
 
 let net: TestNet | undefined;
 afterEach(async () => {
@@ -22,20 +20,14 @@ afterEach(async () => {
 
 async function star(limits: Record<string, number>) {
   net = await testNet({ blockTimeMs: 100 });
-  const line = await openLine(net, ['a', 'h', 'b'], 100_000_000n, 0n, { h: { htlcLimits: limits } });
-  const [a, h, b] = line.nodes as [SluiceNode, SluiceNode, SluiceNode];
-  const c = await net.node('c');
-  await c.faucet(200_000_000n);
-  await c.connectInMemory(h.nodeId);
-  const ch = await c.openChannel({ peerId: h.nodeId, capacity: 100_000_000n, push: 0n });
-  await until(async () => (await h.listChannels()).some((x) => x.channelId === ch.channelId && x.status === 'open'));
+  const { a, h, b, c, ah, hb, ch } = await openStar(net, { h: { htlcLimits: limits } });
   const payee = new TestPayee();
   b.htlcs.setReceiver(payee);
   const payerA = new TestPayer();
   const payerC = new TestPayer();
   a.htlcs.setLocalSink(payerA);
   c.htlcs.setLocalSink(payerC);
-  return { a, h, b, c, ah: line.channels[0]!, hb: line.channels[1]!, ch: ch.channelId, payee, payerA, payerC };
+  return { a, h, b, c, ah, hb, ch, payee, payerA, payerC };
 }
 
 describe('attack: a replay-log flood from one channel', () => {

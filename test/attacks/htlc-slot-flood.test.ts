@@ -5,8 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/hash.js';
-import type { SluiceNode } from '../../src/node/node.js';
-import { TestPayee, TestPayer, buildPayment, channelOf, height, openLine } from '../helpers/htlc-net.js';
+import { TestPayee, TestPayer, buildPayment, channelOf, height, openStar } from '../helpers/htlc-net.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -19,14 +18,7 @@ afterEach(async () => {
 describe('attack: one peer fills its channel\'s HTLC slots at the hop', () => {
   it('the flooded channel is full, and a payment from another channel through the hop still settles', async () => {
     net = await testNet({ blockTimeMs: 100 });
-    const line = await openLine(net, ['a', 'h', 'b']);
-    const [a, h, b] = line.nodes as [SluiceNode, SluiceNode, SluiceNode];
-    const [ah, hb] = line.channels as [string, string];
-    const c = await net.node('c');
-    await c.faucet(200_000_000n);
-    await c.connectInMemory(h.nodeId);
-    const chc = (await c.openChannel({ peerId: h.nodeId, capacity: 100_000_000n, push: 0n })).channelId;
-    await until(async () => (await h.listChannels()).some((x) => x.channelId === chc && x.status === 'open'));
+    const { a, h, b, c, ah, hb, ch: chc } = await openStar(net);
     const sink = new TestPayee();
     sink.mode = 'hang'; // H, as the payee of the flood, holds every HTLC until its deadline
     h.htlcs.setReceiver(sink);

@@ -3,7 +3,7 @@
 // payee's meter stop, and check that pages from other origins (and re-pointed host names) get nothing.
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import type { ApiClient } from '../../src/api/client.js';
@@ -38,6 +38,17 @@ async function openDashboard(n: NodeProc): Promise<Page> {
   await page.goto(await loginLink(n));
   await page.getByTestId('node-id').waitFor();
   return page;
+}
+
+/** How many pixels of a canvas are dark: a QR code that was drawn, not left blank. */
+function darkPixels(canvas: Locator): Promise<number> {
+  return canvas.evaluate((el) => {
+    const c = el as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) n++;
+    return n;
+  });
 }
 
 /** The payee or payer row's paid amount as the page shows it. */
@@ -98,13 +109,7 @@ describe('dashboard in Chromium', () => {
     // the node's address as a QR code, drawn (a canvas with pixels, not left blank)
     const qr = a.locator('canvas.qr');
     expect(await qr.getAttribute('data-qr')).toBe(alice.target);
-    const dark = await qr.evaluate((el) => {
-      const c = el as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) n++;
-      return n;
-    });
+    const dark = await darkPixels(qr);
     expect(dark).toBeGreaterThan(100);
     const row = a.locator('[data-testid=channels] tr[data-channel]');
     await row.waitFor();
@@ -218,13 +223,7 @@ describe('dashboard in Chromium', () => {
     // the QR code holds the invoice (upper case: QR's alphanumeric mode) and is drawn
     const qr = b.locator('[data-testid=invoice-made] canvas.qr');
     expect(await qr.getAttribute('data-qr')).toBe(text.toUpperCase());
-    const dark = await qr.evaluate((el) => {
-      const c = el as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) n++;
-      return n;
-    });
+    const dark = await darkPixels(qr);
     expect(dark).toBeGreaterThan(1000);
     await b.locator('[data-testid=invoices] tr[data-status=open]').first().waitFor();
     await screenshot(b, 'bob-invoice');

@@ -109,6 +109,18 @@ export interface BuiltPayment {
  * The onion for paying `amountMsat` to the last of `hops`, with every forwarder on the default policy:
  * amounts and expiries built backwards from the payee, as a payer's router would.
  */
+/** The line a–h–b, plus a channel c→h: a second way into the hop h. */
+export async function openStar(net: TestNet, extra: Record<string, Partial<NodeOptions>> = {}) {
+  const line = await openLine(net, ['a', 'h', 'b'], 100_000_000n, 0n, extra);
+  const [a, h, b] = line.nodes as [SluiceNode, SluiceNode, SluiceNode];
+  const c = await net.node('c');
+  await c.faucet(200_000_000n);
+  await c.connectInMemory(h.nodeId);
+  const ch = (await c.openChannel({ peerId: h.nodeId, capacity: 100_000_000n, push: 0n })).channelId;
+  await until(async () => (await h.listChannels()).some((x) => x.channelId === ch && x.status === 'open'));
+  return { a, h, b, c, ah: line.channels[0]!, hb: line.channels[1]!, ch };
+}
+
 export function buildPayment(hops: RouteHop[], amountMsat: bigint, paymentHash: Uint8Array, finalExpiry: number, opts: { paymentSecret?: Uint8Array; feeShort?: bigint; deltaShort?: number; scid?: (channelId: string) => string } = {}): BuiltPayment {
   const payloads: Uint8Array[] = [];
   let amount = amountMsat;

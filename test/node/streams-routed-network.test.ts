@@ -12,6 +12,7 @@ import { encodeBatchRecord, STREAM_BATCH_TLV_TYPE } from '../../src/stream/batch
 import { CrashingStore } from '../helpers/crash-store.js';
 import { FaultyStore } from '../helpers/store-doubles.js';
 import { testNet, type TestNet } from '../helpers/network.js';
+import type { NodeStore } from '../../src/node/store-port.js';
 import { until } from '../helpers/until.js';
 
 let net: TestNet | undefined;
@@ -38,11 +39,12 @@ async function channel(from: SluiceNode, to: SluiceNode, graph: ChannelGraph) {
 const balance = async (n: SluiceNode, channelId: string) => (await n.listChannels()).find((c) => c.channelId === channelId)!.localBalance;
 const streamOf = async (n: SluiceNode, id: string) => (await n.listStreams()).find((s) => s.streamId === id);
 
-async function fourNodes(payeePolicy?: StreamPolicy) {
+/** A–B–C–D, A streaming to D; `payeeStore` gives D a store of the test's (given the network's dir). */
+async function fourNodes(payeePolicy?: StreamPolicy, payeeStore?: (dir: string) => NodeStore) {
   net = await testNet({ blockTimeMs: BLOCK_MS });
   const graph = new ChannelGraph();
   const a = await net.node('A', undefined, { graph: () => graph });
-  const [b, c, d] = [await net.node('B'), await net.node('C'), await net.node('D', payeePolicy)];
+  const [b, c, d] = [await net.node('B'), await net.node('C'), await net.node('D', payeePolicy, payeeStore ? { store: payeeStore(net.dir) } : {})];
   for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
   const ab = await channel(a, b, graph);
   const bc = await channel(b, c, graph);
@@ -208,28 +210,20 @@ describe('streams across hops: the payee restarted', () => {
 
 describe('streams across hops: the payee crashes', () => {
   it('dead just after it settled its third batch: its meter comes back at exactly that batch, whose stored settle then completes', async () => {
-    net = await testNet({ blockTimeMs: BLOCK_MS });
     let streamId = '';
+    let store!: CrashingStore;
     // No write is durable after the one that settles the third batch (the meter's record rides in it).
-    const store = new CrashingStore(join(net.dir, 'D'), {
+    const { a, c, d, cd } = await fourNodes(undefined, (dir) => (store = new CrashingStore(join(dir, 'D'), {
       // the write of the switch's settle answer for the HTLC, with the meter's record attached
       after: (w) => (w.records ?? []).some((r) => r.kind === 'htlc') && (w.records ?? []).some((r) => r.kind === 'stream' && r.key === streamId && 'value' in r && (r.value as { ticks?: number }).ticks === 3),
-    });
-    const graph = new ChannelGraph();
-    const a = await net.node('A', undefined, { graph: () => graph });
-    const [b, c] = [await net.node('B'), await net.node('C')];
-    const d = await net.node('D', undefined, { store });
-    for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
-    await channel(a, b, graph);
-    await channel(b, c, graph);
-    const cd = await channel(c, d, graph);
-    await a.connectInMemory(d.nodeId);
+    })));
+    const live = net!;
     const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 6000 });
     streamId = s.streamId;
     await store.reached;
     await d.stop();
-    net.nodes.splice(net.nodes.indexOf(d), 1);
-    const d2 = await net.node('D');
+    live.nodes.splice(live.nodes.indexOf(d), 1);
+    const d2 = await live.node('D');
     expect(await streamOf(d2, s.streamId)).toMatchObject({ ticks: 3, paid: 30_000n });
     // The third batch's settle is stored (with the preimage): the signed balance follows once the fulfil is signed with C.
     expect(await balance(d2, cd.channelId)).toBeGreaterThanOrEqual(20_000n);
@@ -249,18 +243,9 @@ async function bcOf(b: SluiceNode, c: SluiceNode) {
 
 describe('streams across hops: the payee cannot store a settle', () => {
   it('puts its meter back for the batch whose settle was not stored, and the HTLC asked again is counted once', async () => {
-    net = await testNet({ blockTimeMs: BLOCK_MS });
     let streamId = '';
     const store = new FaultyStore();
-    const graph = new ChannelGraph();
-    const a = await net.node('A', undefined, { graph: () => graph });
-    const [b, c] = [await net.node('B'), await net.node('C')];
-    const d = await net.node('D', undefined, { store });
-    for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
-    await channel(a, b, graph);
-    await channel(b, c, graph);
-    const cd = await channel(c, d, graph);
-    await a.connectInMemory(d.nodeId);
+    const { a, d, cd } = await fourNodes(undefined, () => store);
     // the switch's write of the second batch's settle (with the meter's record at 2 ticks) fails, once
     store.fail((w) => (w.records ?? []).some((r) => r.kind === 'htlc') && (w.records ?? []).some((r) => r.kind === 'stream' && r.key === streamId && 'value' in r && (r.value as { ticks?: number }).ticks === 2));
     // the meter in D's memory right after the release
