@@ -13,6 +13,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
 import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
+import { bindPayee } from './streams-chain.js';
 
 /** How long a stream open waits for a channel that is still opening in our view, and how often it looks. */
 const OPEN_WAIT_MS = 10_000;
@@ -34,7 +35,7 @@ export class StreamPayee {
     const ch = o.channels.channels.get(channelId);
     const on = records.payeeStreamsOn(channelId);
     // Streams across hops share the no-channel id: the bound is per peer there.
-    if (m.batchMs !== undefined) on.live = [...records.onChannel(channelId)].filter((r) => r.peerId === peerId && r.role === 'payee' && !isEnded(r.status)).length;
+    if (m.batchMs !== undefined || m.chainRoot !== undefined) on.live = [...records.onChannel(channelId)].filter((r) => r.peerId === peerId && r.role === 'payee' && !isEnded(r.status)).length;
     for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
     const a = admitPayee(m, {
       peerId, now: clock.now(), idInUse: records.get(toHex(m.streamId)) !== undefined,
@@ -104,6 +105,8 @@ export class StreamPayee {
     for (const r of this.s.records.onChannel(channelId)) {
       if (r.role === 'payee' && r.chain?.lockId === lockId && !isEnded(r.status)) return;
     }
+    // Across hops: a lock this node relays as a hop, or the lock the last hop added for one of our streams.
+    if (this.s.chain?.holds(channelId, lockId) || bindPayee(this.s, ch, lockId)) return;
     this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
     void this.releaseLock(channelId, lockId, { channel: channelId.slice(0, 16) }, 'giving back a lock failed');
   }

@@ -1,0 +1,130 @@
+// Hash-chain streams across hops between whole nodes in one process (in-memory transport, a real ledger,
+// LevelDB): a payer A with no channel to the payee C streams over A–B–C. A locks under the chain's root
+// on A–B with the payee's unit plus B's fee per tick; B adds its own lock under the same root on B–C and
+// relays each tick. Checked to the msat once everything is claimed and given back: C holds ticks × unit,
+// B exactly its fee per tick, A paid both, and no lock is left on either channel.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChannelGraph } from '../../src/routing/graph.js';
+import { SluiceNode } from '../../src/node/node.js';
+import { silentLogger } from '../../src/util/log.js';
+import { testNet, type TestNet } from '../helpers/network.js';
+import { until } from '../helpers/until.js';
+
+let net: TestNet | undefined;
+afterEach(async () => {
+  await net?.stop();
+  net = undefined;
+});
+
+const BLOCK_MS = 400;
+const CAP = 1_000_000_000n;
+const RATE = 10_000n; // 10sat/s: one tick a second of 10 000 msat
+const FEE = 1000n + (RATE * 100n) / 1_000_000n; // B's default policy, per tick forwarded
+
+async function channel(from: SluiceNode, to: SluiceNode, graph: ChannelGraph) {
+  await from.connectInMemory(to.nodeId);
+  const ch = await from.openChannel({ peerId: to.nodeId, capacity: CAP, push: 0n });
+  await until(async () => (await to.listChannels()).find((c) => c.channelId === ch.channelId)?.status === 'open', 20_000, 'the channel open at both ends');
+  const scid = ch.channelId.slice(0, 16);
+  graph.addChannel({ shortChannelId: scid, node1: from.nodeId, node2: to.nodeId, capacityMsat: CAP });
+  graph.setPolicy(scid, from.nodeId, { feeBaseMsat: 1000n, feePpm: 100n, cltvExpiryDelta: 12, htlcMinimumMsat: 1000n, htlcMaximumMsat: CAP });
+  return ch;
+}
+
+const chan = async (n: SluiceNode, channelId: string) => (await n.listChannels()).find((c) => c.channelId === channelId)!;
+const balance = async (n: SluiceNode, channelId: string) => (await chan(n, channelId)).localBalance;
+const streamOf = async (n: SluiceNode, id: string) => (await n.listStreams()).find((s) => s.streamId === id);
+const lockCount = (n: SluiceNode, channelId: string) => n.channels.channels.get(channelId)!.signed.state.locks.length;
+
+async function threeNodes() {
+  net = await testNet({ blockTimeMs: BLOCK_MS });
+  const graph = new ChannelGraph();
+  const a = await net.node('A', undefined, { graph: () => graph });
+  const [b, c] = [await net.node('B'), await net.node('C')];
+  for (const n of [a, b]) await n.faucet(5_000_000_000n);
+  const ab = await channel(a, b, graph);
+  const bc = await channel(b, c, graph);
+  await a.connectInMemory(c.nodeId); // the stream's own connection: no channel
+  return { a, b, c, ab, bc, graph };
+}
+
+/** Everything claimed and given back: no lock on either channel, and the balances say who got what. */
+async function settled(a: SluiceNode, b: SluiceNode, c: SluiceNode, ab: { channelId: string }, bc: { channelId: string }, ticks: bigint) {
+  await until(async () => lockCount(c, bc.channelId) === 0 && lockCount(b, bc.channelId) === 0, 20_000, 'the payee gave its lock back');
+  await until(async () => lockCount(a, ab.channelId) === 0 && lockCount(b, ab.channelId) === 0, 20_000, 'the hub gave the payer its lock back');
+  expect(await balance(c, bc.channelId)).toBe(ticks * RATE);
+  expect(await balance(b, bc.channelId)).toBe(CAP - ticks * RATE);
+  expect(await balance(b, ab.channelId)).toBe(ticks * (RATE + FEE));
+  expect(await balance(a, ab.channelId)).toBe(CAP - ticks * (RATE + FEE));
+}
+
+describe('hash-chain streams across hops (one lock per hop under one root, one hash per tick per hop)', () => {
+  it('A streams to C over B: the meter, the balances and B\'s fee agree to the msat', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 4000, mode: 'hashchain' });
+    expect(s).toMatchObject({ status: 'active', mode: 'hashchain', route: [b.nodeId, c.nodeId], feesPaid: 0n });
+    // A's lock to B carries the payee's unit plus B's fee, for every tick
+    const lock = b.channels.channels.get(ab.channelId)!.signed.state.locks[0]!;
+    expect(lock).toMatchObject({ kind: 'hashchain', unit: RATE + FEE, maxUnits: 4 });
+    await until(async () => (await streamOf(c, s.streamId))?.status === 'finished', 30_000, 'C finishes the stream');
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 10_000, 'A finishes the stream');
+    expect(await streamOf(c, s.streamId)).toMatchObject({ role: 'payee', ticks: 4, paid: 4n * RATE });
+    expect(await streamOf(a, s.streamId)).toMatchObject({ role: 'payer', ticks: 4, paid: 4n * RATE, feesPaid: 4n * FEE });
+    await settled(a, b, c, ab, bc, 4n);
+  }, 60_000);
+
+  it('refuses a route whose fee per tick is over --max-fee, before anything is locked', async () => {
+    const { a, c, ab } = await threeNodes();
+    await expect(a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 3000, mode: 'hashchain', maxFeeMsat: FEE - 1n })).rejects.toMatchObject({ code: 'FEE_LIMIT' });
+    expect(lockCount(a, ab.channelId)).toBe(0);
+  }, 60_000);
+
+  it('the payer stops early: what was revealed is paid on every hop, the rest of each budget comes back', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 2, 20_000, 'two ticks reach C');
+    await a.controlStream({ streamId: s.streamId, action: 'stop' });
+    await until(async () => (await streamOf(c, s.streamId))?.status === 'stopped', 10_000, 'C sees the stop');
+    const ticks = BigInt((await streamOf(c, s.streamId))!.ticks);
+    expect(ticks).toBeGreaterThanOrEqual(2n);
+    expect(BigInt((await streamOf(a, s.streamId))!.ticks)).toBeGreaterThanOrEqual(ticks);
+    await settled(a, b, c, ab, bc, ticks);
+  }, 60_000);
+
+  it('the hub (B) stopped mid-stream and started again: it relays on, and is paid upstream for every tick it paid downstream', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 8000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 2, 30_000, 'two ticks reach C');
+    await b.stop();
+    net!.nodes.splice(net!.nodes.indexOf(b), 1);
+    const b2 = await SluiceNode.start({ dataDir: join(net!.dir, 'B'), ledgerUrl: net!.ledger.url, network: net!.network, log: silentLogger() });
+    net!.nodes.push(b2);
+    await a.connectInMemory(b2.nodeId);
+    await c.connectInMemory(b2.nodeId).catch(() => undefined);
+    await until(async () => ['finished', 'stopped'].includes((await streamOf(c, s.streamId))?.status ?? ''), 60_000, 'C ends the stream');
+    const payee = (await streamOf(c, s.streamId))!;
+    expect(payee.status).toBe('finished');
+    expect(payee).toMatchObject({ ticks: 8, paid: 8n * RATE });
+    await settled(a, b2, c, ab, bc, 8n);
+  }, 90_000);
+
+  it('bounds what a peer can make a hub hold: relays past the per-peer limit are refused and the lock given back', async () => {
+    net = await testNet({ blockTimeMs: BLOCK_MS });
+    const graph = new ChannelGraph();
+    const a = await net.node('A', undefined, { graph: () => graph });
+    const b = await net.node('B', { maxChainRelaysPerPeer: 1 });
+    const c = await net.node('C');
+    for (const n of [a, b]) await n.faucet(5_000_000_000n);
+    const ab = await channel(a, b, graph);
+    await channel(b, c, graph);
+    await a.connectInMemory(c.nodeId);
+    const first = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, first.streamId))?.ticks ?? 0) >= 1, 20_000, 'the first stream relays');
+    const second = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+    // B refuses to relay it and releases A's lock: A's stream stops, its budget given back
+    await until(async () => (await streamOf(a, second.streamId))?.status === 'stopped', 20_000, 'the second stream stops');
+    expect(b.streams.chain!.list().filter((r) => r.status !== 'ended')).toHaveLength(1);
+    await until(async () => lockCount(a, ab.channelId) === 1, 10_000, 'only the first lock stays');
+  }, 60_000);
+});
