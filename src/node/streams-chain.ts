@@ -31,6 +31,9 @@ const MAX_RELAY_STEP = 10_000;
 /** A request to extend a lock not yet signed waits this long at most. */
 const PENDING_MS = 30_000;
 const FLUSH_EVERY_MS = 1000;
+/** How often, and how many times at most, a hop reads the registry while its downstream channel closes. */
+const FOLLOW_EVERY_MS = 1000;
+const FOLLOW_READS = 600;
 
 export interface ChainDeps {
   localChannels(): readonly LocalChannelView[];
@@ -337,7 +340,35 @@ export class ChainRelays {
     for (const r of this.relays.values()) {
       if (r.status === 'ended') continue;
       if (r.upChannel === id) void this.registerUp(r);
-      else if (r.downChannel === id) void this.claimUp(r.streamId, true);
+      else if (r.downChannel === id) void this.followDownstream(r.streamId);
+    }
+  }
+
+  /**
+   * Our downstream channel is closing on the ledger: the next node may show a depth there that we never
+   * had (we crashed after forwarding it), in a reveal or a registration, both in the chain registry under
+   * our lock's current root. Watch it until the channel is closed (bounded), learn what it shows, and
+   * claim (or register) all of it upstream.
+   */
+  private async followDownstream(id: string): Promise<void> {
+    const { o, clock } = this.s;
+    await this.claimUp(id, true);
+    if (!o.ledger.chain) return;
+    for (let i = 0; i < FOLLOW_READS; i++) {
+      const r = this.relays.get(id);
+      const ch = r && o.channels.channels.get(r.downChannel);
+      const lock = ch?.signed.state.locks.find((l) => l.id === r!.downLock);
+      if (!r || !ch || lock?.kind !== 'hashchain') return;
+      const claimed = r.maxUnits - lock.maxUnits;
+      const entry = await o.ledger.chain(lock.root).catch(() => undefined);
+      if (entry && claimed + entry.depth > r.depth) {
+        const next = learn(r, claimed + entry.depth, entry.preimage);
+        this.relays.set(id, next);
+        await this.save(next).catch(() => undefined);
+        await this.claimUp(id, true);
+      }
+      if (ch.status === 'closed') return;
+      await clock.sleep(FOLLOW_EVERY_MS);
     }
   }
 

@@ -82,7 +82,7 @@ export class RoutedStreams {
   constructor(private readonly s: StreamShell, private readonly d: RoutedDeps) {}
 
   /**
-   * Before a routed stream opens: refuse what is not built, quote the route's fee for one batch against
+   * Before a routed (signed) stream opens: quote the route's fee for one batch against
    * the limit, and make sure the payee is connected (dialing its announced address).
    */
   async prepare(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<RoutedPayer> {

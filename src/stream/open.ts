@@ -70,7 +70,7 @@ export function admitPayee(m: StreamOpenMessage, ctx: AdmitContext): Admission {
     // A stream across hops: no channel between us; one routed HTLC pays each batch (batch.ts).
     if (m.channelId.some((x) => x !== 0)) return no('a stream across hops names no channel');
     if (m.batchMs! < 1 || m.batchMs! > MAX_BATCH_MS) return no(`batch interval: 1 ms to ${MAX_BATCH_MS} ms`);
-    if (terms.mode === 'hashchain') return no('hash-chain streams across hops are not built yet');
+    if (terms.mode === 'hashchain') return no('a hash-chain stream across hops is paid by chain locks, not batches');
   } else if (!ctx.channelOpen) return no('no open channel with you by that id');
   if (ctx.liveStreams >= ctx.maxStreams) return no(`at most ${ctx.maxStreams} streams per ${routed ? 'peer across hops' : 'channel'}`);
   const id = toHex(m.streamId);

@@ -65,8 +65,14 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 4000, mode: 'hashchain' });
     expect(s).toMatchObject({ status: 'active', mode: 'hashchain', route: [b.nodeId, c.nodeId], feesPaid: 0n });
     // A's lock to B carries the payee's unit plus B's fee, for every tick
-    const lock = b.channels.channels.get(ab.channelId)!.signed.state.locks[0]!;
-    expect(lock).toMatchObject({ kind: 'hashchain', unit: RATE + FEE, maxUnits: 4 });
+    expect(a.channels.channels.get(ab.channelId)!.signed.state.locks[0]).toMatchObject({ kind: 'hashchain', unit: RATE + FEE, maxUnits: 4 });
+    // B's lock to C: the same root, the payee's unit, a lower expiry
+    await until(async () => lockCount(c, bc.channelId) === 1, 10_000, "B's lock on B–C");
+    const [up, down] = [a.channels.channels.get(ab.channelId)!.signed.state.locks[0]!, c.channels.channels.get(bc.channelId)!.signed.state.locks[0]!];
+    if (up.kind !== 'hashchain' || down.kind !== 'hashchain') throw new Error('hash-chain locks expected');
+    expect(down).toMatchObject({ unit: RATE, maxUnits: 4 });
+    expect(Buffer.from(down.root).equals(Buffer.from(up.root))).toBe(true);
+    expect(down.expiryHeight!).toBeLessThan(up.expiryHeight!);
     await until(async () => (await streamOf(c, s.streamId))?.status === 'finished', 30_000, 'C finishes the stream');
     await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 10_000, 'A finishes the stream');
     expect(await streamOf(c, s.streamId)).toMatchObject({ role: 'payee', ticks: 4, paid: 4n * RATE });
