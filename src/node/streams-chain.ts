@@ -239,6 +239,8 @@ export class ChainRelays {
     const id = toHex(m.streamId);
     const r = this.relays.get(id);
     if (!r || r.upPeer !== peerId) return this.pending.has(id);
+    // A tick we cannot pass on is not taken: we are paid only for what the next node could be.
+    if (this.s.o.channels.channels.get(r.downChannel)?.status !== 'open') return true;
     const t = acceptTick(r, m.depth, m.preimage, MAX_RELAY_STEP);
     if (!t.ok) {
       if (t.error === 'wrong-preimage') {
@@ -340,7 +342,8 @@ export class ChainRelays {
     for (const r of this.relays.values()) {
       if (r.status === 'ended') continue;
       if (r.upChannel === id) void this.registerUp(r);
-      else if (r.downChannel === id) void this.followDownstream(r.streamId);
+      // Ticks stop being taken now (we could not pass them on); once the ledger is done, the rest goes back.
+      else if (r.downChannel === id) void this.followDownstream(r.streamId).then(() => this.afterDownstream(this.relays.get(r.streamId) ?? r, true));
     }
   }
 

@@ -379,7 +379,11 @@ export class StreamManager implements StreamShell {
     const now = this.clock.now();
     this.chain?.onChannelEnded(ch);
     for (const r of this.records.onChannel(id)) {
+      const running = !isEnded(r.status);
       await this.run(r.id, { type: 'channelEnded', now }).catch((e: unknown) => this.o.log.warn({ err: e, stream: r.id }, 'ending a stream failed'));
+      // Across hops the other end is not on this channel and sees nothing of its close: tell it, so a
+      // payee claims and gives back its lock (and the hops after it theirs), and a payer stops revealing.
+      if (running && r.hopChain) this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason: 'the channel is closing' });
     }
   }
 

@@ -115,6 +115,47 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     await settled(a, b2, c, ab, bc, 8n);
   }, 90_000);
 
+  it('the payee force-closes its channel with the hub mid-stream: it is paid its meter on the ledger, the hub at least as much upstream, plus its fee', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 3, 20_000, 'three ticks reach C');
+    await c.faucet(100_000n); // C pays the close, its reveal and the settle from its own ledger account
+    await c.closeChannel({ channelId: bc.channelId, force: true });
+    // C's stream ends with its channel, and C tells A (A cannot see B–C close); A stops revealing
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'stopped', 20_000, 'A hears the stop');
+    await until(async () => (await chan(c, bc.channelId)).payout !== undefined, 30_000, 'B–C settled on the ledger');
+    const metered = BigInt((await streamOf(c, s.streamId))!.ticks);
+    expect((await chan(c, bc.channelId)).payout!.local).toBe(metered * RATE); // claims plus the reveal on the ledger
+    // B claimed upstream everything it relayed, then gave the rest of A's lock back
+    await until(async () => lockCount(b, ab.channelId) === 0, 20_000, "A's lock given back");
+    const up = await balance(b, ab.channelId);
+    expect(up % (RATE + FEE)).toBe(0n);
+    const relayed = up / (RATE + FEE);
+    expect(relayed).toBeGreaterThanOrEqual(metered);
+    expect(relayed).toBeLessThanOrEqual(BigInt((await streamOf(a, s.streamId))!.ticks));
+    expect(up - metered * RATE).toBeGreaterThanOrEqual(metered * FEE); // never out of pocket beyond its fee
+    expect(await balance(a, ab.channelId)).toBe(CAP - up);
+  }, 90_000);
+
+  it('the payer force-closes its channel with the hub mid-stream: the hub registers its depth, and the ledger pays it for every tick it paid on', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 3, 20_000, 'three ticks reach C');
+    await a.closeChannel({ channelId: ab.channelId, force: true });
+    // C is told (it cannot see A–B close): it claims what it metered from B and gives B's lock back
+    await until(async () => (await streamOf(c, s.streamId))?.status === 'stopped', 20_000, 'C hears the stop');
+    await until(async () => lockCount(c, bc.channelId) === 0, 20_000, "B's lock given back");
+    const metered = BigInt((await streamOf(c, s.streamId))!.ticks);
+    expect(await balance(c, bc.channelId)).toBe(metered * RATE);
+    // A–B settles with A's lock paid by the chain registry: B registered what C claimed from it (or more)
+    await until(async () => (await chan(b, ab.channelId)).payout !== undefined, 30_000, 'A–B settled on the ledger');
+    const up = (await chan(b, ab.channelId)).payout!.local;
+    expect(up % (RATE + FEE)).toBe(0n);
+    expect(up / (RATE + FEE)).toBeGreaterThanOrEqual(metered);
+    expect(up / (RATE + FEE)).toBeLessThanOrEqual(BigInt((await streamOf(a, s.streamId))!.ticks));
+    expect(up - metered * RATE).toBeGreaterThanOrEqual(metered * FEE);
+  }, 90_000);
+
   it('bounds what a peer can make a hub hold: relays past the per-peer limit are refused and the lock given back', async () => {
     net = await testNet({ blockTimeMs: BLOCK_MS });
     const graph = new ChannelGraph();
