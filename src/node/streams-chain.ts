@@ -13,7 +13,7 @@ import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import {
-  acceptTick, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, registration, RELAY_CHECKPOINT_TICKS, upstreamClaim,
+  acceptTick, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, RELAY_CHECKPOINT_TICKS, upstreamClaim,
   type ChainHop, type ChainRelay,
 } from '../stream/hop-chain.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -23,8 +23,7 @@ import { fromStored, toStored } from './stream-record.js';
 import type { StreamShell } from './streams.js';
 import { forwardingFee } from '../forward/policy.js';
 import { freeLockId } from './streams-payer.js';
-import { NO_CHANNEL } from './streams-routed.js';
-import { isEnded } from '../stream/record.js';
+import { rebindPayees, registerUpstream } from './streams-chain-ledger.js';
 
 /** The most units one tick may reveal at a hop: bounds the hashes a wrong preimage costs (once per relay: it ends it). */
 const MAX_RELAY_STEP = 10_000;
@@ -78,11 +77,12 @@ export class ChainRelays {
     this.stopFlush = this.s.clock.every(FLUSH_EVERY_MS, () => void this.flush());
     for (const r of this.relays.values()) {
       if (r.status === 'ended') continue;
-      const caught = this.fromChannels(r);
+      const caught = reconcile(r, this.downLock(r), this.signedLock(r.upChannel, r.upLock));
       this.relays.set(r.streamId, caught);
-      if (caught.status === 'adding') this.addOutgoing(caught);
+      if (caught.status === 'adding') void this.addAfterRestart(caught);
       else this.afterDownstream(caught, this.downLock(caught) === undefined);
     }
+    rebindPayees(this.s);
   }
 
   async stop(): Promise<void> {
@@ -220,6 +220,24 @@ export class ChainRelays {
     });
   }
 
+  /**
+   * A relay stored as 'adding' when the node stopped: our lock may be in a stored proposal (the channel
+   * sends it again on reconnect), so it is proposed again only if the channel has no trace of it; else
+   * we wait (bounded) for it to be signed.
+   */
+  private async addAfterRestart(r: ChainRelay): Promise<void> {
+    const ch = this.s.o.channels.channels.get(r.downChannel);
+    if (!ch?.proposal?.state.locks.some((l) => l.id === r.downLock)) return this.addOutgoing(r);
+    for (let i = 0; i < PENDING_MS / 100 && !this.downLock(r); i++) await this.s.clock.sleep(100);
+    const now = this.relays.get(r.streamId);
+    if (!now || now.status !== 'adding') return;
+    if (!this.downLock(now)) return this.afterDownstream(now, true);
+    const relaying: ChainRelay = { ...now, status: 'relaying' };
+    this.relays.set(r.streamId, relaying);
+    this.dirty.add(r.streamId);
+    this.sendOn(relaying);
+  }
+
   /** Ask the next node to extend our lock, if it is a hop (the payee finds our lock by its root). */
   private sendOn(r: ChainRelay): void {
     if (r.rest.length === 0) return;
@@ -266,7 +284,7 @@ export class ChainRelays {
       const c = r && upstreamClaim(r, RELAY_CHECKPOINT_TICKS, final);
       if (!r || !c) return;
       const up = this.s.o.channels.channels.get(r.upChannel);
-      if (!up || up.status !== 'open') return this.registerUp(r);
+      if (!up || up.status !== 'open') return registerUpstream(this.s, r);
       const target = r.claimedUp + c.depth;
       try {
         await this.s.o.channels.submitOps(r.upChannel, [{ op: 'claimHashchain', id: r.upLock, depth: c.depth, preimage: c.preimage }]).settled;
@@ -277,35 +295,11 @@ export class ChainRelays {
       } catch (e) {
         this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'claiming upstream failed');
         const now = this.s.o.channels.channels.get(r.upChannel);
-        if (now && now.status !== 'open') await this.registerUp(this.relays.get(id)!);
+        if (now && now.status !== 'open') await registerUpstream(this.s, this.relays.get(id)!);
       }
     })().finally(() => this.claiming.delete(id));
     this.claiming.set(id, run);
     return run;
-  }
-
-  /**
-   * The upstream channel is closing (or gone): register our depth in the ledger's chain registry against
-   * the upstream lock's current root, so that lock is paid it at settlement whatever state is adjudicated.
-   */
-  private async registerUp(r: ChainRelay): Promise<void> {
-    const { o } = this.s;
-    if (!o.ledger.chain) return;
-    const up = o.channels.channels.get(r.upChannel);
-    const lock = up?.signed.state.locks.find((l) => l.id === r.upLock);
-    const claimed = lock?.kind === 'hashchain' ? r.maxUnits - lock.maxUnits : r.claimedUp;
-    const root = lock?.kind === 'hashchain' ? lock.root : undefined;
-    if (!root) return;
-    const at = { ...r, claimedUp: Math.max(r.claimedUp, claimed) };
-    const entry = await o.ledger.chain(root).catch(() => undefined);
-    const reg = registration(at, root, entry?.depth ?? 0);
-    if (!reg) return;
-    try {
-      await o.wallet.registerChain(reg);
-      o.log.info({ stream: r.streamId, depth: reg.depth }, 'registered a relayed chain depth on the ledger');
-    } catch (e) {
-      o.log.warn({ stream: r.streamId, err: (e as Error).message }, 'registering a relayed chain depth failed');
-    }
   }
 
   /** The next node gave our lock back (or it never was signed): claim all upstream, then give back the rest there. */
@@ -341,7 +335,7 @@ export class ChainRelays {
     const id = toHex(ch.channelId);
     for (const r of this.relays.values()) {
       if (r.status === 'ended') continue;
-      if (r.upChannel === id) void this.registerUp(r);
+      if (r.upChannel === id) void registerUpstream(this.s, r);
       // Ticks stop being taken now (we could not pass them on); once the ledger is done, the rest goes back.
       else if (r.downChannel === id) void this.followDownstream(r.streamId).then(() => this.afterDownstream(this.relays.get(r.streamId) ?? r, true));
     }
@@ -379,26 +373,6 @@ export class ChainRelays {
     return this.signedLock(r.downChannel, r.downLock);
   }
 
-  /**
-   * After a restart: the channels are the truth for claims. Our downstream lock's root and units show how
-   * far the next node claimed (its claim op carried the preimage); our upstream lock's, how far we did.
-   */
-  private fromChannels(r: ChainRelay): ChainRelay {
-    let next = r;
-    const down = this.downLock(r);
-    if (down) {
-      if (r.status === 'adding') next = { ...next, status: 'relaying' };
-      const claimed = r.maxUnits - down.maxUnits;
-      if (claimed > next.claimedDown) next = downstreamClaimed(next, claimed, down.root);
-    }
-    const up = this.signedLock(r.upChannel, r.upLock);
-    if (up) {
-      const claimed = r.maxUnits - up.maxUnits;
-      if (claimed > next.claimedUp) next = learn({ ...next, claimedUp: claimed }, claimed, up.root);
-    }
-    return next;
-  }
-
   private save(r: ChainRelay): Promise<void> {
     this.dirty.delete(r.streamId);
     return this.s.o.store.writeRecords([{ kind: 'chain', key: r.streamId, value: toStored(r) }]);
@@ -420,22 +394,3 @@ export class ChainRelays {
   }
 }
 
-/**
- * The payee: a hash-chain lock the last hop added. If it is under the root of one of our streams across
- * hops that no lock backs yet, from the hop's side, with the agreed unit and at least the agreed units,
- * it backs that stream from now on (its reveals come from that hop). True if it was taken.
- */
-export function bindPayee(s: StreamShell, ch: Channel, lockId: number): boolean {
-  const lock = ch.signed.state.locks.find((l) => l.id === lockId);
-  if (lock?.kind !== 'hashchain' || lock.from === ch.local) return false;
-  const root = toHex(lock.root);
-  for (const r of s.records.onChannel(NO_CHANNEL)) {
-    if (r.role !== 'payee' || !r.hopChain || !r.chain || r.chain.lockId !== 0 || isEnded(r.status) || r.hopChain.root !== root) continue;
-    if (lock.unit !== r.chain.unit || lock.maxUnits < r.chain.units) continue;
-    const bound = { ...r, channelId: toHex(ch.channelId), chain: { ...r.chain, lockId } };
-    s.records.set(bound);
-    void s.records.saveNow(bound).catch((e: unknown) => s.o.log.error({ err: e, stream: r.id }, 'storing a stream bound to its lock failed'));
-    return true;
-  }
-  return false;
-}

@@ -13,7 +13,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
 import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
-import { bindPayee } from './streams-chain.js';
+import { bindPayee } from './streams-chain-ledger.js';
 
 /** How long a stream open waits for a channel that is still opening in our view, and how often it looks. */
 const OPEN_WAIT_MS = 10_000;

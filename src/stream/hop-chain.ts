@@ -175,9 +175,23 @@ export function registration(r: ChainRelay, upstreamRoot: Uint8Array, registered
   return { root: upstreamRoot, depth, preimage: fromHex(r.value), registeredDepth: registered };
 }
 
-/** What we are owed upstream beyond what we have claimed, and what we owe downstream beyond its claims. */
-export function exposure(r: ChainRelay): { unclaimedUp: number; paidDownNotUp: number } {
-  return { unclaimedUp: Math.max(0, r.depth - r.claimedUp), paidDownNotUp: Math.max(0, r.claimedDown - r.claimedUp) };
+/**
+ * After a restart: the channels are the truth for claims. Our downstream lock's units show how far the
+ * next node claimed, and its root is the preimage at that depth (the claim op moved it there); our
+ * upstream lock's, how far we did. A lock stored as being added that is signed now is relaying.
+ */
+export function reconcile(r: ChainRelay, down: Pick<IncomingLock, 'root' | 'maxUnits'> | undefined, up: Pick<IncomingLock, 'root' | 'maxUnits'> | undefined): ChainRelay {
+  let next = r;
+  if (down) {
+    if (next.status === 'adding') next = { ...next, status: 'relaying' };
+    const claimed = r.maxUnits - down.maxUnits;
+    if (claimed > next.claimedDown) next = downstreamClaimed(next, claimed, down.root);
+  }
+  if (up) {
+    const claimed = r.maxUnits - up.maxUnits;
+    if (claimed > next.claimedUp) next = learn({ ...next, claimedUp: claimed }, claimed, up.root);
+  }
+  return next;
 }
 
 /**

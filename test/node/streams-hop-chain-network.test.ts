@@ -156,6 +156,32 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     expect(up - metered * RATE).toBeGreaterThanOrEqual(metered * FEE);
   }, 90_000);
 
+  it('two hubs (A–B–C–D): each extends the lock it got, each keeps exactly its fee per tick', async () => {
+    net = await testNet({ blockTimeMs: BLOCK_MS });
+    const graph = new ChannelGraph();
+    const a = await net.node('A', undefined, { graph: () => graph });
+    const [b, c, d] = [await net.node('B'), await net.node('C'), await net.node('D')];
+    for (const n of [a, b, c]) await n.faucet(5_000_000_000n);
+    const ab = await channel(a, b, graph);
+    const bc = await channel(b, c, graph);
+    const cd = await channel(c, d, graph);
+    await a.connectInMemory(d.nodeId);
+    const feeC = FEE; // C forwards RATE to D
+    const feeB = 1000n + ((RATE + feeC) * 100n) / 1_000_000n; // B forwards RATE + feeC to C
+    const s = await a.openStream({ peerId: d.nodeId, rate: '10sat/s', durationMs: 3000, mode: 'hashchain' });
+    expect(s).toMatchObject({ route: [b.nodeId, c.nodeId, d.nodeId], feesPaid: 0n });
+    await until(async () => (await streamOf(d, s.streamId))?.status === 'finished', 30_000, 'D finishes the stream');
+    expect(await streamOf(d, s.streamId)).toMatchObject({ ticks: 3, paid: 3n * RATE });
+    await until(async () => (await streamOf(a, s.streamId))?.feesPaid === 3n * (feeB + feeC), 10_000, "A's fees");
+    for (const [n, ch] of [[a, ab], [b, ab], [b, bc], [c, bc], [c, cd], [d, cd]] as const) {
+      await until(async () => lockCount(n, ch.channelId) === 0, 20_000, 'every lock given back');
+    }
+    expect(await balance(d, cd.channelId)).toBe(3n * RATE);
+    expect(await balance(c, bc.channelId) - (CAP - (await balance(c, cd.channelId)))).toBe(3n * feeC);
+    expect(await balance(b, ab.channelId) - (CAP - (await balance(b, bc.channelId)))).toBe(3n * feeB);
+    expect(await balance(a, ab.channelId)).toBe(CAP - 3n * (RATE + feeB + feeC));
+  }, 90_000);
+
   it('bounds what a peer can make a hub hold: relays past the per-peer limit are refused and the lock given back', async () => {
     net = await testNet({ blockTimeMs: BLOCK_MS });
     const graph = new ChannelGraph();
