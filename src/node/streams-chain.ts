@@ -24,6 +24,7 @@ import type { StreamShell } from './streams.js';
 import { forwardingFee } from '../forward/policy.js';
 import { freeLockId } from './streams-payer.js';
 import { rebindPayees, registerUpstream } from './streams-chain-ledger.js';
+import { isEnded } from '../stream/record.js';
 
 /** The most units one tick may reveal at a hop: bounds the hashes a wrong preimage costs (once per relay: it ends it). */
 const MAX_RELAY_STEP = 10_000;
@@ -123,15 +124,25 @@ export class ChainRelays {
       if (known.upPeer === peerId && known.status === 'relaying') this.sendOn(known);
       return;
     }
-    if (m.hops.length === 0 || this.pending.has(id)) return;
+    const channelId = toHex(m.channelId);
+    // One lock pays for one relay: a second request for it (under another stream id) would have us lock
+    // our money twice against it.
+    if (m.hops.length === 0 || this.pending.has(id) || [...this.pending.values()].some((p) => p.channelId === channelId && p.lockId === m.lockId)) return;
     const c = this.count(peerId);
     if (c.peer >= this.maxPerPeer || c.total >= this.maxTotal) {
       this.s.o.log.warn({ peer: peerId.slice(0, 16), stream: id }, 'chain relay refused: too many');
       return;
     }
-    const p: Pending = { peerId, channelId: toHex(m.channelId), lockId: m.lockId, hops: m.hops.map((h) => ({ nodeId: toHex(h.nodeId), unit: h.unit })), at: this.s.clock.now() };
+    const p: Pending = { peerId, channelId, lockId: m.lockId, hops: m.hops.map((h) => ({ nodeId: toHex(h.nodeId), unit: h.unit })), at: this.s.clock.now() };
     this.pending.set(id, p);
     if (this.signedLock(p.channelId, p.lockId)) this.extend(id);
+  }
+
+  /** A lock that already pays for a relay, or backs a stream of ours as its payee. */
+  private lockTaken(channelId: string, lockId: number): boolean {
+    for (const r of this.relays.values()) if (r.upChannel === channelId && r.upLock === lockId) return true; // kept while that lock is there
+    for (const r of this.s.records.onChannel(channelId)) if (r.chain?.lockId === lockId && !isEnded(r.status)) return true;
+    return false;
   }
 
   private signedLock(channelId: string, lockId: number): HashchainLock | undefined {
@@ -174,7 +185,7 @@ export class ChainRelays {
       ? checkExtend({
         lock, peerSide: ch.local === 'A' ? 'B' : 'A', height: o.height(), unitOut: next.unit, feeOut: forwardingFee(out.view.policy, next.unit),
         expiryDelta: out.view.policy.cltvExpiryDelta, spendableOut: out.view.spendableMsat, relaysOfPeer: c.peer, relaysTotal: c.total,
-        maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id),
+        maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id) || this.lockTaken(p.channelId, p.lockId),
       })
       : { ok: false as const, error: out ? 'no open channel with you by that id' : `no usable channel to ${next.nodeId}` };
     if (!verdict.ok) {

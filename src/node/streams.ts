@@ -328,7 +328,7 @@ export class StreamManager implements StreamShell {
       // not overtake the update carrying the last tick; a reveal must follow the lock it spends).
       case 'streamTick':
         if (this.chain?.onTick(peerId, m)) return; // a tick we relay as a hop
-        this.afterChannel(peerId, id, () => this.payee.onReveal(id, m.depth, m.preimage));
+        this.afterChannel(peerId, id, () => this.payee.onReveal(id, m.depth, m.preimage), true);
         return;
       case 'streamChain':
         this.chain?.onChain(peerId, m);
@@ -341,11 +341,12 @@ export class StreamManager implements StreamShell {
     }
   }
 
-  private afterChannel(peerId: string, id: string, fn: () => Promise<void>): void {
+  /** `fromHop`: a tick, which across hops comes from the last hop; controls come only from the stream's peer. */
+  private afterChannel(peerId: string, id: string, fn: () => Promise<void>, fromHop = false): void {
     const r = this.records.get(id);
     if (!r) return;
     // Across hops, a hash-chain payee's ticks come from the last hop: the peer of the channel its lock is on.
-    const from = r.role === 'payee' && r.hopChain ? this.o.channels.channels.get(r.channelId)?.remoteNodeId : undefined;
+    const from = fromHop && r.role === 'payee' && r.hopChain ? this.o.channels.channels.get(r.channelId)?.remoteNodeId : undefined;
     if (r.peerId !== peerId && !(from && toHex(from) === peerId)) return;
     // Not awaited by the channel's queue beyond the step itself: a payee's final claim needs that queue.
     void this.o.channels.afterPending(r.channelId, async () => {

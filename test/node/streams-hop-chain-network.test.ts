@@ -194,10 +194,13 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     await a.connectInMemory(c.nodeId);
     const first = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
     await until(async () => ((await streamOf(c, first.streamId))?.ticks ?? 0) >= 1, 20_000, 'the first stream relays');
+    // the same lock named again under another stream id: one lock pays for one relay, never two
+    const lock = a.channels.channels.get(ab.channelId)!.signed.state.locks[0]!;
+    a.peers.send(b.nodeId, { kind: 'streamChain', streamId: new Uint8Array(16).fill(0xee), channelId: Buffer.from(ab.channelId, 'hex'), lockId: lock.id, hops: [{ nodeId: Buffer.from(c.nodeId, 'hex'), unit: RATE }] });
     const second = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
     // B refuses to relay it and releases A's lock: A's stream stops, its budget given back
     await until(async () => (await streamOf(a, second.streamId))?.status === 'stopped', 20_000, 'the second stream stops');
-    expect(b.streams.chain!.list().filter((r) => r.status !== 'ended')).toHaveLength(1);
+    expect(b.streams.chain!.list().map((r) => r.streamId)).toEqual([first.streamId]);
     await until(async () => lockCount(a, ab.channelId) === 1, 10_000, 'only the first lock stays');
   }, 60_000);
 });
