@@ -115,6 +115,31 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     await settled(a, b2, c, ab, bc, 8n);
   }, 90_000);
 
+  it('paused and resumed, then the payer restarted mid-stream: nothing is paid while paused, every tick is paid once', async () => {
+    const { b, c, ab, bc, graph } = await threeNodes();
+    let a = net!.nodes[0]!;
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 6000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 1, 20_000, 'a tick reaches C');
+    await a.controlStream({ streamId: s.streamId, action: 'pause' });
+    await until(async () => (await streamOf(c, s.streamId))?.status === 'paused', 10_000, 'C sees the pause');
+    await until(async () => (await streamOf(c, s.streamId))?.ticks === (await streamOf(a, s.streamId))?.ticks, 10_000, 'the last reveal relayed');
+    const atPause = (await streamOf(c, s.streamId))!.ticks;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await streamOf(c, s.streamId))!.ticks).toBe(atPause);
+    await a.controlStream({ streamId: s.streamId, action: 'resume' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= atPause + 2, 20_000, 'two more ticks');
+    await a.stop();
+    net!.nodes.splice(net!.nodes.indexOf(a), 1);
+    a = await SluiceNode.start({ dataDir: join(net!.dir, 'A'), ledgerUrl: net!.ledger.url, network: net!.network, log: silentLogger(), graph: () => graph });
+    net!.nodes.push(a);
+    await a.connectInMemory(c.nodeId); // the stream's connection (an in-memory peer has no address to redial)
+    await a.connectInMemory(b.nodeId).catch(() => undefined);
+    await until(async () => (await streamOf(c, s.streamId))?.status === 'finished', 60_000, 'C finishes the stream after the restart');
+    expect(await streamOf(c, s.streamId)).toMatchObject({ ticks: 6, paid: 6n * RATE });
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 20_000, 'A finishes it');
+    await settled(a, b, c, ab, bc, 6n);
+  }, 90_000);
+
   it('the payee force-closes its channel with the hub mid-stream: it is paid its meter on the ledger, the hub at least as much upstream, plus its fee', async () => {
     const { a, b, c, ab, bc } = await threeNodes();
     const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
