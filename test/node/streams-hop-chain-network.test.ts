@@ -140,6 +140,23 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     await settled(a, b, c, ab, bc, 6n);
   }, 90_000);
 
+  it('the payee restarted mid-stream: the depth comes back from its reveals, every tick is paid once, the hub keeps its fee', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 6000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 2, 20_000, 'two ticks reach C');
+    await c.stop();
+    net!.nodes.splice(net!.nodes.indexOf(c), 1);
+    const c2 = await SluiceNode.start({ dataDir: join(net!.dir, 'C'), ledgerUrl: net!.ledger.url, network: net!.network, log: silentLogger() });
+    net!.nodes.push(c2);
+    // still bound to the hub's lock after the restart
+    expect(await streamOf(c2, s.streamId)).toMatchObject({ channelId: bc.channelId, status: 'active' });
+    await until(async () => (await b.listPeers()).some((p) => p.nodeId === c2.nodeId && p.connected), 20_000, 'B back with C');
+    await a.connectInMemory(c2.nodeId);
+    await until(async () => (await streamOf(c2, s.streamId))?.status === 'finished', 60_000, 'C finishes the stream');
+    expect(await streamOf(c2, s.streamId)).toMatchObject({ ticks: 6, paid: 6n * RATE });
+    await settled(a, b, c2, ab, bc, 6n);
+  }, 90_000);
+
   it('the payee force-closes its channel with the hub mid-stream: it is paid its meter on the ledger, the hub at least as much upstream, plus its fee', async () => {
     const { a, b, c, ab, bc } = await threeNodes();
     const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
