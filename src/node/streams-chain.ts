@@ -153,6 +153,7 @@ export class ChainRelays {
   /** From a both-signed state a peer proposed: a lock we were asked to extend, or the next node's claim or release. */
   onReceivedOps(ch: Channel, ops: readonly ChannelOp[]): void {
     const channelId = toHex(ch.channelId);
+    const { o } = this.s;
     for (const op of ops) {
       if (op.op === 'addHashchain') {
         for (const [id, p] of this.pending) if (p.channelId === channelId && p.lockId === op.id) this.extend(id);
@@ -164,8 +165,9 @@ export class ChainRelays {
         if (op.op === 'claimHashchain') {
           const next = downstreamClaimed(r, r.claimedDown + op.depth, op.preimage);
           this.relays.set(r.streamId, next);
-          // Stored at once: this preimage is what we are paid upstream with, and the lock that shows it may be released next.
-          void this.save(next).finally(() => this.claimUp(next.streamId, false));
+          // Stored before this channel handles anything more: this preimage is what we are paid upstream with,
+          // and the next state (the release) removes the lock whose root shows it.
+          void o.channels.afterPending(channelId, () => this.save(next)).finally(() => this.claimUp(next.streamId, false));
         } else this.afterDownstream(r, true);
       }
     }
