@@ -219,13 +219,15 @@ export class ChainRelays {
   private addOutgoing(r: ChainRelay): void {
     const { o } = this.s;
     const op: ChannelOp = { op: 'addHashchain', id: r.downLock, root: fromHex(r.root), unit: r.unitOut, maxUnits: r.maxUnits, expiryHeight: r.expiryOut };
+    // The next hop hears which lock to extend before the lock itself (as from the payer): a lock that
+    // comes first, backing nothing it knows, it would give back at once.
+    this.sendOn(r);
     o.channels.submitOps(r.downChannel, [op]).settled.then(() => {
       const now = this.relays.get(r.streamId);
       if (now?.status !== 'adding') return;
       const relaying: ChainRelay = { ...now, status: 'relaying' };
       this.relays.set(r.streamId, relaying);
       this.dirty.add(r.streamId);
-      this.sendOn(relaying);
       this.forward(relaying);
     }, (e: unknown) => {
       o.log.warn({ stream: r.streamId, err: (e as Error).message }, 'the outgoing chain lock was refused');
