@@ -98,7 +98,8 @@ export class StreamPayer {
   /**
    * A hash-chain stream across hops (hop-chain.ts): our lock is on the channel with the first hop, under
    * the chain's root, with a unit that carries every hop's fee; each hop adds its own under the same root.
-   * The budget held against the limits is the payee's ticks (fees are bounded per tick by --max-fee).
+   * The budget held against the limits is the whole lock, ticks and quoted fees: it is what the lock can
+   * pay, and what comes back when it is released is counted at the lock's unit.
    */
   private async openHopChain(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<StreamView> {
     const { o, records, clock } = this.s;
@@ -110,7 +111,7 @@ export class StreamPayer {
     if (!ch) throw new NodeError('conflict', 'NO_ROUTE', `no open channel with ${hub} can lock ${q.hops[0]!.unit * BigInt(units)} msat`);
     await this.s.routed!.ensureConnected(peerId);
     const now = clock.now();
-    const budget = unit * BigInt(units);
+    const budget = q.hops[0]!.unit * BigInt(units);
     if (!records.reserve(peerId, budget, now)) throw new NodeError('conflict', 'SPENDING_LIMIT', 'this stream would pass a spending limit');
     const id = toHex(randomBytes(16));
     const chain = { seed: toHex(randomBytes(32)), units, unit: q.hops[0]!.unit, lockId: freeLockId(ch) };

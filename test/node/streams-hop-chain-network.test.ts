@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelGraph } from '../../src/routing/graph.js';
 import { SluiceNode } from '../../src/node/node.js';
 import { silentLogger } from '../../src/util/log.js';
+import type { StreamPolicy } from '../../src/node/streams.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
 
@@ -37,10 +38,10 @@ const balance = async (n: SluiceNode, channelId: string) => (await chan(n, chann
 const streamOf = async (n: SluiceNode, id: string) => (await n.listStreams()).find((s) => s.streamId === id);
 const lockCount = (n: SluiceNode, channelId: string) => n.channels.channels.get(channelId)!.signed.state.locks.length;
 
-async function threeNodes() {
+async function threeNodes(payerPolicy?: StreamPolicy) {
   net = await testNet({ blockTimeMs: BLOCK_MS });
   const graph = new ChannelGraph();
-  const a = await net.node('A', undefined, { graph: () => graph });
+  const a = await net.node('A', payerPolicy, { graph: () => graph });
   const [b, c] = [await net.node('B'), await net.node('C')];
   for (const n of [a, b]) await n.faucet(5_000_000_000n);
   const ab = await channel(a, b, graph);
@@ -80,10 +81,13 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     await settled(a, b, c, ab, bc, 4n);
   }, 60_000);
 
-  it('refuses a route whose fee per tick is over --max-fee, before anything is locked', async () => {
-    const { a, c, ab } = await threeNodes();
+  it('refuses a fee per tick over --max-fee, and a lock (ticks and fees) over the spending limit, before anything is locked', async () => {
+    // the limit covers the ticks of a 3-tick stream, not their fees
+    const { a, c, ab } = await threeNodes({ nodeLimits: { total: 3n * RATE + 3n * FEE - 1n } });
     await expect(a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 3000, mode: 'hashchain', maxFeeMsat: FEE - 1n })).rejects.toMatchObject({ code: 'FEE_LIMIT' });
+    await expect(a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 3000, mode: 'hashchain' })).rejects.toMatchObject({ code: 'SPENDING_LIMIT' });
     expect(lockCount(a, ab.channelId)).toBe(0);
+    expect((await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 2000, mode: 'hashchain' })).status).toBe('active');
   }, 60_000);
 
   it('the payer stops early: what was revealed is paid on every hop, the rest of each budget comes back', async () => {
