@@ -32,6 +32,13 @@ describe("streamOpen's chain root", () => {
     kind: 'streamOpen', channelId: new Uint8Array(32), streamId: new Uint8Array(16).fill(9), mode: 'hashchain', rateAmount: 10_000n,
     ratePerMs: 1000, tickMs: 1000, max: 0n, durationMs: 30_000n, hashchainLockId: 0,
   };
+  it('golden bytes: the record 0x534C5545 (a 4-byte bigsize type), length 32, the root', () => {
+    const root = new Uint8Array(32).fill(0x55);
+    const hex = '800c' + '00'.repeat(32) + '09'.repeat(16) + '02' + '0000000000002710' + '000003e8' + '000003e8' + '0000000000000000' + '0000000000007530' + '00000000'
+      + 'fe534c5545' + '20' + '55'.repeat(32);
+    expect(Buffer.from(encodeMessage({ ...open, chainRoot: root })).toString('hex')).toBe(hex);
+  });
+
   it('is carried as its TLV record and read back; a wrong length is refused', () => {
     const root = new Uint8Array(32).fill(5);
     expect(decodeMessage(encodeMessage({ ...open, chainRoot: root }))).toEqual({ ok: true, value: { ...open, chainRoot: root } });
