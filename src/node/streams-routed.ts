@@ -57,6 +57,11 @@ export interface RoutedDeps {
   addressOf(nodeId: string): string | undefined;
   /** The ledger's time between blocks, if known (batchCltvMargin). */
   blockTimeMs?: number;
+  /**
+   * The payee: whether the switch has stored the settle of this incoming HTLC (its fulfil is owed, or the
+   * HTLC is resolved). Absent, every settle counts as stored.
+   */
+  settleStored?(htlcKey: string): boolean;
 }
 
 /** A payment's end as the payer's view or the node's event shows it. */
@@ -199,6 +204,13 @@ export class RoutedStreams {
     const check = checkBatch(r?.role === 'payee' ? r : undefined, b, amountMsat, htlcKey);
     if (check.kind === 'fail') return { refused: check.reason };
     if (check.kind === 'meter') {
+      // One batch at a time, as an honest payer offers them: a batch judged while the last one's settle is
+      // not stored would be metered on top of it, and if that settle then failed, its ticks could not be
+      // taken back from under this one (the meter would count ticks no HTLC paid).
+      const last = this.beforeBatch.get(b.streamId);
+      if (last && last.htlcKey !== htlcKey && this.d.settleStored && !this.d.settleStored(last.htlcKey)) {
+        return { refused: `the last batch's settle (${last.htlcKey}) is not stored yet` };
+      }
       const now = this.s.clock.now();
       const effects = this.s.stepNow(r!, { type: 'paid', amount: check.amount, ticks: check.to, seq: 0n, gap: false, now });
       const after = this.s.records.get(b.streamId);
