@@ -215,13 +215,34 @@ export class RoutedStreams {
       const effects = this.s.stepNow(r!, { type: 'paid', amount: check.amount, ticks: check.to, seq: 0n, gap: false, now });
       const after = this.s.records.get(b.streamId);
       if (after?.role !== 'payee' || after.ticks !== check.to) return { refused: 'the meter did not take the batch' };
+      this.beforeBatch.delete(b.streamId); // set again at the end: the map is oldest first
       this.beforeBatch.set(b.streamId, { htlcKey, before: r as PayeeRecord });
+      this.forgetStored();
       const marked = { ...after, routed: { ...after.routed!, lastHtlc: htlcKey, lastFrom: b.from } };
       this.s.records.set(marked);
       if (effects) void this.s.apply(marked, effects, now).catch((e: unknown) => this.s.o.log.warn({ err: e, stream: b.streamId }, 'stream batch effects failed'));
     }
     const rec = this.s.records.get(b.streamId)!;
     return { attached: [{ kind: 'stream', key: rec.id, value: this.s.records.stored(rec) }] };
+  }
+
+  /**
+   * Bound: an entry is needed only until its settle is stored, and a stream's last batch would otherwise
+   * keep one (a whole record) for as long as the node runs, one per routed stream ever paid. The oldest
+   * entries whose settle is stored go (each entry is looked at once, when it is the oldest), so the map
+   * holds the batches still being settled and at most the few behind the oldest of them.
+   */
+  private forgetStored(): void {
+    if (!this.d.settleStored) return;
+    for (const [id, e] of this.beforeBatch) {
+      if (this.d.settleStored && !this.d.settleStored(e.htlcKey)) return;
+      this.beforeBatch.delete(id);
+    }
+  }
+
+  /** Batches whose settle may not be stored yet (a bound's test looks). */
+  pendingBatches(): number {
+    return this.beforeBatch.size;
   }
 
   /**
