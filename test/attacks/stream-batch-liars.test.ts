@@ -9,6 +9,9 @@
 // first had moved, and when the first's settle was not stored (its write failed), the release found the
 // second batch's mark on the stream and did nothing: the meter kept counting ticks 1..5 that no HTLC paid.
 // Now a batch is refused while the stream's last metered batch has no stored settle yet.
+//
+// And a hub that lies: one extra msat on the HTLC to the payee (refused, so free) made the payee refuse
+// the batch as if the payer had broken the terms, and the payer stopped the stream.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/node/clock.js';
 import { RoutedStreams } from '../../src/node/streams-routed.js';
@@ -19,7 +22,11 @@ import { admitPayee } from '../../src/stream/open.js';
 import type { PayeeRecord, StreamRecord } from '../../src/stream/record.js';
 import { makeTerms, owedAfter } from '../../src/stream/terms.js';
 import { fromHex } from '../../src/crypto/bytes.js';
+import { sha256 } from '../../src/crypto/hash.js';
 import type { StreamOpenMessage } from '../../src/wire/stream.js';
+import { InvoiceManager } from '../../src/node/invoices.js';
+import { STREAM_BATCH_TLV_TYPE } from '../../src/stream/batch.js';
+import { randomSecretKey } from '../../src/crypto/keys.js';
 
 const ID = '5a'.repeat(16);
 const PAYER = '02' + 'cd'.repeat(32);
@@ -163,5 +170,29 @@ describe('a lying payer against the payee of a stream across hops', () => {
     expect(admitPayee(open(1000, new Uint8Array(32).fill(1)), ctx)).toMatchObject({ ok: false });
     expect(admitPayee(open(1000), { ...ctx, liveStreams: 64 })).toMatchObject({ ok: false, reason: 'at most 64 streams per peer across hops' });
     expect(admitPayee(open(MAX_BATCH_MS), ctx)).toMatchObject({ ok: true });
+  });
+
+  it('a hub that adds 1 msat to a batch HTLC (free: the HTLC is refused, nothing moves) cannot make the payee refuse it and stop the stream', async () => {
+    // The payee's final hop: what the onion says the payer sends is what the batch must cost; the HTLC may
+    // carry more (the hub's gift, BOLT 4), never less. Judged by the HTLC's amount, the hub's extra msat
+    // made the payee refuse with incorrect_or_unknown_payment_details, which the payer takes as the
+    // payee's own refusal and stops the stream at once (a hub's own failures are retried elsewhere).
+    const t = setup();
+    const payee = new InvoiceManager({
+      store: { writeRecords: () => Promise.resolve(), loadRecords: () => Promise.resolve([]) },
+      switch: { localChannels: () => [] }, secretKey: randomSecretKey(), height: () => 100, clock: new ManualClock(5000),
+      log: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} } as never, emit: () => {},
+    });
+    payee.setStreamBatches((r, amount, key) => t.routed.onBatchHtlc(r, amount, key), (key) => t.routed.releasedBatch(key));
+    const preimage = sha256(new Uint8Array([1, 2, 3]));
+    const htlc = (amountMsat: bigint, htlcId: number) => ({ channelId: 'cd'.repeat(32), htlcId, amountMsat, paymentHash: sha256(preimage), expiryHeight: 150 });
+    const payload = { amountToForwardMsat: owed(0, 5), outgoingCltvValue: 150n, keysendPreimage: preimage, customRecords: [{ type: STREAM_BATCH_TLV_TYPE, value: rec(0, 5) }] };
+    // less than the onion says is refused (the hub cut it)
+    const short = await payee.onFinalHtlc(htlc(owed(0, 5) - 1n, 1), payload);
+    expect(short.kind).toBe('fail');
+    // more is taken, and the meter counts what the batch costs
+    const more = await payee.onFinalHtlc(htlc(owed(0, 5) + 1n, 2), payload);
+    expect(more.kind).toBe('settle');
+    expect(t.meter()).toEqual({ ticks: 5, paid: owed(0, 5) });
   });
 });
