@@ -7,6 +7,7 @@ import type { HashchainLock, Lock } from '../channel/state.js';
 import { toHex } from '../crypto/bytes.js';
 import { allClaimed, revealAgainst } from '../stream/chain.js';
 import { admitPayee } from '../stream/open.js';
+import { MAX_ROUTED_PAYEE_STREAMS } from '../stream/batch.js';
 import { paymentGap } from '../stream/payee-step.js';
 import { isEnded, type PayeeRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -33,8 +34,16 @@ export class StreamPayee {
     if (wait) await wait;
     const ch = o.channels.channels.get(channelId);
     const on = records.payeeStreamsOn(channelId);
-    // Streams across hops share the no-channel id: the bound is per peer there.
-    if (m.batchMs !== undefined) on.live = [...records.onChannel(channelId)].filter((r) => r.peerId === peerId && r.role === 'payee' && !isEnded(r.status)).length;
+    // Streams across hops share the no-channel id: the bound is per peer there, and all peers' together
+    // have one too (MAX_ROUTED_PAYEE_STREAMS: a peer needs no channel, only a new key, to be a new peer).
+    if (m.batchMs !== undefined) {
+      const live = [...records.onChannel(channelId)].filter((r) => r.role === 'payee' && !isEnded(r.status));
+      on.live = live.filter((r) => r.peerId === peerId).length;
+      if (live.length >= MAX_ROUTED_PAYEE_STREAMS) {
+        o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason: `at most ${MAX_ROUTED_PAYEE_STREAMS} streams across hops at once` });
+        return;
+      }
+    }
     for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
     const a = admitPayee(m, {
       peerId, now: clock.now(), idInUse: records.get(toHex(m.streamId)) !== undefined,

@@ -17,6 +17,13 @@ export const STREAM_BATCH_RECORD_LENGTH = 24;
 /** Batches: every second by default, at most once a minute apart. */
 export const DEFAULT_BATCH_MS = 1000;
 export const MAX_BATCH_MS = 60_000;
+/**
+ * The payee: routed streams running at once, from all peers together. The per-peer bound
+ * (maxStreamsPerChannel) alone bounded nothing: a stream across hops needs no channel, only a BOLT 8
+ * identity, and a stranger with fresh keys each time could leave 64 never-paid streams per identity (each
+ * a stored record, held until it expires as never paid: up to 49 days with a 2^32 ms tick).
+ */
+export const MAX_ROUTED_PAYEE_STREAMS = 1024;
 /** A routed stream whose batches all failed (no route worked) for this long stops. */
 export const ROUTE_GIVE_UP_MS = 30_000;
 

@@ -1,0 +1,84 @@
+// Attack review of streams across hops: a flood of routed streamOpen messages (TLV 0x534C5543, the
+// all-zero channel id). A routed stream needs no channel with the payee, only a BOLT 8 identity, so the
+// per-peer bound (64 live streams) is no bound on what strangers with fresh keys can leave behind: each
+// open is a stored record that stays until it expires as never paid, which is after its first tick plus a
+// minute, up to 49 days with an interval of 2^32 - 1 ms. The payee now holds at most
+// MAX_ROUTED_PAYEE_STREAMS live routed streams from all peers together, and refuses more.
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/node/clock.js';
+import { StreamPayee } from '../../src/node/streams-payee.js';
+import type { StreamShell } from '../../src/node/streams.js';
+import { MAX_ROUTED_PAYEE_STREAMS } from '../../src/stream/batch.js';
+import { isEnded, type StreamRecord } from '../../src/stream/record.js';
+import type { StreamOpenMessage } from '../../src/wire/stream.js';
+import { fromHex } from '../../src/crypto/bytes.js';
+
+const NO_CHANNEL = '00'.repeat(32);
+
+function payee() {
+  const records = new Map<string, StreamRecord>();
+  const sent: { peerId: string; kind: string; reason?: string }[] = [];
+  const shell = {
+    o: {
+      channels: { channels: new Map() },
+      peers: { send: (peerId: string, m: { kind: string; reason?: string }) => void sent.push({ peerId, kind: m.kind, ...(m.reason ? { reason: m.reason } : {}) }) },
+      policy: {},
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    },
+    clock: new ManualClock(1000),
+    records: {
+      get: (id: string) => records.get(id),
+      *onChannel(channelId: string) {
+        for (const r of records.values()) if (r.channelId === channelId) yield r;
+      },
+      payeeStreamsOn: () => ({ live: 0, locks: new Set<number>() }),
+      pruneEnded: () => Promise.resolve(),
+    },
+    // the open's effects: persist (the record is taken), accept, emit
+    apply: (r: StreamRecord, effects: readonly { type: string; message?: { kind: string } }[]) => {
+      records.set(r.id, r);
+      for (const e of effects) if (e.type === 'send') sent.push({ peerId: r.peerId, kind: e.message!.kind });
+      return Promise.resolve();
+    },
+  } as unknown as StreamShell;
+  return { p: new StreamPayee(shell), records, sent };
+}
+
+let n = 0;
+/** A routed open that ticks once every 2^32 - 1 ms (interval billing): never paid, it would stay 49 days. */
+function open(): StreamOpenMessage {
+  const id = (++n).toString(16).padStart(32, '0');
+  return {
+    kind: 'streamOpen', channelId: fromHex(NO_CHANNEL), streamId: fromHex(id), mode: 'signed', rateAmount: 1n, ratePerMs: 0xffffffff, tickMs: 0xffffffff,
+    max: 0n, durationMs: 0n, hashchainLockId: 0, batchMs: 60_000,
+  };
+}
+
+describe('a flood of routed stream opens from strangers with fresh keys', () => {
+  it('is held to MAX_ROUTED_PAYEE_STREAMS live streams in all; past it every open is refused, and one ending makes room', async () => {
+    const t = payee();
+    const peers = Math.ceil(MAX_ROUTED_PAYEE_STREAMS / 64) + 4; // more identities than the bound needs
+    for (let k = 0; k < peers; k++) {
+      const peerId = '02' + k.toString(16).padStart(64, '0');
+      for (let i = 0; i < 64; i++) await t.p.admit(peerId, open());
+    }
+    const live = [...t.records.values()].filter((r) => !isEnded(r.status));
+    expect(live.length).toBe(MAX_ROUTED_PAYEE_STREAMS);
+    expect(t.sent.filter((s) => s.kind === 'streamAccept').length).toBe(MAX_ROUTED_PAYEE_STREAMS);
+    const refused = t.sent.filter((s) => s.kind === 'streamReject');
+    expect(refused.length).toBe(peers * 64 - MAX_ROUTED_PAYEE_STREAMS);
+    expect(new Set(refused.map((s) => s.reason))).toEqual(new Set([`at most ${MAX_ROUTED_PAYEE_STREAMS} streams across hops at once`]));
+    // one ends: a new peer's open is taken again
+    const one = live[0]!;
+    t.records.set(one.id, { ...one, status: 'stopped' } as StreamRecord);
+    await t.p.admit('03' + 'ee'.repeat(32), open());
+    expect(t.sent.at(-1)?.kind).toBe('streamAccept');
+  });
+
+  it('the per-peer bound still holds below the total: a 65th stream from one peer is refused', async () => {
+    const t = payee();
+    for (let i = 0; i < 65; i++) await t.p.admit('02' + 'aa'.repeat(32), open());
+    expect(t.sent.filter((s) => s.kind === 'streamAccept').length).toBe(64);
+    expect(t.sent.at(-1)).toMatchObject({ kind: 'streamReject', reason: 'at most 64 streams per peer across hops' });
+  });
+});
