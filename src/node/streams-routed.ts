@@ -15,7 +15,7 @@ import { sha256 } from '../crypto/hash.js';
 import { owedAfter, type StreamTerms } from '../stream/index.js';
 import type { StreamEffect, StreamEvent } from '../stream/machine.js';
 import {
-  batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, STREAM_BATCH_TLV_TYPE,
+  batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, MAX_ROUTED_TICK_MS, STREAM_BATCH_TLV_TYPE,
   type BatchRecord, type RoutedPayer,
 } from '../stream/batch.js';
 import type { PayeeRecord, PayerRecord, StreamRecord } from '../stream/record.js';
@@ -93,6 +93,7 @@ export class RoutedStreams {
     if (terms.mode === 'hashchain') {
       throw new NodeError('conflict', 'NOT_BUILT', `no open channel with ${peerId}, and hash-chain streams across hops are not built yet: open a channel with the payee, or use --mode signed`);
     }
+    if (terms.tickMs > MAX_ROUTED_TICK_MS) throw new NodeError('invalid', 'BAD_TERMS', `a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms (this one every ${terms.tickMs} ms): use pro-rata billing, or a shorter interval`);
     const batchMs = req.batchMs ?? DEFAULT_BATCH_MS;
     if (!Number.isInteger(batchMs) || batchMs < 1 || batchMs > MAX_BATCH_MS) throw new NodeError('invalid', 'BAD_TERMS', `batch: 1 ms to ${MAX_BATCH_MS} ms`);
     const batch = batchAmount(terms, batchMs);

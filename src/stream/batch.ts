@@ -24,6 +24,12 @@ export const MAX_BATCH_MS = 60_000;
  * a stored record, held until it expires as never paid: up to 49 days with a 2^32 ms tick).
  */
 export const MAX_ROUTED_PAYEE_STREAMS = 1024;
+/**
+ * A routed stream ticks at least once a batch interval's bound (a minute), so one that is never paid is
+ * dropped within two minutes of its open (its first tick plus the payee's idle expiry) and cannot hold
+ * one of the MAX_ROUTED_PAYEE_STREAMS places for weeks: with a 2^32 ms tick, 49 days.
+ */
+export const MAX_ROUTED_TICK_MS = MAX_BATCH_MS;
 /** A routed stream whose batches all failed (no route worked) for this long stops. */
 export const ROUTE_GIVE_UP_MS = 30_000;
 

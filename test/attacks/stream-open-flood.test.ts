@@ -3,7 +3,9 @@
 // per-peer bound (64 live streams) is no bound on what strangers with fresh keys can leave behind: each
 // open is a stored record that stays until it expires as never paid, which is after its first tick plus a
 // minute, up to 49 days with an interval of 2^32 - 1 ms. The payee now holds at most
-// MAX_ROUTED_PAYEE_STREAMS live routed streams from all peers together, and refuses more.
+// MAX_ROUTED_PAYEE_STREAMS live routed streams from all peers together, and refuses more; and a routed
+// stream ticks at least once a minute, so a never-paid one leaves its place within two minutes (else
+// strangers could hold every place for 49 days and no honest routed stream would be taken).
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/node/clock.js';
 import { StreamPayee } from '../../src/node/streams-payee.js';
@@ -12,6 +14,8 @@ import { MAX_ROUTED_PAYEE_STREAMS } from '../../src/stream/batch.js';
 import { isEnded, type StreamRecord } from '../../src/stream/record.js';
 import type { StreamOpenMessage } from '../../src/wire/stream.js';
 import { fromHex } from '../../src/crypto/bytes.js';
+import { step } from '../../src/stream/machine.js';
+import { MAX_ROUTED_TICK_MS } from '../../src/stream/batch.js';
 
 const NO_CHANNEL = '00'.repeat(32);
 
@@ -45,11 +49,11 @@ function payee() {
 }
 
 let n = 0;
-/** A routed open that ticks once every 2^32 - 1 ms (interval billing): never paid, it would stay 49 days. */
-function open(): StreamOpenMessage {
+/** A routed open paying 1 msat per interval (interval billing), by default the longest a routed stream may tick. */
+function open(tickMs = MAX_ROUTED_TICK_MS): StreamOpenMessage {
   const id = (++n).toString(16).padStart(32, '0');
   return {
-    kind: 'streamOpen', channelId: fromHex(NO_CHANNEL), streamId: fromHex(id), mode: 'signed', rateAmount: 1n, ratePerMs: 0xffffffff, tickMs: 0xffffffff,
+    kind: 'streamOpen', channelId: fromHex(NO_CHANNEL), streamId: fromHex(id), mode: 'signed', rateAmount: 1n, ratePerMs: tickMs, tickMs,
     max: 0n, durationMs: 0n, hashchainLockId: 0, batchMs: 60_000,
   };
 }
@@ -80,5 +84,17 @@ describe('a flood of routed stream opens from strangers with fresh keys', () => 
     for (let i = 0; i < 65; i++) await t.p.admit('02' + 'aa'.repeat(32), open());
     expect(t.sent.filter((s) => s.kind === 'streamAccept').length).toBe(64);
     expect(t.sent.at(-1)).toMatchObject({ kind: 'streamReject', reason: 'at most 64 streams per peer across hops' });
+  });
+
+  it('a routed stream that would tick less than once a minute is refused (never paid, a 2^32 ms tick held its place 49 days); one that ticks once a minute and is never paid goes within two minutes', async () => {
+    const t = payee();
+    await t.p.admit('02' + 'bb'.repeat(32), open(0xffffffff));
+    await t.p.admit('02' + 'bb'.repeat(32), open(MAX_ROUTED_TICK_MS + 1));
+    expect(t.sent.map((s) => s.reason)).toEqual([`a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms`, `a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms`]);
+    await t.p.admit('02' + 'bb'.repeat(32), open());
+    const r = [...t.records.values()][0]!;
+    const ctx = { graceMs: 2000, checkpointTicks: 60, idleExpiryMs: 60_000 };
+    const res = step(r, { type: 'tick', now: r.startedAt + 2 * 60_000 + 1 }, ctx);
+    expect(res.ok && res.effects.map((e) => e.type)).toContain('drop');
   });
 });
