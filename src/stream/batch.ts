@@ -30,6 +30,26 @@ export const MAX_ROUTED_PAYEE_STREAMS = 1024;
  * one of the MAX_ROUTED_PAYEE_STREAMS places for weeks: with a 2^32 ms tick, 49 days.
  */
 export const MAX_ROUTED_TICK_MS = MAX_BATCH_MS;
+/**
+ * When all MAX_ROUTED_PAYEE_STREAMS places are taken, the stream that gives its place to a new one: never
+ * paid (nothing of it is anyone's money or history), from the peer that has the most such streams, its
+ * oldest. A stranger filling the places with streams it never pays then loses its own first, and an honest
+ * payer's new stream (one, paid within a batch interval) is taken. None never paid: the open is refused.
+ */
+export function routedToMakeRoom(live: readonly PayeeRecord[]): PayeeRecord | undefined {
+  const idle = live.filter((r) => r.routed && r.paid === 0n && r.ticks === 0);
+  const perPeer = new Map<string, number>();
+  for (const r of idle) perPeer.set(r.peerId, (perPeer.get(r.peerId) ?? 0) + 1);
+  let best: PayeeRecord | undefined;
+  for (const r of idle) {
+    if (!best) { best = r; continue; }
+    const a = perPeer.get(r.peerId)!;
+    const b = perPeer.get(best.peerId)!;
+    if (a > b || (a === b && r.startedAt < best.startedAt)) best = r;
+  }
+  return best;
+}
+
 /** A routed stream whose batches all failed (no route worked) for this long stops. */
 export const ROUTE_GIVE_UP_MS = 30_000;
 
