@@ -180,12 +180,15 @@ export function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext):
   if (ctx.height >= ch.deadlineHeight!) return reject('WINDOW_CLOSED', `reveals are accepted until height ${ch.deadlineHeight}`);
   const lock = ch.latest!.state.locks.find((l) => l.id === tx.lockId);
   if (!lock || lock.kind !== 'hashchain') return reject('BAD_STATE', `no hash-chain lock ${tx.lockId} in the state under adjudication`);
-  // A lock with an expiry pays only what was shown before it, as an HTLC lock: a hub that forwarded the
-  // chain is paid upstream only for depths registered before its upstream lock's (later) expiry, so a
-  // reveal downstream after that (the payer handed the payee the chain directly) would be paid by the hub
-  // alone (test/attacks/chain-hub-upstream-first.test.ts).
-  if (lock.expiryHeight !== undefined && ctx.height >= lock.expiryHeight) {
-    return reject('WINDOW_CLOSED', `hash-chain lock ${tx.lockId} expired at height ${lock.expiryHeight}: it pays only the depth registered or revealed before`);
+  // A lock with an expiry pays reveals for at most a dispute window past it. A hub that forwarded the
+  // chain is paid upstream only for depths registered (or revealed, a reveal is a registration) before its
+  // upstream lock's later expiry, so a reveal downstream after that (the payer handed the payee the chain
+  // directly) would be paid by the hub alone (test/attacks/chain-hub-upstream-first.test.ts): a hub's
+  // downstream lock expires at least a window before its upstream one. The window past the expiry, not
+  // none: a payer disputing with a claim's state in the block before the expiry makes the payee's reveal in
+  // that block miss the moved root, and the payee shows it again after the dispute.
+  if (lock.expiryHeight !== undefined && ctx.height >= lock.expiryHeight + ctx.disputeBlocks) {
+    return reject('WINDOW_CLOSED', `hash-chain lock ${tx.lockId} expired at height ${lock.expiryHeight}: reveals were taken until ${lock.expiryHeight + ctx.disputeBlocks}`);
   }
   if (!Number.isSafeInteger(tx.depth) || tx.depth < 1 || tx.depth > lock.maxUnits) return reject('BAD_PREIMAGE', `depth must be 1..${lock.maxUnits}`);
   const shown = ch.reveals[tx.lockId];

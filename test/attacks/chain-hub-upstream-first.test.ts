@@ -10,8 +10,10 @@
 //      the whole chain in its window: a reveal counted whenever it is made pays B, H can no longer be paid
 //      for it upstream.
 // What must hold (the HTLC rule, applied to hash-chain locks with an expiry): a lock pays only the depth
-// shown before its expiry (registered, or revealed on its channel), and a channel whose state holds such
-// a lock settles no earlier than the lock's expiry unless its receiver (whom the wait protects) settles.
+// registered before its expiry, or revealed on its channel at most a dispute window after it (a hub's
+// downstream lock expires at least a window before its upstream one, so such a reveal is still a mark
+// below the upstream expiry), and a channel whose state holds such a lock settles no earlier than the
+// lock's expiry unless its receiver (whom the wait protects) settles.
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { hashChain } from '../../src/crypto/hash.js';
@@ -117,7 +119,7 @@ describe('the chain registry: a payer and payee together cannot make a hub pay d
     // long after: B closes H–B with the lock, and reveals depth N (A gave it the chain)
     w.until(E_AH + 20);
     expect(w.block([w.B, { kind: 'forceClose', channelId: w.hb.id, state: w.hb.s1 }])).toEqual([]);
-    expect(w.block([w.B, { kind: 'reveal', channelId: w.hb.id, lockId: 7, depth: N, preimage: w.at(N) }])).toEqual(['reveal:WINDOW_CLOSED']);
+    expect(w.block([w.B, { kind: 'reveal', channelId: w.hb.id, lockId: 7, depth: N, preimage: w.at(N) }])).toEqual(['reveal:WINDOW_CLOSED']); // past its expiry and a window
     w.until(w.height() + WINDOW);
     expect(w.block([w.EVE, { kind: 'settle', channelId: w.hb.id }])).toEqual([]);
     expect(w.st.channel(w.hb.id)!.payoutB).toBe(UNIT_OUT * BigInt(D));
@@ -134,5 +136,34 @@ describe('the chain registry: a payer and payee together cannot make a hub pay d
     w.until(E_AH);
     expect(w.block([w.EVE, { kind: 'settle', channelId: w.ah.id }])).toEqual([]);
     expect(w.hubNet()).toBe((UNIT_IN - UNIT_OUT) * 30n);
+  });
+
+  it('a reveal downstream in the window after its own expiry still pays B, and H upstream (its lock expires a window later)', () => {
+    const w = setup();
+    expect(w.block([w.A, { kind: 'forceClose', channelId: w.ah.id, state: w.ah.s1 }])).toEqual([]);
+    w.until(E_HB); // B closes H–B at its lock's expiry, and reveals in the window's last block
+    expect(w.block([w.B, { kind: 'forceClose', channelId: w.hb.id, state: w.hb.s1 }])).toEqual([]);
+    w.until(E_HB + WINDOW - 1);
+    expect(w.block([w.B, { kind: 'reveal', channelId: w.hb.id, lockId: 7, depth: 40, preimage: w.at(40) }])).toEqual([]);
+    w.until(E_AH);
+    expect(w.block([w.EVE, { kind: 'settle', channelId: w.hb.id }], [w.EVE, { kind: 'settle', channelId: w.ah.id }])).toEqual([]);
+    expect(w.st.channel(w.hb.id)!.payoutB).toBe(UNIT_OUT * 40n);
+    expect(w.hubNet()).toBe((UNIT_IN - UNIT_OUT) * 40n);
+  });
+
+  it('the payer disputes with a claim\'s state in the block before the expiry, ahead of the payee\'s reveal: the payee shows it again after the expiry, against the moved root', () => {
+    const w = setup();
+    const C = 20;
+    const claimed: HashchainLock = { ...w.hb.lock, root: w.at(C), maxUnits: N - C };
+    const s2 = bothSign(state(w.hb.id, 2n, CAP - UNIT_OUT * BigInt(N), UNIT_OUT * BigInt(C), { locks: [claimed] }), w.H, w.B);
+    w.until(E_HB - 5);
+    expect(w.block([w.H, { kind: 'forceClose', channelId: w.hb.id, state: w.hb.s1 }])).toEqual([]);
+    w.until(E_HB - 1);
+    // one block: H's dispute first, then B's reveal against the root it had: refused
+    expect(w.block([w.H, { kind: 'dispute', channelId: w.hb.id, state: s2 }], [w.B, { kind: 'reveal', channelId: w.hb.id, lockId: 7, depth: 60, preimage: w.at(60) }])).toEqual(['reveal:BAD_PREIMAGE']);
+    expect(w.block([w.B, { kind: 'reveal', channelId: w.hb.id, lockId: 7, depth: 60 - C, preimage: w.at(60) }])).toEqual([]); // at the expiry
+    w.until(E_HB + WINDOW);
+    expect(w.block([w.B, { kind: 'settle', channelId: w.hb.id }])).toEqual([]);
+    expect(w.st.channel(w.hb.id)!.payoutB).toBe(UNIT_OUT * 60n);
   });
 });
