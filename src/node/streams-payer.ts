@@ -16,6 +16,7 @@ import { NodeError } from './errors.js';
 import type { StreamShell } from './streams.js';
 import { streamView } from './streams-records.js';
 import { NO_CHANNEL } from './streams-routed.js';
+import { MAX_ROUTED_TICK_MS } from '../stream/batch.js';
 
 const OPEN_TIMEOUT_MS = 15_000;
 
@@ -104,6 +105,7 @@ export class StreamPayer {
   private async openHopChain(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<StreamView> {
     const { o, records, clock } = this.s;
     const { unit, units } = hashchainUnits(terms);
+    if (terms.tickMs > MAX_ROUTED_TICK_MS) throw new NodeError('invalid', 'BAD_TERMS', `a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms (this one every ${terms.tickMs} ms): use pro-rata billing, or a shorter interval`);
     const q = this.s.routed!.quoteChain(peerId, unit, req.maxFeeMsat);
     const hub = q.hops[0]!.nodeId;
     if (!o.peers.isConnected(hub)) throw new NodeError('conflict', 'PEER_NOT_CONNECTED', `not connected to the first hop ${hub}`);
