@@ -21,11 +21,11 @@ import { MAX_ROUTED_TICK_MS } from '../stream/batch.js';
 const OPEN_TIMEOUT_MS = 15_000;
 
 /**
- * A stream's hash-chain lock expires this many blocks after the height it is proposed at (one day at the
- * default 1 s block time). The expiry only bounds the ledger's chain registry (docs/ledger.md): the payee
- * may register its depth at any height below it, and reveals on a closing channel pay it whenever. So it
- * is generous: a payee that missed it still has the reveal; a hop that forwards under the same root
- * needs its upstream lock to expire later than its downstream one, which a multi-hop stream sets itself.
+ * A hash-chain stream across hops locks with an expiry this many blocks after the height it is proposed
+ * at (a day at the default 1 s block time). The expiry bounds the ledger's chain registry (docs/ledger.md):
+ * below it a hop or the payee may be paid by a registered depth, and each hop's lock expires before the
+ * one it was paid with. The ledger settles such a channel no earlier than the expiry unless the lock's
+ * receiver settles, so a direct stream, which needs no registry, locks with none.
  */
 export const STREAM_LOCK_EXPIRY_BLOCKS = 86_400;
 
@@ -233,9 +233,12 @@ export class StreamPayer {
       );
       return;
     }
-    const expiryHeight = o.height() + STREAM_LOCK_EXPIRY_BLOCKS;
+    // Only a lock a hub extends has an expiry (what the chain registry pays by, and what the hub's own
+    // lock must expire before). A direct stream's has none: with one, the ledger would hold the payer's
+    // whole channel until the expiry (a day) after a close its payee does not settle.
+    const expiry = r.hopChain ? { expiryHeight: o.height() + STREAM_LOCK_EXPIRY_BLOCKS } : {};
     this.askHub(r); // across hops: the hub hears which lock to extend before the lock itself
-    const { settled } = o.channels.submitOps(r.channelId, [{ op: 'addHashchain', id: e.lockId, root: e.root, unit: e.unit, maxUnits: e.maxUnits, expiryHeight }]);
+    const { settled } = o.channels.submitOps(r.channelId, [{ op: 'addHashchain', id: e.lockId, root: e.root, unit: e.unit, maxUnits: e.maxUnits, ...expiry }]);
     settled.then(
       () => report({ type: 'lockCommitted', now: clock.now() }),
       (err: unknown) => report({ type: 'lockRefused', reason: (err as Error).message, now: clock.now() }),
