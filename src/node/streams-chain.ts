@@ -68,6 +68,13 @@ export class ChainRelays {
     return [...this.relays.values()];
   }
 
+  /** The latest expiry of the incoming locks we still relay on this channel: our own settle of it waits for that (ChannelManagerOptions.holdSettle). */
+  holdSettle(channelId: string): number | undefined {
+    let until: number | undefined;
+    for (const r of this.relays.values()) if (r.upChannel === channelId && r.status !== 'ended') until = Math.max(until ?? 0, r.expiryIn); // an ended relay's downstream lock is given back: nothing more to be paid there
+    return until;
+  }
+
   async load(): Promise<void> {
     for (const { value } of await this.s.o.store.loadRecords('chain')) {
       const r = fromStored<ChainRelay>(value);

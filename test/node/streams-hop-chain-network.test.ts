@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/util/log.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
+import { fromHex } from '../../src/crypto/bytes.js';
 
 let net: TestNet | undefined;
 afterEach(async () => {
@@ -218,6 +219,22 @@ describe('hash-chain streams across hops (one lock per hop under one root, one h
     expect(up / (RATE + FEE)).toBeGreaterThanOrEqual(metered);
     expect(up / (RATE + FEE)).toBeLessThanOrEqual(BigInt((await streamOf(a, s.streamId))!.ticks));
     expect(up - metered * RATE).toBeGreaterThanOrEqual(metered * FEE);
+  }, 90_000);
+
+  it('the payer force-closes while the payee is gone: the hub does not settle A–B itself before its lock\'s expiry (its settle would waive the wait that pays it for a deeper chain registered downstream)', async () => {
+    const { a, b, c, ab } = await threeNodes();
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 2, 20_000, 'two ticks reach C');
+    await c.stop(); // C keeps B's lock: it may still be paid downstream by a registration
+    await a.closeChannel({ channelId: ab.channelId, force: true });
+    const closing = await until(async () => {
+      const lc = await b.ledger.channel(fromHex(ab.channelId));
+      return lc?.status === 'closing' ? lc : undefined;
+    }, 20_000, 'A–B closing on the ledger');
+    // well past the window (B, the lock's receiver, would have settled at its end): still closing
+    await until(async () => (await b.ledger.info()).height >= closing.deadlineHeight! + 8, 30_000, 'the window and a few blocks to pass');
+    expect((await b.ledger.channel(fromHex(ab.channelId)))?.status).toBe('closing');
+    expect(b.streams.chain!.holdSettle(ab.channelId)).toBeGreaterThan((await b.ledger.info()).height);
   }, 90_000);
 
   it('two hubs (A–B–C–D): each extends the lock it got, each keeps exactly its fee per tick', async () => {
