@@ -185,6 +185,12 @@ async function steppedRun(payer: Proc, hub: Proc, payee: Proc, steps: readonly n
       const inWindow = forwards.filter((f) => f.resolvedAt !== undefined && f.resolvedAt >= wallStart && f.resolvedAt < wallEnd);
       const settled = inWindow.filter((f) => f.status === 'settled').length;
       const failedFwd = inWindow.length - settled;
+      // the payer's batches made in the window that failed (every attempt failed back, or none could start):
+      // their ticks go into the stream's next batch, one interval late
+      const batches = (await payer.api.listPayments()).filter((p) => p.createdAt >= wallStart && p.createdAt < wallEnd);
+      const failedBatches = batches.filter((p) => p.status === 'failed');
+      const why = new Map<string, number>();
+      for (const p of failedBatches) why.set(p.failure ?? '?', (why.get(p.failure ?? '?') ?? 0) + 1);
       const running = (await payer.api.listStreams()).filter((s) => s.role === 'payer' && s.status === 'active').length;
       const late = w.late.length ? w.late : [NaN];
       const least = w.least.size ? [...w.least.values()] : [NaN];
@@ -197,6 +203,7 @@ async function steppedRun(payer: Proc, hub: Proc, payee: Proc, steps: readonly n
       record(`${key}LatenessLeastPerStreamP50Ms`, median(least));
       record(`${key}HubForwardsPerSec`, settled / secs);
       record(`${key}HubForwardsFailed`, failedFwd);
+      record(`${key}PayerBatchesFailed`, failedBatches.length);
       for (const k of ['payer', 'hub', 'payee'] as const) {
         const cap = k[0]!.toUpperCase() + k.slice(1);
         record(`${key}${cap}RssMB`, rss[k]);
@@ -206,6 +213,7 @@ async function steppedRun(payer: Proc, hub: Proc, payee: Proc, steps: readonly n
         `${fmt(w.ticks / secs)} ticks/s metered by the payee; lateness p50 ${median(late).toFixed(0)} ms / p99 ${p99.toFixed(0)} ms / max ${pct(late, 100).toFixed(0)} ms`);
       line('  least lateness per stream, p50 (its clock offset at most)', `${median(least).toFixed(0)} ms`);
       line('  hub: forwarded HTLCs settled', `${fmt(settled / secs)} /s${failedFwd ? ` (${failedFwd} failed)` : ''}`);
+      if (failedBatches.length) line(`  payer: ${failedBatches.length} of ${batches.length} batches failed`, [...why].map(([m, k]) => `${k}× ${m}`).join('; ').slice(0, 300));
       line('  RSS payer / hub / payee', `${rss.payer.toFixed(0)} / ${rss.hub.toFixed(0)} / ${rss.payee.toFixed(0)} MB`);
       line('  CPU payer / hub / payee', `${cpu.payer.toFixed(0)}% / ${cpu.hub.toFixed(0)}% / ${cpu.payee.toFixed(0)}% of a core`);
       const onTime = p99 < bound && refused === 0 && running === target;
