@@ -14,14 +14,7 @@
 import * as secp from '@noble/secp256k1';
 import { toHex } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
-import { ecdh } from '../crypto/keys.js';
-import { CURVE_ORDER } from './primitives.js';
-
-type Point = InstanceType<typeof secp.Point>;
-
-const WINDOW_BITS = 4;
-const ROWS = 256 / WINDOW_BITS;
-const PER_ROW = (1 << WINDOW_BITS) - 1;
+import { CURVE_ORDER, PER_ROW, ROWS, toScalar, windowEcdh, type Point } from './point-mul.js';
 
 /** The multiples of one point, row by row (see above). */
 export class PointTable {
@@ -79,7 +72,7 @@ export class KeyTables {
   /** sha256(compressed(sk·pk)): the same bytes as crypto/keys.ts `ecdh`. */
   ecdh(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
     const table = this.tableFor(publicKey);
-    if (!table) return ecdh(secretKey, publicKey);
+    if (!table) return windowEcdh(secretKey, publicKey);
     return sha256(table.multiply(toScalar(secretKey)).toBytes(true));
   }
 
@@ -103,10 +96,4 @@ export class KeyTables {
     if (this.tables.size > this.limits.maxTables) this.tables.delete(this.tables.keys().next().value!);
     return built;
   }
-}
-
-function toScalar(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
 }

@@ -10,8 +10,9 @@ import { chacha20 } from '@noble/ciphers/chacha.js';
 import { concatBytes, InputError, utf8 } from '../crypto/bytes.js';
 import { hmacSha256, sha256 } from '../crypto/hash.js';
 import { ecdh, isValidPublicKey, isValidSecretKey, publicKeyOf } from '../crypto/keys.js';
+import { CURVE_ORDER, windowMultiply } from './point-mul.js';
 
-export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+export { CURVE_ORDER };
 
 /** The key types of BOLT 4: rho (payload stream), mu (payload HMAC), um/ammag (error HMAC/stream), pad. */
 export type OnionKeyType = 'rho' | 'mu' | 'um' | 'ammag' | 'pad';
@@ -55,21 +56,15 @@ export function blindingFactor(ephemeralPublicKey: Uint8Array, sharedSecret: Uin
 
 /**
  * The next hop's ephemeral public key, E' = b·E. Returns undefined when the key or the product is not
- * a usable point (a zero factor has probability 2^-256, but a peer's bytes are never trusted).
- *
- * Multiplied without noble's decoy additions (`multiplyUnsafe`, about a quarter less work: half of a
- * forwarding hop's onion time is this product). What the timing could tell is b, and b is no secret
- * worth the cost: it is sha256(E ‖ ss), so it tells nothing of ss, and what it would let an observer do
- * (link E to E', the same payment at two hops) the HTLC's payment hash, the same at every hop, already
- * does. The node's own key and the ECDH with it keep the decoys (crypto/keys.ts `ecdh`).
+ * a usable point (a zero factor has probability 2^-256, but a peer's bytes are never trusted). Half of
+ * a forwarding hop's onion time is this product: point-mul.ts's windows.
  */
 export function blindPublicKey(ephemeralPublicKey: Uint8Array, factor: Uint8Array): Uint8Array | undefined {
   const b = toScalar(factor);
-  if (b === 0n) return undefined;
+  // fromBytes refuses bytes that are not a point on the curve; 33 bytes: only the compressed form
+  if (b === 0n || ephemeralPublicKey.length !== 33) return undefined;
   try {
-    // fromBytes refuses bytes that are not a compressed point on the curve (the isValidPublicKey check)
-    if (ephemeralPublicKey.length !== 33) return undefined;
-    return secp.Point.fromBytes(ephemeralPublicKey).multiplyUnsafe(b).toBytes(true);
+    return windowMultiply(secp.Point.fromBytes(ephemeralPublicKey), b).toBytes(true);
   } catch {
     return undefined;
   }

@@ -10,7 +10,8 @@
 
 import { concatBytes, equalBytes, InputError } from '../crypto/bytes.js';
 import { hmacSha256, sha256 } from '../crypto/hash.js';
-import { ecdh, isValidPublicKey } from '../crypto/keys.js';
+import { isValidPublicKey } from '../crypto/keys.js';
+import { windowEcdh } from './point-mul.js';
 import { decodeBigSize, encodeBigSize } from '../wire/bigsize.js';
 import {
   INVALID_ONION_HMAC,
@@ -148,7 +149,7 @@ export function peelOnion(opts: PeelOnionOptions): PeelResult {
   const hopPayloads = packet.subarray(34, 34 + HOP_PAYLOADS_SIZE);
   const hmac = packet.subarray(34 + HOP_PAYLOADS_SIZE);
 
-  const sharedSecret = ecdh(nodeSecretKey, ephemeralKey);
+  const sharedSecret = windowEcdh(nodeSecretKey, ephemeralKey);
   const expected = hmacSha256(onionKey('mu', sharedSecret), concatBytes(hopPayloads, associatedData));
   if (!equalBytes(expected, hmac)) return badOnion(INVALID_ONION_HMAC, packet, 'onion hmac does not match');
 

@@ -10,6 +10,7 @@ import { fromHex, toHex } from '../../src/crypto/bytes.js';
 import { ecdh, isValidSecretKey, publicKeyOf } from '../../src/crypto/keys.js';
 import { decodeBigSize } from '../../src/wire/bigsize.js';
 import { KeyTables, PointTable } from '../../src/onion/key-tables.js';
+import { windowEcdh, windowMultiply } from '../../src/onion/point-mul.js';
 import { blindPublicKey, CURVE_ORDER } from '../../src/onion/primitives.js';
 import { buildOnion } from '../../src/onion/sphinx.js';
 
@@ -43,6 +44,27 @@ describe('PointTable', () => {
     for (const k of [1n, 15n, 16n, 1n << 252n, (1n << 255n) + 1n, CURVE_ORDER - 1n]) expect(t.multiply(k).equals(point.multiply(k)), String(k)).toBe(true);
     expect(() => t.multiply(0n)).toThrow(RangeError);
     expect(() => t.multiply(CURVE_ORDER)).toThrow(RangeError);
+  });
+});
+
+describe('windowMultiply / windowEcdh (a point met once)', () => {
+  it('multiply as noble does and give the ECDH secret of crypto/keys.ts, for random keys', () => {
+    fc.assert(fc.property(secretArb, secretArb, (a, k) => {
+      const pk = publicKeyOf(a);
+      expect(windowMultiply(secp.Point.fromBytes(pk), big(k)).equals(secp.Point.fromBytes(pk).multiply(big(k)))).toBe(true);
+      expect(toHex(windowEcdh(k, pk))).toBe(toHex(ecdh(k, pk)));
+    }), { numRuns: 20 });
+  });
+
+  it('at the edges of the scalar range; refuses 0, n and keys of the wrong size or off the curve', () => {
+    const point = secp.Point.fromBytes(publicKeyOf(fromHex('66'.repeat(32))));
+    for (const k of [1n, 15n, 16n, 1n << 252n, CURVE_ORDER - 1n]) expect(windowMultiply(point, k).equals(point.multiply(k)), String(k)).toBe(true);
+    expect(() => windowMultiply(point, 0n)).toThrow(RangeError);
+    expect(() => windowMultiply(point, CURVE_ORDER)).toThrow(RangeError);
+    const sk = fromHex('77'.repeat(32));
+    expect(() => windowEcdh(sk, point.toBytes(false))).toThrow();
+    expect(() => windowEcdh(sk, Uint8Array.of(2, ...new Uint8Array(32).fill(0xff)))).toThrow();
+    expect(() => windowEcdh(new Uint8Array(32), point.toBytes(true))).toThrow(RangeError);
   });
 });
 
