@@ -15,7 +15,17 @@ import type { FinalHopAnswer, IncomingHtlc } from './htlc-types.js';
 export async function askReceiver(sw: HtlcSwitch, rec: IncomingRecord, payload: HopPayload): Promise<void> {
   const key = htlcKey(rec.channelId, rec.htlcId);
   if (sw.asking.has(key) || rec.owed) return;
+  // Held until the answer is stored, not only given: a block's sweep while the owed fulfil is being
+  // written would otherwise find the HTLC unanswered and ask the payee a second time.
   sw.asking.add(key);
+  try {
+    await answerOnce(sw, rec, payload, key);
+  } finally {
+    sw.asking.delete(key);
+  }
+}
+
+async function answerOnce(sw: HtlcSwitch, rec: IncomingRecord, payload: HopPayload, key: string): Promise<void> {
   const htlc: IncomingHtlc = { channelId: rec.channelId, htlcId: rec.htlcId, amountMsat: rec.amountMsat, paymentHash: rec.paymentHash, expiryHeight: rec.expiryHeight };
   let answer: FinalHopAnswer;
   try {
@@ -25,8 +35,6 @@ export async function askReceiver(sw: HtlcSwitch, rec: IncomingRecord, payload: 
   } catch (e) {
     sw.log.warn({ err: (e as Error).message }, 'the payee code failed on an incoming HTLC');
     answer = { kind: 'fail', failureMessage: encodeFailure(TEMPORARY_NODE_FAILURE) };
-  } finally {
-    sw.asking.delete(key);
   }
   const now = sw.incoming.get(key);
   const settles = answer.kind === 'settle' && equalBytes(sha256(answer.preimage), rec.paymentHash);

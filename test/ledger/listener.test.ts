@@ -155,18 +155,26 @@ describe('ledger listener caps (issue 7, item 6)', () => {
   it('closes unfinished handshakes after the handshake timeout (they count as anonymous sockets)', async () => {
     await start({ maxConnections: 3, handshakeTimeoutMs: 1000 });
     // two sockets that connect and never send the upgrade request (+ the client = 3)
-    const ended: Promise<void>[] = [];
-    await Promise.all([0, 1].map(() => new Promise<void>((resolve) => {
-      const s = connect(svc!.port, '127.0.0.1', () => resolve());
-      ended.push(new Promise<void>((r) => s.on('close', () => r())));
+    // Every wait is bounded and named, so a stall says where it was (CI once ran out the test's time here).
+    const raw = await Promise.all([0, 1].map(() => new Promise<{ connected: boolean; closed: boolean }>((resolve) => {
+      const r = { connected: false, closed: false };
+      const s = connect(svc!.port, '127.0.0.1', () => {
+        r.connected = true;
+        resolve(r);
+      });
+      s.on('close', () => {
+        r.closed = true;
+        resolve(r); // never left waiting; a socket that never connected fails the check below
+      });
       s.on('error', () => undefined);
     })));
+    expect(raw.map((r) => r.connected)).toEqual([true, true]);
     await until(async () => svc!.stats().connections === 1, 30_000, 'the client to be connected');
-    await Promise.all(ended); // the server gave up on them
-    const ok = await rawConn(svc!.url);
+    await until(async () => raw.every((r) => r.closed), 30_000, `the server to close both silent sockets (${JSON.stringify(svc!.stats())})`);
+    const ok = await Promise.race([rawConn(svc!.url), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a new WebSocket did not open within 30 s')), 30_000).unref())]);
     ok.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
     await until(async () => ok.replies.length === 1, 30_000, 'a reply once the silent sockets are gone');
-  }, 90_000); // three waits of up to 30 s each on a loaded machine
+  }, 150_000); // four waits of up to 30 s each on a loaded machine
 
   it('a local process holding every connection slot cannot keep a node off the ledger after its connection drops', async () => {
     const c = await start({ maxConnections: 16 });

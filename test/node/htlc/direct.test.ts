@@ -46,6 +46,35 @@ describe('the HTLC switch over one channel', () => {
     expect(stored.map((r) => r.key)).toEqual(['attempt/a1']);
   });
 
+  it('a block while the payee\'s answer is being stored does not ask the payee again', async () => {
+    net = await testNet({ blockTimeMs: 100 });
+    const { nodes: [a, b], channels: [ab] } = await openLine(net, ['a', 'b']);
+    const payee = new TestPayee();
+    const payer = new TestPayer();
+    b!.htlcs.setReceiver(payee);
+    a!.htlcs.setLocalSink(payer);
+    // the owed fulfil's write is held until several block sweeps have run at b
+    const store = b!.htlcs.o.store;
+    const write = store.writeRecords.bind(store);
+    let held = 0;
+    store.writeRecords = async (records) => {
+      if (held === 0 && JSON.stringify(records, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('"fulfil"')) {
+        held++;
+        for (let i = 0; i < 5; i++) {
+          await b!.htlcs.onBlock(await height(net!));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      return write(records);
+    };
+    const { paymentHash } = payee.issue();
+    const p = buildPayment([{ node: b!, channelId: ab! }], 1_000_000n, paymentHash, (await height(net)) + 60);
+    await a!.htlcs.sendLocal({ paymentId: 'p1', attemptId: 'a1', channelId: ab!, amountMsat: p.amountMsat, paymentHash, expiryHeight: p.expiryHeight, onion: p.onion, attached: [] });
+    expect((await payer.outcome('a1')).kind).toBe('fulfilled');
+    expect(held).toBe(1);
+    expect(payee.asked).toHaveLength(1);
+  });
+
   it('a payee that refuses: the payer reads the payee\'s own error, and nothing moves', async () => {
     net = await testNet({ blockTimeMs: 100 });
     const { nodes: [a, b], channels: [ab] } = await openLine(net, ['a', 'b']);
