@@ -297,14 +297,14 @@ export class HtlcSwitch implements HtlcSwitchApi {
     const ch = this.channel(send.channelId);
     if (!ch) throw new Error(`no channel ${send.channelId}`);
     if (ch.status !== 'open') throw new Error(`channel ${send.channelId.slice(0, 16)} is ${ch.status}`);
-    // A full channel: wait in line for a slot (htlc-slots.ts), until the deadline an offer queued for an absent peer has.
+    // A full channel: if asked, wait in line for a slot (htlc-slots.ts), until the deadline an offer queued for an absent peer has.
     return new Promise((resolve, reject) => {
       const offer = () => {
         const now = this.channel(send.channelId);
         if (now?.status !== 'open') return reject(new Error(`channel ${send.channelId.slice(0, 16)} is ${now?.status ?? 'gone'}`));
         this.offerLocal(now, send).then(resolve, reject);
       };
-      const waits = this.slots.wait(send.channelId, { deadline: send.expiryHeight - EXPIRY_TOO_SOON_BLOCKS, offer, refuse: (why) => reject(new Error(why)) });
+      const waits = send.waitForSlot === true && this.slots.wait(send.channelId, { deadline: send.expiryHeight - EXPIRY_TOO_SOON_BLOCKS, offer, refuse: (why) => reject(new Error(why)) });
       if (!waits) offer();
     });
   }

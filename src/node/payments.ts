@@ -353,7 +353,7 @@ export class PaymentManager implements LocalOutcomeSink {
       this.o.switch
         .sendLocal({
           paymentId: id, attemptId, channelId: first.channelId, amountMsat: route.amountMsat, paymentHash: payment.paymentHash,
-          expiryHeight: route.cltvExpiry, onion: onion.packet, attached: [{ kind: 'payment', key: id, value: paymentToJson(started) }],
+          expiryHeight: route.cltvExpiry, onion: onion.packet, attached: [{ kind: 'payment', key: id, value: paymentToJson(started) }], waitForSlot: true,
         })
         .catch((e: unknown) => {
           // Nothing was offered and the attempt is not stored: it failed at our own channel.
