@@ -93,14 +93,14 @@ async function payeeHolds(balance: () => Promise<bigint>, expected: bigint): Pro
 }
 
 /** A ledger process and two node processes (a pays b), connected, with one funded channel. */
-async function startProcesses(dir: string, procs: ChildProcess[], extra: { payer?: string[]; payee?: string[]; payerNode?: string[] } = {}) {
+async function startProcesses(dir: string, procs: ChildProcess[], extra: { payer?: string[]; payee?: string[]; payerNode?: string[]; payeeNode?: string[] } = {}) {
   const ledger = start(['ledger', 'start', '--data-dir', join(dir, 'ledger'), '--port', '0', '--block-time', '100ms', '--faucet', '--log-level', 'warn']);
   procs.push(ledger.proc);
   const ledgerUrl = (await ledger.wait(/listening on (ws:\/\/\S+)/))[1]!;
   const nodes = [];
   for (const name of ['a', 'b']) {
     const d = join(dir, name);
-    const n = start(['node', 'start', '--data-dir', d, '--port', '0', '--api-port', '0', '--ledger', ledgerUrl, '--log-level', 'warn', ...((name === 'a' ? extra.payer : extra.payee) ?? [])], name === 'a' ? extra.payerNode : []);
+    const n = start(['node', 'start', '--data-dir', d, '--port', '0', '--api-port', '0', '--ledger', ledgerUrl, '--log-level', 'warn', ...((name === 'a' ? extra.payer : extra.payee) ?? [])], (name === 'a' ? extra.payerNode : extra.payeeNode) ?? []);
     procs.push(n.proc);
     const m = await n.wait(/peers connect to (\S+)/);
     const api = new ApiClient({ url: await readApiUrl(d), token: await readToken(d) });
@@ -117,10 +117,12 @@ async function startProcesses(dir: string, procs: ChildProcess[], extra: { payer
 async function streamsTwoProcesses(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   const procs: ChildProcess[] = [];
-  const profDir = process.env['SLUICE_BENCH_CPU_PROF']; // a directory: the payer writes a CPU profile there as it exits
+  const profDir = process.env['SLUICE_BENCH_CPU_PROF']; // a directory: payer and payee write a CPU profile there as they exit
+  const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
   try {
     const { a, b, ledgerPid } = await startProcesses(dir, procs, {
-      payerNode: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+      payerNode: prof,
+      payeeNode: prof,
       payee: ['--max-streams-per-channel', '100000'],
     });
     const steps = argValue('--streams-steps')?.split(',').map(Number);

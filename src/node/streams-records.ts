@@ -15,6 +15,8 @@ import type { AttachedWrite, NodeStore } from './store.js';
 import { fromStored, toStored } from './stream-record.js';
 
 const SPEND_KEY = '~spend';
+/** Records per synced write when progress is flushed (see flush). */
+export const FLUSH_CHUNK = 500;
 
 export interface StreamRecordsOptions {
   store: NodeStore;
@@ -34,9 +36,19 @@ export class StreamRecords {
    */
   private readonly byChannel = new Map<string, Set<string>>();
   private readonly running = new Set<string>();
+  /**
+   * Each channel's payee records, split the way a stream open asks about them (how many run, which
+   * ended, which hold a hash-chain lock), so admitting one costs the same with 50,000 on the channel as
+   * with one (walking the channel's records per open made opening slow down as streams grew).
+   */
+  private readonly payees = new Map<string, PayeeIndex>();
   /** Payee meters loaded at start: states signed since they were stored may have paid them. */
   readonly recovered = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Records waiting for a saveNow write, by where it is written (a channel's queue, or directly). */
+  private readonly waiting = new Map<string, PendingWrite>();
+  /** The direct saveNow write in flight (or done): the next one and any delete go after it. */
+  private directTail: Promise<void> = Promise.resolve();
   private flushing = false;
   private spend = new SpendLedger();
   private spendDirty = false;
@@ -55,13 +67,25 @@ export class StreamRecords {
 
   set(r: StreamRecord): void {
     const before = this.records.get(r.id);
-    if (before && before.channelId !== r.channelId) this.unindex(before);
+    if (before && (before.channelId !== r.channelId || before.role !== r.role)) this.unindex(before);
     this.records.set(r.id, r);
     let ids = this.byChannel.get(r.channelId);
     if (!ids) this.byChannel.set(r.channelId, (ids = new Set()));
     ids.add(r.id);
-    if (isEnded(r.status)) this.running.delete(r.id);
+    const ended = isEnded(r.status);
+    if (ended) this.running.delete(r.id);
     else this.running.add(r.id);
+    if (r.role !== 'payee') return;
+    let p = this.payees.get(r.channelId);
+    if (!p) this.payees.set(r.channelId, (p = { live: new Set(), ended: new Set(), chained: new Set() }));
+    if (ended) {
+      p.live.delete(r.id);
+      p.ended.add(r.id);
+    } else {
+      p.ended.delete(r.id);
+      p.live.add(r.id);
+    }
+    if (r.chain) p.chained.add(r.id);
   }
 
   private unindex(r: StreamRecord): void {
@@ -69,6 +93,12 @@ export class StreamRecords {
     ids?.delete(r.id);
     if (ids?.size === 0) this.byChannel.delete(r.channelId);
     this.running.delete(r.id);
+    const p = this.payees.get(r.channelId);
+    if (!p) return;
+    p.live.delete(r.id);
+    p.ended.delete(r.id);
+    p.chained.delete(r.id);
+    if (p.live.size + p.ended.size + p.chained.size === 0) this.payees.delete(r.channelId);
   }
 
   /** The records on one channel. */
@@ -94,6 +124,7 @@ export class StreamRecords {
     this.unindex(r);
     this.records.delete(id);
     this.dirty.delete(id);
+    for (const b of this.waiting.values()) b.records.delete(id);
     this.recovered.delete(id);
   }
 
@@ -137,14 +168,34 @@ export class StreamRecords {
     return toStored({ ...rest, ticksPaid: payerTicks(r) });
   }
 
-  /** Store a record now (status changes). */
-  async saveNow(r: StreamRecord): Promise<void> {
+  /**
+   * Store a record now (status changes); resolves once it is durably stored. Records asked for while a
+   * write is waiting its turn go into that write (one synced batch for a burst of opens, not one each,
+   * which at 1,000 opens a second queued ahead of the channel's own writes). A signed payer's record is
+   * written in its channel's queue, as a channel state's attached total is, so it can never land after
+   * one and undo it; it takes the record as it is when its turn comes, the newest there is.
+   */
+  saveNow(r: StreamRecord): Promise<void> {
     this.dirty.delete(r.id);
-    if (r.role === 'payer' && !r.chain && !r.routed) {
-      await this.o.channels.afterPending(r.channelId, () => this.o.store.saveStream(r.id, this.stored(this.records.get(r.id) ?? r)));
-      return;
+    const viaChannel = r.role === 'payer' && !r.chain && !r.routed;
+    const key = viaChannel ? `c/${r.channelId}` : 'direct';
+    const waiting = this.waiting.get(key);
+    if (waiting) {
+      waiting.records.set(r.id, r);
+      return waiting.done;
     }
-    await this.o.store.saveStream(r.id, this.stored(r));
+    const b: PendingWrite = { records: new Map([[r.id, r]]), done: Promise.resolve() };
+    this.waiting.set(key, b);
+    const write = () => {
+      if (this.waiting.get(key) === b) this.waiting.delete(key); // later asks start the next write
+      // (a record dropped or forgotten meanwhile has left b.records: forget() takes it out)
+      const entries = [...b.records].map(([id, asked]) => ({ key: id, value: this.stored(viaChannel ? this.records.get(id) ?? asked : asked) }));
+      return entries.length ? this.o.store.saveStreams(entries) : Promise.resolve();
+    };
+    // One direct write in flight at a time: the next waits for it, gathering what is asked meanwhile.
+    b.done = viaChannel ? this.o.channels.afterPending(r.channelId, write) : this.directTail.then(write);
+    if (!viaChannel) this.directTail = b.done.catch(() => undefined);
+    return b.done;
   }
 
   /**
@@ -157,17 +208,32 @@ export class StreamRecords {
     this.dirty.add(r.id);
   }
 
+  /**
+   * Store what saveLater marked, FLUSH_CHUNK records per synced write, one write after the other. One
+   * write of 10,000 meters held the payee's event loop ~100 ms while it was built, and the disk as long
+   * while the channel's own state write (which a signature waits for) queued behind it; in chunks the
+   * channel's writes and messages go between them. A chunk that fails puts its records back for the
+   * next flush (and the rest wait for it too).
+   */
   async flush(): Promise<void> {
     if (this.dirty.size === 0 || this.flushing) return;
     this.flushing = true;
     const ids = [...this.dirty];
     this.dirty.clear();
     try {
-      const entries = ids.flatMap((id) => {
-        const r = this.records.get(id);
-        return r ? [{ key: id, value: this.stored(r) }] : [];
-      });
-      await this.o.store.saveStreams(entries);
+      for (let i = 0; i < ids.length; i += FLUSH_CHUNK) {
+        const chunk = ids.slice(i, i + FLUSH_CHUNK);
+        const entries = chunk.flatMap((id) => {
+          const r = this.records.get(id);
+          return r ? [{ key: id, value: this.stored(r) }] : [];
+        });
+        try {
+          await this.o.store.saveStreams(entries);
+        } catch (e) {
+          for (const id of ids.slice(i)) if (this.records.has(id)) this.dirty.add(id);
+          throw e;
+        }
+      }
     } finally {
       this.flushing = false;
     }
@@ -176,6 +242,7 @@ export class StreamRecords {
   /** Forget a record entirely (a stream that was never paid). */
   async drop(id: string): Promise<void> {
     this.forget(id);
+    await this.directTail; // a write of this record in flight must not land after its delete
     await this.o.store.deleteStream(id); // a payee record: it has no `/paid` entry
   }
 
@@ -186,23 +253,25 @@ export class StreamRecords {
   async pruneEnded(channelId: string, keep: number): Promise<void> {
     // A hash-chain stream whose lock is still in the channel keeps its record: its preimage is what claims
     // the revealed ticks (in the channel, or on the ledger if the channel is force-closed).
+    const endedIds = this.payees.get(channelId)?.ended;
+    if (!endedIds || endedIds.size <= keep) return; // nothing to forget, whatever the locks say
     const locks = new Set(this.o.channels.channels.get(channelId)?.signed.state.locks.map((l) => l.id) ?? []);
-    const ended = [...this.onChannel(channelId)]
-      .filter((r) => r.role === 'payee' && isEnded(r.status) && !(r.chain && locks.has(r.chain.lockId)))
-      .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0));
+    const ended = [...endedIds].flatMap((id) => {
+      const r = this.records.get(id);
+      return r && r.role === 'payee' && !(r.chain && locks.has(r.chain.lockId)) ? [r] : [];
+    }).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0));
     for (const r of ended.slice(0, Math.max(0, ended.length - keep))) await this.drop(r.id);
   }
 
   /** Payee streams a peer runs on a channel now, and the lock ids that back one there. */
   payeeStreamsOn(channelId: string): { live: number; locks: Set<number> } {
-    let live = 0;
+    const p = this.payees.get(channelId);
     const locks = new Set<number>();
-    for (const r of this.onChannel(channelId)) {
-      if (r.role !== 'payee') continue;
-      if (!isEnded(r.status)) live++;
-      if (r.chain) locks.add(r.chain.lockId);
+    for (const id of p?.chained ?? []) {
+      const r = this.records.get(id);
+      if (r?.role === 'payee' && r.chain) locks.add(r.chain.lockId);
     }
-    return { live, locks };
+    return { live: p?.live.size ?? 0, locks };
   }
 
   // ---- spending limits: holds, as ILP STREAM keeps them ----
@@ -251,6 +320,19 @@ export class StreamRecords {
   async spendStored(): Promise<void> {
     while (this.spendWrite) await this.spendWrite;
   }
+}
+
+/** A saveNow write waiting its turn: the records asked for (as asked), and when it is stored. */
+interface PendingWrite {
+  records: Map<string, StreamRecord>;
+  done: Promise<void>;
+}
+
+/** One channel's payee record ids: running, ended, and those with a hash chain (running or not). */
+interface PayeeIndex {
+  live: Set<string>;
+  ended: Set<string>;
+  chained: Set<string>;
 }
 
 /** The record shape before the stream machine (one object per side inside the record, two statuses). */

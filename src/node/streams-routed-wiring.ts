@@ -13,7 +13,8 @@ export function wireRoutedStreams(o: {
   streams: StreamManager;
   payer: PaymentManager;
   payee: InvoiceManager;
-  htlcs: Pick<HtlcSwitchApi, 'localChannels'>;
+  /** the switch: its channels, and its incoming HTLCs (whether a batch's settle is stored yet) */
+  htlcs: Pick<HtlcSwitchApi, 'localChannels'> & { readonly incoming: ReadonlyMap<string, { readonly owed?: { readonly kind: string } }> };
   /** the gossip graph's nodes (their announced host:port addresses) */
   nodes(): readonly { nodeId: string; addresses: readonly string[] }[];
   onEvent(listener: (e: NodeEvent) => void): () => void;
@@ -24,6 +25,11 @@ export function wireRoutedStreams(o: {
     payer: o.payer,
     localChannels: () => o.htlcs.localChannels(),
     addressOf: (id) => o.nodes().find((n) => n.nodeId === id)?.addresses[0],
+    // stored: its fulfil is owed, or the HTLC is gone (resolved); a record with nothing owed is still being settled
+    settleStored: (key) => {
+      const rec = o.htlcs.incoming.get(key);
+      return !rec || rec.owed?.kind === 'fulfil';
+    },
     ...(o.blockTimeMs !== undefined ? { blockTimeMs: o.blockTimeMs } : {}),
   });
   o.streams.routed = routed;

@@ -30,7 +30,13 @@ import type { RoutedStreams } from './streams-routed.js';
 import type { Wallet } from './wallet.js';
 import { fromHex } from '../crypto/bytes.js';
 
-export const TICK_LOOP_MS = 100;
+/**
+ * How often the loop takes what is due from the due-queue. A pass costs O(k log n) for the k streams due
+ * (nothing for the rest), so a short period costs wakeups, not work; what it buys is lateness: a tick
+ * waits up to one period before it is paid (100 ms here made ~50 ms of the median at the payee). The
+ * streams due in one pass go to the channel together, as one update's ops.
+ */
+export const TICK_LOOP_MS = 10;
 const PERSIST_EVERY_MS = 1000;
 /** Every this often, every running stream's place in the due-queue is worked out again (a safety net). */
 const SWEEP_EVERY_MS = 5000;

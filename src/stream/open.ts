@@ -6,7 +6,7 @@ import type { StreamOpenMessage } from '../wire/stream.js';
 import type { StreamEffect } from './events.js';
 import { hashchainUnits, makeTerms, type StreamTerms } from './terms.js';
 import type { PayeeRecord, PayerChain, PayerRecord } from './record.js';
-import { MAX_BATCH_MS } from './batch.js';
+import { MAX_BATCH_MS, MAX_ROUTED_TICK_MS } from './batch.js';
 
 export function openPayer(o: { id: string; peerId: string; channelId: string; terms: StreamTerms; now: number; chain?: PayerChain; budgetHold?: bigint }): PayerRecord {
   const r: PayerRecord = { id: o.id, role: 'payer', peerId: o.peerId, channelId: o.channelId, terms: o.terms, status: 'opening', startedAt: o.now, activeMs: 0, ticksPaid: 0 };
@@ -65,6 +65,7 @@ export function admitPayee(m: StreamOpenMessage, ctx: AdmitContext): Admission {
     if (m.channelId.some((x) => x !== 0)) return no('a stream across hops names no channel');
     if (m.batchMs! < 1 || m.batchMs! > MAX_BATCH_MS) return no(`batch interval: 1 ms to ${MAX_BATCH_MS} ms`);
     if (terms.mode === 'hashchain') return no('hash-chain streams across hops are not built yet');
+    if (terms.tickMs > MAX_ROUTED_TICK_MS) return no(`a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms`);
   } else if (!ctx.channelOpen) return no('no open channel with you by that id');
   if (ctx.liveStreams >= ctx.maxStreams) return no(`at most ${ctx.maxStreams} streams per ${routed ? 'peer across hops' : 'channel'}`);
   const id = toHex(m.streamId);
