@@ -14,6 +14,7 @@ import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
 import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
+import { bindPayee } from './streams-chain-ledger.js';
 
 /** How long a stream open waits for a channel that is still opening in our view, and how often it looks. */
 const OPEN_WAIT_MS = 10_000;
@@ -37,7 +38,7 @@ export class StreamPayee {
     // Streams across hops share the no-channel id: the bound is per peer there, and all peers' together
     // have one too (MAX_ROUTED_PAYEE_STREAMS: a peer needs no channel, only a new key, to be a new peer).
     let routedLive: PayeeRecord[] = [];
-    if (m.batchMs !== undefined) {
+    if (m.batchMs !== undefined || m.chainRoot !== undefined) {
       routedLive = [...records.onChannel(channelId)].filter((r): r is PayeeRecord => r.role === 'payee' && !isEnded(r.status));
       on.live = routedLive.filter((r) => r.peerId === peerId).length;
     }
@@ -125,6 +126,8 @@ export class StreamPayee {
     for (const r of this.s.records.onChannel(channelId)) {
       if (r.role === 'payee' && r.chain?.lockId === lockId && !isEnded(r.status)) return;
     }
+    // Across hops: a lock this node relays as a hop, or the lock the last hop added for one of our streams.
+    if (this.s.chain?.holds(channelId, lockId) || bindPayee(this.s, ch, lockId)) return;
     this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
     void this.releaseLock(channelId, lockId, { channel: channelId.slice(0, 16) }, 'giving back a lock failed');
   }

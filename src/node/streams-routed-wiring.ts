@@ -8,6 +8,7 @@ import type { InvoiceManager } from './invoices.js';
 import type { PaymentManager } from './payments.js';
 import type { StreamManager } from './streams.js';
 import { RoutedStreams } from './streams-routed.js';
+import { ChainRelays } from './streams-chain.js';
 
 export function wireRoutedStreams(o: {
   streams: StreamManager;
@@ -33,6 +34,7 @@ export function wireRoutedStreams(o: {
     ...(o.blockTimeMs !== undefined ? { blockTimeMs: o.blockTimeMs } : {}),
   });
   o.streams.routed = routed;
+  o.streams.chain = new ChainRelays(o.streams, { localChannels: () => o.htlcs.localChannels() });
   o.payee.setStreamBatches((record, amount, htlcKey) => routed.onBatchHtlc(record, amount, htlcKey), (htlcKey) => routed.releasedBatch(htlcKey));
   o.onEvent((e) => {
     if (e.type !== 'routedPayment') return;

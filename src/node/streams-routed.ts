@@ -27,6 +27,7 @@ import { NodeError } from './errors.js';
 import { defaultMaxFee, MAX_FINAL_CLTV_MARGIN_BLOCKS, type PaymentManager } from './payments.js';
 import type { LocalChannelView } from './htlc-types.js';
 import type { StreamShell } from './streams.js';
+import { hopsFromQuote, type ChainHop } from '../stream/hop-chain.js';
 
 /** The channel id a routed stream's record and streamOpen carry: there is no channel. */
 export const NO_CHANNEL = '00'.repeat(32);
@@ -86,13 +87,10 @@ export class RoutedStreams {
   constructor(private readonly s: StreamShell, private readonly d: RoutedDeps) {}
 
   /**
-   * Before a routed stream opens: refuse what is not built, quote the route's fee for one batch against
+   * Before a routed (signed) stream opens: quote the route's fee for one batch against
    * the limit, and make sure the payee is connected (dialing its announced address).
    */
   async prepare(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<RoutedPayer> {
-    if (terms.mode === 'hashchain') {
-      throw new NodeError('conflict', 'NOT_BUILT', `no open channel with ${peerId}, and hash-chain streams across hops are not built yet: open a channel with the payee, or use --mode signed`);
-    }
     if (terms.tickMs > MAX_ROUTED_TICK_MS) throw new NodeError('invalid', 'BAD_TERMS', `a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms (this one every ${terms.tickMs} ms): use pro-rata billing, or a shorter interval`);
     const batchMs = req.batchMs ?? DEFAULT_BATCH_MS;
     if (!Number.isInteger(batchMs) || batchMs < 1 || batchMs > MAX_BATCH_MS) throw new NodeError('invalid', 'BAD_TERMS', `batch: 1 ms to ${MAX_BATCH_MS} ms`);
@@ -104,6 +102,24 @@ export class RoutedStreams {
     return {
       batchMs, maxFeeMsat, secret: toHex(randomBytes(32)), route: quote.route.map((h) => h.nodeId), quotedFeeMsat: quote.feeMsat, feesPaid: 0n,
     };
+  }
+
+  /**
+   * A hash-chain stream across hops: the route for one tick, quoted at the open. Each hop's fee is per
+   * tick, so the limit is per tick (by default 5% of a tick, at least 10 sat, as a batch's).
+   */
+  quoteChain(peerId: string, unit: bigint, maxFeeMsat: bigint | undefined): { hops: ChainHop[]; feePerTick: bigint; maxFeePerTick: bigint } {
+    const maxFeePerTick = maxFeeMsat ?? defaultMaxFee(unit);
+    const quote = this.d.payer.queryRoute(peerId, unit, { maxFeeMsat: maxFeePerTick });
+    const { hops, feePerTick } = hopsFromQuote(quote.route, unit);
+    if (feePerTick > maxFeePerTick) throw new NodeError('conflict', 'FEE_LIMIT', `the route's fee per tick is ${feePerTick} msat, over the limit of ${maxFeePerTick} msat`);
+    if (hops.length < 2) throw new NodeError('conflict', 'NO_ROUTE', `no route to ${peerId} through a hop`);
+    return { hops, feePerTick, maxFeePerTick };
+  }
+
+  /** The payee connected directly (dialed at its announced address if need be): the stream's terms go over it. */
+  ensureConnected(peerId: string): Promise<void> {
+    return this.connect(peerId);
   }
 
   private async connect(peerId: string): Promise<void> {
