@@ -152,7 +152,7 @@ export class SluiceNode implements NodeApi {
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
-    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l), blockTimeMs: info.blockTimeMs });
+    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l), blockTimeMs: info.blockTimeMs, disputeBlocks: info.disputeBlocks });
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),

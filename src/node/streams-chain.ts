@@ -13,7 +13,7 @@ import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import {
-  acceptTick, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, RELAY_CHECKPOINT_TICKS, upstreamClaim,
+  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, RELAY_CHECKPOINT_TICKS, upstreamClaim,
   type ChainHop, type ChainRelay,
 } from '../stream/hop-chain.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -37,6 +37,8 @@ const FOLLOW_READS = 600;
 
 export interface ChainDeps {
   localChannels(): readonly LocalChannelView[];
+  /** the ledger's dispute window (blocks): the least a hop takes off a lock's expiry (chainExpiryDelta) */
+  disputeBlocks: number;
 }
 
 interface Pending {
@@ -186,7 +188,7 @@ export class ChainRelays {
     const verdict = ch && toHex(ch.remoteNodeId) === p.peerId && ch.status === 'open' && out
       ? checkExtend({
         lock, peerSide: ch.local === 'A' ? 'B' : 'A', height: o.height(), unitOut: next.unit, feeOut: forwardingFee(out.view.policy, next.unit),
-        expiryDelta: out.view.policy.cltvExpiryDelta, spendableOut: out.view.spendableMsat, relaysOfPeer: c.peer, relaysTotal: c.total,
+        expiryDelta: chainExpiryDelta(out.view.policy.cltvExpiryDelta, this.d.disputeBlocks), spendableOut: out.view.spendableMsat, relaysOfPeer: c.peer, relaysTotal: c.total,
         maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id) || this.lockTaken(p.channelId, p.lockId),
       })
       : { ok: false as const, error: out ? 'no open channel with you by that id' : `no usable channel to ${next.nodeId}` };

@@ -21,6 +21,8 @@ export function wireRoutedStreams(o: {
   onEvent(listener: (e: NodeEvent) => void): () => void;
   /** the ledger's time between blocks (what a batch HTLC's expiry margin is counted from) */
   blockTimeMs?: number;
+  /** the ledger's dispute window (blocks) */
+  disputeBlocks: number;
 }): RoutedStreams {
   const routed = new RoutedStreams(o.streams, {
     payer: o.payer,
@@ -34,7 +36,7 @@ export function wireRoutedStreams(o: {
     ...(o.blockTimeMs !== undefined ? { blockTimeMs: o.blockTimeMs } : {}),
   });
   o.streams.routed = routed;
-  o.streams.chain = new ChainRelays(o.streams, { localChannels: () => o.htlcs.localChannels() });
+  o.streams.chain = new ChainRelays(o.streams, { localChannels: () => o.htlcs.localChannels(), disputeBlocks: o.disputeBlocks });
   o.payee.setStreamBatches((record, amount, htlcKey) => routed.onBatchHtlc(record, amount, htlcKey), (htlcKey) => routed.releasedBatch(htlcKey));
   o.onEvent((e) => {
     if (e.type !== 'routedPayment') return;

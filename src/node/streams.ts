@@ -38,6 +38,8 @@ import { fromHex } from '../crypto/bytes.js';
  * streams due in one pass go to the channel together, as one update's ops.
  */
 export const TICK_LOOP_MS = 10;
+/** How long a hash-chain payee across hops waits on its payer's stop for reveals still on their way through the hubs. */
+export const HOP_STOP_GRACE_MS = 3000;
 const PERSIST_EVERY_MS = 1000;
 /** Every this often, every running stream's place in the due-queue is worked out again (a safety net). */
 const SWEEP_EVERY_MS = 5000;
@@ -339,9 +341,16 @@ export class StreamManager implements StreamShell {
       case 'streamChain':
         this.chain?.onChain(peerId, m);
         return;
-      case 'streamControl':
-        this.afterChannel(peerId, id, () => this.run(id, { type: 'peerControl', action: m.action, reason: m.reason, now: this.clock.now() }));
+      case 'streamControl': {
+        const control = () => this.afterChannel(peerId, id, () => this.run(id, { type: 'peerControl', action: m.action, reason: m.reason, now: this.clock.now() }));
+        // Across hops a hash-chain payer's stop comes straight to us while its last reveals come through the
+        // hubs: a stop taken at once could end the stream before they arrive (the hub, paid for them, keeps
+        // them). The stop waits a moment; a reveal meanwhile still counts.
+        const r = this.records.get(id);
+        if (m.action === 'stop' && r?.role === 'payee' && r.hopChain) setTimeout(control, HOP_STOP_GRACE_MS).unref();
+        else control();
         return;
+      }
       default:
         assertNever(m, 'stream message');
     }

@@ -36,6 +36,17 @@ export interface HopChainPayee {
 
 /** The expiry a hop takes off the lock it forwards, when its policy says less (blocks). */
 export const MIN_CHAIN_EXPIRY_DELTA = 12;
+/**
+ * The expiry a hop takes off the lock it forwards: its policy's delta, but never less than the ledger's
+ * dispute window plus the blocks a registration needs to land. The ledger refuses a reveal from one
+ * window past a lock's expiry, so a downstream lock that expires less than a window before the upstream
+ * one could be revealed downstream when the hop can no longer show it upstream (docs/ledger.md).
+ */
+export function chainExpiryDelta(policyDelta: number, disputeBlocks: number): number {
+  return Math.max(policyDelta, MIN_CHAIN_EXPIRY_DELTA, disputeBlocks + CHAIN_REGISTER_BLOCKS);
+}
+/** Blocks a hop allows for its registerChain to be mined after it learns of a downstream reveal. */
+export const CHAIN_REGISTER_BLOCKS = 3;
 /** A hop refuses to forward a lock whose outgoing expiry would be nearer than this to the current height. */
 export const CHAIN_EXPIRY_MARGIN_BLOCKS = 144;
 /** Chain relays one peer may have us hold at once (each locks up to maxUnits × unit of our money), and all peers together. */

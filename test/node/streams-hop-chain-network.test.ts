@@ -61,6 +61,24 @@ async function settled(a: SluiceNode, b: SluiceNode, c: SluiceNode, ab: { channe
 }
 
 describe('hash-chain streams across hops (one lock per hop under one root, one hash per tick per hop)', () => {
+  it('a stop that overtakes the last reveals through the hub still lets them count at the payee', async () => {
+    const { a, b, c, ab, bc } = await threeNodes();
+    // B relays every tick to C 1.5 s late: A's stop, sent straight to C, gets there first
+    const send = b.peers.send.bind(b.peers);
+    b.peers.send = (nodeId, m) => {
+      if (nodeId === c.nodeId && m.kind === 'streamTick') {
+        setTimeout(() => send(nodeId, m), 1500);
+        return true;
+      }
+      return send(nodeId, m);
+    };
+    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 3000, mode: 'hashchain' });
+    await until(async () => (await streamOf(a, s.streamId))?.status === 'finished', 30_000, 'A finishes the stream');
+    await until(async () => ['finished', 'stopped'].includes((await streamOf(c, s.streamId))?.status ?? ''), 30_000, 'C ends the stream');
+    expect(await streamOf(c, s.streamId)).toMatchObject({ ticks: 3, paid: 3n * RATE });
+    await settled(a, b, c, ab, bc, 3n);
+  }, 60_000);
+
   it('A streams to C over B: the meter, the balances and B\'s fee agree to the msat', async () => {
     const { a, b, c, ab, bc } = await threeNodes();
     const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 4000, mode: 'hashchain' });
