@@ -10,8 +10,9 @@ import { chacha20 } from '@noble/ciphers/chacha.js';
 import { concatBytes, InputError, utf8 } from '../crypto/bytes.js';
 import { hmacSha256, sha256 } from '../crypto/hash.js';
 import { ecdh, isValidPublicKey, isValidSecretKey, publicKeyOf } from '../crypto/keys.js';
+import { CURVE_ORDER, windowMultiply } from './point-mul.js';
 
-export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+export { CURVE_ORDER };
 
 /** The key types of BOLT 4: rho (payload stream), mu (payload HMAC), um/ammag (error HMAC/stream), pad. */
 export type OnionKeyType = 'rho' | 'mu' | 'um' | 'ammag' | 'pad';
@@ -55,13 +56,15 @@ export function blindingFactor(ephemeralPublicKey: Uint8Array, sharedSecret: Uin
 
 /**
  * The next hop's ephemeral public key, E' = b·E. Returns undefined when the key or the product is not
- * a usable point (a zero factor has probability 2^-256, but a peer's bytes are never trusted).
+ * a usable point (a zero factor has probability 2^-256, but a peer's bytes are never trusted). Half of
+ * a forwarding hop's onion time is this product: point-mul.ts's windows.
  */
 export function blindPublicKey(ephemeralPublicKey: Uint8Array, factor: Uint8Array): Uint8Array | undefined {
   const b = toScalar(factor);
-  if (b === 0n || !isValidPublicKey(ephemeralPublicKey)) return undefined;
+  // fromBytes refuses bytes that are not a point on the curve; 33 bytes: only the compressed form
+  if (b === 0n || ephemeralPublicKey.length !== 33) return undefined;
   try {
-    return secp.Point.fromBytes(ephemeralPublicKey).multiply(b).toBytes(true);
+    return windowMultiply(secp.Point.fromBytes(ephemeralPublicKey), b).toBytes(true);
   } catch {
     return undefined;
   }
@@ -82,14 +85,19 @@ export interface HopSecrets {
  * The payer's view of every hop: the ephemeral key each one receives and the secret it shares with it.
  * Throws InputError (a caller bug, not peer input) for a bad session key or hop key.
  */
-export function routeSecrets(sessionKey: Uint8Array, hopPublicKeys: readonly Uint8Array[]): HopSecrets[] {
+export function routeSecrets(
+  sessionKey: Uint8Array,
+  hopPublicKeys: readonly Uint8Array[],
+  /** the ECDH to use (key-tables.ts `KeyTables.ecdh` for hop keys met again); the same bytes as crypto/keys.ts `ecdh` */
+  ecdhWith: (secretKey: Uint8Array, publicKey: Uint8Array) => Uint8Array = ecdh,
+): HopSecrets[] {
   if (!isValidSecretKey(sessionKey)) throw new InputError('onion: session key is not a valid secret key');
   const out: HopSecrets[] = [];
   let ephemeralSecret = sessionKey;
   for (const [i, hopKey] of hopPublicKeys.entries()) {
     if (!isValidPublicKey(hopKey)) throw new InputError(`onion: hop ${i} public key is not a valid point`);
     const ephemeralPublicKey = publicKeyOf(ephemeralSecret);
-    const sharedSecret = ecdh(ephemeralSecret, hopKey);
+    const sharedSecret = ecdhWith(ephemeralSecret, hopKey);
     out.push({ ephemeralPublicKey, sharedSecret });
     ephemeralSecret = blindSecretKey(ephemeralSecret, blindingFactor(ephemeralPublicKey, sharedSecret));
   }
