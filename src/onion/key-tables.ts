@@ -71,6 +71,9 @@ export class KeyTables {
 
   /** sha256(compressed(sk·pk)): the same bytes as crypto/keys.ts `ecdh`. */
   ecdh(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+    // Refused before a key is counted or tabled, as windowEcdh refuses them: a table is built only for
+    // the 33-byte compressed form (fromBytes would also take 65 bytes) and multiplies only 32-byte scalars.
+    if (secretKey.length !== 32 || publicKey.length !== 33) throw new RangeError('ecdh: a 32-byte secret key and a 33-byte public key');
     const table = this.tableFor(publicKey);
     if (!table) return windowEcdh(secretKey, publicKey);
     return sha256(table.multiply(toScalar(secretKey)).toBytes(true));
