@@ -8,7 +8,8 @@
 //   row j holds d·16^j·N for d = 1..15, so e·N = Σ_j row_j[digit_j(e)], one addition a row.
 //
 // Like noble's own table for the generator, every row costs one addition whatever the digit (a zero
-// digit adds into a decoy point instead), so the work does not depend on the secret. Building a table
+// digit adds into a decoy point instead), so the count and order of the work do not depend on the
+// secret (which entry a row adds does: the same class as noble, see point-mul.ts). Building a table
 // costs 960 additions (about two plain multiplications), so one is built only for a key used a second
 // time; the tables kept are bounded (LRU), and so are the keys counted.
 import * as secp from '@noble/secp256k1';

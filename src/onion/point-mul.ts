@@ -2,9 +2,16 @@
 // whatever the scalar. noble multiplies a point by double-and-add over all 256 bits, adding into a decoy
 // point on a zero bit so the count does not depend on the scalar: 512 point operations (a doubling costs
 // what an addition does in its complete formulas). Fixed 4-bit windows over a table of 1..15 times the
-// point make it 14 to build the table, then per window four doublings and one addition (into a decoy for
-// a zero digit): 334. The shared secret is the same bytes as crypto/keys.ts `ecdh` (tested, with the
-// BOLT 4 vector).
+// point make it 15 to build the table, then per window four doublings and one addition (into a decoy for
+// a zero digit): 335, the same count and order for every scalar. The shared secret is the same bytes as
+// crypto/keys.ts `ecdh` (tested against noble's multiply, and with the BOLT 4 vector).
+//
+// What this is not: constant time below the algorithm. The node's secret picks which table entry each
+// window adds, a memory access a process sharing the CPU could in principle time; noble's own table for
+// the generator (every signature's secret nonce) does the same, and in JavaScript its bit-by-bit branch
+// into the real or the decoy point is no better (BigInt work is never constant time). As noble's
+// trailing zero bits do, leading zero digits add onto the point at infinity, which is quicker: a
+// few bits about a key that never changes, the same whatever point an attacker sends.
 import * as secp from '@noble/secp256k1';
 import { sha256 } from '../crypto/hash.js';
 
@@ -25,8 +32,12 @@ export function toScalar(bytes: Uint8Array): bigint {
 /** scalar·point, for 1 <= scalar < n. */
 export function windowMultiply(point: Point, scalar: bigint): Point {
   if (scalar <= 0n || scalar >= CURVE_ORDER) throw new RangeError('scalar out of range');
-  const table: Point[] = [point];
-  for (let d = 1; d < PER_ROW; d++) table.push(table[d - 1]!.add(point));
+  // The point as parsed has Z = 1, and a field product with 1n is quicker than with a full element; both
+  // a 0 digit (the decoy) and a 1 digit add the first entry, so it is taken as 2P − P, whose Z is like
+  // every other entry's: the count of 0 and 1 digits in the node's key does not set the run time.
+  const twice = point.double();
+  const table: Point[] = [twice.subtract(point), twice];
+  for (let d = 2; d < PER_ROW; d++) table.push(table[d - 1]!.add(point));
   let acc = secp.Point.ZERO;
   let decoy = secp.Point.BASE;
   for (let j = ROWS - 1; j >= 0; j--) {

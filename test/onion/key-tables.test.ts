@@ -1,6 +1,6 @@
 // The onion's faster curve work: the payer's ECDH tables (src/onion/key-tables.ts) give the same shared
 // secrets as the plain ECDH for any key and scalar, the exact BOLT 4 vector onion when every hop key has
-// a table, and bounded memory; the hop's blinding without decoys gives noble's product and refuses what
+// a table, and bounded memory; the hop's windowed blinding gives noble's product and refuses what
 // is not a point. (The BOLT 4 vector's peel, in sphinx.test.ts, blinds at every hop.)
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
