@@ -4,7 +4,7 @@
 // seen before, @noble/curves keeps a signed-window (wNAF) table of its multiples (`precompute`), and its
 // constant-time multiply is then one table addition per window and no doublings.
 //
-// A table costs several plain products to build (measured: W = 6, about 11 ms, against 1.7 ms for one
+// A table costs several plain products to build (measured: W = 6, 11–14 ms, against 1.7 ms for one
 // product), so one is asked for only on a key's second use; the tables kept are bounded (LRU), and so
 // are the keys counted. curves keeps a table in a WeakMap keyed by the Point object, so the table lives
 // exactly as long as this cache holds that Point.
@@ -18,7 +18,7 @@ import { compressedPoint, type CurvePoint, onionEcdh, sharedSecretWith } from '.
 export const TABLE_WINDOW = 6;
 
 export interface KeyTablesLimits {
-  /** tables kept (each ~2,080 points at W = 6) */
+  /** tables kept (each ~2,080 points at W = 6, measured ~310 KB of heap) */
   maxTables: number;
   /** keys whose uses are counted, to tell a repeated key from a one-off */
   maxCounted: number;
