@@ -6,9 +6,10 @@
 // to start beside a bare `node -e 0`. A benchmark, not a test: figures vary with the machine's load.
 //
 //   npm run bench -- --json FILE     also write every figure to FILE, by stable name (docs/performance.md)
-//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, routing-process, streams-process
+//   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, routing-process, streams-process, hop-chain, relay
 //   npm run bench -- --streams-steps 2000,10000   streams-process: the counts to step through (default 2,000, 10,000, 50,000)
 //   npm run bench -- --streams-channels 4         streams-process: channels between the two nodes (default 1)
+//   npm run bench -- --relay-steps 25,50          relay: the routed streams to step through (default 25, 50, 100, 200, 400)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ import { cliStart, rpcThroughput } from './bench-api.js';
 import { streamsProcess } from './bench-streams-process.js';
 import { start, stopProcesses } from './bench-procs.js';
 import { benchRoutingProcesses } from './bench-routing-process.js';
+import { benchHopChain } from './bench-hop-chain.js';
+import { benchRelay } from './bench-relay.js';
 import { fmt, line, median, pct, rate, record, results } from './bench-lib.js';
 
 function argValue(flag: string): string | undefined {
@@ -36,7 +39,7 @@ function argValue(flag: string): string | undefined {
 }
 const jsonFile = argValue('--json');
 const only = argValue('--only')?.split(',');
-const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes', 'routing-process', 'streams-process'] as const;
+const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes', 'routing-process', 'streams-process', 'hop-chain', 'relay'] as const;
 for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
 const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
 const streamsChannels = Number(argValue('--streams-channels') ?? 1);
@@ -347,6 +350,8 @@ if (selected('streams')) await streams();
 if (selected('processes')) await twoNodes();
 if (selected('routing-process')) await benchRoutingProcesses();
 if (selected('streams-process')) await streamsTwoProcesses();
+if (selected('hop-chain')) await benchHopChain();
+if (selected('relay')) await benchRelay({ steps: argValue('--relay-steps')?.split(',').map(Number) });
 ratios();
 
 function ratios(): void {

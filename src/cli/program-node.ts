@@ -118,7 +118,7 @@ function registerStream(program: Command): void {
         new Option('--billing <billing>', 'prorata: a per-minute price billed each second; interval: once per interval').choices(['prorata', 'interval']),
       )
       .option('--batch <duration>', 'no channel with the payee: pay the ticks due as one routed HTLC this often (default 1s, at most 1min)')
-      .option('--max-fee <amount>', `no channel with the payee: the most one batch may pay in routing fees (${AMOUNT_HELP})`)
+      .option('--max-fee <amount>', `no channel with the payee: the most one batch (hash chain: one tick) may pay in routing fees (${AMOUNT_HELP})`)
       .option('--follow', 'then show the stream live until it ends; Ctrl-C stops following, not the stream (with --json: the stream, then one event per line)'),
   ).action(async (nodeId: string, o) => (await streamCommands()).streamStart(nodeId, o));
   withConnectionOptions(stream.command('list').description('streams this node pays or is paid, one line each, oldest first')).action(

@@ -6,7 +6,7 @@
 // balances, its locks resolved by preimages, reveals and the chain registry, and the penalty): nothing one party submits
 // can lower what the other is paid below what that state gives it.
 import { equalBytes, toHex } from '../crypto/bytes.js';
-import { checkSignedState, lockAmount, otherSide, type Side, type SignedState } from '../channel/state.js';
+import { checkSignedState, lockAmount, otherSide, type HashchainLock, type Side, type SignedState } from '../channel/state.js';
 import type { Msat } from '../money.js';
 import { MAX_REVEAL_UNITS_PER_TX, countedChain, debitSender, feeWrite, isRejection, reject, type AccountEdits, type ApplyResult, type TxContext, type WorkMeter } from './rule-kit.js';
 import { carriedAnchors, hashchainUnitsPaid, revealMark } from './chain-registry.js';
@@ -180,6 +180,16 @@ export function applyReveal(view: LedgerView, tx: Of<'reveal'>, ctx: TxContext):
   if (ctx.height >= ch.deadlineHeight!) return reject('WINDOW_CLOSED', `reveals are accepted until height ${ch.deadlineHeight}`);
   const lock = ch.latest!.state.locks.find((l) => l.id === tx.lockId);
   if (!lock || lock.kind !== 'hashchain') return reject('BAD_STATE', `no hash-chain lock ${tx.lockId} in the state under adjudication`);
+  // A lock with an expiry pays reveals for at most a dispute window past it. A hub that forwarded the
+  // chain is paid upstream only for depths registered (or revealed, a reveal is a registration) before its
+  // upstream lock's later expiry, so a reveal downstream after that (the payer handed the payee the chain
+  // directly) would be paid by the hub alone (test/attacks/chain-hub-upstream-first.test.ts): a hub's
+  // downstream lock expires at least a window before its upstream one. The window past the expiry, not
+  // none: a payer disputing with a claim's state in the block before the expiry makes the payee's reveal in
+  // that block miss the moved root, and the payee shows it again after the dispute.
+  if (lock.expiryHeight !== undefined && ctx.height >= lock.expiryHeight + ctx.disputeBlocks) {
+    return reject('WINDOW_CLOSED', `hash-chain lock ${tx.lockId} expired at height ${lock.expiryHeight}: reveals were taken until ${lock.expiryHeight + ctx.disputeBlocks}`);
+  }
   if (!Number.isSafeInteger(tx.depth) || tx.depth < 1 || tx.depth > lock.maxUnits) return reject('BAD_PREIMAGE', `depth must be 1..${lock.maxUnits}`);
   const shown = ch.reveals[tx.lockId];
   const from = shown?.depth ?? 0;
@@ -205,7 +215,31 @@ export function applySettle(view: LedgerView, tx: Of<'settle'>, ctx: TxContext):
   if (ctx.height < found.ch.deadlineHeight!) {
     return reject('WINDOW_OPEN', `the dispute window runs until height ${found.ch.deadlineHeight}; now ${ctx.height}`);
   }
+  const wait = chainLockWait(found.ch, tx.from, ctx.height);
+  if (wait !== undefined) {
+    return reject('WINDOW_OPEN', `hash-chain lock ${wait.id} is paid by registrations until height ${wait.expiryHeight}: only its receiver may settle before`);
+  }
   return finishChannel(view, found.ch, found.edits, ctx, false);
+}
+
+/**
+ * A hash-chain lock with an expiry is paid the depth registered for its root below that expiry, whenever
+ * its channel settles; registrations after the settle change nothing. Its receiver may be a hub whose own
+ * lock downstream, under the same root, expires earlier: the payer (who holds the whole chain) could hand
+ * the payee preimages past what went through the hub, settle the hub's upstream channel at once, and let
+ * the payee register them afterwards, below the downstream expiry: the hub would pay downstream what it is
+ * no longer paid upstream. So, as for an HTLC lock, the channel settles no earlier than the lock's expiry.
+ * The wait only protects the lock's receiver (a later registration can only pay it more), so the receiver
+ * may settle at the window's end (a direct stream's payee is not held up). Returns the lock that bars
+ * `sender` from settling now, if any.
+ */
+function chainLockWait(ch: LedgerChannel, sender: Uint8Array, height: number): HashchainLock | undefined {
+  const side = sideOf(ch, sender);
+  for (const l of ch.latest!.state.locks) {
+    if (l.kind !== 'hashchain' || l.expiryHeight === undefined || height >= l.expiryHeight) continue;
+    if (side !== otherSide(l.from)) return l;
+  }
+  return undefined;
 }
 
 /** Final payout of a closing channel's adjudicated state, as the frame describes: it sums to the capacity. */

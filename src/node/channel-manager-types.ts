@@ -37,6 +37,12 @@ export interface ChannelManagerOptions {
   onChange(ch: Channel, effect: ChannelEffect): void;
   /** Asked before every channel write for the records the new state causes (the HTLC switch's). */
   persistHook?: PersistHook;
+  /**
+   * The height before which our own settle of this force-closed channel is not sent, if any: a hop that
+   * receives a hash-chain lock it relays waits for the lock's expiry, since its own settle would waive the
+   * ledger's wait that keeps the payee from registering a deeper chain downstream afterwards (streams-chain.ts).
+   */
+  holdSettle?(channelId: string): number | undefined;
 }
 
 /**

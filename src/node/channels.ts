@@ -185,6 +185,7 @@ export class ChannelManager {
           this.o.peers.send(peer, e.message);
           break;
         case 'submit':
+          if (e.tx === 'settle' && this.settleHeld(id)) break; // the machine asks again a few blocks on
           void submitChannelTx({ wallet: this.o.wallet, log: this.o.log, dispatch: (i, ev) => this.dispatch(i, ev) }, id, ch, e.tx, e.state);
           break;
         case 'committed':
@@ -221,6 +222,13 @@ export class ChannelManager {
     const refused = new StoreWriteError(what, cause, 'it was not sent to the peer and will not complete');
     for (const ref of carried) if (!stored.has(ref)) this.takeWaiter(ref)?.reject(refused);
     return failure;
+  }
+
+  private settleHeld(id: string): boolean {
+    const until = this.o.holdSettle?.(id);
+    if (until === undefined || this.o.height() >= until) return false;
+    this.o.log.debug({ channel: id.slice(0, 16), until }, 'settle held: a relayed hash-chain lock is paid by registrations until its expiry');
+    return true;
   }
 
   private takeWaiter(ref: string): Waiter | undefined {

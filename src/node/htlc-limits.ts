@@ -18,8 +18,10 @@ export interface HtlcLimits {
    * lock limit (ChannelLimits.maxLocks, 30 by default, under the state's MAX_LOCKS of 483) when lower.
    */
   maxHtlcsPerChannel: number;
+  /** Our own HTLCs that may wait for a free slot on a full channel, over all channels (htlc-slots.ts); past it one is offered at once, and a full channel refuses it. Our payments, not a peer's: PaymentLimits.maxInFlight bounds them too. */
+  maxWaitingForSlot: number;
 }
 
 export const DEFAULT_HTLC_LIMITS: HtlcLimits = {
-  maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, replayEntriesPerChannel: DEFAULT_REPLAY_LOG_ENTRIES / 10, maxHtlcsPerChannel: MAX_LOCKS,
+  maxPendingHtlcs: 10_000, replayLogEntries: DEFAULT_REPLAY_LOG_ENTRIES, replayEntriesPerChannel: DEFAULT_REPLAY_LOG_ENTRIES / 10, maxHtlcsPerChannel: MAX_LOCKS, maxWaitingForSlot: 1000,
 };

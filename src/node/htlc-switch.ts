@@ -40,6 +40,7 @@ import type { AttachedWrite, NodeStore } from './store-port.js';
 import type { ForwardView } from '../api/routing-types.js';
 import { askReceiver } from './htlc-receive.js';
 import { ReplayShares } from './htlc-replay-shares.js';
+import { SlotWaiters } from './htlc-slots.js';
 import type { Wallet } from './wallet.js';
 
 export { DEFAULT_HTLC_LIMITS, type HtlcLimits } from './htlc-limits.js';
@@ -96,10 +97,12 @@ export class HtlcSwitch implements HtlcSwitchApi {
   readonly log: Logger;
   readonly secretKey: Uint8Array;
   readonly hook: PersistHook = {
-    beforePersist: (id, prev, next, effects) => planPersist(this, id, prev, next, effects),
+    beforePersist: (id, prev, next, effects) => this.slots.withWake(id, planPersist(this, id, prev, next, effects)),
     registeredBefore: (hash, expiry) => (this.registry ? this.registry.registeredBefore(hash, expiry) : false),
   };
   readonly registry?: PreimageRegistryReader;
+  /** Our own sends waiting for a free HTLC slot on their channel (htlc-slots.ts). */
+  readonly slots: SlotWaiters;
   private sweeping?: Promise<void>;
 
   constructor(readonly o: HtlcSwitchOptions) {
@@ -108,10 +111,12 @@ export class HtlcSwitch implements HtlcSwitchApi {
     this.secretKey = o.secretKey;
     this.replay = new ReplayLog({ maxEntries: this.limits.replayLogEntries });
     if (o.ledger) this.registry = new PreimageRegistryReader(this, o.ledger);
+    this.slots = new SlotWaiters({ channel: (id) => this.channel(id), queuedCount: (id) => this.queuedOn(id).count, maxWaiting: this.limits.maxWaitingForSlot });
   }
 
   /** A new block (or the start): deadlines, retries, outcomes. One sweep at a time; a block that finds one running is skipped. */
   onBlock(height: number): Promise<void> {
+    this.slots.onBlock(height);
     if (this.sweeping) return this.sweeping;
     this.sweeping = sweepHtlcs(this, height)
       .catch((e: unknown) => this.log.error({ err: e, height }, 'htlc switch: a block could not be processed; the next one retries'))
@@ -292,6 +297,19 @@ export class HtlcSwitch implements HtlcSwitchApi {
     const ch = this.channel(send.channelId);
     if (!ch) throw new Error(`no channel ${send.channelId}`);
     if (ch.status !== 'open') throw new Error(`channel ${send.channelId.slice(0, 16)} is ${ch.status}`);
+    // A full channel: if asked, wait in line for a slot (htlc-slots.ts), until the deadline an offer queued for an absent peer has.
+    return new Promise((resolve, reject) => {
+      const offer = () => {
+        const now = this.channel(send.channelId);
+        if (now?.status !== 'open') return reject(new Error(`channel ${send.channelId.slice(0, 16)} is ${now?.status ?? 'gone'}`));
+        this.offerLocal(now, send).then(resolve, reject);
+      };
+      const waits = send.waitForSlot === true && this.slots.wait(send.channelId, { deadline: send.expiryHeight - EXPIRY_TOO_SOON_BLOCKS, offer, refuse: (why) => reject(new Error(why)) });
+      if (!waits) offer();
+    });
+  }
+
+  private offerLocal(ch: Channel, send: LocalSend): Promise<{ htlcId: number }> {
     const htlcId = this.freeHtlcId(ch);
     const out: OutgoingRecord = {
       channelId: send.channelId, htlcId, amountMsat: send.amountMsat, paymentHash: send.paymentHash, expiryHeight: send.expiryHeight,
@@ -351,7 +369,6 @@ export class HtlcSwitch implements HtlcSwitchApi {
     await this.owe(rec, { kind: 'fail', reason: failWith(code, details, rec.sharedSecret, why).reason });
   }
 
-  /** Store what we owe upstream (first write wins), with `attached` in the same batch, then send it. */
   /** Store the answer owed upstream (with `attached`), then send it. False when nothing was stored. */
   async owe(rec: IncomingRecord, owed: Owed, attached: readonly AttachedWrite[] = []): Promise<boolean> {
     const key = htlcKey(rec.channelId, rec.htlcId);

@@ -53,6 +53,8 @@ export interface LocalSend {
   onion: Uint8Array;
   /** The attempt record, stored in the same batch as the state that offers the HTLC. */
   attached: AttachedWrite[];
+  /** On a channel with no free HTLC slot: wait in line for one (htlc-slots.ts) rather than be refused at once. The payer's payments do. */
+  waitForSlot?: boolean;
 }
 
 export type OutgoingOutcome =

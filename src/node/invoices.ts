@@ -63,7 +63,8 @@ export interface InvoiceManagerOptions {
 
 /**
  * Streams across hops: the stream layer's verdict on a batch HTLC (its payload carries the stream batch
- * record): settle, with these writes stored with the fulfil, or refuse.
+ * record): settle, with these writes stored with the fulfil, or refuse. `amountMsat` is what the onion says
+ * the payer sent (the HTLC carries at least that).
  */
 export type StreamBatchJudge = (record: Uint8Array, amountMsat: bigint, htlcKey: string) => { attached: AttachedWrite[] } | { refused: string };
 
@@ -224,7 +225,10 @@ export class InvoiceManager implements FinalHopReceiver {
   private onStreamBatch(htlc: IncomingHtlc, payload: HopPayload, record: Uint8Array, htlcKey: string): FinalHopAnswer {
     const base = { htlc, payload, sharedSecret: NO_SECRET, currentHeight: this.o.height(), nowSeconds: Math.floor(this.o.clock.now() / 1000), invoice: undefined };
     const htlcCheck = decideReceive({ ...base, keysend: { accepted: true } });
-    const verdict = htlcCheck.kind === 'settle' ? this.streamBatches!(record, htlcCheck.amountMsat, htlcKey) : { refused: htlcCheck.message };
+    // The batch is judged by what the payer's onion says it sends (decideReceive checked the HTLC carries at
+    // least that): a hub adding a msat to an HTLC it knows will be refused made the payee refuse the batch
+    // as the payer's, and the payer stop the stream, for free (test/attacks/stream-batch-liars.test.ts).
+    const verdict = htlcCheck.kind === 'settle' ? this.streamBatches!(record, payload.amountToForwardMsat, htlcKey) : { refused: htlcCheck.message };
     if (htlcCheck.kind === 'settle' && 'attached' in verdict) return { kind: 'settle', preimage: htlcCheck.preimage!, attached: verdict.attached };
     this.o.log.info({ hash: toHex(htlc.paymentHash).slice(0, 16), why: 'refused' in verdict ? verdict.refused : '' }, 'refused a stream batch HTLC');
     // The same PERM|15 failure as any unknown payment (decideReceive's, with keysend off), so no prober learns why.

@@ -120,7 +120,7 @@ export class SluiceNode implements NodeApi {
     const channels = new ChannelManager({
       store, peers, wallet, ledger, chainId: info.chainId, secretKey: identity.secretKey, nodeId: identity.nodeId, log,
       openLimits: opts.openLimits, height: () => self.height, onChange: (ch, e) => self.onChannelChange(ch, e),
-      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) },
+      persistHook: { beforePersist: (...a) => self.htlcs.hook.beforePersist(...a), registeredBefore: (...a) => self.htlcs.hook.registeredBefore!(...a) }, holdSettle: (id) => self.streams.chain?.holdSettle(id),
     });
     const forwards = new ForwardLog({ store, log, onAdded: (f) => self.emit({ type: 'forward', event: f.status === 'settled' ? 'settled' : 'failed', forward: f }) });
     const htlcs = new HtlcSwitch({
@@ -152,7 +152,7 @@ export class SluiceNode implements NodeApi {
       store, htlcs, nodeId: toHex(identity.nodeId), secretKey: identity.secretKey, height: () => self.height,
       clock: opts.clock ?? systemClock, log, emit: (e) => self.emit(e), options: { ...opts, graph: opts.graph ?? (() => gossip.graph) },
     }));
-    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l), blockTimeMs: info.blockTimeMs });
+    wireRoutedStreams({ streams, payer: self.payer, payee: self.payee, htlcs, nodes: () => gossip.snapshot().nodes, onEvent: (l) => self.onEvent(l), blockTimeMs: info.blockTimeMs, disputeBlocks: info.disputeBlocks });
     self.routing = new NodeRouting({
       payer: self.payer, payee: self.payee, clock: opts.clock ?? systemClock,
       graph: () => gossip.snapshot(),

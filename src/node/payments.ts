@@ -16,6 +16,7 @@ import { sha256 } from '../crypto/hash.js';
 import { randomSecretKey } from '../crypto/keys.js';
 import { decodeInvoice, invoiceExpiresAt } from '../invoice/invoice.js';
 import { buildOnion } from '../onion/sphinx.js';
+import { KeyTables } from '../onion/key-tables.js';
 import { ChannelGraph } from '../routing/graph.js';
 import { onionHopsForRoute } from '../routing/onion-route.js';
 import type { LiquidityScorer } from '../routing/scorer.js';
@@ -103,6 +104,8 @@ export class PaymentManager implements LocalOutcomeSink {
   private scorer!: LiquidityScorer;
   private scorerDirty = false;
   private stopScorerTimer: () => void = () => undefined;
+  /** ECDH tables for the hop keys our onions meet again (a stream's batches go through the same hub to the same payee). */
+  private readonly keyTables = new KeyTables();
   readonly limits: PaymentLimits;
 
   constructor(private readonly o: PaymentManagerOptions) {
@@ -337,7 +340,7 @@ export class PaymentManager implements LocalOutcomeSink {
         ...(payment.keysendPreimage ? { keysendPreimage: payment.keysendPreimage } : {}),
         ...(payment.customRecords ? { customRecords: payment.customRecords } : {}),
       });
-      const onion = buildOnion({ hops, sessionKey, associatedData: payment.paymentHash });
+      const onion = buildOnion({ hops, sessionKey, associatedData: payment.paymentHash, keyTables: this.keyTables });
       const attemptId = toHex(randomBytes(8));
       const started = addAttempt(payment, { attemptId, route, sessionKey, sharedSecrets: onion.sharedSecrets, nowMs: this.o.clock.now() });
       // Planned over these very views, so the first hop is one of them: the one to the route's first
@@ -350,7 +353,7 @@ export class PaymentManager implements LocalOutcomeSink {
       this.o.switch
         .sendLocal({
           paymentId: id, attemptId, channelId: first.channelId, amountMsat: route.amountMsat, paymentHash: payment.paymentHash,
-          expiryHeight: route.cltvExpiry, onion: onion.packet, attached: [{ kind: 'payment', key: id, value: paymentToJson(started) }],
+          expiryHeight: route.cltvExpiry, onion: onion.packet, attached: [{ kind: 'payment', key: id, value: paymentToJson(started) }], waitForSlot: true,
         })
         .catch((e: unknown) => {
           // Nothing was offered and the attempt is not stored: it failed at our own channel.

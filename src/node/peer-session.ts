@@ -189,6 +189,7 @@ export function runSession(host: SessionHost, p: Peer, s: PeerSession): void {
       case 'streamReject':
       case 'streamTick':
       case 'streamControl':
+      case 'streamChain':
         return host.streamMessage(nodeId, m);
       case 'channelAnnouncement':
       case 'nodeAnnouncement':

@@ -14,9 +14,9 @@ export interface PeerRecord {
 /**
  * The record families kept beside the channels, each in its own sublevel: streams (stream records and
  * paid ticks), htlcs (the HTLC switch: incoming and outgoing HTLC records, the replay log, channel
- * policies), payments and invoices (the payer's and payee's records).
+ * policies), payments and invoices (the payer's and payee's records), chain (a hop's hash-chain relays).
  */
-export const RECORD_KINDS = ['stream', 'htlc', 'payment', 'invoice', 'forward'] as const;
+export const RECORD_KINDS = ['stream', 'htlc', 'payment', 'invoice', 'forward', 'chain'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** A record written in the same atomic batch as a channel state (the stream ticks it pays, the forward it offers, the invoice it settles). */

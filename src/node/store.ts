@@ -30,7 +30,7 @@ export class LevelNodeStore implements StorePort {
     this.peers = this.db.sublevel<string, JsonObject>('peers', { valueEncoding: 'json' });
     this.streams = makeSublevel(this.db, 'streams');
     const sub = (name: string) => makeSublevel(this.db, name);
-    this.records = { stream: this.streams, htlc: sub('htlcs'), payment: sub('payments'), invoice: sub('invoices'), forward: sub('forwards') };
+    this.records = { stream: this.streams, htlc: sub('htlcs'), payment: sub('payments'), invoice: sub('invoices'), forward: sub('forwards'), chain: sub('chains') };
     if (Object.keys(this.records).length !== RECORD_KINDS.length) throw new Error('a record kind has no sublevel');
   }
 

@@ -7,12 +7,14 @@ import type { HashchainLock, Lock } from '../channel/state.js';
 import { toHex } from '../crypto/bytes.js';
 import { allClaimed, revealAgainst } from '../stream/chain.js';
 import { admitPayee } from '../stream/open.js';
+import { MAX_ROUTED_PAYEE_STREAMS, routedToMakeRoom } from '../stream/batch.js';
 import { paymentGap } from '../stream/payee-step.js';
 import { isEnded, type PayeeRecord } from '../stream/record.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
 import type { StreamOpenMessage } from '../wire/stream.js';
 import { DEFAULT_KEEP_ENDED_PER_CHANNEL, DEFAULT_MAX_STREAMS_PER_CHANNEL, type StreamShell } from './streams.js';
 import { revealWhileClosing, type ChainReveal } from './streams-reveals.js';
+import { bindPayee } from './streams-chain-ledger.js';
 
 /** How long a stream open waits for a channel that is still opening in our view, and how often it looks. */
 const OPEN_WAIT_MS = 10_000;
@@ -33,8 +35,13 @@ export class StreamPayee {
     if (wait) await wait;
     const ch = o.channels.channels.get(channelId);
     const on = records.payeeStreamsOn(channelId);
-    // Streams across hops share the no-channel id: the bound is per peer there.
-    if (m.batchMs !== undefined) on.live = [...records.onChannel(channelId)].filter((r) => r.peerId === peerId && r.role === 'payee' && !isEnded(r.status)).length;
+    // Streams across hops share the no-channel id: the bound is per peer there, and all peers' together
+    // have one too (MAX_ROUTED_PAYEE_STREAMS: a peer needs no channel, only a new key, to be a new peer).
+    let routedLive: PayeeRecord[] = [];
+    if (m.batchMs !== undefined || m.chainRoot !== undefined) {
+      routedLive = [...records.onChannel(channelId)].filter((r): r is PayeeRecord => r.role === 'payee' && !isEnded(r.status));
+      on.live = routedLive.filter((r) => r.peerId === peerId).length;
+    }
     for (const l of [...(ch?.signed.state.locks ?? []), ...(ch?.proposal?.state.locks ?? [])]) on.locks.add(l.id);
     const a = admitPayee(m, {
       peerId, now: clock.now(), idInUse: records.get(toHex(m.streamId)) !== undefined,
@@ -46,10 +53,25 @@ export class StreamPayee {
       o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason: a.reason });
       return;
     }
+    // Only an open that would be taken makes room (a refused one must cost no one their place).
+    if (routedLive.length >= MAX_ROUTED_PAYEE_STREAMS && !this.makeRoom(routedLive)) {
+      o.peers.send(peerId, { kind: 'streamReject', streamId: m.streamId, reason: `at most ${MAX_ROUTED_PAYEE_STREAMS} streams across hops at once` });
+      return;
+    }
     // Taken at once (no await before it): a stop that follows the open must find the record.
     const admitted = this.s.apply(a.stream, a.effects, clock.now());
     await records.pruneEnded(channelId, o.policy.keepEndedPerChannel ?? DEFAULT_KEEP_ENDED_PER_CHANNEL);
     await admitted;
+  }
+
+  /** All routed places are taken: stop a never-paid stream to make room (routedToMakeRoom), at once in memory. */
+  private makeRoom(live: PayeeRecord[]): boolean {
+    const victim = routedToMakeRoom(live);
+    if (!victim) return false;
+    const now = this.s.clock.now();
+    const effects = this.s.stepNow(victim, { type: 'control', action: 'stop', now });
+    if (effects) void this.s.apply(this.s.records.get(victim.id) ?? victim, effects, now).catch((e: unknown) => this.s.o.log.warn({ err: e, stream: victim.id }, 'making room for a routed stream failed'));
+    return true;
   }
 
   /**
@@ -104,6 +126,8 @@ export class StreamPayee {
     for (const r of this.s.records.onChannel(channelId)) {
       if (r.role === 'payee' && r.chain?.lockId === lockId && !isEnded(r.status)) return;
     }
+    // Across hops: a lock this node relays as a hop, or the lock the last hop added for one of our streams.
+    if (this.s.chain?.holds(channelId, lockId) || bindPayee(this.s, ch, lockId)) return;
     this.s.o.log.info({ channel: channelId.slice(0, 16), lockId }, 'giving back a hash-chain lock no running stream uses');
     void this.releaseLock(channelId, lockId, { channel: channelId.slice(0, 16) }, 'giving back a lock failed');
   }

@@ -398,5 +398,9 @@ export function streamView(r: StreamRecord): StreamView {
     v.route = [...r.routed.route];
     v.feesPaid = r.routed.feesPaid;
   }
+  if (r.role === 'payer' && r.hopChain) {
+    v.route = [r.hopChain.hub, ...r.hopChain.hops.map((h) => h.nodeId)];
+    v.feesPaid = r.hopChain.feePerTick * BigInt(r.ticksPaid); // the fee is per tick, quoted at the open
+  }
   return v;
 }

@@ -15,7 +15,7 @@ import { sha256 } from '../crypto/hash.js';
 import { owedAfter, type StreamTerms } from '../stream/index.js';
 import type { StreamEffect, StreamEvent } from '../stream/machine.js';
 import {
-  batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, STREAM_BATCH_TLV_TYPE,
+  batchPreimage, checkBatch, decodeBatchRecord, DEFAULT_BATCH_MS, encodeBatchRecord, MAX_BATCH_MS, MAX_ROUTED_TICK_MS, STREAM_BATCH_TLV_TYPE,
   type BatchRecord, type RoutedPayer,
 } from '../stream/batch.js';
 import type { PayeeRecord, PayerRecord, StreamRecord } from '../stream/record.js';
@@ -27,6 +27,7 @@ import { NodeError } from './errors.js';
 import { defaultMaxFee, MAX_FINAL_CLTV_MARGIN_BLOCKS, type PaymentManager } from './payments.js';
 import type { LocalChannelView } from './htlc-types.js';
 import type { StreamShell } from './streams.js';
+import { hopsFromQuote, type ChainHop } from '../stream/hop-chain.js';
 
 /** The channel id a routed stream's record and streamOpen carry: there is no channel. */
 export const NO_CHANNEL = '00'.repeat(32);
@@ -57,6 +58,11 @@ export interface RoutedDeps {
   addressOf(nodeId: string): string | undefined;
   /** The ledger's time between blocks, if known (batchCltvMargin). */
   blockTimeMs?: number;
+  /**
+   * The payee: whether the switch has stored the settle of this incoming HTLC (its fulfil is owed, or the
+   * HTLC is resolved). Absent, every settle counts as stored.
+   */
+  settleStored?(htlcKey: string): boolean;
 }
 
 /** A payment's end as the payer's view or the node's event shows it. */
@@ -81,13 +87,11 @@ export class RoutedStreams {
   constructor(private readonly s: StreamShell, private readonly d: RoutedDeps) {}
 
   /**
-   * Before a routed stream opens: refuse what is not built, quote the route's fee for one batch against
+   * Before a routed (signed) stream opens: quote the route's fee for one batch against
    * the limit, and make sure the payee is connected (dialing its announced address).
    */
   async prepare(req: OpenStreamRequest, terms: StreamTerms, peerId: string): Promise<RoutedPayer> {
-    if (terms.mode === 'hashchain') {
-      throw new NodeError('conflict', 'NOT_BUILT', `no open channel with ${peerId}, and hash-chain streams across hops are not built yet: open a channel with the payee, or use --mode signed`);
-    }
+    if (terms.tickMs > MAX_ROUTED_TICK_MS) throw new NodeError('invalid', 'BAD_TERMS', `a stream across hops ticks at least every ${MAX_ROUTED_TICK_MS} ms (this one every ${terms.tickMs} ms): use pro-rata billing, or a shorter interval`);
     const batchMs = req.batchMs ?? DEFAULT_BATCH_MS;
     if (!Number.isInteger(batchMs) || batchMs < 1 || batchMs > MAX_BATCH_MS) throw new NodeError('invalid', 'BAD_TERMS', `batch: 1 ms to ${MAX_BATCH_MS} ms`);
     const batch = batchAmount(terms, batchMs);
@@ -98,6 +102,24 @@ export class RoutedStreams {
     return {
       batchMs, maxFeeMsat, secret: toHex(randomBytes(32)), route: quote.route.map((h) => h.nodeId), quotedFeeMsat: quote.feeMsat, feesPaid: 0n,
     };
+  }
+
+  /**
+   * A hash-chain stream across hops: the route for one tick, quoted at the open. Each hop's fee is per
+   * tick, so the limit is per tick (by default 5% of a tick, at least 10 sat, as a batch's).
+   */
+  quoteChain(peerId: string, unit: bigint, maxFeeMsat: bigint | undefined): { hops: ChainHop[]; feePerTick: bigint; maxFeePerTick: bigint } {
+    const maxFeePerTick = maxFeeMsat ?? defaultMaxFee(unit);
+    const quote = this.d.payer.queryRoute(peerId, unit, { maxFeeMsat: maxFeePerTick });
+    const { hops, feePerTick } = hopsFromQuote(quote.route, unit);
+    if (feePerTick > maxFeePerTick) throw new NodeError('conflict', 'FEE_LIMIT', `the route's fee per tick is ${feePerTick} msat, over the limit of ${maxFeePerTick} msat`);
+    if (hops.length < 2) throw new NodeError('conflict', 'NO_ROUTE', `no route to ${peerId} through a hop`);
+    return { hops, feePerTick, maxFeePerTick };
+  }
+
+  /** The payee connected directly (dialed at its announced address if need be): the stream's terms go over it. */
+  ensureConnected(peerId: string): Promise<void> {
+    return this.connect(peerId);
   }
 
   private async connect(peerId: string): Promise<void> {
@@ -199,17 +221,45 @@ export class RoutedStreams {
     const check = checkBatch(r?.role === 'payee' ? r : undefined, b, amountMsat, htlcKey);
     if (check.kind === 'fail') return { refused: check.reason };
     if (check.kind === 'meter') {
+      // One batch at a time, as an honest payer offers them: a batch judged while the last one's settle is
+      // not stored would be metered on top of it, and if that settle then failed, its ticks could not be
+      // taken back from under this one (the meter would count ticks no HTLC paid).
+      const last = this.beforeBatch.get(b.streamId);
+      if (last && last.htlcKey !== htlcKey && this.d.settleStored && !this.d.settleStored(last.htlcKey)) {
+        return { refused: `the last batch's settle (${last.htlcKey}) is not stored yet` };
+      }
       const now = this.s.clock.now();
       const effects = this.s.stepNow(r!, { type: 'paid', amount: check.amount, ticks: check.to, seq: 0n, gap: false, now });
       const after = this.s.records.get(b.streamId);
       if (after?.role !== 'payee' || after.ticks !== check.to) return { refused: 'the meter did not take the batch' };
+      this.beforeBatch.delete(b.streamId); // set again at the end: the map is oldest first
       this.beforeBatch.set(b.streamId, { htlcKey, before: r as PayeeRecord });
+      this.forgetStored();
       const marked = { ...after, routed: { ...after.routed!, lastHtlc: htlcKey, lastFrom: b.from } };
       this.s.records.set(marked);
       if (effects) void this.s.apply(marked, effects, now).catch((e: unknown) => this.s.o.log.warn({ err: e, stream: b.streamId }, 'stream batch effects failed'));
     }
     const rec = this.s.records.get(b.streamId)!;
     return { attached: [{ kind: 'stream', key: rec.id, value: this.s.records.stored(rec) }] };
+  }
+
+  /**
+   * Bound: an entry is needed only until its settle is stored, and a stream's last batch would otherwise
+   * keep one (a whole record) for as long as the node runs, one per routed stream ever paid. The oldest
+   * entries whose settle is stored go (each entry is looked at once, when it is the oldest), so the map
+   * holds the batches still being settled and at most the few behind the oldest of them.
+   */
+  private forgetStored(): void {
+    if (!this.d.settleStored) return;
+    for (const [id, e] of this.beforeBatch) {
+      if (this.d.settleStored && !this.d.settleStored(e.htlcKey)) return;
+      this.beforeBatch.delete(id);
+    }
+  }
+
+  /** Batches whose settle may not be stored yet (a bound's test looks). */
+  pendingBatches(): number {
+    return this.beforeBatch.size;
   }
 
   /**

@@ -27,6 +27,7 @@ import { StreamPayer } from './streams-payer.js';
 import { StreamRecords, streamView } from './streams-records.js';
 import { DueQueue } from './streams-schedule.js';
 import type { RoutedStreams } from './streams-routed.js';
+import type { ChainRelays } from './streams-chain.js';
 import type { Wallet } from './wallet.js';
 import { fromHex } from '../crypto/bytes.js';
 
@@ -37,6 +38,8 @@ import { fromHex } from '../crypto/bytes.js';
  * streams due in one pass go to the channel together, as one update's ops.
  */
 export const TICK_LOOP_MS = 10;
+/** How long a hash-chain payee across hops waits on its payer's stop for reveals still on their way through the hubs. */
+export const HOP_STOP_GRACE_MS = 3000;
 const PERSIST_EVERY_MS = 1000;
 /** Every this often, every running stream's place in the due-queue is worked out again (a safety net). */
 const SWEEP_EVERY_MS = 5000;
@@ -63,6 +66,9 @@ export interface StreamPolicy {
   keepEndedPerChannel?: number;
   /** Payee: drop a stream never paid this long after its first tick fell due (default 60 s). */
   idleExpiryMs?: number;
+  /** Hop: hash-chain relays one peer may have us hold at once (default 16), and all peers (default 256). */
+  maxChainRelaysPerPeer?: number;
+  maxChainRelays?: number;
 }
 
 export interface StreamManagerOptions {
@@ -73,8 +79,8 @@ export interface StreamManagerOptions {
   log: Logger;
   policy: StreamPolicy;
   emit(e: NodeEvent): void;
-  /** For reveals while a channel closes on the ledger. */
-  ledger: Pick<LedgerClient, 'channel'>;
+  /** For reveals while a channel closes on the ledger (and a chain relay's registrations: `chain`). */
+  ledger: Pick<LedgerClient, 'channel'> & Partial<Pick<LedgerClient, 'chain'>>;
   height(): number;
   clock?: Clock;
 }
@@ -88,6 +94,8 @@ export interface StreamShell {
   stepNow(r: StreamRecord, ev: StreamEvent): readonly StreamEffect[] | undefined;
   /** Streams across hops (streams-routed.ts), once the node has wired the payments layer. */
   readonly routed?: RoutedStreams;
+  /** Hash-chain streams across hops: the relays this node runs as a hop (streams-chain.ts). */
+  readonly chain?: ChainRelays;
   /** Feed one event to a stream and run its effects; throws a NodeError for a refused user request. */
   run(id: string, ev: StreamEvent): Promise<void>;
   /** Take `stream` as the record and run these effects, in order. */
@@ -114,6 +122,7 @@ export class StreamManager implements StreamShell {
   onLateness?: (ms: number) => void;
   /** Set by routed-wiring.ts. */
   routed?: RoutedStreams;
+  chain?: ChainRelays;
 
   constructor(readonly o: StreamManagerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -126,6 +135,7 @@ export class StreamManager implements StreamShell {
 
   async load(): Promise<void> {
     await this.records.load(this.clock.now());
+    await this.chain?.load();
     for (const r of this.records.all.values()) this.schedule(r);
   }
 
@@ -145,11 +155,13 @@ export class StreamManager implements StreamShell {
     // Routed batches stored as in flight: their outcomes, or offered again under the same hash (the
     // payer's records and the switch are loaded by now).
     this.routed?.resume();
+    this.chain?.start();
   }
 
   /** Stop ticking and store what progress is not yet stored. */
   async stop(): Promise<void> {
     this.stopLoop?.();
+    await this.chain?.stop().catch(() => undefined);
     await this.records.flush().catch(() => undefined);
     await this.records.spendStored();
   }
@@ -206,7 +218,8 @@ export class StreamManager implements StreamShell {
     for (const e of effects) {
       switch (e.type) {
         case 'send':
-          this.o.peers.send(s.peerId, e.message);
+          // A hash-chain payer across hops reveals to its first hop, which relays; the rest goes to the payee.
+          this.o.peers.send(s.role === 'payer' && s.hopChain && e.message.kind === 'streamTick' ? s.hopChain.hub : s.peerId, e.message);
           break;
         case 'pay':
         case 'lock':
@@ -322,19 +335,34 @@ export class StreamManager implements StreamShell {
       // Ticks and controls are ordered after the channel messages that arrived before them (a stop must
       // not overtake the update carrying the last tick; a reveal must follow the lock it spends).
       case 'streamTick':
-        this.afterChannel(peerId, id, () => this.payee.onReveal(id, m.depth, m.preimage));
+        if (this.chain?.onTick(peerId, m)) return; // a tick we relay as a hop
+        this.afterChannel(peerId, id, () => this.payee.onReveal(id, m.depth, m.preimage), true);
         return;
-      case 'streamControl':
-        this.afterChannel(peerId, id, () => this.run(id, { type: 'peerControl', action: m.action, reason: m.reason, now: this.clock.now() }));
+      case 'streamChain':
+        this.chain?.onChain(peerId, m);
         return;
+      case 'streamControl': {
+        const control = () => this.afterChannel(peerId, id, () => this.run(id, { type: 'peerControl', action: m.action, reason: m.reason, now: this.clock.now() }));
+        // Across hops a hash-chain payer's stop comes straight to us while its last reveals come through the
+        // hubs: a stop taken at once could end the stream before they arrive (the hub, paid for them, keeps
+        // them). The stop waits a moment; a reveal meanwhile still counts.
+        const r = this.records.get(id);
+        if (m.action === 'stop' && r?.role === 'payee' && r.hopChain) setTimeout(control, HOP_STOP_GRACE_MS).unref();
+        else control();
+        return;
+      }
       default:
         assertNever(m, 'stream message');
     }
   }
 
-  private afterChannel(peerId: string, id: string, fn: () => Promise<void>): void {
+  /** `fromHop`: a tick, which across hops comes from the last hop; controls come only from the stream's peer. */
+  private afterChannel(peerId: string, id: string, fn: () => Promise<void>, fromHop = false): void {
     const r = this.records.get(id);
-    if (!r || r.peerId !== peerId) return;
+    if (!r) return;
+    // Across hops, a hash-chain payee's ticks come from the last hop: the peer of the channel its lock is on.
+    const from = fromHop && r.role === 'payee' && r.hopChain ? this.o.channels.channels.get(r.channelId)?.remoteNodeId : undefined;
+    if (r.peerId !== peerId && !(from && toHex(from) === peerId)) return;
     // Not awaited by the channel's queue beyond the step itself: a payee's final claim needs that queue.
     void this.o.channels.afterPending(r.channelId, async () => {
       void fn().catch((e: unknown) => this.o.log.warn({ err: e, stream: id }, 'stream message failed'));
@@ -343,6 +371,7 @@ export class StreamManager implements StreamShell {
 
   /** From the channel manager: value a peer moved to us in a both-signed state. */
   onReceivedOps(ch: Channel, ops: ChannelOp[]): void {
+    this.chain?.onReceivedOps(ch, ops); // first: a lock we relay is not an orphan for the payee part
     this.payee.onReceivedOps(ch, ops);
     this.payer.onReceivedOps(ch, ops);
   }
@@ -351,6 +380,7 @@ export class StreamManager implements StreamShell {
   onPeerConnected(peerId: string): void {
     const now = this.clock.now();
     this.each((r) => r.peerId === peerId, () => ({ type: 'peerConnected', now }));
+    this.payer.chainPeerBack(peerId);
     this.wakeNow((r) => r.peerId === peerId); // a payer's clock runs again
   }
 
@@ -363,8 +393,13 @@ export class StreamManager implements StreamShell {
   async onChannelEnded(ch: Channel): Promise<void> {
     const id = toHex(ch.channelId);
     const now = this.clock.now();
+    this.chain?.onChannelEnded(ch);
     for (const r of this.records.onChannel(id)) {
+      const running = !isEnded(r.status);
       await this.run(r.id, { type: 'channelEnded', now }).catch((e: unknown) => this.o.log.warn({ err: e, stream: r.id }, 'ending a stream failed'));
+      // Across hops the other end is not on this channel and sees nothing of its close: tell it, so a
+      // payee claims and gives back its lock (and the hops after it theirs), and a payer stops revealing.
+      if (running && r.hopChain) this.o.peers.send(r.peerId, { kind: 'streamControl', streamId: fromHex(r.id), action: 'stop', reason: 'the channel is closing' });
     }
   }
 

@@ -17,6 +17,39 @@ export const STREAM_BATCH_RECORD_LENGTH = 24;
 /** Batches: every second by default, at most once a minute apart. */
 export const DEFAULT_BATCH_MS = 1000;
 export const MAX_BATCH_MS = 60_000;
+/**
+ * The payee: routed streams running at once, from all peers together. The per-peer bound
+ * (maxStreamsPerChannel) alone bounded nothing: a stream across hops needs no channel, only a BOLT 8
+ * identity, and a stranger with fresh keys each time could leave 64 never-paid streams per identity (each
+ * a stored record, held until it expires as never paid: up to 49 days with a 2^32 ms tick).
+ */
+export const MAX_ROUTED_PAYEE_STREAMS = 1024;
+/**
+ * A routed stream ticks at least once a batch interval's bound (a minute), so one that is never paid is
+ * dropped within two minutes of its open (its first tick plus the payee's idle expiry) and cannot hold
+ * one of the MAX_ROUTED_PAYEE_STREAMS places for weeks: with a 2^32 ms tick, 49 days.
+ */
+export const MAX_ROUTED_TICK_MS = MAX_BATCH_MS;
+/**
+ * When all MAX_ROUTED_PAYEE_STREAMS places are taken, the stream that gives its place to a new one: never
+ * paid (nothing of it is anyone's money or history), from the peer that has the most such streams, its
+ * oldest. A stranger filling the places with streams it never pays then loses its own first, and an honest
+ * payer's new stream (one, paid within a batch interval) is taken. None never paid: the open is refused.
+ */
+export function routedToMakeRoom(live: readonly PayeeRecord[]): PayeeRecord | undefined {
+  const idle = live.filter((r) => r.routed && r.paid === 0n && r.ticks === 0);
+  const perPeer = new Map<string, number>();
+  for (const r of idle) perPeer.set(r.peerId, (perPeer.get(r.peerId) ?? 0) + 1);
+  let best: PayeeRecord | undefined;
+  for (const r of idle) {
+    if (!best) { best = r; continue; }
+    const a = perPeer.get(r.peerId)!;
+    const b = perPeer.get(best.peerId)!;
+    if (a > b || (a === b && r.startedAt < best.startedAt)) best = r;
+  }
+  return best;
+}
+
 /** A routed stream whose batches all failed (no route worked) for this long stops. */
 export const ROUTE_GIVE_UP_MS = 30_000;
 

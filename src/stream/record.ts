@@ -6,6 +6,7 @@ import { owedAfter, type StreamTerms } from './terms.js';
 import type { PayerStream } from './payer.js';
 import type { PayeeMeter } from './payee.js';
 import type { RoutedPayee, RoutedPayer } from './batch.js';
+import type { HopChainPayee, HopChainPayer } from './hop-chain.js';
 
 export type StreamStatus = 'opening' | 'active' | 'paused' | 'stopped' | 'finished' | 'rejected';
 export type StreamRole = 'payer' | 'payee';
@@ -49,6 +50,8 @@ export interface PayerRecord extends StreamCommon {
   budgetHold?: { amount: bigint; at: number };
   /** A stream across hops (no channel with the payee): each batch is a keysend HTLC (batch.ts). */
   routed?: RoutedPayer;
+  /** A hash-chain stream across hops: our lock is on the channel with the first hop, our ticks go to it (hop-chain.ts). */
+  hopChain?: HopChainPayer;
 }
 
 /** A payee's view of the payer's hash chain, measured from the first root (absolute depth). */
@@ -75,6 +78,8 @@ export interface PayeeRecord extends StreamCommon {
   chain?: PayeeChain;
   /** A stream across hops: it is paid by batch HTLCs, not streamPay ops (batch.ts). */
   routed?: RoutedPayee;
+  /** A hash-chain stream across hops: backed by the lock under this root that the last hop adds (hop-chain.ts). */
+  hopChain?: HopChainPayee;
 }
 
 export type StreamRecord = PayerRecord | PayeeRecord;

@@ -10,6 +10,10 @@
 //   32784 streamReject   16 streamId, u16 len, len bytes reason (UTF-8, at most 500 bytes)
 //   32786 streamTick     16 streamId, u32 depth, 32 preimage (a hash-chain tick: sha256^depth(preimage) == root)
 //   32788 streamControl  16 streamId, u8 action, u16 len, len bytes reason (UTF-8, at most 500 bytes)
+//   32790 streamChain    16 streamId, 32 channelId, u32 lockId, u8 n, n × (33 nodeId, u64 unit): "I locked
+//                        lockId on our channel for this hash-chain stream across hops; extend it along
+//                        these hops" (n = 0: you are the payee, the lock backs the stream). streamOpen's
+//                        TLV 0x534C5545: 32 root, a hash-chain stream across hops (channelId all zero)
 //
 //   mode:   1 signed, 2 hashchain          action: 1 pause, 2 resume, 3 stop
 //
@@ -37,13 +41,19 @@ export const STREAM_ACCEPT_TYPE = EXPERIMENTAL_TYPE_START + 14; // 32782
 export const STREAM_REJECT_TYPE = EXPERIMENTAL_TYPE_START + 16; // 32784
 export const STREAM_TICK_TYPE = EXPERIMENTAL_TYPE_START + 18; // 32786
 export const STREAM_CONTROL_TYPE = EXPERIMENTAL_TYPE_START + 20; // 32788
+export const STREAM_CHAIN_TYPE = EXPERIMENTAL_TYPE_START + 22; // 32790
 
 /**
  * streamOpen's TLV record 0x534C5543 ("SLUC", odd, so a peer that does not know it drops it): the batch
  * interval of a stream across hops (u32 ms).
  */
 export const STREAM_OPEN_BATCH_TLV = 0x534c5543n;
-const OPEN_TLV_TYPES: ReadonlySet<bigint> = new Set([STREAM_OPEN_BATCH_TLV]);
+/** streamOpen's TLV record 0x534C5545 (odd): the chain root of a hash-chain stream across hops (32 bytes). */
+export const STREAM_OPEN_CHAIN_TLV = 0x534c5545n;
+const OPEN_TLV_TYPES: ReadonlySet<bigint> = new Set([STREAM_OPEN_BATCH_TLV, STREAM_OPEN_CHAIN_TLV]);
+/** The most hops a streamChain names (the route after the hop it is sent to). */
+export const MAX_STREAM_CHAIN_HOPS = 20;
+const NODE_ID_LENGTH = 33;
 
 /** The longest reason (streamReject, streamControl), in UTF-8 bytes. */
 export const MAX_STREAM_REASON_LENGTH = 500;
@@ -77,6 +87,8 @@ export interface StreamOpenMessage {
   hashchainLockId: number; // u32, 0 unless hashchain
   /** TLV 0x534C5543 (u32): a stream across hops, paid by one routed HTLC every this many ms; channelId is then all zero */
   batchMs?: number;
+  /** TLV 0x534C5545 (32 bytes): a hash-chain stream across hops under this root; channelId is then all zero */
+  chainRoot?: Uint8Array;
 }
 
 export interface StreamAcceptMessage {
@@ -105,7 +117,16 @@ export interface StreamControlMessage {
   reason: string; // u16 len + UTF-8, at most 500 bytes
 }
 
-export type StreamMessage = StreamOpenMessage | StreamAcceptMessage | StreamRejectMessage | StreamTickMessage | StreamControlMessage;
+/** A hop's request to extend a hash-chain lock it made to us (or, with no hops, the lock that backs our stream). */
+export interface StreamChainMessage {
+  kind: 'streamChain';
+  streamId: Uint8Array;
+  channelId: Uint8Array; // 32 bytes: the channel between sender and receiver that holds the lock
+  lockId: number; // u32
+  hops: { nodeId: Uint8Array; unit: bigint }[]; // u8 count, each 33 nodeId + u64 unit
+}
+
+export type StreamMessage = StreamOpenMessage | StreamAcceptMessage | StreamRejectMessage | StreamTickMessage | StreamControlMessage | StreamChainMessage;
 
 // ---- field helpers ----
 
@@ -167,7 +188,10 @@ export const streamOpenCodec: MessageCodec<StreamOpenMessage> = tlvTailedCodec<S
       .u64(m.max)
       .u64(m.durationMs)
       .u32(m.hashchainLockId);
-    if (m.batchMs !== undefined) w.bytes(encodeTlvStream([{ type: STREAM_OPEN_BATCH_TLV, value: new ByteWriter(4).u32(m.batchMs).finish() }]));
+    const tlvs = [];
+    if (m.batchMs !== undefined) tlvs.push({ type: STREAM_OPEN_BATCH_TLV, value: new ByteWriter(4).u32(m.batchMs).finish() });
+    if (m.chainRoot !== undefined) tlvs.push({ type: STREAM_OPEN_CHAIN_TLV, value: fixed(m.chainRoot, OP_HASH_LENGTH, 'streamOpen chainRoot') });
+    if (tlvs.length > 0) w.bytes(encodeTlvStream(tlvs));
   },
   read(r) {
     const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
@@ -189,6 +213,9 @@ export const streamOpenCodec: MessageCodec<StreamOpenMessage> = tlvTailedCodec<S
     if (batch && batch.value.length !== 4) return fail('bad_field', 'batchMs: expected 4 bytes');
     const m: StreamOpenMessage = { kind: 'streamOpen', channelId, streamId, mode, rateAmount, ratePerMs, tickMs, max, durationMs, hashchainLockId };
     if (batch) m.batchMs = new DataView(batch.value.buffer, batch.value.byteOffset, 4).getUint32(0);
+    const root = tlvs.value.find((t) => t.type === STREAM_OPEN_CHAIN_TLV);
+    if (root && root.value.length !== OP_HASH_LENGTH) return fail('bad_field', 'chainRoot: expected 32 bytes');
+    if (root) m.chainRoot = root.value.slice();
     return ok(m);
   },
 });
@@ -256,4 +283,33 @@ export const streamControlCodec: MessageCodec<StreamControlMessage> = tlvTailedC
   },
 });
 
-export const STREAM_CODECS = [streamOpenCodec, streamAcceptCodec, streamRejectCodec, streamTickCodec, streamControlCodec] as const;
+/** 32790 streamChain: 16 streamId, 32 channelId, u32 lockId, u8 n, n × (33 nodeId, u64 unit), tlvs */
+export const streamChainCodec: MessageCodec<StreamChainMessage> = tlvTailedCodec<StreamChainMessage>({
+  type: STREAM_CHAIN_TYPE,
+  kind: 'streamChain',
+  write(w, m) {
+    if (m.hops.length > MAX_STREAM_CHAIN_HOPS) throw new InputError(`streamChain: at most ${MAX_STREAM_CHAIN_HOPS} hops`);
+    w.bytes(fixed(m.streamId, STREAM_ID_LENGTH, 'streamChain streamId'))
+      .bytes(fixed(m.channelId, CHANNEL_ID_LENGTH, 'streamChain channelId'))
+      .u32(m.lockId)
+      .u8(m.hops.length);
+    for (const h of m.hops) w.bytes(fixed(h.nodeId, NODE_ID_LENGTH, 'streamChain nodeId')).u64(amount(h.unit, 'streamChain unit'));
+  },
+  read(r) {
+    const streamId = r.bytes(STREAM_ID_LENGTH, 'streamId');
+    const channelId = r.bytes(CHANNEL_ID_LENGTH, 'channelId');
+    const lockId = r.u32('lockId');
+    const n = r.u8('hops');
+    if (n > MAX_STREAM_CHAIN_HOPS) return fail('bad_field', `hops: at most ${MAX_STREAM_CHAIN_HOPS}, got ${n}`);
+    const hops: StreamChainMessage['hops'] = [];
+    for (let i = 0; i < n; i++) {
+      const nodeId = r.bytes(NODE_ID_LENGTH, 'nodeId');
+      const unit = r.u64('unit');
+      if (unit > MAX_MSAT) return fail('bad_field', `unit: ${unit} msat is past ${MAX_MSAT}`);
+      hops.push({ nodeId, unit });
+    }
+    return ok({ kind: 'streamChain', streamId, channelId, lockId, hops });
+  },
+});
+
+export const STREAM_CODECS = [streamOpenCodec, streamAcceptCodec, streamRejectCodec, streamTickCodec, streamControlCodec, streamChainCodec] as const;

@@ -2,7 +2,8 @@
 // channel, to a hub, streams per second to a payee it has no channel with (payer–hub–payee). The payer
 // finds the payee's address in gossip, sends the terms straight to it, and pays each second's tick as
 // one keysend HTLC through the hub. Then a second stream with the hub SIGKILLed mid-stream and started
-// again. Then every channel closes, and every ledger balance is exactly the ticks × price to the payee
+// again. Then the same two in hash-chain mode (a lock per hop under one root, the hub relaying each tick).
+// Then every channel closes, and every ledger balance is exactly the ticks × price to the payee
 // and the route's fees to the hub.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, until, type Cluster, type NodeProc } from '../helpers/cluster.js';
@@ -97,6 +98,48 @@ describe('a stream across one hub, real processes', () => {
     expect(batches.reduce((x, p) => x + BigInt(p.amount), 0n)).toBe(toPayee);
     for (const p of batches) expect(BigInt(p.fee)).toBe(policyFee(BigInt(p.amount)));
     expect(batches.reduce((x, p) => x + BigInt(p.fee), 0n)).toBe(toHub);
+  }, SLOW);
+
+  /** Every lock of the stream given back: each channel's balances are what was paid so far, to the msat. */
+  async function settledSoFar(): Promise<void> {
+    const bal = async (n: NodeProc, k: 'ph' | 'hp') => BigInt((await n.cliJson<ChannelJson[]>(['channel', 'list'])).find((x) => x.channelId === opened[k].channelId)!.localBalance);
+    await until(async () => (await bal(payer, 'ph')) === CAP - toPayee - toHub, 30_000, "the payer's lock given back, its balance what it paid");
+    await until(async () => (await bal(hub, 'hp')) === CAP - toPayee, 30_000, "the hub's lock given back, its balance what it paid on");
+    expect(await bal(hub, 'ph')).toBe(toPayee + toHub);
+    expect(await bal(payee, 'hp')).toBe(toPayee);
+  }
+
+  it('hash chain, 30 seconds at 10 sat/s through the hub: one lock per hop, one hash per tick, the fee per tick as quoted', async () => {
+    const s = await payer.cliJson<RoutedJson>(['stream', 'start', payee.id, '--rate', '10sat/s', '--duration', '30s', '--mode', 'hashchain', '--max-fee', '2sat']);
+    expect(s).toMatchObject({ status: 'active', role: 'payer', mode: 'hashchain', route: [hub.id, payee.id], feesPaid: '0' });
+    await until(async () => ended(await streamOn(payee, s.streamId)) && ended(await streamOn(payer, s.streamId)), 90_000, 'both ends of the stream to end');
+    const atPayer = (await streamOn(payer, s.streamId))!;
+    const atPayee = (await streamOn(payee, s.streamId))!;
+    toPayee += BigInt(atPayee.paid);
+    toHub += BigInt(atPayer.feesPaid!);
+    expect(atPayer).toMatchObject({ status: 'finished', ticks: 30, paid: String(30n * RATE) });
+    expect(atPayee).toMatchObject({ status: 'finished', role: 'payee', ticks: 30, paid: String(30n * RATE) });
+    // the hub's fee is its policy on one tick, for every tick (quoted at the open)
+    expect(BigInt(atPayer.feesPaid!)).toBe(30n * policyFee(RATE));
+    await settledSoFar();
+  }, SLOW);
+
+  it('hash chain, the hub SIGKILLed mid-stream and started again: the relay goes on, nothing reaches the payee unpaid upstream', async () => {
+    const s = await payer.cliJson<RoutedJson>(['stream', 'start', payee.id, '--rate', '10sat/s', '--duration', '10s', '--mode', 'hashchain']);
+    await until(async () => ((await streamOn(payee, s.streamId))?.ticks ?? 0) >= 3, 60_000, 'three ticks reach the payee');
+    await c.stop(hub, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 2000)); // the payer's clock stops while its hub is away
+    await c.start(hub);
+    await until(async () => ended(await streamOn(payee, s.streamId)) && ended(await streamOn(payer, s.streamId)), 120_000, 'both ends of the stream to end');
+    const atPayer = (await streamOn(payer, s.streamId))!;
+    const atPayee = (await streamOn(payee, s.streamId))!;
+    expect(atPayer, atPayer.reason).toMatchObject({ status: 'finished', ticks: 10 });
+    expect(atPayee, atPayee.reason).toMatchObject({ status: 'finished', ticks: 10, paid: String(10n * RATE) });
+    toPayee += BigInt(atPayee.paid);
+    toHub += BigInt(atPayer.feesPaid!);
+    expect(BigInt(atPayer.feesPaid!)).toBe(10n * policyFee(RATE));
+    // every unit the hub paid the payee, the payer paid the hub, with the fee: to the msat, in both channels
+    await settledSoFar();
   }, SLOW);
 
   it('`stream start --follow` across the hub: plain lines, the route in the head, exit 0 when it finishes', async () => {

@@ -7,9 +7,11 @@
 // pocket; B is paid exactly what reached it; audit holds after every block.
 //
 // Each side does only what its node would: B registers its depth before its lock's expiry (or, in the
-// other mode, only reveals it on H–B while H–B is closing, at any time); H, which holds everything it
+// other mode, reveals it on H–B while H–B is closing, if that is before its lock's expiry, and registers
+// it otherwise: a lock with an expiry pays only what was shown before it); H, which holds everything it
 // forwarded, registers it once before A's lock expires (or when A–H closes) unless the registry already
-// has it; a side whose peer closed with a stale state disputes with the newest in the window.
+// has it; a side whose peer closed with a stale state disputes with the newest in the window; an outsider
+// settles each channel after its window and its lock's expiry (before it, only the lock's receiver may).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
@@ -123,15 +125,16 @@ function run(sc: Scenario) {
       hRegistered = true;
       if (pendingDepth() < D) send(H, { kind: 'registerChain', root, depth: D, preimage: at(D) });
     }
+    const hbStale = sc.hb.byPayer && sc.hb.stale;
+    const revealAt = sc.hb.closeAt + Math.max(sc.revealDelay, hbStale ? sc.hb.disputeDelay : 0);
+    const bReveals = sc.bReveals && revealAt < sc.expiryB;
     // B registers before its expiry (at once if H–B closes first), or only reveals on H–B
-    if (D > 0 && !sc.bReveals && !bRegistered && (h === bRegisterAt || h === sc.hb.closeAt + 1) && h < sc.expiryB) {
+    if (D > 0 && !bReveals && !bRegistered && (h === bRegisterAt || h === sc.hb.closeAt + 1) && h < sc.expiryB) {
       bRegistered = true;
       if (pendingDepth() < D) send(B, { kind: 'registerChain', root, depth: D, preimage: at(D) });
     }
-    const hbStale = sc.hb.byPayer && sc.hb.stale;
-    const revealAt = sc.hb.closeAt + Math.max(sc.revealDelay, hbStale ? sc.hb.disputeDelay : 0);
-    if (D > 0 && sc.bReveals && h === revealAt) send(B, { kind: 'reveal', channelId: hb.id, lockId: hb.lock.id, preimage: at(D), depth: D });
-    for (const [l, p] of plans) if (h === p.closeAt + WINDOW + p.settleDelay) send(EVE, { kind: 'settle', channelId: l.id });
+    if (D > 0 && bReveals && h === revealAt) send(B, { kind: 'reveal', channelId: hb.id, lockId: hb.lock.id, preimage: at(D), depth: D });
+    for (const [l, p] of plans) if (h === Math.max(p.closeAt + WINDOW, l.lock.expiryHeight!) + p.settleDelay) send(EVE, { kind: 'settle', channelId: l.id });
     const r = buildBlock(st, pending, ctx(h, { disputeBlocks: WINDOW }));
     expect(r.rejected.map((x) => `${x.tx.kind}: ${x.error.code} ${x.error.message}`)).toEqual([]);
     st.apply(r.writes);
@@ -163,7 +166,8 @@ describe('forwarding a hash-chain stream over A–H–B (multihop.md §7.6, S2)'
     };
     run(base); // A–H closes first, stale, before anything is registered; H disputes at the last block
     run({ ...base, ah: { ...base.ah, closeAt: 120 }, hb: { ...base.hb, closeAt: 3, byPayer: true, stale: true, disputeDelay: WINDOW - 1 } }); // H–B first
-    run({ ...base, bReveals: true, revealDelay: WINDOW - 1, hb: { ...base.hb, closeAt: 140 } }); // B reveals long after both expiries
+    run({ ...base, bReveals: true, revealDelay: WINDOW - 1, hb: { ...base.hb, closeAt: 140 } }); // H–B closes long after both expiries: too late to reveal, B registered
+    run({ ...base, bReveals: true, revealDelay: WINDOW - 1, hb: { ...base.hb, closeAt: 15 } }); // B reveals on H–B, below its expiry
     run({ ...base, depthShare: 0 }); // nothing forwarded: nobody is paid anything
     run({ ...base, depthShare: 0.999 }); // the whole budget
   }, 60_000);

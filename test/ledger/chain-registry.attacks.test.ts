@@ -34,11 +34,14 @@ function register(w: World, who: Party, root: Uint8Array, depth: number, preimag
   return accept(w, signed(who, nextNonce(w, who), { kind: 'registerChain', root, depth, preimage }), ctx(height));
 }
 
-/** Close with the lock at `closeAt` (unilaterally, by A) and settle after the window; B's payout. */
+/**
+ * Close with the lock at `closeAt` (unilaterally, by A) and settle after the window; B's payout. B, the
+ * lock's receiver, settles: before the lock's expiry nobody else may (close-rules.ts chainLockWait).
+ */
 function closeAndSettle(w: World, locks: Lock[], closeAt: number, bBal = B_BAL, seq = 3n): bigint {
   const aBal = CAP - bBal - locks.reduce((s, l) => s + (l.kind === 'hashchain' ? l.unit * BigInt(l.maxUnits) : l.amount), 0n);
   closing(w, w.a, seq, aBal, bBal, closeAt, locks);
-  accept(w, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(closeAt + 10));
+  accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'settle', channelId: w.id }), ctx(closeAt + 10));
   const ch = w.st.channel(w.id)!;
   expect(ch.payoutA! + ch.payoutB!).toBe(CAP);
   return ch.payoutB!;
@@ -83,7 +86,7 @@ describe('registry payouts: what a lock with an expiry pays, whenever its channe
       register(w, w.b, at(0), registered, at(registered), 4);
       closing(w, w.a, 3n, A_BAL, B_BAL, 5, [lockOf(at)]);
       accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'reveal', channelId: w.id, lockId: 1, preimage: at(revealed), depth: revealed }), ctx(6));
-      accept(w, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(15));
+      accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'settle', channelId: w.id }), ctx(15)); // the receiver: before the expiry
       expect(w.st.channel(w.id)!.payoutB).toBe(B_BAL + BigInt(paid) * UNIT);
     }
   });
@@ -171,7 +174,7 @@ describe('a claim moves the root: the payer disputes to erase a registration mad
       const newer = bothSign(state(w.id, 4n, CAP - B_BAL - lock.unit * 40n, B_BAL, { locks: [lock] }), w.a, w.b);
       accept(w, signed(w.a, nextNonce(w, w.a), { kind: 'dispute', channelId: w.id, state: newer }), ctx(61));
       expect(w.st.channel(w.id)!.anchors).toBeUndefined();
-      accept(w, signed(w.eve, nextNonce(w, w.eve), { kind: 'settle', channelId: w.id }), ctx(70));
+      accept(w, signed(w.b, nextNonce(w, w.b), { kind: 'settle', channelId: w.id }), ctx(70)); // the receiver: the new lock may expire later
       expect(w.st.channel(w.id)!.payoutB).toBe(B_BAL);
     }
   });

@@ -10,7 +10,6 @@ import type { NodeStore } from '../../src/node/store.js';
 import type { StreamMessage } from '../../src/wire/stream.js';
 import { until } from '../helpers/cluster.js';
 import { testNet, type TestNet } from '../helpers/network.js';
-import { STREAM_LOCK_EXPIRY_BLOCKS } from '../../src/node/streams-payer.js';
 
 let net: TestNet | undefined;
 afterEach(async () => {
@@ -120,10 +119,9 @@ describe('issue 8, attack 3: a close one state behind', () => {
     // bob gets every revealed tick: the claimed part in his balance, the rest through the reveal
     const lock = closed.latest!.state.locks.find((l) => l.kind === 'hashchain');
     const claimedUnits = 10_000 - (lock?.kind === 'hashchain' ? lock.maxUnits : 0);
-    // the stream's lock expires STREAM_LOCK_EXPIRY_BLOCKS after the height it was proposed at (issue 11)
-    const expiry = lock?.kind === 'hashchain' ? lock.expiryHeight : undefined;
-    expect(expiry! - closed.openedHeight).toBeGreaterThanOrEqual(STREAM_LOCK_EXPIRY_BLOCKS);
-    expect(expiry! - closed.closedHeight!).toBeLessThanOrEqual(STREAM_LOCK_EXPIRY_BLOCKS);
+    // a direct stream's lock has no expiry: only a lock a hub extends needs one (STREAM_LOCK_EXPIRY_BLOCKS),
+    // and with one the ledger would hold the payer's channel until it if the payee never settled
+    expect(lock?.kind === 'hashchain' && lock.expiryHeight).toBe(undefined);
     const inBalance = closed.latest!.state.balanceB;
     const fromReveals = lock ? 1000n * BigInt(closed.reveals[lock.id]?.depth ?? 0) : 0n;
     expect(fromReveals).toBeGreaterThan(0n);
@@ -283,5 +281,23 @@ describe('a stream opened the moment the payer sees its channel open', () => {
     await until(async () => sent.some((m) => (m.kind === 'streamAccept' || m.kind === 'streamReject') && toHex(m.streamId) === toHex(streamId)), 15_000, 'bob to answer');
     const answer = sent.find((m) => toHex(m.streamId) === toHex(streamId))!;
     expect(answer.kind).toBe('streamAccept');
+  }, 60_000);
+});
+
+describe('a direct hash-chain payee that vanishes', () => {
+  it('does not hold the payer\'s channel past the dispute window: the payer force-closes and settles with its budget back', async () => {
+    const { alice, bob, channelId } = await pair();
+    await alice.openStream({ peerId: bob.nodeId, rate: '1000msat/s', max: 10_000_000n, mode: 'hashchain' });
+    await until(async () => ((await bob.listStreams())[0]?.ticks ?? 0) >= 2, 15_000, 'a few reveals reach bob');
+    await bob.stop(); // bob is gone for good: he never claims, reveals or settles
+    await alice.closeChannel({ channelId, force: true });
+    // the ledger settles at the window's end (40 blocks), not at a lock expiry a day away
+    const closed = await until(async () => {
+      const lc = await alice.ledger.channel(fromHex(channelId));
+      return lc?.status === 'closed' ? lc : undefined;
+    }, 40_000, 'the close to settle');
+    const lock = closed.latest!.state.locks.find((l) => l.kind === 'hashchain');
+    expect(lock).toBeDefined();
+    expect(closed.closedHeight!).toBeLessThanOrEqual(closed.deadlineHeight! + 5);
   }, 60_000);
 });

@@ -133,7 +133,7 @@ describe('streamOpen across hops', () => {
     const ctxA = { peerId: 'a', now: T0, channelOpen: false, idInUse: false, liveStreams: 0, maxStreams: 64, locksInUse: new Set<number>() };
     const a = admitPayee(m, ctxA);
     expect(a.ok && a.stream.routed).toEqual({ batchMs: 3000 });
-    expect(admitPayee({ ...m, mode: 'hashchain', max: 100n, hashchainLockId: 5 }, ctxA)).toMatchObject({ ok: false, reason: expect.stringContaining('not built yet') });
+    expect(admitPayee({ ...m, mode: 'hashchain', max: 100n, hashchainLockId: 5 }, ctxA)).toMatchObject({ ok: false, reason: expect.stringContaining('paid by chain locks, not batches') });
     expect(admitPayee({ ...m, batchMs: 60_001 }, ctxA)).toMatchObject({ ok: false });
     expect(admitPayee({ ...m, channelId: new Uint8Array(32).fill(1) }, ctxA)).toMatchObject({ ok: false });
     // the bound on a peer's streams (maxStreamsPerChannel) applies per peer across hops

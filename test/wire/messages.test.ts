@@ -203,7 +203,7 @@ describe('helpers', () => {
         case 'pong':
           return 'alive';
         case 'openChannel': case 'acceptChannel': case 'updateState': case 'ackState': case 'reestablish': case 'commitState': return 'channel';
-        case 'streamOpen': case 'streamAccept': case 'streamReject': case 'streamTick': case 'streamControl': return 'stream';
+        case 'streamOpen': case 'streamAccept': case 'streamReject': case 'streamTick': case 'streamControl': case 'streamChain': return 'stream';
         case 'channelAnnouncement': case 'nodeAnnouncement': case 'channelUpdate': case 'announcementSignatures': return 'gossip';
         case 'unknown':
           return m.odd ? 'ignore' : 'disconnect';

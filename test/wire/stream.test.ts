@@ -80,6 +80,12 @@ const GOLDEN: [string, string, Message][] = [
   ['streamControl pause', `8014 ${SID} 01 0000`, control('pause', '')],
   ['streamControl resume', `8014 ${SID} 02 0000`, control('resume', '')],
   ['streamControl stop, "done"', `8014 ${SID} 03 0004 646f6e65`, control('stop', 'done')],
+  [
+    'streamChain: lock 42 on this channel, one hop on (a node and its unit)',
+    `8016 ${SID} ${CID} 0000002a 01 02${rep('11', 32)} 0000000000002710`,
+    { kind: 'streamChain', streamId: h(SID), channelId: h(CID), lockId: 42, hops: [{ nodeId: h(`02${rep('11', 32)}`), unit: 10_000n }] },
+  ],
+  ['streamChain to the last hop: no hops on', `8016 ${SID} ${CID} 00000007 00`, { kind: 'streamChain', streamId: h(SID), channelId: h(CID), lockId: 7, hops: [] }],
 ];
 
 const STREAM_PAY_HEX = `09 ${SID} 00000000000003e8 0000003c`;
@@ -128,6 +134,7 @@ describe('stream message golden vectors', () => {
       ['streamReject', 32784],
       ['streamTick', 32786],
       ['streamControl', 32788],
+      ['streamChain', 32790],
     ]);
     expect(messageType('streamOpen')).toBe(32780);
     expect(messageType('streamControl')).toBe(32788);
