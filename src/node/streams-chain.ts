@@ -25,6 +25,7 @@ import { forwardingFee } from '../forward/policy.js';
 import { freeLockId } from './streams-payer.js';
 import { rebindPayees, registerUpstream } from './streams-chain-ledger.js';
 import { isEnded } from '../stream/record.js';
+import { Coalescer } from '../util/coalesce.js';
 
 /** The most units one tick may reveal at a hop: bounds the hashes a wrong preimage costs (once per relay: it ends it). */
 const MAX_RELAY_STEP = 10_000;
@@ -54,7 +55,8 @@ export class ChainRelays {
   /** streamChain requests whose lock is not yet signed, by stream id (bounded with the relays). */
   private readonly pending = new Map<string, Pending>();
   private readonly dirty = new Set<string>();
-  private readonly claiming = new Map<string, Promise<void>>();
+  /** One upstream claim at a time per relay, and one more queued for every tick that asks meanwhile. */
+  private readonly claims = new Coalescer<boolean>((id, final) => this.claimPass(id, final), (a, b) => a || b);
   private stopFlush?: () => void;
   private readonly maxPerPeer: number;
   private readonly maxTotal: number;
@@ -301,29 +303,27 @@ export class ChainRelays {
 
   /** Claim upstream what is due (everything when `final`); one claim at a time per relay. */
   private claimUp(id: string, final: boolean): Promise<void> {
-    const inFlight = this.claiming.get(id);
-    if (inFlight) return inFlight.then(() => this.claimUp(id, final));
-    const run = (async () => {
-      const r = this.relays.get(id);
-      const c = r && upstreamClaim(r, RELAY_CHECKPOINT_TICKS, final);
-      if (!r || !c) return;
-      const up = this.s.o.channels.channels.get(r.upChannel);
-      if (!up || up.status !== 'open') return registerUpstream(this.s, r);
-      const target = r.claimedUp + c.depth;
-      try {
-        await this.s.o.channels.submitOps(r.upChannel, [{ op: 'claimHashchain', id: r.upLock, depth: c.depth, preimage: c.preimage }]).settled;
-        const now = this.relays.get(id)!;
-        const next = { ...now, claimedUp: Math.max(now.claimedUp, target) };
-        this.relays.set(id, next);
-        await this.save(next);
-      } catch (e) {
-        this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'claiming upstream failed');
-        const now = this.s.o.channels.channels.get(r.upChannel);
-        if (now && now.status !== 'open') await registerUpstream(this.s, this.relays.get(id)!);
-      }
-    })().finally(() => this.claiming.delete(id));
-    this.claiming.set(id, run);
-    return run;
+    return this.claims.run(id, final);
+  }
+
+  private async claimPass(id: string, final: boolean): Promise<void> {
+    const r = this.relays.get(id);
+    const c = r && upstreamClaim(r, RELAY_CHECKPOINT_TICKS, final);
+    if (!r || !c) return;
+    const up = this.s.o.channels.channels.get(r.upChannel);
+    if (!up || up.status !== 'open') return registerUpstream(this.s, r);
+    const target = r.claimedUp + c.depth;
+    try {
+      await this.s.o.channels.submitOps(r.upChannel, [{ op: 'claimHashchain', id: r.upLock, depth: c.depth, preimage: c.preimage }]).settled;
+      const now = this.relays.get(id)!;
+      const next = { ...now, claimedUp: Math.max(now.claimedUp, target) };
+      this.relays.set(id, next);
+      await this.save(next);
+    } catch (e) {
+      this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'claiming upstream failed');
+      const now = this.s.o.channels.channels.get(r.upChannel);
+      if (now && now.status !== 'open') await registerUpstream(this.s, this.relays.get(id)!);
+    }
   }
 
   /** The next node gave our lock back (or it never was signed): claim all upstream, then give back the rest there. */
