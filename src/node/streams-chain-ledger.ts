@@ -11,24 +11,27 @@ import { NO_CHANNEL } from './streams-routed.js';
 /**
  * The upstream channel is closing (or gone): register our depth in the ledger's chain registry against
  * the upstream lock's current root, so that lock is paid it at settlement whatever state is adjudicated.
+ * False if the registration failed: try again.
  */
-export async function registerUpstream(s: StreamShell, r: ChainRelay): Promise<void> {
+export async function registerUpstream(s: StreamShell, r: ChainRelay): Promise<boolean> {
   const { o } = s;
-  if (!o.ledger.chain) return;
+  if (!o.ledger.chain) return false;
   const up = o.channels.channels.get(r.upChannel);
   const lock = up?.signed.state.locks.find((l) => l.id === r.upLock);
   const claimed = lock?.kind === 'hashchain' ? r.maxUnits - lock.maxUnits : r.claimedUp;
   const root = lock?.kind === 'hashchain' ? lock.root : undefined;
-  if (!root) return;
+  if (!root) return true; // no lock left to be paid: nothing to register
   const at = { ...r, claimedUp: Math.max(r.claimedUp, claimed) };
   const entry = await o.ledger.chain(root).catch(() => undefined);
   const reg = registration(at, root, entry?.depth ?? 0);
-  if (!reg) return;
+  if (!reg) return true;
   try {
     await o.wallet.registerChain(reg);
     o.log.info({ stream: r.streamId, depth: reg.depth }, 'registered a relayed chain depth on the ledger');
+    return true;
   } catch (e) {
     o.log.warn({ stream: r.streamId, err: (e as Error).message }, 'registering a relayed chain depth failed');
+    return false;
   }
 }
 

@@ -49,6 +49,15 @@ export function chainExpiryDelta(policyDelta: number, disputeBlocks: number): nu
 export const CHAIN_REGISTER_BLOCKS = 3;
 /** A hop refuses to forward a lock whose outgoing expiry would be nearer than this to the current height. */
 export const CHAIN_EXPIRY_MARGIN_BLOCKS = 144;
+/**
+ * ...and a lock that expires further out than this. The ledger settles a channel holding a hash-chain
+ * lock with an expiry no earlier than that expiry (unless the lock's receiver settles), and a hop holds
+ * its own settle of the upstream channel until it: a lock ten million blocks out would freeze the hop's
+ * channels that long once its peer (or the payee downstream) force-closes. A payer's lock expires a day
+ * (86,400 blocks, streams-payer.ts STREAM_LOCK_EXPIRY_BLOCKS) after it is proposed, so a day and the
+ * margin is plenty; the HTLC path bounds an HTLC's expiry the same way (max_htlc_cltv).
+ */
+export const MAX_CHAIN_EXPIRY_BLOCKS = 86_400 + CHAIN_EXPIRY_MARGIN_BLOCKS;
 /** Chain relays one peer may have us hold at once (each locks up to maxUnits × unit of our money), and all peers together. */
 export const DEFAULT_MAX_RELAYS_PER_PEER = 16;
 export const DEFAULT_MAX_RELAYS = 256;
@@ -133,6 +142,7 @@ export function checkExtend(c: ExtendContext): Result<{ expiryOut: number }, str
   if (l.unit - c.unitOut < c.feeOut) return no(`the fee per tick is ${l.unit - c.unitOut} msat, below this hop's ${c.feeOut} msat`);
   const expiryOut = l.expiryHeight - Math.max(c.expiryDelta, MIN_CHAIN_EXPIRY_DELTA);
   if (expiryOut < c.height + CHAIN_EXPIRY_MARGIN_BLOCKS) return no(`the lock expires too soon (at ${l.expiryHeight}, height ${c.height})`);
+  if (l.expiryHeight > c.height + MAX_CHAIN_EXPIRY_BLOCKS) return no(`the lock expires too far out (at ${l.expiryHeight}, height ${c.height}; at most ${MAX_CHAIN_EXPIRY_BLOCKS} blocks)`);
   if (c.unitOut * BigInt(l.maxUnits) > c.spendableOut) return no('not enough to lock on the next channel');
   return { ok: true, expiryOut };
 }
@@ -148,6 +158,28 @@ export function acceptTick(r: ChainRelay, depth: number, value: Uint8Array, maxS
   });
   if (!v.ok) return v;
   return { ok: true, relay: { ...r, depth, value: toHex(value) } };
+}
+
+/**
+ * Whether a tick may still be taken (and forwarded) at this height. From the outgoing lock's expiry on,
+ * no: everything the next node can be paid for must be registered upstream before the incoming lock's
+ * expiry (registerDue), and a depth forwarded later would need a registration of its own each time.
+ */
+export function takesTicks(r: ChainRelay, height: number): boolean {
+  return height < r.expiryOut;
+}
+
+/**
+ * Whether to register what we hold unclaimed upstream now, whatever state the upstream channel is in.
+ * A claim in the channel needs the peer's signature: a peer that is gone, or never signs, leaves it
+ * open and the claim pending, and once the incoming lock has expired nothing we hold can be shown for
+ * it (the registry pays a lock what was registered below its expiry; reveals are refused from a window
+ * past it). From the outgoing lock's expiry on (the incoming one is at least a dispute window and the
+ * blocks a registration needs later, chainExpiryDelta) the depth can grow only by what the next node
+ * shows on the ledger, so this is one registration, plus one per deeper reveal learned later.
+ */
+export function registerDue(r: ChainRelay, height: number): boolean {
+  return height >= r.expiryOut && r.value !== undefined && r.depth > r.claimedUp;
 }
 
 /**
