@@ -427,7 +427,9 @@ export class ChainRelays {
    */
   private async followDownstream(id: string): Promise<void> {
     const { o, clock } = this.s;
-    await this.claimUp(id, true);
+    // Not awaited, here or below: a claim waits for the upstream peer's signature, and a peer that never
+    // answers must not keep us from reading what the next node shows (registerNearExpiry then registers it).
+    void this.claimUp(id, true);
     if (!o.ledger.chain) return;
     let readAt = -1;
     for (;;) {
@@ -446,7 +448,7 @@ export class ChainRelays {
           const next = learn(r, claimed + entry.depth, entry.preimage);
           this.relays.set(id, next);
           await this.save(next).catch(() => undefined);
-          await this.claimUp(id, true);
+          void this.claimUp(id, true);
         }
       }
       if (last) return;
