@@ -13,7 +13,8 @@ import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import {
-  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, registerDue, RELAY_CHECKPOINT_TICKS, takesTicks, upstreamClaim,
+  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, downstreamRoots, learn, onOurChain, reconcile, registerDue, RELAY_CHECKPOINT_TICKS,
+  takesTicks, upstreamClaim,
   type ChainHop, type ChainRelay,
 } from '../stream/hop-chain.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -432,6 +433,7 @@ export class ChainRelays {
     void this.claimUp(id, true);
     if (!o.ledger.chain) return;
     let readAt = -1;
+    const ours = new Map<string, boolean>(); // adjudicated roots checked against our chain (onOurChain)
     for (;;) {
       const r = this.relays.get(id);
       const ch = r && o.channels.channels.get(r.downChannel);
@@ -442,10 +444,9 @@ export class ChainRelays {
       const last = ch.status === 'closed' || ch.status === 'failed' || height >= r.expiryOut + this.d.disputeBlocks;
       if (last || height !== readAt) {
         readAt = height;
-        const claimed = r.maxUnits - lock.maxUnits;
-        const entry = await o.ledger.chain(lock.root).catch(() => undefined);
-        if (entry && claimed + entry.depth > r.depth) {
-          const next = learn(r, claimed + entry.depth, entry.preimage);
+        const shown = await this.shownDownstream(r, lock, ours);
+        if (shown && shown.depth > r.depth) {
+          const next = learn(r, shown.depth, shown.preimage);
           this.relays.set(id, next);
           await this.save(next).catch(() => undefined);
           void this.claimUp(id, true);
@@ -454,6 +455,34 @@ export class ChainRelays {
       if (last) return;
       await clock.sleep(FOLLOW_EVERY_MS);
     }
+  }
+
+  /**
+   * The deepest the ledger shows for our downstream lock (absolute depth): the closing channel's reveal
+   * for it, and the registry under every root it can be paid by (downstreamRoots).
+   */
+  private async shownDownstream(r: ChainRelay, lock: HashchainLock, ours: Map<string, boolean>): Promise<{ depth: number; preimage: Uint8Array } | undefined> {
+    const { o } = this.s;
+    const lc = await o.ledger.channel(fromHex(r.downChannel)).catch(() => undefined);
+    const found = lc?.latest?.state.locks.find((l) => l.id === r.downLock);
+    let adjudicated: HashchainLock | undefined;
+    if (found?.kind === 'hashchain') {
+      const key = toHex(found.root) + ':' + found.maxUnits;
+      if (!ours.has(key)) ours.set(key, onOurChain(lock, found));
+      if (ours.get(key)) adjudicated = found;
+    }
+    let best: { depth: number; preimage: Uint8Array } | undefined;
+    const take = (depth: number, preimage: Uint8Array) => {
+      if (depth > (best?.depth ?? 0)) best = { depth, preimage };
+    };
+    const roots = downstreamRoots(r, lock, adjudicated, adjudicated ? lc?.anchors?.[r.downLock] ?? [] : []);
+    const shown = adjudicated && lc?.reveals[r.downLock];
+    if (shown) take(r.maxUnits - adjudicated!.maxUnits + shown.depth, shown.preimage);
+    for (const x of roots) {
+      const entry = await o.ledger.chain!(x.root).catch(() => undefined);
+      if (entry) take(x.base + entry.depth, entry.preimage);
+    }
+    return best;
   }
 
   private downLock(r: ChainRelay): HashchainLock | undefined {

@@ -5,7 +5,8 @@
 // was given, and the ledger's chain registry pays any lock under the root the deepest depth registered
 // before that lock's expiry, so whatever order channels close in a hop is paid upstream for every unit
 // it pays downstream. Pure: heights, fees and bounds are arguments.
-import { fromHex, toHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
+import { hashChain } from '../crypto/hash.js';
 import { verifyReveal, type RevealError } from './hashchain.js';
 import type { Result } from '../util/result.js';
 
@@ -216,6 +217,41 @@ export function registration(r: ChainRelay, upstreamRoot: Uint8Array, registered
   const depth = r.depth - r.claimedUp;
   if (!r.value || depth <= 0 || depth <= registered) return undefined;
   return { root: upstreamRoot, depth, preimage: fromHex(r.value), registeredDepth: registered };
+}
+
+/** A root under which the ledger may pay our downstream lock, and the absolute depth it sits at (a depth d shown under it is base + d). */
+export interface ShownRoot {
+  root: Uint8Array;
+  base: number;
+}
+
+/**
+ * Is the ledger's lock (of the state under adjudication on our closing downstream channel) our lock:
+ * the same side, unit and expiry, and a root on our chain (the next node closed with an older state,
+ * from before a claim, or one we signed last)? At most maxUnits hashes: the caller remembers the answer.
+ */
+export function onOurChain(ours: IncomingLock, theirs: IncomingLock): boolean {
+  if (ours.from !== theirs.from || ours.unit !== theirs.unit || ours.expiryHeight !== theirs.expiryHeight) return false;
+  const k = theirs.maxUnits - ours.maxUnits; // units claimed between the two states
+  if (k === 0) return equalBytes(ours.root, theirs.root);
+  return k > 0 ? equalBytes(hashChain(ours.root, k), theirs.root) : equalBytes(hashChain(theirs.root, -k), ours.root);
+}
+
+/**
+ * Every root under which the ledger can pay our downstream lock while its channel closes: our lock's,
+ * and, if the state under adjudication holds our lock (onOurChain), that lock's root and its anchors
+ * (roots a dispute moved it from, `offset` units above it). The next node is paid a depth shown under
+ * any of them (a reveal against the old state's root, carried by a dispute; a registration under an
+ * anchor), so the hop must read them all, not only its own.
+ */
+export function downstreamRoots(r: ChainRelay, ours: IncomingLock, adjudicated: IncomingLock | undefined, anchors: readonly { root: Uint8Array; offset: number }[]): ShownRoot[] {
+  const out: ShownRoot[] = [{ root: ours.root, base: r.maxUnits - ours.maxUnits }];
+  if (!adjudicated) return out;
+  const base = r.maxUnits - adjudicated.maxUnits;
+  for (const x of [{ root: adjudicated.root, base }, ...anchors.map((a) => ({ root: a.root, base: base - a.offset }))]) {
+    if (!out.some((o) => equalBytes(o.root, x.root))) out.push(x);
+  }
+  return out;
 }
 
 /**
