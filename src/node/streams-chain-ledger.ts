@@ -1,9 +1,11 @@
 // The parts of hash-chain streams across hops that are not a hop's relay loop (streams-chain.ts): a hop's
-// registration on the ledger when its upstream channel closes, and the payee finding the lock that backs
-// its stream (when the last hop's lock comes, and after a start).
+// registration on the ledger when its upstream channel closes, what the ledger shows for its lock on a
+// closing downstream channel, and the payee finding the lock that backs its stream (when the last hop's
+// lock comes, and after a start).
 import type { Channel } from '../channel/machine.js';
-import { toHex } from '../crypto/bytes.js';
-import { registration, type ChainRelay } from '../stream/hop-chain.js';
+import type { HashchainLock } from '../channel/state.js';
+import { fromHex, toHex } from '../crypto/bytes.js';
+import { downstreamRoots, onOurChain, registration, type ChainRelay } from '../stream/hop-chain.js';
 import { isEnded } from '../stream/record.js';
 import type { StreamShell } from './streams.js';
 import { NO_CHANNEL } from './streams-routed.js';
@@ -33,6 +35,34 @@ export async function registerUpstream(s: StreamShell, r: ChainRelay): Promise<b
     o.log.warn({ stream: r.streamId, err: (e as Error).message }, 'registering a relayed chain depth failed');
     return false;
   }
+}
+
+/**
+ * The deepest the ledger shows for our downstream lock (absolute depth): the closing channel's reveal
+ * for it, and the registry under every root it can be paid by (downstreamRoots).
+ */
+export async function shownDownstream(s: StreamShell, r: ChainRelay, lock: HashchainLock, ours: Map<string, boolean>): Promise<{ depth: number; preimage: Uint8Array } | undefined> {
+  const { o } = s;
+  const lc = await o.ledger.channel(fromHex(r.downChannel)).catch(() => undefined);
+  const found = lc?.latest?.state.locks.find((l) => l.id === r.downLock);
+  let adjudicated: HashchainLock | undefined;
+  if (found?.kind === 'hashchain') {
+    const key = toHex(found.root) + ':' + found.maxUnits;
+    if (!ours.has(key)) ours.set(key, onOurChain(lock, found));
+    if (ours.get(key)) adjudicated = found;
+  }
+  let best: { depth: number; preimage: Uint8Array } | undefined;
+  const take = (depth: number, preimage: Uint8Array) => {
+    if (depth > (best?.depth ?? 0)) best = { depth, preimage };
+  };
+  const roots = downstreamRoots(r, lock, adjudicated, adjudicated ? lc?.anchors?.[r.downLock] ?? [] : []);
+  const shown = adjudicated && lc?.reveals[r.downLock];
+  if (shown) take(r.maxUnits - adjudicated!.maxUnits + shown.depth, shown.preimage);
+  for (const x of roots) {
+    const entry = await o.ledger.chain!(x.root).catch(() => undefined);
+    if (entry) take(x.base + entry.depth, entry.preimage);
+  }
+  return best;
 }
 
 /**

@@ -13,8 +13,7 @@ import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import {
-  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, downstreamRoots, learn, onOurChain, reconcile, registerDue, RELAY_CHECKPOINT_TICKS,
-  takesTicks, upstreamClaim,
+  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, registerDue, RELAY_CHECKPOINT_TICKS, takesTicks, upstreamClaim,
   type ChainHop, type ChainRelay,
 } from '../stream/hop-chain.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -24,7 +23,7 @@ import { fromStored, toStored } from './stream-record.js';
 import type { StreamShell } from './streams.js';
 import { forwardingFee } from '../forward/policy.js';
 import { freeLockId } from './streams-payer.js';
-import { rebindPayees, registerUpstream } from './streams-chain-ledger.js';
+import { rebindPayees, registerUpstream, shownDownstream } from './streams-chain-ledger.js';
 import { isEnded } from '../stream/record.js';
 
 /** The most units one tick may reveal at a hop: bounds the hashes a wrong preimage costs (once per relay: it ends it). */
@@ -444,7 +443,7 @@ export class ChainRelays {
       const last = ch.status === 'closed' || ch.status === 'failed' || height >= r.expiryOut + this.d.disputeBlocks;
       if (last || height !== readAt) {
         readAt = height;
-        const shown = await this.shownDownstream(r, lock, ours);
+        const shown = await shownDownstream(this.s, r, lock, ours);
         if (shown && shown.depth > r.depth) {
           const next = learn(r, shown.depth, shown.preimage);
           this.relays.set(id, next);
@@ -455,34 +454,6 @@ export class ChainRelays {
       if (last) return;
       await clock.sleep(FOLLOW_EVERY_MS);
     }
-  }
-
-  /**
-   * The deepest the ledger shows for our downstream lock (absolute depth): the closing channel's reveal
-   * for it, and the registry under every root it can be paid by (downstreamRoots).
-   */
-  private async shownDownstream(r: ChainRelay, lock: HashchainLock, ours: Map<string, boolean>): Promise<{ depth: number; preimage: Uint8Array } | undefined> {
-    const { o } = this.s;
-    const lc = await o.ledger.channel(fromHex(r.downChannel)).catch(() => undefined);
-    const found = lc?.latest?.state.locks.find((l) => l.id === r.downLock);
-    let adjudicated: HashchainLock | undefined;
-    if (found?.kind === 'hashchain') {
-      const key = toHex(found.root) + ':' + found.maxUnits;
-      if (!ours.has(key)) ours.set(key, onOurChain(lock, found));
-      if (ours.get(key)) adjudicated = found;
-    }
-    let best: { depth: number; preimage: Uint8Array } | undefined;
-    const take = (depth: number, preimage: Uint8Array) => {
-      if (depth > (best?.depth ?? 0)) best = { depth, preimage };
-    };
-    const roots = downstreamRoots(r, lock, adjudicated, adjudicated ? lc?.anchors?.[r.downLock] ?? [] : []);
-    const shown = adjudicated && lc?.reveals[r.downLock];
-    if (shown) take(r.maxUnits - adjudicated!.maxUnits + shown.depth, shown.preimage);
-    for (const x of roots) {
-      const entry = await o.ledger.chain!(x.root).catch(() => undefined);
-      if (entry) take(x.base + entry.depth, entry.preimage);
-    }
-    return best;
   }
 
   private downLock(r: ChainRelay): HashchainLock | undefined {
