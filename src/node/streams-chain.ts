@@ -209,17 +209,20 @@ export class ChainRelays {
     const next = p.hops[0]!;
     const out = this.outgoing(next.nodeId);
     const c = this.count(p.peerId);
+    const taken = this.lockTaken(p.channelId, p.lockId);
     const verdict = ch && toHex(ch.remoteNodeId) === p.peerId && ch.status === 'open' && out
       ? checkExtend({
         lock, peerSide: ch.local === 'A' ? 'B' : 'A', height: o.height(), unitOut: next.unit, feeOut: forwardingFee(out.view.policy, next.unit),
         expiryDelta: chainExpiryDelta(out.view.policy.cltvExpiryDelta, this.d.disputeBlocks), spendableOut: out.view.spendableMsat, relaysOfPeer: c.peer, relaysTotal: c.total,
-        maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id) || this.lockTaken(p.channelId, p.lockId),
+        maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id) || taken,
       })
       : { ok: false as const, error: out ? 'no open channel with you by that id' : `no usable channel to ${next.nodeId}` };
     if (!verdict.ok) {
       o.log.warn({ stream: id, reason: verdict.error }, 'chain relay refused');
-      // A lock we will not forward is given back, so the payer's budget is not stuck until a close.
-      if (ch && lock && lock.from !== ch.local) void o.channels.submitOps(p.channelId, [{ op: 'releaseHashchain', id: p.lockId }]).settled.catch(() => undefined);
+      // A lock we will not forward is given back, so the payer's budget is not stuck until a close; but
+      // never one that pays for a relay of ours or backs a stream we are paid by: the request naming it
+      // is the lie, and giving it back would return the payer what we owe on (hopchain-lock-named-again).
+      if (ch && lock && lock.from !== ch.local && !taken) void o.channels.submitOps(p.channelId, [{ op: 'releaseHashchain', id: p.lockId }]).settled.catch(() => undefined);
       return;
     }
     const r: ChainRelay = {
