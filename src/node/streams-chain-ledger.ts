@@ -5,7 +5,7 @@
 import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
-import { downstreamRoots, onOurChain, registration, type ChainRelay } from '../stream/hop-chain.js';
+import { CHAIN_EXPIRY_MARGIN_BLOCKS, downstreamRoots, onOurChain, registration, type ChainRelay } from '../stream/hop-chain.js';
 import { isEnded } from '../stream/record.js';
 import type { StreamShell } from './streams.js';
 import { NO_CHANNEL } from './streams-routed.js';
@@ -68,7 +68,8 @@ export async function shownDownstream(s: StreamShell, r: ChainRelay, lock: Hashc
 /**
  * The payee: a hash-chain lock the last hop added. If it is under the root of one of our streams across
  * hops that no lock backs yet, from the hop's side, with the agreed unit and at least the agreed units,
- * it backs that stream from now on (its reveals come from that hop). True if it was taken.
+ * and no expiry nearer than CHAIN_EXPIRY_MARGIN_BLOCKS, it backs that stream from now on (its reveals
+ * come from that hop). True if it was taken.
  */
 export function bindPayee(s: StreamShell, ch: Channel, lockId: number): boolean {
   const lock = ch.signed.state.locks.find((l) => l.id === lockId);
@@ -77,6 +78,9 @@ export function bindPayee(s: StreamShell, ch: Channel, lockId: number): boolean 
   for (const r of s.records.onChannel(NO_CHANNEL)) {
     if (r.role !== 'payee' || !r.hopChain || !r.chain || r.chain.lockId !== 0 || isEnded(r.status) || r.hopChain.root !== root) continue;
     if (lock.unit !== r.chain.unit || lock.maxUnits < r.chain.units) continue;
+    // A lock the ledger would soon stop taking reveals for (a dispute window past its expiry) pays us only
+    // while the hop signs our claims: we take none a hop itself would refuse to forward.
+    if (lock.expiryHeight !== undefined && lock.expiryHeight < s.o.height() + CHAIN_EXPIRY_MARGIN_BLOCKS) continue;
     const bound = { ...r, channelId: toHex(ch.channelId), chain: { ...r.chain, lockId } };
     s.records.set(bound);
     void s.records.saveNow(bound).catch((e: unknown) => s.o.log.error({ err: e, stream: r.id }, 'storing a stream bound to its lock failed'));
