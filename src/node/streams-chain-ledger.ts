@@ -39,11 +39,12 @@ export async function registerUpstream(s: StreamShell, r: ChainRelay): Promise<b
 
 /**
  * The deepest the ledger shows for our downstream lock (absolute depth): the closing channel's reveal
- * for it, and the registry under every root it can be paid by (downstreamRoots).
+ * for it, and the registry under every root it can be paid by (downstreamRoots). Throws if the ledger
+ * could not be read (the caller reads again).
  */
 export async function shownDownstream(s: StreamShell, r: ChainRelay, lock: HashchainLock, ours: Map<string, boolean>): Promise<{ depth: number; preimage: Uint8Array } | undefined> {
   const { o } = s;
-  const lc = await o.ledger.channel(fromHex(r.downChannel)).catch(() => undefined);
+  const lc = await o.ledger.channel(fromHex(r.downChannel));
   const found = lc?.latest?.state.locks.find((l) => l.id === r.downLock);
   let adjudicated: HashchainLock | undefined;
   if (found?.kind === 'hashchain') {
@@ -59,7 +60,7 @@ export async function shownDownstream(s: StreamShell, r: ChainRelay, lock: Hashc
   const shown = adjudicated && lc?.reveals[r.downLock];
   if (shown) take(r.maxUnits - adjudicated!.maxUnits + shown.depth, shown.preimage);
   for (const x of roots) {
-    const entry = await o.ledger.chain!(x.root).catch(() => undefined);
+    const entry = await o.ledger.chain!(x.root);
     if (entry) take(x.base + entry.depth, entry.preimage);
   }
   return best;

@@ -66,6 +66,8 @@ export class ChainRelays {
   private readonly following = new Set<string>();
   /** The depth registered upstream near the incoming lock's expiry (registerNearExpiry), and those in flight. */
   private readonly registeredUp = new Map<string, number>();
+  /** Relays whose downstream registry was read once past the outgoing lock's expiry (checkDownstream). */
+  private readonly checkedDown = new Set<string>();
   private stopFlush?: () => void;
   private readonly maxPerPeer: number;
   private readonly maxTotal: number;
@@ -374,6 +376,7 @@ export class ChainRelays {
         this.dirty.delete(r.streamId);
         this.spoiled.delete(r.streamId);
         this.registeredUp.delete(r.streamId);
+        this.checkedDown.delete(r.streamId);
         await this.s.o.store.writeRecords([{ kind: 'chain', key: r.streamId, delete: true }]);
         return;
       }
@@ -391,6 +394,32 @@ export class ChainRelays {
       // Ticks stop being taken now (we could not pass them on); once the ledger is done, the rest goes back.
       else if (r.downChannel === id) this.followThenEnd(r.streamId);
     }
+  }
+
+  /**
+   * Once per relay, from the outgoing lock's expiry on (no registration counts for it from then): what
+   * the registry holds for it, though its channel is open. The next node may have registered a chain it
+   * had from the payer, against a root its claim moved apart from the upstream lock's (a payer that
+   * does not sign our claim keeps them apart), and close after the upstream lock's expiry, when we could
+   * no longer register it upstream. A closing channel is watched by followDownstream instead.
+   */
+  private checkDownstream(id: string): void {
+    const r = this.relays.get(id);
+    const ch = r && this.s.o.channels.channels.get(r.downChannel);
+    const lock = r && this.downLock(r);
+    if (!r || !ch || !lock || this.following.has(id) || !this.s.o.ledger.chain) return;
+    this.checkedDown.add(id);
+    void shownDownstream(this.s, r, lock, new Map()).then(async (shown) => {
+      const now = this.relays.get(id);
+      if (!now || !shown || shown.depth <= now.depth) return;
+      const next = learn(now, shown.depth, shown.preimage);
+      this.relays.set(id, next);
+      await this.save(next);
+      void this.claimUp(id, true);
+    }).catch((e: unknown) => {
+      this.checkedDown.delete(id); // tried again at the next pass
+      this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'reading the registry for a chain relay failed');
+    });
   }
 
   /** Watch the closing downstream channel (once per relay), then claim all upstream and give back the rest. */
@@ -414,6 +443,7 @@ export class ChainRelays {
   private registerNearExpiry(): void {
     const height = this.s.o.height();
     for (const r of this.relays.values()) {
+      if (height >= r.expiryOut && !this.checkedDown.has(r.streamId)) this.checkDownstream(r.streamId);
       if (!registerDue(r, height) || (this.registeredUp.get(r.streamId) ?? 0) >= r.depth) continue;
       this.registeredUp.set(r.streamId, r.depth);
       void registerUpstream(this.s, r).then((done) => {
@@ -444,9 +474,10 @@ export class ChainRelays {
       const height = o.height();
       // Taken before the read: a read that starts after the close (or the last block that could pay) is the last one needed.
       const last = ch.status === 'closed' || ch.status === 'failed' || height >= r.expiryOut + this.d.disputeBlocks;
+      let read = true;
       if (last || height !== readAt) {
-        readAt = height;
-        const shown = await shownDownstream(this.s, r, lock, ours);
+        const shown = await shownDownstream(this.s, r, lock, ours).catch(() => (read = false, undefined));
+        if (read) readAt = height;
         if (shown && shown.depth > r.depth) {
           const next = learn(r, shown.depth, shown.preimage);
           this.relays.set(id, next);
@@ -454,7 +485,7 @@ export class ChainRelays {
           void this.claimUp(id, true);
         }
       }
-      if (last) return;
+      if (last && read) return; // the last read must succeed: else again in a second
       await clock.sleep(FOLLOW_EVERY_MS);
     }
   }

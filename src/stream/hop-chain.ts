@@ -240,17 +240,21 @@ export function onOurChain(ours: IncomingLock, theirs: IncomingLock): boolean {
 /**
  * Every root under which the ledger can pay our downstream lock while its channel closes: our lock's,
  * and, if the state under adjudication holds our lock (onOurChain), that lock's root and its anchors
- * (roots a dispute moved it from, `offset` units above it). The next node is paid a depth shown under
- * any of them (a reveal against the old state's root, carried by a dispute; a registration under an
+ * (roots a dispute moved it from, `offset` units above it), and the chain's first root. The next node
+ * is paid a depth shown under any of them (a reveal against the old state's root, carried by a dispute; a registration under an
  * anchor), so the hop must read them all, not only its own.
  */
 export function downstreamRoots(r: ChainRelay, ours: IncomingLock, adjudicated: IncomingLock | undefined, anchors: readonly { root: Uint8Array; offset: number }[]): ShownRoot[] {
   const out: ShownRoot[] = [{ root: ours.root, base: r.maxUnits - ours.maxUnits }];
-  if (!adjudicated) return out;
-  const base = r.maxUnits - adjudicated.maxUnits;
-  for (const x of [{ root: adjudicated.root, base }, ...anchors.map((a) => ({ root: a.root, base: base - a.offset }))]) {
+  const add = (x: ShownRoot) => {
     if (!out.some((o) => equalBytes(o.root, x.root))) out.push(x);
+  };
+  if (adjudicated) {
+    const base = r.maxUnits - adjudicated.maxUnits;
+    add({ root: adjudicated.root, base });
+    for (const a of anchors) add({ root: a.root, base: base - a.offset });
   }
+  add({ root: fromHex(r.root), base: 0 }); // the first root: a close with the state before any claim is paid by it
   return out;
 }
 

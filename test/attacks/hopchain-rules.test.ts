@@ -50,15 +50,15 @@ describe('hop-chain rules added by the attack review', () => {
     expect(onOurChain(ours, lockAt(0, { expiryHeight: 501 }))).toBe(false);
   });
 
-  it('downstreamRoots: our root, the adjudicated root and its anchors, each at the absolute depth it sits at', () => {
+  it('downstreamRoots: our root, the adjudicated root and its anchors, the first root, each at the absolute depth it sits at', () => {
     const r = relay();
     const ours = lockAt(30);
-    expect(downstreamRoots(r, ours, undefined, [])).toEqual([{ root: ours.root, base: 30 }]);
+    expect(downstreamRoots(r, ours, undefined, [])).toEqual([{ root: ours.root, base: 30 }, { root: at(0), base: 0 }]);
     // the next node closed with the state before our claim; a dispute had moved it from an older root before
     const roots = downstreamRoots(r, ours, lockAt(10), [{ root: at(0), offset: 10 }]);
     expect(roots).toEqual([{ root: ours.root, base: 30 }, { root: at(10), base: 10 }, { root: at(0), base: 0 }]);
     // a depth d registered under each root is the absolute depth base + d: the same preimage for all
     for (const x of roots) expect(toHex(hashChain(at(60), 60 - x.base))).toBe(toHex(x.root));
-    expect(downstreamRoots(r, ours, lockAt(30), [])).toHaveLength(1); // the same root once
+    expect(downstreamRoots(r, ours, lockAt(30), [])).toHaveLength(2); // each root once
   });
 });
