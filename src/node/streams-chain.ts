@@ -401,25 +401,29 @@ export class ChainRelays {
    * the registry holds for it, though its channel is open. The next node may have registered a chain it
    * had from the payer, against a root its claim moved apart from the upstream lock's (a payer that
    * does not sign our claim keeps them apart), and close after the upstream lock's expiry, when we could
-   * no longer register it upstream. A closing channel is watched by followDownstream instead.
+   * no longer register it upstream. A closing channel is watched by followDownstream instead. True if
+   * a read started (it registers what is due when done).
    */
-  private checkDownstream(id: string): void {
+  private checkDownstream(id: string): boolean {
     const r = this.relays.get(id);
     const ch = r && this.s.o.channels.channels.get(r.downChannel);
     const lock = r && this.downLock(r);
-    if (!r || !ch || !lock || this.following.has(id) || !this.s.o.ledger.chain) return;
+    if (!r || !ch || !lock || this.following.has(id) || !this.s.o.ledger.chain) return false;
     this.checkedDown.add(id);
     void shownDownstream(this.s, r, lock, new Map()).then(async (shown) => {
       const now = this.relays.get(id);
-      if (!now || !shown || shown.depth <= now.depth) return;
-      const next = learn(now, shown.depth, shown.preimage);
-      this.relays.set(id, next);
-      await this.save(next);
-      void this.claimUp(id, true);
+      if (now && shown && shown.depth > now.depth) {
+        const next = learn(now, shown.depth, shown.preimage);
+        this.relays.set(id, next);
+        await this.save(next);
+        void this.claimUp(id, true);
+      }
+      this.registerNearExpiry();
     }).catch((e: unknown) => {
       this.checkedDown.delete(id); // tried again at the next pass
       this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'reading the registry for a chain relay failed');
     });
+    return true;
   }
 
   /** Watch the closing downstream channel (once per relay), then claim all upstream and give back the rest. */
@@ -443,7 +447,8 @@ export class ChainRelays {
   private registerNearExpiry(): void {
     const height = this.s.o.height();
     for (const r of this.relays.values()) {
-      if (height >= r.expiryOut && !this.checkedDown.has(r.streamId)) this.checkDownstream(r.streamId);
+      // what the next node registered first (it registers again at once once read), so one registration covers both
+      if (height >= r.expiryOut && !this.checkedDown.has(r.streamId) && this.checkDownstream(r.streamId)) continue;
       if (!registerDue(r, height) || (this.registeredUp.get(r.streamId) ?? 0) >= r.depth) continue;
       this.registeredUp.set(r.streamId, r.depth);
       void registerUpstream(this.s, r).then((done) => {

@@ -25,7 +25,7 @@ const EXPIRY_BLOCKS = 250;
 
 describe('hash-chain across hops: a chain registered downstream while the channel is open still reaches the hub in time', () => {
   it('A silent; C claims, registers 20 ticks more than B relayed, and closes B–C after A\'s lock expired: B is paid upstream for all of it', async () => {
-    w = await line({ blockTimeMs: 100 });
+    w = await line({ blockTimeMs: 100, disputeBlocks: 20 }); // a hub's delta is the window + 3: 2.3 s to register upstream
     const { a, b, c, ab, bc } = w;
     const submit = a.channels.submitOps.bind(a.channels);
     a.channels.submitOps = ((id: string, ops: ChannelOp[], ...rest: unknown[]) => {
@@ -47,7 +47,7 @@ describe('hash-chain across hops: a chain registered downstream while the channe
     if (moved.kind !== 'hashchain') throw new Error('a hash-chain lock expected');
     await c.account.registerChain({ root: moved.root, preimage: secret.preimageAt(deep), depth: deep - metered, registeredDepth: 0 });
     // past A's lock's expiry (and a window): C closes B–C and is paid the registered depth; A closes A–B
-    await until(async () => (await a.ledger.info()).height >= upLock.expiryHeight! + 6, 60_000, "A's lock expired, and a window more");
+    await until(async () => (await a.ledger.info()).height >= upLock.expiryHeight! + 21, 60_000, "A's lock expired, and a window more");
     await c.closeChannel({ channelId: bc.channelId, force: true });
     await a.closeChannel({ channelId: ab.channelId, force: true });
     await until(async () => (await chan(c, bc.channelId)).payout !== undefined, 30_000, 'B–C settled');

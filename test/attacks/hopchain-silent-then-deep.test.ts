@@ -22,7 +22,7 @@ const EXPIRY_BLOCKS = 300;
 
 describe('hash-chain across hops: a silent payer does not stop the hub watching its downstream channel', () => {
   it('A silent, C closes B–C, registers 20 ticks more than B relayed and settles; A closes after its expiry: B is paid upstream for all of it', async () => {
-    w = await line({ blockTimeMs: 100 });
+    w = await line({ blockTimeMs: 100, disputeBlocks: 20 }); // a hub's delta is the window + 3: 2.3 s to register upstream
     const { a, b, c, ab, bc } = w;
     const submit = a.channels.submitOps.bind(a.channels);
     a.channels.submitOps = ((id: string, ops: ChannelOp[], ...rest: unknown[]) => {
@@ -59,7 +59,7 @@ describe('hash-chain across hops: a silent payer does not stop the hub watching 
     const paidDown = (await chan(c, bc.channelId)).payout!.local;
     expect(paidDown).toBe(BigInt(deep) * RATE);
     // past A's expiry and a window, A closes A–B with the state before any claim of B's
-    await until(async () => (await a.ledger.info()).height >= upLock.expiryHeight! + 6, 60_000, "A's lock expired, and a window more");
+    await until(async () => (await a.ledger.info()).height >= upLock.expiryHeight! + 21, 60_000, "A's lock expired, and a window more");
     await a.closeChannel({ channelId: ab.channelId, force: true });
     await until(async () => (await chan(b, ab.channelId)).payout !== undefined, 30_000, 'A–B settled');
     expect((await chan(b, ab.channelId)).payout!.local).toBeGreaterThanOrEqual(paidDown + BigInt(deep) * FEE);

@@ -24,7 +24,7 @@ const EXPIRY_BLOCKS = 250;
 
 describe('hash-chain across hops: the hub registers upstream before the upstream lock expires', () => {
   it('the payer stops signing (and answering) once the payee has claimed from the hub, closes after its lock\'s expiry: the hub is still paid', async () => {
-    w = await line({ blockTimeMs: 100 });
+    w = await line({ blockTimeMs: 100, disputeBlocks: 20 }); // a hub's delta is the window + 3: 2.3 s to register upstream
     const { a, b, c, ab, bc } = w;
     // A's lock to B expires EXPIRY_BLOCKS out instead of a day
     const submit = a.channels.submitOps.bind(a.channels);
@@ -43,7 +43,7 @@ describe('hash-chain across hops: the hub registers upstream before the upstream
     const paidDown = b.channels.channels.get(bc.channelId)!.signed.state.balanceB;
     expect(paidDown).toBeGreaterThanOrEqual(3n * RATE);
     // past A's lock's expiry and a window: A closes with the state before B's claim
-    await until(async () => (await a.ledger.info()).height >= lock.expiryHeight! + 6, 60_000, "A's lock expired, and a window more");
+    await until(async () => (await a.ledger.info()).height >= lock.expiryHeight! + 21, 60_000, "A's lock expired, and a window more");
     await a.closeChannel({ channelId: ab.channelId, force: true });
     await until(async () => (await chan(b, ab.channelId)).payout !== undefined, 30_000, 'A–B settled');
     const up = (await chan(b, ab.channelId)).payout!.local;
