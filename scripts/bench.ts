@@ -8,6 +8,7 @@
 //   npm run bench -- --json FILE     also write every figure to FILE, by stable name (docs/performance.md)
 //   npm run bench -- --only a,b      run only these sections: limits, routing, embedded, streams, processes, routing-process, streams-process, hop-chain, relay
 //   npm run bench -- --streams-steps 2000,10000   streams-process: the counts to step through (default 2,000, 10,000, 50,000)
+//   npm run bench -- --streams-channels 4         streams-process: channels between the two nodes (default 1)
 //   npm run bench -- --relay-steps 25,50          relay: the routed streams to step through (default 25, 50, 100, 200, 400)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,8 @@ const only = argValue('--only')?.split(',');
 const SECTIONS = ['limits', 'routing', 'embedded', 'streams', 'processes', 'routing-process', 'streams-process', 'hop-chain', 'relay'] as const;
 for (const o of only ?? []) if (!(SECTIONS as readonly string[]).includes(o)) throw new Error(`--only: no section '${o}' (${SECTIONS.join(', ')})`);
 const selected = (section: (typeof SECTIONS)[number]) => !only || only.includes(section);
+const streamsChannels = Number(argValue('--streams-channels') ?? 1);
+if (!Number.isInteger(streamsChannels) || streamsChannels < 1 || streamsChannels > 64) throw new Error('--streams-channels: a whole number 1..64');
 
 async function machineLimits(): Promise<void> {
   process.stdout.write('machine limits (single core, medians of 5 runs)\n');
@@ -114,7 +117,7 @@ async function startProcesses(dir: string, procs: ChildProcess[], extra: { payer
   return { a, b, ch, nodes, ledgerPid: ledger.proc.pid! };
 }
 
-/** Many streams between two node processes; the payee accepts them all on one channel (--max-streams-per-channel). */
+/** Many streams between two node processes, on one channel or --streams-channels K; the payee accepts them all (--max-streams-per-channel). */
 async function streamsTwoProcesses(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   const procs: ChildProcess[] = [];
@@ -127,7 +130,9 @@ async function streamsTwoProcesses(): Promise<void> {
       payee: ['--max-streams-per-channel', '100000'],
     });
     const steps = argValue('--streams-steps')?.split(',').map(Number);
-    await streamsProcess({ payer: { api: a.api, pid: a.pid }, payee: { api: b.api, pid: b.pid, id: b.id }, ledgerPid }, steps);
+    // only the first step's streams are spread over the channels (bench-streams-process.ts, CHANNEL_CAPACITY_STEP)
+    if (streamsChannels > 1 && steps?.length !== 1) throw new Error('--streams-channels K > 1 takes one step: --streams-steps N');
+    await streamsProcess({ payer: { api: a.api, pid: a.pid }, payee: { api: b.api, pid: b.pid, id: b.id }, ledgerPid, channels: streamsChannels }, steps);
   } finally {
     await stopProcesses(dir, procs);
   }

@@ -197,6 +197,7 @@ export class RoutedStreams {
    * it is offered now, under the same hash.
    */
   resume(): void {
+    this.redialPayees();
     for (const r of this.s.records.all.values()) {
       if (r.role !== 'payer' || !r.routed || !r.held) continue;
       const b = this.batchOf(r, r.ticksPaid, r.held.ticks);
@@ -205,6 +206,19 @@ export class RoutedStreams {
       this.waiting.set(hash, r.id);
       if (known) this.outcome(known);
       else this.offer(r, b, r.held.amount);
+    }
+  }
+
+  /**
+   * After a start: the payees of our running streams across hops (either mode) are kept connected again,
+   * at their announced addresses, as `connect` did when the stream opened: the stream's controls go
+   * straight to the payee, and without this a restarted payer never dialed it (the payee only waits).
+   */
+  private redialPayees(): void {
+    for (const r of this.s.records.notEnded()) {
+      if (r.role !== 'payer' || (!r.routed && !r.hopChain)) continue;
+      const address = this.d.addressOf(r.peerId);
+      if (address) this.s.o.peers.keep(r.peerId, address);
     }
   }
 

@@ -11,7 +11,6 @@
 import { concatBytes, equalBytes, InputError } from '../crypto/bytes.js';
 import { hmacSha256, sha256 } from '../crypto/hash.js';
 import { isValidPublicKey } from '../crypto/keys.js';
-import { windowEcdh } from './point-mul.js';
 import { decodeBigSize, encodeBigSize } from '../wire/bigsize.js';
 import {
   INVALID_ONION_HMAC,
@@ -21,7 +20,7 @@ import {
   type BadOnionCode,
 } from './failure-codes.js';
 import type { KeyTables } from './key-tables.js';
-import { blindingFactor, blindPublicKey, keystream, onionKey, routeSecrets, xorInto } from './primitives.js';
+import { blindingFactor, blindPublicKey, keystream, onionEcdh, onionKey, routeSecrets, xorInto } from './primitives.js';
 import type { ValueResult } from '../util/result.js';
 
 export const ONION_VERSION = 0;
@@ -149,7 +148,7 @@ export function peelOnion(opts: PeelOnionOptions): PeelResult {
   const hopPayloads = packet.subarray(34, 34 + HOP_PAYLOADS_SIZE);
   const hmac = packet.subarray(34 + HOP_PAYLOADS_SIZE);
 
-  const sharedSecret = windowEcdh(nodeSecretKey, ephemeralKey);
+  const sharedSecret = onionEcdh(nodeSecretKey, ephemeralKey);
   const expected = hmacSha256(onionKey('mu', sharedSecret), concatBytes(hopPayloads, associatedData));
   if (!equalBytes(expected, hmac)) return badOnion(INVALID_ONION_HMAC, packet, 'onion hmac does not match');
 

@@ -109,6 +109,21 @@ describe('a stream across one hub, real processes', () => {
     expect(await bal(payee, 'hp')).toBe(toPayee);
   }
 
+  it('the payer SIGKILLed mid-stream and started again: it dials the payee back and the stream finishes, every tick paid once', async () => {
+    const s = await payer.cliJson<RoutedJson>(['stream', 'start', payee.id, '--rate', '10sat/s', '--duration', '10s']);
+    await until(async () => ((await streamOn(payee, s.streamId))?.ticks ?? 0) >= 3, 60_000, 'three ticks metered');
+    await c.stop(payer, 'SIGKILL');
+    await c.start(payer);
+    // the payee only waits: the restarted payer must dial it again (at its announced address) to go on
+    await until(async () => ended(await streamOn(payee, s.streamId)) && ended(await streamOn(payer, s.streamId)), 120_000, 'both ends of the stream to end');
+    const atPayer = (await streamOn(payer, s.streamId))!;
+    const atPayee = (await streamOn(payee, s.streamId))!;
+    toPayee += BigInt(atPayee.paid);
+    toHub += BigInt(atPayer.feesPaid!);
+    expect(atPayer, atPayer.reason).toMatchObject({ status: 'finished', ticks: 10, paid: String(10n * RATE) });
+    expect(atPayee.paid).toBe(atPayer.paid);
+  }, SLOW);
+
   it('hash chain, 30 seconds at 10 sat/s through the hub: one lock per hop, one hash per tick, the fee per tick as quoted', async () => {
     const s = await payer.cliJson<RoutedJson>(['stream', 'start', payee.id, '--rate', '10sat/s', '--duration', '30s', '--mode', 'hashchain', '--max-fee', '2sat']);
     expect(s).toMatchObject({ status: 'active', role: 'payer', mode: 'hashchain', route: [hub.id, payee.id], feesPaid: '0' });
