@@ -13,7 +13,7 @@ import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import {
-  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, RELAY_CHECKPOINT_TICKS, upstreamClaim,
+  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, registerDue, RELAY_CHECKPOINT_TICKS, takesTicks, upstreamClaim,
   type ChainHop, type ChainRelay,
 } from '../stream/hop-chain.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -23,7 +23,7 @@ import { fromStored, toStored } from './stream-record.js';
 import type { StreamShell } from './streams.js';
 import { forwardingFee } from '../forward/policy.js';
 import { freeLockId } from './streams-payer.js';
-import { rebindPayees, registerUpstream } from './streams-chain-ledger.js';
+import { rebindPayees, registerUpstream, shownDownstream } from './streams-chain-ledger.js';
 import { isEnded } from '../stream/record.js';
 import { Coalescer } from '../util/coalesce.js';
 
@@ -32,9 +32,14 @@ const MAX_RELAY_STEP = 10_000;
 /** A request to extend a lock not yet signed waits this long at most. */
 const PENDING_MS = 30_000;
 const FLUSH_EVERY_MS = 1000;
-/** How often, and how many times at most, a hop reads the registry while its downstream channel closes. */
+/**
+ * How often a hop looks at its closing downstream channel; it reads the registry at most once a block.
+ * It watches until nothing more can pay the next node: the channel is closed, or the lock's expiry and a
+ * dispute window have passed (no registration counts from its expiry, no reveal from a window past it).
+ * Not a number of reads: the next node (the lock's receiver) may hold its settle for as long as the lock
+ * runs, and show a deeper chain at the end of it.
+ */
 const FOLLOW_EVERY_MS = 1000;
-const FOLLOW_READS = 600;
 
 export interface ChainDeps {
   localChannels(): readonly LocalChannelView[];
@@ -57,6 +62,14 @@ export class ChainRelays {
   private readonly dirty = new Set<string>();
   /** One upstream claim at a time per relay, and one more queued for every tick that asks meanwhile. */
   private readonly claims = new Coalescer<boolean>((id, final) => this.claimPass(id, final), (a, b) => a || b);
+  /** Relays whose peer sent a wrong preimage: no tick of theirs is checked again (in memory; one relay each at most). */
+  private readonly spoiled = new Set<string>();
+  /** Relays whose downstream channel we are watching on the ledger (followDownstream), one loop each. */
+  private readonly following = new Set<string>();
+  /** The depth registered upstream near the incoming lock's expiry (registerNearExpiry), and those in flight. */
+  private readonly registeredUp = new Map<string, number>();
+  /** Relays whose downstream registry was read once past the outgoing lock's expiry (checkDownstream). */
+  private readonly checkedDown = new Set<string>();
   private stopFlush?: () => void;
   private readonly maxPerPeer: number;
   private readonly maxTotal: number;
@@ -86,12 +99,18 @@ export class ChainRelays {
 
   /** After a restart (channels loaded): catch up with what the channels say, then finish what was under way. */
   start(): void {
-    this.stopFlush = this.s.clock.every(FLUSH_EVERY_MS, () => void this.flush());
+    this.stopFlush = this.s.clock.every(FLUSH_EVERY_MS, () => {
+      void this.flush();
+      this.registerNearExpiry();
+    });
     for (const r of this.relays.values()) {
       if (r.status === 'ended') continue;
       const caught = reconcile(r, this.downLock(r), this.signedLock(r.upChannel, r.upLock));
       this.relays.set(r.streamId, caught);
+      const down = this.s.o.channels.channels.get(caught.downChannel)?.status;
       if (caught.status === 'adding') void this.addAfterRestart(caught);
+      // closing when we stopped: the next node may still show a deeper chain there (no status change will say so)
+      else if (down === 'closing' || down === 'forceClosing') this.followThenEnd(caught.streamId);
       else this.afterDownstream(caught, this.downLock(caught) === undefined);
     }
     rebindPayees(this.s);
@@ -194,17 +213,20 @@ export class ChainRelays {
     const next = p.hops[0]!;
     const out = this.outgoing(next.nodeId);
     const c = this.count(p.peerId);
+    const taken = this.lockTaken(p.channelId, p.lockId);
     const verdict = ch && toHex(ch.remoteNodeId) === p.peerId && ch.status === 'open' && out
       ? checkExtend({
         lock, peerSide: ch.local === 'A' ? 'B' : 'A', height: o.height(), unitOut: next.unit, feeOut: forwardingFee(out.view.policy, next.unit),
         expiryDelta: chainExpiryDelta(out.view.policy.cltvExpiryDelta, this.d.disputeBlocks), spendableOut: out.view.spendableMsat, relaysOfPeer: c.peer, relaysTotal: c.total,
-        maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id) || this.lockTaken(p.channelId, p.lockId),
+        maxRelaysPerPeer: this.maxPerPeer, maxRelays: this.maxTotal, known: this.relays.has(id) || taken,
       })
       : { ok: false as const, error: out ? 'no open channel with you by that id' : `no usable channel to ${next.nodeId}` };
     if (!verdict.ok) {
       o.log.warn({ stream: id, reason: verdict.error }, 'chain relay refused');
-      // A lock we will not forward is given back, so the payer's budget is not stuck until a close.
-      if (ch && lock && lock.from !== ch.local) void o.channels.submitOps(p.channelId, [{ op: 'releaseHashchain', id: p.lockId }]).settled.catch(() => undefined);
+      // A lock we will not forward is given back, so the payer's budget is not stuck until a close; but
+      // never one that pays for a relay of ours or backs a stream we are paid by: the request naming it
+      // is the lie, and giving it back would return the payer what we owe on (hopchain-lock-named-again).
+      if (ch && lock && lock.from !== ch.local && !taken) void o.channels.submitOps(p.channelId, [{ op: 'releaseHashchain', id: p.lockId }]).settled.catch(() => undefined);
       return;
     }
     const r: ChainRelay = {
@@ -283,13 +305,16 @@ export class ChainRelays {
     const id = toHex(m.streamId);
     const r = this.relays.get(id);
     if (!r || r.upPeer !== peerId) return this.pending.has(id);
-    // A tick we cannot pass on is not taken: we are paid only for what the next node could be.
-    if (this.s.o.channels.channels.get(r.downChannel)?.status !== 'open') return true;
+    if (this.spoiled.has(id)) return true;
+    // A tick we cannot pass on is not taken: we are paid only for what the next node could be. Nor one
+    // from the outgoing lock's expiry on: all we forward must be registered upstream before the incoming one's.
+    if (this.s.o.channels.channels.get(r.downChannel)?.status !== 'open' || !takesTicks(r, this.s.o.height())) return true;
     const t = acceptTick(r, m.depth, m.preimage, MAX_RELAY_STEP);
     if (!t.ok) {
       if (t.error === 'wrong-preimage') {
         // An honest hop never sends one: we stop relaying (and claim what we have), so the work is not asked twice.
         this.s.o.log.warn({ stream: id, depth: m.depth }, 'a wrong hash-chain tick: the relay ends');
+        this.spoiled.add(id);
         this.afterDownstream(r, false);
       }
       return true;
@@ -311,7 +336,10 @@ export class ChainRelays {
     const c = r && upstreamClaim(r, RELAY_CHECKPOINT_TICKS, final);
     if (!r || !c) return;
     const up = this.s.o.channels.channels.get(r.upChannel);
-    if (!up || up.status !== 'open') return registerUpstream(this.s, r);
+    if (!up || up.status !== 'open') {
+      await registerUpstream(this.s, r);
+      return;
+    }
     const target = r.claimedUp + c.depth;
     try {
       await this.s.o.channels.submitOps(r.upChannel, [{ op: 'claimHashchain', id: r.upLock, depth: c.depth, preimage: c.preimage }]).settled;
@@ -346,6 +374,9 @@ export class ChainRelays {
       if (!stillLocked && ended.claimedUp >= ended.claimedDown) {
         this.relays.delete(r.streamId);
         this.dirty.delete(r.streamId);
+        this.spoiled.delete(r.streamId);
+        this.registeredUp.delete(r.streamId);
+        this.checkedDown.delete(r.streamId);
         await this.s.o.store.writeRecords([{ kind: 'chain', key: r.streamId, delete: true }]);
         return;
       }
@@ -361,34 +392,105 @@ export class ChainRelays {
       if (r.status === 'ended') continue;
       if (r.upChannel === id) void registerUpstream(this.s, r);
       // Ticks stop being taken now (we could not pass them on); once the ledger is done, the rest goes back.
-      else if (r.downChannel === id) void this.followDownstream(r.streamId).then(() => this.afterDownstream(this.relays.get(r.streamId) ?? r, true));
+      else if (r.downChannel === id) this.followThenEnd(r.streamId);
+    }
+  }
+
+  /**
+   * Once per relay, from the outgoing lock's expiry on (no registration counts for it from then): what
+   * the registry holds for it, though its channel is open. The next node may have registered a chain it
+   * had from the payer, against a root its claim moved apart from the upstream lock's (a payer that
+   * does not sign our claim keeps them apart), and close after the upstream lock's expiry, when we could
+   * no longer register it upstream. A closing channel is watched by followDownstream instead. True if
+   * a read started (it registers what is due when done).
+   */
+  private checkDownstream(id: string): boolean {
+    const r = this.relays.get(id);
+    const ch = r && this.s.o.channels.channels.get(r.downChannel);
+    const lock = r && this.downLock(r);
+    if (!r || !ch || !lock || this.following.has(id) || !this.s.o.ledger.chain) return false;
+    this.checkedDown.add(id);
+    void shownDownstream(this.s, r, lock, new Map()).then(async (shown) => {
+      const now = this.relays.get(id);
+      if (now && shown && shown.depth > now.depth) {
+        const next = learn(now, shown.depth, shown.preimage);
+        this.relays.set(id, next);
+        await this.save(next);
+        void this.claimUp(id, true);
+      }
+      this.registerNearExpiry();
+    }).catch((e: unknown) => {
+      this.checkedDown.delete(id); // tried again at the next pass
+      this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'reading the registry for a chain relay failed');
+    });
+    return true;
+  }
+
+  /** Watch the closing downstream channel (once per relay), then claim all upstream and give back the rest. */
+  private followThenEnd(id: string): void {
+    if (this.following.has(id)) return; // the running loop sees the close too
+    this.following.add(id);
+    void this.followDownstream(id)
+      .catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'following a closing chain relay failed'))
+      .finally(() => {
+        this.following.delete(id);
+        const r = this.relays.get(id);
+        if (r) this.afterDownstream(r, true);
+      });
+  }
+
+  /**
+   * Near (from the outgoing lock's expiry on) and past the incoming lock's expiry, register what we hold
+   * unclaimed upstream, whatever the upstream channel's state: a claim there needs the peer's signature
+   * (registerDue). Every relay still kept, ended ones too (their upstream lock may still be there).
+   */
+  private registerNearExpiry(): void {
+    const height = this.s.o.height();
+    for (const r of this.relays.values()) {
+      // what the next node registered first (it registers again at once once read), so one registration covers both
+      if (height >= r.expiryOut && !this.checkedDown.has(r.streamId) && this.checkDownstream(r.streamId)) continue;
+      if (!registerDue(r, height) || (this.registeredUp.get(r.streamId) ?? 0) >= r.depth) continue;
+      this.registeredUp.set(r.streamId, r.depth);
+      void registerUpstream(this.s, r).then((done) => {
+        if (!done) this.registeredUp.delete(r.streamId); // tried again at the next pass
+      });
     }
   }
 
   /**
    * Our downstream channel is closing on the ledger: the next node may show a depth there that we never
    * had (we crashed after forwarding it), in a reveal or a registration, both in the chain registry under
-   * our lock's current root. Watch it until the channel is closed (bounded), learn what it shows, and
-   * claim (or register) all of it upstream.
+   * our lock's current root. Watch it until nothing more can pay the next node (FOLLOW_EVERY_MS), learn
+   * what it shows, and claim (or register) all of it upstream.
    */
   private async followDownstream(id: string): Promise<void> {
     const { o, clock } = this.s;
-    await this.claimUp(id, true);
+    // Not awaited, here or below: a claim waits for the upstream peer's signature, and a peer that never
+    // answers must not keep us from reading what the next node shows (registerNearExpiry then registers it).
+    void this.claimUp(id, true);
     if (!o.ledger.chain) return;
-    for (let i = 0; i < FOLLOW_READS; i++) {
+    let readAt = -1;
+    const ours = new Map<string, boolean>(); // adjudicated roots checked against our chain (onOurChain)
+    for (;;) {
       const r = this.relays.get(id);
       const ch = r && o.channels.channels.get(r.downChannel);
       const lock = ch?.signed.state.locks.find((l) => l.id === r!.downLock);
       if (!r || !ch || lock?.kind !== 'hashchain') return;
-      const claimed = r.maxUnits - lock.maxUnits;
-      const entry = await o.ledger.chain(lock.root).catch(() => undefined);
-      if (entry && claimed + entry.depth > r.depth) {
-        const next = learn(r, claimed + entry.depth, entry.preimage);
-        this.relays.set(id, next);
-        await this.save(next).catch(() => undefined);
-        await this.claimUp(id, true);
+      const height = o.height();
+      // Taken before the read: a read that starts after the close (or the last block that could pay) is the last one needed.
+      const last = ch.status === 'closed' || ch.status === 'failed' || height >= r.expiryOut + this.d.disputeBlocks;
+      let read = true;
+      if (last || height !== readAt) {
+        const shown = await shownDownstream(this.s, r, lock, ours).catch(() => (read = false, undefined));
+        if (read) readAt = height;
+        if (shown && shown.depth > r.depth) {
+          const next = learn(r, shown.depth, shown.preimage);
+          this.relays.set(id, next);
+          await this.save(next).catch(() => undefined);
+          void this.claimUp(id, true);
+        }
       }
-      if (ch.status === 'closed') return;
+      if (last && read) return; // the last read must succeed: else again in a second
       await clock.sleep(FOLLOW_EVERY_MS);
     }
   }

@@ -5,7 +5,8 @@
 // was given, and the ledger's chain registry pays any lock under the root the deepest depth registered
 // before that lock's expiry, so whatever order channels close in a hop is paid upstream for every unit
 // it pays downstream. Pure: heights, fees and bounds are arguments.
-import { fromHex, toHex } from '../crypto/bytes.js';
+import { equalBytes, fromHex, toHex } from '../crypto/bytes.js';
+import { hashChain } from '../crypto/hash.js';
 import { verifyReveal, type RevealError } from './hashchain.js';
 import type { Result } from '../util/result.js';
 
@@ -49,6 +50,15 @@ export function chainExpiryDelta(policyDelta: number, disputeBlocks: number): nu
 export const CHAIN_REGISTER_BLOCKS = 3;
 /** A hop refuses to forward a lock whose outgoing expiry would be nearer than this to the current height. */
 export const CHAIN_EXPIRY_MARGIN_BLOCKS = 144;
+/**
+ * ...and a lock that expires further out than this. The ledger settles a channel holding a hash-chain
+ * lock with an expiry no earlier than that expiry (unless the lock's receiver settles), and a hop holds
+ * its own settle of the upstream channel until it: a lock ten million blocks out would freeze the hop's
+ * channels that long once its peer (or the payee downstream) force-closes. A payer's lock expires a day
+ * (86,400 blocks, streams-payer.ts STREAM_LOCK_EXPIRY_BLOCKS) after it is proposed, so a day and the
+ * margin is plenty; the HTLC path bounds an HTLC's expiry the same way (max_htlc_cltv).
+ */
+export const MAX_CHAIN_EXPIRY_BLOCKS = 86_400 + CHAIN_EXPIRY_MARGIN_BLOCKS;
 /** Chain relays one peer may have us hold at once (each locks up to maxUnits × unit of our money), and all peers together. */
 export const DEFAULT_MAX_RELAYS_PER_PEER = 16;
 export const DEFAULT_MAX_RELAYS = 256;
@@ -133,6 +143,7 @@ export function checkExtend(c: ExtendContext): Result<{ expiryOut: number }, str
   if (l.unit - c.unitOut < c.feeOut) return no(`the fee per tick is ${l.unit - c.unitOut} msat, below this hop's ${c.feeOut} msat`);
   const expiryOut = l.expiryHeight - Math.max(c.expiryDelta, MIN_CHAIN_EXPIRY_DELTA);
   if (expiryOut < c.height + CHAIN_EXPIRY_MARGIN_BLOCKS) return no(`the lock expires too soon (at ${l.expiryHeight}, height ${c.height})`);
+  if (l.expiryHeight > c.height + MAX_CHAIN_EXPIRY_BLOCKS) return no(`the lock expires too far out (at ${l.expiryHeight}, height ${c.height}; at most ${MAX_CHAIN_EXPIRY_BLOCKS} blocks)`);
   if (c.unitOut * BigInt(l.maxUnits) > c.spendableOut) return no('not enough to lock on the next channel');
   return { ok: true, expiryOut };
 }
@@ -148,6 +159,28 @@ export function acceptTick(r: ChainRelay, depth: number, value: Uint8Array, maxS
   });
   if (!v.ok) return v;
   return { ok: true, relay: { ...r, depth, value: toHex(value) } };
+}
+
+/**
+ * Whether a tick may still be taken (and forwarded) at this height. From the outgoing lock's expiry on,
+ * no: everything the next node can be paid for must be registered upstream before the incoming lock's
+ * expiry (registerDue), and a depth forwarded later would need a registration of its own each time.
+ */
+export function takesTicks(r: ChainRelay, height: number): boolean {
+  return height < r.expiryOut;
+}
+
+/**
+ * Whether to register what we hold unclaimed upstream now, whatever state the upstream channel is in.
+ * A claim in the channel needs the peer's signature: a peer that is gone, or never signs, leaves it
+ * open and the claim pending, and once the incoming lock has expired nothing we hold can be shown for
+ * it (the registry pays a lock what was registered below its expiry; reveals are refused from a window
+ * past it). From the outgoing lock's expiry on (the incoming one is at least a dispute window and the
+ * blocks a registration needs later, chainExpiryDelta) the depth can grow only by what the next node
+ * shows on the ledger, so this is one registration, plus one per deeper reveal learned later.
+ */
+export function registerDue(r: ChainRelay, height: number): boolean {
+  return height >= r.expiryOut && r.value !== undefined && r.depth > r.claimedUp;
 }
 
 /**
@@ -184,6 +217,45 @@ export function registration(r: ChainRelay, upstreamRoot: Uint8Array, registered
   const depth = r.depth - r.claimedUp;
   if (!r.value || depth <= 0 || depth <= registered) return undefined;
   return { root: upstreamRoot, depth, preimage: fromHex(r.value), registeredDepth: registered };
+}
+
+/** A root under which the ledger may pay our downstream lock, and the absolute depth it sits at (a depth d shown under it is base + d). */
+export interface ShownRoot {
+  root: Uint8Array;
+  base: number;
+}
+
+/**
+ * Is the ledger's lock (of the state under adjudication on our closing downstream channel) our lock:
+ * the same side, unit and expiry, and a root on our chain (the next node closed with an older state,
+ * from before a claim, or one we signed last)? At most maxUnits hashes: the caller remembers the answer.
+ */
+export function onOurChain(ours: IncomingLock, theirs: IncomingLock): boolean {
+  if (ours.from !== theirs.from || ours.unit !== theirs.unit || ours.expiryHeight !== theirs.expiryHeight) return false;
+  const k = theirs.maxUnits - ours.maxUnits; // units claimed between the two states
+  if (k === 0) return equalBytes(ours.root, theirs.root);
+  return k > 0 ? equalBytes(hashChain(ours.root, k), theirs.root) : equalBytes(hashChain(theirs.root, -k), ours.root);
+}
+
+/**
+ * Every root under which the ledger can pay our downstream lock while its channel closes: our lock's,
+ * and, if the state under adjudication holds our lock (onOurChain), that lock's root and its anchors
+ * (roots a dispute moved it from, `offset` units above it), and the chain's first root. The next node
+ * is paid a depth shown under any of them (a reveal against the old state's root, carried by a dispute; a registration under an
+ * anchor), so the hop must read them all, not only its own.
+ */
+export function downstreamRoots(r: ChainRelay, ours: IncomingLock, adjudicated: IncomingLock | undefined, anchors: readonly { root: Uint8Array; offset: number }[]): ShownRoot[] {
+  const out: ShownRoot[] = [{ root: ours.root, base: r.maxUnits - ours.maxUnits }];
+  const add = (x: ShownRoot) => {
+    if (!out.some((o) => equalBytes(o.root, x.root))) out.push(x);
+  };
+  if (adjudicated) {
+    const base = r.maxUnits - adjudicated.maxUnits;
+    add({ root: adjudicated.root, base });
+    for (const a of anchors) add({ root: a.root, base: base - a.offset });
+  }
+  add({ root: fromHex(r.root), base: 0 }); // the first root: a close with the state before any claim is paid by it
+  return out;
 }
 
 /**
