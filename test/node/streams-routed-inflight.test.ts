@@ -32,7 +32,7 @@ function setup() {
   const payments = new Map<string, PaymentView>();
   const shell = {
     o: { log: { error: () => {}, warn: () => {} }, height: () => HEIGHT },
-    records: { get: (id: string) => (id === ID ? record : undefined), all: new Map([[ID, record]]) },
+    records: { get: (id: string) => (id === ID ? record : undefined), all: new Map([[ID, record]]), notEnded: () => [record] },
     clock: new ManualClock(3000),
     run: (_id: string, ev: StreamEvent) => (events.push(ev), Promise.resolve()),
   } as unknown as StreamShell;
