@@ -5,7 +5,8 @@
 // check each streamTick with one hash against the last depth we took and forward it. We claim upstream
 // with what we were given: every RELAY_CHECKPOINT_TICKS ticks, at once when the next node claims from
 // us, and everything when it gives our lock back (then we give back the rest of the upstream lock).
-// When the upstream channel closes on the ledger we register our depth in the chain registry instead.
+// When the upstream channel closes on the ledger we register our depth in the chain registry instead
+// (what the ledger shows for our locks, and when to register, is watched in streams-chain-watch.ts).
 //
 // What is stored when (the argument is in docs/streams.md): the relay record before our lock is
 // proposed; the depth once a second (no write per tick); a downstream claim as soon as it is signed.
@@ -13,7 +14,7 @@ import type { Channel } from '../channel/machine.js';
 import type { HashchainLock } from '../channel/state.js';
 import { fromHex, toHex } from '../crypto/bytes.js';
 import {
-  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, learn, reconcile, registerDue, RELAY_CHECKPOINT_TICKS, takesTicks, upstreamClaim,
+  acceptTick, chainExpiryDelta, checkExtend, DEFAULT_MAX_RELAYS, DEFAULT_MAX_RELAYS_PER_PEER, downstreamClaimed, reconcile, RELAY_CHECKPOINT_TICKS, takesTicks, upstreamClaim,
   type ChainHop, type ChainRelay,
 } from '../stream/hop-chain.js';
 import type { ChannelOp } from '../wire/channel-ops.js';
@@ -23,7 +24,8 @@ import { fromStored, toStored } from './stream-record.js';
 import type { StreamShell } from './streams.js';
 import { forwardingFee } from '../forward/policy.js';
 import { freeLockId } from './streams-payer.js';
-import { rebindPayees, registerUpstream, shownDownstream } from './streams-chain-ledger.js';
+import { rebindPayees, registerUpstream } from './streams-chain-ledger.js';
+import { DownstreamWatch } from './streams-chain-watch.js';
 import { isEnded } from '../stream/record.js';
 import { Coalescer } from '../util/coalesce.js';
 
@@ -32,14 +34,6 @@ const MAX_RELAY_STEP = 10_000;
 /** A request to extend a lock not yet signed waits this long at most. */
 const PENDING_MS = 30_000;
 const FLUSH_EVERY_MS = 1000;
-/**
- * How often a hop looks at its closing downstream channel; it reads the registry at most once a block.
- * It watches until nothing more can pay the next node: the channel is closed, or the lock's expiry and a
- * dispute window have passed (no registration counts from its expiry, no reveal from a window past it).
- * Not a number of reads: the next node (the lock's receiver) may hold its settle for as long as the lock
- * runs, and show a deeper chain at the end of it.
- */
-const FOLLOW_EVERY_MS = 1000;
 
 export interface ChainDeps {
   localChannels(): readonly LocalChannelView[];
@@ -64,12 +58,8 @@ export class ChainRelays {
   private readonly claims = new Coalescer<boolean>((id, final) => this.claimPass(id, final), (a, b) => a || b);
   /** Relays whose peer sent a wrong preimage: no tick of theirs is checked again (in memory; one relay each at most). */
   private readonly spoiled = new Set<string>();
-  /** Relays whose downstream channel we are watching on the ledger (followDownstream), one loop each. */
-  private readonly following = new Set<string>();
-  /** The depth registered upstream near the incoming lock's expiry (registerNearExpiry), and those in flight. */
-  private readonly registeredUp = new Map<string, number>();
-  /** Relays whose downstream registry was read once past the outgoing lock's expiry (checkDownstream). */
-  private readonly checkedDown = new Set<string>();
+  /** What the ledger shows for our relays' locks (streams-chain-watch.ts). */
+  private readonly watch: DownstreamWatch;
   private stopFlush?: () => void;
   private readonly maxPerPeer: number;
   private readonly maxTotal: number;
@@ -77,6 +67,14 @@ export class ChainRelays {
   constructor(private readonly s: StreamShell, private readonly d: ChainDeps) {
     this.maxPerPeer = s.o.policy.maxChainRelaysPerPeer ?? DEFAULT_MAX_RELAYS_PER_PEER;
     this.maxTotal = s.o.policy.maxChainRelays ?? DEFAULT_MAX_RELAYS;
+    this.watch = new DownstreamWatch(s, d.disputeBlocks, {
+      get: (id) => this.relays.get(id),
+      all: () => this.relays.values(),
+      keep: (r) => (this.relays.set(r.streamId, r), this.save(r)),
+      claimUp: (id, final) => this.claimUp(id, final),
+      afterDownstream: (r, released) => this.afterDownstream(r, released),
+      downLock: (r) => this.downLock(r),
+    });
   }
 
   list(): ChainRelay[] {
@@ -101,7 +99,7 @@ export class ChainRelays {
   start(): void {
     this.stopFlush = this.s.clock.every(FLUSH_EVERY_MS, () => {
       void this.flush();
-      this.registerNearExpiry();
+      this.watch.registerNearExpiry();
     });
     for (const r of this.relays.values()) {
       if (r.status === 'ended') continue;
@@ -110,7 +108,7 @@ export class ChainRelays {
       const down = this.s.o.channels.channels.get(caught.downChannel)?.status;
       if (caught.status === 'adding') void this.addAfterRestart(caught);
       // closing when we stopped: the next node may still show a deeper chain there (no status change will say so)
-      else if (down === 'closing' || down === 'forceClosing') this.followThenEnd(caught.streamId);
+      else if (down === 'closing' || down === 'forceClosing') this.watch.followThenEnd(caught.streamId);
       else this.afterDownstream(caught, this.downLock(caught) === undefined);
     }
     rebindPayees(this.s);
@@ -375,8 +373,7 @@ export class ChainRelays {
         this.relays.delete(r.streamId);
         this.dirty.delete(r.streamId);
         this.spoiled.delete(r.streamId);
-        this.registeredUp.delete(r.streamId);
-        this.checkedDown.delete(r.streamId);
+        this.watch.forget(r.streamId);
         await this.s.o.store.writeRecords([{ kind: 'chain', key: r.streamId, delete: true }]);
         return;
       }
@@ -392,106 +389,7 @@ export class ChainRelays {
       if (r.status === 'ended') continue;
       if (r.upChannel === id) void registerUpstream(this.s, r);
       // Ticks stop being taken now (we could not pass them on); once the ledger is done, the rest goes back.
-      else if (r.downChannel === id) this.followThenEnd(r.streamId);
-    }
-  }
-
-  /**
-   * Once per relay, from the outgoing lock's expiry on (no registration counts for it from then): what
-   * the registry holds for it, though its channel is open. The next node may have registered a chain it
-   * had from the payer, against a root its claim moved apart from the upstream lock's (a payer that
-   * does not sign our claim keeps them apart), and close after the upstream lock's expiry, when we could
-   * no longer register it upstream. A closing channel is watched by followDownstream instead. True if
-   * a read started (it registers what is due when done).
-   */
-  private checkDownstream(id: string): boolean {
-    const r = this.relays.get(id);
-    const ch = r && this.s.o.channels.channels.get(r.downChannel);
-    const lock = r && this.downLock(r);
-    if (!r || !ch || !lock || this.following.has(id) || !this.s.o.ledger.chain) return false;
-    this.checkedDown.add(id);
-    void shownDownstream(this.s, r, lock, new Map()).then(async (shown) => {
-      const now = this.relays.get(id);
-      if (now && shown && shown.depth > now.depth) {
-        const next = learn(now, shown.depth, shown.preimage);
-        this.relays.set(id, next);
-        await this.save(next);
-        void this.claimUp(id, true);
-      }
-      this.registerNearExpiry();
-    }).catch((e: unknown) => {
-      this.checkedDown.delete(id); // tried again at the next pass
-      this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'reading the registry for a chain relay failed');
-    });
-    return true;
-  }
-
-  /** Watch the closing downstream channel (once per relay), then claim all upstream and give back the rest. */
-  private followThenEnd(id: string): void {
-    if (this.following.has(id)) return; // the running loop sees the close too
-    this.following.add(id);
-    void this.followDownstream(id)
-      .catch((e: unknown) => this.s.o.log.warn({ stream: id, err: (e as Error).message }, 'following a closing chain relay failed'))
-      .finally(() => {
-        this.following.delete(id);
-        const r = this.relays.get(id);
-        if (r) this.afterDownstream(r, true);
-      });
-  }
-
-  /**
-   * Near (from the outgoing lock's expiry on) and past the incoming lock's expiry, register what we hold
-   * unclaimed upstream, whatever the upstream channel's state: a claim there needs the peer's signature
-   * (registerDue). Every relay still kept, ended ones too (their upstream lock may still be there).
-   */
-  private registerNearExpiry(): void {
-    const height = this.s.o.height();
-    for (const r of this.relays.values()) {
-      // what the next node registered first (it registers again at once once read), so one registration covers both
-      if (height >= r.expiryOut && !this.checkedDown.has(r.streamId) && this.checkDownstream(r.streamId)) continue;
-      if (!registerDue(r, height) || (this.registeredUp.get(r.streamId) ?? 0) >= r.depth) continue;
-      this.registeredUp.set(r.streamId, r.depth);
-      void registerUpstream(this.s, r).then((done) => {
-        if (!done) this.registeredUp.delete(r.streamId); // tried again at the next pass
-      });
-    }
-  }
-
-  /**
-   * Our downstream channel is closing on the ledger: the next node may show a depth there that we never
-   * had (we crashed after forwarding it), in a reveal or a registration, both in the chain registry under
-   * our lock's current root. Watch it until nothing more can pay the next node (FOLLOW_EVERY_MS), learn
-   * what it shows, and claim (or register) all of it upstream.
-   */
-  private async followDownstream(id: string): Promise<void> {
-    const { o, clock } = this.s;
-    // Not awaited, here or below: a claim waits for the upstream peer's signature, and a peer that never
-    // answers must not keep us from reading what the next node shows (registerNearExpiry then registers it).
-    void this.claimUp(id, true);
-    if (!o.ledger.chain) return;
-    let readAt = -1;
-    const ours = new Map<string, boolean>(); // adjudicated roots checked against our chain (onOurChain)
-    for (;;) {
-      const r = this.relays.get(id);
-      const ch = r && o.channels.channels.get(r.downChannel);
-      const lock = ch?.signed.state.locks.find((l) => l.id === r!.downLock);
-      if (!r || !ch || lock?.kind !== 'hashchain') return;
-      const height = o.height();
-      // Taken before the read: a read that starts after the close (or the last block that could pay) is the last one needed.
-      const last = ch.status === 'closed' || ch.status === 'failed' || height >= r.expiryOut + this.d.disputeBlocks;
-      let read = true;
-      if (last || height !== readAt) {
-        const shown = await shownDownstream(this.s, r, lock, ours).catch(() => (read = false, undefined));
-        if (read) readAt = height;
-        if (shown && shown.depth > r.depth) {
-          const next = learn(r, shown.depth, shown.preimage);
-          this.relays.set(id, next);
-          await this.save(next).catch(() => undefined);
-          void this.claimUp(id, true);
-        }
-      }
-      if (last && read) return; // the last read must succeed: else again in a second
-      await clock.sleep(FOLLOW_EVERY_MS);
+      else if (r.downChannel === id) this.watch.followThenEnd(r.streamId);
     }
   }
 
