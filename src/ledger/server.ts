@@ -94,6 +94,8 @@ export interface LedgerServerStats {
   protectedConnections: number;
   subscriptions: number;
   pendingRequests: number;
+  /** Open sockets that proved no key, WebSocket or still in the HTTP upgrade (what maxConnections bounds). */
+  anonymousSockets: number;
 }
 
 export interface LedgerServer {
@@ -357,7 +359,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       }
       let protectedConnections = 0;
       for (const n of protectedBy.values()) protectedConnections += n;
-      return { connections: conns.size, protectedConnections, subscriptions, pendingRequests };
+      return { connections: conns.size, protectedConnections, subscriptions, pendingRequests, anonymousSockets: anonymous };
     },
     close: async () => {
       unsubscribe();

@@ -153,7 +153,7 @@ describe('ledger listener caps (issue 7, item 6)', () => {
   });
 
   it('closes unfinished handshakes after the handshake timeout (they count as anonymous sockets)', async () => {
-    await start({ maxConnections: 3, handshakeTimeoutMs: 1000 });
+    await start({ maxConnections: 3, handshakeTimeoutMs: 3000 }); // long enough to see them counted first
     // two sockets that connect and never send the upgrade request (+ the client = 3)
     // Every wait is bounded and named, so a stall says where it was (CI once ran out the test's time here).
     const raw = await Promise.all([0, 1].map(() => new Promise<{ connected: boolean; closed: boolean }>((resolve) => {
@@ -169,8 +169,15 @@ describe('ledger listener caps (issue 7, item 6)', () => {
       s.on('error', () => undefined);
     })));
     expect(raw.map((r) => r.connected)).toEqual([true, true]);
-    await until(async () => svc!.stats().connections === 1, 30_000, 'the client to be connected');
-    await until(async () => raw.every((r) => r.closed), 30_000, `the server to close both silent sockets (${JSON.stringify(svc!.stats())})`);
+    // what the server holds, counted where it holds it (the client and the two silent sockets), then
+    // given up at the timeout; the far ends see their sockets close
+    const withStats = (e: unknown) => {
+      throw new Error(`${(e as Error).message} (server: ${JSON.stringify(svc!.stats())})`);
+    };
+    await until(async () => svc!.stats().anonymousSockets === 3, 30_000, 'the server to count both silent sockets').catch(withStats);
+    expect(svc!.stats().connections).toBe(1); // the client, the one WebSocket
+    await until(async () => svc!.stats().anonymousSockets === 1, 30_000, 'the server to drop both silent sockets').catch(withStats);
+    await until(async () => raw.every((r) => r.closed), 30_000, 'both silent sockets to see the close');
     const ok = await Promise.race([rawConn(svc!.url), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a new WebSocket did not open within 30 s')), 30_000).unref())]);
     ok.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info' }));
     await until(async () => ok.replies.length === 1, 30_000, 'a reply once the silent sockets are gone');
