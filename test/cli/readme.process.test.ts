@@ -70,6 +70,8 @@ describe('README', () => {
       expect(r.out).toMatch(/^paid 5000 sat to [0-9a-f]{66} over 2 hop\(s\), fee 1\.5 sat, in 1 attempt\(s\)$/m);
       expect(r.out).toMatch(/paid\s+5000 sat \(received 5000 sat\)/);
       expect(r.out).toMatch(/earned 1\.5 sat in fees over 1 settled forward\(s\)/);
+      // the stream across bob: five seconds at 1 sat/s, every tick paid
+      expect(/stream [0-9a-f]{32} finished: paid (\d+) msat/.exec(r.out)?.[1], r.out).toBe('5000');
       expect(r.out.match(/^node [0-9a-f]{66} stopped$/gm)).toHaveLength(3);
     } finally {
       await tmp.cleanup();
