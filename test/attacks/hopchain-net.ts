@@ -7,6 +7,10 @@ import type { SluiceNode, NodeOptions } from '../../src/node/node.js';
 import type { StreamPolicy } from '../../src/node/streams.js';
 import { testNet, type TestNet } from '../helpers/network.js';
 import { until } from '../helpers/until.js';
+import { fromHex } from '../../src/crypto/bytes.js';
+import { HashChainSecret } from '../../src/stream/hashchain.js';
+import { STREAM_LOCK_EXPIRY_BLOCKS } from '../../src/node/streams-payer.js';
+import type { ChannelOp } from '../../src/wire/channel-ops.js';
 
 export const CAP = 1_000_000_000n;
 export const RATE = 10_000n; // 10sat/s: one tick a second of 10 000 msat
@@ -47,4 +51,25 @@ export async function line(o: { blockTimeMs?: number; disputeBlocks?: number; a?
   const bc = await channel(b, c, graph);
   await a.connectInMemory(c.nodeId); // the stream's own connection: no channel
   return { net, a, b, c, ab, bc };
+}
+
+/**
+ * A lying payer A whose locks expire `expiryBlocks` out instead of a day (so a test need not wait a
+ * day), streaming to C over B until three ticks reach C. Returns the stream, A's own chain (A can hand
+ * any of its preimages to C directly) and A's lock to B.
+ */
+export async function shortLockStream(w: Line, expiryBlocks: number) {
+  const { a, c, ab } = w;
+  const submit = a.channels.submitOps.bind(a.channels);
+  a.channels.submitOps = ((id: string, ops: ChannelOp[], ...rest: unknown[]) => {
+    const short = ops.map((op) => (op.op === 'addHashchain' && op.expiryHeight !== undefined ? { ...op, expiryHeight: op.expiryHeight - STREAM_LOCK_EXPIRY_BLOCKS + expiryBlocks } : op));
+    return (submit as (...x: unknown[]) => ReturnType<typeof submit>)(id, short, ...rest);
+  }) as typeof a.channels.submitOps;
+  const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
+  await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 3, 20_000, 'three ticks reach C');
+  const payer = a.streams.records.get(s.streamId)!.chain as { seed: string; units: number };
+  const secret = HashChainSecret.create(fromHex(payer.seed), payer.units);
+  const upLock = a.channels.channels.get(ab.channelId)!.signed.state.locks[0]!;
+  if (upLock.kind !== 'hashchain' || upLock.expiryHeight === undefined) throw new Error('a hash-chain lock with an expiry expected');
+  return { s, secret, upLock: upLock as typeof upLock & { expiryHeight: number } };
 }

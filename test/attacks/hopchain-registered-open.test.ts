@@ -9,11 +9,8 @@
 // registry for its downstream lock once registrations there stop counting (at its expiry), while it can
 // still register upstream.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromHex } from '../../src/crypto/bytes.js';
-import { HashChainSecret } from '../../src/stream/hashchain.js';
-import type { ChannelOp } from '../../src/wire/channel-ops.js';
 import { until } from '../helpers/until.js';
-import { chan, FEE, line, RATE, streamOf, type Line } from './hopchain-net.js';
+import { chan, FEE, line, RATE, shortLockStream, streamOf, type Line } from './hopchain-net.js';
 
 let w: Line | undefined;
 afterEach(async () => {
@@ -27,17 +24,8 @@ describe('hash-chain across hops: a chain registered downstream while the channe
   it('A silent; C claims, registers 20 ticks more than B relayed, and closes B–C after A\'s lock expired: B is paid upstream for all of it', async () => {
     w = await line({ blockTimeMs: 100, disputeBlocks: 20 }); // a hub's delta is the window + 3: 2.3 s to register upstream
     const { a, b, c, ab, bc } = w;
-    const submit = a.channels.submitOps.bind(a.channels);
-    a.channels.submitOps = ((id: string, ops: ChannelOp[], ...rest: unknown[]) => {
-      const short = ops.map((op) => (op.op === 'addHashchain' && op.expiryHeight !== undefined ? { ...op, expiryHeight: op.expiryHeight - 86_400 + EXPIRY_BLOCKS } : op));
-      return (submit as (...x: unknown[]) => ReturnType<typeof submit>)(id, short, ...rest);
-    }) as typeof a.channels.submitOps;
-    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
-    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 3, 20_000, 'three ticks reach C');
-    const payer = a.streams.records.get(s.streamId)!.chain as { seed: string; units: number };
-    const secret = HashChainSecret.create(fromHex(payer.seed), payer.units);
-    const upLock = a.channels.channels.get(ab.channelId)!.signed.state.locks[0]!;
-    if (upLock.kind !== 'hashchain' || upLock.expiryHeight === undefined) throw new Error('a hash-chain lock with an expiry expected');
+    // A's locks expire EXPIRY_BLOCKS out instead of a day
+    const { s, secret, upLock } = await shortLockStream(w, EXPIRY_BLOCKS);
     a.peers.disconnect(b.nodeId, 'silent');
     const metered = (await streamOf(c, s.streamId))!.ticks;
     const claimed = c.channels.channels.get(bc.channelId)!.signed.state.locks[0]!;

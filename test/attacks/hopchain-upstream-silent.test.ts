@@ -10,9 +10,8 @@
 // tick it could no longer register in time. (The payer here sets its lock's expiry 250 blocks out,
 // which the hub accepts, so the test does not wait for a day of blocks.)
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelOp } from '../../src/wire/channel-ops.js';
 import { until } from '../helpers/until.js';
-import { chan, FEE, line, RATE, streamOf, type Line } from './hopchain-net.js';
+import { chan, FEE, line, RATE, shortLockStream, type Line } from './hopchain-net.js';
 
 let w: Line | undefined;
 afterEach(async () => {
@@ -25,17 +24,9 @@ const EXPIRY_BLOCKS = 250;
 describe('hash-chain across hops: the hub registers upstream before the upstream lock expires', () => {
   it('the payer stops signing (and answering) once the payee has claimed from the hub, closes after its lock\'s expiry: the hub is still paid', async () => {
     w = await line({ blockTimeMs: 100, disputeBlocks: 20 }); // a hub's delta is the window + 3: 2.3 s to register upstream
-    const { a, b, c, ab, bc } = w;
-    // A's lock to B expires EXPIRY_BLOCKS out instead of a day
-    const submit = a.channels.submitOps.bind(a.channels);
-    a.channels.submitOps = ((id: string, ops: ChannelOp[], ...rest: unknown[]) => {
-      const short = ops.map((op) => (op.op === 'addHashchain' && op.expiryHeight !== undefined ? { ...op, expiryHeight: op.expiryHeight - 86_400 + EXPIRY_BLOCKS } : op));
-      return (submit as (...x: unknown[]) => ReturnType<typeof submit>)(id, short, ...rest);
-    }) as typeof a.channels.submitOps;
-    const s = await a.openStream({ peerId: c.nodeId, rate: '10sat/s', durationMs: 60_000, mode: 'hashchain' });
-    await until(async () => ((await streamOf(c, s.streamId))?.ticks ?? 0) >= 3, 20_000, 'three ticks reach C');
-    const lock = a.channels.channels.get(ab.channelId)!.signed.state.locks[0]!;
-    if (lock.kind !== 'hashchain' || lock.expiryHeight === undefined) throw new Error('a hash-chain lock with an expiry expected');
+    const { a, b, ab, bc } = w;
+    // A's locks expire EXPIRY_BLOCKS out instead of a day
+    const { s, upLock: lock } = await shortLockStream(w, EXPIRY_BLOCKS);
     // A goes silent on B (B's claims are never signed), and stops the stream at C directly
     a.peers.disconnect(b.nodeId, 'silent');
     await a.controlStream({ streamId: s.streamId, action: 'stop' });
