@@ -347,7 +347,7 @@ export class StreamManager implements StreamShell {
         // hubs: a stop taken at once could end the stream before they arrive (the hub, paid for them, keeps
         // them). The stop waits a moment; a reveal meanwhile still counts.
         const r = this.records.get(id);
-        if (m.action === 'stop' && r?.role === 'payee' && r.hopChain) setTimeout(control, HOP_STOP_GRACE_MS).unref();
+        if (m.action === 'stop' && r?.role === 'payee' && r.hopChain) void this.clock.sleep(HOP_STOP_GRACE_MS).then(control);
         else control();
         return;
       }
